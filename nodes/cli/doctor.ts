@@ -1,0 +1,203 @@
+// `vla-ros doctor`: tells a new user what this machine can do and, for each problem, the
+// one command that fixes it. Exit code 1 only when the embedded default cannot work.
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { PACKAGE_ROOT, packagePath } from '../package_paths.js';
+import { rosEnvironment } from '../ros/backend.js';
+
+export type CheckStatus = 'ok' | 'info' | 'warn' | 'fail';
+
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  /** One line a user can run or follow to fix the problem. */
+  fix?: string;
+}
+
+function nodeVersionCheck(): CheckResult {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  const ok = major > 20 || (major === 20 && minor >= 19);
+  return ok
+    ? { name: 'Node.js', status: 'ok', detail: `v${process.versions.node}` }
+    : { name: 'Node.js', status: 'fail', detail: `v${process.versions.node}; vla-ros needs >= 20.19`, fix: 'install Node.js 20.19 or newer' };
+}
+
+function rosCheck(): CheckResult {
+  const env = rosEnvironment();
+  if (!env.sourced) {
+    return {
+      name: 'ROS 2',
+      status: 'info',
+      detail: 'not sourced: nodes will run on the embedded backend (in-process, no ROS 2 needed)',
+      fix: 'on a robot: source /opt/ros/<distro>/setup.bash (and your workspace install/setup.bash)',
+    };
+  }
+  return { name: 'ROS 2', status: 'ok', detail: `${env.distro ?? 'unknown distro'} sourced (${env.amentPrefixPath.length} prefixes)` };
+}
+
+function rclnodejsDir(): string | undefined {
+  const dir = packagePath('node_modules', 'rclnodejs');
+  return fs.existsSync(path.join(dir, 'package.json')) ? dir : undefined;
+}
+
+function rclnodejsCheck(): CheckResult {
+  const dir = rclnodejsDir();
+  if (dir === undefined) {
+    return { name: 'rclnodejs', status: 'warn', detail: 'not installed (optional dependency)', fix: 'npm ci' };
+  }
+  const version = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+  const built = fs.existsSync(path.join(dir, 'build', 'Release', 'rclnodejs.node'));
+  const env = rosEnvironment();
+  if (!env.sourced) {
+    return {
+      name: 'rclnodejs',
+      status: 'info',
+      detail: `${version} installed (${built ? 'native addon built' : 'native addon not built'}); needs ROS 2 to load`,
+    };
+  }
+  if (!built) {
+    return {
+      name: 'rclnodejs',
+      status: 'fail',
+      detail: `${version} installed but its native addon is not built for this ROS 2`,
+      fix: `cd ${PACKAGE_ROOT} && npm rebuild rclnodejs --ignore-scripts=false`,
+    };
+  }
+  // Load it in a child process: a broken addon must not take the doctor down with it.
+  const probe = spawnSync(process.execPath, ['-e', "import('rclnodejs').then(()=>process.stdout.write('ok'))"], {
+    cwd: PACKAGE_ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (probe.stdout.trim() === 'ok') return { name: 'rclnodejs', status: 'ok', detail: `${version} loads against ROS 2 ${env.distro ?? ''}` };
+  const reason = (probe.stderr || probe.error?.message || 'unknown error').trim().split('\n').slice(-1)[0];
+  return {
+    name: 'rclnodejs',
+    status: 'fail',
+    detail: `${version} does not load: ${reason}`,
+    fix: `cd ${PACKAGE_ROOT} && npm rebuild rclnodejs --ignore-scripts=false`,
+  };
+}
+
+function messagesCheck(): CheckResult {
+  const env = rosEnvironment();
+  if (!env.sourced) return { name: 'vla_ros_msgs', status: 'info', detail: 'definitions in msgs/ (embedded backend uses them directly)' };
+  const found = env.amentPrefixPath.some((p) => fs.existsSync(path.join(p, 'share', 'vla_ros_msgs', 'package.xml')));
+  const dir = rclnodejsDir();
+  const generated = dir !== undefined && fs.existsSync(path.join(dir, 'generated', 'vla_ros_msgs'));
+  if (!found) {
+    return {
+      name: 'vla_ros_msgs',
+      status: 'fail',
+      detail: 'not found in AMENT_PREFIX_PATH: rclnodejs cannot publish the suite messages',
+      fix: 'colcon build (see README "Run on a robot") && source install/setup.bash',
+    };
+  }
+  if (!generated) {
+    return {
+      name: 'vla_ros_msgs',
+      status: 'fail',
+      detail: 'installed, but rclnodejs has not generated JavaScript for it',
+      fix: `cd ${PACKAGE_ROOT} && npx generate-ros-messages`,
+    };
+  }
+  return { name: 'vla_ros_msgs', status: 'ok', detail: 'installed and generated for rclnodejs' };
+}
+
+function backendCheck(rcl: CheckResult): CheckResult {
+  const env = rosEnvironment();
+  if (env.sourced && rcl.status === 'ok') return { name: 'backend', status: 'ok', detail: 'auto → rclnodejs (ROS 2 graph)' };
+  if (env.sourced) {
+    return { name: 'backend', status: 'warn', detail: 'auto → embedded: ROS 2 is sourced but rclnodejs does not load', fix: rcl.fix };
+  }
+  return { name: 'backend', status: 'ok', detail: 'auto → embedded (in-process transport, no ROS 2 needed)' };
+}
+
+async function onnxruntimeCheck(): Promise<CheckResult> {
+  try {
+    const ort = await import('onnxruntime-node');
+    return { name: 'onnxruntime-node', status: 'ok', detail: `${ort.env.versions.node ?? '?'} (CPU)` };
+  } catch (err) {
+    return {
+      name: 'onnxruntime-node',
+      status: 'fail',
+      detail: `does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      fix: `cd ${PACKAGE_ROOT} && npm ci`,
+    };
+  }
+}
+
+function listDir(dir: string, filter: (name: string) => boolean): string[] {
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter(filter).sort() : [];
+}
+
+function policyBundlesCheck(): CheckResult {
+  const root = packagePath('config', 'policies');
+  const bundles = listDir(root, (n) => fs.existsSync(path.join(root, n, 'manifest.yaml')));
+  if (bundles.length === 0) {
+    return { name: 'policy bundles', status: 'warn', detail: `none in ${root}`, fix: 'see docs/policy-bundles.md to export one' };
+  }
+  return { name: 'policy bundles', status: 'ok', detail: bundles.join(', ') };
+}
+
+function robotConfigsCheck(): CheckResult {
+  const root = packagePath('config', 'robots');
+  const robots = listDir(root, (n) => n.endsWith('.yaml'));
+  const bad: string[] = [];
+  for (const f of robots) {
+    try {
+      parseYaml(fs.readFileSync(path.join(root, f), 'utf8'));
+    } catch (err) {
+      bad.push(`${f}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    }
+  }
+  if (robots.length === 0) return { name: 'robot configs', status: 'fail', detail: `none in ${root}`, fix: 'git checkout config/' };
+  if (bad.length > 0) return { name: 'robot configs', status: 'fail', detail: bad.join('; '), fix: 'fix the YAML syntax in the file named' };
+  return { name: 'robot configs', status: 'ok', detail: robots.map((f) => f.replace(/\.yaml$/, '')).join(', ') };
+}
+
+function launchFilesCheck(): CheckResult {
+  const files = listDir(packagePath('launch'), (n) => n.endsWith('.launch.xml'));
+  return files.length > 0
+    ? { name: 'launch files', status: 'ok', detail: files.join(', ') }
+    : { name: 'launch files', status: 'fail', detail: 'none found', fix: 'git checkout launch/' };
+}
+
+export async function runDoctorChecks(): Promise<CheckResult[]> {
+  const rcl = rclnodejsCheck();
+  return [
+    nodeVersionCheck(),
+    rosCheck(),
+    rcl,
+    messagesCheck(),
+    backendCheck(rcl),
+    await onnxruntimeCheck(),
+    policyBundlesCheck(),
+    robotConfigsCheck(),
+    launchFilesCheck(),
+  ];
+}
+
+const MARK: Record<CheckStatus, string> = { ok: '✓', info: '·', warn: '!', fail: '✗' };
+
+export function formatChecks(results: CheckResult[]): string {
+  const width = Math.max(...results.map((r) => r.name.length));
+  const lines: string[] = [];
+  for (const r of results) {
+    lines.push(`${MARK[r.status]} ${r.name.padEnd(width)}  ${r.detail}`);
+    if (r.fix !== undefined && r.status !== 'ok') lines.push(`  ${' '.repeat(width)}  fix: ${r.fix}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function doctorCommand(): Promise<number> {
+  const results = await runDoctorChecks();
+  process.stdout.write(`vla-ros doctor (package at ${PACKAGE_ROOT})\n\n${formatChecks(results)}`);
+  const failed = results.filter((r) => r.status === 'fail');
+  process.stdout.write(failed.length === 0 ? '\nAll required checks passed.\n' : `\n${failed.length} problem(s) found.\n`);
+  return failed.length === 0 ? 0 : 1;
+}

@@ -1,0 +1,115 @@
+// The `vla-ros` command line: run one node, launch a suite, check the installation.
+// Everything from `--ros-args` on is ROS's, exactly as for `ros2 run`, and is passed
+// through untouched.
+
+import yargs, { type Argv } from 'yargs';
+import { readFileSync } from 'node:fs';
+import { packagePath } from '../package_paths.js';
+import { runCommand } from './run_command.js';
+import { launchCommand } from './launch_command.js';
+import { doctorCommand } from './doctor.js';
+import { nodesCommand } from './nodes_command.js';
+import { CliError } from './cli_error.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Splits `[...cli args] --ros-args [...ros args]`. */
+export function splitRosArgs(argv: string[]): { cli: string[]; ros: string[] } {
+  const i = argv.indexOf('--ros-args');
+  return i < 0 ? { cli: argv, ros: [] } : { cli: argv.slice(0, i), ros: argv.slice(i) };
+}
+
+const BACKENDS = ['auto', 'embedded', 'rclnodejs'] as const;
+
+function withBackend<T>(y: Argv<T>) {
+  return y.option('backend', {
+    choices: BACKENDS,
+    default: 'auto' as const,
+    describe: 'auto: rclnodejs when ROS 2 is sourced and loads, else embedded',
+  });
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  const { cli, ros } = splitRosArgs(argv);
+  let exitCode = 0;
+  const parser = yargs(cli)
+    .scriptName('vla-ros')
+    .usage('$0 <command> [options]\n\nRun Vision-Language-Action policies on ROS 2 robot arms.')
+    .command(
+      'run <node>',
+      'Run one node (like `ros2 run vla_ros <node>`); ROS arguments follow --ros-args',
+      (y) =>
+        withBackend(y)
+          .positional('node', { type: 'string', demandOption: true, describe: 'node executable, see `vla-ros nodes`' })
+          .option('help-params', { type: 'boolean', default: false, describe: 'list the parameters the node declares and exit' })
+          .example('$0 run episode_manager --ros-args -p instruction:="touch the blue block"', '')
+          .example('$0 run episode_manager --ros-args -r __ns:=/fr3 --params-file config/nodes.yaml', ''),
+      async (a) => {
+        exitCode = await runCommand({ exec: a.node, backend: a.backend, helpParams: a['help-params'], rosArgv: ros });
+      },
+    )
+    .command(
+      'launch <file> [args..]',
+      'Launch a suite from a ROS 2 XML launch file (embedded backend without ROS 2)',
+      (y) =>
+        withBackend(y)
+          .positional('file', { type: 'string', demandOption: true, describe: 'launch file path, or a file name in the package launch/ folder' })
+          .positional('args', { type: 'string', array: true, default: [] as string[], describe: 'launch arguments, name:=value' })
+          .option('show-args', { type: 'boolean', default: false, describe: 'list the launch file arguments and exit' })
+          .option('print', { type: 'boolean', default: false, describe: 'print the nodes that would start, with parameters, and exit' })
+          .option('duration', { type: 'number', describe: 'stop after this many seconds (default: until Ctrl-C)' })
+          .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'fatal'] as const, default: 'info' as const })
+          .example('$0 launch bringup.launch.xml robot:=fr3', '')
+          .example('$0 launch bringup.launch.xml robot:=ur5e namespace:=/ur --print', ''),
+      async (a) => {
+        exitCode = await launchCommand({
+          file: a.file,
+          args: a.args,
+          backend: a.backend,
+          showArgs: a['show-args'],
+          print: a.print,
+          duration: a.duration,
+          logLevel: a['log-level'],
+        });
+      },
+    )
+    .command(
+      'doctor',
+      'Check this installation: ROS 2, backend, rclnodejs, onnxruntime, policy bundles, robot configs',
+      (y) => y,
+      async () => {
+        exitCode = await doctorCommand();
+      },
+    )
+    .command('nodes', 'List the node executables vla-ros provides', (y) => y, async () => {
+      exitCode = await nodesCommand();
+    })
+    .demandCommand(1, 'Specify a command; see --help.')
+    .strict()
+    .recommendCommands()
+    .version(packageVersion())
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((message, err) => {
+      if (err instanceof CliError) throw err;
+      if (err) throw err;
+      process.stderr.write(`vla-ros: ${message}\nRun \`vla-ros --help\` for usage.\n`);
+      exitCode = 2;
+    });
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (err instanceof CliError) {
+      process.stderr.write(`vla-ros: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`vla-ros: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    return 1;
+  }
+  return exitCode;
+}

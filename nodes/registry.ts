@@ -1,0 +1,26 @@
+// Every node of the suite, by executable name. Loaded lazily so that starting one node
+// does not load the others' dependencies (onnxruntime, sharp, mujoco).
+
+import type { NodeDefinition } from './runtime/node_definition.js';
+
+type Loader = () => Promise<NodeDefinition>;
+
+const NODES: Readonly<Record<string, Loader>> = Object.freeze({
+  episode_manager: async () => (await import('./episode_manager/node.js')).episodeManager,
+});
+
+export function nodeExecutables(): string[] {
+  return Object.keys(NODES).sort();
+}
+
+export class UnknownNodeError extends Error {
+  override name = 'UnknownNodeError';
+}
+
+export async function loadNodeDefinition(exec: string): Promise<NodeDefinition> {
+  const loader = NODES[exec];
+  if (loader === undefined) {
+    throw new UnknownNodeError(`unknown node '${exec}': vla_ros provides ${nodeExecutables().join(', ')}`);
+  }
+  return loader();
+}

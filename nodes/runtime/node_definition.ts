@@ -1,0 +1,24 @@
+// How a vla-ros node is described to the runtime: one object per node, exported from the
+// node's folder (nodes/<exec>/node.ts). The same definition runs under `vla-ros run`,
+// `vla-ros launch` (embedded) and `ros2 launch` / `ros2 run` (rclnodejs).
+
+import type { LifecycleNode } from '../ros/lifecycle_node.js';
+import type { RosNode } from '../ros/node.js';
+
+export interface NodeDefinition {
+  /** Executable name: `vla-ros run <exec>`, `<node pkg="vla_ros" exec="<exec>"/>`. */
+  readonly exec: string;
+  /** Node name when no `__node` remap is given. */
+  readonly defaultName: string;
+  /** One line for `vla-ros run --help`. */
+  readonly summary: string;
+  /** Declares parameters and creates the node's entities. Throw to refuse to start. */
+  create(node: RosNode): NodeInstance | Promise<NodeInstance>;
+}
+
+export interface NodeInstance {
+  /** Managed nodes expose their lifecycle; the runner configures and activates them when autostart is on. */
+  readonly lifecycle?: LifecycleNode;
+  /** Releases what the node holds outside ROS (worker threads, files) before it is destroyed. */
+  dispose?(): void | Promise<void>;
+}

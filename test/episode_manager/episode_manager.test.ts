@@ -1,0 +1,108 @@
+import { strict as assert } from 'node:assert';
+import { vla_ros_msgs } from '../../nodes/msgs/generated/interfaces.js';
+import { episodeManager } from '../../nodes/episode_manager/node.js';
+import { EmbeddedBackend } from '../../nodes/ros/backend.js';
+import type { RosNode } from '../../nodes/ros/node.js';
+import { QoSProfiles } from '../../nodes/ros/qos.js';
+import { VirtualTimeBase } from '../../nodes/ros/time_base.js';
+import { startNode, type RunningNode } from '../../nodes/runtime/node_runner.js';
+
+const { EVENT_START, EVENT_RESET, EVENT_END } = vla_ros_msgs.msg.EpisodeEvent;
+
+describe('episode_manager node', () => {
+  let time: VirtualTimeBase;
+  let backend: EmbeddedBackend;
+  let running: RunningNode;
+  let probe: RosNode;
+  let instructions: vla_ros_msgs.msg.Instruction[];
+  let events: vla_ros_msgs.msg.EpisodeEvent[];
+
+  async function start(instruction: string): Promise<void> {
+    time = new VirtualTimeBase(50);
+    backend = new EmbeddedBackend({ time, logSink: () => {} });
+    probe = await backend.createNode({ name: 'probe', namespace: '/arm', remaps: [], parameterSections: [], logLevel: 'error', rosArgv: [] });
+    instructions = [];
+    events = [];
+    probe.createSubscription('vla_ros_msgs/msg/Instruction', 'instruction', QoSProfiles.transientLocal, (m) => instructions.push(m));
+    probe.createSubscription('vla_ros_msgs/msg/EpisodeEvent', 'episode_events', 10, (m) => events.push(m));
+    running = await startNode(episodeManager, backend, {
+      name: 'episode_manager',
+      namespace: '/arm',
+      remaps: [],
+      parameterSections: [{ nodePattern: '/**', params: [{ name: 'instruction', type: 'string', value: instruction, source: 'test' }] }],
+      logLevel: 'error',
+      rosArgv: [],
+    });
+    await time.flush();
+  }
+
+  afterEach(async () => {
+    await running.stop();
+    await backend.shutdown();
+  });
+
+  it('publishes the initial instruction on activation, latched, with a START event stamped on the node clock', async () => {
+    await start('touch the blue block');
+    assert.equal(instructions.length, 1);
+    assert.equal(instructions[0].text, 'touch the blue block');
+    assert.match(instructions[0].id, /^ep1-50000$/);
+    assert.deepEqual(instructions[0].header.stamp, { sec: 50, nanosec: 0 });
+    assert.deepEqual(
+      events.map((e) => [e.event, e.episode_id, e.instruction]),
+      [[EVENT_START, 'ep1-50000', 'touch the blue block']],
+    );
+  });
+
+  it('starts, resets and ends episodes through its services', async () => {
+    await start('');
+    assert.equal(instructions.length, 0, 'no instruction without one configured');
+    const set = probe.createClient('vla_ros_msgs/srv/SetInstruction', 'episode_manager/set_instruction');
+    const reset = probe.createClient('std_srvs/srv/Trigger', 'episode_manager/reset');
+    const end = probe.createClient('std_srvs/srv/SetBool', 'episode_manager/end_episode');
+
+    assert.deepEqual(await reset.call({}), { success: false, message: 'no instruction yet' });
+    assert.deepEqual(await set.call({ text: '   ', id: '' }), { success: false, message: 'instruction text is empty', id: '' });
+    assert.deepEqual(await set.call({ text: 'push the red cube', id: 'a' }), { success: true, message: 'episode started', id: 'a' });
+    await time.advanceBy(1);
+    const r = await reset.call({});
+    assert.equal(r.success, true);
+    assert.deepEqual(await end.call({ data: true }), { success: true, message: 'episode ended (success)' });
+    assert.deepEqual(await end.call({ data: false }), { success: false, message: 'no running episode' });
+    await time.flush();
+
+    assert.deepEqual(
+      instructions.map((i) => [i.id, i.text]),
+      [
+        ['a', 'push the red cube'],
+        ['ep2-51000', 'push the red cube'],
+      ],
+    );
+    assert.deepEqual(
+      events.map((e) => [e.event, e.episode_id, e.success]),
+      [
+        [EVENT_START, 'a', false],
+        [EVENT_RESET, 'a', false],
+        [EVENT_END, 'a', false],
+        [EVENT_START, 'ep2-51000', false],
+        [EVENT_END, 'ep2-51000', true],
+      ],
+    );
+  });
+
+  it('takes plain-text instructions on instruction_text and refuses work while inactive', async () => {
+    await start('');
+    const text = probe.createPublisher('std_msgs/msg/String', 'instruction_text');
+    text.publish({ data: 'open the drawer' });
+    await time.flush();
+    assert.deepEqual(
+      instructions.map((i) => i.text),
+      ['open the drawer'],
+    );
+    assert.equal((await running.instance.lifecycle!.deactivate()).success, true);
+    const set = probe.createClient('vla_ros_msgs/srv/SetInstruction', 'episode_manager/set_instruction');
+    assert.deepEqual(await set.call({ text: 'x', id: '' }), { success: false, message: 'episode_manager is inactive, not active', id: '' });
+    text.publish({ data: 'ignored while inactive' });
+    await time.flush();
+    assert.equal(instructions.length, 1);
+  });
+});
