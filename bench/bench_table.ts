@@ -1,0 +1,46 @@
+// Benchmark results as printed tables. Each bench/<area>.ts exports `bench(): Promise<BenchSection[]>`;
+// run_all.ts runs them and prints every section (and writes JSON when asked).
+
+import os from 'node:os';
+
+export interface BenchRow {
+  name: string;
+  value: number;
+  unit: string;
+  /** The target from the issue, e.g. '<= 2 ms', when there is one. */
+  target?: string;
+  /** Whether the target is met (undefined: no target). */
+  pass?: boolean;
+  note?: string;
+}
+
+export interface BenchSection {
+  title: string;
+  rows: BenchRow[];
+}
+
+export function machineDescription(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+function cell(v: number): string {
+  if (!Number.isFinite(v)) return 'n/a';
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
+}
+
+export function formatSection(s: BenchSection): string {
+  const rows = s.rows.map((r) => [r.name, `${cell(r.value)} ${r.unit}`, r.target ?? '', r.pass === undefined ? '' : r.pass ? 'ok' : 'MISS', r.note ?? '']);
+  const header = ['measure', 'value', 'target', '', 'note'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cols: string[]) => `| ${cols.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [`### ${s.title}`, '', line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line), ''].join('\n');
+}
+
+/** Summary statistics of a sample of numbers (nearest-rank percentiles). */
+export function stats(sample: readonly number[]): { n: number; mean: number; p50: number; p99: number; max: number } {
+  const s = [...sample].sort((a, b) => a - b);
+  const q = (p: number) => (s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]);
+  return { n: s.length, mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length), p50: q(50), p99: q(99), max: s.length ? s[s.length - 1] : NaN };
+}
