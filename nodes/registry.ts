@@ -7,6 +7,8 @@ type Loader = () => Promise<NodeDefinition>;
 
 const NODES: Readonly<Record<string, Loader>> = Object.freeze({
   episode_manager: async () => (await import('./episode_manager/node.js')).episodeManager,
+  fast_pathway: async () => (await import('./fast_pathway/node.js')).fastPathway,
+  slow_pathway: async () => (await import('./slow_pathway/node.js')).slowPathway,
 });
 
 export function nodeExecutables(): string[] {

@@ -1,16 +1,43 @@
 // The clock a node reads: ROS time (wall time, or /clock under use_sim_time) — the time
 // all stamps, timers and ages in the suite use.
 
-import type { TimeBase, TimeJump } from './time_base.js';
+import type { TimeBase, TimeJump, VirtualTimeBase } from './time_base.js';
 import { toRosTime, type RosTime } from './time.js';
 
 export type ClockSource = 'system' | 'sim' | 'virtual';
 
 export class Clock {
+  /**
+   * `virtual`: the virtual time base of a deterministic run (the domain's), also when this
+   * clock follows /clock published inside that run.
+   */
   constructor(
     readonly base: TimeBase,
     readonly source: ClockSource,
+    private readonly virtual?: VirtualTimeBase,
   ) {}
+
+  /** True in deterministic (virtual-time) runs: results must not depend on machine speed. */
+  get deterministic(): boolean {
+    return this.virtual !== undefined;
+  }
+
+  /**
+   * How long work takes is part of the result in a deterministic run: there, `work`'s result
+   * is delivered exactly at `time` on this clock (a modelled latency), and virtual time waits
+   * for the real computation. In real time it is delivered as soon as it settles.
+   */
+  deliverAt<T>(time: number, work: Promise<T>): Promise<T> {
+    const virtual = this.virtual;
+    if (virtual === undefined) return work;
+    if (this.base === virtual) return virtual.deliverAt(time, work);
+    void virtual.track(work);
+    return new Promise<T>((resolve, reject) => {
+      this.base.at(time, () => {
+        work.then(resolve, reject);
+      });
+    });
+  }
 
   /** Seconds (float64) on this clock. */
   now(): number {

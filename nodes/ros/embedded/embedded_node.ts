@@ -69,7 +69,7 @@ export class EmbeddedNode implements RosNode {
       );
       this.disposers.add(() => sub.destroy());
     }
-    this.clock = new Clock(base, useSimTime ? 'sim' : domain.virtualTime ? 'virtual' : 'system');
+    this.clock = new Clock(base, useSimTime ? 'sim' : domain.virtualTime ? 'virtual' : 'system', domain.virtualTime);
     this.scheduler = new TimeBaseScheduler(base);
     this.logger = new NodeLogger(loggerNameFor(this.namespace, this.name), () => this.clock.now(), domain.logSink, config.logLevel);
   }

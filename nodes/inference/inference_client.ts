@@ -1,0 +1,92 @@
+// The node-side handle of an inference worker: starts it, checks its models loaded, and
+// turns requests into promises. At most a few requests are ever outstanding — callers skip
+// work while one is in flight rather than queueing.
+
+import { Worker } from 'node:worker_threads';
+import type { DecodeJob, DecodeJobResult } from './expert_decoding.js';
+import type { InferenceWorkerData, WorkerReply, WorkerRequest } from './inference_protocol.js';
+import type { ModelIO } from './onnx_model.js';
+import type { TensorData } from './tensor.js';
+
+export interface Timed<T> {
+  value: T;
+  /** Time the worker spent computing [s] (excludes thread hops). */
+  computeSec: number;
+}
+
+interface Pending {
+  resolve: (reply: WorkerReply) => void;
+  reject: (err: Error) => void;
+}
+
+export class InferenceClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private exited: Error | undefined;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly io: Record<string, { inputs: ModelIO[]; outputs: ModelIO[] }>,
+  ) {
+    worker.on('message', (m: WorkerReply) => {
+      if (m.kind !== 'result' && m.kind !== 'decoded' && m.kind !== 'failed') return;
+      const p = this.pending.get(m.id);
+      if (p === undefined) return;
+      this.pending.delete(m.id);
+      if (m.kind === 'failed') p.reject(new Error(m.error));
+      else p.resolve(m);
+    });
+    const fail = (err: Error) => {
+      this.exited = err;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    worker.on('error', (err) => fail(new Error(`inference worker crashed: ${err.message}`)));
+    worker.on('exit', (code) => fail(new Error(`inference worker exited (code ${code})`)));
+  }
+
+  /** Starts a worker with `models` (name → .onnx file) loaded; rejects with the load error. */
+  static start(models: Record<string, string>, intraOpThreads = 1): Promise<InferenceClient> {
+    const data: InferenceWorkerData = { models, intraOpThreads };
+    const worker = new Worker(new URL('./inference_worker.js', import.meta.url), { workerData: data });
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: WorkerReply) => {
+        if (m.kind === 'ready') {
+          worker.off('message', onMessage);
+          resolve(new InferenceClient(worker, m.io));
+        } else if (m.kind === 'load_failed') {
+          void worker.terminate();
+          reject(new Error(m.error));
+        }
+      };
+      worker.on('message', onMessage);
+      worker.once('error', reject);
+    });
+  }
+
+  private request(make: (id: number) => WorkerRequest): Promise<WorkerReply> {
+    if (this.exited !== undefined) return Promise.reject(this.exited);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage(make(id));
+    });
+  }
+
+  async run(model: string, feeds: Record<string, TensorData>, outputs?: string[]): Promise<Timed<Record<string, TensorData>>> {
+    const reply = await this.request((id) => ({ id, op: 'run', model, feeds, outputs }));
+    if (reply.kind !== 'result') throw new Error(`unexpected reply ${reply.kind}`);
+    return { value: reply.outputs, computeSec: reply.computeSec };
+  }
+
+  async decode(request: DecodeJob): Promise<Timed<DecodeJobResult>> {
+    const reply = await this.request((id) => ({ id, op: 'decode', request }));
+    if (reply.kind !== 'decoded') throw new Error(`unexpected reply ${reply.kind}`);
+    return { value: reply.result, computeSec: reply.computeSec };
+  }
+
+  async close(): Promise<void> {
+    this.worker.removeAllListeners('exit');
+    await this.worker.terminate();
+  }
+}

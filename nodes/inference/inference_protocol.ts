@@ -1,0 +1,22 @@
+// Messages between a node thread and its inference worker.
+
+import type { ModelIO } from './onnx_model.js';
+import type { TensorData } from './tensor.js';
+import type { DecodeJob, DecodeJobResult } from './expert_decoding.js';
+
+export interface InferenceWorkerData {
+  /** Model name → file. */
+  models: Record<string, string>;
+  intraOpThreads: number;
+}
+
+export type WorkerRequest =
+  | { id: number; op: 'run'; model: string; feeds: Record<string, TensorData>; outputs?: string[] }
+  | { id: number; op: 'decode'; request: DecodeJob };
+
+export type WorkerReply =
+  | { kind: 'ready'; io: Record<string, { inputs: ModelIO[]; outputs: ModelIO[] }> }
+  | { kind: 'load_failed'; error: string }
+  | { kind: 'result'; id: number; outputs: Record<string, TensorData>; computeSec: number }
+  | { kind: 'decoded'; id: number; result: DecodeJobResult; computeSec: number }
+  | { kind: 'failed'; id: number; error: string };

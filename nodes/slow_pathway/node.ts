@@ -1,0 +1,188 @@
+// slow_pathway — the VLM (1–5 Hz): reads the latest observation and the instruction, runs the
+// VLM off the event loop, and writes its latent to the latent buffer topic.
+//
+// Topics (relative names resolve under the node's namespace):
+//   sub  observation   vla_ros_msgs/msg/Observation   best effort, latest only
+//   sub  instruction   vla_ros_msgs/msg/Instruction   transient local
+//   pub  latent        vla_ros_msgs/msg/LatentEntry   transient local, depth 1: latest entry wins
+//   pub  ~/status, /diagnostics                       ~1 Hz
+// Parameters: policy_bundle, rate_hz, max_observation_age, inference_threads (see create()).
+//
+// Never works on a stale frame and never queues: a tick with no fresh, unused observation is
+// skipped, and ticks arriving while the VLM runs are dropped (exhaustMap). A new instruction
+// triggers a run at once and the fast pathway discards latents of older instructions.
+
+import { Subject, exhaustMap, filter, from, interval, map, merge, type Subscription as RxSubscription } from 'rxjs';
+import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
+import { InferenceClient } from '../inference/inference_client.js';
+import { toNamedTensor } from '../inference/named_tensor.js';
+import { InstructionEncoder } from '../policy/instruction_encoder.js';
+import { loadPolicyBundle } from '../policy/policy_bundle.js';
+import { LifecycleNode } from '../ros/lifecycle_node.js';
+import { QoSProfiles } from '../ros/qos.js';
+import { fromRosTime, toRosTime } from '../ros/time.js';
+import type { NodeDefinition } from '../runtime/node_definition.js';
+import { NodeStatus } from '../runtime/node_status.js';
+import { reportStatus } from '../runtime/status_reporter.js';
+import { vlmFeeds } from './vlm_inputs.js';
+
+interface VlmJob {
+  observation: vla_ros_msgs.msg.Observation;
+  instruction: vla_ros_msgs.msg.Instruction;
+  requestedAt: number;
+}
+
+export const slowPathway: NodeDefinition = {
+  exec: 'slow_pathway',
+  defaultName: 'slow_pathway',
+  summary: 'VLM at 1–5 Hz: observation + instruction → latent (latent buffer topic).',
+  async create(node) {
+    const bundleName = node.parameters.declare('policy_bundle', 'reference', {
+      type: 'string',
+      description: 'Policy bundle: a folder with manifest.yaml, or the name of one in config/policies/.',
+      readOnly: true,
+    });
+    const bundle = loadPolicyBundle(bundleName);
+    const { manifest } = bundle;
+    const rateHz = node.parameters.declare('rate_hz', manifest.vlm.rateHz, {
+      type: 'double',
+      description: 'VLM rate [Hz] (default: the bundle\'s vlm.rate_hz).',
+      range: { from: 0.1, to: 30 },
+      readOnly: true,
+    });
+    const maxObservationAge = node.parameters.declare('max_observation_age', 0.25, {
+      type: 'double',
+      description: 'Observations older than this [s] are not used (never work on a stale frame).',
+      range: { from: 0.01, to: 10 },
+    });
+    const threads = node.parameters.declare('inference_threads', 1, {
+      type: 'integer',
+      description: 'onnxruntime intra-op threads for the VLM.',
+      range: { from: 1, to: 8 },
+      readOnly: true,
+    });
+
+    const encoder = new InstructionEncoder(manifest.instruction, bundle.file(manifest.instruction.tokenizer));
+    const status = new NodeStatus();
+    const inference = await InferenceClient.start({ vlm: bundle.file(manifest.vlm.model) }, threads);
+    const missing = Object.values(manifest.vlm.inputs.images)
+      .concat(manifest.vlm.inputs.tokenIds, manifest.vlm.inputs.attentionMask)
+      .filter((n) => !inference.io.vlm.inputs.some((i) => i.name === n));
+    const missingOut = manifest.vlm.latentOutputs.filter((n) => !inference.io.vlm.outputs.some((o) => o.name === n));
+    if (missing.length > 0 || missingOut.length > 0) {
+      await inference.close();
+      throw new Error(
+        `${bundle.file(manifest.vlm.model)} does not match the manifest: ` +
+          [missing.length ? `inputs ${missing.join(', ')} missing` : '', missingOut.length ? `outputs ${missingOut.join(', ')} missing` : '']
+            .filter(Boolean)
+            .join('; '),
+      );
+    }
+
+    let latestObservation: vla_ros_msgs.msg.Observation | undefined;
+    let instruction: vla_ros_msgs.msg.Instruction | undefined;
+    let lastUsed: { sequence: number; instructionId: string } | undefined;
+    let version = 0;
+    // Runs the VLM at once, outside the rate: a new instruction, or the first observation for it.
+    const runNow = new Subject<void>();
+    let answered: string | undefined;
+    let pipeline: RxSubscription | undefined;
+    let stopStatus: (() => void) | undefined;
+
+    const lifecycle = new LifecycleNode(node, {
+      onActivate: () => {
+        stopStatus = reportStatus(node, status);
+        status.set('degraded', 'waiting for an instruction and an observation');
+        const ticks = merge(interval(1000 / rateHz, node.scheduler), runNow);
+        pipeline = ticks
+          .pipe(
+            map(() => pickJob()),
+            filter((job): job is VlmJob => job !== undefined),
+            // Ticks that arrive while the VLM runs are dropped, never queued.
+            exhaustMap((job) => from(runVlm(job))),
+          )
+          .subscribe();
+      },
+      onDeactivate: () => {
+        pipeline?.unsubscribe();
+        stopStatus?.();
+        status.set('holding', 'inactive');
+      },
+    });
+    const latentPub = lifecycle.createPublisher('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal);
+
+    node.createSubscription('vla_ros_msgs/msg/Observation', 'observation', { ...QoSProfiles.sensorData, depth: 1 }, (msg) => {
+      latestObservation = msg;
+      if (instruction !== undefined && answered !== instruction.id && lastUsed === undefined) runNow.next();
+    });
+    node.createSubscription('vla_ros_msgs/msg/Instruction', 'instruction', QoSProfiles.transientLocal, (msg) => {
+      if (instruction?.id === msg.id) return;
+      instruction = msg;
+      node.logger.info(`instruction '${msg.id}': "${msg.text}"`);
+      lastUsed = undefined;
+      runNow.next();
+    });
+    node.clock.onJump(() => {
+      // A replay looped: older observations now look like they are from the future.
+      latestObservation = undefined;
+      lastUsed = undefined;
+    });
+
+    function pickJob(): VlmJob | undefined {
+      const now = node.clock.now();
+      if (instruction === undefined) return undefined;
+      const obs = latestObservation;
+      if (obs === undefined) {
+        status.set('degraded', 'no observation yet');
+        return undefined;
+      }
+      const age = now - fromRosTime(obs.header.stamp);
+      if (age > maxObservationAge) {
+        status.drop();
+        status.set('degraded', `latest observation is ${age.toFixed(3)} s old > max_observation_age ${maxObservationAge} s`);
+        return undefined;
+      }
+      if (lastUsed !== undefined && lastUsed.sequence === obs.sequence && lastUsed.instructionId === instruction.id) return undefined;
+      lastUsed = { sequence: obs.sequence, instructionId: instruction.id };
+      return { observation: obs, instruction, requestedAt: now };
+    }
+
+    async function runVlm(job: VlmJob): Promise<void> {
+      try {
+        const encoded = encoder.encode(job.instruction.text);
+        if (encoded.truncated) node.logger.once('warn', `instruction "${job.instruction.text}" is longer than ${manifest.instruction.maxTokens} tokens: truncated`);
+        const feeds = vlmFeeds(manifest.vlm, manifest.cameras, job.observation, encoded);
+        const done = inference.run('vlm', feeds, manifest.vlm.latentOutputs);
+        const { value: outputs, computeSec } = await node.clock.deliverAt(job.requestedAt + manifest.vlm.modelledLatency, done);
+        // A newer instruction arrived while the VLM ran: this latent answers an old question.
+        if (instruction?.id !== job.instruction.id) {
+          status.drop();
+          return;
+        }
+        const tensors = manifest.vlm.latentOutputs.map((name) => toNamedTensor(name, outputs[name]));
+        version++;
+        answered = job.instruction.id;
+        const ready = node.clock.now();
+        latentPub.publish({
+          header: { stamp: job.observation.header.stamp, frame_id: '' },
+          ready_time: toRosTime(ready),
+          version,
+          instruction_id: job.instruction.id,
+          instruction: job.instruction.text,
+          inference_latency: computeSec,
+          tensors,
+        });
+        status.output(ready, ready - job.requestedAt);
+        status.set('running');
+      } catch (err) {
+        status.set('error', `VLM failed: ${err instanceof Error ? err.message : String(err)}`);
+        node.logger.throttle('error', 5, `VLM inference failed: ${err instanceof Error ? err.message : String(err)}`, 'vlm-failed');
+      }
+    }
+
+    return {
+      lifecycle,
+      dispose: () => inference.close(),
+    };
+  },
+};

@@ -1,0 +1,230 @@
+// The slow and fast pathways with the real reference bundle (ONNX in worker threads) on the
+// embedded backend in virtual time: rates, stamps, stale latents, overruns, determinism.
+
+import { strict as assert } from 'node:assert';
+import type { vla_ros_msgs } from '../../nodes/msgs/generated/interfaces.js';
+import { fastPathway } from '../../nodes/fast_pathway/node.js';
+import { slowPathway } from '../../nodes/slow_pathway/node.js';
+import { toNamedTensor } from '../../nodes/inference/named_tensor.js';
+import { EmbeddedBackend } from '../../nodes/ros/backend.js';
+import type { RosNode } from '../../nodes/ros/node.js';
+import type { ParamsFileSection } from '../../nodes/ros/params_file.js';
+import { QoSProfiles } from '../../nodes/ros/qos.js';
+import { fromRosTime, toRosTime } from '../../nodes/ros/time.js';
+import { VirtualTimeBase } from '../../nodes/ros/time_base.js';
+import { startNode, type RunningNode } from '../../nodes/runtime/node_runner.js';
+import type { LogRecord } from '../../nodes/ros/logger.js';
+
+const JOINTS = ['fr3_joint1', 'fr3_joint2', 'fr3_joint3', 'fr3_joint4', 'fr3_joint5', 'fr3_joint6', 'fr3_joint7'];
+const HOME = [0, -0.785, 0, -2.356, 0, 1.571, 0.785];
+
+function image(value: number): vla_ros_msgs.msg.NamedTensor {
+  return toNamedTensor('x', { type: 'float32', dims: [3, 224, 224], data: new Float32Array(3 * 224 * 224).fill(value) });
+}
+
+class Rig {
+  readonly time = new VirtualTimeBase(1000);
+  readonly logs: LogRecord[] = [];
+  readonly backend = new EmbeddedBackend({ time: this.time, logSink: (r) => this.logs.push(r) });
+  readonly running: RunningNode[] = [];
+  probe!: RosNode;
+  chunks: Array<{ msg: vla_ros_msgs.msg.ActionChunk; at: number }> = [];
+  features: vla_ros_msgs.msg.PolicyFeatures[] = [];
+  latents: vla_ros_msgs.msg.LatentEntry[] = [];
+
+  async start(nodes: Array<'slow' | 'fast'>, params: ParamsFileSection['params'] = []): Promise<void> {
+    this.probe = await this.backend.createNode({ name: 'probe', namespace: '/', remaps: [], parameterSections: [], logLevel: 'warn', rosArgv: [] });
+    this.probe.createSubscription('vla_ros_msgs/msg/ActionChunk', 'action_chunk', 10, (msg) => this.chunks.push({ msg, at: this.time.now() }));
+    this.probe.createSubscription('vla_ros_msgs/msg/PolicyFeatures', 'policy_features', 10, (msg) => this.features.push(msg));
+    this.probe.createSubscription('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal, (msg) => this.latents.push(msg));
+    for (const n of nodes) {
+      const def = n === 'slow' ? slowPathway : fastPathway;
+      this.running.push(
+        await startNode(def, this.backend, {
+          name: def.defaultName,
+          namespace: '/',
+          remaps: [],
+          parameterSections: [{ nodePattern: '/**', params }],
+          logLevel: 'info',
+          rosArgv: [],
+        }),
+      );
+    }
+  }
+
+  instruct(id: string, text: string): void {
+    this.probe.createPublisher('vla_ros_msgs/msg/Instruction', 'instruction', QoSProfiles.transientLocal).publish({
+      header: { stamp: this.time.now() === 0 ? { sec: 0, nanosec: 0 } : toRosTime(this.time.now()), frame_id: '' },
+      id,
+      text,
+    });
+  }
+
+  /** Publishes joint states at 100 Hz (shuffled joint order) and observations at 30 Hz while time advances. */
+  async run(seconds: number, options: { jointStates?: boolean; observations?: boolean } = {}): Promise<void> {
+    const js = this.probe.createPublisher('sensor_msgs/msg/JointState', 'joint_states', QoSProfiles.sensorData);
+    const obs = this.probe.createPublisher('vla_ros_msgs/msg/Observation', 'observation', QoSProfiles.sensorData);
+    const order = [3, 0, 6, 1, 5, 2, 4];
+    let seq = 0;
+    const timers = [
+      options.jointStates === false
+        ? undefined
+        : this.probe.createTimer(0.01, () =>
+            js.publish({
+              header: { stamp: toRosTime(this.time.now()), frame_id: '' },
+              name: order.map((i) => JOINTS[i]),
+              position: Float64Array.from(order.map((i) => HOME[i])),
+              velocity: new Float64Array(0),
+              effort: new Float64Array(0),
+            }),
+          ),
+      options.observations === false
+        ? undefined
+        : this.probe.createTimer(1 / 30, () =>
+            obs.publish({
+              header: { stamp: toRosTime(this.time.now()), frame_id: '' },
+              sequence: ++seq,
+              camera_names: ['scene', 'wrist'],
+              camera_stamps: [toRosTime(this.time.now()), toRosTime(this.time.now())],
+              images: [
+                { ...image(0.1), name: 'scene' },
+                { ...image(-0.2), name: 'wrist' },
+              ],
+            }),
+          ),
+    ];
+    await this.time.advanceBy(seconds);
+    for (const t of timers) t?.cancel();
+  }
+
+  async stop(): Promise<void> {
+    for (const r of this.running) await r.stop();
+    await this.backend.shutdown();
+  }
+}
+
+describe('slow + fast pathways (reference bundle, virtual time)', function () {
+  this.timeout(60_000);
+  let rig: Rig;
+  afterEach(() => rig.stop());
+
+  it('produces 30 Hz chunks with consistent stamps, shapes and finite in-bounds values', async () => {
+    rig = new Rig();
+    await rig.start(['slow', 'fast']);
+    rig.instruct('ep1', 'push the red cube to the left');
+    await rig.run(2);
+    // The VLM runs at once on the first observation for the instruction, then at 2 Hz.
+    assert.ok(rig.latents.length >= 4 && rig.latents.length <= 6, `latents: ${rig.latents.length}`);
+    assert.ok(fromRosTime(rig.latents[0].header.stamp) - 1000 < 0.05, 'first latent from the first observation');
+    assert.deepEqual(
+      rig.latents.map((l) => l.version),
+      rig.latents.map((_, i) => i + 1),
+    );
+    const first = rig.latents[0];
+    assert.equal(first.instruction_id, 'ep1');
+    assert.deepEqual(
+      first.tensors.map((t) => [t.name, [...t.shape]]),
+      [
+        ['latent_tokens', [1, 8, 64]],
+        ['latent_pooled', [1, 128]],
+      ],
+    );
+    assert.ok(fromRosTime(first.ready_time) - fromRosTime(first.header.stamp) >= 0.002 - 1e-9, 'ready time after observation + modelled VLM latency');
+
+    const chunks = rig.chunks;
+    assert.ok(chunks.length >= 50, `chunks: ${chunks.length}`);
+    // Published exactly modelled_latency (3 ms) after each 30 Hz tick.
+    for (let i = 1; i < chunks.length; i++) assert.ok(Math.abs(chunks[i].at - chunks[i - 1].at - 1 / 30) < 1e-6, `period at ${i}`);
+    for (const { msg, at } of chunks) {
+      assert.equal(msg.horizon, 16);
+      assert.equal(msg.data.length, 16 * 7);
+      assert.deepEqual(msg.dimension_names, ['x', 'y', 'z', 'roll', 'pitch', 'yaw', 'gripper']);
+      assert.equal(msg.action_space, 'ee_delta');
+      assert.equal(msg.rotation, 'euler_xyz');
+      assert.equal(msg.gripper, 'absolute_continuous');
+      assert.ok(Math.abs(msg.dt - 1 / 30) < 1e-6);
+      assert.ok(Math.abs(at - fromRosTime(msg.header.stamp) - 0.003) < 1e-6, 'stamp = tick time; published after the modelled latency');
+      assert.deepEqual(msg.start_time, msg.header.stamp);
+      assert.equal(msg.header.frame_id, 'base');
+      assert.ok(msg.latent_age >= 0 && msg.latent_age <= 0.5 + 1 / 30 + 0.01, `latent age ${msg.latent_age}`);
+      msg.data.forEach((v, k) => {
+        assert.ok(Number.isFinite(v));
+        const lim = k % 7 < 3 ? 0.05 : k % 7 < 6 ? 0.3 : 1;
+        assert.ok(k % 7 === 6 ? v >= 0 && v <= 1 : Math.abs(v) <= lim, `value ${v} at ${k}`);
+      });
+    }
+    assert.deepEqual(
+      chunks.map((c) => c.msg.sequence),
+      chunks.map((_, i) => i + 1),
+    );
+    assert.equal(rig.features.length, chunks.length);
+    assert.deepEqual(
+      rig.features.slice(0, 3).map((f) => [f.episode_id, f.step, f.features.length]),
+      [
+        ['ep1', 0, 64],
+        ['ep1', 1, 64],
+        ['ep1', 2, 64],
+      ],
+    );
+  });
+
+  it('stops producing when the latent is older than max_latent_age, and says why', async () => {
+    rig = new Rig();
+    await rig.start(['fast'], [{ name: 'max_latent_age', type: 'double', value: 0.2, source: 'test' }]);
+    rig.instruct('ep1', 'touch the blue block');
+    // One latent, as if from a slow pathway that then died.
+    const latentPub = rig.probe.createPublisher('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal);
+    latentPub.publish({
+      header: { stamp: toRosTime(rig.time.now()), frame_id: '' },
+      ready_time: toRosTime(rig.time.now()),
+      version: 1,
+      instruction_id: 'ep1',
+      instruction: 'touch the blue block',
+      inference_latency: 0.001,
+      tensors: [
+        toNamedTensor('latent_tokens', { type: 'float32', dims: [1, 8, 64], data: new Float32Array(512) }),
+        toNamedTensor('latent_pooled', { type: 'float32', dims: [1, 128], data: new Float32Array(128) }),
+      ],
+    });
+    const statuses: vla_ros_msgs.msg.PathwayStatus[] = [];
+    rig.probe.createSubscription('vla_ros_msgs/msg/PathwayStatus', '/fast_pathway/status', 10, (s) => statuses.push(s));
+    await rig.run(1.5, { observations: false });
+    const lastChunk = fromRosTime(rig.chunks.at(-1)!.msg.header.stamp);
+    assert.ok(lastChunk - 1000 <= 0.2 + 1e-9, `last chunk sampled ${lastChunk - 1000} s after the latent's observation`);
+    assert.ok(rig.chunks.length >= 5 && rig.chunks.length <= 7, `chunks while the latent was fresh: ${rig.chunks.length}`);
+    const last = statuses.at(-1)!;
+    assert.equal(last.state, 2, 'DEGRADED');
+    assert.match(last.message, /latent is \d\.\d{3} s old > max_latent_age 0\.2 s/);
+    assert.ok(last.latent_age > 0.9, `latent age in status: ${last.latent_age}`);
+  });
+
+  it('publishes nothing without joint states, and nothing for another instruction\'s latent', async () => {
+    rig = new Rig();
+    await rig.start(['slow', 'fast']);
+    rig.instruct('ep1', 'open the drawer');
+    await rig.run(1, { jointStates: false });
+    assert.equal(rig.chunks.length, 0);
+    assert.ok(rig.latents.length > 0, 'the slow pathway still runs');
+    rig.instruct('ep2', 'close the drawer');
+    await rig.run(1);
+    assert.ok(rig.chunks.length > 0);
+    assert.ok(rig.chunks.every((c) => rig.latents.find((l) => l.version === c.msg.latent_version)!.instruction_id === 'ep2'));
+  });
+
+  it('is deterministic: the same inputs in virtual time give identical chunks', async () => {
+    const runOnce = async () => {
+      const r = new Rig();
+      await r.start(['slow', 'fast'], [{ name: 'seed', type: 'integer', value: 7, source: 'test' }]);
+      r.instruct('ep1', 'lift the green ball');
+      await r.run(1);
+      await r.stop();
+      return r.chunks.map((c) => [c.at, c.msg.sequence, c.msg.latent_version, [...c.msg.data]]);
+    };
+    const a = await runOnce();
+    const b = await runOnce();
+    assert.ok(a.length > 10);
+    assert.deepEqual(a, b);
+    rig = new Rig();
+    await rig.start([]);
+  });
+});
