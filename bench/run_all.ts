@@ -7,7 +7,10 @@ import { formatSection, machineDescription, type BenchSection } from './bench_ta
 
 type Area = () => Promise<BenchSection[]>;
 
-const AREAS: Record<string, () => Promise<Area>> = {};
+const AREAS: Record<string, () => Promise<Area>> = {
+  camera_ingestion: async () => (await import('./camera_ingestion.js')).bench,
+  controller_bridge: async () => (await import('./controller_bridge.js')).bench,
+};
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -6,6 +6,8 @@ import type { NodeDefinition } from './runtime/node_definition.js';
 type Loader = () => Promise<NodeDefinition>;
 
 const NODES: Readonly<Record<string, Loader>> = Object.freeze({
+  camera_ingestion: async () => (await import('./camera_ingestion/node.js')).cameraIngestion,
+  controller_bridge: async () => (await import('./controller_bridge/node.js')).controllerBridge,
   episode_manager: async () => (await import('./episode_manager/node.js')).episodeManager,
   fast_pathway: async () => (await import('./fast_pathway/node.js')).fastPathway,
   slow_pathway: async () => (await import('./slow_pathway/node.js')).slowPathway,

@@ -75,7 +75,10 @@ export class OnnxModel implements ExpertModel {
     for (const name of this.session.inputNames) {
       const t = feeds[name];
       if (t === undefined) throw new Error(`${this.path}: no feed for input '${name}' (feeds: ${Object.keys(feeds).join(', ') || 'none'})`);
-      ortFeeds[name] = new ort.Tensor(t.type, t.data, t.dims);
+      // onnxruntime-node refuses views over a SharedArrayBuffer ("Invalid argument"); camera
+      // tensors are shared between threads, so they are copied here, at the ORT boundary.
+      const data = t.data.buffer instanceof SharedArrayBuffer ? t.data.slice() : t.data;
+      ortFeeds[name] = new ort.Tensor(t.type, data, t.dims);
     }
     let results: ort.InferenceSession.ReturnType;
     try {

@@ -78,6 +78,28 @@ describe('decoders: OnnxModel (onnxruntime-node adapter)', function () {
     }
   });
 
+  it('accepts camera tensors over a SharedArrayBuffer (as camera_ingestion shares them)', async () => {
+    const m = await OnnxModel.load(modelPath('reference/vlm.onnx'));
+    try {
+      const shared = (t: TensorData): TensorData => {
+        const copy = new Float32Array(new SharedArrayBuffer(t.data.byteLength));
+        copy.set(t.data as Float32Array);
+        return { type: 'float32', dims: t.dims, data: copy };
+      };
+      const feeds = {
+        image_scene: patternImage(7, 251),
+        image_wrist: patternImage(13, 241),
+        token_ids: int64Tensor([1, 16], g.token_ids),
+        attention_mask: int64Tensor([1, 16], g.attention_mask),
+      };
+      const plain = await m.run(feeds);
+      const viaShared = await m.run({ ...feeds, image_scene: shared(feeds.image_scene), image_wrist: shared(feeds.image_wrist) });
+      assert.deepEqual([...(viaShared.latent_pooled.data as Float32Array)], [...(plain.latent_pooled.data as Float32Array)]);
+    } finally {
+      await m.release();
+    }
+  });
+
   it('matches torch on the VLM (float32 images, int64 tokens)', async function () {
     sameModel('reference/vlm.onnx', this);
     const m = await OnnxModel.load(modelPath('reference/vlm.onnx'));

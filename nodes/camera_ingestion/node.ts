@@ -1,0 +1,302 @@
+// camera_ingestion — turns camera streams into synchronised, preprocessed policy observations.
+//
+// Topics (relative names resolve under the node's namespace):
+//   sub  cameras/<name>/image_raw              sensor_msgs/msg/Image            per camera, transport raw
+//   sub  cameras/<name>/image_raw/compressed   sensor_msgs/msg/CompressedImage  per camera, transport compressed
+//        (keep last 1, best effort, volatile: hears reliable and best-effort cameras; only the
+//        newest frame matters, a backlog is never worked off)
+//   pub  observation   vla_ros_msgs/msg/Observation   keep last 2, BEST EFFORT, volatile (OBSERVATION_QOS):
+//        subscribe with best effort (e.g. QoSProfiles.sensorData) — a reliable reader gets nothing
+//   pub  ~/status, /diagnostics                     1 Hz health: rate, age, drops per reason
+// Parameters (`vla-ros run camera_ingestion --help-params`):
+//   policy_bundle (string, 'reference')   bundle whose manifest lists the cameras and their preprocessing
+//   camera_names (string[], [])           manifest cameras to ingest; empty: all, in manifest order
+//   camera_topics (string[], [])          per camera (camera_names order); empty: the defaults above
+//   camera_transports (string[], [])      raw | compressed per camera; empty: all raw
+//   expected_widths / expected_heights (integer[], [])  per camera source size; 0 or empty: any
+//   max_skew (double, 0.02 s)             max stamp spread of the frames of one observation
+//   max_frame_age (double, 0.2 s)         frames older than this (node clock) are dropped
+//   sync_history (integer, 3)             frames kept per camera while waiting for the others
+// The algorithms are in the modules beside this file; docs/camera-ingestion.md explains them.
+
+import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
+import { loadPolicyBundle } from '../policy/policy_bundle.js';
+import { LifecycleNode } from '../ros/lifecycle_node.js';
+import type { RosNode, Subscription } from '../ros/node.js';
+import { QoSProfiles, type QoSProfile } from '../ros/qos.js';
+import { VirtualTimeBase } from '../ros/time_base.js';
+import type { NodeDefinition } from '../runtime/node_definition.js';
+import { NodeStatus, percentile } from '../runtime/node_status.js';
+import { reportStatus } from '../runtime/status_reporter.js';
+import { resolveCameras, TRANSPORTS, type CameraInput } from './camera_config.js';
+import { sharpDecoder } from './compressed_decoder.js';
+import { plainAllocator } from './image_preprocessor.js';
+import { DROP_REASONS, IngestionPipeline, type DropReason, type IngestedObservation } from './ingestion_pipeline.js';
+import { sharedAllocator, tensorBytes } from './shared_tensor.js';
+
+const DTYPE_FLOAT32 = vla_ros_msgs.msg.NamedTensor.DTYPE_FLOAT32;
+
+/**
+ * The observation topic's QoS. Best effort: an observation that missed its moment is worth
+ * nothing (the next one is 33 ms behind), and reliable delivery of ~600 KB per camera would
+ * make DDS resend old samples and hold back new ones. Depth 2: a reader busy for part of a
+ * period still finds the newest observation plus the one before, never a backlog. Volatile:
+ * a late joiner must wait for a fresh observation, not replay an old one.
+ */
+export const OBSERVATION_QOS: QoSProfile = Object.freeze({
+  history: 'keep_last',
+  depth: 2,
+  reliability: 'best_effort',
+  durability: 'volatile',
+});
+
+/** Camera subscriptions: the sensor-data profile (best effort hears every camera driver) with depth 1. */
+export const CAMERA_QOS: QoSProfile = Object.freeze({ ...QoSProfiles.sensorData, depth: 1 });
+
+/** No observation for this long while active: status 'degraded' [s]. */
+const STALL_AFTER = 1;
+/** Per (camera, reason), at most one log line per this many seconds. */
+const LOG_PERIOD = 5;
+
+const WARN_REASONS: ReadonlySet<DropReason> = new Set<DropReason>([
+  'zero_stamp',
+  'stale',
+  'future_stamp',
+  'late',
+  'out_of_order',
+  'encoding',
+  'decode_error',
+  'wrong_size',
+  'malformed',
+]);
+
+export const cameraIngestion: NodeDefinition = {
+  exec: 'camera_ingestion',
+  defaultName: 'camera_ingestion',
+  summary: 'Synchronises and preprocesses camera images into policy observations (observation).',
+  create(node) {
+    const p = node.parameters;
+    p.declare('policy_bundle', 'reference', {
+      type: 'string',
+      readOnly: true,
+      description: 'Policy bundle (folder with manifest.yaml, or a name in config/policies/) whose cameras are ingested.',
+    });
+    p.declare('camera_names', [] as string[], {
+      type: 'string_array',
+      readOnly: true,
+      description: "Manifest cameras to ingest; empty: all of the bundle's cameras. Published in manifest order.",
+    });
+    p.declare('camera_topics', [] as string[], {
+      type: 'string_array',
+      readOnly: true,
+      description: 'Topic per camera, in camera_names order; empty: cameras/<name>/image_raw (raw) or cameras/<name>/image_raw/compressed.',
+    });
+    p.declare('camera_transports', [] as string[], {
+      type: 'string_array',
+      readOnly: true,
+      choices: TRANSPORTS,
+      description: 'raw (sensor_msgs/Image) or compressed (sensor_msgs/CompressedImage) per camera; empty: all raw.',
+    });
+    p.declare('expected_widths', [] as number[], {
+      type: 'integer_array',
+      readOnly: true,
+      description: 'Source image width per camera; frames of another size are dropped. Empty or 0: any.',
+    });
+    p.declare('expected_heights', [] as number[], {
+      type: 'integer_array',
+      readOnly: true,
+      description: 'Source image height per camera; frames of another size are dropped. Empty or 0: any.',
+    });
+    p.declare('max_skew', 0.02, {
+      type: 'double',
+      range: { from: 0, to: 1 },
+      description: 'Max spread of the stamps of the frames in one observation [s].',
+    });
+    p.declare('max_frame_age', 0.2, {
+      type: 'double',
+      range: { from: 0.001, to: 10 },
+      description: 'Frames older than this on the node clock (or stamped this far in its future) are dropped [s].',
+    });
+    p.declare('sync_history', 3, {
+      type: 'integer',
+      range: { from: 1, to: 30 },
+      readOnly: true,
+      description: 'Frames kept per camera while waiting for the others (1: latest frame only).',
+    });
+
+    const status = new NodeStatus();
+    status.set('starting', 'not configured');
+    const base = node.clock.base;
+    const track = base instanceof VirtualTimeBase ? (work: Promise<unknown>) => void base.track(work) : undefined;
+    let pipeline: IngestionPipeline | undefined;
+    let subscriptions: Subscription[] = [];
+    let sequence = 0;
+    let lastObservationAt = -Infinity;
+
+    const lifecycle = new LifecycleNode(node, {
+      onConfigure: () => {
+        let cameras: CameraInput[];
+        try {
+          const bundle = loadPolicyBundle(p.getString('policy_bundle'));
+          cameras = resolveCameras(bundle.manifest.cameras, {
+            names: p.getStringArray('camera_names'),
+            topics: p.getStringArray('camera_topics'),
+            transports: p.getStringArray('camera_transports'),
+            expectedWidths: p.getNumberArray('expected_widths'),
+            expectedHeights: p.getNumberArray('expected_heights'),
+          });
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          node.logger.error(`cannot configure: ${message}`);
+          status.set('error', message);
+          return 'failure';
+        }
+        pipeline = createPipeline(node, cameras, {
+          track,
+          onObservation: (obs) => publish(obs),
+          onDrop: (camera, reason, detail) => onDrop(camera, reason, detail),
+        });
+        for (const c of cameras) {
+          const s = c.spec;
+          node.logger.info(
+            `camera '${c.name}': ${c.transport} on ${node.resolveName(c.topic)} → float32 [3,${s.height},${s.width}] ` +
+              `(${s.resize}, ${s.channelOrder})`,
+          );
+        }
+        status.set('starting', 'configured');
+        return 'success';
+      },
+      onActivate: () => {
+        const pl = pipeline!;
+        subscriptions = pl.cameras.map((c, i) =>
+          c.transport === 'raw'
+            ? node.createSubscription('sensor_msgs/msg/Image', c.topic, CAMERA_QOS, (m) =>
+                pl.raw(i, {
+                  width: m.width,
+                  height: m.height,
+                  encoding: m.encoding,
+                  is_bigendian: m.is_bigendian,
+                  step: m.step,
+                  data: m.data,
+                  stamp: m.header.stamp,
+                }),
+              )
+            : node.createSubscription('sensor_msgs/msg/CompressedImage', c.topic, CAMERA_QOS, (m) =>
+                pl.compressed(i, { stamp: m.header.stamp, format: m.format, data: m.data }),
+              ),
+        );
+        lastObservationAt = node.clock.now();
+        status.set('starting', `waiting for frames from ${pl.cameras.map((c) => c.name).join(', ')}`);
+      },
+      onDeactivate: () => stopInputs('inactive'),
+      onCleanup: () => {
+        stopInputs('not configured');
+        pipeline = undefined;
+      },
+      onShutdown: () => stopInputs('shut down'),
+    });
+    const observationPub = lifecycle.createPublisher('vla_ros_msgs/msg/Observation', 'observation', OBSERVATION_QOS);
+
+    function stopInputs(why: string): void {
+      for (const s of subscriptions) s.destroy();
+      subscriptions = [];
+      pipeline?.reset();
+      status.set('starting', why);
+    }
+
+    function publish(obs: IngestedObservation): void {
+      const now = node.clock.now();
+      sequence = (sequence + 1) >>> 0;
+      observationPub.publish({
+        header: { stamp: { sec: obs.stamp.sec, nanosec: obs.stamp.nanosec }, frame_id: '' },
+        sequence,
+        camera_names: obs.frames.map((f) => f.camera),
+        camera_stamps: obs.frames.map((f) => ({ sec: f.stamp.sec, nanosec: f.stamp.nanosec })),
+        images: obs.frames.map((f, i) => {
+          const spec = pipeline!.cameras[i].spec;
+          return { name: f.camera, dtype: DTYPE_FLOAT32, shape: Uint32Array.of(3, spec.height, spec.width), data: tensorBytes(f.tensor) };
+        }),
+      });
+      lastObservationAt = now;
+      // Latency: the observation's age when published (exposure stamp → here, our processing included).
+      status.output(now, now - obs.time);
+      if (status.state !== 'running') status.set('running');
+    }
+
+    function onDrop(camera: string, reason: DropReason, detail: string): void {
+      status.drop();
+      const level = WARN_REASONS.has(reason) ? 'warn' : 'debug';
+      const pl = pipeline;
+      const count = pl?.dropCount(reason, pl.cameras.findIndex((c) => c.name === camera)) ?? 0;
+      node.logger.throttle(level, LOG_PERIOD, `camera '${camera}': dropped frame (${reason}, ${count} so far): ${detail}`, `${camera}:${reason}`);
+    }
+
+    // Health and per-reason counts, refreshed just before each status report (same period, scheduled first).
+    const health = node.createTimer(1, () => {
+      const pl = pipeline;
+      if (pl === undefined) return;
+      const drops = pl.dropCounts();
+      for (const r of DROP_REASONS) status.setValue(`drops_${r}`, drops[r]);
+      pl.cameras.forEach((c, i) => {
+        status.setValue(`camera_${c.name}_frames`, pl.receivedCount(i));
+        status.setValue(`camera_${c.name}_drops`, pl.cameraDropCount(i));
+      });
+      status.setValue('observations', pl.observations);
+      const ms = pl.recentPreprocessMs();
+      status.setValue('preprocess_ms_p50', percentile(ms, 50).toFixed(3));
+      status.setValue('preprocess_ms_p99', percentile(ms, 99).toFixed(3));
+      if (!lifecycle.isActive) return;
+      const now = node.clock.now();
+      if (now - lastObservationAt <= STALL_AFTER) return;
+      const silent = pl.cameras.filter((_, i) => now - pl.lastReceiveTime(i) > STALL_AFTER).map((c) => c.name);
+      const why =
+        silent.length > 0
+          ? `no frames from ${silent.join(', ')}`
+          : `frames arrive but none were usable or in sync (see drops_*; max_skew ${p.getNumber('max_skew')} s)`;
+      const message = `no observation for ${(now - lastObservationAt).toFixed(1)} s: ${why}`;
+      status.set(pl.observations === 0 ? 'starting' : 'degraded', message);
+    });
+    const stopStatus = reportStatus(node, status);
+    const stopJumps = node.clock.onJump((jump) => {
+      node.logger.info(`time jumped back ${(jump.before - jump.after).toFixed(3)} s: synchronisation restarted`);
+      pipeline?.reset();
+      lastObservationAt = jump.after;
+    });
+
+    return {
+      lifecycle,
+      dispose() {
+        health.cancel();
+        stopStatus();
+        stopJumps();
+        for (const s of subscriptions) s.destroy();
+        subscriptions = [];
+      },
+    };
+  },
+};
+
+interface PipelineHooks {
+  track: ((work: Promise<unknown>) => void) | undefined;
+  onObservation: (obs: IngestedObservation) => void;
+  onDrop: (camera: string, reason: DropReason, detail: string) => void;
+}
+
+function createPipeline(node: RosNode, cameras: CameraInput[], hooks: PipelineHooks): IngestionPipeline {
+  const p = node.parameters;
+  return new IngestionPipeline({
+    cameras,
+    syncHistory: p.getNumber('sync_history'),
+    now: () => node.clock.now(),
+    maxSkew: () => p.getNumber('max_skew'),
+    maxFrameAge: () => p.getNumber('max_frame_age'),
+    // Embedded backend: tensors over SharedArrayBuffers cross worker threads without a copy.
+    // rclnodejs serialises every message anyway, so plain buffers there.
+    allocate: node.backend === 'embedded' ? sharedAllocator : plainAllocator,
+    decode: sharpDecoder,
+    track: hooks.track,
+    onObservation: hooks.onObservation,
+    onDrop: hooks.onDrop,
+    onError: (camera, message) => node.logger.error(`camera '${camera}': ${message}`),
+  });
+}
