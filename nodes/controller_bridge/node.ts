@@ -1,0 +1,397 @@
+// controller_bridge — executes action chunks on CRISP's compliant controllers behind a safety
+// layer. Wiring only: the algorithms are the plain modules beside this file (control_loop.ts and
+// what it uses); docs/controller-bridge.md describes behaviour, parameters and numbers.
+//
+// Topics (relative names resolve under the node's namespace = the robot's CRISP namespace):
+//   sub  action_chunk                 vla_ros_msgs/msg/ActionChunk    from the fast pathway
+//   sub  hold_request                 vla_ros_msgs/msg/HoldRequest    failure monitor / operator
+//   sub  <crisp.joint_states_topic>   sensor_msgs/msg/JointState      mapped by name
+//   sub  <crisp.current_pose_topic>   geometry_msgs/msg/PoseStamped
+//   pub  <crisp.target_pose_topic>    geometry_msgs/msg/PoseStamped   command_interface pose
+//   pub  <crisp.target_joint_topic>   sensor_msgs/msg/JointState      command_interface joint (controller order)
+//   pub  <crisp.gripper_command_topic> std_msgs/msg/Float64           0 closed .. 1 open
+// Services: ~/hold, ~/resume (std_srvs/srv/Trigger).
+// Lifecycle: publishes nothing until active; activation waits up to activation_timeout for
+// robot state and refuses when it is missing or older than state_timeout; deactivate stops
+// publishing (CRISP keeps following its last target, i.e. the arm holds).
+
+import type { NodeDefinition } from '../runtime/node_definition.js';
+import { LifecycleNode } from '../ros/lifecycle_node.js';
+import type { RosNode } from '../ros/node.js';
+import { QoSProfiles } from '../ros/qos.js';
+import type { Timer } from '../ros/timer.js';
+import { fromRosTime } from '../ros/time.js';
+import { NodeStatus, type NodeHealth } from '../runtime/node_status.js';
+import { reportStatus } from '../runtime/status_reporter.js';
+import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
+import { kinematicsFor } from '../robots/robot_models.js';
+import type { ChunkInput, CommandInterface } from './action_decoder.js';
+import { robotFactProblems, workspaceProblems, type BridgeConfig } from './bridge_config.js';
+import { ControlLoop, type LoopState } from './control_loop.js';
+import { JointStateMapper } from './joint_state_mapper.js';
+import { MERGE_RULES, type MergeRuleName } from './merge_rule.js';
+
+export function chunkInputFromMessage(m: vla_ros_msgs.msg.ActionChunk): ChunkInput {
+  return {
+    stamp: fromRosTime(m.header.stamp),
+    startTime: fromRosTime(m.start_time),
+    dt: m.dt,
+    horizon: m.horizon,
+    actionSpace: m.action_space,
+    rotation: m.rotation,
+    gripper: m.gripper,
+    dimensionNames: m.dimension_names,
+    data: m.data,
+    sequence: m.sequence,
+    frameId: m.header.frame_id,
+  };
+}
+
+function declareConfig(node: RosNode): { config: BridgeConfig; topics: Record<string, string>; stateTimeout: number; activationTimeout: number } {
+  const p = node.parameters;
+  const ro = { readOnly: true };
+  const robot = {
+    name: p.declare('robot.name', '', { ...ro, type: 'string', description: 'Robot model (fr3, panda, ur5e, ur10e): selects the kinematic model.' }),
+    jointNames: p.declare('robot.joint_names', [] as string[], {
+      ...ro,
+      type: 'string_array',
+      description: 'Controller joint order: target_joint is published in this order (CRISP reads by index).',
+    }),
+    positionMin: p.declare('robot.joint_position_min', [] as number[], { ...ro, type: 'double_array', description: 'Joint lower limits [rad].' }),
+    positionMax: p.declare('robot.joint_position_max', [] as number[], { ...ro, type: 'double_array', description: 'Joint upper limits [rad].' }),
+    velocityMax: p.declare('robot.joint_velocity_max', [] as number[], { ...ro, type: 'double_array', description: 'Joint velocity limits [rad/s].' }),
+    baseFrame: p.declare('robot.base_frame', '', { ...ro, type: 'string', description: "The controller's base frame: frame of target_pose and of pose actions." }),
+    eeFrame: p.declare('robot.ee_frame', '', { ...ro, type: 'string', description: 'End-effector frame CRISP controls (selects the model TCP).' }),
+  };
+  const topic = (key: string, value: string, what: string) => p.declare(`crisp.${key}`, value, { ...ro, type: 'string', description: what });
+  const topics = {
+    targetPose: topic('target_pose_topic', 'target_pose', 'CRISP Cartesian target (geometry_msgs/PoseStamped).'),
+    targetJoint: topic('target_joint_topic', 'target_joint', 'CRISP joint target (sensor_msgs/JointState, by index).'),
+    currentPose: topic('current_pose_topic', 'current_pose', "CRISP's pose broadcaster."),
+    jointStates: topic('joint_states_topic', 'joint_states', 'Joint states (mapped by name).'),
+    gripperCommand: topic('gripper_command_topic', 'gripper/command', 'Gripper command (std_msgs/Float64, 0 closed .. 1 open).'),
+  };
+  const num = (name: string, value: number, from: number, to: number, description: string) =>
+    p.declare(name, value, { ...ro, type: 'double', range: { from, to }, description });
+  const commandInterface = p.declare('command_interface', 'pose', {
+    ...ro,
+    type: 'string',
+    choices: ['pose', 'joint'],
+    description: 'pose: publish target_pose (ee_* action spaces); joint: publish target_joint (joint_* action spaces).',
+  }) as CommandInterface;
+  const config: BridgeConfig = {
+    robot,
+    commandInterface,
+    publishRateHz: num('publish_rate_hz', 50, 1, 1000, 'Rate of target_pose / target_joint [Hz] (crisp_py: 50).'),
+    mergeRule: p.declare('merge_rule', 'weighted_average', {
+      ...ro,
+      type: 'string',
+      choices: MERGE_RULES,
+      description: 'How overlapping chunks merge: latest_only, weighted_average, average, conservative, temporal_ensemble, rtc.',
+    }) as MergeRuleName,
+    mergeOldWeight: num('merge_old_weight', 0.3, 0, 1, "weighted_average: weight of the old prediction (LeRobot: 0.3; the new one gets 1 − this)."),
+    ensembleM: num('temporal_ensemble_m', 0.01, 0, 10, 'temporal_ensemble: w_i = exp(−m·i), i = 0 the oldest prediction (ACT: 0.01).'),
+    rtcDelayWindow: p.declare('rtc_delay_window', 10, {
+      ...ro,
+      type: 'integer',
+      range: { from: 1, to: 1000 },
+      description: 'rtc: the inference delay is the max over this many recent chunks.',
+    }),
+    maxChunkAge: num('max_chunk_age', 0.5, 0.01, 60, 'Watchdog: no fresh chunk for this long → hold the last safe target [s]; also the oldest observation accepted.'),
+    workspace: {
+      min: [
+        num('workspace.min_x', -1.5, -10, 10, 'Workspace box in the base frame [m].'),
+        num('workspace.min_y', -1.5, -10, 10, 'Workspace box [m].'),
+        num('workspace.min_z', 0.0, -10, 10, 'Workspace box [m] (crisp_gym: min_z 0.0, the table).'),
+      ],
+      max: [
+        num('workspace.max_x', 1.5, -10, 10, 'Workspace box [m].'),
+        num('workspace.max_y', 1.5, -10, 10, 'Workspace box [m].'),
+        num('workspace.max_z', 1.5, -10, 10, 'Workspace box [m].'),
+      ],
+    },
+    maxTranslationSpeed: num('max_translation_speed', 0.5, 0.001, 5, 'Largest target speed [m/s]; per tick: speed / publish_rate_hz.'),
+    maxRotationSpeed: num('max_rotation_speed', 1.5, 0.001, 20, 'Largest target angular speed [rad/s]; per tick: speed / publish_rate_hz.'),
+    jointLimitMargin: num('joint_limit_margin', 0.05, 0, 0.5, 'Robot joint limits are shrunk by this much on each side [rad].'),
+    jointVelocityScale: num('joint_velocity_scale', 0.5, 0.01, 1, 'Fraction of robot.joint_velocity_max the bridge may command.'),
+    gripperRateHz: num('gripper_rate_hz', 30, 1, 1000, 'Gripper command rate [Hz] (crisp_py: 30).'),
+    gripperMaxStep: num('gripper_max_step', 0.1, 0.001, 1, 'Largest gripper change per command (crisp_py max_delta: 0.1).'),
+    gripperThreshold: num('gripper_threshold', 0.1, 0, 1, 'absolute_binary: action < threshold closes, >= opens (crisp_gym: 0.1).'),
+    poseJointLimits: p.declare('pose_joint_limits', true, {
+      ...ro,
+      type: 'bool',
+      description: 'Pose targets: enforce joint position/velocity limits through the kinematic model (IK), when the robot has one.',
+    }),
+  };
+  const stateTimeout = num('state_timeout', 1.0, 0.01, 60, 'Robot state older than this is stale [s] (crisp_py: 1.0).');
+  const activationTimeout = num('activation_timeout', 5.0, 0, 600, 'Activation waits this long for current_pose / joint_states before refusing [s].');
+  return { config, topics, stateTimeout, activationTimeout };
+}
+
+const HEALTH: Record<LoopState, 'starting' | 'running' | 'holding'> = {
+  inactive: 'starting',
+  waiting: 'starting',
+  running: 'running',
+  held: 'holding',
+  stale: 'holding',
+};
+
+export const controllerBridge: NodeDefinition = {
+  exec: 'controller_bridge',
+  defaultName: 'controller_bridge',
+  summary: 'Executes action chunks on CRISP controllers (target_pose / target_joint) behind a safety layer.',
+  create(node) {
+    const { config, topics, stateTimeout, activationTimeout } = declareConfig(node);
+    const problems = [...robotFactProblems(config.robot, config.jointLimitMargin), ...workspaceProblems(config.workspace)];
+    if (problems.length > 0) throw new Error(`controller_bridge: ${problems.join('; ')}`);
+
+    const chain = kinematicsFor(config.robot.name, config.robot.eeFrame);
+    const loop = new ControlLoop(config, chain);
+    const status = new NodeStatus();
+    const mapper = new JointStateMapper(config.robot.jointNames);
+    let pose: { value: Float64Array; at: number } | undefined;
+    let joints: { value: Float64Array; at: number } | undefined;
+    let tickTimer: Timer | undefined;
+    let holdNote = '';
+    const notes: string[] = [];
+
+    const lifecycle = new LifecycleNode(node, {
+      onActivate: async () => {
+        const ready = await waitFor(node, () => stateProblem() === undefined, activationTimeout);
+        const problem = ready ? undefined : stateProblem();
+        if (problem !== undefined) {
+          node.logger.error(`refusing to activate: ${problem}`);
+          status.set('error', `not activated: ${problem}`);
+          return 'failure';
+        }
+        const now = node.clock.now();
+        const result = loop.activate(now, { pose: pose?.value, joints: joints?.value });
+        if (!result.ok) {
+          node.logger.error(`refusing to activate: ${result.reason}`);
+          status.set('error', `not activated: ${result.reason}`);
+          return 'failure';
+        }
+        notes.length = 0;
+        for (const n of result.notes) {
+          node.logger.warn(n);
+          notes.push(n);
+        }
+        tickTimer = node.createTimer(loop.tickPeriod, tick, { precise: true });
+        node.logger.info(
+          `active: ${config.commandInterface} targets at ${config.publishRateHz} Hz on ${commandTopic}, merge rule ${config.mergeRule}, ` +
+            `starting from the current ${config.commandInterface === 'pose' ? 'pose' : 'joint positions'}` +
+            (loop.isHoldRequested ? ' — HOLDING until ~/resume' : ''),
+        );
+        updateStatus();
+        return 'success';
+      },
+      onDeactivate: () => {
+        tickTimer?.cancel();
+        tickTimer = undefined;
+        loop.deactivate();
+        node.logger.info('inactive: no more targets; CRISP keeps following the last one (the arm holds)');
+      },
+      onShutdown: () => {
+        tickTimer?.cancel();
+        tickTimer = undefined;
+        loop.deactivate();
+      },
+    });
+
+    lifecycle.onStateChange(() => updateStatus());
+    const commandPub =
+      config.commandInterface === 'pose'
+        ? { kind: 'pose' as const, pub: lifecycle.createPublisher('geometry_msgs/msg/PoseStamped', topics.targetPose, QoSProfiles.command) }
+        : { kind: 'joint' as const, pub: lifecycle.createPublisher('sensor_msgs/msg/JointState', topics.targetJoint, QoSProfiles.command) };
+    const gripperPub = lifecycle.createPublisher('std_msgs/msg/Float64', topics.gripperCommand, QoSProfiles.command);
+    const commandTopic = commandPub.pub.topic;
+
+    function stateProblem(): string | undefined {
+      const now = node.clock.now();
+      const needPose = config.commandInterface === 'pose';
+      const needJoints = config.commandInterface === 'joint' || (config.poseJointLimits && chain !== undefined);
+      const check = (what: string, topic: string, s: { at: number } | undefined): string | undefined => {
+        if (s === undefined) return `no ${what} received on ${node.resolveName(topic)}`;
+        const age = now - s.at;
+        return age > stateTimeout ? `${what} is ${age.toFixed(2)} s old (state_timeout ${stateTimeout} s)` : undefined;
+      };
+      return (
+        (needPose ? check('current_pose', topics.currentPose, pose) : undefined) ??
+        (needJoints ? check('joint_states', topics.jointStates, joints) : undefined)
+      );
+    }
+
+    function tick(): void {
+      const now = node.clock.now();
+      const out = loop.tick(now);
+      if (out === undefined) return;
+      const stamp = node.clock.stamp();
+      const t = out.target;
+      if (commandPub.kind === 'pose') {
+        commandPub.pub.publish({
+          header: { stamp, frame_id: config.robot.baseFrame },
+          pose: { position: { x: t[0], y: t[1], z: t[2] }, orientation: { x: t[3], y: t[4], z: t[5], w: t[6] } },
+        });
+      } else {
+        commandPub.pub.publish({
+          header: { stamp, frame_id: '' },
+          name: [...config.robot.jointNames],
+          position: Float64Array.from(t),
+          velocity: new Float64Array(0),
+          effort: new Float64Array(0),
+        });
+      }
+      if (out.gripper !== undefined) gripperPub.publish({ data: out.gripper });
+      status.output(now);
+    }
+
+    node.createSubscription('vla_ros_msgs/msg/ActionChunk', 'action_chunk', 10, (m) => {
+      const verdict = loop.offerChunk(chunkInputFromMessage(m), node.clock.now());
+      if (!verdict.accepted) {
+        status.drop();
+        // One line per reason per 5 s: a misconfigured policy must not flood the log.
+        const level = verdict.reason === 'inactive' || verdict.reason === 'held' || verdict.reason === 'late' ? 'info' : 'warn';
+        node.logger.throttle(level, 5, `dropped action chunk #${m.sequence}: ${verdict.reason}: ${verdict.detail}`, `drop-${verdict.reason}`);
+      }
+    });
+    node.createSubscription('sensor_msgs/msg/JointState', topics.jointStates, QoSProfiles.sensorData, (m) => {
+      // Some setups publish the gripper's joints separately on the same topic: not ours, not an error.
+      if (!m.name.some((n) => config.robot.jointNames.includes(n))) return;
+      const mapped = mapper.map(m.name, m.position);
+      if (!mapped.ok) {
+        node.logger.throttle('warn', 5, mapped.error, 'joint-map');
+        return;
+      }
+      joints = { value: mapped.positions, at: node.clock.now() };
+    });
+    node.createSubscription('geometry_msgs/msg/PoseStamped', topics.currentPose, QoSProfiles.sensorData, (m) => {
+      const { position: p, orientation: o } = m.pose;
+      const value = Float64Array.of(p.x, p.y, p.z, o.x, o.y, o.z, o.w);
+      if (!value.every(Number.isFinite)) {
+        node.logger.throttle('warn', 5, 'current_pose is not finite: ignored', 'pose-nan');
+        return;
+      }
+      if (m.header.frame_id !== '' && m.header.frame_id !== config.robot.baseFrame) {
+        node.logger.throttle('warn', 10, `current_pose is in frame '${m.header.frame_id}', expected robot.base_frame '${config.robot.baseFrame}'`, 'pose-frame');
+      }
+      pose = { value, at: node.clock.now() };
+    });
+
+    const hold = (source: string, reason: string): string => {
+      const started = loop.hold(node.clock.now());
+      holdNote = `held by ${source || 'unknown'}${reason ? `: ${reason}` : ''}`;
+      if (started) node.logger.warn(`HOLD ${holdNote}; resume only on ~/resume or a HoldRequest with hold=false`);
+      updateStatus();
+      return loop.isActive ? 'holding at the last safe target' : 'hold latched (the bridge is not active)';
+    };
+    const resume = (source: string): { ok: boolean; message: string } => {
+      const was = loop.isHoldRequested;
+      const r = loop.resume(node.clock.now());
+      if (was) node.logger.info(`resume requested by ${source || 'unknown'}: ${r.message}`);
+      updateStatus();
+      return r;
+    };
+    node.createSubscription('vla_ros_msgs/msg/HoldRequest', 'hold_request', 10, (m) => {
+      if (m.hold) hold(m.source, m.reason);
+      else resume(m.source);
+    });
+    node.createService('std_srvs/srv/Trigger', '~/hold', () => ({ success: true, message: hold('~/hold', 'service call') }));
+    node.createService('std_srvs/srv/Trigger', '~/resume', () => {
+      const r = resume('~/resume');
+      return { success: r.ok, message: r.message };
+    });
+
+    const stopJumps = node.clock.onJump((j) => {
+      loop.clockJumped(node.clock.now());
+      node.logger.warn(`time jumped back ${(j.before - j.after).toFixed(3)} s: holding, waiting for chunks observed after the jump`);
+    });
+
+    let otherPublishers = false;
+    function updateStatus(): void {
+      const state = loop.state;
+      let health: NodeHealth = HEALTH[state];
+      let message: string;
+      switch (state) {
+        case 'inactive':
+          message = `lifecycle ${lifecycle.state}`;
+          break;
+        case 'waiting':
+          message = 'holding the start target, waiting for action chunks';
+          break;
+        case 'running':
+          message = loop.isExhausted ? 'every action executed: holding until the next chunk' : 'executing action chunks';
+          break;
+        case 'held':
+          message = holdNote || 'held';
+          break;
+        case 'stale':
+          message = `no fresh action chunk for more than max_chunk_age ${config.maxChunkAge} s: holding the last safe target`;
+          break;
+      }
+      const problems: string[] = [];
+      if (otherPublishers) problems.push(`another publisher on ${commandTopic}: CRISP ignores commands from both`);
+      if (loop.isActive) {
+        const stale = stateProblem();
+        if (stale !== undefined) problems.push(stale);
+      }
+      if (loop.isActive) problems.push(...notes);
+      if (problems.length > 0 && (health === 'running' || health === 'starting')) {
+        health = 'degraded';
+        message = `${message}; ${problems.join('; ')}`;
+      }
+      if (!(status.state === 'error' && state === 'inactive')) status.set(health, message);
+      status.setValue('merge_rule', config.mergeRule);
+      status.setValue('rtc_delay_steps', loop.rtcDelaySteps);
+      status.setValue('pending_steps', loop.pendingSteps);
+      status.setValue('watchdog_trips', loop.watchdogTrips);
+      status.setValue('pose_joint_limits', loop.poseJointLimitsActive ? 'model' : 'cartesian only');
+      for (const [reason, count] of loop.drops) status.setValue(`dropped_${reason}`, count);
+      for (const [limit, count] of loop.limitHits) status.setValue(`limited_${limit}`, count);
+    }
+
+    // CRISP ignores a command topic with two publishers: check at 1 Hz, warn, degrade.
+    const checkTimer = node.createTimer(1, () => {
+      const count = node.countPublishers(commandTopic);
+      otherPublishers = count > 1;
+      if (otherPublishers && loop.isActive) {
+        node.logger.throttle(
+          'warn',
+          10,
+          `${count} publishers on ${commandTopic}: CRISP ignores a command topic with more than one publisher, so the arm gets no targets. Stop the other publisher.`,
+          'other-publishers',
+        );
+      }
+      updateStatus();
+    });
+    const stopStatus = reportStatus(node, status);
+    updateStatus();
+
+    return {
+      lifecycle,
+      dispose() {
+        tickTimer?.cancel();
+        checkTimer.cancel();
+        stopJumps();
+        stopStatus();
+      },
+    };
+  },
+};
+
+/** Resolves true as soon as `ready()` holds (checked every 50 ms of node time), false after `timeoutSec`. */
+function waitFor(node: RosNode, ready: () => boolean, timeoutSec: number): Promise<boolean> {
+  if (ready()) return Promise.resolve(true);
+  if (timeoutSec <= 0) return Promise.resolve(false);
+  const start = node.clock.now();
+  return new Promise<boolean>((resolve) => {
+    const timer = node.createTimer(0.05, () => {
+      if (ready()) {
+        timer.cancel();
+        resolve(true);
+      } else if (node.clock.now() - start >= timeoutSec) {
+        timer.cancel();
+        resolve(false);
+      }
+    });
+  });
+}
