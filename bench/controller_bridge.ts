@@ -11,13 +11,13 @@
 
 import { isMainThread, parentPort, threadId, Worker, workerData } from 'node:worker_threads';
 import { stats, type BenchRow, type BenchSection } from './bench_table.js';
+import { benchParam, inlineParameters, launchDescription, nodeAction } from './launch_actions.js';
 import { ControlLoop } from '../nodes/controller_bridge/control_loop.js';
 import type { ChunkInput } from '../nodes/controller_bridge/action_decoder.js';
-import type { BridgeConfig, RobotFacts } from '../nodes/controller_bridge/bridge_config.js';
+import { defaultBridgeConfig, robotFactsFrom, type BridgeConfig, type RobotFacts } from '../nodes/controller_bridge/bridge_config.js';
 import type { MergeRuleName } from '../nodes/controller_bridge/merge_rule.js';
 import { controllerBridge } from '../nodes/controller_bridge/node.js';
 import { EmbeddedLaunch } from '../nodes/launcher/embedded_launcher.js';
-import type { LaunchDescription } from '../nodes/launcher/launch_description.js';
 import { packagePath } from '../nodes/package_paths.js';
 import { loadNodeDefinition } from '../nodes/registry.js';
 import { EmbeddedBackend } from '../nodes/ros/backend.js';
@@ -37,41 +37,11 @@ const NS = '/bench';
 function robotFacts(robot: string): { facts: RobotFacts; home: number[] } {
   const params = new Map(loadParamsFile(packagePath('config', 'robots', `${robot}.yaml`)).flatMap((s) => s.params.map((p) => [p.name, p.value] as const)));
   const get = <T>(k: string) => params.get(k) as T;
-  return {
-    facts: {
-      name: get<string>('robot.name'),
-      jointNames: get<string[]>('robot.joint_names'),
-      positionMin: get<number[]>('robot.joint_position_min'),
-      positionMax: get<number[]>('robot.joint_position_max'),
-      velocityMax: get<number[]>('robot.joint_velocity_max'),
-      baseFrame: get<string>('robot.base_frame'),
-      eeFrame: get<string>('robot.ee_frame'),
-    },
-    home: get<number[]>('robot.home_joint_positions'),
-  };
+  return { facts: robotFactsFrom(get), home: get<number[]>('robot.home_joint_positions') };
 }
 
 function config(facts: RobotFacts, overrides: Partial<BridgeConfig>): BridgeConfig {
-  return {
-    robot: facts,
-    commandInterface: 'pose',
-    publishRateHz: 1000,
-    mergeRule: 'weighted_average',
-    mergeOldWeight: 0.3,
-    ensembleM: 0.01,
-    rtcDelayWindow: 10,
-    maxChunkAge: 0.5,
-    workspace: { min: [-1.5, -1.5, 0], max: [1.5, 1.5, 1.5] },
-    maxTranslationSpeed: 0.5,
-    maxRotationSpeed: 1.5,
-    jointLimitMargin: 0.05,
-    jointVelocityScale: 0.5,
-    gripperRateHz: 30,
-    gripperMaxStep: 0.1,
-    gripperThreshold: 0.1,
-    poseJointLimits: true,
-    ...overrides,
-  };
+  return defaultBridgeConfig(facts, { publishRateHz: 1000, ...overrides });
 }
 
 interface TickCost {
@@ -176,12 +146,9 @@ if (!isMainThread && (workerData as Partial<HostData> | null)?.controllerBridgeB
   void hostNode(workerData as HostData);
 }
 
-function inlineParams(rateHz: number): ParameterOverride[] {
+function benchParams(rateHz: number): ParameterOverride[] {
   // Not autostarted: the probe activates it once robot state flows (as a lifecycle manager would).
-  return [
-    { name: 'publish_rate_hz', type: 'double', value: rateHz, source: 'bench' },
-    { name: 'autostart', type: 'bool', value: false, source: 'bench' },
-  ];
+  return [benchParam('publish_rate_hz', 'double', rateHz), benchParam('autostart', 'bool', false)];
 }
 
 /** Starts the node on its own thread; resolves with the hub to reach it and a stop function. */
@@ -192,30 +159,12 @@ async function startInWorker(rateHz: number): Promise<{ hub: EmbeddedDomain; how
     () => false,
   );
   if (registered) {
-    const description: LaunchDescription = {
-      file: 'bench/controller_bridge.ts',
-      arguments: [],
-      values: {},
-      nodes: [
-        {
-          pkg: 'vla_ros',
-          exec: 'controller_bridge',
-          name: 'controller_bridge',
-          namespace: NS,
-          parameters: [
-            { kind: 'file', path: robotFile },
-            { kind: 'inline', params: inlineParams(rateHz), global: false },
-          ],
-          remaps: [],
-          args: [],
-          rosArgs: [],
-          output: 'screen',
-          respawn: false,
-          respawnDelay: 0,
-          origin: 'bench/controller_bridge.ts',
-        },
-      ],
-    };
+    const description = launchDescription('bench/controller_bridge.ts', [
+      nodeAction('controller_bridge', [{ kind: 'file', path: robotFile }, inlineParameters(benchParams(rateHz))], {
+        namespace: NS,
+        origin: 'bench/controller_bridge.ts',
+      }),
+    ]);
     const launch = await EmbeddedLaunch.start(description, { logLevel: 'warn', log: () => {} });
     return { hub: launch.hub, how: 'EmbeddedLaunch (vla-ros launch)', stop: () => launch.stop() };
   }
@@ -226,7 +175,7 @@ async function startInWorker(rateHz: number): Promise<{ hub: EmbeddedDomain; how
       name: 'controller_bridge',
       namespace: NS,
       remaps: [],
-      parameterSections: [...loadParamsFile(robotFile), { nodePattern: '/**', params: inlineParams(rateHz) }],
+      parameterSections: [...loadParamsFile(robotFile), { nodePattern: '/**', params: benchParams(rateHz) }],
       logLevel: 'warn',
       rosArgv: [],
     },

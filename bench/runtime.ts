@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { EmbeddedLaunch } from '../nodes/launcher/embedded_launcher.js';
-import type { LaunchDescription, NodeAction } from '../nodes/launcher/launch_description.js';
+import type { NodeAction } from '../nodes/launcher/launch_description.js';
 import type { vla_ros_msgs } from '../nodes/msgs/generated/interfaces.js';
 import { packagePath } from '../nodes/package_paths.js';
 import { EmbeddedBackend } from '../nodes/ros/backend.js';
@@ -21,6 +21,7 @@ import { QoSProfiles } from '../nodes/ros/qos.js';
 import { fromRosTime, toRosTime } from '../nodes/ros/time.js';
 import { wallNow } from '../nodes/ros/time_base.js';
 import { stats, type BenchRow, type BenchSection } from './bench_table.js';
+import { benchParam, inlineParameters, launchDescription, nodeAction } from './launch_actions.js';
 import { buildVlm, HEAVY, parameterCount, REFERENCE_SIZE, TEN_TIMES, type VlmShape } from './vlm_builder.js';
 
 const W = 640;
@@ -78,28 +79,8 @@ function scenarioBundle(s: Scenario): string {
 }
 
 function action(exec: string, params: ParameterOverride[]): NodeAction {
-  return {
-    pkg: 'vla_ros',
-    exec,
-    name: exec,
-    namespace: '/',
-    parameters: [{ kind: 'inline', params, global: false }],
-    remaps: [],
-    args: [],
-    rosArgs: [],
-    output: 'screen',
-    respawn: false,
-    respawnDelay: 0,
-    origin: 'bench/runtime.ts',
-  };
+  return nodeAction(exec, [inlineParameters(params)], { origin: 'bench/runtime.ts' });
 }
-
-const param = (name: string, type: ParameterOverride['type'], value: ParameterOverride['value']): ParameterOverride => ({
-  name,
-  type,
-  value,
-  source: 'bench',
-});
 
 function frame(k: number): Uint8Array {
   const data = new Uint8Array(W * H * 3);
@@ -114,17 +95,12 @@ function frame(k: number): Uint8Array {
 async function runScenario(s: Scenario): Promise<ScenarioResult> {
   const bundle = scenarioBundle(s);
   const cameras = CAMERA_NAMES.slice(0, s.cameras);
-  const common = [param('policy_bundle', 'string', bundle)];
-  const description: LaunchDescription = {
-    file: 'bench/runtime.ts',
-    arguments: [],
-    values: {},
-    nodes: [
-      action('camera_ingestion', [...common, param('camera_names', 'string_array', cameras)]),
-      action('slow_pathway', common),
-      action('fast_pathway', [...common, param('rate_hz', 'double', s.chunkRateHz)]),
-    ],
-  };
+  const common = [benchParam('policy_bundle', 'string', bundle)];
+  const description = launchDescription('bench/runtime.ts', [
+    action('camera_ingestion', [...common, benchParam('camera_names', 'string_array', cameras)]),
+    action('slow_pathway', common),
+    action('fast_pathway', [...common, benchParam('rate_hz', 'double', s.chunkRateHz)]),
+  ]);
   const launch = await EmbeddedLaunch.start(description, { logLevel: 'warn', log: () => {} });
   const probe = await new EmbeddedBackend(launch.hub).createNode({
     name: 'bench_probe',

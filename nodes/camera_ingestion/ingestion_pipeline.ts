@@ -25,20 +25,8 @@ import { decodedLayout, type DecodedImage, type ImageDecoder } from './compresse
 import { ApproximateSync, type SyncDrop } from './frame_sync.js';
 import { ImagePreprocessor, type PreprocessResult, type RawImage, type TensorAllocator } from './image_preprocessor.js';
 
-export type DropReason =
-  | 'zero_stamp'
-  | 'stale'
-  | 'future_stamp'
-  | 'late'
-  | 'out_of_order'
-  | 'encoding'
-  | 'busy'
-  | 'decode_error'
-  | 'wrong_size'
-  | 'malformed'
-  | 'superseded';
-
-export const DROP_REASONS: readonly DropReason[] = Object.freeze([
+/** Every reason a frame is dropped, in the order the checks run (see above). */
+export const DROP_REASONS = Object.freeze([
   'zero_stamp',
   'stale',
   'future_stamp',
@@ -50,7 +38,9 @@ export const DROP_REASONS: readonly DropReason[] = Object.freeze([
   'wrong_size',
   'malformed',
   'superseded',
-]);
+] as const);
+
+export type DropReason = (typeof DROP_REASONS)[number];
 
 /** builtin_interfaces/Time. */
 export interface Stamp {

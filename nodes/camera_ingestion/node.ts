@@ -58,17 +58,8 @@ const STALL_AFTER = 1;
 /** Per (camera, reason), at most one log line per this many seconds. */
 const LOG_PERIOD = 5;
 
-const WARN_REASONS: ReadonlySet<DropReason> = new Set<DropReason>([
-  'zero_stamp',
-  'stale',
-  'future_stamp',
-  'late',
-  'out_of_order',
-  'encoding',
-  'decode_error',
-  'wrong_size',
-  'malformed',
-]);
+/** Flow control (keep-latest decoding, waiting for the other cameras) logs at debug; every other drop is a data problem and warns. */
+const FLOW_CONTROL_REASONS: ReadonlySet<DropReason> = new Set<DropReason>(['busy', 'superseded']);
 
 export const cameraIngestion: NodeDefinition = {
   exec: 'camera_ingestion',
@@ -225,7 +216,7 @@ export const cameraIngestion: NodeDefinition = {
 
     function onDrop(camera: string, reason: DropReason, detail: string): void {
       status.drop();
-      const level = WARN_REASONS.has(reason) ? 'warn' : 'debug';
+      const level = FLOW_CONTROL_REASONS.has(reason) ? 'debug' : 'warn';
       const pl = pipeline;
       const count = pl?.dropCount(reason, pl.cameras.findIndex((c) => c.name === camera)) ?? 0;
       node.logger.throttle(level, LOG_PERIOD, `camera '${camera}': dropped frame (${reason}, ${count} so far): ${detail}`, `${camera}:${reason}`);

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { PACKAGE_ROOT, packagePath } from '../package_paths.js';
 import { rosEnvironment } from '../ros/backend.js';
+import { checkBundle } from '../policy/bundle_check.js';
+import { shippedBundles } from './bundle_command.js';
 
 export type CheckStatus = 'ok' | 'info' | 'warn' | 'fail';
 
@@ -135,13 +137,28 @@ function listDir(dir: string, filter: (name: string) => boolean): string[] {
   return fs.existsSync(dir) ? fs.readdirSync(dir).filter(filter).sort() : [];
 }
 
-function policyBundlesCheck(): CheckResult {
-  const root = packagePath('config', 'policies');
-  const bundles = listDir(root, (n) => fs.existsSync(path.join(root, n, 'manifest.yaml')));
+/** Every shipped bundle, checked against its ONNX models (this also exercises onnxruntime). */
+async function policyBundlesCheck(): Promise<CheckResult> {
+  const bundles = shippedBundles();
   if (bundles.length === 0) {
-    return { name: 'policy bundles', status: 'warn', detail: `none in ${root}`, fix: 'see docs/policy-bundles.md to export one' };
+    return { name: 'policy bundles', status: 'fail', detail: `none in ${packagePath('config', 'policies')}`, fix: 'git checkout config/policies' };
   }
-  return { name: 'policy bundles', status: 'ok', detail: bundles.join(', ') };
+  const results = await Promise.all(bundles.map(async (b) => ({ b, check: await checkBundle(b) })));
+  const bad = results.filter((r) => r.check.problems.length > 0);
+  if (bad.length > 0) {
+    return {
+      name: 'policy bundles',
+      status: 'fail',
+      detail: bad.map((r) => `${r.b}: ${r.check.problems[0]}`).join('; '),
+      fix: `vla-ros bundle check ${bad[0].b}   (lists every problem)`,
+    };
+  }
+  const untrained = results.filter((r) => r.check.bundle?.manifest.trained === false).map((r) => r.b);
+  return {
+    name: 'policy bundles',
+    status: 'ok',
+    detail: `${bundles.join(', ')} valid${untrained.length ? ` (untrained: ${untrained.join(', ')})` : ''}`,
+  };
 }
 
 function robotConfigsCheck(): CheckResult {
@@ -176,7 +193,7 @@ export async function runDoctorChecks(): Promise<CheckResult[]> {
     messagesCheck(),
     backendCheck(rcl),
     await onnxruntimeCheck(),
-    policyBundlesCheck(),
+    await policyBundlesCheck(),
     robotConfigsCheck(),
     launchFilesCheck(),
   ];

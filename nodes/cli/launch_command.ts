@@ -8,7 +8,7 @@ import { loadLaunchFile, parseLaunchArguments } from '../launcher/launch_file.js
 import type { LaunchDescription } from '../launcher/launch_description.js';
 import { ProcessLaunch } from '../launcher/process_launcher.js';
 import { CliError } from './cli_error.js';
-import { waitForShutdown } from './shutdown_signal.js';
+import { ShutdownSignal } from './shutdown_signal.js';
 
 export interface LaunchOptions {
   file: string;
@@ -42,15 +42,17 @@ export async function launchCommand(o: LaunchOptions): Promise<number> {
   if (o.backend === 'rclnodejs' && !rosEnvironment().sourced) {
     throw new CliError('the rclnodejs backend needs a sourced ROS 2 installation: run `source /opt/ros/<distro>/setup.bash` first');
   }
+  const shutdown = new ShutdownSignal();
   const launch = useRos
     ? await ProcessLaunch.start(description)
     : await EmbeddedLaunch.start(description, { logLevel: o.logLevel }).catch((err: unknown) => {
         throw new CliError(err instanceof Error ? err.message : String(err), 1);
       });
+  shutdown.startTimer(o.duration);
   process.stdout.write(
     `[INFO] [launch]: ${description.nodes.length} node(s) running on the ${useRos ? 'rclnodejs' : 'embedded'} backend; Ctrl-C to stop\n`,
   );
-  const why = await waitForShutdown(o.duration);
+  const why = await shutdown.reason;
   process.stdout.write(`[INFO] [launch]: stopping (${why})\n`);
   await launch.stop();
   process.stdout.write('[INFO] [launch]: all nodes stopped\n');

@@ -9,6 +9,7 @@ import { runCommand } from './run_command.js';
 import { launchCommand } from './launch_command.js';
 import { doctorCommand } from './doctor.js';
 import { nodesCommand } from './nodes_command.js';
+import { bundleCheckCommand } from './bundle_command.js';
 import { CliError } from './cli_error.js';
 
 function packageVersion(): string {
@@ -88,6 +89,19 @@ export async function runCli(argv: string[]): Promise<number> {
     .command('nodes', 'List the node executables vla-ros provides', (y) => y, async () => {
       exitCode = await nodesCommand();
     })
+    .command(
+      'bundle <action> [bundles..]',
+      'Policy bundles: `check` validates manifests against their ONNX models',
+      (y) =>
+        y
+          .positional('action', { choices: ['check'] as const, demandOption: true })
+          .positional('bundles', { type: 'string', array: true, default: [] as string[], describe: 'bundle folders or names in config/policies (default: all shipped)' })
+          .example('$0 bundle check', 'check every shipped bundle')
+          .example('$0 bundle check ./my_policy', 'check your own export'),
+      async (a) => {
+        exitCode = await bundleCheckCommand(a.bundles);
+      },
+    )
     .demandCommand(1, 'Specify a command; see --help.')
     .strict()
     .recommendCommands()

@@ -6,7 +6,7 @@ import { loadNodeDefinition, UnknownNodeError } from '../registry.js';
 import { startNode } from '../runtime/node_runner.js';
 import { describeNodeParameters } from '../runtime/parameter_help.js';
 import { CliError } from './cli_error.js';
-import { waitForShutdown } from './shutdown_signal.js';
+import { ShutdownSignal } from './shutdown_signal.js';
 
 export interface RunOptions {
   exec: string;
@@ -32,6 +32,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   const backend = await selectBackend(o.backend, o.rosArgv).catch((err: unknown) => {
     throw new CliError(err instanceof Error ? err.message : String(err), 1);
   });
+  const shutdown = new ShutdownSignal();
   let running;
   try {
     running = await startNode(definition, backend, config);
@@ -40,7 +41,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
     throw new CliError(err instanceof Error ? err.message : String(err), 1);
   }
   running.node.logger.info(`running on the ${backend.kind} backend; Ctrl-C to stop`);
-  const why = await waitForShutdown();
+  const why = await shutdown.reason;
   running.node.logger.info(`stopping (${why})`);
   await running.stop();
   await backend.shutdown();

@@ -1,23 +1,41 @@
-// Resolves on the first SIGINT/SIGTERM (Ctrl-C, or ros2 launch stopping the process), or
-// after `durationSec` when given. A second Ctrl-C exits at once, as users expect.
+// Waits for the first SIGINT/SIGTERM (Ctrl-C, or ros2 launch stopping the process), or for a
+// duration. Listening starts when this is created — before a long start-up, so a Ctrl-C
+// during start-up is not lost — and the duration counts from `startTimer`. A second Ctrl-C
+// exits at once, as users expect.
 
-export function waitForShutdown(durationSec?: number): Promise<string> {
-  return new Promise((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (why: string) => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      if (timer !== undefined) clearTimeout(timer);
-      process.once('SIGINT', () => {
-        process.stderr.write('second interrupt: exiting now\n');
-        process.exit(130);
-      });
-      resolve(why);
-    };
-    const onInt = () => finish('SIGINT');
-    const onTerm = () => finish('SIGTERM');
-    process.once('SIGINT', onInt);
-    process.once('SIGTERM', onTerm);
-    if (durationSec !== undefined) timer = setTimeout(() => finish(`duration ${durationSec} s elapsed`), durationSec * 1000);
-  });
+export class ShutdownSignal {
+  readonly reason: Promise<string>;
+  private resolveReason!: (why: string) => void;
+  private timer: NodeJS.Timeout | undefined;
+  private done = false;
+  private readonly onInt = () => this.finish('SIGINT');
+  private readonly onTerm = () => this.finish('SIGTERM');
+
+  constructor() {
+    this.reason = new Promise((resolve) => (this.resolveReason = resolve));
+    process.once('SIGINT', this.onInt);
+    process.once('SIGTERM', this.onTerm);
+  }
+
+  /** Ends the wait `durationSec` from now (no-op when undefined). */
+  startTimer(durationSec: number | undefined): void {
+    if (durationSec !== undefined && !this.done) this.timer = setTimeout(() => this.finish(`duration ${durationSec} s elapsed`), durationSec * 1000);
+  }
+
+  get signalled(): boolean {
+    return this.done;
+  }
+
+  private finish(why: string): void {
+    if (this.done) return;
+    this.done = true;
+    process.off('SIGINT', this.onInt);
+    process.off('SIGTERM', this.onTerm);
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    process.once('SIGINT', () => {
+      process.stderr.write('second interrupt: exiting now\n');
+      process.exit(130);
+    });
+    this.resolveReason(why);
+  }
 }

@@ -19,6 +19,22 @@ export interface RobotFacts {
   eeFrame: string;
 }
 
+/**
+ * Robot facts from the parameters of a robot file (config/robots/<robot>.yaml), the names the
+ * node declares; `get` reads one (tests and benchmarks read the file itself).
+ */
+export function robotFactsFrom(get: <T>(name: string) => T): RobotFacts {
+  return {
+    name: get<string>('robot.name'),
+    jointNames: get<string[]>('robot.joint_names'),
+    positionMin: get<number[]>('robot.joint_position_min'),
+    positionMax: get<number[]>('robot.joint_position_max'),
+    velocityMax: get<number[]>('robot.joint_velocity_max'),
+    baseFrame: get<string>('robot.base_frame'),
+    eeFrame: get<string>('robot.ee_frame'),
+  };
+}
+
 export interface BridgeConfig {
   robot: RobotFacts;
   commandInterface: CommandInterface;
@@ -50,6 +66,35 @@ export interface BridgeConfig {
   gripperThreshold: number;
   /** Enforce joint limits of pose targets through the kinematic model, when there is one. */
   poseJointLimits: boolean;
+}
+
+/**
+ * The bridge's own settings when nothing sets them: the controller_bridge node declares its
+ * parameters with these defaults, and the tests and benchmarks start from them.
+ */
+export const BRIDGE_DEFAULTS: Readonly<Omit<BridgeConfig, 'robot'>> = {
+  commandInterface: 'pose',
+  publishRateHz: 50,
+  mergeRule: 'weighted_average',
+  mergeOldWeight: 0.3,
+  ensembleM: 0.01,
+  rtcDelayWindow: 10,
+  maxChunkAge: 0.5,
+  workspace: { min: [-1.5, -1.5, 0], max: [1.5, 1.5, 1.5] },
+  maxTranslationSpeed: 0.5,
+  maxRotationSpeed: 1.5,
+  jointLimitMargin: 0.05,
+  jointVelocityScale: 0.5,
+  gripperRateHz: 30,
+  gripperMaxStep: 0.1,
+  gripperThreshold: 0.1,
+  poseJointLimits: true,
+};
+
+/** A BridgeConfig for `robot`: BRIDGE_DEFAULTS (workspace copied), then `overrides`. */
+export function defaultBridgeConfig(robot: RobotFacts, overrides: Partial<BridgeConfig> = {}): BridgeConfig {
+  const { min, max } = BRIDGE_DEFAULTS.workspace;
+  return { robot, ...BRIDGE_DEFAULTS, workspace: { min: [...min], max: [...max] }, ...overrides };
 }
 
 /** Problems with the robot facts, as sentences naming the parameter; empty when fine. */

@@ -24,11 +24,11 @@ import { fromRosTime } from '../ros/time.js';
 import { NodeStatus, type NodeHealth } from '../runtime/node_status.js';
 import { reportStatus } from '../runtime/status_reporter.js';
 import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
+import { JointStateMapper } from '../robots/joint_state_mapper.js';
 import { kinematicsFor } from '../robots/robot_models.js';
 import type { ChunkInput, CommandInterface } from './action_decoder.js';
-import { robotFactProblems, workspaceProblems, type BridgeConfig } from './bridge_config.js';
+import { BRIDGE_DEFAULTS, robotFactProblems, workspaceProblems, type BridgeConfig } from './bridge_config.js';
 import { ControlLoop, type LoopState } from './control_loop.js';
-import { JointStateMapper } from './joint_state_mapper.js';
 import { MERGE_RULES, type MergeRuleName } from './merge_rule.js';
 
 export function chunkInputFromMessage(m: vla_ros_msgs.msg.ActionChunk): ChunkInput {
@@ -49,6 +49,7 @@ export function chunkInputFromMessage(m: vla_ros_msgs.msg.ActionChunk): ChunkInp
 
 function declareConfig(node: RosNode): { config: BridgeConfig; topics: Record<string, string>; stateTimeout: number; activationTimeout: number } {
   const p = node.parameters;
+  const d = BRIDGE_DEFAULTS;
   const ro = { readOnly: true };
   const robot = {
     name: p.declare('robot.name', '', { ...ro, type: 'string', description: 'Robot model (fr3, panda, ur5e, ur10e): selects the kinematic model.' }),
@@ -73,7 +74,7 @@ function declareConfig(node: RosNode): { config: BridgeConfig; topics: Record<st
   };
   const num = (name: string, value: number, from: number, to: number, description: string) =>
     p.declare(name, value, { ...ro, type: 'double', range: { from, to }, description });
-  const commandInterface = p.declare('command_interface', 'pose', {
+  const commandInterface = p.declare('command_interface', d.commandInterface, {
     ...ro,
     type: 'string',
     choices: ['pose', 'joint'],
@@ -82,42 +83,42 @@ function declareConfig(node: RosNode): { config: BridgeConfig; topics: Record<st
   const config: BridgeConfig = {
     robot,
     commandInterface,
-    publishRateHz: num('publish_rate_hz', 50, 1, 1000, 'Rate of target_pose / target_joint [Hz] (crisp_py: 50).'),
-    mergeRule: p.declare('merge_rule', 'weighted_average', {
+    publishRateHz: num('publish_rate_hz', d.publishRateHz, 1, 1000, 'Rate of target_pose / target_joint [Hz] (crisp_py: 50).'),
+    mergeRule: p.declare('merge_rule', d.mergeRule, {
       ...ro,
       type: 'string',
       choices: MERGE_RULES,
       description: 'How overlapping chunks merge: latest_only, weighted_average, average, conservative, temporal_ensemble, rtc.',
     }) as MergeRuleName,
-    mergeOldWeight: num('merge_old_weight', 0.3, 0, 1, "weighted_average: weight of the old prediction (LeRobot: 0.3; the new one gets 1 − this)."),
-    ensembleM: num('temporal_ensemble_m', 0.01, 0, 10, 'temporal_ensemble: w_i = exp(−m·i), i = 0 the oldest prediction (ACT: 0.01).'),
-    rtcDelayWindow: p.declare('rtc_delay_window', 10, {
+    mergeOldWeight: num('merge_old_weight', d.mergeOldWeight, 0, 1, "weighted_average: weight of the old prediction (LeRobot: 0.3; the new one gets 1 − this)."),
+    ensembleM: num('temporal_ensemble_m', d.ensembleM, 0, 10, 'temporal_ensemble: w_i = exp(−m·i), i = 0 the oldest prediction (ACT: 0.01).'),
+    rtcDelayWindow: p.declare('rtc_delay_window', d.rtcDelayWindow, {
       ...ro,
       type: 'integer',
       range: { from: 1, to: 1000 },
       description: 'rtc: the inference delay is the max over this many recent chunks.',
     }),
-    maxChunkAge: num('max_chunk_age', 0.5, 0.01, 60, 'Watchdog: no fresh chunk for this long → hold the last safe target [s]; also the oldest observation accepted.'),
+    maxChunkAge: num('max_chunk_age', d.maxChunkAge, 0.01, 60, 'Watchdog: no fresh chunk for this long → hold the last safe target [s]; also the oldest observation accepted.'),
     workspace: {
       min: [
-        num('workspace.min_x', -1.5, -10, 10, 'Workspace box in the base frame [m].'),
-        num('workspace.min_y', -1.5, -10, 10, 'Workspace box [m].'),
-        num('workspace.min_z', 0.0, -10, 10, 'Workspace box [m] (crisp_gym: min_z 0.0, the table).'),
+        num('workspace.min_x', d.workspace.min[0], -10, 10, 'Workspace box in the base frame [m].'),
+        num('workspace.min_y', d.workspace.min[1], -10, 10, 'Workspace box [m].'),
+        num('workspace.min_z', d.workspace.min[2], -10, 10, 'Workspace box [m] (crisp_gym: min_z 0.0, the table).'),
       ],
       max: [
-        num('workspace.max_x', 1.5, -10, 10, 'Workspace box [m].'),
-        num('workspace.max_y', 1.5, -10, 10, 'Workspace box [m].'),
-        num('workspace.max_z', 1.5, -10, 10, 'Workspace box [m].'),
+        num('workspace.max_x', d.workspace.max[0], -10, 10, 'Workspace box [m].'),
+        num('workspace.max_y', d.workspace.max[1], -10, 10, 'Workspace box [m].'),
+        num('workspace.max_z', d.workspace.max[2], -10, 10, 'Workspace box [m].'),
       ],
     },
-    maxTranslationSpeed: num('max_translation_speed', 0.5, 0.001, 5, 'Largest target speed [m/s]; per tick: speed / publish_rate_hz.'),
-    maxRotationSpeed: num('max_rotation_speed', 1.5, 0.001, 20, 'Largest target angular speed [rad/s]; per tick: speed / publish_rate_hz.'),
-    jointLimitMargin: num('joint_limit_margin', 0.05, 0, 0.5, 'Robot joint limits are shrunk by this much on each side [rad].'),
-    jointVelocityScale: num('joint_velocity_scale', 0.5, 0.01, 1, 'Fraction of robot.joint_velocity_max the bridge may command.'),
-    gripperRateHz: num('gripper_rate_hz', 30, 1, 1000, 'Gripper command rate [Hz] (crisp_py: 30).'),
-    gripperMaxStep: num('gripper_max_step', 0.1, 0.001, 1, 'Largest gripper change per command (crisp_py max_delta: 0.1).'),
-    gripperThreshold: num('gripper_threshold', 0.1, 0, 1, 'absolute_binary: action < threshold closes, >= opens (crisp_gym: 0.1).'),
-    poseJointLimits: p.declare('pose_joint_limits', true, {
+    maxTranslationSpeed: num('max_translation_speed', d.maxTranslationSpeed, 0.001, 5, 'Largest target speed [m/s]; per tick: speed / publish_rate_hz.'),
+    maxRotationSpeed: num('max_rotation_speed', d.maxRotationSpeed, 0.001, 20, 'Largest target angular speed [rad/s]; per tick: speed / publish_rate_hz.'),
+    jointLimitMargin: num('joint_limit_margin', d.jointLimitMargin, 0, 0.5, 'Robot joint limits are shrunk by this much on each side [rad].'),
+    jointVelocityScale: num('joint_velocity_scale', d.jointVelocityScale, 0.01, 1, 'Fraction of robot.joint_velocity_max the bridge may command.'),
+    gripperRateHz: num('gripper_rate_hz', d.gripperRateHz, 1, 1000, 'Gripper command rate [Hz] (crisp_py: 30).'),
+    gripperMaxStep: num('gripper_max_step', d.gripperMaxStep, 0.001, 1, 'Largest gripper change per command (crisp_py max_delta: 0.1).'),
+    gripperThreshold: num('gripper_threshold', d.gripperThreshold, 0, 1, 'absolute_binary: action < threshold closes, >= opens (crisp_gym: 0.1).'),
+    poseJointLimits: p.declare('pose_joint_limits', d.poseJointLimits, {
       ...ro,
       type: 'bool',
       description: 'Pose targets: enforce joint position/velocity limits through the kinematic model (IK), when the robot has one.',

@@ -20,9 +20,10 @@
 import { InferenceClient } from '../inference/inference_client.js';
 import type { DecodeJob } from '../inference/expert_decoding.js';
 import { float32Of } from '../inference/named_tensor.js';
-import { missingTensorNames } from '../inference/onnx_model.js';
 import type { TensorData } from '../inference/tensor.js';
+import { validateExpert } from '../policy/bundle_validation.js';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
+import { JointStateMapper } from '../robots/joint_state_mapper.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
 import { QoSProfiles } from '../ros/qos.js';
 import { fromRosTime, toRosTime } from '../ros/time.js';
@@ -30,9 +31,8 @@ import type { Timer } from '../ros/timer.js';
 import type { NodeDefinition } from '../runtime/node_definition.js';
 import { NodeStatus } from '../runtime/node_status.js';
 import { reportStatus } from '../runtime/status_reporter.js';
-import { conditioningFeeds, expertTensorNames } from './decoders/contract.js';
+import { conditioningFeeds } from './decoders/contract.js';
 import { checkChunk, denormalizeChunk, normalizeState } from './decoders/normalization.js';
-import { JointStateMapper } from './joint_state_mapper.js';
 import { LatentBuffer, type LatentEntryData } from './latent_buffer.js';
 
 export const fastPathway: NodeDefinition = {
@@ -73,10 +73,11 @@ export const fastPathway: NodeDefinition = {
     });
 
     const inference = await InferenceClient.start({ expert: bundle.file(manifest.expert.model) }, threads);
-    const problems = missingTensorNames(inference.io.expert, expertTensorNames(manifest.expert), bundle.file(manifest.expert.model));
+    // The VLM is not loaded here, so latent shapes are checked by `vla-ros bundle check`.
+    const problems = validateExpert(manifest, inference.io.expert, undefined, bundle.file(manifest.expert.model));
     if (problems.length > 0) {
       await inference.close();
-      throw new Error(`the expert does not match the manifest: ${problems.join('; ')}`);
+      throw new Error(`policy bundle ${bundle.dir} does not fit its expert: ${problems.join('; ')}`);
     }
 
     const status = new NodeStatus();

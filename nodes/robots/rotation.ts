@@ -47,6 +47,16 @@ export function quatDot(a: readonly number[], b: readonly number[]): number {
   return a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3];
 }
 
+/** q or −q, whichever has w >= 0: the same rotation, by the shorter arc. */
+function shorterArc(q: readonly number[]): Quat {
+  return q[3] < 0 ? [-q[0], -q[1], -q[2], -q[3]] : [q[0], q[1], q[2], q[3]];
+}
+
+/** a⁻¹ ⊗ b for a unit quaternion a: the rotation taking a to b. */
+function relativeRotation(a: readonly number[], b: readonly number[]): Quat {
+  return quatMultiply(quatConjugate(a), b);
+}
+
 /** Extrinsic x-y-z Euler angles [rad] → quaternion: q = qz(yaw) ⊗ qy(pitch) ⊗ qx(roll). */
 export function quatFromEulerXyz(roll: number, pitch: number, yaw: number): Quat {
   const cr = Math.cos(roll / 2);
@@ -75,13 +85,7 @@ export function quatFromRotationVector(rx: number, ry: number, rz: number): Quat
 
 /** Quaternion → axis·angle with angle in [0, π] (the shorter of q and −q). */
 export function quatToRotationVector(q: readonly number[]): Vec3 {
-  let [x, y, z, w] = q;
-  if (w < 0) {
-    x = -x;
-    y = -y;
-    z = -z;
-    w = -w;
-  }
+  const [x, y, z, w] = shorterArc(q);
   const s = Math.hypot(x, y, z);
   if (s < 1e-12) return [2 * x, 2 * y, 2 * z];
   const k = (2 * Math.atan2(s, w)) / s;
@@ -91,12 +95,7 @@ export function quatToRotationVector(q: readonly number[]): Vec3 {
 /** Angle [rad, 0..π] of the rotation taking a to b. */
 export function quatAngle(a: readonly number[], b: readonly number[]): number {
   // 2·atan2(|v|, |w|) of a⁻¹⊗b: exact near 0, where 2·acos(|a·b|) loses half the digits.
-  const [ax, ay, az, aw] = a;
-  const [bx, by, bz, bw] = b;
-  const x = aw * bx - ax * bw - ay * bz + az * by;
-  const y = aw * by + ax * bz - ay * bw - az * bx;
-  const z = aw * bz - ax * by + ay * bx - az * bw;
-  const w = aw * bw + ax * bx + ay * by + az * bz;
+  const [x, y, z, w] = relativeRotation(a, b);
   return 2 * Math.atan2(Math.hypot(x, y, z), Math.abs(w));
 }
 
@@ -107,18 +106,8 @@ export function quatAngle(a: readonly number[], b: readonly number[]): number {
  */
 export function slerp(a: readonly number[], b: readonly number[], t: number, out: number[] | Float64Array = [0, 0, 0, 0]): number[] | Float64Array {
   const [ax, ay, az, aw] = a;
-  const [bx, by, bz, bw] = b;
   // r = a⁻¹ ⊗ b, then its rotation vector (shorter arc: w >= 0).
-  let x = aw * bx - ax * bw - ay * bz + az * by;
-  let y = aw * by + ax * bz - ay * bw - az * bx;
-  let z = aw * bz - ax * by + ay * bx - az * bw;
-  let w = aw * bw + ax * bx + ay * by + az * bz;
-  if (w < 0) {
-    x = -x;
-    y = -y;
-    z = -z;
-    w = -w;
-  }
+  const [x, y, z, w] = shorterArc(relativeRotation(a, b));
   const s = Math.hypot(x, y, z);
   if (t === 0 || s < 1e-15) {
     // Same rotation (to 2e-15 rad) or no way to go: a itself, so a held target stays bit-identical.
@@ -185,8 +174,7 @@ export function quatFromMatrix(m: ArrayLike<number>): Quat {
     const s = Math.sqrt(1 + m22 - m00 - m11) * 2;
     q = [(m02 + m20) / s, (m12 + m21) / s, s / 4, (m10 - m01) / s];
   }
-  const n = quatNormalize(q)!;
-  return n[3] < 0 ? [-n[0], -n[1], -n[2], -n[3]] : n;
+  return shorterArc(quatNormalize(q)!);
 }
 
 /**

@@ -1,10 +1,18 @@
 // The clock a node reads: ROS time (wall time, or /clock under use_sim_time) — the time
 // all stamps, timers and ages in the suite use.
 
+import type { ParameterDescriptor } from './parameter.js';
 import type { TimeBase, TimeJump, VirtualTimeBase } from './time_base.js';
 import { toRosTime, type RosTime } from './time.js';
 
 export type ClockSource = 'system' | 'sim' | 'virtual';
+
+/** The use_sim_time parameter every node declares, on both backends (read-only: the clock is chosen at start). */
+export const USE_SIM_TIME_DESCRIPTOR: Readonly<Pick<ParameterDescriptor, 'type' | 'description' | 'readOnly'>> = Object.freeze({
+  type: 'bool',
+  description: 'Follow /clock (rosgraph_msgs/Clock) instead of the system clock.',
+  readOnly: true,
+});
 
 export class Clock {
   /**

@@ -16,6 +16,7 @@ import { Subject, exhaustMap, filter, from, interval, map, merge, type Subscript
 import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import { InferenceClient } from '../inference/inference_client.js';
 import { toNamedTensor } from '../inference/named_tensor.js';
+import { validateVlm } from '../policy/bundle_validation.js';
 import { InstructionEncoder } from '../policy/instruction_encoder.js';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
@@ -65,18 +66,10 @@ export const slowPathway: NodeDefinition = {
     const encoder = new InstructionEncoder(manifest.instruction, bundle.file(manifest.instruction.tokenizer));
     const status = new NodeStatus();
     const inference = await InferenceClient.start({ vlm: bundle.file(manifest.vlm.model) }, threads);
-    const missing = Object.values(manifest.vlm.inputs.images)
-      .concat(manifest.vlm.inputs.tokenIds, manifest.vlm.inputs.attentionMask)
-      .filter((n) => !inference.io.vlm.inputs.some((i) => i.name === n));
-    const missingOut = manifest.vlm.latentOutputs.filter((n) => !inference.io.vlm.outputs.some((o) => o.name === n));
-    if (missing.length > 0 || missingOut.length > 0) {
+    const problems = validateVlm(manifest, inference.io.vlm, bundle.file(manifest.vlm.model));
+    if (problems.length > 0) {
       await inference.close();
-      throw new Error(
-        `${bundle.file(manifest.vlm.model)} does not match the manifest: ` +
-          [missing.length ? `inputs ${missing.join(', ')} missing` : '', missingOut.length ? `outputs ${missingOut.join(', ')} missing` : '']
-            .filter(Boolean)
-            .join('; '),
-      );
+      throw new Error(`policy bundle ${bundle.dir} does not fit its VLM: ${problems.join('; ')}`);
     }
 
     let latestObservation: vla_ros_msgs.msg.Observation | undefined;

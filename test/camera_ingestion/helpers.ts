@@ -7,6 +7,22 @@ import path from 'node:path';
 import type { RawImage } from '../../nodes/camera_ingestion/image_preprocessor.js';
 import type { CameraSpec } from '../../nodes/policy/manifest.js';
 
+/** 4×2 colour test image, [r, g, b] per pixel (the size of `camera()`'s default spec). */
+export const RGB = [
+  [
+    [10, 20, 30],
+    [40, 50, 60],
+    [70, 80, 90],
+    [100, 110, 120],
+  ],
+  [
+    [130, 140, 150],
+    [160, 170, 180],
+    [190, 200, 210],
+    [220, 230, 240],
+  ],
+];
+
 export interface ImageOptions {
   /** Extra bytes at the end of every row (filled with 0xEE so a reader that uses them shows). */
   rowPadding?: number;

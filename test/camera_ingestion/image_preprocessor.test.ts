@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { pixelLayout, SUPPORTED_ENCODINGS } from '../../nodes/camera_ingestion/image_encoding.js';
 import { ImagePreprocessor, type PreprocessResult, type PreprocessSpec } from '../../nodes/camera_ingestion/image_preprocessor.js';
 import { sharedAllocator, tensorBytes } from '../../nodes/camera_ingestion/shared_tensor.js';
-import { assertClose, camera, makeImage, plane } from './helpers.js';
+import { assertClose, camera, makeImage, plane, RGB } from './helpers.js';
 
 function ok(r: PreprocessResult): Float32Array {
   if (!r.ok) assert.fail(`expected success, got ${r.kind}: ${r.reason}`);
@@ -13,21 +13,6 @@ function spec(overrides: Partial<PreprocessSpec> = {}): PreprocessSpec {
   return camera('c', overrides);
 }
 
-// 4×2 colour test image, [r, g, b] per pixel.
-const RGB = [
-  [
-    [10, 20, 30],
-    [40, 50, 60],
-    [70, 80, 90],
-    [100, 110, 120],
-  ],
-  [
-    [130, 140, 150],
-    [160, 170, 180],
-    [190, 200, 210],
-    [220, 230, 240],
-  ],
-];
 const channel = (c: number) => RGB.map((row) => row.map((px) => px[c] / 255));
 const reorder = (order: number[], extra?: number) => RGB.map((row) => row.map((px) => [...order.map((c) => px[c]), ...(extra === undefined ? [] : [extra])]));
 

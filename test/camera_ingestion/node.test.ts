@@ -14,25 +14,11 @@ import { QoSProfiles } from '../../nodes/ros/qos.js';
 import { toRosTime } from '../../nodes/ros/time.js';
 import { VirtualTimeBase } from '../../nodes/ros/time_base.js';
 import { startNode, type RunningNode } from '../../nodes/runtime/node_runner.js';
-import { camera, makeBundle, makeImage, plane, assertClose } from './helpers.js';
+import { camera, makeBundle, makeImage, plane, assertClose, RGB } from './helpers.js';
 
 const { STATE_RUNNING, STATE_DEGRADED, STATE_STARTING } = vla_ros_msgs.msg.PathwayStatus;
 const DTYPE_FLOAT32 = vla_ros_msgs.msg.NamedTensor.DTYPE_FLOAT32;
 
-const RGB = [
-  [
-    [10, 20, 30],
-    [40, 50, 60],
-    [70, 80, 90],
-    [100, 110, 120],
-  ],
-  [
-    [130, 140, 150],
-    [160, 170, 180],
-    [190, 200, 210],
-    [220, 230, 240],
-  ],
-];
 const BGR = RGB.map((row) => row.map(([r, g, b]) => [b, g, r]));
 
 const FRONT: CameraSpec = camera('front', { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });

@@ -103,12 +103,36 @@ describe('vla-ros CLI', function () {
     assert.match(out, /shutdown: active → finalized/);
   });
 
+  it('stops cleanly when Ctrl-C comes during start-up', async () => {
+    const child = spawn(process.execPath, [CLI, 'launch', 'bringup.launch.xml'], { env: plainEnv() });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('started /') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, out);
+    assert.match(out, /stopping \(SIGINT\)/);
+    assert.match(out, /all nodes stopped/);
+  });
+
+  it('checks policy bundles against their ONNX models', () => {
+    const ok = vlaRos('bundle', 'check');
+    assert.equal(ok.code, 0, ok.out);
+    assert.match(ok.out, /✓ reference: 2 camera\(s\), flow expert, ee_delta H=16 D=7 \(untrained\)/);
+    assert.match(ok.out, /✓ reference_discrete_diffusion: .*discrete_diffusion expert/);
+    const bad = vlaRos('bundle', 'check', '/nonexistent/bundle');
+    assert.equal(bad.code, 1);
+    assert.match(bad.out, /✗ \/nonexistent\/bundle:\n {4}policy bundle '\/nonexistent\/bundle' not found/);
+  });
+
   it('doctor reports the embedded default as working', () => {
     const r = vlaRos('doctor');
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /✓ backend\s+auto → embedded/);
     assert.match(r.out, /✓ robot configs\s+fr3, panda, ur10e, ur5e/);
     assert.match(r.out, /✓ onnxruntime-node/);
+    assert.match(r.out, /✓ policy bundles\s+reference, reference_discrete_diffusion, reference_regression valid/);
     assert.match(r.out, /All required checks passed/);
   });
 });

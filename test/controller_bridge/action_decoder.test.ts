@@ -4,7 +4,6 @@
 import { strict as assert } from 'node:assert';
 import { decodeChunk, targetFromAction, type DecoderContext } from '../../nodes/controller_bridge/action_decoder.js';
 import { GripperCommander, gripperTarget } from '../../nodes/controller_bridge/gripper_command.js';
-import { JointStateMapper } from '../../nodes/controller_bridge/joint_state_mapper.js';
 import { quatAngle, quatFromEulerXyz, quatFromRotationVector, quatMultiply, quatToRotationVector } from '../../nodes/robots/rotation.js';
 import { chunk } from './helpers.js';
 
@@ -130,18 +129,5 @@ describe('gripper commands (crisp_gym semantics)', () => {
     g.next();
     g.hold();
     assert.equal(g.next(), g.command, 'hold freezes');
-  });
-});
-
-describe('joint state mapping', () => {
-  it('maps by name whatever the driver order, and names what is missing', () => {
-    const m = new JointStateMapper(['a', 'b', 'c']);
-    const r = m.map(['c', 'x', 'a', 'b'], [3, 9, 1, 2]);
-    assert.ok(r.ok);
-    if (r.ok) assert.deepEqual(Array.from(r.positions), [1, 2, 3]);
-    const missing = m.map(['a', 'b'], [1, 2]);
-    assert.ok(!missing.ok && /'c'/.test(missing.error));
-    const nan = m.map(['a', 'b', 'c'], [1, NaN, 3]);
-    assert.ok(!nan.ok && /'b'/.test(nan.error));
   });
 });

@@ -2,7 +2,7 @@
 // config/robots/*.yaml (one source of truth), a default BridgeConfig, chunk builders.
 
 import type { ChunkInput } from '../../nodes/controller_bridge/action_decoder.js';
-import type { BridgeConfig, RobotFacts } from '../../nodes/controller_bridge/bridge_config.js';
+import { defaultBridgeConfig, robotFactsFrom, type BridgeConfig, type RobotFacts } from '../../nodes/controller_bridge/bridge_config.js';
 import { packagePath } from '../../nodes/package_paths.js';
 import type { ParamsFileSection } from '../../nodes/ros/params_file.js';
 import { loadParamsFile } from '../../nodes/ros/params_file.js';
@@ -31,41 +31,14 @@ export function robotFixture(robot: RobotName): RobotFixture {
     if (!params.has(name)) throw new Error(`${robot}.yaml has no ${name}`);
     return params.get(name) as T;
   };
-  const facts: RobotFacts = {
-    name: get<string>('robot.name'),
-    jointNames: get<string[]>('robot.joint_names'),
-    positionMin: get<number[]>('robot.joint_position_min'),
-    positionMax: get<number[]>('robot.joint_position_max'),
-    velocityMax: get<number[]>('robot.joint_velocity_max'),
-    baseFrame: get<string>('robot.base_frame'),
-    eeFrame: get<string>('robot.ee_frame'),
-  };
+  const facts = robotFactsFrom(get);
   const chain = kinematicsFor(facts.name, facts.eeFrame);
   if (chain === undefined) throw new Error(`no kinematic model for ${robot}`);
   return { facts, home: get<number[]>('robot.home_joint_positions'), chain };
 }
 
 export function bridgeConfig(robot: RobotFixture, overrides: Partial<BridgeConfig> = {}): BridgeConfig {
-  return {
-    robot: robot.facts,
-    commandInterface: 'pose',
-    publishRateHz: 50,
-    mergeRule: 'weighted_average',
-    mergeOldWeight: 0.3,
-    ensembleM: 0.01,
-    rtcDelayWindow: 10,
-    maxChunkAge: 0.5,
-    workspace: { min: [-1.5, -1.5, 0], max: [1.5, 1.5, 1.5] },
-    maxTranslationSpeed: 0.5,
-    maxRotationSpeed: 1.5,
-    jointLimitMargin: 0.05,
-    jointVelocityScale: 0.5,
-    gripperRateHz: 30,
-    gripperMaxStep: 0.1,
-    gripperThreshold: 0.1,
-    poseJointLimits: true,
-    ...overrides,
-  };
+  return defaultBridgeConfig(robot.facts, overrides);
 }
 
 /** A chunk with sensible defaults; `rows` are the actions, one array per step. */

@@ -1,7 +1,7 @@
 // A node of the embedded backend: the port (node.ts) over an EmbeddedDomain.
 
 import type { SchedulerLike } from 'rxjs';
-import { Clock } from '../clock.js';
+import { Clock, USE_SIM_TIME_DESCRIPTOR } from '../clock.js';
 import { NodeLogger, loggerNameFor, type Logger } from '../logger.js';
 import { expandTopicName, applyTopicRemaps, fullyQualifiedNodeName } from '../names.js';
 import { collectOverrides } from '../params_file.js';
@@ -52,11 +52,7 @@ export class EmbeddedNode implements RosNode {
     const { overrides, nodeSpecific } = collectOverrides(config.parameterSections, this.fullyQualifiedName);
     this.parameters = new ParameterStore(this.fullyQualifiedName, overrides, nodeSpecific);
 
-    const useSimTime = this.parameters.declare('use_sim_time', false, {
-      type: 'bool',
-      description: 'Follow /clock (rosgraph_msgs/Clock) instead of the system clock.',
-      readOnly: true,
-    });
+    const useSimTime = this.parameters.declare('use_sim_time', false, USE_SIM_TIME_DESCRIPTOR);
     let base: TimeBase = domain.timeBase;
     if (useSimTime) {
       const sim = new SimTimeBase();

@@ -14,7 +14,7 @@
    other, so these three rules cannot hold in both. */
 import type * as Rcl from 'rclnodejs';
 import type { SchedulerLike } from 'rxjs';
-import { Clock } from '../clock.js';
+import { Clock, USE_SIM_TIME_DESCRIPTOR } from '../clock.js';
 import { NodeLogger, loggerNameFor, type Logger, type LogSink } from '../logger.js';
 import { applyTopicRemaps, expandTopicName, fullyQualifiedNodeName } from '../names.js';
 import type { NodeConfig } from '../node_config.js';
@@ -189,11 +189,7 @@ class RclNode implements RosNode {
     // rclnodejs declares use_sim_time itself (its TimeSource follows it). Overrides from our
     // parameter sources win, as on the embedded backend.
     const nativeSimTime = native.hasParameter('use_sim_time') ? Boolean(native.getParameter('use_sim_time').value) : false;
-    const simTime = store.declare('use_sim_time', nativeSimTime, {
-      type: 'bool',
-      description: 'Follow /clock (rosgraph_msgs/Clock) instead of the system clock.',
-      readOnly: true,
-    });
+    const simTime = store.declare('use_sim_time', nativeSimTime, USE_SIM_TIME_DESCRIPTOR);
     native.addOnSetParametersCallback((params) => {
       // Our own declarations and updates being copied into rclnodejs: already validated.
       if (this.mirroring) return { successful: true, reason: '' };
