@@ -20,6 +20,7 @@ export function nodeAction(exec: string, parameters: ParameterSource[], options:
     exec,
     name: options.name ?? exec,
     namespace: options.namespace ?? '/',
+    namespaceGiven: options.namespace !== undefined,
     parameters,
     remaps: [],
     args: [],

@@ -21,6 +21,11 @@ export interface NodeAction {
   name: string | undefined;
   /** Pushed namespaces joined with the node's own `namespace=`, normalised ('/' when none). */
   namespace: string;
+  /**
+   * A namespace was pushed or given (even '/'). launch_ros then passes `-r __ns:=` and, when
+   * the node also has a name, keys its inline parameters by the node's full name.
+   */
+  namespaceGiven: boolean;
   parameters: ParameterSource[];
   /** `<set_remap>` rules in scope, then the node's `<remap>` children (rcl uses the first match). */
   remaps: RemapRule[];

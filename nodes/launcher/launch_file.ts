@@ -436,7 +436,8 @@ class Evaluator {
       }
     }
     const ownNamespace = node.namespace === undefined ? undefined : this.substitute(node.namespace, site('namespace'));
-    const combined = combineNamespaces(this.scope.rosNamespace, ownNamespace) ?? '/';
+    const given = combineNamespaces(this.scope.rosNamespace, ownNamespace);
+    const combined = given ?? '/';
     let namespace: string;
     try {
       namespace = normalizeNamespace(combined);
@@ -448,6 +449,7 @@ class Evaluator {
       exec,
       name,
       namespace,
+      namespaceGiven: given !== undefined,
       // launch_ros puts global parameters (<set_parameter>) on the command line before the
       // node's own, and global remaps (<set_remap>) before the node's <remap> rules; rcl uses the
       // first matching remap rule, so <set_remap> wins over a node's own rule for the same name.

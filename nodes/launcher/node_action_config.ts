@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { normalizeNamespace, resolveNodeIdentity } from '../ros/names.js';
+import { fullyQualifiedNodeName, normalizeNamespace, resolveNodeIdentity } from '../ros/names.js';
 import { loadParamsFile, sectionsFromRosArgs, type ParamsFileSection } from '../ros/params_file.js';
 import { parseRosArgs } from '../ros/ros_args.js';
 import type { LogLevel } from '../ros/log_level.js';
@@ -17,7 +17,7 @@ export function nodeConfigFromAction(action: NodeAction, defaultName: string, lo
   const identity = resolveNodeIdentity(action.name ?? defaultName, action.namespace, remaps);
   const namespace = normalizeNamespace(identity.namespace);
   const sections: ParamsFileSection[] = [];
-  for (const source of action.parameters) sections.push(...sectionsOf(source));
+  for (const source of action.parameters) sections.push(...sectionsOf(source, action, fullyQualifiedNodeName(namespace, identity.name)));
   sections.push(...sectionsFromRosArgs(extra));
   const level = effectiveLogLevel(extra.logLevels, namespace, identity.name);
   return {
@@ -30,13 +30,20 @@ export function nodeConfigFromAction(action: NodeAction, defaultName: string, lo
   };
 }
 
-// Parameter sections exactly as a node started by ros2 launch sees them: launch_ros writes a
-// node's inline <param>s to a temporary file keyed '/**', and rcl merges sections by key in
-// order of first appearance. So an inline param does NOT override a node-specific section of
-// an earlier params file ('/**/node'); config files must leave launch-driven values alone.
-function sectionsOf(source: ParameterSource): ParamsFileSection[] {
+/**
+ * The key launch_ros files a node's inline <param>s under (launch_ros Node
+ * _create_params_file_from_dict, checked against ros2 launch on Humble): the node's full
+ * name when it has a name and a namespace was pushed or given, '/**' otherwise. rcl merges
+ * params-file sections by key in order of first appearance, so this decides whether an
+ * inline param beats a node-specific section of an earlier params file.
+ */
+export function inlineParameterKey(action: NodeAction, fqn: string): string {
+  return action.name !== undefined && action.namespaceGiven ? fqn : '/**';
+}
+
+function sectionsOf(source: ParameterSource, action: NodeAction, fqn: string): ParamsFileSection[] {
   if (source.kind === 'file') return loadParamsFile(source.path);
-  return [{ nodePattern: '/**', params: source.params }];
+  return [{ nodePattern: source.global ? '/**' : inlineParameterKey(action, fqn), params: source.params }];
 }
 
 /**
@@ -47,7 +54,8 @@ function sectionsOf(source: ParameterSource): ParamsFileSection[] {
  */
 export function rosArgvFromAction(action: NodeAction, defaultName: string, paramsDir: string | undefined): string[] {
   const argv = ['--ros-args', '-r', `__node:=${action.name ?? defaultName}`];
-  if (action.namespace !== '/') argv.push('-r', `__ns:=${action.namespace}`);
+  if (action.namespaceGiven) argv.push('-r', `__ns:=${action.namespace}`);
+  const key = inlineParameterKey(action, fullyQualifiedNodeName(action.namespace, action.name ?? defaultName));
   let n = 0;
   for (const source of action.parameters) {
     if (source.kind === 'file') {
@@ -55,7 +63,7 @@ export function rosArgvFromAction(action: NodeAction, defaultName: string, param
     } else if (paramsDir !== undefined) {
       const file = path.join(paramsDir, `${action.name ?? defaultName}_params_${n++}.yaml`);
       const values = Object.fromEntries(source.params.map((p) => [p.name, p.value instanceof Uint8Array ? [...p.value] : p.value]));
-      fs.writeFileSync(file, stringify({ '/**': { ros__parameters: values } }));
+      fs.writeFileSync(file, stringify({ [source.global ? '/**' : key]: { ros__parameters: values } }));
       argv.push('--params-file', file);
     } else {
       for (const p of source.params) argv.push('-p', `${p.name}:=${JSON.stringify(p.value instanceof Uint8Array ? [...p.value] : p.value)}`);

@@ -465,6 +465,7 @@ describe('launcher/launch_file', () => {
           exec: 'policy',
           name: 'fast_pathway',
           namespace: '/',
+          namespaceGiven: false,
           parameters: undefined,
           remaps: [],
           args: ['--model', 'pi0 fast', '--dir', `${path.dirname(d.file)}/models`, 'extra'],
