@@ -10,6 +10,7 @@ type Area = () => Promise<BenchSection[]>;
 const AREAS: Record<string, () => Promise<Area>> = {
   camera_ingestion: async () => (await import('./camera_ingestion.js')).bench,
   controller_bridge: async () => (await import('./controller_bridge.js')).bench,
+  failure_monitor: async () => (await import('./failure_monitor.js')).bench,
   runtime: async () => (await import('./runtime.js')).bench,
 };
 

@@ -9,6 +9,7 @@ const NODES: Readonly<Record<string, Loader>> = Object.freeze({
   camera_ingestion: async () => (await import('./camera_ingestion/node.js')).cameraIngestion,
   controller_bridge: async () => (await import('./controller_bridge/node.js')).controllerBridge,
   episode_manager: async () => (await import('./episode_manager/node.js')).episodeManager,
+  failure_monitor: async () => (await import('./failure_monitor/node.js')).failureMonitor,
   fast_pathway: async () => (await import('./fast_pathway/node.js')).fastPathway,
   slow_pathway: async () => (await import('./slow_pathway/node.js')).slowPathway,
 });

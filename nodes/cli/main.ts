@@ -10,6 +10,7 @@ import { launchCommand } from './launch_command.js';
 import { doctorCommand } from './doctor.js';
 import { nodesCommand } from './nodes_command.js';
 import { bundleCheckCommand } from './bundle_command.js';
+import { safeCommand } from './safe_command.js';
 import { CliError } from './cli_error.js';
 
 function packageVersion(): string {
@@ -102,6 +103,7 @@ export async function runCli(argv: string[]): Promise<number> {
         exitCode = await bundleCheckCommand(a.bundles);
       },
     )
+    .command(safeCommand)
     .demandCommand(1, 'Specify a command; see --help.')
     .strict()
     .recommendCommands()

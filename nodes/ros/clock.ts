@@ -30,6 +30,11 @@ export class Clock {
     return this.virtual !== undefined;
   }
 
+  /** In a deterministic run, virtual time does not move past now until `work` has settled. */
+  track(work: Promise<unknown>): void {
+    if (this.virtual !== undefined) void this.virtual.track(work);
+  }
+
   /**
    * How long work takes is part of the result in a deterministic run: there, `work`'s result
    * is delivered exactly at `time` on this clock (a modelled latency), and virtual time waits

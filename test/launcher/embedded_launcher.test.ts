@@ -35,7 +35,7 @@ describe('EmbeddedLaunch', function () {
   it('runs launch-file nodes on worker threads that a hub-side node can talk to', async () => {
     const launch = await EmbeddedLaunch.start(bringup({ namespace: '/fr3', instruction: 'touch the blue block' }), quiet);
     try {
-      assert.deepEqual(launch.nodeNames, ['/fr3/episode_manager', '/fr3/camera_ingestion', '/fr3/slow_pathway', '/fr3/fast_pathway', '/fr3/controller_bridge']);
+      assert.deepEqual(launch.nodeNames, ['/fr3/episode_manager', '/fr3/camera_ingestion', '/fr3/slow_pathway', '/fr3/fast_pathway', '/fr3/failure_monitor', '/fr3/controller_bridge']);
       const probe = await new EmbeddedBackend(launch.hub).createNode({
         name: 'probe',
         namespace: '/fr3',
@@ -84,7 +84,8 @@ describe('EmbeddedLaunch', function () {
     await assert.rejects(EmbeddedLaunch.start({ ...base, nodes: [action, action] }, quiet), /two nodes would be named \/episode_manager/);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vla_launch_'));
     const bad = path.join(dir, 'bad.yaml');
-    fs.writeFileSync(bad, '/**/episode_manager:\n  ros__parameters:\n    instruction: 42\n');
+    // Keyed like the launch file's own inline params for this node, so it is applied after them.
+    fs.writeFileSync(bad, '/episode_manager:\n  ros__parameters:\n    instruction: 42\n');
     await assert.rejects(
       EmbeddedLaunch.start({ ...base, nodes: [{ ...action, parameters: [...action.parameters, { kind: 'file', path: bad }] }] }, quiet),
       /\/episode_manager failed to start: parameter 'instruction' of node '\/episode_manager': expected string, got integer 42/,
