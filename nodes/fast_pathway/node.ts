@@ -158,7 +158,7 @@ export const fastPathway: NodeDefinition = {
         }
       });
     }
-    node.clock.onJump(() => {
+    const stopJumps = node.clock.onJump(() => {
       // Time went backwards (a replay looped): everything held refers to the "future".
       buffer.clear();
       joints.clear();
@@ -269,7 +269,13 @@ export const fastPathway: NodeDefinition = {
       status.set('running');
     }
 
-    return { lifecycle, dispose: () => inference.close() };
+    return {
+      lifecycle,
+      dispose: async () => {
+        stopJumps();
+        await inference.close();
+      },
+    };
   },
 };
 

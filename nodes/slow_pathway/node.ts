@@ -115,7 +115,7 @@ export const slowPathway: NodeDefinition = {
       lastUsed = undefined;
       runNow.next();
     });
-    node.clock.onJump(() => {
+    const stopJumps = node.clock.onJump(() => {
       // A replay looped: older observations now look like they are from the future.
       latestObservation = undefined;
       lastUsed = undefined;
@@ -175,7 +175,11 @@ export const slowPathway: NodeDefinition = {
 
     return {
       lifecycle,
-      dispose: () => inference.close(),
+      dispose: async () => {
+        stopJumps();
+        pipeline?.unsubscribe();
+        await inference.close();
+      },
     };
   },
 };

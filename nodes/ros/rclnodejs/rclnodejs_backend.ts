@@ -113,6 +113,9 @@ class MirroredParameterStore extends ParameterStore {
 
 /** ROS time from the rclnodejs node's clock (wall time, or /clock under use_sim_time). */
 class RclTimeBase implements TimeBase {
+  /** Jump callbacks still registered with rclnodejs; see releaseJumpCallbacks(). */
+  private readonly jumpCallbacks = new Set<() => void>();
+
   constructor(private readonly node: Rcl.Node) {}
 
   now(): number {
@@ -153,7 +156,19 @@ class RclTimeBase implements TimeBase {
     };
     // Report backward jumps of any size; forward jumps are ordinary progress.
     clock.addClockCallback(callbacks, false, BigInt(Number.MAX_SAFE_INTEGER), -1n);
-    return () => clock.removeClockCallback(callbacks);
+    const remove = () => {
+      if (this.jumpCallbacks.delete(remove)) clock.removeClockCallback(callbacks);
+    };
+    this.jumpCallbacks.add(remove);
+    return remove;
+  }
+
+  /**
+   * Removes every jump callback still registered. rclnodejs keeps a native reference for each
+   * one, and a process with one left never exits, even after rcl shutdown.
+   */
+  releaseJumpCallbacks(): void {
+    for (const remove of [...this.jumpCallbacks]) remove();
   }
 }
 
@@ -173,6 +188,8 @@ class RclNode implements RosNode {
   private mirroring = false;
   /** Set under use_sim_time: timers then run on it instead of on rcl's clock. */
   private simTime: SimTimeBase | undefined;
+  /** Set otherwise: the rcl clock, whose jump callbacks must be released on destroy. */
+  private rclTime: RclTimeBase | undefined;
 
   constructor(
     private readonly rcl: RclModule,
@@ -223,7 +240,8 @@ class RclNode implements RosNode {
       );
       base = sim;
     } else {
-      base = new RclTimeBase(native);
+      this.rclTime = new RclTimeBase(native);
+      base = this.rclTime;
     }
     this.clock = new Clock(base, simTime ? 'sim' : 'system');
     this.scheduler = new TimeBaseScheduler(base);
@@ -371,6 +389,7 @@ class RclNode implements RosNode {
   }
 
   destroy(): void {
+    this.rclTime?.releaseJumpCallbacks();
     this.native.destroy();
   }
 }
