@@ -39,13 +39,31 @@ export class InProcessLaunch {
         if (launch.running.some((r) => r.node.fullyQualifiedName === fqnOf(config))) {
           throw new LaunchError(`${action.origin}: two nodes would be named ${fqnOf(config)}`);
         }
-        launch.running.push(await startNode(definition, launch.backend, config));
+        launch.running.push(await launch.whileTimePasses(startNode(definition, launch.backend, config)));
       }
     } catch (err) {
       await launch.stop();
       throw err;
     }
     return launch;
+  }
+
+  /**
+   * Awaits `work`; on virtual time, lets time pass meanwhile (1 ms steps), because starting a
+   * node may wait on its clock (the controller bridge waits for robot state before activating).
+   * Gives up after `limitSec` of virtual time.
+   */
+  async whileTimePasses<T>(work: Promise<T>, limitSec = 60): Promise<T> {
+    const time = this.domain.virtualTime;
+    if (time === undefined) return work;
+    let settled = false;
+    const mark = () => {
+      settled = true;
+    };
+    work.then(mark, mark);
+    const end = time.now() + limitSec;
+    while (!settled && time.now() < end) await time.advanceBy(0.001);
+    return work;
   }
 
   /** Fully qualified names of the running nodes, in start order. */
@@ -65,7 +83,7 @@ export class InProcessLaunch {
 
   /** Stops the nodes in reverse start order (lifecycle shutdown, dispose, destroy). */
   async stop(): Promise<void> {
-    while (this.running.length > 0) await this.running.pop()!.stop();
+    while (this.running.length > 0) await this.whileTimePasses(this.running.pop()!.stop());
     await this.backend.shutdown();
   }
 }
