@@ -11,6 +11,7 @@ const AREAS: Record<string, () => Promise<Area>> = {
   camera_ingestion: async () => (await import('./camera_ingestion.js')).bench,
   controller_bridge: async () => (await import('./controller_bridge.js')).bench,
   failure_monitor: async () => (await import('./failure_monitor.js')).bench,
+  renderer: async () => (await import('./renderer.js')).bench,
   runtime: async () => (await import('./runtime.js')).bench,
 };
 
