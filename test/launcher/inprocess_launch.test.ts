@@ -39,7 +39,7 @@ describe('InProcessLaunch (virtual time)', function () {
 
   it('refuses a node of another package, leaving nothing running', async () => {
     const description = loadLaunchFile(packagePath('launch', 'bringup.launch.xml'), {}, defaultLaunchContext({}));
-    const nodes = [description.nodes[0]!, { ...description.nodes[1]!, pkg: 'turtlesim' }];
+    const nodes = [description.nodes[0], { ...description.nodes[1], pkg: 'turtlesim' }];
     await assert.rejects(
       InProcessLaunch.start({ ...description, nodes }, { time: new VirtualTimeBase(), logSink: () => {} }),
       /package 'turtlesim' is not part of vla-ros/,
