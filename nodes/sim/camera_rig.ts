@@ -1,0 +1,118 @@
+// The simulator's cameras and what they see: MuJoCo's geoms as the renderer's primitives
+// (render/scene.ts), a fixed scene camera looking at the workspace from the front, and a wrist
+// camera fixed to the gripper. Names match the reference bundle's cameras ('scene', 'wrist').
+// Rendering itself is behind `FrameRenderer`, so physics and control never depend on it.
+
+import { quatFromMatrix } from '../robots/rotation.js';
+import { attachedCamera, intrinsicsFromFov, lookAtCamera, type Intrinsics } from './render/camera.js';
+import type { CameraModel, Lighting, Primitive, Quat, Vec3 } from './render/scene.js';
+import type { GeomSnapshot, Physics } from './physics.js';
+import type { SimRobot } from './robot_facts.js';
+import { taskRegion } from './tasks.js';
+
+export const CAMERA_NAMES = ['scene', 'wrist'] as const;
+export type CameraName = (typeof CAMERA_NAMES)[number];
+
+/** Draws primitives as an rgb8 image (render/renderer.ts's Renderer has this shape). */
+export interface FrameRenderer {
+  render(shapes: readonly Primitive[], camera: CameraModel, lighting: Lighting, out?: Uint8Array): Uint8Array;
+}
+
+export interface CameraSize {
+  width: number;
+  height: number;
+}
+
+export const LIGHTING: Lighting = Object.freeze({ direction: [-0.35, 0.25, -1], ambient: 0.38, background: [0.55, 0.64, 0.78] }) as Lighting;
+
+/** Optical frame ids (sensor_msgs/Image header.frame_id). */
+export const CAMERA_FRAMES: Record<CameraName, string> = { scene: 'scene_camera_optical_frame', wrist: 'wrist_camera_optical_frame' };
+
+/** Vertical fields of view [deg]. */
+const SCENE_FOVY = 45;
+const WRIST_FOVY = 75;
+
+export function primitivesFrom(geoms: readonly GeomSnapshot[]): Primitive[] {
+  const out: Primitive[] = [];
+  for (const g of geoms) {
+    if (g.rgba[3] <= 0) continue;
+    const q = quatFromMatrix(g.mat);
+    const pose = { position: [...g.pos] as Vec3, orientation: [q[0], q[1], q[2], q[3]] as Quat };
+    const colour: [number, number, number] = [g.rgba[0], g.rgba[1], g.rgba[2]];
+    switch (g.type) {
+      case 0:
+        out.push({ kind: 'plane', pose, colour, halfSize: [g.size[0], g.size[1]] });
+        break;
+      case 2:
+        out.push({ kind: 'sphere', pose, colour, radius: g.size[0] });
+        break;
+      case 3:
+        out.push({ kind: 'capsule', pose, colour, radius: g.size[0], halfLength: g.size[1] });
+        break;
+      case 5:
+        out.push({ kind: 'cylinder', pose, colour, radius: g.size[0], halfLength: g.size[1] });
+        break;
+      case 6:
+        out.push({ kind: 'box', pose, colour, halfSize: [g.size[0], g.size[1], g.size[2]] });
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+/** The cameras of one simulated workcell. */
+export class CameraRig {
+  private readonly intrinsics: Record<CameraName, Intrinsics>;
+  private readonly sceneCamera: CameraModel;
+
+  constructor(
+    private readonly physics: Physics,
+    robot: SimRobot,
+    sizes: Record<CameraName, CameraSize>,
+  ) {
+    const region = taskRegion(robot);
+    const [cx, cy] = region.centre;
+    this.sceneCamera = lookAtCamera({
+      eye: [cx + 0.72, cy - 0.38, 0.62],
+      target: [cx - 0.12, cy + 0.02, 0.1],
+      fovyDeg: SCENE_FOVY,
+      width: sizes.scene.width,
+      height: sizes.scene.height,
+      near: 0.05,
+      far: 6,
+    });
+    this.intrinsics = {
+      scene: this.sceneCamera,
+      wrist: intrinsicsFromFov(sizes.wrist.width, sizes.wrist.height, WRIST_FOVY, 0.01, 4),
+    };
+  }
+
+  /** The camera model now (the wrist camera moves with the gripper). */
+  camera(name: CameraName): CameraModel {
+    if (name === 'scene') return this.sceneCamera;
+    const arm = this.physics.scene.arm;
+    const body = this.physics.bodyPose(this.physics.wristCameraBody);
+    const [w, x, y, z] = arm.wristCameraQuat;
+    return attachedCamera(
+      { position: body.p, orientation: body.q },
+      { position: [...arm.wristCameraPos], orientation: [x, y, z, w] },
+      this.intrinsics.wrist,
+    );
+  }
+
+  intrinsicsOf(name: CameraName): Intrinsics {
+    return this.intrinsics[name];
+  }
+
+  /** Everything the cameras can see, now. */
+  primitives(): Primitive[] {
+    return primitivesFrom(this.physics.geoms());
+  }
+
+  /** Renders one camera (rgb8, step = 3·width). */
+  render(renderer: FrameRenderer, name: CameraName, shapes: readonly Primitive[] = this.primitives(), out?: Uint8Array): Uint8Array {
+    return renderer.render(shapes, this.camera(name), LIGHTING, out);
+  }
+}
