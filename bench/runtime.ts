@@ -65,6 +65,7 @@ function scenarioBundle(s: Scenario): string {
     expert: { model: string };
     instruction: { tokenizer: string };
     normalization: string;
+    failure_monitor?: { detector: string; calibration?: string };
   };
   const template = manifest.cameras[0];
   manifest.cameras = cameras.map((name) => ({ ...template, name }));
@@ -74,6 +75,12 @@ function scenarioBundle(s: Scenario): string {
   manifest.instruction.tokenizer = path.join(ref, manifest.instruction.tokenizer);
   fs.copyFileSync(path.join(ref, 'tokenizer_config.json'), path.join(dir, 'tokenizer_config.json'));
   manifest.normalization = path.join(ref, manifest.normalization);
+  // The SAFE detector reads the expert's features, which the bench VLM does not change.
+  const monitor = manifest.failure_monitor;
+  if (monitor !== undefined) {
+    monitor.detector = path.join(ref, monitor.detector);
+    if (monitor.calibration !== undefined) monitor.calibration = path.join(ref, monitor.calibration);
+  }
   fs.writeFileSync(path.join(dir, 'manifest.yaml'), stringify(manifest));
   return dir;
 }
