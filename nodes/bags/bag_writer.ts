@@ -88,7 +88,7 @@ export class RosbagWriter {
 
   /** Files written so far (paths relative to the bag directory). */
   get fileCount(): number {
-    return this.files.length + 1;
+    return this.closed ? this.files.length : this.files.length + 1;
   }
 
   topicStats(): TopicStats[] {

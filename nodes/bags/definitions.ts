@@ -47,7 +47,7 @@ function probe(registry: MessageRegistry, type: string, data: Uint8Array): { fit
   }
   let again: Uint8Array;
   try {
-    again = registry.serialize(type, decoded as never);
+    again = registry.serialize(type, decoded);
   } catch {
     return { fits: undefined, detail: 'inconclusive' }; // e.g. non-ASCII strings, which the writer refuses
   }

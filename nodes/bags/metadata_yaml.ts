@@ -66,7 +66,9 @@ function numberAt(raw: unknown, where: string, file: string): number {
 }
 
 function stringAt(raw: unknown): string {
-  return raw === null || raw === undefined ? '' : String(raw);
+  if (raw === null || raw === undefined) return '';
+  if (typeof raw === 'string') return raw;
+  return typeof raw === 'number' || typeof raw === 'bigint' || typeof raw === 'boolean' ? raw.toString() : JSON.stringify(raw);
 }
 
 /** Parses metadata.yaml text (any rosbag2 version). */
@@ -79,7 +81,7 @@ export function parseBagMetadata(text: string, file = METADATA_FILE): BagMetadat
   }
   const info = isObject(doc) ? doc.rosbag2_bagfile_information : undefined;
   if (!isObject(info)) throw new BagMetadataError(`${file}: no rosbag2_bagfile_information (not a rosbag2 metadata.yaml)`);
-  const nested = (key: string, inner: string): unknown => (isObject(info[key]) ? (info[key] as Yaml)[inner] : undefined);
+  const nested = (key: string, inner: string): unknown => (isObject(info[key]) ? info[key][inner] : undefined);
   const topicsRaw = Array.isArray(info.topics_with_message_count) ? (info.topics_with_message_count as unknown[]) : [];
   const topics: BagTopicMetadata[] = topicsRaw.filter(isObject).map((entry, i) => {
     const t = isObject(entry.topic_metadata) ? entry.topic_metadata : {};

@@ -15,7 +15,7 @@ import { defaultMessageRegistry, type MessageRegistry } from '../msgs/registry.j
 import type { EmbeddedDomain } from '../ros/embedded/domain.js';
 import type { MessageTypeName, RosNode } from '../ros/node.js';
 import type { QoSProfile } from '../ros/qos.js';
-import { RosbagWriter } from './bag_writer.js';
+import type { RosbagWriter } from './bag_writer.js';
 import { bagTopicName } from './mcap_writer.js';
 import { offeredQosProfilesYamlList } from './qos_metadata.js';
 
@@ -130,7 +130,7 @@ export function nodeRecordSource(node: RosNode): RecordSource {
   const graph = (node as unknown as Partial<GraphAwareNode>).graphTopics;
   return {
     discover: () => (typeof graph === 'function' ? graph.call(node).filter((t) => t.topic !== '') : undefined),
-    subscribe: (topic, type, qos, handler) => node.createSubscription(type as MessageTypeName, topic, qos, handler as (m: unknown) => void),
+    subscribe: (topic, type, qos, handler) => node.createSubscription(type as MessageTypeName, topic, qos, handler),
     now: () => node.clock.now(),
   };
 }
@@ -259,25 +259,4 @@ export class BagRecorder {
       dropped: this.dropped,
     };
   }
-}
-
-export interface DomainRecordingOptions extends Omit<RecorderOptions, 'topics'> {
-  /** `/topic` or `/topic:pkg/msg/Type`; empty with `all`. */
-  topics?: readonly string[];
-  compression?: 'zstd' | 'lz4' | 'none';
-  maxBagSize?: number;
-  maxBagDuration?: number;
-  overwrite?: boolean;
-}
-
-/**
- * Records from an embedded domain (e.g. `EmbeddedLaunch.hub`) into `output`, discovering new
- * topics every 100 ms, until stop(). What `vla-ros launch ... --record <bag>` uses.
- */
-export async function recordDomain(domain: EmbeddedDomain, output: string, o: DomainRecordingOptions): Promise<BagRecorder> {
-  const topics = (o.topics ?? []).map((t) => parseTopicRequest(t, o.registry));
-  const writer = await RosbagWriter.create(output, { compression: o.compression ?? 'zstd', maxBagSize: o.maxBagSize, maxBagDuration: o.maxBagDuration, overwrite: o.overwrite, library: 'vla-ros launch --record' });
-  const recorder = new BagRecorder(writer, domainRecordSource(domain), { ...o, topics, all: o.all ?? topics.length === 0 });
-  recorder.start(0.1);
-  return recorder;
 }

@@ -50,7 +50,7 @@ export function makeBagCommand(io: CommandIo = processIo): CommandModule {
       y
         .positional('input', { type: 'string', demandOption: true })
         .positional('output', { type: 'string', demandOption: true, describe: 'bag directory to create, or a file ending in .mcap' })
-        .option('compression', { choices: CHUNK_COMPRESSIONS, default: 'zstd' as ChunkCompression })
+        .option('compression', { choices: CHUNK_COMPRESSIONS, default: 'zstd' })
         .option('topics', { type: 'string', array: true, describe: 'copy only these topics' })
         .option('start', { type: 'number', describe: 'seconds from the bag start to begin at' })
         .option('duration', { type: 'number', describe: 'seconds to copy' })

@@ -1,8 +1,8 @@
 // `vla-ros record -o <bag> [topics...|--all]` (docs/bags.md, "Recording"):
 //   - embedded (no ROS 2): the graph lives inside a vla-ros process, so `--launch <file>
 //     [name:=value ...]` starts the suite here (a thread per node) with the recorder on its hub,
-//     joined before any node starts: nothing published at start-up is missed. (`vla-ros launch
-//     ... --record <bag>` does the same from the launch command.)
+//     joined before any node starts and polled before each lifecycle transition, so what the
+//     nodes publish while starting up is recorded.
 //   - rclnodejs (ROS 2 sourced): a recorder node subscribes through the port; topics need their
 //     types (`/topic:pkg/msg/Type`) until the port can list the graph (docs/bags.md).
 // Ctrl-C (or --duration) stops recording and closes the bag: it is complete and readable.
@@ -14,12 +14,11 @@ import { interruptOnSignal, processIo, splitLaunchArgs, type CommandIo } from '.
 import { CHUNK_COMPRESSIONS, type ChunkCompression } from '../bags/compression.js';
 import { Progress } from '../bags/progress.js';
 import { BagRecorder, domainRecordSource, nodeRecordSource, parseTopicRequest, type RecordingSummary } from '../bags/recorder.js';
-import { defaultLaunchContext, resolveLaunchFilePath } from '../launcher/launch_context.js';
-import { loadLaunchFile, parseLaunchArguments } from '../launcher/launch_file.js';
 import { rosEnvironment, selectBackend, type BackendChoice } from '../ros/backend.js';
 import { ThreadedSuite } from '../replay/threaded_suite.js';
 import { asBagCliError } from './bag_command.js';
 import { CliError } from './cli_error.js';
+import { loadSuiteLaunch } from './suite_launch.js';
 
 interface RecordArgs {
   output: string;
@@ -59,7 +58,7 @@ export function makeRecordCommand(io: CommandIo = processIo): CommandModule {
         .option('include-hidden-topics', { type: 'boolean', default: false })
         .option('launch', { type: 'string', describe: 'embedded: start this launch file here and record from its graph' })
         .option('duration', { type: 'number', describe: 'stop after this many seconds (default: Ctrl-C)' })
-        .option('compression', { choices: CHUNK_COMPRESSIONS, default: 'zstd' as ChunkCompression, describe: 'MCAP chunk compression' })
+        .option('compression', { choices: CHUNK_COMPRESSIONS, default: 'zstd', describe: 'MCAP chunk compression' })
         .option('max-bag-size', { alias: 'b', type: 'number', default: 0, describe: 'split files at this many bytes (0: no split)' })
         .option('max-bag-duration', { alias: 'd', type: 'number', default: 0, describe: 'split files every this many seconds (0: no split)' })
         .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing bag' })
@@ -108,7 +107,7 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
   if (!useRos && a.launch === undefined) {
     throw new CliError(
       'without ROS 2 the graph exists only inside a vla-ros process: record it with `vla-ros record -o <bag> --launch <file> ...` ' +
-        'or `vla-ros launch <file> --record <bag>`',
+        '(the suite then runs inside `vla-ros record`)',
       2,
     );
   }
@@ -125,20 +124,15 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
       recorder = new BagRecorder(writer, nodeRecordSource(node), { topics, all: a.all, exclude, regex, includeHidden: a.includeHidden, onNote: notes });
       stopSuite = () => backend.shutdown();
     } else {
-      let description;
-      try {
-        description = loadLaunchFile(resolveLaunchFilePath(a.launch!), parseLaunchArguments(launchArgs), defaultLaunchContext());
-      } catch (err) {
-        throw new CliError(err instanceof Error ? err.message : String(err), 2);
-      }
+      const description = loadSuiteLaunch(a.launch!, launchArgs, { log_level: a.logLevel }, (m) => io.err(`[INFO] [launch.user]: ${m}\n`));
       const suite = await ThreadedSuite.prepare(description, { logLevel: a.logLevel });
       recorder = new BagRecorder(writer, domainRecordSource(suite.hub), { topics, all: a.all, exclude, regex, includeHidden: a.includeHidden, onNote: notes });
       stopSuite = () => suite.stop();
-      recorder.start(0.1);
       const r = recorder;
+      recorder.start(0.1);
       suite
         .start()
-        .then(() => suite.activate())
+        .then(() => suite.activate(30, () => r.poll()))
         .then((problems) => {
           r.poll();
           for (const p of problems) io.err(`note: ${p}\n`);

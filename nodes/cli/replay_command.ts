@@ -12,8 +12,6 @@ import type { Argv, CommandModule } from 'yargs';
 import { interruptOnSignal, parseRemaps, processIo, splitLaunchArgs, stringList, type CommandIo } from '../bags/cli_support.js';
 import { Progress } from '../bags/progress.js';
 import { parseTopicRequest } from '../bags/recorder.js';
-import { defaultLaunchContext, resolveLaunchFilePath } from '../launcher/launch_context.js';
-import { loadLaunchFile, parseLaunchArguments } from '../launcher/launch_file.js';
 import type { LaunchDescription } from '../launcher/launch_description.js';
 import { rosEnvironment, selectBackend } from '../ros/backend.js';
 import type { LogLevel } from '../ros/log_level.js';
@@ -22,6 +20,7 @@ import { replayBag, temporaryOutputBag, type ReplayMode, type ReplayResult } fro
 import { ReplayError } from '../replay/suite.js';
 import { asBagCliError } from './bag_command.js';
 import { CliError } from './cli_error.js';
+import { loadSuiteLaunch } from './suite_launch.js';
 
 /** `1e-3` (actions and values) or `actions=1e-3`, `values=..`, `time=..`, `count=..`, comma-separated or repeated. */
 export function parseTolerance(items: readonly string[]): Tolerance {
@@ -104,17 +103,7 @@ export async function runReplay(a: ReplayArgs, io: CommandIo = processIo): Promi
   }
   let launch: LaunchDescription | undefined;
   if (a.launch !== 'none') {
-    try {
-      const args = parseLaunchArguments(launchArgs);
-      const file = resolveLaunchFilePath(a.launch);
-      // Peek at the declared arguments to fill in replay defaults the user did not give.
-      const declared = new Set(loadLaunchFile(file, {}, defaultLaunchContext(), { onLog: () => {} }).arguments.map((d) => d.name));
-      if (declared.has('use_sim_time') && args.use_sim_time === undefined) args.use_sim_time = 'true';
-      if (declared.has('log_level') && args.log_level === undefined) args.log_level = a.logLevel;
-      launch = loadLaunchFile(file, args, defaultLaunchContext(), { onLog: (m) => io.err(`[INFO] [launch.user]: ${m}\n`) });
-    } catch (err) {
-      throw new CliError(err instanceof Error ? err.message : String(err), 2);
-    }
+    launch = loadSuiteLaunch(a.launch, launchArgs, { use_sim_time: 'true', log_level: a.logLevel }, (m) => io.err(`[INFO] [launch.user]: ${m}\n`));
   } else if (mode !== 'rclnodejs') {
     throw new CliError('--launch none is only possible with the rclnodejs backend (the suite then runs in the ROS graph)', 2);
   }

@@ -223,7 +223,7 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
         const playing = player_.play();
         // Activate once /clock runs (the player publishes it first thing).
         await new Promise((r) => setTimeout(r, 50));
-        const activation = suite.activate();
+        const activation = suite.activate(30, () => recorder?.poll());
         const play = await playing;
         const suiteProblems = await Promise.race([activation, new Promise<string[]>((r) => setTimeout(() => r(['activation still in progress when the replay ended']), 100))]);
         const outputs = await recorder?.stop();

@@ -25,6 +25,8 @@ import type { LaunchDescription } from '../launcher/launch_description.js';
 import { nodeConfigFromAction } from '../launcher/node_action_config.js';
 import { ReplayError } from './suite.js';
 
+const STOPPED = 'stopped (the suite is stopping)';
+
 interface Hosted {
   exec: string;
   config: NodeConfig;
@@ -39,6 +41,8 @@ export class ThreadedSuite {
   readonly hub = new EmbeddedDomain({ tag: 'hub' });
   private readonly hosted: Hosted[] = [];
   private started: Promise<void> | undefined;
+  private markStopped: () => void = () => {};
+  private readonly stopped = new Promise<typeof STOPPED>((resolve) => (this.markStopped = () => resolve(STOPPED)));
 
   private constructor(private readonly report: (level: 'info' | 'warn' | 'error', message: string) => void) {}
 
@@ -47,7 +51,7 @@ export class ThreadedSuite {
     description: LaunchDescription,
     options: { logLevel?: LogLevel; report?: (level: 'info' | 'warn' | 'error', message: string) => void } = {},
   ): Promise<ThreadedSuite> {
-    const suite = new ThreadedSuite(options.report ?? ((level, m) => process.stderr.write(`[${level.toUpperCase()}] [replay]: ${m}\n`)));
+    const suite = new ThreadedSuite(options.report ?? ((level, m) => process.stderr.write(`[${level.toUpperCase()}] [vla-ros]: ${m}\n`)));
     for (const action of description.nodes) {
       if (action.pkg !== 'vla_ros') throw new ReplayError(`${action.origin}: package '${action.pkg}' is not part of vla-ros`);
       const definition = await loadNodeDefinition(action.exec).catch((err: unknown) => {
@@ -73,8 +77,11 @@ export class ThreadedSuite {
   /**
    * Configures and activates the nodes in launch order through their ~/change_state services
    * (managed nodes whose launch file leaves autostart on). Returns the transitions that failed.
+   * `beforeTransition` runs before each transition: a recorder polls the graph there, so it
+   * subscribes to the publishers the previous transition created before they publish (the
+   * request reaches the node's thread after the subscription does: one ordered port per node).
    */
-  async activate(timeoutSec = 30): Promise<string[]> {
+  async activate(timeoutSec = 30, beforeTransition?: () => void): Promise<string[]> {
     const problems: string[] = [];
     const backend = new EmbeddedBackend(this.hub);
     const manager = await backend.createNode({ name: 'vla_ros_lifecycle_manager', namespace: '/', remaps: [], parameterSections: [], logLevel: 'warn', rosArgv: [] });
@@ -88,14 +95,25 @@ export class ThreadedSuite {
           [1, 'configure'],
           [3, 'activate'],
         ] as const) {
-          let ok = false;
-          try {
-            ok = (await client.call({ transition: { id, label: step } }, timeoutSec)).success;
-          } catch (err) {
-            problems.push(`${fqn}: ${step}: ${err instanceof Error ? err.message : String(err)}`);
-          }
-          if (!ok) {
-            problems.push(`${fqn}: ${step} failed (see its log)`);
+          beforeTransition?.();
+          // The call has no timeout of its own: its timer would keep the process alive after
+          // stop(); this one is unref'd, and stop() ends the wait at once.
+          let timer: NodeJS.Timeout | undefined;
+          const outcome = await Promise.race([
+            client.call({ transition: { id, label: step } }).then(
+              (r) => (r.success ? 'ok' : 'failed (see its log)'),
+              (err: unknown) => `failed: ${err instanceof Error ? err.message : String(err)}`,
+            ),
+            this.stopped,
+            new Promise<string>((resolve) => {
+              timer = setTimeout(() => resolve(`no answer within ${timeoutSec} s`), timeoutSec * 1000);
+              timer.unref();
+            }),
+          ]);
+          clearTimeout(timer);
+          if (outcome === STOPPED) return problems;
+          if (outcome !== 'ok') {
+            problems.push(`${fqn}: ${step} ${outcome}`);
             break;
           }
         }
@@ -141,6 +159,7 @@ export class ThreadedSuite {
 
   /** Stops every node (lifecycle shutdown in its thread); threads that do not stop in time are terminated. */
   async stop(timeoutSec = 5): Promise<void> {
+    this.markStopped();
     await Promise.all(
       this.hosted.map(async (h) => {
         const worker = h.worker;

@@ -6,7 +6,6 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { RosbagWriter } from '../../nodes/bags/bag_writer.js';
 import { readBagMetadata } from '../../nodes/bags/metadata_yaml.js';
 import { BagRecorder, domainRecordSource, nodeRecordSource, parseTopicRequest, subscriptionQosFor } from '../../nodes/bags/recorder.js';
@@ -108,15 +107,10 @@ describe('bags: recording', () => {
   it('`vla-ros record --launch` stopped by Ctrl-C closes a complete, readable bag', async function () {
     this.timeout(60_000);
     const out = path.join(tmp.dir, 'suite');
-    const dist = (p: string) => pathToFileURL(packagePath('dist', 'nodes', ...p.split('/'))).href;
-    const script = `
-      import yargs from 'yargs';
-      const { makeRecordCommand } = await import(${JSON.stringify(dist('cli/record_command.js'))});
-      await yargs(process.argv.slice(1)).command(makeRecordCommand()).strict().parseAsync();
-      process.exit(0);`;
+    // The real entry point (a `node -e` script would pass its --input-type to the node threads).
     const child = spawn(
       process.execPath,
-      ['--input-type=module', '-e', script, 'record', '-o', out, '--all', '--launch', 'bringup.launch.xml', 'instruction:=wave', '--log-level', 'error'],
+      [packagePath('tools', 'vla-ros.js'), 'record', '-o', out, '--all', '--launch', 'bringup.launch.xml', 'instruction:=wave', '--log-level', 'error'],
       { cwd: packagePath(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';

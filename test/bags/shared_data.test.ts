@@ -28,7 +28,7 @@ describe('bags: real rosbag2 bags (../shared/data)', function () {
       bag.close();
       assert.equal(info.messageCount, info.metadata!.messageCount);
       assert.equal(info.start, info.metadata!.startingTimeNs);
-      assert.equal(info.end! - info.start!, info.metadata!.durationNs);
+      assert.equal(info.end! - info.start, info.metadata!.durationNs);
       results.push({ records: records.map((r) => [r.topic, r.logTime, JSON.stringify(r.decode())]), notes });
     }
     assert.equal(results[0].records.length, 20);
