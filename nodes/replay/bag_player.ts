@@ -201,12 +201,13 @@ export class BagPlayer {
     return plan;
   }
 
-  private publish(plan: TopicPlan, m: BagRecord): void {
+  /** Publishes `m`; false when it was dropped (the reason is counted in plan.dropped). */
+  private publish(plan: TopicPlan, m: BagRecord): boolean {
     if (this.options.topics === undefined) {
       const verdict = this.target.accepts(plan.target);
       if (verdict !== undefined) {
         plan.dropped.set(verdict.reason, (plan.dropped.get(verdict.reason) ?? 0) + 1);
-        return;
+        return false;
       }
     }
     if (plan.publish === undefined) {
@@ -223,10 +224,11 @@ export class BagPlayer {
       message = m.decode({ copy: this.target.copyMessages });
     } catch {
       plan.dropped.set('cannot be decoded', (plan.dropped.get('cannot be decoded') ?? 0) + 1);
-      return;
+      return false;
     }
     plan.publish(message);
     this.published++;
+    return true;
   }
 
   async play(): Promise<PlayResult> {
@@ -268,8 +270,7 @@ export class BagPlayer {
         if (!plan.play) continue;
         await this.timeline.waitUntil(t);
         this.publishClock(t);
-        this.publish(plan, m);
-        perTopic.set(m.topic, (perTopic.get(m.topic) ?? 0) + 1);
+        if (this.publish(plan, m)) perTopic.set(m.topic, (perTopic.get(m.topic) ?? 0) + 1);
         lastTime = t;
         this.options.onProgress?.({ published: this.published, bagTime: t, pass, start: passStart, end: passEnd });
       }

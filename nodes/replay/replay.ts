@@ -155,6 +155,7 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
         ? await RosbagWriter.create(o.outputBag, { compression: o.compression ?? 'zstd', overwrite: o.overwrite ?? false, library: 'vla-ros replay' })
         : undefined;
     const provenance = async () => {
+      // `provenance` comes last: a caller may name the bag relative to a checkout, for instance.
       if (writer !== undefined) await writer.addMetadata('vla_ros_replay', { bag: o.bag, mode: o.mode, start_time_ns: String(startNs), ...(o.provenance ?? {}) });
     };
     const playOptions = {
