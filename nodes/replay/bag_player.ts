@@ -71,11 +71,16 @@ export class WallTimeline implements ReplayTimeline {
       const wait = (t - this.now()) / this.rate;
       if (wait <= 0 || this.signal?.aborted === true) return;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, wait * 1000 - 0.5));
-        this.signal?.addEventListener('abort', () => {
+        const onAbort = () => {
           clearTimeout(timer);
           resolve();
-        }, { once: true });
+        };
+        // The listener goes with the wait: thousands of waits must not pile up listeners.
+        const timer = setTimeout(() => {
+          this.signal?.removeEventListener('abort', onAbort);
+          resolve();
+        }, Math.max(0, wait * 1000 - 0.5));
+        this.signal?.addEventListener('abort', onAbort, { once: true });
       });
       if (t - this.now() < 0.0005 * this.rate) return;
     }
