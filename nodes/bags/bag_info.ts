@@ -4,18 +4,7 @@
 // cannot be decoded and why, and truncation.
 
 import type { BagInfo } from './bag_reader.js';
-import { formatDuration } from './progress.js';
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
-}
+import { formatBytes, formatDuration } from './progress.js';
 
 function formatTime(ns: bigint | undefined): string {
   if (ns === undefined) return 'n/a';

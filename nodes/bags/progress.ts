@@ -15,17 +15,20 @@ export interface ProgressOptions {
   quiet?: boolean;
 }
 
-function formatCount(n: number, unit: string): string {
-  if (unit === 'B') {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let v = n;
-    let i = 0;
-    while (v >= 1024 && i < units.length - 1) {
-      v /= 1024;
-      i++;
-    }
-    return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+/** Bytes in binary units: `62.0 KiB`. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
   }
+  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+function formatCount(n: number, unit: string): string {
+  if (unit === 'B') return formatBytes(n);
   if (unit === 's') return `${n.toFixed(1)} s`;
   return `${Math.round(n).toLocaleString('en-US')} ${unit}`;
 }

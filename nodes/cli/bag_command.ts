@@ -2,13 +2,13 @@
 
 import type { Argv, CommandModule } from 'yargs';
 import { BagReader } from '../bags/bag_reader.js';
-import { bagInfoJson, formatBagInfo, formatBytes } from '../bags/bag_info.js';
+import { bagInfoJson, formatBagInfo } from '../bags/bag_info.js';
 import { copyBag } from '../bags/bag_copy.js';
 import { BagWriteError } from '../bags/mcap_writer.js';
 import { BagMetadataError } from '../bags/metadata_yaml.js';
 import { CHUNK_COMPRESSIONS, type ChunkCompression } from '../bags/compression.js';
 import { interruptOnSignal, processIo, type CommandIo } from '../bags/cli_support.js';
-import { Progress } from '../bags/progress.js';
+import { formatBytes, Progress } from '../bags/progress.js';
 import { BagReadError } from '../bags/storage.js';
 import { toNanoseconds } from '../ros/time.js';
 import { CliError } from './cli_error.js';

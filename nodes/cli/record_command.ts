@@ -9,10 +9,9 @@
 
 import type { Argv, CommandModule } from 'yargs';
 import { RosbagWriter } from '../bags/bag_writer.js';
-import { formatBytes } from '../bags/bag_info.js';
 import { interruptOnSignal, processIo, splitLaunchArgs, type CommandIo } from '../bags/cli_support.js';
 import { CHUNK_COMPRESSIONS, type ChunkCompression } from '../bags/compression.js';
-import { Progress } from '../bags/progress.js';
+import { formatBytes, Progress } from '../bags/progress.js';
 import { BagRecorder, domainRecordSource, nodeRecordSource, parseTopicRequest, type RecordingSummary } from '../bags/recorder.js';
 import { rosEnvironment, selectBackend, type BackendChoice } from '../ros/backend.js';
 import { ThreadedSuite } from '../replay/threaded_suite.js';

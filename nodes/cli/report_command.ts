@@ -2,9 +2,8 @@
 
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { formatBytes } from '../bags/bag_info.js';
 import { interruptOnSignal, processIo, type CommandIo } from '../bags/cli_support.js';
-import { Progress } from '../bags/progress.js';
+import { formatBytes, Progress } from '../bags/progress.js';
 import { writeReport } from '../replay/report.js';
 import { asBagCliError } from './bag_command.js';
 

@@ -10,7 +10,8 @@
 // Topics are found by type, so namespaces and remaps do not matter.
 
 import { BagReader } from '../bags/bag_reader.js';
-import { formatBagInfo, formatBytes } from '../bags/bag_info.js';
+import { formatBagInfo } from '../bags/bag_info.js';
+import { formatBytes } from '../bags/progress.js';
 import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import { fromNanoseconds, fromRosTime } from '../ros/time.js';
 import { escapeXml, lineChart, PALETTE, type Series } from './svg_chart.js';
