@@ -9,9 +9,9 @@
 //   - a table of every topic (type, count, rate).
 // Topics are found by type, so namespaces and remaps do not matter.
 
+import fs from 'node:fs';
 import { BagReader } from '../bags/bag_reader.js';
 import { formatBagInfo } from '../bags/bag_info.js';
-import { formatBytes } from '../bags/progress.js';
 import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import { fromNanoseconds, fromRosTime } from '../ros/time.js';
 import { escapeXml, lineChart, PALETTE, type Series } from './svg_chart.js';
@@ -267,9 +267,6 @@ ${sections.join('\n')}
 export async function writeReport(bagPath: string, output: string, options: ReportOptions = {}): Promise<{ bytes: number; data: ReportData }> {
   const data = await collectReportData(bagPath, options);
   const html = renderReport(data);
-  const fs = await import('node:fs');
   fs.writeFileSync(output, html);
   return { bytes: Buffer.byteLength(html), data };
 }
-
-export { formatBytes };
