@@ -70,8 +70,7 @@ export interface ReplayArgs {
 }
 
 function summary(r: ReplayResult, io: CommandIo): void {
-  const span = r.play.end - r.play.start;
-  const played = span * Math.max(1, r.play.passes);
+  const played = r.play.seconds;
   io.out(
     `replayed ${r.play.published} messages on ${r.play.perTopic.size} topic(s), ${played.toFixed(3)} s of bag time in ${r.wallSeconds.toFixed(2)} s` +
       `${r.wallSeconds > 0 ? ` (${(played / r.wallSeconds).toFixed(1)}× real time)` : ''}, ${r.mode}${r.play.passes > 1 ? `, ${r.play.passes} passes` : ''}${r.play.interrupted ? ' — interrupted' : ''}\n`,

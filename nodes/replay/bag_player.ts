@@ -132,6 +132,8 @@ export interface PlayResult {
   /** Bag topic → why (some of) its messages were not played. */
   notPlayed: Map<string, string>;
   passes: number;
+  /** Bag time played over all passes, up to the last message published [s]. */
+  seconds: number;
   /** Played bag-time range [s]. */
   start: number;
   end: number;
@@ -239,7 +241,7 @@ export class BagPlayer {
   async play(): Promise<PlayResult> {
     const info = await this.bag.info();
     const perTopic = new Map<string, number>();
-    const result: PlayResult = { published: 0, perTopic, notPlayed: new Map(), passes: 0, start: 0, end: 0, interrupted: false };
+    const result: PlayResult = { published: 0, perTopic, notPlayed: new Map(), passes: 0, seconds: 0, start: 0, end: 0, interrupted: false };
     if (info.start === undefined || info.end === undefined) {
       this.note(`${this.bag.path} has no messages`);
       return result;
@@ -260,6 +262,7 @@ export class BagPlayer {
         this.lastClock = -Infinity;
       }
       let k = 0;
+      lastTime = passStart;
       const tick = (i: number) => passStart + i * period;
       this.publishClock(passStart);
       for await (const m of this.bag.messages({ start: startNs, end: endNs, includeUndecodable: true })) {
@@ -280,6 +283,7 @@ export class BagPlayer {
         this.options.onProgress?.({ published: this.published, bagTime: t, pass, start: passStart, end: passEnd });
       }
       result.passes = pass + 1;
+      result.seconds += lastTime - passStart;
     }
     const tail = this.options.tail ?? 0;
     if (tail > 0 && !aborted()) {

@@ -63,6 +63,7 @@ describe('replay: bag player', () => {
     assert.equal(result.perTopic.get('/chatter2'), undefined);
     assert.equal(result.notPlayed.get('/chatter2'), '20 message(s): nobody listens');
     assert.equal(data.length, 1 + 200 + 20 + 20);
+    assert.ok(Math.abs(result.seconds - (data[data.length - 1].at - START)) < 1e-9);
     // Joint state i was received at START + 5 ms + 10 ms × i: published exactly then.
     const joints = data.filter((p) => p.topic === '/joint_states');
     joints.forEach((p, i) => assert.ok(Math.abs(p.at - (START + 0.005 + 0.01 * i)) < 1e-6, `joint state ${i} at ${p.at - START}`));

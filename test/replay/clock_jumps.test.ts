@@ -129,6 +129,7 @@ describe('replay: clock jumps on loop and seek', function () {
     assert.equal(r.play.passes, 2);
     assert.deepEqual(r.suiteProblems, []);
     assert.equal(r.play.perTopic.get('/joint_states'), 250);
+    assert.ok(Math.abs(r.play.seconds - 2 * (r.play.end - r.play.start)) < 1e-6, `played ${r.play.seconds} s`);
     assert.deepEqual(logs.filter((l) => l.level === 'error' || l.level === 'fatal'), []);
     assert.equal(r.play.start, T0);
     checkPasses(out, r.play.start, r.play.end, 0.5);
