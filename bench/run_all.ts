@@ -8,6 +8,7 @@ import { formatSection, machineDescription, type BenchSection } from './bench_ta
 type Area = () => Promise<BenchSection[]>;
 
 const AREAS: Record<string, () => Promise<Area>> = {
+  bags: async () => (await import('./bags.js')).bench,
   camera_ingestion: async () => (await import('./camera_ingestion.js')).bench,
   controller_bridge: async () => (await import('./controller_bridge.js')).bench,
   failure_monitor: async () => (await import('./failure_monitor.js')).bench,

@@ -1,12 +1,16 @@
-// Chunk compression for MCAP bags. zstd (what rosbag2's MCAP plugin writes by default) comes
-// from @foxglove/wasm-zstd, the WebAssembly build @mcap/support already uses to read zstd
-// chunks; it is loaded once, on first use. Decompression handlers (zstd, lz4, bz2) come from
-// @mcap/support.
+// Chunk compression for MCAP bags. zstd (what vla-ros writes by default; rosbag2's MCAP plugin
+// writes uncompressed chunks unless a storage preset asks for zstd) comes from
+// @foxglove/wasm-zstd, the WebAssembly build @mcap/support already uses to read zstd chunks;
+// it is loaded once, on first use. lz4 frames come from ./lz4.ts. Decompression handlers
+// (zstd, lz4, bz2) come from @mcap/support.
 
 import type { DecompressHandlers } from '@mcap/core';
 import { loadDecompressHandlers } from '@mcap/support';
+import { compressLz4Frame } from './lz4.js';
 
-export type ChunkCompression = 'zstd' | 'none';
+export type ChunkCompression = 'zstd' | 'lz4' | 'none';
+
+export const CHUNK_COMPRESSIONS: readonly ChunkCompression[] = ['zstd', 'lz4', 'none'];
 
 export type CompressChunk = (data: Uint8Array) => { compression: string; compressedData: Uint8Array };
 
@@ -28,10 +32,14 @@ async function loadZstd(): Promise<ZstdModule> {
 /** The chunk compressor for `compression`, or undefined for none. zstd level 3 (rosbag2's default "fast"). */
 export async function chunkCompressor(compression: ChunkCompression): Promise<CompressChunk | undefined> {
   if (compression === 'none') return undefined;
+  if (compression === 'lz4') return (data) => ({ compression: 'lz4', compressedData: compressLz4Frame(data) });
   const z = await (zstd ??= loadZstd());
   return (data) => ({ compression: 'zstd', compressedData: z.compress(data, 3) });
 }
 
+let handlers: Promise<DecompressHandlers> | undefined;
+
+/** zstd, lz4 and bz2 chunk decompressors (WebAssembly, loaded once). */
 export function decompressHandlers(): Promise<DecompressHandlers> {
-  return loadDecompressHandlers();
+  return (handlers ??= loadDecompressHandlers());
 }

@@ -1,22 +1,16 @@
-// Reads rosbag2-style MCAP files as a stream (McapStreamReader over a file stream): no index
-// needed, memory bounded by one chunk, and a truncated recording (a crashed `ros2 bag record`)
-// still yields every message before the cut, with a note. Messages are decoded with a
-// MessageRegistry that registers the bag's own schemas (the recording's definitions win over
-// ours). Channels that cannot be decoded are skipped with a note rather than failing the bag:
-// rosbag2's service-event topics (`.srv` schemas, which @foxglove/rosmsg cannot parse), other
-// schema or message encodings, channels without a schema.
+// Decoded messages of a bag, for tools that want message objects (the failure monitor's
+// rollout loader, `vla-ros safe`). A thin layer over BagReader (bag_reader.ts), so it reads
+// every storage that does: MCAP files (indexed or streamed, truncated ones up to the cut), bag
+// directories with metadata.yaml and split files, sqlite3 .db3 bags. Channels that cannot be
+// decoded are skipped with a note rather than failing the bag: rosbag2's service-event topics
+// (`.srv` schemas), other schema or message encodings, unknown types without a definition.
 //
 //   for await (const m of readBag('/tmp/run.mcap', { topics: ['/policy_features'] })) { ... }
 
-import fs from 'node:fs';
-import { McapStreamReader, type McapTypes } from '@mcap/core';
-import { MessageRegistry } from '../msgs/registry.js';
-import { decompressHandlers } from './compression.js';
-import { MESSAGE_ENCODING, SCHEMA_ENCODING } from './mcap_writer.js';
+import type { MessageRegistry } from '../msgs/registry.js';
+import { BagReader, type BagTopic } from './bag_reader.js';
 
-export class BagReadError extends Error {
-  override name = 'BagReadError';
-}
+export { BagReadError } from './storage.js';
 
 export interface BagChannel {
   id: number;
@@ -42,7 +36,7 @@ export interface BagMessage<T = unknown> {
 }
 
 export interface ReadBagOptions {
-  /** Topics to decode (fully qualified) or a predicate on channels; default all. */
+  /** Topics to decode (fully qualified) or a predicate on channels (called once per topic); default all. */
   topics?: readonly string[] | ((channel: BagChannel) => boolean);
   /**
    * Registry to decode with; the bag's schemas are registered into it. Default: a fresh one per
@@ -55,136 +49,55 @@ export interface ReadBagOptions {
   readSize?: number;
 }
 
-const decoder = new TextDecoder();
-
-/** Streams the decoded messages of an MCAP bag in file order (rosbag2 writes them in time order). */
-export async function* readBag(file: string, options: ReadBagOptions = {}): AsyncGenerator<BagMessage> {
-  const note = options.onNote ?? (() => {});
-  let registry = options.registry;
-  const schemas = new Map<number, McapTypes.Schema>();
-  const channels = new Map<number, BagChannel>();
-  const wanted = options.topics;
-  const selected = (ch: BagChannel) =>
-    wanted === undefined ? true : typeof wanted === 'function' ? wanted(ch) : wanted.includes(ch.topic);
-  const failedMessages = new Set<number>();
-  let stat: fs.Stats;
-  try {
-    stat = await fs.promises.stat(file);
-  } catch (err) {
-    throw new BagReadError(`cannot read bag ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
-  if (!stat.isFile()) throw new BagReadError(`bag ${file} is not a file (a rosbag2 directory? pass the .mcap file inside it)`);
-
-  const reader = new McapStreamReader({ decompressHandlers: await decompressHandlers() });
-  let headerChecked = false;
-  let messages = 0;
-
-  const onChannel = (record: McapTypes.Channel): void => {
-    const schema = schemas.get(record.schemaId);
-    const channel: BagChannel = {
-      id: record.id,
-      topic: record.topic,
-      type: schema?.name ?? '',
-      messageEncoding: record.messageEncoding,
-      schemaEncoding: schema?.encoding ?? '',
-      metadata: record.metadata,
-    };
-    channels.set(record.id, channel);
-    if (!selected(channel)) {
-      channel.skipped = 'not selected';
-      return;
-    }
-    const skip = (why: string) => {
-      channel.skipped = why;
-      note(`${file}: topic ${record.topic} skipped: ${why}`);
-    };
-    if (schema === undefined) return skip('it has no schema');
-    if (record.messageEncoding !== MESSAGE_ENCODING || schema.encoding !== SCHEMA_ENCODING) {
-      return skip(`encoding ${record.messageEncoding}/${schema.encoding}, not ${MESSAGE_ENCODING}/${SCHEMA_ENCODING}`);
-    }
-    registry ??= new MessageRegistry();
-    try {
-      channel.type = registry.register(schema.name, decoder.decode(schema.data));
-    } catch (err) {
-      const why = err instanceof Error ? err.message : String(err);
-      return skip(/service definition/.test(why) ? `${schema.name} is a service (.srv) schema (a rosbag2 service-event topic), which is not decoded` : why);
-    }
+function toChannel(topic: BagTopic): BagChannel {
+  return {
+    id: topic.id,
+    topic: topic.topic,
+    type: topic.type,
+    messageEncoding: topic.messageEncoding,
+    schemaEncoding: topic.schemaEncoding,
+    metadata: topic.metadata,
+    ...(topic.problem !== undefined ? { skipped: topic.problem } : {}),
   };
+}
 
-  const stream = fs.createReadStream(file, { highWaterMark: options.readSize ?? 1024 * 1024 });
+/** Streams the decoded messages of a bag (file, bag directory or .db3) in time order. */
+export async function* readBag(file: string, options: ReadBagOptions = {}): AsyncGenerator<BagMessage> {
+  const bag = await BagReader.open(file, { registry: options.registry, onNote: options.onNote, readSize: options.readSize });
+  const wanted = options.topics;
+  const channels = new Map<string, BagChannel>();
+  const channelOf = (t: BagTopic): BagChannel => {
+    let c = channels.get(t.topic);
+    if (c === undefined) channels.set(t.topic, (c = toChannel(t)));
+    return c;
+  };
   try {
-    for await (const piece of stream) {
-      reader.append(piece as Buffer);
-      for (;;) {
-        let record: McapTypes.TypedMcapRecord | undefined;
-        try {
-          record = reader.nextRecord();
-        } catch (err) {
-          const why = err instanceof Error ? err.message : String(err);
-          throw new BagReadError(headerChecked ? `${file}: corrupt MCAP data after ${messages} messages: ${why}` : `${file} is not an MCAP file: ${why}`);
-        }
-        if (record === undefined) break;
-        switch (record.type) {
-          case 'Header':
-            headerChecked = true;
-            if (record.profile !== '' && record.profile !== 'ros2') note(`${file}: MCAP profile '${record.profile}', not 'ros2'; decoding what is ros2msg/cdr`);
-            break;
-          case 'Schema':
-            schemas.set(record.id, record);
-            break;
-          case 'Channel':
-            if (!channels.has(record.id)) onChannel(record);
-            break;
-          case 'Message': {
-            const channel = channels.get(record.channelId);
-            if (channel === undefined || channel.skipped !== undefined) break;
-            let message: unknown;
-            try {
-              message = registry!.deserialize(channel.type, record.data);
-            } catch (err) {
-              if (!failedMessages.has(channel.id)) {
-                failedMessages.add(channel.id);
-                note(`${file}: topic ${channel.topic}: a message cannot be decoded (further ones not reported): ${err instanceof Error ? err.message : String(err)}`);
-              }
-              break;
-            }
-            messages++;
-            yield {
-              topic: channel.topic,
-              type: channel.type,
-              channel,
-              logTime: record.logTime,
-              publishTime: record.publishTime,
-              sequence: record.sequence,
-              message,
-            };
-            break;
-          }
-          default:
-            break;
-        }
+    const messages = bag.messages({
+      topics: (t) => (wanted === undefined ? true : typeof wanted === 'function' ? wanted(channelOf(t)) : wanted.includes(t.topic)),
+    });
+    for await (const m of messages) {
+      let message: unknown;
+      try {
+        message = m.decode();
+      } catch {
+        continue; // reported once per topic by the codec
       }
+      yield { topic: m.topic, type: m.type, channel: channelOf(m.channel), logTime: m.logTime, publishTime: m.publishTime, sequence: m.sequence, message };
     }
   } finally {
-    stream.destroy();
-  }
-  if (!headerChecked) throw new BagReadError(`${file} is not an MCAP file (no MCAP header; ${stat.size} bytes)`);
-  if (!reader.done()) {
-    note(`${file}: the file ends before the MCAP footer (truncated recording?): read the ${messages} messages before the cut`);
+    bag.close();
   }
 }
 
-/** Every channel of a bag (topic, type, encodings), read from its records; no decoding. */
+/** Every channel of a bag (topic, type, encodings), from its summary (or a read when it has none); no decoding. */
 export async function bagChannels(file: string): Promise<BagChannel[]> {
-  const found: BagChannel[] = [];
-  const iterator = readBag(file, {
-    topics: (ch) => {
-      found.push(ch);
-      return false;
-    },
-  });
-  for await (const _ of iterator) {
-    /* nothing is selected */
+  const bag = await BagReader.open(file);
+  try {
+    return (await bag.topics()).map((t) => {
+      const { skipped: _skipped, ...channel } = toChannel(t);
+      return channel;
+    });
+  } finally {
+    bag.close();
   }
-  return found.map(({ skipped: _skipped, ...channel }) => channel);
 }

@@ -11,6 +11,10 @@ import { doctorCommand } from './doctor.js';
 import { nodesCommand } from './nodes_command.js';
 import { bundleCheckCommand } from './bundle_command.js';
 import { safeCommand } from './safe_command.js';
+import { bagCommand } from './bag_command.js';
+import { recordCommand } from './record_command.js';
+import { replayCommand } from './replay_command.js';
+import { reportCommand } from './report_command.js';
 import { CliError } from './cli_error.js';
 
 function packageVersion(): string {
@@ -104,6 +108,10 @@ export async function runCli(argv: string[]): Promise<number> {
       },
     )
     .command(safeCommand)
+    .command(recordCommand)
+    .command(replayCommand)
+    .command(bagCommand)
+    .command(reportCommand)
     .demandCommand(1, 'Specify a command; see --help.')
     .strict()
     .recommendCommands()

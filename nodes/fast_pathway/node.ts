@@ -158,11 +158,14 @@ export const fastPathway: NodeDefinition = {
         }
       });
     }
+    // Counts backward time jumps: a chunk requested before one belongs to the old timeline.
+    let jumps = 0;
     const stopJumps = node.clock.onJump(() => {
       // Time went backwards (a replay looped): everything held refers to the "future".
       buffer.clear();
       joints.clear();
       latestImages = undefined;
+      jumps++;
     });
 
     function tick(): void {
@@ -213,9 +216,14 @@ export const fastPathway: NodeDefinition = {
       inFlight = true;
       const entry = latent.entry;
       const age = latent.age;
+      const requestedIn = jumps;
       node.clock
         .deliverAt(now + manifest.expert.modelledLatency, inference.decode(job))
-        .then(({ value, computeSec }) => publish(now, entry, age, value.actions, value.features, computeSec))
+        .then(({ value, computeSec }) => {
+          // Time jumped back while the expert ran: the chunk would be stamped in the "future".
+          if (requestedIn !== jumps) status.drop();
+          else publish(now, entry, age, value.actions, value.features, computeSec);
+        })
         .catch((err: unknown) => {
           status.set('error', `decode failed: ${err instanceof Error ? err.message : String(err)}`);
           node.logger.throttle('error', 5, `decode failed: ${err instanceof Error ? err.message : String(err)}`, 'decode-failed');

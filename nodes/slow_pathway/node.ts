@@ -115,10 +115,16 @@ export const slowPathway: NodeDefinition = {
       lastUsed = undefined;
       runNow.next();
     });
+    // Counts backward time jumps: a VLM result requested before one belongs to the old timeline.
+    let jumps = 0;
     const stopJumps = node.clock.onJump(() => {
       // A replay looped: older observations now look like they are from the future.
       latestObservation = undefined;
       lastUsed = undefined;
+      // The fast pathway dropped its latent too: answer the next observation at once, as at the
+      // start of an episode, rather than at the next period.
+      answered = undefined;
+      jumps++;
     });
 
     function pickJob(): VlmJob | undefined {
@@ -136,17 +142,24 @@ export const slowPathway: NodeDefinition = {
         return undefined;
       }
       if (lastUsed !== undefined && lastUsed.sequence === obs.sequence && lastUsed.instructionId === instruction.id) return undefined;
-      lastUsed = { sequence: obs.sequence, instructionId: instruction.id };
       return { observation: obs, instruction, requestedAt: now };
     }
 
     async function runVlm(job: VlmJob): Promise<void> {
+      // Marked here, not in pickJob: a job dropped while the VLM is busy has not used its observation.
+      lastUsed = { sequence: job.observation.sequence, instructionId: job.instruction.id };
       try {
         const encoded = encoder.encode(job.instruction.text);
         if (encoded.truncated) node.logger.once('warn', `instruction "${job.instruction.text}" is longer than ${manifest.instruction.maxTokens} tokens: truncated`);
         const feeds = vlmFeeds(manifest.vlm, manifest.cameras, job.observation, encoded);
         const done = inference.run('vlm', feeds, manifest.vlm.latentOutputs);
+        const requestedIn = jumps;
         const { value: outputs, computeSec } = await node.clock.deliverAt(job.requestedAt + manifest.vlm.modelledLatency, done);
+        // Time jumped back while the VLM ran: the latent is stamped in the "future"; drop it.
+        if (requestedIn !== jumps) {
+          status.drop();
+          return;
+        }
         // A newer instruction arrived while the VLM ran: this latent answers an old question.
         if (instruction?.id !== job.instruction.id) {
           status.drop();

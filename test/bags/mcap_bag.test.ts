@@ -174,7 +174,7 @@ describe('MCAP bags (rosbag2-compatible)', () => {
     fs.writeFileSync(text, 'hello, this is not a bag at all');
     await assert.rejects(collect(text), (err: unknown) => err instanceof BagReadError && /notes\.txt is not an MCAP file/.test(err.message));
     await assert.rejects(collect(path.join(dir, 'missing.mcap')), /cannot read bag .*missing\.mcap: ENOENT/);
-    await assert.rejects(collect(dir), /is not a file \(a rosbag2 directory\? pass the \.mcap file inside it\)/);
+    await assert.rejects(collect(dir), /is not a bag: no metadata\.yaml and no \.mcap or \.db3 files/);
     const empty = path.join(dir, 'empty.mcap');
     fs.writeFileSync(empty, '');
     await assert.rejects(collect(empty), /empty\.mcap is not an MCAP file \(no MCAP header; 0 bytes\)/);

@@ -1,0 +1,77 @@
+// What the bag commands (bag, record, replay, report) share on the command line: Ctrl-C as an
+// AbortSignal (the first interrupt stops the operation cleanly — bags are closed, so they stay
+// readable; a second one exits at once), `name:=value` launch arguments mixed with other
+// positionals, remap rules, and where text goes.
+
+export interface CommandIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  /** Where progress is drawn (a TTY gets a live bar). */
+  progressStream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+}
+
+export const processIo: CommandIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  progressStream: process.stderr,
+};
+
+/** An AbortSignal fired by the first SIGINT/SIGTERM (or after `durationSec`); a second interrupt exits at once. */
+export function interruptOnSignal(durationSec?: number): { signal: AbortSignal; reason: () => string | undefined; dispose: () => void } {
+  const controller = new AbortController();
+  let why: string | undefined;
+  const handler = (name: string) => () => {
+    if (controller.signal.aborted) {
+      process.stderr.write('second interrupt: exiting now\n');
+      process.exit(130);
+    }
+    why = name;
+    controller.abort();
+  };
+  const onInt = handler('SIGINT');
+  const onTerm = handler('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  const timer =
+    durationSec !== undefined
+      ? setTimeout(() => {
+          why = `duration ${durationSec} s elapsed`;
+          controller.abort();
+        }, durationSec * 1000)
+      : undefined;
+  return {
+    signal: controller.signal,
+    reason: () => why,
+    dispose: () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
+}
+
+/** Splits positionals into `name:=value` launch arguments and the rest. */
+export function splitLaunchArgs(items: readonly string[]): { launchArgs: string[]; rest: string[] } {
+  const launchArgs: string[] = [];
+  const rest: string[] = [];
+  for (const item of items) (/^[A-Za-z_][A-Za-z0-9_]*:=/.test(item) ? launchArgs : rest).push(item);
+  return { launchArgs, rest };
+}
+
+/** `from:=to` rules (fully qualified topic names; a missing leading '/' is added). */
+export function parseRemaps(items: readonly string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  const abs = (t: string) => (t.startsWith('/') ? t : `/${t}`);
+  for (const item of items) {
+    const i = item.indexOf(':=');
+    if (i <= 0 || i === item.length - 2) throw new RangeError(`--remap expects from:=to, got '${item}'`);
+    map.set(abs(item.slice(0, i)), abs(item.slice(i + 2)));
+  }
+  return map;
+}
+
+/** A yargs option that may be given several times (or as an array) as a string list. */
+export function stringList(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  return (Array.isArray(value) ? value : [value]).map(String).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+}

@@ -1,0 +1,258 @@
+// One rosbag2 sqlite3 file (.db3) as a bag storage file, read with sql.js (SQLite compiled to
+// WebAssembly: no native addon, works wherever Node does).
+//
+// LIMIT: sql.js opens a database from a byte array, so the WHOLE .db3 file is loaded into memory
+// (into the WebAssembly heap, ~1× the file size, plus the file read). Files above
+// SQLITE_MAX_BYTES are refused with the command to convert them to MCAP, which streams.
+// Messages are then stepped through one row at a time (bounded JS memory).
+//
+// Schema (rosbag2_storage_default_plugins): topics(id, name, type, serialization_format,
+// offered_qos_profiles[, type_description_hash]), messages(id, topic_id, timestamp, data), and
+// since Iron message_definitions(topic_type, encoding, encoded_message_definition,
+// type_description_hash). Bags from Humble and before store no definitions: the standard ones are
+// used (definitions.ts). Timestamps are int64 ns — read as text, because sql.js returns integers
+// as doubles (which would lose the last ~3 digits).
+//
+// A database in WAL mode whose -wal file still holds frames (a recording that was not closed
+// cleanly with the `resilient` preset) is merged in memory first: committed frames are applied,
+// the torn tail is dropped, and the note says how many frames were used.
+
+import fs from 'node:fs';
+import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import type { SchemaInfo } from './definitions.js';
+import { BagReadError, type FileChannel, type RawRecord, type RecordQuery, type StorageFile, type StorageFileInfo } from './storage.js';
+
+/** Largest .db3 loaded into memory. */
+export const SQLITE_MAX_BYTES = 1.5 * 1024 ** 3;
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+export function hasSqliteMagic(head: Uint8Array): boolean {
+  return head.length >= 16 && Buffer.from(head.subarray(0, 16)).toString('latin1') === SQLITE_MAGIC;
+}
+
+let sqlJs: Promise<SqlJsStatic> | undefined;
+
+/** One SQLite WAL checksum step over `data` (8-byte aligned), continuing from (s0, s1). */
+function walChecksum(data: Uint8Array, bigEndian: boolean, s0: number, s1: number): [number, number] {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  for (let i = 0; i + 8 <= data.length; i += 8) {
+    s0 = (s0 + view.getUint32(i, !bigEndian) + s1) >>> 0;
+    s1 = (s1 + view.getUint32(i + 4, !bigEndian) + s0) >>> 0;
+  }
+  return [s0, s1];
+}
+
+/**
+ * Applies the committed frames of a write-ahead log to a database image (what a checkpoint
+ * does). Returns the new image and how many frames were applied, or undefined when the WAL is
+ * empty or not valid.
+ */
+export function applyWal(db: Uint8Array, wal: Uint8Array): { image: Uint8Array; frames: number; torn: number } | undefined {
+  if (wal.length < 32) return undefined;
+  const view = new DataView(wal.buffer, wal.byteOffset, wal.byteLength);
+  const magic = view.getUint32(0);
+  if (magic !== 0x377f0682 && magic !== 0x377f0683) return undefined;
+  const bigEndian = (magic & 1) === 1;
+  const pageSize = view.getUint32(8) === 1 ? 65536 : view.getUint32(8);
+  const salt1 = view.getUint32(16);
+  const salt2 = view.getUint32(20);
+  let [s0, s1] = walChecksum(wal.subarray(0, 24), bigEndian, 0, 0);
+  if (s0 !== view.getUint32(24) || s1 !== view.getUint32(28)) return undefined;
+  const frameSize = 24 + pageSize;
+  const pages = new Map<number, Uint8Array>();
+  let pending = new Map<number, Uint8Array>();
+  let dbPages = Math.ceil(db.length / pageSize);
+  let frames = 0;
+  let valid = 0;
+  let total = 0;
+  for (let off = 32; off + frameSize <= wal.length; off += frameSize) {
+    total++;
+    const pgno = view.getUint32(off);
+    const commitSize = view.getUint32(off + 4);
+    if (view.getUint32(off + 8) !== salt1 || view.getUint32(off + 12) !== salt2) break;
+    [s0, s1] = walChecksum(wal.subarray(off, off + 8), bigEndian, s0, s1);
+    [s0, s1] = walChecksum(wal.subarray(off + 24, off + frameSize), bigEndian, s0, s1);
+    if (s0 !== view.getUint32(off + 16) || s1 !== view.getUint32(off + 20)) break;
+    valid++;
+    pending.set(pgno, wal.subarray(off + 24, off + frameSize));
+    if (commitSize !== 0) {
+      for (const [k, v] of pending) pages.set(k, v);
+      pending = new Map();
+      dbPages = commitSize;
+      frames = valid;
+    }
+  }
+  if (frames === 0) return undefined;
+  const image = new Uint8Array(dbPages * pageSize);
+  image.set(db.subarray(0, Math.min(db.length, image.length)));
+  for (const [pgno, page] of pages) if (pgno <= dbPages) image.set(page, (pgno - 1) * pageSize);
+  // Leave WAL mode in the merged image (header bytes 18/19: 1 = rollback journal).
+  image[18] = 1;
+  image[19] = 1;
+  return { image, frames, torn: total - frames };
+}
+
+interface TopicRow {
+  channel: FileChannel;
+}
+
+export class SqliteFile implements StorageFile {
+  readonly storage = 'sqlite3' as const;
+  private db: Promise<Database> | undefined;
+  private topics: Map<number, TopicRow> | undefined;
+  private writer = 'sqlite3';
+
+  constructor(
+    readonly path: string,
+    private readonly note: (text: string) => void,
+  ) {}
+
+  private open(): Promise<Database> {
+    return (this.db ??= (async () => {
+      let size: number;
+      try {
+        size = fs.statSync(this.path).size;
+      } catch (err) {
+        throw new BagReadError(`cannot read bag ${this.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+      if (size > SQLITE_MAX_BYTES) {
+        throw new BagReadError(
+          `${this.path} is ${(size / 1024 ** 3).toFixed(1)} GiB: sqlite3 bags are loaded whole into memory (sql.js), up to ` +
+            `${SQLITE_MAX_BYTES / 1024 ** 3} GiB per file. Convert it to MCAP, which streams: ` +
+            '`ros2 bag convert -i <bag> -o out.yaml` with `output_bags: [{uri: out, storage_id: mcap}]`',
+        );
+      }
+      const SQL = await (sqlJs ??= initSqlJs());
+      let image: Uint8Array = fs.readFileSync(this.path);
+      const walFile = `${this.path}-wal`;
+      if (fs.existsSync(walFile) && fs.statSync(walFile).size > 0) {
+        const merged = applyWal(image, fs.readFileSync(walFile));
+        if (merged !== undefined) {
+          image = merged.image;
+          this.note(
+            `${this.path}: merged ${merged.frames} committed frames of its write-ahead log (${walFile})` +
+              (merged.torn > 0 ? `; ${merged.torn} uncommitted or torn frames at its end were dropped` : ''),
+          );
+        }
+      }
+      try {
+        const db = new SQL.Database(image);
+        db.exec('SELECT count(*) FROM sqlite_master');
+        return db;
+      } catch (err) {
+        throw new BagReadError(`${this.path} is not a readable SQLite database: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    })());
+  }
+
+  private tableColumns(db: Database, table: string): Set<string> {
+    const result = db.exec(`PRAGMA table_info(${table})`);
+    return new Set((result[0]?.values ?? []).map((row) => String(row[1])));
+  }
+
+  private async channels(): Promise<Map<number, TopicRow>> {
+    if (this.topics !== undefined) return this.topics;
+    const db = await this.open();
+    const columns = this.tableColumns(db, 'topics');
+    if (!columns.has('name') || !this.tableColumns(db, 'messages').has('data')) {
+      throw new BagReadError(`${this.path} is an SQLite database but not a rosbag2 bag (no topics/messages tables)`);
+    }
+    const definitions = new Map<string, SchemaInfo>();
+    if (this.tableColumns(db, 'message_definitions').has('encoded_message_definition')) {
+      for (const [type, encoding, text] of db.exec('SELECT topic_type, encoding, encoded_message_definition FROM message_definitions')[0]?.values ?? []) {
+        if (typeof type === 'string' && type !== '') definitions.set(type, { name: type, encoding: String(encoding), text: String(text) });
+      }
+    }
+    const schema = this.tableColumns(db, 'schema').has('schema_version') ? db.exec('SELECT schema_version, ros_distro FROM schema')[0]?.values[0] : undefined;
+    this.writer = schema !== undefined ? `rosbag2 sqlite3 schema ${String(schema[0])}${schema[1] ? `, ${String(schema[1])}` : ''}` : 'rosbag2 sqlite3 (no schema table: Foxy or older)';
+    const rows = db.exec('SELECT id, name, type, serialization_format, offered_qos_profiles FROM topics ORDER BY id')[0]?.values ?? [];
+    this.topics = new Map(
+      rows.map(([id, name, type, format, qos]) => {
+        const t = String(type);
+        // The service-event definitions of Iron+ are stored under the service's name (pkg/srv/Srv).
+        const schemaOf = definitions.get(t) ?? definitions.get(t.replace(/_Event$/, ''));
+        return [
+          Number(id),
+          {
+            channel: {
+              id: Number(id),
+              topic: String(name),
+              type: t,
+              messageEncoding: String(format),
+              schema: schemaOf,
+              metadata: new Map([['offered_qos_profiles', String(qos ?? '')]]),
+            },
+          },
+        ];
+      }),
+    );
+    return this.topics;
+  }
+
+  async info(): Promise<StorageFileInfo> {
+    const db = await this.open();
+    const topics = await this.channels();
+    const counts = new Map((db.exec('SELECT topic_id, count(*) FROM messages GROUP BY topic_id')[0]?.values ?? []).map(([id, n]) => [Number(id), Number(n)]));
+    const [min, max, total] = db.exec('SELECT CAST(min(timestamp) AS TEXT), CAST(max(timestamp) AS TEXT), count(*) FROM messages')[0]?.values[0] ?? [null, null, 0];
+    return {
+      path: this.path,
+      storage: 'sqlite3',
+      sizeBytes: fs.statSync(this.path).size,
+      topics: [...topics.values()].map((t) => ({ channel: t.channel, count: counts.get(t.channel.id) ?? 0 })),
+      messageCount: Number(total),
+      start: min === null ? undefined : BigInt(String(min)),
+      end: max === null ? undefined : BigInt(String(max)),
+      chunkCompression: new Map(),
+      chunked: false,
+      indexed: true,
+      writer: this.writer,
+    };
+  }
+
+  async *records(query: RecordQuery): AsyncGenerator<RawRecord> {
+    const db = await this.open();
+    const topics = await this.channels();
+    const wanted = [...topics.values()].filter((t) => query.channel?.(t.channel) ?? true).map((t) => t.channel.id);
+    if (wanted.length === 0) return;
+    const where = [`topic_id IN (${wanted.join(',')})`];
+    const params: string[] = [];
+    if (query.start !== undefined) {
+      where.push('timestamp >= CAST(? AS INTEGER)');
+      params.push(String(query.start));
+    }
+    if (query.end !== undefined) {
+      where.push('timestamp <= CAST(? AS INTEGER)');
+      params.push(String(query.end));
+    }
+    const statement = db.prepare(`SELECT topic_id, CAST(timestamp AS TEXT), data, id FROM messages WHERE ${where.join(' AND ')} ORDER BY timestamp, id`);
+    let read = 0;
+    try {
+      statement.bind(params);
+      for (;;) {
+        let row: ReturnType<typeof statement.get>;
+        try {
+          if (!statement.step()) break;
+          row = statement.get();
+        } catch (err) {
+          this.note(`${this.path}: the database is damaged (${err instanceof Error ? err.message : String(err)}): read the ${read} messages before the damage`);
+          break;
+        }
+        const channel = topics.get(Number(row[0]))?.channel;
+        if (channel === undefined) continue;
+        const ns = BigInt(String(row[1]));
+        const data = row[2] instanceof Uint8Array ? row[2] : new Uint8Array(0);
+        read++;
+        yield { channel, logTime: ns, publishTime: ns, sequence: Number(row[3]), data };
+      }
+    } finally {
+      statement.free();
+    }
+  }
+
+  close(): void {
+    void this.db?.then((db) => db.close()).catch(() => undefined);
+    this.db = undefined;
+    this.topics = undefined;
+  }
+}

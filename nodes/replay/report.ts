@@ -1,0 +1,272 @@
+// `vla-ros report <bag>`: one self-contained HTML page (inline SVG, no scripts, no network) about
+// a run of the suite — a replay's outputs or a recording from a robot:
+//   - action chunks over time: action 0 of every chunk per dimension, with every few chunks'
+//     whole horizon drawn faintly at the times the actions are meant for;
+//   - commanded vs actual pose: target_pose against current_pose, x/y/z;
+//   - pathway latencies (latency p50/p99 from each node's ~/status) and latent age (the fast
+//     pathway's status, and the latent_age of every chunk);
+//   - failure score vs its conformal threshold, alarms marked;
+//   - a table of every topic (type, count, rate).
+// Topics are found by type, so namespaces and remaps do not matter.
+
+import fs from 'node:fs';
+import { BagReader } from '../bags/bag_reader.js';
+import { formatBagInfo } from '../bags/bag_info.js';
+import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
+import { fromNanoseconds, fromRosTime } from '../ros/time.js';
+import { escapeXml, lineChart, PALETTE, type Series } from './svg_chart.js';
+
+export interface ReportOptions {
+  title?: string;
+  onNote?: (note: string) => void;
+  /** Called with the bag time read so far [s from start] and the total [s]. */
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+type Point = [number, number];
+
+interface ChunkTopic {
+  names: string[];
+  first: Point[][];
+  horizons: { dim: Point[][] }[];
+  latentAge: Point[];
+  count: number;
+}
+
+interface PoseTopic {
+  xyz: [Point[], Point[], Point[]];
+}
+
+interface StatusTopic {
+  node: string;
+  p50: Point[];
+  p99: Point[];
+  latentAge: Point[];
+}
+
+interface ScoreTopic {
+  score: Point[];
+  threshold: Point[];
+  stepScore: Point[];
+}
+
+const POSE_TYPE = 'geometry_msgs/msg/PoseStamped';
+
+export interface ReportData {
+  title: string;
+  bag: string;
+  infoText: string;
+  start: number;
+  duration: number;
+  chunks: Map<string, ChunkTopic>;
+  poses: Map<string, PoseTopic>;
+  statuses: Map<string, StatusTopic>;
+  scores: Map<string, ScoreTopic>;
+  alarms: { t: number; label: string; detail: string }[];
+  topics: { topic: string; type: string; count: number }[];
+}
+
+/** Reads what the report plots (one pass over the relevant topics). */
+export async function collectReportData(bagPath: string, options: ReportOptions = {}): Promise<ReportData> {
+  const bag = await BagReader.open(bagPath, { onNote: options.onNote });
+  try {
+    const info = await bag.info();
+    const start = info.start === undefined ? 0 : fromNanoseconds(info.start);
+    const duration = info.start === undefined || info.end === undefined ? 0 : Number(info.end - info.start) / 1e9;
+    const data: ReportData = {
+      title: options.title ?? `vla-ros run: ${bagPath}`,
+      bag: bagPath,
+      infoText: formatBagInfo(info),
+      start,
+      duration,
+      chunks: new Map(),
+      poses: new Map(),
+      statuses: new Map(),
+      scores: new Map(),
+      alarms: [],
+      topics: info.topics.map((t) => ({ topic: t.topic, type: t.type, count: t.count })),
+    };
+    const wanted = new Set([
+      'vla_ros_msgs/msg/ActionChunk',
+      POSE_TYPE,
+      'vla_ros_msgs/msg/PathwayStatus',
+      'vla_ros_msgs/msg/FailureScore',
+      'vla_ros_msgs/msg/FailureAlarm',
+    ]);
+    const chunkCount = new Map(info.topics.map((t) => [t.topic, t.count]));
+    for await (const m of bag.messages({ topics: (t) => wanted.has(t.type) })) {
+      if (options.signal?.aborted === true) break;
+      const t = fromNanoseconds(m.logTime) - start;
+      options.onProgress?.(t, duration);
+      let msg: unknown;
+      try {
+        msg = m.decode();
+      } catch {
+        continue;
+      }
+      switch (m.type) {
+        case 'vla_ros_msgs/msg/ActionChunk': {
+          const c = msg as vla_ros_msgs.msg.ActionChunk;
+          const d = c.dimension_names.length;
+          let topic = data.chunks.get(m.topic);
+          if (topic === undefined) {
+            topic = { names: [...c.dimension_names], first: c.dimension_names.map(() => []), horizons: [], latentAge: [], count: 0 };
+            data.chunks.set(m.topic, topic);
+          }
+          const t0 = fromRosTime(c.start_time) - start;
+          for (let j = 0; j < Math.min(d, topic.first.length); j++) topic.first[j].push([t0, c.data[j]]);
+          // About 25 whole horizons per topic, evenly spread.
+          const every = Math.max(1, Math.round((chunkCount.get(m.topic) ?? 1) / 25));
+          if (topic.count % every === 0) {
+            topic.horizons.push({
+              dim: topic.names.map((_, j) => Array.from({ length: c.horizon }, (_, i): Point => [t0 + i * c.dt, c.data[i * d + j]])),
+            });
+          }
+          topic.latentAge.push([t, c.latent_age]);
+          topic.count++;
+          break;
+        }
+        case POSE_TYPE: {
+          const p = (msg as { pose: { position: { x: number; y: number; z: number } } }).pose.position;
+          let topic = data.poses.get(m.topic);
+          if (topic === undefined) data.poses.set(m.topic, (topic = { xyz: [[], [], []] }));
+          topic.xyz[0].push([t, p.x]);
+          topic.xyz[1].push([t, p.y]);
+          topic.xyz[2].push([t, p.z]);
+          break;
+        }
+        case 'vla_ros_msgs/msg/PathwayStatus': {
+          const s = msg as vla_ros_msgs.msg.PathwayStatus;
+          let topic = data.statuses.get(m.topic);
+          if (topic === undefined) data.statuses.set(m.topic, (topic = { node: s.node || m.topic, p50: [], p99: [], latentAge: [] }));
+          topic.p50.push([t, s.latency_p50 * 1000]);
+          topic.p99.push([t, s.latency_p99 * 1000]);
+          if (Number.isFinite(s.latent_age)) topic.latentAge.push([t, s.latent_age * 1000]);
+          break;
+        }
+        case 'vla_ros_msgs/msg/FailureScore': {
+          const s = msg as vla_ros_msgs.msg.FailureScore;
+          let topic = data.scores.get(m.topic);
+          if (topic === undefined) data.scores.set(m.topic, (topic = { score: [], threshold: [], stepScore: [] }));
+          topic.score.push([t, s.score]);
+          topic.threshold.push([t, s.threshold]);
+          topic.stepScore.push([t, s.step_score]);
+          break;
+        }
+        case 'vla_ros_msgs/msg/FailureAlarm': {
+          const a = msg as vla_ros_msgs.msg.FailureAlarm;
+          data.alarms.push({ t, label: a.reason === 1 ? 'alarm: feature timeout' : 'alarm', detail: `${a.episode_id} step ${a.step}: ${a.detail}` });
+          break;
+        }
+      }
+    }
+    return data;
+  } finally {
+    bag.close();
+  }
+}
+
+const STYLE = `body{font-family:sans-serif;margin:24px;color:#222;max-width:1000px}h1{font-size:20px}h2{font-size:16px;margin-top:28px;border-bottom:1px solid #ddd}
+pre{background:#f7f7f7;padding:8px;font-size:11px;overflow-x:auto}table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}
+.none{color:#888;font-style:italic}svg{display:block;margin:8px 0}`;
+
+export function renderReport(d: ReportData): string {
+  const x = 'time since bag start [s]';
+  const markers = d.alarms.map((a) => ({ x: a.t, label: a.label }));
+  const sections: string[] = [];
+  const none = (what: string) => `<p class="none">${escapeXml(what)}</p>`;
+
+  // Action chunks.
+  const chunkParts: string[] = [];
+  for (const [topic, c] of d.chunks) {
+    c.names.forEach((name, j) => {
+      const series: Series[] = [
+        ...c.horizons.map((h) => ({ name: 'chunk horizon', points: h.dim[j], color: '#999', opacity: 0.5, width: 1, hideInLegend: true })),
+        { name: `${name}: action 0`, points: c.first[j], color: PALETTE[j % PALETTE.length], width: 1.6 },
+      ];
+      chunkParts.push(lineChart({ title: `${topic} — ${name}`, subtitle: j === 0 ? `${c.count} chunks; grey: whole horizons of every few chunks, at the times they are meant for` : undefined, xLabel: x, yLabel: name, series, markers, height: 200 }));
+    });
+  }
+  sections.push(`<h2>Action chunks over time</h2>${chunkParts.join('') || none('no vla_ros_msgs/ActionChunk topic in this bag')}`);
+
+  // Commanded vs actual pose.
+  const poses = [...d.poses];
+  const commanded = poses.filter(([t]) => /target|command/.test(t));
+  const actual = poses.filter(([t]) => !/target|command/.test(t));
+  const poseParts: string[] = [];
+  if (poses.length > 0) {
+    ['x', 'y', 'z'].forEach((axis, k) => {
+      const series: Series[] = [
+        ...commanded.map(([t, p]) => ({ name: `${t} (commanded)`, points: p.xyz[k], color: '#d62728' })),
+        ...actual.map(([t, p]) => ({ name: `${t} (actual)`, points: p.xyz[k], color: '#1f77b4', dashed: true })),
+      ];
+      poseParts.push(lineChart({ title: `Position ${axis}`, xLabel: x, yLabel: `${axis} [m]`, series, markers, height: 220 }));
+    });
+  }
+  sections.push(`<h2>Commanded vs actual pose</h2>${poseParts.join('') || none('no geometry_msgs/PoseStamped topics (target_pose, current_pose) in this bag')}`);
+
+  // Latencies and latent age.
+  const statuses = [...d.statuses.values()];
+  const latencyParts: string[] = [];
+  if (statuses.length > 0) {
+    latencyParts.push(
+      lineChart({
+        title: 'Pathway latency (from ~/status)',
+        subtitle: 'p50 solid, p99 dashed',
+        xLabel: x,
+        yLabel: 'latency [ms]',
+        series: statuses.flatMap((s, i) => [
+          { name: `${s.node} p50`, points: s.p50, color: PALETTE[i % PALETTE.length] },
+          { name: `${s.node} p99`, points: s.p99, color: PALETTE[i % PALETTE.length], dashed: true, hideInLegend: true },
+        ]),
+        markers,
+      }),
+    );
+  }
+  const ages: Series[] = [
+    ...statuses.filter((s) => s.latentAge.length > 0).map((s) => ({ name: `${s.node} (status)`, points: s.latentAge, width: 2 })),
+    ...[...d.chunks].map(([t, c]) => ({ name: `${t} latent_age`, points: c.latentAge.map(([tt, a]): Point => [tt, a * 1000]), dots: true })),
+  ];
+  if (ages.length > 0) latencyParts.push(lineChart({ title: 'Latent age', subtitle: 'age of the VLM latent the fast pathway used', xLabel: x, yLabel: 'latent age [ms]', series: ages, markers }));
+  sections.push(`<h2>Pathway latencies and latent age</h2>${latencyParts.join('') || none('no vla_ros_msgs/PathwayStatus (~/status) or ActionChunk topics in this bag')}`);
+
+  // Failure score.
+  const scoreParts = [...d.scores].map(([topic, s]) =>
+    lineChart({
+      title: `${topic}: failure score vs threshold`,
+      xLabel: x,
+      yLabel: 'score',
+      series: [
+        { name: 'score s_t', points: s.score, color: '#1f77b4', width: 1.8 },
+        { name: 'threshold δ_t', points: s.threshold, color: '#d62728', dashed: true },
+        { name: 'step score', points: s.stepScore, color: '#aaa', width: 1 },
+      ],
+      markers,
+    }),
+  );
+  const alarmList =
+    d.alarms.length > 0 ? `<ul>${d.alarms.map((a) => `<li>t=${a.t.toFixed(3)} s: ${escapeXml(a.detail)}</li>`).join('')}</ul>` : '<p>No failure alarm.</p>';
+  sections.push(`<h2>Failure score vs threshold</h2>${scoreParts.join('') || none('no vla_ros_msgs/FailureScore topic in this bag')}${alarmList}`);
+
+  // Topics.
+  const rows = d.topics
+    .map((t) => `<tr><td>${escapeXml(t.topic)}</td><td>${escapeXml(t.type)}</td><td>${t.count}</td><td>${d.duration > 0 && t.count > 1 ? (t.count / d.duration).toFixed(1) : ''}</td></tr>`)
+    .join('');
+  sections.push(`<h2>Topics</h2><table><tr><th>topic</th><th>type</th><th>messages</th><th>rate [Hz]</th></tr>${rows}</table><pre>${escapeXml(d.infoText)}</pre>`);
+
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(d.title)}</title><style>${STYLE}</style></head>
+<body><h1>${escapeXml(d.title)}</h1><p>${escapeXml(d.bag)} — ${d.duration.toFixed(3)} s from ${new Date(d.start * 1000).toISOString()}; generated by vla-ros report.</p>
+${sections.join('\n')}
+</body></html>
+`;
+}
+
+/** Reads `bagPath` and writes the report to `output`. */
+export async function writeReport(bagPath: string, output: string, options: ReportOptions = {}): Promise<{ bytes: number; data: ReportData }> {
+  const data = await collectReportData(bagPath, options);
+  const html = renderReport(data);
+  fs.writeFileSync(output, html);
+  return { bytes: Buffer.byteLength(html), data };
+}
