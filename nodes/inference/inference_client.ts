@@ -85,8 +85,15 @@ export class InferenceClient {
     return { value: reply.result, computeSec: reply.computeSec };
   }
 
+  /**
+   * Stops the worker. Requests still in flight are rejected: a caller awaiting one (and virtual
+   * time, which waits for tracked work before passing it) must not wait forever.
+   */
   async close(): Promise<void> {
     this.worker.removeAllListeners('exit');
+    this.exited ??= new Error('inference client closed');
+    for (const p of this.pending.values()) p.reject(this.exited);
+    this.pending.clear();
     await this.worker.terminate();
   }
 }
