@@ -170,8 +170,6 @@ export async function runClosedLoopEpisode(
   const features: Float32Array[] = [];
   let previousTarget: Float64Array | undefined;
   let successTime = NaN;
-  /** sync: the next inference may start (the previous chunk is executed). */
-  let syncReady = true;
 
   const requestVlm = async (k: number): Promise<void> => {
     const images = frames.capture();
@@ -210,8 +208,6 @@ export async function runClosedLoopEpisode(
         buffer.write({ version: ++version, instructionId: answered, observationTime: observedAt, readyTime: t, tensors: latent });
       } else if (answered === instructionId) {
         await requestChunk(k, latent, t - observedAt, true);
-      } else {
-        syncReady = true;
       }
     }
     if (expertInFlight !== undefined && expertInFlight.at <= k) {
@@ -234,7 +230,6 @@ export async function runClosedLoopEpisode(
         t,
       );
       if (verdict.accepted) accepted++;
-      else if (options.mode === 'sync') syncReady = true;
     }
     if (options.mode === 'async') {
       if (k % vlmPeriod === 0 && vlmInFlight === undefined) await requestVlm(k);
@@ -242,14 +237,10 @@ export async function runClosedLoopEpisode(
         const latent = buffer.read(t);
         if ('entry' in latent) await requestChunk(k, latent.entry.tensors, latent.age, false);
       }
-    } else {
-      if (!syncReady && vlmInFlight === undefined && expertInFlight === undefined && loop.state !== 'running') syncReady = true;
-      if (!syncReady && loop.isExhausted) syncReady = true;
-      if (syncReady && vlmInFlight === undefined && expertInFlight === undefined) {
-        syncReady = false;
-        await requestVlm(k);
-        if (vlmInFlight === undefined) syncReady = true;
-      }
+    } else if (vlmInFlight === undefined && expertInFlight === undefined) {
+      // The last chunk is executed (or was refused, or the watchdog stopped it): infer again.
+      // (A dropped camera gives no observation: the next step tries again.)
+      if (loop.state !== 'running' || loop.isExhausted) await requestVlm(k);
     }
     if (k % tickPeriod === 0) {
       const out = loop.tick(t);
