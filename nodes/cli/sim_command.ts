@@ -1,4 +1,5 @@
 // `vla-ros sim …`: the built-in simulator's offline tools (docs/simulator.md).
+//   vla-ros sim run [--episodes 3] [--duration 300] [--robot fr3] [--policy reference]   (npm start)
 //   vla-ros sim eval [--bundle reference] [--episodes 50] [--out sim_eval] [--parts sync_async,rules,safe]
 // The work is in nodes/sim/eval/; this module parses and prints. More subcommands join the group
 // with one `.command(...)` in makeSimCommand.
@@ -9,6 +10,8 @@ import { ManifestError } from '../policy/manifest.js';
 import { EVAL_LATENCIES, EVAL_PARTS, EVAL_RULES, type EvalPart } from '../sim/eval/eval_settings.js';
 import { SIM_ROBOTS, type SimRobot } from '../sim/robot_facts.js';
 import { CliError } from './cli_error.js';
+import { simRun } from './sim_run.js';
+import { TASK_KINDS } from '../sim/tasks.js';
 
 export interface SimCommandIo {
   out: (text: string) => void;
@@ -34,6 +37,51 @@ export function parseList<T>(option: string, text: string, parse: (item: string)
 }
 
 export function makeSimCommand(io: SimCommandIo = processIo): CommandModule {
+  const run: CommandModule = {
+    command: 'run',
+    describe: 'Run the whole suite on the built-in sim with a policy bundle for some episodes, with progress on the console',
+    builder: (y) =>
+      y
+        .option('robot', { choices: SIM_ROBOTS, default: 'fr3', describe: 'simulated robot' })
+        .option('policy', { type: 'string', default: 'reference', describe: 'policy bundle: a folder with manifest.yaml, or a name in config/policies/' })
+        .option('task', { choices: [...TASK_KINDS, 'random'], default: 'random', describe: 'task of the episodes' })
+        .option('seed', { type: 'number', default: 0, describe: 'seed of the episode sequence' })
+        .option('episodes', { type: 'number', default: 3, describe: 'stop after this many episodes' })
+        .option('duration', { type: 'number', describe: 'stop after this many wall seconds in any case' })
+        .option('episode-timeout', { type: 'number', default: 20, describe: 'simulated seconds after which an episode ends as failed' })
+        .option('real-time-factor', { type: 'number', default: 1, describe: 'simulated seconds per wall second (0: as fast as possible)' })
+        .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'fatal'] as const, default: 'warn' as const })
+        .example('$0 sim run --episodes 5 --duration 300', '')
+        .example('$0 sim run --task push_left --policy ./my_bundle', ''),
+    handler: async (argv) => {
+      const a = argv as unknown as {
+        robot: SimRobot;
+        policy: string;
+        task: string;
+        seed: number;
+        episodes: number;
+        duration?: number;
+        'episode-timeout': number;
+        'real-time-factor': number;
+        'log-level': 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+      };
+      if (!Number.isInteger(a.episodes) || a.episodes < 1) throw new CliError(`--episodes: expected an integer >= 1, got ${a.episodes}`, 2);
+      if (a.duration !== undefined && !(a.duration > 0)) throw new CliError(`--duration: expected seconds > 0, got ${a.duration}`, 2);
+      if (!(a['episode-timeout'] > 0)) throw new CliError(`--episode-timeout: expected seconds > 0, got ${a['episode-timeout']}`, 2);
+      process.exitCode = await simRun({
+        robot: a.robot,
+        policy: a.policy,
+        task: a.task,
+        seed: a.seed,
+        episodes: a.episodes,
+        duration: a.duration,
+        episodeTimeout: a['episode-timeout'],
+        realTimeFactor: a['real-time-factor'],
+        logLevel: a['log-level'],
+        out: io.out,
+      });
+    },
+  };
   const evaluate: CommandModule = {
     command: 'eval',
     describe: 'Closed-loop evaluation of a policy bundle on the built-in sim: sync vs async, merge rules × VLM latency, SAFE (table, JSON, SVG plots)',
@@ -111,7 +159,7 @@ export function makeSimCommand(io: SimCommandIo = processIo): CommandModule {
   return {
     command: 'sim',
     describe: 'Built-in simulator tools (see docs/simulator.md)',
-    builder: (y) => y.command(evaluate).demandCommand(1, 'Specify a sim subcommand (eval); see --help.'),
+    builder: (y) => y.command(run).command(evaluate).demandCommand(1, 'Specify a sim subcommand (run, eval); see --help.'),
     handler: () => {},
   };
 }
