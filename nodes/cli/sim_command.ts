@@ -97,6 +97,7 @@ export function makeSimCommand(io: SimCommandIo = processIo): CommandModule {
         .option('latencies', { type: 'string', default: EVAL_LATENCIES.map((l) => l * 1000).join(','), describe: 'added VLM latencies of the sweep [ms]' })
         .option('sync-latency', { type: 'number', default: 100, describe: 'added VLM latency of the sync vs async comparison [ms]' })
         .option('base-rule', { choices: MERGE_RULES, default: 'weighted_average', describe: 'merge rule of the sync vs async comparison and of SAFE' })
+        .option('max-latent-age', { type: 'number', default: 1.0, describe: "fast_pathway's max_latent_age [s]: older latents give no chunks" })
         .option('out', { type: 'string', default: 'sim_eval', describe: 'folder for report.md, results.json and the SVG plots' })
         .option('quiet', { type: 'boolean', default: false, describe: 'no per-episode progress' })
         .example('$0 sim eval --episodes 5 --out /tmp/eval', 'a quick run')
@@ -113,11 +114,13 @@ export function makeSimCommand(io: SimCommandIo = processIo): CommandModule {
         latencies: string;
         'sync-latency': number;
         'base-rule': MergeRuleName;
+        'max-latent-age': number;
         out: string;
         quiet: boolean;
       };
       if (!Number.isInteger(a.episodes) || a.episodes < 1) throw new CliError(`--episodes: expected an integer >= 1, got ${a.episodes}`, 2);
       if (!(a['max-time'] > 0)) throw new CliError(`--max-time: expected seconds > 0, got ${a['max-time']}`, 2);
+      if (!(a['max-latent-age'] > 0)) throw new CliError(`--max-latent-age: expected seconds > 0, got ${a['max-latent-age']}`, 2);
       if (!(a['sync-latency'] >= 0)) throw new CliError(`--sync-latency: expected ms >= 0, got ${a['sync-latency']}`, 2);
       const parts = parseList<EvalPart>('parts', a.parts, (s) => EVAL_PARTS.find((p) => p === s), `one of ${EVAL_PARTS.join(', ')}`);
       const rules = parseList<MergeRuleName>('rules', a.rules, (s) => MERGE_RULES.find((r) => r === s), `a merge rule (${MERGE_RULES.join(', ')})`);
@@ -139,6 +142,7 @@ export function makeSimCommand(io: SimCommandIo = processIo): CommandModule {
           latencies,
           syncAsyncLatency: a['sync-latency'] / 1000,
           baseRule: a['base-rule'],
+          maxLatentAge: a['max-latent-age'],
           onEpisode: a.quiet
             ? undefined
             : (setting, ep, done, total) =>

@@ -69,7 +69,7 @@ describe('closed-loop evaluation episodes (reference bundle)', function () {
     assert.equal(s.episodes, 2);
     assert.equal(s.successRate, ep.success ? 1 : 0);
     assert.ok(Math.abs(s.chunkRate - ep.chunksAccepted / ep.duration) < 1e-9);
-    const text = formatReport({ bundle: '/x/reference', trained: false, robot: 'fr3', seed: 0, episodesPerSetting: 2, maxTime: 2, wallSeconds: 1, settings: [s], safe: undefined });
+    const text = formatReport({ bundle: '/x/reference', trained: false, robot: 'fr3', seed: 0, episodesPerSetting: 2, maxTime: 2, maxLatentAge: 1, wallSeconds: 1, settings: [s], safe: undefined });
     assert.match(text, /reference \(UNTRAINED\)/);
     assert.match(text, /\| async rtc \+0ms \| 2 \|/);
   });

@@ -39,6 +39,8 @@ export interface EvaluationOptions {
   syncAsyncLatency: number;
   /** Merge rule of the sync vs async comparison and of the SAFE episodes. */
   baseRule: MergeRuleName;
+  /** fast_pathway max_latent_age [s] (default: the node's 1.0). */
+  maxLatentAge?: number;
   episode?: EpisodeChoice;
   /** Called after every episode (progress). */
   onEpisode?: (setting: string, episode: ClosedLoopEpisode, done: number, total: number) => void;
@@ -90,6 +92,7 @@ export interface EvaluationReport {
   seed: number;
   episodesPerSetting: number;
   maxTime: number;
+  maxLatentAge: number;
   wallSeconds: number;
   settings: SettingSummary[];
   safe: SafeSummary | undefined;
@@ -165,7 +168,13 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       for (let i = 0; i < options.episodes; i++) {
         // Failure episodes cycle through the kinds; each starts 1–3 s in and lasts to the end.
         sim.failureSpec = job.failure ? { ...NO_FAILURE, kind: EVAL_FAILURES[i % EVAL_FAILURES.length] } : NO_FAILURE;
-        const ep = await runClosedLoopEpisode(sim, rig, renderer, policy, { ...job.setting, index: i, maxTime: options.maxTime, decoderSeed: i * 100_000 });
+        const ep = await runClosedLoopEpisode(sim, rig, renderer, policy, {
+          ...job.setting,
+          index: i,
+          maxTime: options.maxTime,
+          decoderSeed: i * 100_000,
+          maxLatentAge: options.maxLatentAge ?? 1.0,
+        });
         eps.push(ep);
         options.onEpisode?.(job.name, ep, ++done, total);
       }
@@ -189,6 +198,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     seed: options.seed,
     episodesPerSetting: options.episodes,
     maxTime: options.maxTime,
+    maxLatentAge: options.maxLatentAge ?? 1.0,
     wallSeconds: (performance.now() - started) / 1000,
     settings,
     safe,

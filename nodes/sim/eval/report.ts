@@ -18,7 +18,7 @@ export function formatReport(r: EvaluationReport): string {
   const lines = [
     `# Closed-loop evaluation: ${path.basename(r.bundle)} (${r.trained ? 'trained' : 'UNTRAINED'}) on the simulated ${r.robot}`,
     '',
-    `${r.episodesPerSetting} seeded episodes per setting (seed ${r.seed}, episodes 0..${r.episodesPerSetting - 1}, limit ${r.maxTime} s); ` +
+    `${r.episodesPerSetting} seeded episodes per setting (seed ${r.seed}, episodes 0..${r.episodesPerSetting - 1}, limit ${r.maxTime} s, max_latent_age ${r.maxLatentAge} s); ` +
       `wall time ${r.wallSeconds.toFixed(0)} s.`,
     '',
     '| setting | episodes | success | time-to-success [s] | chunks/s | latent age [s] | refused chunks |',
