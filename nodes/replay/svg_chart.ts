@@ -86,7 +86,8 @@ export function lineChart(o: ChartOptions): string {
     out.push(`<text x="${m.left + pw / 2}" y="${m.top + ph / 2}" text-anchor="middle" fill="#888">no data</text></svg>`);
     return out.join('');
   }
-  let [xMin, xMax] = o.xRange ?? [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
+  const [xMin, xMaxData] = o.xRange ?? [Math.min(...all.map((p) => p[0])), Math.max(...all.map((p) => p[0]))];
+  let xMax = xMaxData;
   if (!(xMax > xMin)) xMax = xMin + 1;
   let yMin = Math.min(...all.map((p) => p[1]));
   let yMax = Math.max(...all.map((p) => p[1]));
