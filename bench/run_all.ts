@@ -13,6 +13,7 @@ const AREAS: Record<string, () => Promise<Area>> = {
   controller_bridge: async () => (await import('./controller_bridge.js')).bench,
   failure_monitor: async () => (await import('./failure_monitor.js')).bench,
   renderer: async () => (await import('./renderer.js')).bench,
+  sim: async () => (await import('./sim.js')).bench,
   runtime: async () => (await import('./runtime.js')).bench,
 };
 

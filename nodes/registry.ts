@@ -11,6 +11,7 @@ const NODES: Readonly<Record<string, Loader>> = Object.freeze({
   episode_manager: async () => (await import('./episode_manager/node.js')).episodeManager,
   failure_monitor: async () => (await import('./failure_monitor/node.js')).failureMonitor,
   fast_pathway: async () => (await import('./fast_pathway/node.js')).fastPathway,
+  sim: async () => (await import('./sim/node.js')).sim,
   slow_pathway: async () => (await import('./slow_pathway/node.js')).slowPathway,
 });
 

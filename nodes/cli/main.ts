@@ -15,6 +15,7 @@ import { bagCommand } from './bag_command.js';
 import { recordCommand } from './record_command.js';
 import { replayCommand } from './replay_command.js';
 import { reportCommand } from './report_command.js';
+import { simCommand } from './sim_command.js';
 import { CliError } from './cli_error.js';
 
 function packageVersion(): string {
@@ -112,6 +113,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .command(replayCommand)
     .command(bagCommand)
     .command(reportCommand)
+    .command(simCommand)
     .demandCommand(1, 'Specify a command; see --help.')
     .strict()
     .recommendCommands()

@@ -383,13 +383,17 @@ export const controllerBridge: NodeDefinition = {
 function waitFor(node: RosNode, ready: () => boolean, timeoutSec: number): Promise<boolean> {
   if (ready()) return Promise.resolve(true);
   if (timeoutSec <= 0) return Promise.resolve(false);
-  const start = node.clock.now();
+  // On simulated time the clock reads 0 until the first /clock: the wait starts then, or a
+  // simulator whose clock starts late (or far from 0) would look like a timeout at once.
+  const clockValid = () => !node.clock.isSimTime || node.clock.now() > 0;
+  let start = clockValid() ? node.clock.now() : undefined;
   return new Promise<boolean>((resolve) => {
     const timer = node.createTimer(0.05, () => {
+      if (start === undefined && clockValid()) start = node.clock.now();
       if (ready()) {
         timer.cancel();
         resolve(true);
-      } else if (node.clock.now() - start >= timeoutSec) {
+      } else if (start !== undefined && node.clock.now() - start >= timeoutSec) {
         timer.cancel();
         resolve(false);
       }

@@ -17,7 +17,7 @@
 // A tick never waits: while a decode is in flight the tick is skipped and counted as an
 // overrun (never stacked); with no fresh latent or state it publishes nothing and says why.
 
-import { InferenceClient } from '../inference/inference_client.js';
+import { InferenceClient, InferenceClosedError } from '../inference/inference_client.js';
 import type { DecodeJob } from '../inference/expert_decoding.js';
 import { float32Of } from '../inference/named_tensor.js';
 import type { TensorData } from '../inference/tensor.js';
@@ -225,6 +225,7 @@ export const fastPathway: NodeDefinition = {
           else publish(now, entry, age, value.actions, value.features, computeSec);
         })
         .catch((err: unknown) => {
+          if (err instanceof InferenceClosedError) return; // shutting down: nothing to report
           status.set('error', `decode failed: ${err instanceof Error ? err.message : String(err)}`);
           node.logger.throttle('error', 5, `decode failed: ${err instanceof Error ? err.message : String(err)}`, 'decode-failed');
         })

@@ -19,6 +19,11 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+/** A request was still in flight when the client was closed (the node is shutting down). */
+export class InferenceClosedError extends Error {
+  override name = 'InferenceClosedError';
+}
+
 export class InferenceClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -85,8 +90,20 @@ export class InferenceClient {
     return { value: reply.result, computeSec: reply.computeSec };
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops the worker. New requests are refused at once; requests in flight get up to `drainSec`
+   * to finish, because terminating the worker while onnxruntime is inside a run aborts the whole
+   * process (a native error in the dying thread). Whatever is still pending then is rejected with
+   * InferenceClosedError: a caller awaiting it (and virtual time, which waits for tracked work
+   * before passing it) must not wait forever.
+   */
+  async close(drainSec = 2): Promise<void> {
+    this.exited ??= new InferenceClosedError('inference client closed');
+    const deadline = performance.now() + drainSec * 1000;
+    while (this.pending.size > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 2));
     this.worker.removeAllListeners('exit');
+    for (const p of this.pending.values()) p.reject(this.exited);
+    this.pending.clear();
     await this.worker.terminate();
   }
 }

@@ -14,7 +14,7 @@
 
 import { Subject, exhaustMap, filter, from, interval, map, merge, type Subscription as RxSubscription } from 'rxjs';
 import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
-import { InferenceClient } from '../inference/inference_client.js';
+import { InferenceClient, InferenceClosedError } from '../inference/inference_client.js';
 import { toNamedTensor } from '../inference/named_tensor.js';
 import { validateVlm } from '../policy/bundle_validation.js';
 import { InstructionEncoder } from '../policy/instruction_encoder.js';
@@ -181,6 +181,7 @@ export const slowPathway: NodeDefinition = {
         status.output(ready, ready - job.requestedAt);
         status.set('running');
       } catch (err) {
+        if (err instanceof InferenceClosedError) return; // shutting down: nothing to report
         status.set('error', `VLM failed: ${err instanceof Error ? err.message : String(err)}`);
         node.logger.throttle('error', 5, `VLM inference failed: ${err instanceof Error ? err.message : String(err)}`, 'vlm-failed');
       }

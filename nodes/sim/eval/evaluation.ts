@@ -1,0 +1,251 @@
+// Closed-loop evaluation of a policy bundle on the built-in simulator (issue 6):
+//  1. sync vs async fast–slow execution: success rate and time-to-success;
+//  2. each merge rule under added VLM latency (async);
+//  3. SAFE on the expert's features: ROC-AUC, TPR/TNR/balanced accuracy and T-det with the
+//     bundle's calibrated band, and the false-alarm rate on successes against its α.
+// Every setting runs the same seeded episodes (indices 0..n-1 of the seed sequence), so settings
+// are compared on identical layouts, tasks and decoder noise.
+
+import type { MergeRuleName } from '../../controller_bridge/merge_rule.js';
+import { loadMonitorSetup } from '../../failure_monitor/monitor_setup.js';
+import { detectionMetrics, rocAuc, rolloutScore } from '../../failure_monitor/metrics.js';
+import { createScorer, scoreEpisode } from '../../failure_monitor/scorer.js';
+import { CameraRig } from '../camera_rig.js';
+import { cartesianImpedanceDefaults, jointImpedanceDefaults } from '../crisp_law.js';
+import { NO_FAILURE, type FailureKind } from '../failures.js';
+import { Renderer } from '../render/renderer.js';
+import { loadRobotFacts, type SimRobot } from '../robot_facts.js';
+import { Simulator } from '../simulator.js';
+import type { EpisodeChoice } from '../tasks.js';
+import { BundlePolicy } from './bundle_policy.js';
+import type { EvalPart } from './eval_settings.js';
+import { runClosedLoopEpisode, SIM_CAMERA_SIZE, type ClosedLoopEpisode, type LoopSetting } from './closed_loop.js';
+
+export const EVAL_FAILURES: readonly FailureKind[] = ['object_moved', 'arm_blocked', 'camera_frozen', 'camera_dropped', 'instruction_switched'];
+
+export interface EvaluationOptions {
+  bundle: string;
+  robot: SimRobot;
+  /** Episodes per setting. */
+  episodes: number;
+  /** Seed of the simulator's episode sequence. */
+  seed: number;
+  /** Episode time limit [s]. */
+  maxTime: number;
+  parts: readonly EvalPart[];
+  rules: readonly MergeRuleName[];
+  latencies: readonly number[];
+  /** Added VLM latency of the sync vs async comparison [s]. */
+  syncAsyncLatency: number;
+  /** Merge rule of the sync vs async comparison and of the SAFE episodes. */
+  baseRule: MergeRuleName;
+  /** fast_pathway max_latent_age [s] (default: the node's 1.0). */
+  maxLatentAge?: number;
+  episode?: EpisodeChoice;
+  /** Called after every episode (progress). */
+  onEpisode?: (setting: string, episode: ClosedLoopEpisode, done: number, total: number) => void;
+}
+
+export interface SettingSummary {
+  name: string;
+  setting: LoopSetting;
+  failureInjected: boolean;
+  episodes: number;
+  successes: number;
+  successRate: number;
+  /** Mean episode time to success over the successes [s] (NaN without any). */
+  meanTimeToSuccess: number;
+  /** Accepted chunks per second of episode time. */
+  chunkRate: number;
+  latentAgeMean: number;
+  /** Chunks the bundle's bounds refused, over all episodes. */
+  chunksRefused: number;
+  maxTargetStep: number;
+  perEpisode: Array<Omit<ClosedLoopEpisode, 'features'>>;
+}
+
+export interface SafeSummary {
+  detector: string;
+  /** α the bundle's band was calibrated at. */
+  alpha: number;
+  episodes: number;
+  successes: number;
+  failures: number;
+  /** Episodes with an injected failure, and how many of them failed. */
+  injected: number;
+  injectedFailed: number;
+  /** ROC-AUC of the rollout score max_t s_t, failure vs success (NaN when a class is missing). */
+  rocAuc: number;
+  tpr: number;
+  tnr: number;
+  balancedAccuracy: number;
+  tDet: number;
+  /** Successful episodes the band flagged (1 − TNR), to compare with α. */
+  falseAlarmRate: number;
+  note: string;
+}
+
+export interface EvaluationReport {
+  bundle: string;
+  trained: boolean;
+  robot: SimRobot;
+  seed: number;
+  episodesPerSetting: number;
+  maxTime: number;
+  maxLatentAge: number;
+  wallSeconds: number;
+  settings: SettingSummary[];
+  safe: SafeSummary | undefined;
+}
+
+export function settingName(s: LoopSetting, failure = false): string {
+  return `${s.mode} ${s.mergeRule} +${Math.round(s.addedVlmLatency * 1000)}ms${failure ? ' failures' : ''}`;
+}
+
+const mean = (xs: readonly number[]) => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
+
+export function summarise(name: string, setting: LoopSetting, failureInjected: boolean, eps: readonly ClosedLoopEpisode[]): SettingSummary {
+  const successes = eps.filter((e) => e.success);
+  const time = eps.reduce((a, e) => a + e.duration, 0);
+  return {
+    name,
+    setting,
+    failureInjected,
+    episodes: eps.length,
+    successes: successes.length,
+    successRate: eps.length === 0 ? NaN : successes.length / eps.length,
+    meanTimeToSuccess: mean(successes.map((e) => e.successTime)),
+    chunkRate: time > 0 ? eps.reduce((a, e) => a + e.chunksAccepted, 0) / time : NaN,
+    latentAgeMean: mean(eps.map((e) => e.latentAgeMean).filter(Number.isFinite)),
+    chunksRefused: eps.reduce((a, e) => a + e.chunksRefused, 0),
+    maxTargetStep: Math.max(0, ...eps.map((e) => e.maxTargetStep)),
+    perEpisode: eps.map(({ features: _features, ...rest }) => rest),
+  };
+}
+
+/** Runs the parts of the evaluation that `options.parts` names. */
+export async function runEvaluation(options: EvaluationOptions): Promise<EvaluationReport> {
+  if (!(options.episodes >= 1)) throw new RangeError(`episodes must be >= 1, got ${options.episodes}`);
+  const started = performance.now();
+  const policy = await BundlePolicy.load(options.bundle);
+  const facts = loadRobotFacts(options.robot);
+  const n = facts.jointNames.length;
+  const sim = await Simulator.create({
+    facts,
+    gains: { cartesian_impedance_controller: cartesianImpedanceDefaults(n), joint_impedance_controller: jointImpedanceDefaults(n) },
+    controller: 'cartesian_impedance_controller',
+    seed: options.seed,
+    episode: options.episode ?? { task: 'random', object: 'random' },
+  });
+  const rig = new CameraRig(sim.physics, facts.name, { scene: { width: SIM_CAMERA_SIZE, height: SIM_CAMERA_SIZE }, wrist: { width: SIM_CAMERA_SIZE, height: SIM_CAMERA_SIZE } });
+  const renderer = new Renderer();
+
+  type Job = { name: string; setting: LoopSetting; failure: boolean };
+  const jobs: Job[] = [];
+  const add = (setting: LoopSetting, failure = false) => {
+    const name = settingName(setting, failure);
+    if (!jobs.some((j) => j.name === name)) jobs.push({ name, setting, failure });
+  };
+  const base = (mode: 'sync' | 'async'): LoopSetting => ({ mode, mergeRule: options.baseRule, addedVlmLatency: options.syncAsyncLatency });
+  if (options.parts.includes('sync_async')) {
+    add(base('sync'));
+    add(base('async'));
+  }
+  if (options.parts.includes('rules')) {
+    for (const rule of options.rules) for (const latency of options.latencies) add({ mode: 'async', mergeRule: rule, addedVlmLatency: latency });
+  }
+  if (options.parts.includes('safe')) {
+    add(base('async'));
+    add(base('async'), true);
+  }
+
+  const total = jobs.length * options.episodes;
+  let done = 0;
+  const results = new Map<string, ClosedLoopEpisode[]>();
+  try {
+    for (const job of jobs) {
+      const eps: ClosedLoopEpisode[] = [];
+      for (let i = 0; i < options.episodes; i++) {
+        // Failure episodes cycle through the kinds; each starts 1–3 s in and lasts to the end.
+        sim.failureSpec = job.failure ? { ...NO_FAILURE, kind: EVAL_FAILURES[i % EVAL_FAILURES.length] } : NO_FAILURE;
+        const ep = await runClosedLoopEpisode(sim, rig, renderer, policy, {
+          ...job.setting,
+          index: i,
+          maxTime: options.maxTime,
+          decoderSeed: i * 100_000,
+          maxLatentAge: options.maxLatentAge ?? 1.0,
+        });
+        eps.push(ep);
+        options.onEpisode?.(job.name, ep, ++done, total);
+      }
+      results.set(job.name, eps);
+    }
+  } finally {
+    sim.failureSpec = NO_FAILURE;
+    await policy.release();
+    sim.dispose();
+  }
+
+  const settings = jobs.map((j) => summarise(j.name, j.setting, j.failure, results.get(j.name)!));
+  let safe: SafeSummary | undefined;
+  if (options.parts.includes('safe')) {
+    safe = await evaluateSafe(options.bundle, [...results.get(settingName(base('async')))!, ...results.get(settingName(base('async'), true))!]);
+  }
+  return {
+    bundle: policy.bundle.dir,
+    trained: policy.manifest.trained,
+    robot: options.robot,
+    seed: options.seed,
+    episodesPerSetting: options.episodes,
+    maxTime: options.maxTime,
+    maxLatentAge: options.maxLatentAge ?? 1.0,
+    wallSeconds: (performance.now() - started) / 1000,
+    settings,
+    safe,
+  };
+}
+
+/** SAFE with the bundle's detector and calibrated band, on episodes labelled by their outcome. */
+export async function evaluateSafe(bundle: string, episodes: readonly ClosedLoopEpisode[]): Promise<SafeSummary> {
+  const setup = await loadMonitorSetup({ policyBundle: bundle, detector: '', calibration: '', detectorKind: '' });
+  try {
+    const scorer = createScorer(setup.detector);
+    const scored = [];
+    for (const ep of episodes) scored.push({ ep, scores: ep.features.length === 0 ? [] : await scoreEpisode(scorer, ep.features) });
+    const usable = scored.filter((s) => s.scores.length > 0);
+    const labels = usable.map((s) => !s.ep.success);
+    const band = setup.calibration.band;
+    const m = detectionMetrics(
+      usable.map((s) => band.firstCrossing(s.scores)),
+      usable.map((s) => s.scores.length),
+      labels,
+    );
+    const auc = rocAuc(
+      usable.map((s) => rolloutScore(s.scores)),
+      labels,
+    );
+    const notes: string[] = [];
+    if (m.successes === 0) notes.push('no successful episodes: ROC-AUC, TNR and the false-alarm rate are undefined');
+    if (m.failures === 0) notes.push('no failed episodes: ROC-AUC, TPR and T-det are undefined');
+    if (usable.length < episodes.length) notes.push(`${episodes.length - usable.length} episode(s) without features left out`);
+    const injected = episodes.filter((e) => e.failure !== 'none');
+    return {
+      detector: setup.detectorFile,
+      alpha: band.params.alpha,
+      episodes: usable.length,
+      successes: m.successes,
+      failures: m.failures,
+      injected: injected.length,
+      injectedFailed: injected.filter((e) => !e.success).length,
+      rocAuc: auc,
+      tpr: m.tpr,
+      tnr: m.tnr,
+      balancedAccuracy: m.balancedAccuracy,
+      tDet: m.tDet,
+      falseAlarmRate: 1 - m.tnr,
+      note: notes.join('; '),
+    };
+  } finally {
+    await setup.detector.dispose();
+  }
+}

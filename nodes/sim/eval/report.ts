@@ -1,0 +1,86 @@
+// The evaluation's outputs: a markdown table (printed and written), the JSON of every number,
+// and SVG plots (success rate and time-to-success against added VLM latency, one line per rule).
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { lineChart, PALETTE } from '../../replay/svg_chart.js';
+import type { EvaluationReport, SettingSummary } from './evaluation.js';
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : 'n/a');
+const sec = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+
+function row(s: SettingSummary): string {
+  return `| ${s.name} | ${s.episodes} | ${pct(s.successRate)} | ${sec(s.meanTimeToSuccess)} | ${s.chunkRate.toFixed(1)} | ${f3(s.latentAgeMean)} | ${s.chunksRefused} |`;
+}
+
+export function formatReport(r: EvaluationReport): string {
+  const lines = [
+    `# Closed-loop evaluation: ${path.basename(r.bundle)} (${r.trained ? 'trained' : 'UNTRAINED'}) on the simulated ${r.robot}`,
+    '',
+    `${r.episodesPerSetting} seeded episodes per setting (seed ${r.seed}, episodes 0..${r.episodesPerSetting - 1}, limit ${r.maxTime} s, max_latent_age ${r.maxLatentAge} s); ` +
+      `wall time ${r.wallSeconds.toFixed(0)} s.`,
+    '',
+    '| setting | episodes | success | time-to-success [s] | chunks/s | latent age [s] | refused chunks |',
+    '|---|---|---|---|---|---|---|',
+    ...r.settings.map(row),
+  ];
+  if (r.safe !== undefined) {
+    const s = r.safe;
+    lines.push(
+      '',
+      `## SAFE (${path.basename(s.detector)}, band calibrated at α = ${s.alpha})`,
+      '',
+      `${s.episodes} episodes (${s.successes} successes, ${s.failures} failures; ${s.injected} with an injected failure, ${s.injectedFailed} of them failed).`,
+      '',
+      '| ROC-AUC | TPR | TNR | balanced accuracy | T-det | false alarms on successes | α |',
+      '|---|---|---|---|---|---|---|',
+      `| ${f3(s.rocAuc)} | ${f3(s.tpr)} | ${f3(s.tnr)} | ${f3(s.balancedAccuracy)} | ${f3(s.tDet)} | ${f3(s.falseAlarmRate)} | ${s.alpha} |`,
+    );
+    if (s.note !== '') lines.push('', `Note: ${s.note}.`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** One SVG per measure of the rule × latency sweep (none when the sweep was not run). */
+export function latencyPlots(r: EvaluationReport): Record<string, string> {
+  const sweep = r.settings.filter((s) => s.setting.mode === 'async' && !s.failureInjected);
+  const rules = [...new Set(sweep.map((s) => s.setting.mergeRule))];
+  const latencies = new Set(sweep.map((s) => s.setting.addedVlmLatency));
+  if (rules.length === 0 || latencies.size < 2) return {};
+  const series = (value: (s: SettingSummary) => number) =>
+    rules.map((rule, i) => ({
+      name: rule,
+      color: PALETTE[i % PALETTE.length],
+      points: sweep
+        .filter((s) => s.setting.mergeRule === rule)
+        .sort((a, b) => a.setting.addedVlmLatency - b.setting.addedVlmLatency)
+        .map((s) => [s.setting.addedVlmLatency * 1000, value(s)] as const),
+    }));
+  const subtitle = `${path.basename(r.bundle)} (${r.trained ? 'trained' : 'untrained'}), ${r.episodesPerSetting} episodes per point, async fast–slow`;
+  return {
+    'success_vs_latency.svg': lineChart({ title: 'Success rate vs added VLM latency', subtitle, xLabel: 'added VLM latency [ms]', yLabel: 'success rate [%]', series: series((s) => 100 * s.successRate) }),
+    'time_to_success_vs_latency.svg': lineChart({
+      title: 'Time to success vs added VLM latency',
+      subtitle,
+      xLabel: 'added VLM latency [ms]',
+      yLabel: 'mean time to success [s]',
+      series: series((s) => s.meanTimeToSuccess),
+    }),
+  };
+}
+
+/** Writes report.md, results.json and the plots into `dir`; returns the paths written. */
+export function writeReport(r: EvaluationReport, dir: string): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  const files: Record<string, string> = {
+    'report.md': formatReport(r),
+    'results.json': JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2),
+    ...latencyPlots(r),
+  };
+  return Object.entries(files).map(([name, text]) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    return file;
+  });
+}

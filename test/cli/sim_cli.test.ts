@@ -1,0 +1,60 @@
+// `vla-ros sim …` as a user runs it: a real process, exit codes, output files.
+
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { packagePath } from '../../nodes/package_paths.js';
+
+const CLI = packagePath('tools', 'vla-ros.js');
+
+function vlaRos(...args: string[]): { code: number | null; out: string; err: string } {
+  const env = { ...process.env };
+  for (const key of ['AMENT_PREFIX_PATH', 'ROS_DISTRO', 'ROS_VERSION', 'COLCON_PREFIX_PATH']) delete env[key];
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env, timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('vla-ros sim', function () {
+  this.timeout(150_000);
+
+  it('--help lists run and eval; bad options exit 2 naming the problem', () => {
+    const help = vlaRos('sim', '--help');
+    assert.equal(help.code, 0);
+    assert.match(help.out, /sim run/);
+    assert.match(help.out, /sim eval/);
+    const zero = vlaRos('sim', 'eval', '--episodes', '0');
+    assert.equal(zero.code, 2);
+    assert.match(zero.err, /--episodes: expected an integer >= 1, got 0/);
+    const part = vlaRos('sim', 'eval', '--parts', 'sync,rules');
+    assert.equal(part.code, 2);
+    assert.match(part.err, /--parts: 'sync' is not one of sync_async, rules, safe/);
+    const rule = vlaRos('sim', 'eval', '--rules', 'rtc,newest');
+    assert.equal(rule.code, 2);
+    assert.match(rule.err, /--rules: 'newest' is not a merge rule/);
+    const bundle = vlaRos('sim', 'eval', '--bundle', 'no_such_bundle', '--episodes', '1');
+    assert.equal(bundle.code, 1);
+    assert.match(bundle.err, /policy bundle 'no_such_bundle' not found/);
+  });
+
+  it('eval: one short episode per setting → table on stdout, report.md, results.json and plots', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vla-sim-eval-'));
+    try {
+      const r = vlaRos('sim', 'eval', '--episodes', '1', '--max-time', '1', '--parts', 'sync_async,rules', '--rules', 'rtc', '--latencies', '0,300', '--quiet', '--out', dir);
+      assert.equal(r.code, 0, r.err);
+      for (const row of ['| sync weighted_average +100ms | 1 |', '| async weighted_average +100ms | 1 |', '| async rtc +0ms | 1 |', '| async rtc +300ms | 1 |']) {
+        assert.ok(r.out.includes(row), `table has ${row}`);
+      }
+      assert.match(r.out, /reference \(UNTRAINED\)/);
+      const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as { settings: Array<{ name: string; episodes: number; chunkRate: number }> };
+      assert.equal(results.settings.length, 4);
+      assert.ok(results.settings.every((s) => s.episodes === 1 && s.chunkRate > 0));
+      assert.equal(fs.readFileSync(path.join(dir, 'report.md'), 'utf8'), r.out.split('wrote ')[0]);
+      assert.match(fs.readFileSync(path.join(dir, 'success_vs_latency.svg'), 'utf8'), /^<svg/);
+      assert.match(fs.readFileSync(path.join(dir, 'time_to_success_vs_latency.svg'), 'utf8'), /^<svg/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

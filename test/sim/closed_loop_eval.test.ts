@@ -1,0 +1,76 @@
+// The closed-loop evaluation's episode runner (nodes/sim/eval/): the reference bundle's real ONNX
+// models, the bridge's ControlLoop and the simulator, on simulated time with modelled latency.
+
+import { strict as assert } from 'node:assert';
+import { CameraRig } from '../../nodes/sim/camera_rig.js';
+import { BundlePolicy } from '../../nodes/sim/eval/bundle_policy.js';
+import { runClosedLoopEpisode, SIM_CAMERA_SIZE, type ClosedLoopOptions } from '../../nodes/sim/eval/closed_loop.js';
+import { formatReport } from '../../nodes/sim/eval/report.js';
+import { summarise } from '../../nodes/sim/eval/evaluation.js';
+import { Renderer } from '../../nodes/sim/render/renderer.js';
+import type { Simulator } from '../../nodes/sim/simulator.js';
+import { makeSimulator } from './sim_helpers.js';
+
+describe('closed-loop evaluation episodes (reference bundle)', function () {
+  this.timeout(60_000);
+  let policy: BundlePolicy;
+  let sim: Simulator;
+  let rig: CameraRig;
+  const renderer = new Renderer();
+  const size = { width: SIM_CAMERA_SIZE, height: SIM_CAMERA_SIZE };
+
+  before(async () => {
+    policy = await BundlePolicy.load('reference');
+    sim = await makeSimulator('fr3', { seed: 4 });
+    rig = new CameraRig(sim.physics, 'fr3', { scene: size, wrist: size });
+  });
+  after(async () => {
+    await policy.release();
+    sim.dispose();
+  });
+
+  const run = (o: Partial<ClosedLoopOptions>) =>
+    runClosedLoopEpisode(sim, rig, renderer, policy, { mode: 'async', mergeRule: 'rtc', addedVlmLatency: 0, index: 1, maxTime: 2, decoderSeed: 7, ...o });
+
+  it('async: chunks at 30 Hz from latents whose age reflects the VLM latency; bounded, finite targets', async () => {
+    const ep = await run({ addedVlmLatency: 0.3 });
+    assert.equal(ep.duration.toFixed(3), '2.000');
+    // The first latent is ready after 0.302 s; then a chunk every 1/30 s.
+    assert.ok(ep.chunksDecoded >= 48 && ep.chunksDecoded <= 52, `${ep.chunksDecoded} chunks`);
+    assert.equal(ep.chunksAccepted, ep.chunksDecoded);
+    // VLM at 2 Hz + 0.302 s latency: ages between 0.302 and 0.802 s.
+    assert.ok(ep.latentAgeMean > 0.3 && ep.latentAgeMax <= 0.803, `age ${ep.latentAgeMean} / ${ep.latentAgeMax}`);
+    assert.equal(ep.targets, 100); // 50 Hz bridge ticks for 2 s
+    assert.ok(ep.maxTargetStep <= 0.5 / 50 + 1e-9, `step ${ep.maxTargetStep}`);
+    assert.equal(ep.features.length, ep.chunksDecoded);
+    assert.ok(ep.features.every((f) => f.every(Number.isFinite)));
+  });
+
+  it('sync: one inference per executed chunk, the arm waiting for the models meanwhile', async () => {
+    const ep = await run({ mode: 'sync', mergeRule: 'latest_only', addedVlmLatency: 0.1 });
+    // Each cycle: 0.102 s VLM + 0.003 s expert, then 16 actions of 1/30 s (the bridge ticks at 50 Hz).
+    assert.ok(ep.chunksAccepted >= 3 && ep.chunksAccepted <= 4, `${ep.chunksAccepted} chunks in 2 s`);
+    assert.ok(ep.vlmRuns - ep.chunksDecoded <= 1, 'one VLM run per chunk (the last may still be running)');
+    assert.ok(Math.abs(ep.latentAgeMean - 0.102) < 1e-9);
+  });
+
+  it('is deterministic: the same episode twice gives the same chunks, features and outcome', async () => {
+    const a = await run({ addedVlmLatency: 0.1 });
+    const b = await run({ addedVlmLatency: 0.1 });
+    assert.deepEqual(b.features, a.features);
+    // Episode time is the physics clock minus the episode's start: equal up to float rounding.
+    assert.ok(Math.abs(a.duration - b.duration) < 1e-9);
+    assert.deepEqual({ ...b, features: [], duration: 0 }, { ...a, features: [], duration: 0 });
+  });
+
+  it('summaries and the report table count what the episodes did', async () => {
+    const ep = await run({});
+    const s = summarise('async rtc +0ms', { mode: 'async', mergeRule: 'rtc', addedVlmLatency: 0 }, false, [ep, ep]);
+    assert.equal(s.episodes, 2);
+    assert.equal(s.successRate, ep.success ? 1 : 0);
+    assert.ok(Math.abs(s.chunkRate - ep.chunksAccepted / ep.duration) < 1e-9);
+    const text = formatReport({ bundle: '/x/reference', trained: false, robot: 'fr3', seed: 0, episodesPerSetting: 2, maxTime: 2, maxLatentAge: 1, wallSeconds: 1, settings: [s], safe: undefined });
+    assert.match(text, /reference \(UNTRAINED\)/);
+    assert.match(text, /\| async rtc \+0ms \| 2 \|/);
+  });
+});
