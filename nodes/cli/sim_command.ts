@@ -11,6 +11,7 @@ import { EVAL_LATENCIES, EVAL_PARTS, EVAL_RULES, type EvalPart } from '../sim/ev
 import { SIM_ROBOTS, type SimRobot } from '../sim/robot_facts.js';
 import { CliError } from './cli_error.js';
 import { simRun } from './sim_run.js';
+import { defaultRecordingPath, simRecording } from './sim_recording.js';
 import { TASK_KINDS } from '../sim/tasks.js';
 
 export interface SimCommandIo {
@@ -51,7 +52,9 @@ export function makeSimCommand(io: SimCommandIo = processIo): CommandModule {
         .option('episode-timeout', { type: 'number', default: 20, describe: 'simulated seconds after which an episode ends as failed' })
         .option('real-time-factor', { type: 'number', default: 1, describe: 'simulated seconds per wall second (0: as fast as possible)' })
         .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'fatal'] as const, default: 'warn' as const })
+        .option('record', { type: 'string', describe: 'record every topic into this rosbag2 MCAP bag directory (no value: out/sim_run_<time>) and write report.html in it' })
         .example('$0 sim run --episodes 5 --duration 300', '')
+        .example('$0 sim run --record', 'also an MCAP recording (Foxglove) and an HTML report')
         .example('$0 sim run --task push_left --policy ./my_bundle', ''),
     handler: async (argv) => {
       const a = argv as unknown as {
@@ -64,10 +67,13 @@ export function makeSimCommand(io: SimCommandIo = processIo): CommandModule {
         'episode-timeout': number;
         'real-time-factor': number;
         'log-level': 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+        record?: string;
       };
       if (!Number.isInteger(a.episodes) || a.episodes < 1) throw new CliError(`--episodes: expected an integer >= 1, got ${a.episodes}`, 2);
       if (a.duration !== undefined && !(a.duration > 0)) throw new CliError(`--duration: expected seconds > 0, got ${a.duration}`, 2);
       if (!(a['episode-timeout'] > 0)) throw new CliError(`--episode-timeout: expected seconds > 0, got ${a['episode-timeout']}`, 2);
+      const bag = a.record === undefined ? undefined : a.record === '' ? defaultRecordingPath() : a.record;
+      const recording = bag === undefined ? undefined : simRecording(bag, io.out);
       process.exitCode = await simRun({
         robot: a.robot,
         policy: a.policy,
@@ -79,7 +85,9 @@ export function makeSimCommand(io: SimCommandIo = processIo): CommandModule {
         realTimeFactor: a['real-time-factor'],
         logLevel: a['log-level'],
         out: io.out,
+        hooks: recording?.hooks,
       });
+      if (recording !== undefined) io.out(`wrote ${await recording.writeReport()}\n`);
     },
   };
   const evaluate: CommandModule = {

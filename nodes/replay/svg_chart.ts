@@ -66,10 +66,20 @@ export function decimate(points: readonly (readonly [number, number])[], columns
   return out;
 }
 
-let chartCount = 0;
+/**
+ * The clip path's id, from the chart's own content: a page's output then depends only on its
+ * data (reports compare byte for byte), not on how many charts this process drew before.
+ * FNV-1a over the options; identical charts share an id and an identical clip rectangle.
+ */
+function clipId(o: ChartOptions): string {
+  const text = JSON.stringify(o);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return `clip${(h >>> 0).toString(16)}`;
+}
 
 export function lineChart(o: ChartOptions): string {
-  const clip = `clip${++chartCount}`;
+  const clip = clipId(o);
   const W = o.width ?? 920;
   const H = o.height ?? 260;
   const legend = o.series.filter((s) => !s.hideInLegend);

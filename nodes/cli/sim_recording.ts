@@ -1,0 +1,44 @@
+// `vla-ros sim run --record`: every topic of the run into a rosbag2 MCAP bag (Foxglove and
+// `ros2 bag` read it), then an HTML report of that bag beside it. The recorder joins the launch's
+// hub, which every topic of every node passes through, so nothing is re-published for it.
+
+import path from 'node:path';
+import { RosbagWriter } from '../bags/bag_writer.js';
+import { formatBytes } from '../bags/progress.js';
+import { BagRecorder, domainRecordSource } from '../bags/recorder.js';
+import { writeReport } from '../replay/report.js';
+import type { SimRunHooks } from './sim_run.js';
+
+/** `out/sim_run_<UTC date-time>`: a fresh bag per run, so runs never overwrite each other. */
+export function defaultRecordingPath(now: Date = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '_').slice(0, 15);
+  return path.join('out', `sim_run_${stamp}`);
+}
+
+export interface SimRecording {
+  hooks: SimRunHooks;
+  /** After the run: writes `<bag>/report.html` from the closed bag. */
+  writeReport(): Promise<string>;
+}
+
+export function simRecording(bag: string, out: (line: string) => void): SimRecording {
+  return {
+    hooks: {
+      async onRunning(hub) {
+        const writer = await RosbagWriter.create(bag, { compression: 'zstd', library: 'vla-ros sim run' });
+        const recorder = new BagRecorder(writer, domainRecordSource(hub), { all: true, onNote: (n) => out(`[WARN] [sim run]: record: ${n}\n`) });
+        recorder.start(0.5);
+        out(`[INFO] [sim run]: recording every topic to ${bag}\n`);
+        return async () => {
+          const s = await recorder.stop();
+          out(`[INFO] [sim run]: recorded ${s.messages} messages on ${s.topics.length} topics to ${bag} (${formatBytes(s.bytes)})\n`);
+        };
+      },
+    },
+    async writeReport() {
+      const file = path.join(bag, 'report.html');
+      await writeReport(bag, file, { title: `vla-ros sim run: ${bag}` });
+      return file;
+    },
+  };
+}
