@@ -11,6 +11,7 @@ import { doctorCommand } from './doctor.js';
 import { nodesCommand } from './nodes_command.js';
 import { bundleCheckCommand } from './bundle_command.js';
 import { safeCommand } from './safe_command.js';
+import { simCommand } from './sim_command.js';
 import { CliError } from './cli_error.js';
 
 function packageVersion(): string {
@@ -104,6 +105,7 @@ export async function runCli(argv: string[]): Promise<number> {
       },
     )
     .command(safeCommand)
+    .command(simCommand)
     .demandCommand(1, 'Specify a command; see --help.')
     .strict()
     .recommendCommands()
