@@ -29,7 +29,7 @@ import { FAILURE_KINDS, NO_FAILURE, type FailureKind } from '../../nodes/sim/fai
 import { Renderer } from '../../nodes/sim/render/renderer.js';
 import { mixSeed, mulberry32, pick } from '../../nodes/sim/rng.js';
 import type { SimRobot } from '../../nodes/sim/robot_facts.js';
-import { DEFAULT_RANDOM_TASKS, isTaskKind, type TaskKind } from '../../nodes/sim/tasks.js';
+import { DEFAULT_RANDOM_TASKS, isTaskKind } from '../../nodes/sim/tasks.js';
 
 const { EVENT_START, EVENT_END } = vla_ros_msgs.msg.EpisodeEvent;
 const EPISODES_PER_BAG = 10;
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
 
   const renderer = new Renderer();
   const runners = await Promise.all(
-    (tasks).map(async (task) => {
+    tasks.map(async (task) => {
       const sim = await createDefaultSimulator(robot, seed, { task, object: 'random' });
       const policy = await BundlePolicy.load(bundleSpec, sim, renderer, { ...DEFAULT_BUNDLE_POLICY_OPTIONS, seed });
       return { task, sim, policy };

@@ -24,14 +24,16 @@ Model ("VLM-shaped" encoder + flow-matching action expert):
     then a spatial soft-argmax over 16 keypoint maps (where things are) and channel means (what is
     there): 64 numbers per camera;
   - instruction: token embeddings, masked mean, MLP (word order is not needed by these tasks);
-  - latent_pooled = MLP(scene || wrist || instruction) -> 128; latent_tokens = Linear of the same -> 8x64;
+  - latent_pooled = [aux (6) || MLP(scene || wrist || instruction) (122)]; latent_tokens = Linear of the
+    concatenation -> 8x64. aux is supervised to be the task object's position (absolute, and relative to
+    the end effector; privileged simulator state at training time only): a perception bottleneck;
   - expert: conditioning MLP(latent || mean(prefix) || state || sin(latent age) || sin(t)), then a
     residual MLP over the flattened noisy chunk; velocity head; `features` = a 64-d projection of the
     last hidden layer (what SAFE reads).
 Training: flow matching in pi0's convention (x_t = t*noise + (1-t)*a, target v = noise - a, t ~ U(0,1));
 each sample pairs a tick's state and chunk with the latent of an earlier frame, 0-0.6 s old (the VLM
-runs at 2 Hz), and the expert is given that age, so it is latent-age aware. An auxiliary head predicts
-the task object's position from latent_pooled (privileged simulator state, training only). Adam,
+runs at 2 Hz), and the expert is given that age, so it is latent-age aware. Loss = flow matching +
+the auxiliary object-position loss on latent_pooled[:6]. AdamW,
 cosine learning rate, fixed seeds, torch threads = --threads.
 """
 
@@ -62,6 +64,7 @@ D_TOKEN = 64
 POOLED = 128
 FEATURES = 64
 KEYPOINTS = 16
+AUX = 6
 ACTION_DT = 1.0 / 30.0
 MAX_AGE = 0.6
 JOINTS = [f"fr3_joint{i}" for i in range(1, 8)]
@@ -96,11 +99,13 @@ class Dataset:
         types = {"float32": np.float32, "uint8": np.uint8, "int32": np.int32}
         arrays = {}
         for field in ix["fields"]:
-            a = np.fromfile(os.path.join(folder, field["file"]), dtype=types[field["type"]])
+            # (a collection still running may have appended past what index.json describes)
+            a = np.fromfile(os.path.join(folder, field["file"]), dtype=types[field["type"]], count=int(np.prod(field["shape"])))
             arrays[field["file"][:-4]] = a.reshape(field["shape"])
         self.state = arrays["state"]
         self.action = arrays["action"]
         self.object = arrays["object_position"]
+        self.ee = arrays["ee"]
         self.frame = arrays["frame"]
         self.frame_tick = arrays["frame_tick"]
         self.images = {c["name"]: arrays[f"images_{c['name']}"] for c in ix["cameras"]}
@@ -190,7 +195,9 @@ class CameraEncoder(nn.Module):
 
 
 class ReferenceVlm(nn.Module):
-    """Pooled images + token ids -> latent_tokens [B,8,64], latent_pooled [B,128] (+ aux object xyz)."""
+    """Pooled images + token ids -> latent_tokens [B,8,64], latent_pooled [B,128]. The first AUX
+    values of latent_pooled are supervised (auxiliary loss) to be the task object's position, absolute
+    and relative to the end effector: a perception bottleneck the expert reads directly."""
 
     def __init__(self, vocab):
         super().__init__()
@@ -198,16 +205,16 @@ class ReferenceVlm(nn.Module):
         self.text = nn.Sequential(nn.Linear(64, 64), nn.GELU(), nn.Linear(64, 64))
         self.scene = CameraEncoder(64)
         self.wrist = CameraEncoder(64)
-        self.fuse = nn.Sequential(nn.Linear(192, 256), nn.GELU(), nn.Linear(256, POOLED))
+        self.fuse = nn.Sequential(nn.Linear(192, 256), nn.GELU(), nn.Linear(256, POOLED - AUX))
         self.tokens = nn.Linear(192, LATENT_TOKENS * D_TOKEN)
-        self.aux = nn.Sequential(nn.Linear(POOLED, 64), nn.GELU(), nn.Linear(64, 3))
+        self.aux = nn.Sequential(nn.Linear(192, 128), nn.GELU(), nn.Linear(128, AUX))
 
     def forward(self, scene, wrist, token_ids, attention_mask):
         mask = attention_mask.to(torch.float32).unsqueeze(-1)
         words = (self.embed(token_ids) * mask).sum(1) / mask.sum(1).clamp(min=1.0)
         text = self.text(words)
         v = torch.cat([self.scene(scene, text), self.wrist(wrist, text), text], dim=-1)
-        pooled = self.fuse(v)
+        pooled = torch.cat([self.aux(v), self.fuse(v)], dim=-1)
         tokens = self.tokens(v).reshape(-1, LATENT_TOKENS, D_TOKEN)
         return tokens, pooled
 
@@ -288,7 +295,9 @@ def sample_batch(data, frames_pool, rng, n_frames, per_frame, stats):
     s = (data.state[ticks] - np.array(stats["state"]["mean"], np.float32)) / np.array(stats["state"]["std"], np.float32)
     a = (data.chunks[ticks] - np.array(stats["action"]["mean"], np.float32)) / np.array(stats["action"]["std"], np.float32)
     frame_ticks = np.array([data.episodes[e]["tickStart"] + int(data.frame_tick[fi]) for fi, e in zip(f, ep)])
-    obj = (data.object[frame_ticks] - np.array(OBJECT_CENTRE, np.float32)) * 10  # decimetres from the region centre
+    # decimetres: the object from the task region's centre, and from the end effector
+    obj = np.concatenate([(data.object[frame_ticks] - np.array(OBJECT_CENTRE, np.float32)) * 10,
+                          (data.object[frame_ticks] - data.ee[frame_ticks, :3]) * 10], axis=1)
     return {
         "scene": scene, "wrist": wrist,
         "tokens": torch.from_numpy(data.tokens[ep]), "mask": torch.from_numpy(data.masks[ep]),
@@ -300,7 +309,7 @@ def sample_batch(data, frames_pool, rng, n_frames, per_frame, stats):
 
 def losses(vlm, expert, b, gen):
     tokens, pooled = vlm(b["scene"], b["wrist"], b["tokens"], b["mask"])
-    aux = F.mse_loss(vlm.aux(pooled), b["object"])
+    aux = F.mse_loss(pooled[:, :AUX], b["object"])
     tok = tokens[b["owner"]]
     lat = pooled[b["owner"]]
     a = b["chunk"]
@@ -478,6 +487,67 @@ failure_monitor:
 """
 
 
+README = """# reference — vla-ros's reference policy bundle (TRAINED in the simulator)
+
+A small VLA trained by imitation in vla-ros's built-in simulator: FR3 arm, two cameras (`scene`,
+`wrist`), four language-conditioned tasks — "push the <colour> <cube|block> to the left / to the
+right", "move the <colour> <cube|block> forward", "touch the <colour> <cube|block>" — over four
+objects. **Simulation only; never run it on a real robot.** `lift` is not among its tasks.
+Closed-loop success and the SAFE detector's numbers: [EVALUATION.md](EVALUATION.md). Pipeline and
+commands: [docs/training.md](../../../docs/training.md). Format: [docs/policy-bundles.md](../../../docs/policy-bundles.md).
+
+| file | what |
+|---|---|
+| manifest.yaml | the bundle manifest (`trained: true`) |
+| stats.json | state / action mean and std of the training ticks |
+| tokenizer.json, tokenizer_config.json | the WordLevel tokenizer ({vocab} entries, [PAD]=0, [UNK]=1), as make_reference_bundle.py writes it |
+| vlm.onnx | the "VLM" ({vlm_params} parameters) |
+| expert_flow.onnx | the flow-matching action expert ({expert_params} parameters), one denoising step per call |
+| safe_lstm.onnx, safe_mlp.onnx, calibration.yaml, calibration_mlp.yaml | SAFE failure detectors on this policy's features and their conformal bands ([SAFE_DETECTOR.md](SAFE_DETECTOR.md)) |
+| training.json | the training run: options, data size, time, loss history |
+
+## How it was made
+
+```bash
+node tools/vla-ros.js sim collect --out {data} --episodes {episodes} --seed 1000
+/usr/bin/python3 tools/policy/train_reference.py --data {data} --out config/policies/reference --steps {steps} --threads {threads}
+```
+
+- Data: {episodes} scripted-expert episodes (DART-perturbed execution, clean expert labels), {train_episodes}
+  successful ones for training and {val_episodes} held out; {ticks} ticks at 30 Hz, {frames} camera frames
+  (every 2nd tick, the bundle's 224×224 tensors pooled 4×4).
+- Training: {steps} Adam steps of {frames_per_batch} frames × {per_frame} ticks (latent ages 0–0.6 s),
+  {train_minutes:.1f} min on a 2-core CPU shared with other jobs (torch 1.13, {threads} thread(s)).
+  Final held-out flow-matching loss {val_flow:.3f} (1.0 = predicting nothing); object-position
+  estimate in the latent, RMS error ≈ {obj_cm:.1f} cm per coordinate.
+
+## Inputs and outputs
+
+As the untrained reference bundle had them (docs/policy-bundles.md, "The reference bundles"):
+vlm.onnx: image_scene, image_wrist [1,3,224,224] f32 (RGB, ImageNet-normalised; scene crop, wrist
+stretch), token_ids, attention_mask [1,16] int64 → latent_tokens [1,8,64], latent_pooled [1,128].
+expert_flow.onnx: x_t [1,16,7], t [1] (pi0: 1 = noise … 0 = actions), state [1,7] (normalised
+fr3_joint1..7), latent_age [1] (s), prefix [1,8,64] ← latent_tokens, latent [1,128] ← latent_pooled
+→ velocity [1,16,7], features [1,64]. Actions: ee_delta, Euler xyz increments, absolute gripper
+(0 closed … 1 open; trained on 0.05 / 0.95 so sampled values stay inside the bounds), H = 16 at 30 Hz;
+row i of a chunk stamped τ_k is the motion that ends at τ_(k+i), as the controller bridge executes it.
+
+## Architecture
+
+- VLM: both images average-pooled 4×4 (224 → 56); per camera conv 5×5/2 (3→16), conv 3×3/2 (16→32),
+  FiLM by the instruction vector, conv 3×3 (32→32), 16 keypoint maps with a spatial soft-argmax
+  (x, y each) + the 32 channel means → 64 numbers; instruction: token embeddings (64), masked mean,
+  MLP; latent_pooled = [aux ‖ MLP(scene ‖ wrist ‖ instruction)] → 6 + 122, latent_tokens =
+  Linear(same) → 8×64. aux is trained (auxiliary loss, simulator ground truth) to be the task object's
+  position, absolute and relative to the end effector, in dm: a supervised perception bottleneck
+  the expert reads.
+- Flow expert: conditioning MLP(latent ‖ mean of prefix ‖ state ‖ sinusoidal latent age ‖
+  sinusoidal t) → 256; residual MLP (384 wide, 3 layers) over [flattened x_t ‖ conditioning];
+  velocity head → 16×7; `features` = Linear(384 → 64) of the last hidden layer (SAFE reads them,
+  averaged over the 10 Euler steps by the fast pathway).
+"""
+
+
 def write_bundle(out, vlm, expert, stats, info, data_dir):
     os.makedirs(out, exist_ok=True)
     vlm.eval()
@@ -493,9 +563,50 @@ def write_bundle(out, vlm, expert, stats, info, data_dir):
     write(os.path.join(out, "tokenizer.json"), json.dumps(tokenizer_json(), ensure_ascii=False) + "\n")
     write(os.path.join(out, "tokenizer_config.json"), json.dumps(TOKENIZER_CONFIG, indent=2) + "\n")
     write(os.path.join(out, "manifest.yaml"), MANIFEST.format(episodes=info["episodes"], amin=fmt(ACTION_MIN), amax=fmt(ACTION_MAX)))
-    info = {**info, "vlm_params": params(vlm) - params(vlm.aux), "expert_params": params(expert), "data": os.path.abspath(data_dir)}
+    info = {**info, "vlm_params": params(vlm), "expert_params": params(expert), "data": os.path.abspath(data_dir)}
     write(os.path.join(out, "training.json"), json.dumps(info, indent=1) + "\n")
+    o = info["options"]
+    last = info["history"][-1]
+    write(os.path.join(out, "README.md"), README.format(
+        vocab=len(SPECIAL) + len(WORDS), vlm_params=info["vlm_params"], expert_params=info["expert_params"],
+        data=data_dir, episodes=info["episodes"], steps=o["steps"], threads=o["threads"],
+        train_episodes=info["train_episodes"], val_episodes=info["val_episodes"], ticks=info["ticks"], frames=info["frames"],
+        frames_per_batch=o["frames"], per_frame=o["per_frame"], train_minutes=info["train_seconds"] / 60,
+        val_flow=last["val_flow"], obj_cm=math.sqrt(last["val_aux"]) * 10))
     print(f"vlm {info['vlm_params']} params, expert {info['expert_params']} params -> {out}")
+
+
+def update_fixture(path, out, vlm, expert):
+    """Rewrites the golden I/O entries of reference/vlm.onnx and reference/expert_flow.onnx in the
+    TypeScript tests' fixture (make_reference_bundle.py's format): torch's outputs of the trained
+    models on the fixture's inputs, tagged with the new files' sha256, so the tests compare
+    onnxruntime-node with torch on the committed models."""
+    import hashlib
+    with open(path) as f:
+        fixture = json.load(f)
+    g = fixture["inputs"]
+
+    def pattern(a, m):
+        i = np.arange(3 * IMAGE * IMAGE, dtype=np.int64)
+        return torch.from_numpy((((a * i) % m) / ((m - 1) // 2) - 1.0).astype(np.float32).reshape(1, 3, IMAGE, IMAGE))
+
+    def sha(name):
+        with open(os.path.join(out, name), "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+
+    def flat(t):
+        return [float(v) for v in t.detach().reshape(-1).numpy().astype(np.float64)]
+
+    with torch.no_grad():
+        tokens, pooled = VlmExport(vlm).eval()(pattern(7, 251), pattern(13, 241), torch.tensor([g["token_ids"]]), torch.tensor([g["attention_mask"]]))
+        velocity, features = expert.eval()(torch.tensor(g["x_t"]).view(1, HORIZON, ACTION_DIM), torch.tensor(g["t"]), torch.tensor([g["state"]]),
+                                           torch.tensor(g["latent_age"]), torch.tensor(g["prefix"]).view(1, LATENT_TOKENS, D_TOKEN), torch.tensor([g["latent"]]))
+    fixture["models"]["reference/vlm.onnx"] = {"sha256": sha("vlm.onnx"), "latent_tokens": flat(tokens), "latent_pooled": flat(pooled)}
+    fixture["models"]["reference/expert_flow.onnx"] = {"sha256": sha("expert_flow.onnx"), "velocity": flat(velocity), "features": flat(features)}
+    fixture["about"] = ("Golden I/O of the reference models (torch outputs), written by tools/policy/make_reference_bundle.py; "
+                        "the reference VLM and flow expert entries by tools/policy/train_reference.py. Tests compare "
+                        "onnxruntime-node against it while the sha256 matches.")
+    write(path, json.dumps(fixture) + "\n")
 
 
 def main():
@@ -506,18 +617,34 @@ def main():
     ap.add_argument("--frames", type=int, default=16, help="camera frames per batch")
     ap.add_argument("--per-frame", type=int, default=16, help="ticks (latent ages) per frame")
     ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--aux-weight", type=float, default=0.5)
+    ap.add_argument("--aux-weight", type=float, default=1.0)
     ap.add_argument("--val-fraction", type=float, default=0.05)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--log-every", type=int, default=250)
+    ap.add_argument("--checkpoint", default="", help="also save the trained torch weights here (not part of the bundle)")
+    ap.add_argument("--from-checkpoint", default="", help="skip training: export the bundle from a --checkpoint file")
+    ap.add_argument("--fixture", default="test/fast_pathway/decoders/fixtures/reference_bundle_io.json",
+                    help="golden I/O fixture of the TypeScript tests to update ('' to leave it)")
     opts = ap.parse_args()
     torch.set_num_threads(opts.threads)
-    data = Dataset(opts.data)
-    print(f"{len(data.episodes)} episodes, {len(data.state)} ticks, {len(data.frame_tick)} frames", flush=True)
-    vlm, expert, stats, info = train(data, opts)
-    info["options"] = vars(opts)
+    if opts.from_checkpoint:
+        saved = torch.load(opts.from_checkpoint)
+        vlm = ReferenceVlm(len(SPECIAL) + len(WORDS))
+        expert = FlowExpert()
+        vlm.load_state_dict(saved["vlm"])
+        expert.load_state_dict(saved["expert"])
+        stats, info = saved["stats"], saved["info"]
+    else:
+        data = Dataset(opts.data)
+        print(f"{len(data.episodes)} episodes, {len(data.state)} ticks, {len(data.frame_tick)} frames", flush=True)
+        vlm, expert, stats, info = train(data, opts)
+        info["options"] = {k: v for k, v in vars(opts).items() if k not in ("data", "out", "fixture", "checkpoint", "from_checkpoint")}
+        if opts.checkpoint:
+            torch.save({"vlm": vlm.state_dict(), "expert": expert.state_dict(), "stats": stats, "info": info}, opts.checkpoint)
     write_bundle(opts.out, vlm, expert, stats, info, opts.data)
+    if opts.fixture:
+        update_fixture(opts.fixture, opts.out, vlm, expert)
 
 
 if __name__ == "__main__":
