@@ -560,7 +560,7 @@ def write_bundle(out, vlm, expert, stats, info, data_dir):
     args_e = (torch.zeros(1, HORIZON, ACTION_DIM), torch.tensor([0.5]), torch.zeros(1, ACTION_DIM), torch.tensor([0.2]), tok, pooled)
     export(expert, args_e, ["x_t", "t", "state", "latent_age", "prefix", "latent"], ["velocity", "features"], os.path.join(out, "expert_flow.onnx"))
     write(os.path.join(out, "stats.json"), json.dumps(stats, indent=1) + "\n")
-    write(os.path.join(out, "tokenizer.json"), json.dumps(tokenizer_json(), ensure_ascii=False) + "\n")
+    write(os.path.join(out, "tokenizer.json"), json.dumps(tokenizer_json(), indent=1, ensure_ascii=False) + "\n")
     write(os.path.join(out, "tokenizer_config.json"), json.dumps(TOKENIZER_CONFIG, indent=2) + "\n")
     write(os.path.join(out, "manifest.yaml"), MANIFEST.format(episodes=info["episodes"], amin=fmt(ACTION_MIN), amax=fmt(ACTION_MAX)))
     info = {**info, "vlm_params": params(vlm), "expert_params": params(expert), "data": os.path.abspath(data_dir)}
