@@ -51,7 +51,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_reference_bundle import SPECIAL, WORDS, TOKENIZER_CONFIG, tokenizer_json  # noqa: E402
+from make_reference_bundle import (SPECIAL, WORDS, TOKENIZER_CONFIG, export, flat, fmt, params,  # noqa: E402
+                                   pattern_image, sha256, tokenizer_json, write)
 
 OPSET = 13
 IMAGE = 224
@@ -307,6 +308,20 @@ def sample_batch(data, frames_pool, rng, n_frames, per_frame, stats):
     }
 
 
+def sample_batch_from(data, frames, rng, per_frame, stats):
+    """sample_batch over exactly these frames (in order)."""
+    class Fixed:
+        def __init__(self, f):
+            self.f = f
+
+        def choice(self, _pool, _n):
+            return self.f
+
+        def integers(self, lo, hi):
+            return rng.integers(lo, hi)
+    return sample_batch(data, frames, Fixed(frames), len(frames), per_frame, stats)
+
+
 def losses(vlm, expert, b, gen):
     tokens, pooled = vlm(b["scene"], b["wrist"], b["tokens"], b["mask"])
     aux = F.mse_loss(pooled[:, :AUX], b["object"])
@@ -321,7 +336,7 @@ def losses(vlm, expert, b, gen):
     return flow, aux
 
 
-def train(data, opts):
+def train(data, opts, init=None):
     rng = np.random.default_rng(opts.seed)
     torch.manual_seed(opts.seed)
     gen = torch.Generator().manual_seed(opts.seed)
@@ -335,10 +350,17 @@ def train(data, opts):
     train_frames = np.nonzero(np.isin(data.frame_episode, train_eps))[0]
     val_frames = np.nonzero(np.isin(data.frame_episode, val_list))[0]
     train_ticks = np.nonzero(np.isin(data.tick_episode, train_eps))[0]
-    stats = statistics(data, train_ticks)
+    stats = statistics(data, train_ticks) if init is None else init["stats"]
+    # Frames from the first second of an episode, when the arm has not moved yet: there the object
+    # can only be found by its colour, not read off where the expert is already heading.
+    early = np.array([int(data.frame_tick[f]) * ACTION_DT < 1.0 for f in train_frames])
+    early_frames = train_frames[early]
 
     vlm = ReferenceVlm(len(SPECIAL) + len(WORDS))
     expert = FlowExpert()
+    if init is not None:
+        vlm.load_state_dict(init["vlm"])
+        expert.load_state_dict(init["expert"])
     params = list(vlm.parameters()) + list(expert.parameters())
     opt = torch.optim.AdamW(params, lr=opts.lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=opts.lr, total_steps=opts.steps, pct_start=0.05)
@@ -349,7 +371,9 @@ def train(data, opts):
     for step in range(1, opts.steps + 1):
         vlm.train()
         expert.train()
-        b = sample_batch(data, train_frames, rng, opts.frames, opts.per_frame, stats)
+        n_early = int(round(opts.frames * opts.early_fraction))
+        pool = np.concatenate([rng.choice(early_frames, n_early), rng.choice(train_frames, opts.frames - n_early)])
+        b = sample_batch(data, pool, rng, opts.frames, opts.per_frame, stats) if n_early == 0 else sample_batch_from(data, pool, rng, opts.per_frame, stats)
         flow, aux = losses(vlm, expert, b, gen)
         loss = flow + opts.aux_weight * aux
         opt.zero_grad()
@@ -379,31 +403,6 @@ def train(data, opts):
 # --------------------------------------------------------------------------------------------
 # Export and bundle
 # --------------------------------------------------------------------------------------------
-
-
-def export(model, args, input_names, output_names, path):
-    model.eval()
-    with torch.no_grad():
-        torch.onnx.export(model, args, path, opset_version=OPSET, input_names=input_names,
-                          output_names=output_names, do_constant_folding=True,
-                          training=torch.onnx.TrainingMode.EVAL)
-    m = onnx.load(path)
-    onnx.checker.check_model(m)
-    m.producer_version = ""
-    onnx.save(m, path)
-
-
-def fmt(values):
-    return "[" + ", ".join(repr(round(float(v), 10)) for v in values) + "]"
-
-
-def write(path, text):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-
-
-def params(model):
-    return sum(p.numel() for p in model.parameters())
 
 
 MANIFEST = """# vla-ros policy bundle — written by tools/policy/train_reference.py; format: docs/policy-bundles.md
@@ -510,14 +509,14 @@ commands: [docs/training.md](../../../docs/training.md). Format: [docs/policy-bu
 
 ```bash
 node tools/vla-ros.js sim collect --out {data} --episodes {episodes} --seed 1000
-/usr/bin/python3 tools/policy/train_reference.py --data {data} --out config/policies/reference --steps {steps} --threads {threads}
+{commands}
 ```
 
 - Data: {episodes} scripted-expert episodes (DART-perturbed execution, clean expert labels), {train_episodes}
   successful ones for training and {val_episodes} held out; {ticks} ticks at 30 Hz, {frames} camera frames
   (every 2nd tick, the bundle's 224×224 tensors pooled 4×4).
-- Training: {steps} Adam steps of {frames_per_batch} frames × {per_frame} ticks (latent ages 0–0.6 s),
-  {train_minutes:.1f} min on a 2-core CPU shared with other jobs (torch 1.13, {threads} thread(s)).
+- Training: {stages} of {frames_per_batch} frames × {per_frame} ticks each (latent ages 0–0.6 s),
+  {train_minutes:.1f} min in all on a 2-core CPU shared with other jobs (torch 1.13, {threads} thread(s)).
   Final held-out flow-matching loss {val_flow:.3f} (1.0 = predicting nothing); object-position
   estimate in the latent, RMS error ≈ {obj_cm:.1f} cm per coordinate.
 
@@ -567,11 +566,25 @@ def write_bundle(out, vlm, expert, stats, info, data_dir):
     write(os.path.join(out, "training.json"), json.dumps(info, indent=1) + "\n")
     o = info["options"]
     last = info["history"][-1]
-    write(os.path.join(out, "README.md"), README.format(
+    base = f"/usr/bin/python3 tools/policy/train_reference.py --data {data_dir} --threads {o['threads']}"
+    minutes = info["train_seconds"] / 60
+    if "continued_from" in info:
+        c = info["continued_from"]
+        minutes += c["train_seconds"] / 60
+        commands = (f"{base} --steps {c['steps']} --out /tmp/stage1 --checkpoint /tmp/stage1.pt\n"
+                    f"{base} --steps {o['steps']} --init-checkpoint /tmp/stage1.pt --early-fraction {o['early_fraction']} "
+                    f"--aux-weight {o['aux_weight']} --lr {o['lr']} --out config/policies/reference")
+        stages = (f"{c['steps']} AdamW steps (one-cycle lr 2e-3, aux weight 1), then {o['steps']} more from those weights "
+                  f"(lr {o['lr']}, aux weight {o['aux_weight']}, {o['early_fraction']:.0%} of the frames from the first second "
+                  f"of episodes, where the object must be found by its colour)")
+    else:
+        commands = f"{base} --steps {o['steps']} --out config/policies/reference"
+        stages = f"{o['steps']} AdamW steps"
+    write(os.path.join(out, "README.md"), README.format(commands=commands, stages=stages,
         vocab=len(SPECIAL) + len(WORDS), vlm_params=info["vlm_params"], expert_params=info["expert_params"],
-        data=data_dir, episodes=info["episodes"], steps=o["steps"], threads=o["threads"],
+        data=data_dir, episodes=info["episodes"], threads=o["threads"],
         train_episodes=info["train_episodes"], val_episodes=info["val_episodes"], ticks=info["ticks"], frames=info["frames"],
-        frames_per_batch=o["frames"], per_frame=o["per_frame"], train_minutes=info["train_seconds"] / 60,
+        frames_per_batch=o["frames"], per_frame=o["per_frame"], train_minutes=minutes,
         val_flow=last["val_flow"], obj_cm=math.sqrt(last["val_aux"]) * 10))
     print(f"vlm {info['vlm_params']} params, expert {info['expert_params']} params -> {out}")
 
@@ -581,21 +594,15 @@ def update_fixture(path, out, vlm, expert):
     TypeScript tests' fixture (make_reference_bundle.py's format): torch's outputs of the trained
     models on the fixture's inputs, tagged with the new files' sha256, so the tests compare
     onnxruntime-node with torch on the committed models."""
-    import hashlib
     with open(path) as f:
         fixture = json.load(f)
     g = fixture["inputs"]
 
     def pattern(a, m):
-        i = np.arange(3 * IMAGE * IMAGE, dtype=np.int64)
-        return torch.from_numpy((((a * i) % m) / ((m - 1) // 2) - 1.0).astype(np.float32).reshape(1, 3, IMAGE, IMAGE))
+        return torch.from_numpy(pattern_image(a, m))
 
     def sha(name):
-        with open(os.path.join(out, name), "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
-
-    def flat(t):
-        return [float(v) for v in t.detach().reshape(-1).numpy().astype(np.float64)]
+        return sha256(os.path.join(out, name))
 
     with torch.no_grad():
         tokens, pooled = VlmExport(vlm).eval()(pattern(7, 251), pattern(13, 241), torch.tensor([g["token_ids"]]), torch.tensor([g["attention_mask"]]))
@@ -623,6 +630,8 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--log-every", type=int, default=250)
     ap.add_argument("--checkpoint", default="", help="also save the trained torch weights here (not part of the bundle)")
+    ap.add_argument("--init-checkpoint", default="", help="continue training from a --checkpoint file (its statistics are kept)")
+    ap.add_argument("--early-fraction", type=float, default=0.0, help="share of each batch's frames drawn from the first second of episodes")
     ap.add_argument("--from-checkpoint", default="", help="skip training: export the bundle from a --checkpoint file")
     ap.add_argument("--fixture", default="test/fast_pathway/decoders/fixtures/reference_bundle_io.json",
                     help="golden I/O fixture of the TypeScript tests to update ('' to leave it)")
@@ -638,7 +647,10 @@ def main():
     else:
         data = Dataset(opts.data)
         print(f"{len(data.episodes)} episodes, {len(data.state)} ticks, {len(data.frame_tick)} frames", flush=True)
-        vlm, expert, stats, info = train(data, opts)
+        init = torch.load(opts.init_checkpoint) if opts.init_checkpoint else None
+        vlm, expert, stats, info = train(data, opts, init)
+        if init is not None:
+            info["continued_from"] = {"steps": init["info"]["options"]["steps"], "train_seconds": init["info"]["train_seconds"]}
         info["options"] = {k: v for k, v in vars(opts).items() if k not in ("data", "out", "fixture", "checkpoint", "from_checkpoint")}
         if opts.checkpoint:
             torch.save({"vlm": vlm.state_dict(), "expert": expert.state_dict(), "stats": stats, "info": info}, opts.checkpoint)
