@@ -449,6 +449,7 @@ vlm:
     token_ids: token_ids
     attention_mask: attention_mask
   latent_outputs: [latent_tokens, latent_pooled]
+  # seconds: measured p50 0.25 ms / p95 0.48 ms (bench_reference_bundles.js, 1 thread, 2-core CPU), rounded up
   modelled_latency: 0.002
 
 expert:
@@ -466,6 +467,7 @@ expert:
   outputs:
     actions: velocity
     features: features
+  # seconds for a whole chunk decode: 10 steps measured p50 0.64 ms / p95 1.6 ms (1 thread, 2-core CPU), rounded up
   modelled_latency: 0.003
 
 action:
