@@ -1,6 +1,7 @@
 // `vla-ros sim …`: the built-in simulator's offline tools (docs/simulator.md).
 //   vla-ros sim run [--episodes 3] [--duration 300] [--robot fr3] [--policy reference]   (npm start)
 //   vla-ros sim eval [--bundle reference] [--episodes 50] [--out sim_eval] [--parts sync_async,rules,safe]
+//   vla-ros sim collect --out DIR [--episodes 200]   scripted-expert episodes for training (sim_collect_command.ts)
 // The work is in nodes/sim/eval/; this module parses and prints. More subcommands join the group
 // with one `.command(...)` in makeSimCommand.
 
@@ -10,6 +11,7 @@ import { ManifestError } from '../policy/manifest.js';
 import { EVAL_LATENCIES, EVAL_PARTS, EVAL_RULES, type EvalPart } from '../sim/eval/eval_settings.js';
 import { SIM_ROBOTS, type SimRobot } from '../sim/robot_facts.js';
 import { CliError } from './cli_error.js';
+import { makeCollectCommand } from './sim_collect_command.js';
 import { simRun } from './sim_run.js';
 import { defaultRecordingPath, simRecording } from './sim_recording.js';
 import { TASK_KINDS } from '../sim/tasks.js';
@@ -171,7 +173,7 @@ export function makeSimCommand(io: SimCommandIo = processIo): CommandModule {
   return {
     command: 'sim',
     describe: 'Built-in simulator tools (see docs/simulator.md)',
-    builder: (y) => y.command(run).command(evaluate).demandCommand(1, 'Specify a sim subcommand (run, eval); see --help.'),
+    builder: (y) => y.command(run).command(evaluate).command(makeCollectCommand(io)).demandCommand(1, 'Specify a sim subcommand (run, eval, collect); see --help.'),
     handler: () => {},
   };
 }

@@ -55,30 +55,76 @@ export function applyDelta(prev: { p: Vec3; q: Quat }, a: ArrayLike<number>): { 
 
 /** Resets `sim` and runs one episode with `policy`. */
 export function runEpisode(sim: Simulator, policy: DeltaPolicy | 'expert', options: EpisodeOptions = {}): EpisodeResult {
-  const { maxTime = 20, afterSuccess = 0, interpolate = true } = options;
   const setup = sim.reset(options.index);
   const actor: DeltaPolicy = policy === 'expert' ? expertPolicy(sim, setup) : policy;
-  let target = sim.eePose();
-  const objectPose = sim.physics.objectPose.bind(sim.physics);
-  let actions = 0;
-  let successAt = NaN;
-  const stepsPerAction = ACTION_DT / sim.timestep;
-  for (let k = 0; ; k++) {
+  const run = new ActionLoop(sim, options);
+  while (!run.done()) run.execute(actor.act(run.observation()));
+  return run.result(setup);
+}
+
+/** A policy whose actions take time to compute (ONNX inference): the same episode, awaited per action. */
+export interface AsyncDeltaPolicy {
+  act(obs: ExpertObservation & { instruction: string }): Promise<ArrayLike<number>>;
+}
+
+/** runEpisode for an AsyncDeltaPolicy (simulated time does not advance while it computes). */
+export async function runEpisodeAsync(sim: Simulator, policy: AsyncDeltaPolicy, options: EpisodeOptions = {}): Promise<EpisodeResult> {
+  const setup = sim.reset(options.index);
+  const run = new ActionLoop(sim, options);
+  while (!run.done()) run.execute(await policy.act(run.observation()));
+  return run.result(setup);
+}
+
+/** One episode's action ticks: observation, then the action applied until the next tick. */
+class ActionLoop {
+  private target: { p: Vec3; q: Quat };
+  private readonly objectPose: ExpertObservation['objectPose'];
+  private actions = 0;
+  private successAt = NaN;
+  private readonly stepsPerAction: number;
+  private readonly maxTime: number;
+  private readonly afterSuccess: number;
+  private readonly interpolate: boolean;
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly options: EpisodeOptions,
+  ) {
+    this.maxTime = options.maxTime ?? 20;
+    this.afterSuccess = options.afterSuccess ?? 0;
+    this.interpolate = options.interpolate ?? true;
+    this.target = sim.eePose();
+    this.objectPose = sim.physics.objectPose.bind(sim.physics);
+    this.stepsPerAction = ACTION_DT / sim.timestep;
+  }
+
+  done(): boolean {
+    const t = this.sim.episodeTime;
+    if (this.sim.taskStatus?.success && Number.isNaN(this.successAt)) this.successAt = t;
+    if (!Number.isNaN(this.successAt) && t - this.successAt >= this.afterSuccess) return true;
+    return t >= this.maxTime;
+  }
+
+  observation(): ExpertObservation & { instruction: string } {
+    const sim = this.sim;
+    return { time: sim.episodeTime, target: this.target, ee: sim.eePose(), objectPose: this.objectPose, instruction: sim.instruction };
+  }
+
+  execute(action: ArrayLike<number>): void {
+    const sim = this.sim;
     const t = sim.episodeTime;
-    const status = sim.taskStatus;
-    if (status?.success && Number.isNaN(successAt)) successAt = t;
-    if (!Number.isNaN(successAt) && t - successAt >= afterSuccess) break;
-    if (t >= maxTime) break;
-    const a = Float64Array.from(actor.act({ time: t, target, ee: sim.eePose(), objectPose, instruction: sim.instruction }));
-    actions++;
+    const k = this.actions;
+    const a = Float64Array.from(action);
+    this.actions++;
+    const target = this.target;
     const next = applyDelta(target, a);
     sim.setGripperCommand(a[6]);
     // Steps until the next action instant, k+1 action periods after the episode start.
-    const until = Math.round((k + 1) * stepsPerAction);
-    const from = Math.round(k * stepsPerAction);
+    const until = Math.round((k + 1) * this.stepsPerAction);
+    const from = Math.round(k * this.stepsPerAction);
     const q: number[] = [0, 0, 0, 0];
     for (let s = from; s < until; s++) {
-      if (interpolate) {
+      if (this.interpolate) {
         const f = (s - from + 1) / (until - from);
         slerp(target.q, next.q, f, q);
         sim.setTargetPose([target.p[0] + f * (next.p[0] - target.p[0]), target.p[1] + f * (next.p[1] - target.p[1]), target.p[2] + f * (next.p[2] - target.p[2])], q);
@@ -87,19 +133,23 @@ export function runEpisode(sim: Simulator, policy: DeltaPolicy | 'expert', optio
       }
       sim.step();
     }
-    target = next;
-    options.onTick?.({ time: t, action: a, target, jointPositions: sim.jointState().position, instruction: sim.instruction });
+    this.target = next;
+    this.options.onTick?.({ time: t, action: a, target: next, jointPositions: sim.jointState().position, instruction: sim.instruction });
   }
-  const status = sim.taskStatus!;
-  return {
-    setup,
-    success: status.success,
-    successTime: sim.monitor!.successTime,
-    duration: sim.episodeTime,
-    actions,
-    detail: status.detail,
-    failure: sim.failure?.kind ?? 'none',
-  };
+
+  result(setup: EpisodeSetup): EpisodeResult {
+    const sim = this.sim;
+    const status = sim.taskStatus!;
+    return {
+      setup,
+      success: status.success,
+      successTime: sim.monitor!.successTime,
+      duration: sim.episodeTime,
+      actions: this.actions,
+      detail: status.detail,
+      failure: sim.failure?.kind ?? 'none',
+    };
+  }
 }
 
 /** The scripted expert as a policy for `setup`, with the simulator's gripper geometry. */

@@ -46,7 +46,7 @@ describe('vla-ros sim', function () {
       for (const row of ['| sync weighted_average +100ms | 1 |', '| async weighted_average +100ms | 1 |', '| async rtc +0ms | 1 |', '| async rtc +300ms | 1 |']) {
         assert.ok(r.out.includes(row), `table has ${row}`);
       }
-      assert.match(r.out, /reference \(UNTRAINED\)/);
+      assert.match(r.out, /reference \(trained\)/, "the report says whether the bundle is trained (the manifest's `trained`)");
       const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as { settings: Array<{ name: string; episodes: number; chunkRate: number }> };
       assert.equal(results.settings.length, 4);
       assert.ok(results.settings.every((s) => s.episodes === 1 && s.chunkRate > 0));

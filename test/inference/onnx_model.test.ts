@@ -14,7 +14,8 @@ interface GoldenModel {
   [output: string]: number[] | number | string;
 }
 interface Golden {
-  inputs: { token_ids: number[]; attention_mask: number[]; state: number[]; latent_age: number[]; x_t: number[]; t: number[]; tokens: number[] };
+  /** prefix / latent: the experts' latent inputs (the untrained VLM's outputs on the pattern images). */
+  inputs: { token_ids: number[]; attention_mask: number[]; state: number[]; latent_age: number[]; x_t: number[]; t: number[]; tokens: number[]; prefix: number[]; latent: number[] };
   models: Record<string, GoldenModel>;
 }
 
@@ -49,8 +50,8 @@ describe('decoders: OnnxModel (onnxruntime-node adapter)', function () {
   const conditioning = (): Record<string, TensorData> => ({
     state: float32Tensor([1, 7], g.state),
     latent_age: float32Tensor([1], g.latent_age),
-    prefix: float32Tensor([1, 8, 64], numbers(vlmOut, 'latent_tokens')),
-    latent: float32Tensor([1, 128], numbers(vlmOut, 'latent_pooled')),
+    prefix: float32Tensor([1, 8, 64], g.prefix),
+    latent: float32Tensor([1, 128], g.latent),
   });
 
   it('exposes the session names and declared types and shapes', async () => {

@@ -1,7 +1,10 @@
 // One closed-loop episode through the whole suite: sim.launch.xml (the sim node + every node of
 // bringup.launch.xml on simulated time) in a deterministic InProcessLaunch on virtual time, with the
-// shipped reference bundle. Pipeline behaviour is asserted always; task success only once the
-// bundle is trained (its manifest says `trained: true`): an untrained bundle's actions are noise.
+// shipped (trained) reference bundle. The episode: "touch the blue block" (task touch, seed 1) —
+// the policy solves about 40 % of episodes overall (docs/simulator.md), so the test uses one it
+// solves; on virtual time the whole run is deterministic, so it solves it every time, and a change
+// anywhere on the path (rendering, preprocessing, VLM, expert, merging, bridge, CRISP law) that
+// breaks the skill fails this test.
 
 import { strict as assert } from 'node:assert';
 import type { geometry_msgs, sensor_msgs, vla_ros_msgs } from '../../nodes/msgs/generated/interfaces.js';
@@ -14,7 +17,8 @@ import { QoSProfiles } from '../../nodes/ros/qos.js';
 import { fromRosTime } from '../../nodes/ros/time.js';
 import { VirtualTimeBase } from '../../nodes/ros/time_base.js';
 
-const EPISODE_SECONDS = 4;
+/** The policy touches the block ~5.6 s into the episode. */
+const EPISODE_SECONDS = 8;
 
 describe('closed loop through the full suite (sim.launch.xml, reference bundle, virtual time)', function () {
   this.timeout(180_000);
@@ -33,7 +37,7 @@ describe('closed loop through the full suite (sim.launch.xml, reference bundle, 
 
   before(async () => {
     const time = new VirtualTimeBase(0);
-    const description = loadLaunchFile(packagePath('launch', 'sim.launch.xml'), { robot: 'fr3', task: 'push_left', seed: '0' }, defaultLaunchContext({}));
+    const description = loadLaunchFile(packagePath('launch', 'sim.launch.xml'), { robot: 'fr3', task: 'touch', seed: '1' }, defaultLaunchContext({}));
     const launch = await InProcessLaunch.start(description, { time, logSink: () => {}, logLevel: 'warn' });
     try {
       const probe = await launch.probe('probe');
@@ -92,8 +96,8 @@ describe('closed loop through the full suite (sim.launch.xml, reference bundle, 
     assert.ok(run!.scores.every((s) => Number.isFinite(s.score)));
   });
 
-  it('solves the task (enabled when the bundle is trained)', function () {
-    if (!manifest.trained) this.skip(); // the shipped bundle is untrained: its actions are bounded noise
+  it('solves the task with the trained reference bundle', () => {
+    assert.ok(manifest.trained, 'the shipped reference bundle is the trained one');
     assert.ok(run!.success.includes(true), 'task_success within the episode');
   });
 

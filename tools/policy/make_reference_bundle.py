@@ -21,6 +21,11 @@ How to run (Debian's python3 with python3-torch 1.13 and python3-onnx 1.12; CPU;
 
   /usr/bin/python3 tools/policy/make_reference_bundle.py --out config/policies
 
+NOTE: config/policies/reference is now the TRAINED bundle (tools/policy/train_reference.py,
+docs/training.md). Running this script over config/policies rewrites it with untrained weights; to
+get the trained one back, run train_reference.py (or its --from-checkpoint) afterwards. The
+regression and discrete-diffusion variants this script writes stay untrained.
+
 The output is deterministic: same seeds, same weights, same bytes. The architectures are small
 but trainable (the simulator issue trains them with the same I/O); keep the I/O names and shapes
 stable when changing them. Opset 13, float32, batch 1, static shapes.
@@ -586,6 +591,9 @@ def main():
                 "attention_mask": attention_mask.reshape(-1).tolist(),
                 "state": flat(state), "latent_age": flat(latent_age), "x_t": flat(x_t), "t": flat(t),
                 "tokens": tokens.reshape(-1).tolist(),
+                # the experts' latent inputs (this VLM's outputs; kept when train_reference.py
+                # retrains the VLM, so the untrained variants' entries stay valid)
+                "prefix": flat(latent_tokens), "latent": flat(latent_pooled),
             },
             "models": {
                 "reference/vlm.onnx": {"sha256": sha256(os.path.join(ref, "vlm.onnx")),

@@ -1,5 +1,6 @@
-// Labelled rollouts for the SAFE reference detector, until the simulator exists (issue 6), and
-// the helpers around training it. Run with node after `npm run build`:
+// Synthetic labelled rollouts for SAFE detectors (no simulator needed; the shipped reference
+// detector is trained on simulator rollouts instead: sim_policy_rollouts.ts, docs/training.md), and
+// the helpers around training one (export, verify, faults). Run with node after `npm run build`:
 //
 //   node dist/tools/policy/safe_rollouts.js generate --out DIR --episodes N --failure-fraction F --seed S [--prefix P] [--bundle reference]
 //   node dist/tools/policy/safe_rollouts.js export --out DIR <bags...>        features dataset for make_safe_detector.py train

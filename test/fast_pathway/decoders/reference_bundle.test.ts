@@ -99,11 +99,11 @@ describe('reference policy bundles', function () {
         await Promise.all([vlm?.release(), expert?.release()]);
       });
 
-      it('has an untrained manifest of the documented shape', () => {
+      it('has a manifest of the documented shape (reference trained in the simulator, the variants untrained)', () => {
         const m = bundle.manifest;
         assert.equal(m.name, name);
-        assert.equal(m.trained, false);
-        assert.match(m.description, /UNTRAINED/);
+        assert.equal(m.trained, name === 'reference');
+        assert.match(m.description, name === 'reference' ? /TRAINED in the built-in simulator/ : /UNTRAINED/);
         assert.deepEqual(m.cameras.map((c) => [c.name, c.width, c.height, c.resize, c.channelOrder]), [
           ['scene', 224, 224, 'crop', 'rgb'],
           ['wrist', 224, 224, 'stretch', 'rgb'],

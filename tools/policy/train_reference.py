@@ -1,0 +1,665 @@
+#!/usr/bin/python3
+"""Trains vla-ros's reference policy on simulator demonstrations and writes the policy bundle.
+
+Input: an export of `vla-ros sim collect` (index.json + flat binary arrays, see
+nodes/sim/dataset_export.ts). Output (--out, default config/policies/reference):
+
+  vlm.onnx          image_scene, image_wrist [1,3,224,224] f32, token_ids, attention_mask [1,16] int64
+                    -> latent_tokens [1,8,64], latent_pooled [1,128]
+  expert_flow.onnx  x_t [1,16,7], t [1], state [1,7], latent_age [1], prefix [1,8,64], latent [1,128]
+                    -> velocity [1,16,7], features [1,64]          (pi0 flow matching, one Euler step)
+  stats.json  tokenizer.json  tokenizer_config.json  manifest.yaml (trained: true)  README.md
+  training.json     what the README reports (data size, time, losses), machine-readable
+
+The I/O is the reference bundle contract (docs/policy-bundles.md), so the runtime, the regression
+and discrete-diffusion variants and every tool keep working. How to run (Debian's python3 with
+python3-torch 1.13 / python3-onnx 1.12, CPU, a few minutes):
+
+  node tools/vla-ros.js sim collect --out /tmp/vla_data --episodes 500 --seed 1000
+  /usr/bin/python3 tools/policy/train_reference.py --data /tmp/vla_data --out config/policies/reference
+
+Model ("VLM-shaped" encoder + flow-matching action expert):
+  - images: the bundle's 224x224 tensors are average-pooled 4x4 (the dataset stores exactly these
+    pooled tensors); per camera a small CNN whose middle layer is FiLM-modulated by the instruction,
+    then a spatial soft-argmax over 16 keypoint maps (where things are) and channel means (what is
+    there): 64 numbers per camera;
+  - instruction: token embeddings, masked mean, MLP (word order is not needed by these tasks);
+  - latent_pooled = [aux (6) || MLP(scene || wrist || instruction) (122)]; latent_tokens = Linear of the
+    concatenation -> 8x64. aux is supervised to be the task object's position (absolute, and relative to
+    the end effector; privileged simulator state at training time only): a perception bottleneck;
+  - expert: conditioning MLP(latent || mean(prefix) || state || sin(latent age) || sin(t)), then a
+    residual MLP over the flattened noisy chunk; velocity head; `features` = a 64-d projection of the
+    last hidden layer (what SAFE reads).
+Training: flow matching in pi0's convention (x_t = t*noise + (1-t)*a, target v = noise - a, t ~ U(0,1));
+each sample pairs a tick's state and chunk with the latent of an earlier frame, 0-0.6 s old (the VLM
+runs at 2 Hz), and the expert is given that age, so it is latent-age aware. Loss = flow matching +
+the auxiliary object-position loss on latent_pooled[:6]. AdamW,
+cosine learning rate, fixed seeds, torch threads = --threads.
+"""
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import onnx
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_reference_bundle import (SPECIAL, WORDS, TOKENIZER_CONFIG, export, flat, fmt, params,  # noqa: E402
+                                   pattern_image, sha256, tokenizer_json, write)
+
+OPSET = 13
+IMAGE = 224
+POOL = 4
+MAX_TOKENS = 16
+HORIZON = 16
+ACTION_DIM = 7
+LATENT_TOKENS = 8
+D_TOKEN = 64
+POOLED = 128
+FEATURES = 64
+KEYPOINTS = 16
+AUX = 6
+ACTION_DT = 1.0 / 30.0
+MAX_AGE = 0.6
+JOINTS = [f"fr3_joint{i}" for i in range(1, 8)]
+ACTION_NAMES = ["x", "y", "z", "roll", "pitch", "yaw", "gripper"]
+ACTION_MIN = [-0.05, -0.05, -0.05, -0.3, -0.3, -0.3, 0.0]
+ACTION_MAX = [0.05, 0.05, 0.05, 0.3, 0.3, 0.3, 1.0]
+# The expert's gripper command is 0 or 1, exactly on the bounds; sampled chunks would cross them by
+# a hair and get refused. Targets are squeezed into [0.05, 0.95] (0.05: a closed gripper, ~4 mm).
+GRIPPER_SQUEEZE = (0.05, 0.95)
+OBJECT_CENTRE = [0.5, 0.0, 0.03]
+
+# --------------------------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------------------------
+
+
+def tokenize(text):
+    """What tokenizers.js does with tokenizer.json: lowercase, Whitespace pre-tokenizer (\\w+ and
+    [^\\w\\s]+ runs), WordLevel lookup ([UNK] = 1), truncate / pad with 0 to MAX_TOKENS."""
+    import re
+    vocab = {t: i for i, t in enumerate(SPECIAL + WORDS)}
+    ids = [vocab.get(w, 1) for w in re.findall(r"\w+|[^\w\s]+", text.lower())][:MAX_TOKENS]
+    mask = [1] * len(ids) + [0] * (MAX_TOKENS - len(ids))
+    return ids + [0] * (MAX_TOKENS - len(ids)), mask
+
+
+class Dataset:
+    def __init__(self, folder):
+        with open(os.path.join(folder, "index.json")) as f:
+            self.index = json.load(f)
+        ix = self.index
+        types = {"float32": np.float32, "uint8": np.uint8, "int32": np.int32}
+        arrays = {}
+        for field in ix["fields"]:
+            # (a collection still running may have appended past what index.json describes)
+            a = np.fromfile(os.path.join(folder, field["file"]), dtype=types[field["type"]], count=int(np.prod(field["shape"])))
+            arrays[field["file"][:-4]] = a.reshape(field["shape"])
+        self.state = arrays["state"]
+        self.action = arrays["action"]
+        self.object = arrays["object_position"]
+        self.ee = arrays["ee"]
+        self.frame = arrays["frame"]
+        self.frame_tick = arrays["frame_tick"]
+        self.images = {c["name"]: arrays[f"images_{c['name']}"] for c in ix["cameras"]}
+        self.cameras = ix["cameras"]
+        self.episodes = ix["episodes"]
+        if ix["joint_names"] != JOINTS:
+            raise SystemExit(f"dataset joints {ix['joint_names']} != {JOINTS} (train on fr3 episodes)")
+        for c in self.cameras:
+            if (c["height"], c["width"]) != (IMAGE // POOL, IMAGE // POOL):
+                raise SystemExit(f"camera {c['name']}: stored {c['height']}x{c['width']}, expected pool {POOL} of {IMAGE}")
+        # per tick: episode number, start tick of its episode, its frame (global)
+        n = len(self.state)
+        self.tick_episode = np.zeros(n, np.int64)
+        self.frame_episode = np.zeros(len(self.frame_tick), np.int64)
+        self.tokens = np.zeros((len(self.episodes), MAX_TOKENS), np.int64)
+        self.masks = np.zeros((len(self.episodes), MAX_TOKENS), np.int64)
+        unknown = set()
+        for k, e in enumerate(self.episodes):
+            self.tick_episode[e["tickStart"]:e["tickStart"] + e["ticks"]] = k
+            self.frame_episode[e["frameStart"]:e["frameStart"] + e["frames"]] = k
+            ids, mask = tokenize(e["instruction"])
+            if 1 in ids:
+                unknown.add(e["instruction"])
+            self.tokens[k], self.masks[k] = ids, mask
+        if unknown:
+            raise SystemExit(f"instructions with unknown words: {sorted(unknown)}")
+        # gripper targets squeezed (see GRIPPER_SQUEEZE)
+        lo, hi = GRIPPER_SQUEEZE
+        self.action = self.action.copy()
+        self.action[:, 6] = lo + (hi - lo) * self.action[:, 6]
+        # Chunk label of tick t: the expert's actions t-1 .. t+H-2. The controller bridge executes
+        # action i of a chunk stamped at tau_k as the motion that ends at tau_{k+i} (step k+i), so
+        # row 0 is the motion that just ended and row 1 the one starting now (what the episode
+        # runner calls the action of tick t). Zero-motion steps pad both ends.
+        self.chunks = np.zeros((n, HORIZON, ACTION_DIM), np.float32)
+        for e in self.episodes:
+            a = self.action[e["tickStart"]:e["tickStart"] + e["ticks"]]
+            head = np.zeros((1, ACTION_DIM), np.float32)
+            head[:, 6] = a[0, 6]
+            tail = np.zeros((HORIZON, ACTION_DIM), np.float32)
+            tail[:, 6] = a[-1, 6]
+            padded = np.concatenate([head, a, tail], 0)
+            for i in range(e["ticks"]):
+                self.chunks[e["tickStart"] + i] = padded[i:i + HORIZON]
+
+    def images_float(self, frames):
+        """Stored bytes -> the bundle's normalised tensor values (pooled): (u/255 - mean)/std."""
+        out = []
+        for c in self.cameras:
+            u = torch.from_numpy(self.images[c["name"]][frames].astype(np.float32)) / 255.0
+            mean = torch.tensor(c["source"]["mean"]).view(1, 3, 1, 1)
+            std = torch.tensor(c["source"]["std"]).view(1, 3, 1, 1)
+            out.append((u - mean) / std)
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------------------------
+
+
+class CameraEncoder(nn.Module):
+    """56x56 tensor + instruction vector -> 16 soft-argmax keypoints (x, y) over a 14x14 map + 32 channel means."""
+
+    def __init__(self, text_dim):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 16, 5, stride=2, padding=2)  # 56 -> 28
+        self.c2 = nn.Conv2d(16, 32, 3, stride=2, padding=1)  # 28 -> 14
+        self.film = nn.Linear(text_dim, 64)
+        self.c3 = nn.Conv2d(32, 32, 3, padding=1)
+        self.kp = nn.Conv2d(32, KEYPOINTS, 1)
+        side = IMAGE // POOL // 4
+        g = (torch.arange(side, dtype=torch.float32) + 0.5) / side * 2 - 1
+        self.register_buffer("px", g.view(1, side).expand(side, side).reshape(1, 1, -1).clone())
+        self.register_buffer("py", g.view(side, 1).expand(side, side).reshape(1, 1, -1).clone())
+
+    def forward(self, image, text):
+        h = F.relu(self.c1(image))
+        h = self.c2(h)
+        gamma, beta = self.film(text).chunk(2, dim=-1)
+        h = F.relu(h * (1 + gamma[:, :, None, None]) + beta[:, :, None, None])
+        h = F.relu(self.c3(h))
+        attn = torch.softmax(self.kp(h).flatten(2), dim=-1)  # [B, K, 784]
+        x = (attn * self.px).sum(-1)
+        y = (attn * self.py).sum(-1)
+        return torch.cat([x, y, h.mean((2, 3))], dim=-1)  # [B, 64]
+
+
+class ReferenceVlm(nn.Module):
+    """Pooled images + token ids -> latent_tokens [B,8,64], latent_pooled [B,128]. The first AUX
+    values of latent_pooled are supervised (auxiliary loss) to be the task object's position, absolute
+    and relative to the end effector: a perception bottleneck the expert reads directly."""
+
+    def __init__(self, vocab):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, 64)
+        self.text = nn.Sequential(nn.Linear(64, 64), nn.GELU(), nn.Linear(64, 64))
+        self.scene = CameraEncoder(64)
+        self.wrist = CameraEncoder(64)
+        self.fuse = nn.Sequential(nn.Linear(192, 256), nn.GELU(), nn.Linear(256, POOLED - AUX))
+        self.tokens = nn.Linear(192, LATENT_TOKENS * D_TOKEN)
+        self.aux = nn.Sequential(nn.Linear(192, 128), nn.GELU(), nn.Linear(128, AUX))
+
+    def forward(self, scene, wrist, token_ids, attention_mask):
+        mask = attention_mask.to(torch.float32).unsqueeze(-1)
+        words = (self.embed(token_ids) * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        text = self.text(words)
+        v = torch.cat([self.scene(scene, text), self.wrist(wrist, text), text], dim=-1)
+        pooled = torch.cat([self.aux(v), self.fuse(v)], dim=-1)
+        tokens = self.tokens(v).reshape(-1, LATENT_TOKENS, D_TOKEN)
+        return tokens, pooled
+
+
+class VlmExport(nn.Module):
+    """The exported graph: the bundle's 224x224 tensors, pooled 4x4 first (what the dataset stores)."""
+
+    def __init__(self, vlm):
+        super().__init__()
+        self.vlm = vlm
+        self.pool = nn.AvgPool2d(POOL)
+
+    def forward(self, image_scene, image_wrist, token_ids, attention_mask):
+        return self.vlm(self.pool(image_scene), self.pool(image_wrist), token_ids, attention_mask)
+
+
+def sinusoid(x, freqs):
+    angles = x.reshape(-1, 1) * freqs.reshape(1, -1)
+    return torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1)
+
+
+class FlowExpert(nn.Module):
+    HIDDEN = 384
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("age_freqs", torch.tensor([2 * math.pi / p for p in (0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8)]))
+        self.register_buffer("time_freqs", torch.exp(torch.linspace(0.0, math.log(100.0), 16)))
+        self.cond = nn.Sequential(nn.Linear(POOLED + D_TOKEN + ACTION_DIM + 16 + 32, 256), nn.GELU(), nn.Linear(256, 256))
+        n = HORIZON * ACTION_DIM
+        self.inp = nn.Linear(n + 256, self.HIDDEN)
+        self.h1 = nn.Linear(self.HIDDEN, self.HIDDEN)
+        self.h2 = nn.Linear(self.HIDDEN, self.HIDDEN)
+        self.feat = nn.Linear(self.HIDDEN, FEATURES)
+        self.out = nn.Linear(self.HIDDEN, n)
+
+    def forward(self, x_t, t, state, latent_age, prefix, latent):
+        c = self.cond(torch.cat([latent, prefix.mean(1), state, sinusoid(latent_age, self.age_freqs), sinusoid(t, self.time_freqs)], dim=-1))
+        h = F.gelu(self.inp(torch.cat([x_t.flatten(1), c], dim=-1)))
+        h = h + F.gelu(self.h1(h))
+        h = h + F.gelu(self.h2(h))
+        return self.out(h).reshape(-1, HORIZON, ACTION_DIM), self.feat(h)
+
+
+# --------------------------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------------------------
+
+
+def statistics(data, train_ticks):
+    s = data.state[train_ticks]
+    a = data.action[train_ticks]
+    s_std = np.maximum(s.std(0), 0.05)
+    a_std = a.std(0)
+    # floors: translation 1 mm, rotation 0.005 rad, gripper 0.05 (constant columns in some task sets)
+    a_std = np.maximum(a_std, np.array([1e-3] * 3 + [5e-3] * 3 + [0.05]))
+    return {"state": {"mean": s.mean(0).tolist(), "std": s_std.tolist()},
+            "action": {"mean": a.mean(0).tolist(), "std": a_std.tolist()}}
+
+
+def sample_batch(data, frames_pool, rng, n_frames, per_frame, stats):
+    """n_frames frames; per frame `per_frame` later ticks of its episode whose latent it would be (age <= MAX_AGE)."""
+    f = rng.choice(frames_pool, n_frames)
+    ep = data.frame_episode[f]
+    ticks, ages, owner = [], [], []
+    for i, (fi, e) in enumerate(zip(f, ep)):
+        epi = data.episodes[e]
+        t0 = int(data.frame_tick[fi])
+        last = epi["ticks"] - 1
+        hi = min(last, t0 + int(MAX_AGE / ACTION_DT))
+        for _ in range(per_frame):
+            t = int(rng.integers(t0, hi + 1))
+            ticks.append(epi["tickStart"] + t)
+            ages.append((t - t0) * ACTION_DT)
+            owner.append(i)
+    ticks = np.array(ticks)
+    scene, wrist = data.images_float(f)
+    s = (data.state[ticks] - np.array(stats["state"]["mean"], np.float32)) / np.array(stats["state"]["std"], np.float32)
+    a = (data.chunks[ticks] - np.array(stats["action"]["mean"], np.float32)) / np.array(stats["action"]["std"], np.float32)
+    frame_ticks = np.array([data.episodes[e]["tickStart"] + int(data.frame_tick[fi]) for fi, e in zip(f, ep)])
+    # decimetres: the object from the task region's centre, and from the end effector
+    obj = np.concatenate([(data.object[frame_ticks] - np.array(OBJECT_CENTRE, np.float32)) * 10,
+                          (data.object[frame_ticks] - data.ee[frame_ticks, :3]) * 10], axis=1)
+    return {
+        "scene": scene, "wrist": wrist,
+        "tokens": torch.from_numpy(data.tokens[ep]), "mask": torch.from_numpy(data.masks[ep]),
+        "owner": torch.from_numpy(np.array(owner)),
+        "state": torch.from_numpy(s.astype(np.float32)), "age": torch.tensor(ages, dtype=torch.float32),
+        "chunk": torch.from_numpy(a.astype(np.float32)), "object": torch.from_numpy(obj.astype(np.float32)),
+    }
+
+
+def sample_batch_from(data, frames, rng, per_frame, stats):
+    """sample_batch over exactly these frames (in order)."""
+    class Fixed:
+        def __init__(self, f):
+            self.f = f
+
+        def choice(self, _pool, _n):
+            return self.f
+
+        def integers(self, lo, hi):
+            return rng.integers(lo, hi)
+    return sample_batch(data, frames, Fixed(frames), len(frames), per_frame, stats)
+
+
+def losses(vlm, expert, b, gen):
+    tokens, pooled = vlm(b["scene"], b["wrist"], b["tokens"], b["mask"])
+    aux = F.mse_loss(pooled[:, :AUX], b["object"])
+    tok = tokens[b["owner"]]
+    lat = pooled[b["owner"]]
+    a = b["chunk"]
+    noise = torch.randn(a.shape, generator=gen)
+    t = torch.rand(a.shape[0], generator=gen)
+    x_t = t.view(-1, 1, 1) * noise + (1 - t.view(-1, 1, 1)) * a
+    v, _ = expert(x_t, t, b["state"], b["age"], tok, lat)
+    flow = F.mse_loss(v, noise - a)
+    return flow, aux
+
+
+def train(data, opts, init=None):
+    rng = np.random.default_rng(opts.seed)
+    torch.manual_seed(opts.seed)
+    gen = torch.Generator().manual_seed(opts.seed)
+    n_ep = len(data.episodes)
+    order = rng.permutation(n_ep)
+    n_val = max(1, int(round(n_ep * opts.val_fraction)))
+    val_eps = set(order[:n_val].tolist())
+    ok = np.array([e["success"] for e in data.episodes])
+    train_eps = [k for k in range(n_ep) if k not in val_eps and ok[k]]
+    val_list = [k for k in sorted(val_eps) if ok[k]]
+    train_frames = np.nonzero(np.isin(data.frame_episode, train_eps))[0]
+    val_frames = np.nonzero(np.isin(data.frame_episode, val_list))[0]
+    train_ticks = np.nonzero(np.isin(data.tick_episode, train_eps))[0]
+    stats = statistics(data, train_ticks) if init is None else init["stats"]
+    # Frames from the first second of an episode, when the arm has not moved yet: there the object
+    # can only be found by its colour, not read off where the expert is already heading.
+    early = np.array([int(data.frame_tick[f]) * ACTION_DT < 1.0 for f in train_frames])
+    early_frames = train_frames[early]
+
+    vlm = ReferenceVlm(len(SPECIAL) + len(WORDS))
+    expert = FlowExpert()
+    if init is not None:
+        vlm.load_state_dict(init["vlm"])
+        expert.load_state_dict(init["expert"])
+    params = list(vlm.parameters()) + list(expert.parameters())
+    opt = torch.optim.AdamW(params, lr=opts.lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=opts.lr, total_steps=opts.steps, pct_start=0.05)
+    vrng = np.random.default_rng(opts.seed + 1)
+    val_batches = [sample_batch(data, val_frames, vrng, opts.frames, opts.per_frame, stats) for _ in range(4)]
+    history = []
+    started = time.time()
+    for step in range(1, opts.steps + 1):
+        vlm.train()
+        expert.train()
+        n_early = int(round(opts.frames * opts.early_fraction))
+        pool = np.concatenate([rng.choice(early_frames, n_early), rng.choice(train_frames, opts.frames - n_early)])
+        b = sample_batch(data, pool, rng, opts.frames, opts.per_frame, stats) if n_early == 0 else sample_batch_from(data, pool, rng, opts.per_frame, stats)
+        flow, aux = losses(vlm, expert, b, gen)
+        loss = flow + opts.aux_weight * aux
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        if step % opts.log_every == 0 or step == opts.steps:
+            vlm.eval()
+            expert.eval()
+            vgen = torch.Generator().manual_seed(123)
+            with torch.no_grad():
+                vl = [losses(vlm, expert, vb, vgen) for vb in val_batches]
+            vf = float(np.mean([x[0].item() for x in vl]))
+            va = float(np.mean([x[1].item() for x in vl]))
+            el = time.time() - started
+            history.append({"step": step, "train_flow": flow.item(), "train_aux": aux.item(), "val_flow": vf, "val_aux": va, "seconds": el})
+            print(f"step {step:5d}  flow {flow.item():.4f} aux {aux.item():.4f} | val flow {vf:.4f} aux {va:.4f} (obj err ~{math.sqrt(va) * 10:.1f} cm)  {el:.0f} s", flush=True)
+    info = {
+        "episodes": n_ep, "train_episodes": len(train_eps), "val_episodes": len(val_list),
+        "ticks": int(len(data.state)), "frames": int(len(data.frame_tick)),
+        "train_seconds": time.time() - started, "history": history,
+    }
+    return vlm, expert, stats, info
+
+
+# --------------------------------------------------------------------------------------------
+# Export and bundle
+# --------------------------------------------------------------------------------------------
+
+
+MANIFEST = """# vla-ros policy bundle — written by tools/policy/train_reference.py; format: docs/policy-bundles.md
+format: vla-ros/policy-bundle@1
+name: reference
+description: >-
+  Reference policy, TRAINED in the built-in simulator (FR3; push left/right/forward and touch) on
+  {episodes} scripted-expert episodes: a small two-camera CNN 'VLM' (instruction-conditioned keypoints)
+  and a pi0-style flow-matching action expert (10 Euler steps, latent-age aware); made by
+  tools/policy/train_reference.py. Simulation only: never run it on a real robot.
+trained: true
+normalization: stats.json
+
+cameras:
+  - name: scene
+    width: 224
+    height: 224
+    resize: crop
+    channel_order: rgb
+    mean: [0.485, 0.456, 0.406]
+    std: [0.229, 0.224, 0.225]
+  - name: wrist
+    width: 224
+    height: 224
+    resize: stretch
+    channel_order: rgb
+    mean: [0.485, 0.456, 0.406]
+    std: [0.229, 0.224, 0.225]
+
+instruction:
+  template: "{{instruction}}"
+  tokenizer: tokenizer.json
+  max_tokens: 16
+  pad_id: 0
+
+state:
+  joint_names: [fr3_joint1, fr3_joint2, fr3_joint3, fr3_joint4, fr3_joint5, fr3_joint6, fr3_joint7]
+
+vlm:
+  model: vlm.onnx
+  rate_hz: 2
+  inputs:
+    images: {{scene: image_scene, wrist: image_wrist}}
+    token_ids: token_ids
+    attention_mask: attention_mask
+  latent_outputs: [latent_tokens, latent_pooled]
+  # seconds: measured p50 0.25 ms / p95 0.48 ms (bench_reference_bundles.js, 1 thread, 2-core CPU), rounded up
+  modelled_latency: 0.002
+
+expert:
+  model: expert_flow.onnx
+  decoding:
+    mode: flow
+    steps: 10
+    time_convention: pi0
+  inputs:
+    latent: {{latent_tokens: prefix, latent_pooled: latent}}
+    state: state
+    latent_age: latent_age
+    actions: x_t
+    time: t
+  outputs:
+    actions: velocity
+    features: features
+  # seconds for a whole chunk decode: 10 steps measured p50 0.64 ms / p95 1.6 ms (1 thread, 2-core CPU), rounded up
+  modelled_latency: 0.003
+
+action:
+  space: ee_delta
+  rotation: euler_xyz
+  gripper: absolute_continuous
+  names: [x, y, z, roll, pitch, yaw, gripper]
+  horizon: 16
+  dt: 0.0333333333
+  min: {amin}
+  max: {amax}
+
+failure_monitor:
+  features_from: expert
+  detector: safe_lstm.onnx
+  detector_kind: lstm
+  calibration: calibration.yaml
+"""
+
+
+README = """# reference — vla-ros's reference policy bundle (TRAINED in the simulator)
+
+A small VLA trained by imitation in vla-ros's built-in simulator: FR3 arm, two cameras (`scene`,
+`wrist`), four language-conditioned tasks — "push the <colour> <cube|block> to the left / to the
+right", "move the <colour> <cube|block> forward", "touch the <colour> <cube|block>" — over four
+objects. **Simulation only; never run it on a real robot.** `lift` is not among its tasks.
+Closed-loop success and the SAFE detector's numbers: [EVALUATION.md](EVALUATION.md). Pipeline and
+commands: [docs/training.md](../../../docs/training.md). Format: [docs/policy-bundles.md](../../../docs/policy-bundles.md).
+
+| file | what |
+|---|---|
+| manifest.yaml | the bundle manifest (`trained: true`) |
+| stats.json | state / action mean and std of the training ticks |
+| tokenizer.json, tokenizer_config.json | the WordLevel tokenizer ({vocab} entries, [PAD]=0, [UNK]=1), as make_reference_bundle.py writes it |
+| vlm.onnx | the "VLM" ({vlm_params} parameters) |
+| expert_flow.onnx | the flow-matching action expert ({expert_params} parameters), one denoising step per call |
+| safe_lstm.onnx, safe_mlp.onnx, calibration.yaml, calibration_mlp.yaml | SAFE failure detectors on this policy's features and their conformal bands ([SAFE_DETECTOR.md](SAFE_DETECTOR.md)) |
+| training.json | the training run: options, data size, time, loss history |
+
+## How it was made
+
+```bash
+node tools/vla-ros.js sim collect --out {data} --episodes {episodes} --seed 1000
+{commands}
+```
+
+- Data: {episodes} scripted-expert episodes (DART-perturbed execution, clean expert labels), {train_episodes}
+  successful ones for training and {val_episodes} held out; {ticks} ticks at 30 Hz, {frames} camera frames
+  (every 2nd tick, the bundle's 224×224 tensors pooled 4×4).
+- Training: {stages} of {frames_per_batch} frames × {per_frame} ticks each (latent ages 0–0.6 s),
+  {train_minutes:.1f} min in all on a 2-core CPU shared with other jobs (torch 1.13, {threads} thread(s)).
+  Final held-out flow-matching loss {val_flow:.3f} (1.0 = predicting nothing); object-position
+  estimate in the latent, RMS error ≈ {obj_cm:.1f} cm per coordinate.
+
+## Inputs and outputs
+
+As the untrained reference bundle had them (docs/policy-bundles.md, "The reference bundles"):
+vlm.onnx: image_scene, image_wrist [1,3,224,224] f32 (RGB, ImageNet-normalised; scene crop, wrist
+stretch), token_ids, attention_mask [1,16] int64 → latent_tokens [1,8,64], latent_pooled [1,128].
+expert_flow.onnx: x_t [1,16,7], t [1] (pi0: 1 = noise … 0 = actions), state [1,7] (normalised
+fr3_joint1..7), latent_age [1] (s), prefix [1,8,64] ← latent_tokens, latent [1,128] ← latent_pooled
+→ velocity [1,16,7], features [1,64]. Actions: ee_delta, Euler xyz increments, absolute gripper
+(0 closed … 1 open; trained on 0.05 / 0.95 so sampled values stay inside the bounds), H = 16 at 30 Hz;
+row i of a chunk stamped τ_k is the motion that ends at τ_(k+i), as the controller bridge executes it.
+
+## Architecture
+
+- VLM: both images average-pooled 4×4 (224 → 56); per camera conv 5×5/2 (3→16), conv 3×3/2 (16→32),
+  FiLM by the instruction vector, conv 3×3 (32→32), 16 keypoint maps with a spatial soft-argmax
+  (x, y each) + the 32 channel means → 64 numbers; instruction: token embeddings (64), masked mean,
+  MLP; latent_pooled = [aux ‖ MLP(scene ‖ wrist ‖ instruction)] → 6 + 122, latent_tokens =
+  Linear(same) → 8×64. aux is trained (auxiliary loss, simulator ground truth) to be the task object's
+  position, absolute and relative to the end effector, in dm: a supervised perception bottleneck
+  the expert reads.
+- Flow expert: conditioning MLP(latent ‖ mean of prefix ‖ state ‖ sinusoidal latent age ‖
+  sinusoidal t) → 256; residual MLP (384 wide, 3 layers) over [flattened x_t ‖ conditioning];
+  velocity head → 16×7; `features` = Linear(384 → 64) of the last hidden layer (SAFE reads them,
+  averaged over the 10 Euler steps by the fast pathway).
+"""
+
+
+def write_bundle(out, vlm, expert, stats, info, data_dir):
+    os.makedirs(out, exist_ok=True)
+    vlm.eval()
+    expert.eval()
+    ids, mask = tokenize("push the red cube to the left")
+    args_v = (torch.zeros(1, 3, IMAGE, IMAGE), torch.zeros(1, 3, IMAGE, IMAGE), torch.tensor([ids]), torch.tensor([mask]))
+    export(VlmExport(vlm), args_v, ["image_scene", "image_wrist", "token_ids", "attention_mask"], ["latent_tokens", "latent_pooled"], os.path.join(out, "vlm.onnx"))
+    with torch.no_grad():
+        tok, pooled = VlmExport(vlm)(*args_v)
+    args_e = (torch.zeros(1, HORIZON, ACTION_DIM), torch.tensor([0.5]), torch.zeros(1, ACTION_DIM), torch.tensor([0.2]), tok, pooled)
+    export(expert, args_e, ["x_t", "t", "state", "latent_age", "prefix", "latent"], ["velocity", "features"], os.path.join(out, "expert_flow.onnx"))
+    write(os.path.join(out, "stats.json"), json.dumps(stats, indent=1) + "\n")
+    write(os.path.join(out, "tokenizer.json"), json.dumps(tokenizer_json(), indent=1, ensure_ascii=False) + "\n")
+    write(os.path.join(out, "tokenizer_config.json"), json.dumps(TOKENIZER_CONFIG, indent=2) + "\n")
+    write(os.path.join(out, "manifest.yaml"), MANIFEST.format(episodes=info["episodes"], amin=fmt(ACTION_MIN), amax=fmt(ACTION_MAX)))
+    info = {**info, "vlm_params": params(vlm), "expert_params": params(expert), "data": os.path.abspath(data_dir)}
+    write(os.path.join(out, "training.json"), json.dumps(info, indent=1) + "\n")
+    o = info["options"]
+    last = info["history"][-1]
+    base = f"/usr/bin/python3 tools/policy/train_reference.py --data {data_dir} --threads {o['threads']}"
+    minutes = info["train_seconds"] / 60
+    if "continued_from" in info:
+        c = info["continued_from"]
+        minutes += c["train_seconds"] / 60
+        commands = (f"{base} --steps {c['steps']} --out /tmp/stage1 --checkpoint /tmp/stage1.pt\n"
+                    f"{base} --steps {o['steps']} --init-checkpoint /tmp/stage1.pt --early-fraction {o['early_fraction']} "
+                    f"--aux-weight {o['aux_weight']} --lr {o['lr']} --out config/policies/reference")
+        stages = (f"{c['steps']} AdamW steps (one-cycle lr 2e-3, aux weight 1), then {o['steps']} more from those weights "
+                  f"(lr {o['lr']}, aux weight {o['aux_weight']}, {o['early_fraction']:.0%} of the frames from the first second "
+                  f"of episodes, where the object must be found by its colour)")
+    else:
+        commands = f"{base} --steps {o['steps']} --out config/policies/reference"
+        stages = f"{o['steps']} AdamW steps"
+    write(os.path.join(out, "README.md"), README.format(commands=commands, stages=stages,
+        vocab=len(SPECIAL) + len(WORDS), vlm_params=info["vlm_params"], expert_params=info["expert_params"],
+        data=data_dir, episodes=info["episodes"], threads=o["threads"],
+        train_episodes=info["train_episodes"], val_episodes=info["val_episodes"], ticks=info["ticks"], frames=info["frames"],
+        frames_per_batch=o["frames"], per_frame=o["per_frame"], train_minutes=minutes,
+        val_flow=last["val_flow"], obj_cm=math.sqrt(last["val_aux"]) * 10))
+    print(f"vlm {info['vlm_params']} params, expert {info['expert_params']} params -> {out}")
+
+
+def update_fixture(path, out, vlm, expert):
+    """Rewrites the golden I/O entries of reference/vlm.onnx and reference/expert_flow.onnx in the
+    TypeScript tests' fixture (make_reference_bundle.py's format): torch's outputs of the trained
+    models on the fixture's inputs, tagged with the new files' sha256, so the tests compare
+    onnxruntime-node with torch on the committed models."""
+    with open(path) as f:
+        fixture = json.load(f)
+    g = fixture["inputs"]
+
+    def pattern(a, m):
+        return torch.from_numpy(pattern_image(a, m))
+
+    def sha(name):
+        return sha256(os.path.join(out, name))
+
+    with torch.no_grad():
+        tokens, pooled = VlmExport(vlm).eval()(pattern(7, 251), pattern(13, 241), torch.tensor([g["token_ids"]]), torch.tensor([g["attention_mask"]]))
+        velocity, features = expert.eval()(torch.tensor(g["x_t"]).view(1, HORIZON, ACTION_DIM), torch.tensor(g["t"]), torch.tensor([g["state"]]),
+                                           torch.tensor(g["latent_age"]), torch.tensor(g["prefix"]).view(1, LATENT_TOKENS, D_TOKEN), torch.tensor([g["latent"]]))
+    fixture["models"]["reference/vlm.onnx"] = {"sha256": sha("vlm.onnx"), "latent_tokens": flat(tokens), "latent_pooled": flat(pooled)}
+    fixture["models"]["reference/expert_flow.onnx"] = {"sha256": sha("expert_flow.onnx"), "velocity": flat(velocity), "features": flat(features)}
+    fixture["about"] = ("Golden I/O of the reference models (torch outputs), written by tools/policy/make_reference_bundle.py; "
+                        "the reference VLM and flow expert entries by tools/policy/train_reference.py. Tests compare "
+                        "onnxruntime-node against it while the sha256 matches.")
+    write(path, json.dumps(fixture) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, help="folder written by `vla-ros sim collect`")
+    ap.add_argument("--out", default="config/policies/reference")
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--frames", type=int, default=16, help="camera frames per batch")
+    ap.add_argument("--per-frame", type=int, default=16, help="ticks (latent ages) per frame")
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--aux-weight", type=float, default=1.0)
+    ap.add_argument("--val-fraction", type=float, default=0.05)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--log-every", type=int, default=250)
+    ap.add_argument("--checkpoint", default="", help="also save the trained torch weights here (not part of the bundle)")
+    ap.add_argument("--init-checkpoint", default="", help="continue training from a --checkpoint file (its statistics are kept)")
+    ap.add_argument("--early-fraction", type=float, default=0.0, help="share of each batch's frames drawn from the first second of episodes")
+    ap.add_argument("--from-checkpoint", default="", help="skip training: export the bundle from a --checkpoint file")
+    ap.add_argument("--fixture", default="test/fast_pathway/decoders/fixtures/reference_bundle_io.json",
+                    help="golden I/O fixture of the TypeScript tests to update ('' to leave it)")
+    opts = ap.parse_args()
+    torch.set_num_threads(opts.threads)
+    if opts.from_checkpoint:
+        saved = torch.load(opts.from_checkpoint)
+        vlm = ReferenceVlm(len(SPECIAL) + len(WORDS))
+        expert = FlowExpert()
+        vlm.load_state_dict(saved["vlm"])
+        expert.load_state_dict(saved["expert"])
+        stats, info = saved["stats"], saved["info"]
+    else:
+        data = Dataset(opts.data)
+        print(f"{len(data.episodes)} episodes, {len(data.state)} ticks, {len(data.frame_tick)} frames", flush=True)
+        init = torch.load(opts.init_checkpoint) if opts.init_checkpoint else None
+        vlm, expert, stats, info = train(data, opts, init)
+        if init is not None:
+            info["continued_from"] = {"steps": init["info"]["options"]["steps"], "train_seconds": init["info"]["train_seconds"]}
+        info["options"] = {k: v for k, v in vars(opts).items() if k not in ("data", "out", "fixture", "checkpoint", "from_checkpoint")}
+        if opts.checkpoint:
+            torch.save({"vlm": vlm.state_dict(), "expert": expert.state_dict(), "stats": stats, "info": info}, opts.checkpoint)
+    write_bundle(opts.out, vlm, expert, stats, info, opts.data)
+    if opts.fixture:
+        update_fixture(opts.fixture, opts.out, vlm, expert)
+
+
+if __name__ == "__main__":
+    main()
