@@ -9,7 +9,7 @@ import { ConformalBand } from '../nodes/failure_monitor/conformal_band.js';
 import { OnnxDetector } from '../nodes/failure_monitor/detector.js';
 import { EpisodeMonitor } from '../nodes/failure_monitor/episode_monitor.js';
 import { createScorer } from '../nodes/failure_monitor/scorer.js';
-import { seededRandom, gaussian } from '../nodes/failure_monitor/seeded_random.js';
+import { seededRandom, gaussian } from '../nodes/random/seeded_random.js';
 import { packagePath } from '../nodes/package_paths.js';
 import { stats, type BenchRow, type BenchSection } from './bench_table.js';
 

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import onnxProto from 'onnx-proto';
+import { mulberry32 } from '../nodes/random/seeded_random.js';
 
 const { onnx } = onnxProto;
 
@@ -29,15 +30,9 @@ export const HEAVY: Omit<VlmShape, 'cameras'> = { channels: [64, 256, 512], hidd
 
 /** Deterministic uniform weights in ±scale (mulberry32), so every run builds the same model. */
 function weights(count: number, scale: number, seed: number): Float32Array {
-  let a = seed >>> 0;
+  const random = mulberry32(seed);
   const out = new Float32Array(count);
-  for (let i = 0; i < count; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale;
-  }
+  for (let i = 0; i < count; i++) out[i] = (random() * 2 - 1) * scale;
   return out;
 }
 

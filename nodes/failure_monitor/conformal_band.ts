@@ -20,7 +20,7 @@
 // is exactly "s_t > δ_t for some t". Padding with the last value is conservative online: a live
 // episode that ends before T is compared only up to its end.
 
-import { seededPermutation } from './seeded_random.js';
+import { seededPermutation } from '../random/seeded_random.js';
 
 /** Share of the calibration curves that goes to D1 (μ and σ); the rest (D2) sets h. */
 export const DEFAULT_D1_FRACTION = 0.3;

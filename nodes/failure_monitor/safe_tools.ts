@@ -22,7 +22,7 @@ import { detectionMetrics, rocAuc, rolloutScore } from './metrics.js';
 import { renderScorePlot } from './plot.js';
 import { loadRollouts, RolloutError, type LoadRolloutsOptions, type RolloutEpisode } from './rollouts.js';
 import { createScorer, scoreEpisode } from './scorer.js';
-import { seededPermutation } from './seeded_random.js';
+import { seededPermutation } from '../random/seeded_random.js';
 
 export const DEFAULT_ALPHAS = [0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.9];
 

@@ -22,7 +22,7 @@ import { ACTION_DT, type ScriptedExpert } from './expert.js';
 import { expertPolicy, runEpisode, type DeltaPolicy } from './episode_runner.js';
 import { CameraRig, type CameraName, type FrameRenderer } from './camera_rig.js';
 import type { Simulator } from './simulator.js';
-import { mixSeed, mulberry32, type Random } from './rng.js';
+import { mixSeed, mulberry32, type Random } from '../random/seeded_random.js';
 
 export const DATASET_FORMAT = 'vla-ros/sim-dataset@1';
 /** Action columns (ee_delta, extrinsic x-y-z Euler increments, absolute gripper 0 closed .. 1 open). */

@@ -15,7 +15,7 @@
 
 import { OBJECT_COLOURS, type ObjectColour } from './scene_mjcf.js';
 import { TASK_KINDS, instructionFor, type EpisodeSetup, type TaskKind, type TaskRegion } from './tasks.js';
-import { mixSeed, mulberry32, pick, uniform } from './rng.js';
+import { mixSeed, mulberry32, pick, uniform } from '../random/seeded_random.js';
 
 export const FAILURE_KINDS = ['none', 'object_moved', 'arm_blocked', 'camera_frozen', 'camera_dropped', 'instruction_switched'] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];

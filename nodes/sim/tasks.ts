@@ -4,7 +4,8 @@
 // apart (the gripper fits between any two) and keeps the push corridor of the target clear.
 
 import { OBJECT_COLOURS, objectSpec, type ObjectColour } from './scene_mjcf.js';
-import { mulberry32, episodeSeed, pick, uniform, type Random } from './rng.js';
+import { mulberry32, pick, uniform, type Random } from '../random/seeded_random.js';
+import { episodeSeed } from './episode_seed.js';
 import type { SimRobot } from './robot_facts.js';
 import type { BodyPose } from './physics.js';
 

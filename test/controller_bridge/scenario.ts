@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import type { ChunkInput } from '../../nodes/controller_bridge/action_decoder.js';
 import type { BridgeConfig } from '../../nodes/controller_bridge/bridge_config.js';
 import { quatAngle } from '../../nodes/robots/rotation.js';
+import { mulberry32 } from '../../nodes/random/seeded_random.js';
 
 export type Flavour =
   | 'valid'
@@ -67,17 +68,6 @@ export const scenarioEvents: fc.Arbitrary<ScenarioEvent[]> = fc.array(
   { minLength: 5, maxLength: 60 },
 );
 
-/** mulberry32: a tiny deterministic PRNG, so a chunk is a function of its spec. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ChunkContext {
   now: number;
@@ -92,7 +82,7 @@ export interface ChunkContext {
 /** The chunk a spec describes, at `ctx.now`. */
 export function buildChunk(spec: ChunkSpec, ctx: ChunkContext): ChunkInput {
   if (spec.flavour === 'duplicate' && ctx.previous !== undefined) return ctx.previous;
-  const rand = rng(spec.seed);
+  const rand = mulberry32(spec.seed); // a chunk is a function of its spec
   const r = (scale: number) => (rand() * 2 - 1) * scale;
   const big = spec.flavour === 'huge' ? 100 : spec.flavour === 'out_of_workspace' ? 5 : 1;
   const withGripper = spec.gripper !== '';

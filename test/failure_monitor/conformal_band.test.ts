@@ -10,7 +10,7 @@ import {
   splitCalibrationSet,
   SIGMA_EPSILON,
 } from '../../nodes/failure_monitor/conformal_band.js';
-import { gaussian, seededRandom } from '../../nodes/failure_monitor/seeded_random.js';
+import { gaussian, seededRandom } from '../../nodes/random/seeded_random.js';
 
 const close = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} is not within ${tol} of ${b}`);
 const closeAll = (a: readonly number[], b: readonly number[], tol = 1e-6) => {

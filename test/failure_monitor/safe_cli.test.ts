@@ -8,7 +8,7 @@ import { CliError } from '../../nodes/cli/cli_error.js';
 import { makeSafeCommand, parseAlphas } from '../../nodes/cli/safe_command.js';
 import { loadCalibration } from '../../nodes/failure_monitor/calibration_file.js';
 import { fileSha256, OnnxDetector } from '../../nodes/failure_monitor/detector.js';
-import { gaussian, seededRandom } from '../../nodes/failure_monitor/seeded_random.js';
+import { gaussian, seededRandom } from '../../nodes/random/seeded_random.js';
 import { QoSProfiles } from '../../nodes/ros/qos.js';
 import { TINY_LSTM, TINY_MLP } from './helpers.js';
 

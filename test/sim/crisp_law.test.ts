@@ -13,7 +13,7 @@ import {
 } from '../../nodes/sim/crisp_law.js';
 import { DampedPseudoInverse } from '../../nodes/sim/linalg.js';
 import { quatFromEulerXyz } from '../../nodes/robots/rotation.js';
-import { mulberry32 } from '../../nodes/sim/rng.js';
+import { mulberry32 } from '../../nodes/random/seeded_random.js';
 
 /**
  * A fictitious arm: the first three joints translate the end effector along x, y, z from `origin`,

@@ -35,7 +35,7 @@ import { QoSProfiles } from '../../nodes/ros/qos.js';
 import { vla_ros_msgs } from '../../nodes/msgs/generated/interfaces.js';
 import { loadPolicyBundle, type PolicyBundle } from '../../nodes/policy/policy_bundle.js';
 import { InstructionEncoder } from '../../nodes/policy/instruction_encoder.js';
-import { gaussian, seededRandom } from '../../nodes/failure_monitor/seeded_random.js';
+import { gaussian, seededRandom } from '../../nodes/random/seeded_random.js';
 import { loadRollouts } from '../../nodes/failure_monitor/rollouts.js';
 import { OnnxDetector } from '../../nodes/failure_monitor/detector.js';
 import { loadCalibration } from '../../nodes/failure_monitor/calibration_file.js';

@@ -27,7 +27,7 @@ import { createDefaultSimulator } from '../../nodes/sim/default_simulator.js';
 import { runEpisodeAsync } from '../../nodes/sim/episode_runner.js';
 import { FAILURE_KINDS, NO_FAILURE, type FailureKind } from '../../nodes/sim/failures.js';
 import { Renderer } from '../../nodes/sim/render/renderer.js';
-import { mixSeed, mulberry32, pick } from '../../nodes/sim/rng.js';
+import { mixSeed, mulberry32, pick } from '../../nodes/random/seeded_random.js';
 import type { SimRobot } from '../../nodes/sim/robot_facts.js';
 import { DEFAULT_RANDOM_TASKS, isTaskKind } from '../../nodes/sim/tasks.js';
 
