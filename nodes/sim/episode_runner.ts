@@ -62,19 +62,6 @@ export function runEpisode(sim: Simulator, policy: DeltaPolicy | 'expert', optio
   return run.result(setup);
 }
 
-/** A policy whose actions take time to compute (ONNX inference): the same episode, awaited per action. */
-export interface AsyncDeltaPolicy {
-  act(obs: ExpertObservation & { instruction: string }): Promise<ArrayLike<number>>;
-}
-
-/** runEpisode for an AsyncDeltaPolicy (simulated time does not advance while it computes). */
-export async function runEpisodeAsync(sim: Simulator, policy: AsyncDeltaPolicy, options: EpisodeOptions = {}): Promise<EpisodeResult> {
-  const setup = sim.reset(options.index);
-  const run = new ActionLoop(sim, options);
-  while (!run.done()) run.execute(await policy.act(run.observation()));
-  return run.result(setup);
-}
-
 /** One episode's action ticks: observation, then the action applied until the next tick. */
 class ActionLoop {
   private target: { p: Vec3; q: Quat };

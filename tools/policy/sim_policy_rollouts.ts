@@ -1,7 +1,8 @@
-// Closed-loop rollouts of a policy bundle in the built-in simulator, in this thread (no ROS):
-// nodes/sim/bundle_policy.ts runs the bundle with the runtime's preprocessing, tokenizer, ONNX
-// models, decoders and the controller bridge's chunk timeline; nodes/sim/episode_runner.ts turns
-// its ee_delta actions into CRISP targets at 1 kHz. Run with node after `npm run build`:
+// Closed-loop rollouts of a policy bundle in the built-in simulator, in this thread (no ROS), for
+// SAFE training data and quick success checks: the same episodes as `vla-ros sim eval`
+// (nodes/sim/eval/closed_loop.ts: the runtime's preprocessing, tokenizer, ONNX models, latent
+// buffer, decoders and the controller bridge's control loop, asynchronous fast–slow with the
+// bundle's modelled latencies and the bridge's weighted_average rule). Run after `npm run build`:
 //
 //   node dist/tools/policy/sim_policy_rollouts.js [--bundle reference] [--episodes 60] [--seed 7]
 //        [--tasks push_left,push_right,push_forward,touch] [--robot fr3] [--max-time 15]
@@ -22,9 +23,9 @@ import { McapBagWriter } from '../../nodes/bags/mcap_writer.js';
 import { QoSProfiles } from '../../nodes/ros/qos.js';
 import { toRosTime } from '../../nodes/ros/time.js';
 import { vla_ros_msgs } from '../../nodes/msgs/generated/interfaces.js';
-import { BundlePolicy, DEFAULT_BUNDLE_POLICY_OPTIONS } from '../../nodes/sim/bundle_policy.js';
 import { createDefaultSimulator } from '../../nodes/sim/default_simulator.js';
-import { runEpisodeAsync } from '../../nodes/sim/episode_runner.js';
+import { BundlePolicy } from '../../nodes/sim/eval/bundle_policy.js';
+import { runClosedLoopEpisode, simCameraRig } from '../../nodes/sim/eval/closed_loop.js';
 import { FAILURE_KINDS, NO_FAILURE, type FailureKind } from '../../nodes/sim/failures.js';
 import { Renderer } from '../../nodes/sim/render/renderer.js';
 import { mixSeed, mulberry32, pick } from '../../nodes/random/seeded_random.js';
@@ -57,14 +58,14 @@ async function main(): Promise<void> {
   const prefix = option(args, 'prefix', `s${seed}`);
 
   const renderer = new Renderer();
+  const policy = await BundlePolicy.load(bundleSpec);
   const runners = await Promise.all(
     tasks.map(async (task) => {
       const sim = await createDefaultSimulator(robot, seed, { task, object: 'random' });
-      const policy = await BundlePolicy.load(bundleSpec, sim, renderer, { ...DEFAULT_BUNDLE_POLICY_OPTIONS, seed });
-      return { task, sim, policy };
+      return { task, sim, rig: simCameraRig(sim) };
     }),
   );
-  const featuresName = runners[0].policy.bundle.manifest.expert.outputs.features;
+  const featuresName = policy.manifest.expert.outputs.features;
   if (bagDir !== undefined) {
     if (featuresName === undefined) throw new Error(`bundle '${bundleSpec}' exports no expert features`);
     fs.mkdirSync(bagDir, { recursive: true });
@@ -82,16 +83,19 @@ async function main(): Promise<void> {
       await bag.addTopic('/episode_events', 'vla_ros_msgs/msg/EpisodeEvent');
       await bag.addTopic('/policy_features', 'vla_ros_msgs/msg/PolicyFeatures', { history: 'keep_last', depth: 10, reliability: 'reliable', durability: 'volatile' });
     }
-    const { task, sim, policy } = runners[i % runners.length];
+    const { task, sim, rig } = runners[i % runners.length];
     const inject = random() < failureFraction;
     const kind = pick(random, failures);
     sim.failureSpec = inject ? { ...NO_FAILURE, kind, probability: 1, startMin: 0.5, startMax: 3, duration: 0 } : NO_FAILURE;
-    policy.reset();
-    const features: Float32Array[] = [];
-    policy.onTick = (t) => {
-      if (t.features !== undefined) features.push(t.features);
-    };
-    const r = await runEpisodeAsync(sim, policy, { index: i, maxTime });
+    const r = await runClosedLoopEpisode(sim, rig, renderer, policy, {
+      mode: 'async',
+      mergeRule: 'weighted_average',
+      addedVlmLatency: 0,
+      index: i,
+      maxTime,
+      decoderSeed: mixSeed(seed, i),
+    });
+    const features = r.features;
     const stat = perTask.get(task) ?? { n: 0, ok: 0 };
     stat.n++;
     if (r.success) stat.ok++;
@@ -99,12 +103,12 @@ async function main(): Promise<void> {
     const id = `${prefix}-${String(i).padStart(4, '0')}-${inject ? kind : 'nominal'}`;
     const s = ((Date.now() - started) / 1000).toFixed(0);
     process.stdout.write(
-      `${id} ${r.success ? 'success' : 'FAILED '} ${r.duration.toFixed(1)} s "${r.setup.instruction}": ${r.detail}` +
-        `${policy.refused > 0 ? `, ${policy.refused} chunks refused` : ''}${policy.stale > 0 ? `, ${policy.stale} ticks without latent` : ''} (${s} s)\n`,
+      `${id} ${r.success ? 'success' : 'FAILED '} ${r.duration.toFixed(1)} s "${r.instruction}"` +
+        `${r.chunksRefused > 0 ? `, ${r.chunksRefused} chunks refused` : ''} (${s} s)\n`,
     );
     if (bag !== undefined && features.length > 0) {
       const header = () => ({ stamp: toRosTime(time), frame_id: '' });
-      const instruction = r.setup.instruction;
+      const instruction = r.instruction;
       await bag.write('/instruction', { header: header(), id, text: instruction }, time);
       await bag.write('/episode_events', { header: header(), episode_id: id, event: EVENT_START, instruction, success: false }, time);
       for (let t = 0; t < features.length; t++) {
@@ -127,10 +131,8 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`| all | ${n} | ${ok} (${((100 * ok) / n).toFixed(1)} %) |\n`);
   process.stdout.write(`${episodes} episodes in ${((Date.now() - started) / 1000).toFixed(0)} s (bundle ${bundleSpec}, seed ${seed}, robot ${robot})\n`);
-  for (const r of runners) {
-    await r.policy.release();
-    r.sim.dispose();
-  }
+  await policy.release();
+  for (const r of runners) r.sim.dispose();
 }
 
 await main();

@@ -10,16 +10,14 @@ import type { MergeRuleName } from '../../controller_bridge/merge_rule.js';
 import { loadMonitorSetup } from '../../failure_monitor/monitor_setup.js';
 import { detectionMetrics, rocAuc, rolloutScore } from '../../failure_monitor/metrics.js';
 import { createScorer, scoreEpisode } from '../../failure_monitor/scorer.js';
-import { CameraRig } from '../camera_rig.js';
-import { cartesianImpedanceDefaults, jointImpedanceDefaults } from '../crisp_law.js';
+import { createDefaultSimulator } from '../default_simulator.js';
 import { NO_FAILURE, type FailureKind } from '../failures.js';
 import { Renderer } from '../render/renderer.js';
-import { loadRobotFacts, type SimRobot } from '../robot_facts.js';
-import { Simulator } from '../simulator.js';
+import type { SimRobot } from '../robot_facts.js';
 import type { EpisodeChoice } from '../tasks.js';
 import { BundlePolicy } from './bundle_policy.js';
 import type { EvalPart } from './eval_settings.js';
-import { runClosedLoopEpisode, SIM_CAMERA_SIZE, type ClosedLoopEpisode, type LoopSetting } from './closed_loop.js';
+import { runClosedLoopEpisode, simCameraRig, type ClosedLoopEpisode, type LoopSetting } from './closed_loop.js';
 
 export const EVAL_FAILURES: readonly FailureKind[] = ['object_moved', 'arm_blocked', 'camera_frozen', 'camera_dropped', 'instruction_switched'];
 
@@ -128,16 +126,8 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   if (!(options.episodes >= 1)) throw new RangeError(`episodes must be >= 1, got ${options.episodes}`);
   const started = performance.now();
   const policy = await BundlePolicy.load(options.bundle);
-  const facts = loadRobotFacts(options.robot);
-  const n = facts.jointNames.length;
-  const sim = await Simulator.create({
-    facts,
-    gains: { cartesian_impedance_controller: cartesianImpedanceDefaults(n), joint_impedance_controller: jointImpedanceDefaults(n) },
-    controller: 'cartesian_impedance_controller',
-    seed: options.seed,
-    episode: options.episode ?? { task: 'random', object: 'random' },
-  });
-  const rig = new CameraRig(sim.physics, facts.name, { scene: { width: SIM_CAMERA_SIZE, height: SIM_CAMERA_SIZE }, wrist: { width: SIM_CAMERA_SIZE, height: SIM_CAMERA_SIZE } });
+  const sim = await createDefaultSimulator(options.robot, options.seed, options.episode ?? { task: 'random', object: 'random' });
+  const rig = simCameraRig(sim);
   const renderer = new Renderer();
 
   type Job = { name: string; setting: LoopSetting; failure: boolean };
