@@ -11,6 +11,7 @@ import { loadNodeDefinition } from '../registry.js';
 import type { NodeConfig } from '../ros/node_config.js';
 import { fqnOf } from '../ros/node_config.js';
 import type { HostControl, NodeHostData } from './node_host.js';
+import { shutdownHost } from './host_shutdown.js';
 import type { LaunchDescription, NodeAction } from './launch_description.js';
 import { nodeConfigFromAction } from './node_action_config.js';
 
@@ -151,20 +152,8 @@ export class EmbeddedLaunch {
           await worker.terminate();
           return;
         }
-        const exited = new Promise<void>((r) => worker.once('exit', () => r()));
-        const stopped = new Promise<void>((r) =>
-          worker.on('message', (m: unknown) => {
-            if ((m as HostControl).control === 'stopped') r();
-          }),
-        );
-        worker.postMessage({ control: 'shutdown' } satisfies HostControl);
-        const timedOut = await Promise.race([
-          stopped.then(() => false),
-          new Promise<boolean>((r) => setTimeout(() => r(true), timeoutMs).unref()),
-        ]);
-        if (timedOut) this.report('warn', `${fqnOf(h.config)} did not stop within ${timeoutMs / 1000} s; terminating its thread`);
-        await worker.terminate();
-        await exited;
+        const { stoppedInTime } = await shutdownHost(worker, timeoutMs);
+        if (!stoppedInTime) this.report('warn', `${fqnOf(h.config)} did not stop within ${timeoutMs / 1000} s; its thread was terminated`);
       }),
     );
   }

@@ -21,6 +21,7 @@ import type { LogLevel } from '../ros/log_level.js';
 import { fqnOf, type NodeConfig } from '../ros/node_config.js';
 import { loadNodeDefinition } from '../registry.js';
 import type { HostControl, NodeHostData } from '../launcher/node_host.js';
+import { shutdownHost } from '../launcher/host_shutdown.js';
 import type { LaunchDescription } from '../launcher/launch_description.js';
 import { nodeConfigFromAction } from '../launcher/node_action_config.js';
 import { ReplayError } from './suite.js';
@@ -168,16 +169,7 @@ export class ThreadedSuite {
           await worker.terminate();
           return;
         }
-        const exited = new Promise<void>((r) => worker.once('exit', () => r()));
-        const stopped = new Promise<void>((r) =>
-          worker.on('message', (m: unknown) => {
-            if ((m as HostControl).control === 'stopped') r();
-          }),
-        );
-        worker.postMessage({ control: 'shutdown' } satisfies HostControl);
-        await Promise.race([stopped, new Promise<void>((r) => setTimeout(r, timeoutSec * 1000).unref())]);
-        await worker.terminate();
-        await exited;
+        await shutdownHost(worker, timeoutSec * 1000);
       }),
     );
   }
