@@ -7,7 +7,7 @@
 //   node dist/tools/policy/sim_policy_rollouts.js [--bundle reference] [--episodes 60] [--seed 7]
 //        [--tasks push_left,push_right,push_forward,touch] [--robot fr3] [--max-time 15]
 //        [--failure-fraction 0] [--failures object_moved,arm_blocked,camera_frozen,instruction_switched]
-//        [--bags DIR --prefix P]
+//        [--added-latency 100] [--bags DIR --prefix P]
 //
 // Prints one line per episode and the success rate per task. Episode i does task i mod n on
 // layout i of the seed's sequence. With --failure-fraction f a share f of the episodes (drawn from
@@ -56,6 +56,10 @@ async function main(): Promise<void> {
   if (!failures.every((f) => f !== 'none' && (FAILURE_KINDS as readonly string[]).includes(f))) throw new Error(`--failures: unknown kind in ${failures.join(',')}`);
   const bagDir = args.includes('--bags') ? option(args, 'bags') : undefined;
   const prefix = option(args, 'prefix', `s${seed}`);
+  // VLM latency added to the bundle's modelled one [ms]: 100 is `vla-ros sim eval`'s base setting,
+  // whose latent ages (~0.35 s) are close to what the suite shows under `vla-ros sim run`.
+  const addedLatency = Number(option(args, 'added-latency', '100')) / 1000;
+  if (!(addedLatency >= 0)) throw new Error('--added-latency: expected milliseconds >= 0');
 
   const renderer = new Renderer();
   const policy = await BundlePolicy.load(bundleSpec);
@@ -90,7 +94,7 @@ async function main(): Promise<void> {
     const r = await runClosedLoopEpisode(sim, rig, renderer, policy, {
       mode: 'async',
       mergeRule: 'weighted_average',
-      addedVlmLatency: 0,
+      addedVlmLatency: addedLatency,
       index: i,
       maxTime,
       decoderSeed: mixSeed(seed, i),
