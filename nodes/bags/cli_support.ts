@@ -1,20 +1,7 @@
 // What the bag commands (bag, record, replay, report) share on the command line: Ctrl-C as an
 // AbortSignal (the first interrupt stops the operation cleanly — bags are closed, so they stay
 // readable; a second one exits at once), `name:=value` launch arguments mixed with other
-// positionals, remap rules, and where text goes.
-
-export interface CommandIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  /** Where progress is drawn (a TTY gets a live bar). */
-  progressStream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-}
-
-export const processIo: CommandIo = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-  progressStream: process.stderr,
-};
+// positionals and remap rules. (Where text goes: nodes/cli/command_io.ts.)
 
 /** An AbortSignal fired by the first SIGINT/SIGTERM (or after `durationSec`); a second interrupt exits at once. */
 export function interruptOnSignal(durationSec?: number): { signal: AbortSignal; reason: () => string | undefined; dispose: () => void } {

@@ -9,7 +9,8 @@
 
 import type { Argv, CommandModule } from 'yargs';
 import { RosbagWriter } from '../bags/bag_writer.js';
-import { interruptOnSignal, processIo, splitLaunchArgs, type CommandIo } from '../bags/cli_support.js';
+import { interruptOnSignal, splitLaunchArgs } from '../bags/cli_support.js';
+import { processIo, type CommandIo } from './command_io.js';
 import { CHUNK_COMPRESSIONS, type ChunkCompression } from '../bags/compression.js';
 import { formatBytes, Progress } from '../bags/progress.js';
 import { BagRecorder, domainRecordSource, nodeRecordSource, parseTopicRequest, type RecordingSummary } from '../bags/recorder.js';

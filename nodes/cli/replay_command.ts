@@ -9,7 +9,8 @@
 
 import fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { interruptOnSignal, parseRemaps, processIo, splitLaunchArgs, stringList, type CommandIo } from '../bags/cli_support.js';
+import { interruptOnSignal, parseRemaps, splitLaunchArgs, stringList } from '../bags/cli_support.js';
+import { processIo, type CommandIo } from './command_io.js';
 import { Progress } from '../bags/progress.js';
 import { parseTopicRequest } from '../bags/recorder.js';
 import type { LaunchDescription } from '../launcher/launch_description.js';

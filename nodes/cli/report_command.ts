@@ -2,7 +2,8 @@
 
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { interruptOnSignal, processIo, type CommandIo } from '../bags/cli_support.js';
+import { interruptOnSignal } from '../bags/cli_support.js';
+import { processIo, type CommandIo } from './command_io.js';
 import { formatBytes, Progress } from '../bags/progress.js';
 import { writeReport } from '../replay/report.js';
 import { asBagCliError } from './bag_command.js';

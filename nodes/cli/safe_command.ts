@@ -14,16 +14,7 @@ import { RolloutError } from '../failure_monitor/rollouts.js';
 import { calibrateFromBags, DEFAULT_ALPHAS, evaluateBags } from '../failure_monitor/safe_tools.js';
 import { ManifestError } from '../policy/manifest.js';
 import { CliError } from './cli_error.js';
-
-export interface SafeCommandIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
-const processIo: SafeCommandIo = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-};
+import { processIo, type TextIo } from './command_io.js';
 
 /** Errors that are the user's input (files, bags, options): one clear line, not a stack. */
 function asCliError(err: unknown): unknown {
@@ -61,7 +52,7 @@ function detectorOptions<T>(y: Argv<T>) {
     .positional('bags', { type: 'string', array: true, demandOption: true, describe: 'rollout MCAP bags (.mcap files)' });
 }
 
-export function makeSafeCommand(io: SafeCommandIo = processIo): CommandModule {
+export function makeSafeCommand(io: TextIo = processIo): CommandModule {
   const notes = (note: string) => io.err(`note: ${note}\n`);
   const calibrate: CommandModule = {
     command: 'calibrate <bags..>',

@@ -11,7 +11,7 @@ import { Renderer } from '../sim/render/renderer.js';
 import { SIM_ROBOTS, type SimRobot } from '../sim/robot_facts.js';
 import { DEFAULT_RANDOM_TASKS, TASK_KINDS, isTaskKind, type TaskKind } from '../sim/tasks.js';
 import { CliError } from './cli_error.js';
-import type { SimCommandIo as CommandIo } from './sim_command.js';
+import type { TextIo } from './command_io.js';
 
 export interface CollectArgs {
   out: string;
@@ -35,7 +35,7 @@ export function parseTasks(text: string): TaskKind[] {
 }
 
 /** Records `a.episodes` episodes into `a.out`; returns how many the expert solved. */
-export async function collectDataset(a: CollectArgs, io: CommandIo): Promise<{ episodes: number; successes: number; ticks: number; frames: number }> {
+export async function collectDataset(a: CollectArgs, io: TextIo): Promise<{ episodes: number; successes: number; ticks: number; frames: number }> {
   if (!Number.isInteger(a.episodes) || a.episodes < 1) throw new CliError(`--episodes: expected an integer >= 1, got ${a.episodes}`, 2);
   if (!Number.isInteger(a.imageEvery) || a.imageEvery < 1) throw new CliError(`--image-every: expected an integer >= 1, got ${a.imageEvery}`, 2);
   if (!Number.isInteger(a.pool) || a.pool < 1) throw new CliError(`--pool: expected an integer >= 1, got ${a.pool}`, 2);
@@ -78,7 +78,7 @@ export async function collectDataset(a: CollectArgs, io: CommandIo): Promise<{ e
   return { episodes: a.episodes, successes, ticks, frames: frameCount };
 }
 
-export function makeCollectCommand(io: CommandIo): CommandModule {
+export function makeCollectCommand(io: TextIo): CommandModule {
   return {
     command: 'collect',
     describe: 'Record scripted-expert episodes (DART-perturbed) as a training export: binary arrays + index.json',

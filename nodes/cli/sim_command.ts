@@ -11,20 +11,11 @@ import { ManifestError } from '../policy/manifest.js';
 import { EVAL_LATENCIES, EVAL_PARTS, EVAL_RULES, type EvalPart } from '../sim/eval/eval_settings.js';
 import { SIM_ROBOTS, type SimRobot } from '../sim/robot_facts.js';
 import { CliError } from './cli_error.js';
+import { processIo, type TextIo } from './command_io.js';
 import { makeCollectCommand } from './sim_collect_command.js';
 import { simRun } from './sim_run.js';
 import { defaultRecordingPath, simRecording } from './sim_recording.js';
 import { TASK_KINDS } from '../sim/tasks.js';
-
-export interface SimCommandIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
-const processIo: SimCommandIo = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-};
 
 /** Parses a comma-separated list, each item checked by `parse` (a usage error names the bad one). */
 export function parseList<T>(option: string, text: string, parse: (item: string) => T | undefined, expected: string): T[] {
@@ -39,7 +30,7 @@ export function parseList<T>(option: string, text: string, parse: (item: string)
   return out;
 }
 
-export function makeSimCommand(io: SimCommandIo = processIo): CommandModule {
+export function makeSimCommand(io: TextIo = processIo): CommandModule {
   const run: CommandModule = {
     command: 'run',
     describe: 'Run the whole suite on the built-in sim with a policy bundle for some episodes, with progress on the console',
