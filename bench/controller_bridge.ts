@@ -3,32 +3,25 @@
 //     H = 50) + interpolate + safety limits (IK joint limits for pose targets) — measured
 //     in-thread with performance.now() around each tick, ≥ 50k ticks after warm-up.
 //  2. Jitter of the publish timer at 50 Hz and 1 kHz on the embedded backend: the real node runs
-//     in a worker thread joined to a hub domain, as `vla-ros launch` runs it (through
-//     EmbeddedLaunch once the registry lists controller_bridge, else with the same host code
-//     here); a fake robot on the hub feeds joint_states/current_pose and a probe timestamps
+//     in a worker thread joined to a hub domain, as `vla-ros launch` runs it (EmbeddedLaunch);
+//     a fake robot on the hub feeds joint_states/current_pose and a probe timestamps
 //     each target_pose. Period error from the header stamps (taken in the node's tick: timer
 //     jitter) and from arrival on the hub (timer + cross-thread transport).
 
-import { isMainThread, parentPort, threadId, Worker, workerData } from 'node:worker_threads';
 import { stats, type BenchRow, type BenchSection } from './bench_table.js';
 import { benchParam, inlineParameters, launchDescription, nodeAction } from './launch_actions.js';
 import { ControlLoop } from '../nodes/controller_bridge/control_loop.js';
 import type { ChunkInput } from '../nodes/controller_bridge/action_decoder.js';
 import { defaultBridgeConfig, robotFactsFrom, type BridgeConfig, type RobotFacts } from '../nodes/controller_bridge/bridge_config.js';
 import type { MergeRuleName } from '../nodes/controller_bridge/merge_rule.js';
-import { controllerBridge } from '../nodes/controller_bridge/node.js';
 import { EmbeddedLaunch } from '../nodes/launcher/embedded_launcher.js';
 import { packagePath } from '../nodes/package_paths.js';
-import { loadNodeDefinition } from '../nodes/registry.js';
 import { EmbeddedBackend } from '../nodes/ros/backend.js';
-import { EmbeddedDomain } from '../nodes/ros/embedded/domain.js';
-import { PortLink } from '../nodes/ros/embedded/link_protocol.js';
-import type { NodeConfig } from '../nodes/ros/node_config.js';
+import type { EmbeddedDomain } from '../nodes/ros/embedded/domain.js';
 import type { ParameterOverride } from '../nodes/ros/parameter.js';
 import { loadParamsFile } from '../nodes/ros/params_file.js';
 import { fromRosTime } from '../nodes/ros/time.js';
 import { wallNow } from '../nodes/ros/time_base.js';
-import { startNode } from '../nodes/runtime/node_runner.js';
 import { kinematicsFor } from '../nodes/robots/robot_models.js';
 import { quatFromEulerXyz, quatMultiply } from '../nodes/robots/rotation.js';
 
@@ -123,29 +116,6 @@ function usRows(label: string, sample: number[], budget?: number): BenchRow[] {
 
 // --- timer jitter with the node in a worker thread ---
 
-interface HostData {
-  controllerBridgeBenchHost: true;
-  config: NodeConfig;
-}
-
-/** Worker entry: hosts the node exactly as nodes/launcher/node_host.ts does. */
-async function hostNode(data: HostData): Promise<void> {
-  const port = parentPort!;
-  const domain = new EmbeddedDomain({ tag: `t${threadId}` });
-  domain.connect(new PortLink(port));
-  const running = await startNode(controllerBridge, new EmbeddedBackend(domain), data.config);
-  port.on('message', (m: unknown) => {
-    if ((m as { control?: string }).control === 'shutdown') {
-      void running.stop().then(() => port.postMessage({ control: 'stopped' }));
-    }
-  });
-  port.postMessage({ control: 'started' });
-}
-
-if (!isMainThread && (workerData as Partial<HostData> | null)?.controllerBridgeBenchHost === true) {
-  void hostNode(workerData as HostData);
-}
-
 function benchParams(rateHz: number): ParameterOverride[] {
   // Not autostarted: the probe activates it once robot state flows (as a lifecycle manager would).
   return [benchParam('publish_rate_hz', 'double', rateHz), benchParam('autostart', 'bool', false)];
@@ -154,56 +124,14 @@ function benchParams(rateHz: number): ParameterOverride[] {
 /** Starts the node on its own thread; resolves with the hub to reach it and a stop function. */
 async function startInWorker(rateHz: number): Promise<{ hub: EmbeddedDomain; how: string; stop(): Promise<void> }> {
   const robotFile = packagePath('config', 'robots', 'fr3.yaml');
-  const registered = await loadNodeDefinition('controller_bridge').then(
-    () => true,
-    () => false,
-  );
-  if (registered) {
-    const description = launchDescription('bench/controller_bridge.ts', [
-      nodeAction('controller_bridge', [{ kind: 'file', path: robotFile }, inlineParameters(benchParams(rateHz))], {
-        namespace: NS,
-        origin: 'bench/controller_bridge.ts',
-      }),
-    ]);
-    const launch = await EmbeddedLaunch.start(description, { logLevel: 'warn', log: () => {} });
-    return { hub: launch.hub, how: 'EmbeddedLaunch (vla-ros launch)', stop: () => launch.stop() };
-  }
-  const hub = new EmbeddedDomain({ tag: 'hub' });
-  const data: HostData = {
-    controllerBridgeBenchHost: true,
-    config: {
-      name: 'controller_bridge',
+  const description = launchDescription('bench/controller_bridge.ts', [
+    nodeAction('controller_bridge', [{ kind: 'file', path: robotFile }, inlineParameters(benchParams(rateHz))], {
       namespace: NS,
-      remaps: [],
-      parameterSections: [...loadParamsFile(robotFile), { nodePattern: '/**', params: benchParams(rateHz) }],
-      logLevel: 'warn',
-      rosArgv: [],
-    },
-  };
-  const worker = new Worker(new URL(import.meta.url), { workerData: data });
-  const link = new PortLink(worker);
-  hub.connect(link);
-  await new Promise<void>((resolve, reject) => {
-    worker.on('message', (m: unknown) => {
-      if ((m as { control?: string }).control === 'started') resolve();
-    });
-    worker.once('error', reject);
-  });
-  return {
-    hub,
-    how: 'worker thread hosting the node like node_host.ts',
-    async stop() {
-      const stopped = new Promise<void>((r) =>
-        worker.on('message', (m: unknown) => {
-          if ((m as { control?: string }).control === 'stopped') r();
-        }),
-      );
-      worker.postMessage({ control: 'shutdown' });
-      await Promise.race([stopped, new Promise((r) => setTimeout(r, 3000).unref())]);
-      hub.disconnect(link);
-      await worker.terminate();
-    },
-  };
+      origin: 'bench/controller_bridge.ts',
+    }),
+  ]);
+  const launch = await EmbeddedLaunch.start(description, { logLevel: 'warn', log: () => {} });
+  return { hub: launch.hub, how: 'EmbeddedLaunch (vla-ros launch)', stop: () => launch.stop() };
 }
 
 async function timerJitter(rateHz: number, seconds: number): Promise<{ stampErr: number[]; arrivalErr: number[]; missed: number; how: string }> {

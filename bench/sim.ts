@@ -1,31 +1,26 @@
-// Simulator benchmarks (`npm run bench -- sim` once run_all lists it, or `node dist/bench/sim.js`):
+// Simulator benchmarks (`npm run bench -- sim`, or `node dist/bench/sim.js`):
 //  1. In-thread (no ROS): MuJoCo steps/s of the workcell, a full 1 kHz sim tick (CRISP law +
 //     gripper + physics + success check) during expert episodes, the control law's cost per tick,
 //     the renderer per 256×256 frame, and expert episodes per wall second.
-//  2. The sim node on the embedded backend in its own worker thread, on wall time, as
-//     `vla-ros launch` runs it: the real-time factor it reaches at real_time_factor 1 and 0
+//  2. The sim node on the embedded backend in its own worker thread, on wall time, started as
+//     `vla-ros launch` starts it (EmbeddedLaunch): the real-time factor it reaches at real_time_factor 1 and 0
 //     (as fast as possible), cameras on and off, and the /clock arrival jitter at 1× seen from
 //     another thread.
 
-import { isMainThread, parentPort, threadId, Worker, workerData } from 'node:worker_threads';
+import { isMainThread } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { formatSection, machineDescription, stats, type BenchRow, type BenchSection } from './bench_table.js';
-import { benchParam } from './launch_actions.js';
+import { benchParam, inlineParameters, launchDescription, nodeAction } from './launch_actions.js';
+import { EmbeddedLaunch } from '../nodes/launcher/embedded_launcher.js';
 import { packagePath } from '../nodes/package_paths.js';
 import { EmbeddedBackend } from '../nodes/ros/backend.js';
-import { EmbeddedDomain } from '../nodes/ros/embedded/domain.js';
-import { PortLink } from '../nodes/ros/embedded/link_protocol.js';
-import type { NodeConfig } from '../nodes/ros/node_config.js';
 import type { ParameterOverride } from '../nodes/ros/parameter.js';
-import { loadParamsFile } from '../nodes/ros/params_file.js';
 import { QoSProfiles } from '../nodes/ros/qos.js';
 import { fromRosTime } from '../nodes/ros/time.js';
 import { wallNow } from '../nodes/ros/time_base.js';
-import { startNode } from '../nodes/runtime/node_runner.js';
 import { CameraRig } from '../nodes/sim/camera_rig.js';
 import { CrispController, cartesianImpedanceDefaults, jointImpedanceDefaults } from '../nodes/sim/crisp_law.js';
 import { runEpisode } from '../nodes/sim/episode_runner.js';
-import { sim as simNode } from '../nodes/sim/node.js';
 import { Renderer } from '../nodes/sim/render/renderer.js';
 import { loadRobotFacts, type SimRobot } from '../nodes/sim/robot_facts.js';
 import { Simulator, type ControllerName } from '../nodes/sim/simulator.js';
@@ -120,27 +115,6 @@ async function renderCost(robot: SimRobot): Promise<Record<'scene' | 'wrist', nu
 
 // --- the node in a worker thread ---
 
-interface HostData {
-  simBenchHost: true;
-  config: NodeConfig;
-}
-
-/** Worker entry: hosts the sim node exactly as nodes/launcher/node_host.ts does. */
-async function hostNode(data: HostData): Promise<void> {
-  const port = parentPort!;
-  const domain = new EmbeddedDomain({ tag: `t${threadId}`, logSink: () => {} });
-  domain.connect(new PortLink(port));
-  const running = await startNode(simNode, new EmbeddedBackend(domain), data.config);
-  port.on('message', (m: unknown) => {
-    if ((m as { control?: string }).control === 'shutdown') void running.stop().then(() => port.postMessage({ control: 'stopped' }));
-  });
-  port.postMessage({ control: 'started' });
-}
-
-if (!isMainThread && (workerData as Partial<HostData> | null)?.simBenchHost === true) {
-  void hostNode(workerData as HostData);
-}
-
 interface NodeRun {
   rtf: number;
   clockJitterP99: number;
@@ -155,27 +129,11 @@ async function nodeRun(robot: SimRobot, realTimeFactor: number, cameras: boolean
     benchParam('episode_manager', 'string', ''),
     benchParam('task', 'string', 'touch'),
   ];
-  const hub = new EmbeddedDomain({ tag: 'hub', logSink: () => {} });
-  const data: HostData = {
-    simBenchHost: true,
-    config: {
-      name: 'sim',
-      namespace: '/bench',
-      remaps: [],
-      parameterSections: [...loadParamsFile(packagePath('config', 'robots', `${robot}.yaml`)), { nodePattern: '/bench/sim', params }],
-      logLevel: 'warn',
-      rosArgv: [],
-    },
-  };
-  const worker = new Worker(new URL(import.meta.url), { workerData: data });
-  const link = new PortLink(worker);
-  hub.connect(link);
-  await new Promise<void>((resolve, reject) => {
-    worker.on('message', (m: unknown) => {
-      if ((m as { control?: string }).control === 'started') resolve();
-    });
-    worker.once('error', reject);
-  });
+  const description = launchDescription('bench/sim.ts', [
+    nodeAction('sim', [{ kind: 'file', path: packagePath('config', 'robots', `${robot}.yaml`) }, inlineParameters(params)], { namespace: '/bench', origin: 'bench/sim.ts' }),
+  ]);
+  const launch = await EmbeddedLaunch.start(description, { logLevel: 'warn', log: () => {} });
+  const hub = launch.hub;
   const probe = await new EmbeddedBackend(hub).createNode({ name: 'probe', namespace: '/bench', remaps: [], parameterSections: [], logLevel: 'warn', rosArgv: [] });
   const clocks: Array<[number, number]> = [];
   let images = 0;
@@ -194,15 +152,7 @@ async function nodeRun(robot: SimRobot, realTimeFactor: number, cameras: boolean
   const window = clocks.slice(from);
   const imagesIn = images - imagesFrom;
   probe.destroy();
-  const stopped = new Promise<void>((r) =>
-    worker.on('message', (m: unknown) => {
-      if ((m as { control?: string }).control === 'stopped') r();
-    }),
-  );
-  worker.postMessage({ control: 'shutdown' });
-  await Promise.race([stopped, new Promise((r) => setTimeout(r, 3000).unref())]);
-  hub.disconnect(link);
-  await worker.terminate();
+  await launch.stop();
   const first = window[0];
   const last = window[window.length - 1];
   const rtf = (last[0] - first[0]) / (last[1] - first[1]);
