@@ -8,6 +8,7 @@ import { attachedCamera, intrinsicsFromFov, lookAtCamera, type Intrinsics } from
 import type { CameraModel, Lighting, Primitive, Quat, Vec3 } from './render/scene.js';
 import type { GeomSnapshot, Physics } from './physics.js';
 import type { SimRobot } from './robot_facts.js';
+import type { Simulator } from './simulator.js';
 import { taskRegion } from './tasks.js';
 
 export const CAMERA_NAMES = ['scene', 'wrist'] as const;
@@ -26,6 +27,9 @@ export interface CameraSize {
 export const LIGHTING: Lighting = Object.freeze({ direction: [-0.35, 0.25, -1], ambient: 0.38, background: [0.55, 0.64, 0.78] }) as Lighting;
 
 /** Optical frame ids (sensor_msgs/Image header.frame_id). */
+/** Image size of the simulated cameras (the sim node's `cameras.<name>.width/height` default) [px]. */
+export const SIM_CAMERA_SIZE = 256;
+
 export const CAMERA_FRAMES: Record<CameraName, string> = { scene: 'scene_camera_optical_frame', wrist: 'wrist_camera_optical_frame' };
 
 /** Vertical fields of view [deg]. */
@@ -115,4 +119,10 @@ export class CameraRig {
   render(renderer: FrameRenderer, name: CameraName, shapes: readonly Primitive[] = this.primitives(), out?: Uint8Array): Uint8Array {
     return renderer.render(shapes, this.camera(name), LIGHTING, out);
   }
+}
+
+/** The scene and wrist cameras of `sim` at SIM_CAMERA_SIZE, as the sim node renders them by default. */
+export function simCameraRig(sim: Simulator): CameraRig {
+  const size = { width: SIM_CAMERA_SIZE, height: SIM_CAMERA_SIZE };
+  return new CameraRig(sim.physics, sim.facts.name, { scene: size, wrist: size });
 }

@@ -20,15 +20,13 @@ import { ImagePreprocessor } from '../camera_ingestion/image_preprocessor.js';
 import { pixelLayout, type PixelLayout } from '../camera_ingestion/image_encoding.js';
 import { ACTION_DT, type ScriptedExpert } from './expert.js';
 import { expertPolicy, runEpisode, type DeltaPolicy } from './episode_runner.js';
-import { CameraRig, type CameraName, type FrameRenderer } from './camera_rig.js';
+import { SIM_CAMERA_SIZE, simCameraRig, type CameraName, type CameraRig, type FrameRenderer } from './camera_rig.js';
 import type { Simulator } from './simulator.js';
-import { mixSeed, mulberry32, type Random } from '../random/seeded_random.js';
+import { gaussian, mixSeed, mulberry32, type Random } from '../random/seeded_random.js';
 
 export const DATASET_FORMAT = 'vla-ros/sim-dataset@1';
 /** Action columns (ee_delta, extrinsic x-y-z Euler increments, absolute gripper 0 closed .. 1 open). */
 export const ACTION_DIM = 7;
-/** Render size of the simulated cameras (the sim node's default), before the bundle's preprocessing. */
-export const RENDER_SIZE = 256;
 
 export interface PerturbationSpec {
   /** Stationary std of the translation noise added to an executed action [m per action]. */
@@ -137,7 +135,7 @@ export class FrameSource {
     for (const c of cameras) {
       if (c.name !== 'scene' && c.name !== 'wrist') throw new RangeError(`the simulator has no camera '${c.name}' (it has scene, wrist)`);
     }
-    this.rig = new CameraRig(sim.physics, sim.facts.name, { scene: { width: RENDER_SIZE, height: RENDER_SIZE }, wrist: { width: RENDER_SIZE, height: RENDER_SIZE } });
+    this.rig = simCameraRig(sim);
     this.pre = cameras.map((c) => new ImagePreprocessor(c.source));
     const found = pixelLayout('rgb8');
     if (!found.ok) throw new Error(found.reason);
@@ -149,17 +147,11 @@ export class FrameSource {
     const shapes = this.rig.primitives();
     return this.cameras.map((c, i) => {
       const data = this.rig.render(this.renderer, c.name as CameraName, shapes);
-      const r = this.pre[i].processPixels(data, RENDER_SIZE, RENDER_SIZE, 3 * RENDER_SIZE, this.rgb8, false);
+      const r = this.pre[i].processPixels(data, SIM_CAMERA_SIZE, SIM_CAMERA_SIZE, 3 * SIM_CAMERA_SIZE, this.rgb8, false);
       if (!r.ok) throw new Error(`camera ${c.name}: ${r.reason}`);
       return r.tensor;
     });
   }
-}
-
-/** Gaussian from two uniforms (Box–Muller). */
-function gaussian(random: Random): number {
-  const u = Math.max(random(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
 }
 
 /** Correlated (AR(1)) noise on the executed actions; the recorded action stays the expert's. */

@@ -11,7 +11,7 @@ import { isSimRobot, loadRobotFacts, robotFactProblems, SIM_ROBOTS, type RobotFa
 import { OBJECT_COLOURS } from './scene_mjcf.js';
 import { CONTROLLERS, type ControllerName } from './simulator.js';
 import { DEFAULT_RANDOM_TASKS, TASK_KINDS, type EpisodeChoice, type ObjectChoice, type TaskChoice, type TaskKind } from './tasks.js';
-import { CAMERA_NAMES, type CameraName, type CameraSize } from './camera_rig.js';
+import { CAMERA_NAMES, SIM_CAMERA_SIZE, type CameraName, type CameraSize } from './camera_rig.js';
 
 export interface SimTopics {
   targetPose: string;
@@ -189,7 +189,7 @@ export function declareSimParameters(p: ParameterStore): { settings: SimNodeSett
   const enabled = p.declare('cameras.enabled', true, { ...RO, type: 'bool', description: 'Render and publish the cameras.' });
   const sizes = {} as Record<CameraName, CameraSize>;
   for (const cam of CAMERA_NAMES) {
-    const dim = (k: 'width' | 'height') => p.declare(`cameras.${cam}.${k}`, 256, { ...RO, type: 'integer', range: { from: 8, to: 4096 }, description: `${cam} camera image ${k} [px].` });
+    const dim = (k: 'width' | 'height') => p.declare(`cameras.${cam}.${k}`, SIM_CAMERA_SIZE, { ...RO, type: 'integer', range: { from: 8, to: 4096 }, description: `${cam} camera image ${k} [px].` });
     sizes[cam] = { width: dim('width'), height: dim('height') };
   }
   const settings: SimNodeSettings = {

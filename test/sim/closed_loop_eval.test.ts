@@ -4,7 +4,8 @@
 import { strict as assert } from 'node:assert';
 import { CameraRig } from '../../nodes/sim/camera_rig.js';
 import { BundlePolicy } from '../../nodes/sim/eval/bundle_policy.js';
-import { runClosedLoopEpisode, SIM_CAMERA_SIZE, type ClosedLoopOptions } from '../../nodes/sim/eval/closed_loop.js';
+import { SIM_CAMERA_SIZE } from '../../nodes/sim/camera_rig.js';
+import { runClosedLoopEpisode, type ClosedLoopOptions } from '../../nodes/sim/eval/closed_loop.js';
 import { formatReport } from '../../nodes/sim/eval/report.js';
 import { summarise } from '../../nodes/sim/eval/evaluation.js';
 import { Renderer } from '../../nodes/sim/render/renderer.js';

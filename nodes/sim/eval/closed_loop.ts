@@ -16,7 +16,7 @@ import { defaultBridgeConfig, type BridgeConfig } from '../../controller_bridge/
 import type { MergeRuleName } from '../../controller_bridge/merge_rule.js';
 import { LatentBuffer, type LatentTensor } from '../../fast_pathway/latent_buffer.js';
 import { kinematicsFor } from '../../robots/robot_models.js';
-import { CAMERA_NAMES, CameraRig, type CameraName, type FrameRenderer } from '../camera_rig.js';
+import { CAMERA_NAMES, SIM_CAMERA_SIZE, type CameraName, type CameraRig, type FrameRenderer } from '../camera_rig.js';
 import type { Simulator } from '../simulator.js';
 import type { BundlePolicy, CameraFrame } from './bundle_policy.js';
 
@@ -104,15 +104,6 @@ class FrameSource {
     }
     return frames;
   }
-}
-
-/** Camera image size the simulator renders (the sim node's default) [px]. */
-export const SIM_CAMERA_SIZE = 256;
-
-/** The scene and wrist cameras of `sim` at SIM_CAMERA_SIZE, as runClosedLoopEpisode wants them. */
-export function simCameraRig(sim: Simulator): CameraRig {
-  const size = { width: SIM_CAMERA_SIZE, height: SIM_CAMERA_SIZE };
-  return new CameraRig(sim.physics, sim.facts.name, { scene: size, wrist: size });
 }
 
 /**

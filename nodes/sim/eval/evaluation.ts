@@ -17,7 +17,8 @@ import type { SimRobot } from '../robot_facts.js';
 import type { EpisodeChoice } from '../tasks.js';
 import { BundlePolicy } from './bundle_policy.js';
 import type { EvalPart } from './eval_settings.js';
-import { runClosedLoopEpisode, simCameraRig, type ClosedLoopEpisode, type LoopSetting } from './closed_loop.js';
+import { simCameraRig } from '../camera_rig.js';
+import { runClosedLoopEpisode, type ClosedLoopEpisode, type LoopSetting } from './closed_loop.js';
 
 export const EVAL_FAILURES: readonly FailureKind[] = ['object_moved', 'arm_blocked', 'camera_frozen', 'camera_dropped', 'instruction_switched'];
 
