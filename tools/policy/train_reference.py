@@ -482,9 +482,9 @@ action:
 
 failure_monitor:
   features_from: expert
-  detector: safe_lstm.onnx
-  detector_kind: lstm
-  calibration: calibration.yaml
+  detector: safe_mlp.onnx
+  detector_kind: mlp
+  calibration: calibration_mlp.yaml
 """
 
 
