@@ -152,17 +152,14 @@ function parallelGripper(opts: {
   return [finger(1, opts.fingerJointNames[0], `${opts.prefix}leftfinger`), finger(-1, opts.fingerJointNames[1], `${opts.prefix}rightfinger`)];
 }
 
+/** Arm joint i: a hinge about the body's z axis within the robot's position limits (both arms). */
+function armJoint(facts: RobotFacts, i: number): JointSpec {
+  return { name: facts.jointNames[i], type: 'hinge', axis: [0, 0, 1], range: [facts.positionMin[i], facts.positionMax[i]], armature: 0.1, damping: 0.5 };
+}
+
 /** Franka FR3: modified DH frames (body i = DH frame i), link masses from franka_description. */
 function fr3Model(facts: RobotFacts): ArmModel {
   const masses = [2.93, 2.94, 2.24, 2.62, 2.33, 1.82, 0.63];
-  const j = (i: number): JointSpec => ({
-    name: facts.jointNames[i],
-    type: 'hinge',
-    axis: [0, 0, 1],
-    range: [facts.positionMin[i], facts.positionMax[i]],
-    armature: 0.1,
-    damping: 0.5,
-  });
   const cap = (fromto: GeomSpec['fromto'], r: number, mass: number, rgba = FRANKA_WHITE): GeomSpec => ({
     type: 'capsule',
     size: [r],
@@ -211,7 +208,7 @@ function fr3Model(facts: RobotFacts): ArmModel {
       name: `fr3_link${i + 1}`,
       pos: [link.a, -Math.sin(link.alpha) * link.d, Math.cos(link.alpha) * link.d],
       quat: quatRx(link.alpha),
-      joint: j(i),
+      joint: armJoint(facts, i),
       geoms: linkGeoms[i],
       sites: [],
       children: [child],
@@ -274,14 +271,6 @@ export function quatMul(a: WQuat, b: WQuat): WQuat {
 function ur5eModel(facts: RobotFacts): ArmModel {
   const masses = [3.761, 8.058, 2.846, 1.37, 1.3, 0.365];
   const radius = [0.06, 0.054, 0.045, 0.04, 0.04, 0.04];
-  const j = (i: number): JointSpec => ({
-    name: facts.jointNames[i],
-    type: 'hinge',
-    axis: [0, 0, 1],
-    range: [facts.positionMin[i], facts.positionMax[i]],
-    armature: 0.1,
-    damping: 0.5,
-  });
   const geomsOf = (i: number): GeomSpec[] => {
     const { a, d } = UR5E_DH[i];
     const r = radius[i];
@@ -330,7 +319,7 @@ function ur5eModel(facts: RobotFacts): ArmModel {
       // base_link turned by π about z (base_link vs. the DH base, REP-199).
       pos: prev === undefined ? [0, 0, 0] : [prev.a, 0, prev.d],
       quat: prev === undefined ? quatRz(Math.PI) : quatRx(prev.alpha),
-      joint: j(i),
+      joint: armJoint(facts, i),
       geoms: geomsOf(i),
       sites: i === 5 ? [{ name: facts.eeFrame, pos: [0, 0, UR5E_DH[5].d] }] : [],
       children: i === 5 ? [gripperBase] : child === undefined ? [] : [child],
