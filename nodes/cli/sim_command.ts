@@ -46,6 +46,7 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
         .option('real-time-factor', { type: 'number', default: 1, describe: 'simulated seconds per wall second (0: as fast as possible)' })
         .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'fatal'] as const, default: 'warn' as const })
         .option('record', { type: 'string', describe: 'record every topic into this rosbag2 MCAP bag directory (no value: out/sim_run_<time>) and write report.html in it' })
+        .option('failure-monitor', { type: 'boolean', default: true, describe: 'run the SAFE failure monitor; the arm is held while it is not live (--no-failure-monitor: none)' })
         .example('$0 sim run --episodes 5 --duration 300', '')
         .example('$0 sim run --record', 'also an MCAP recording (Foxglove) and an HTML report')
         .example('$0 sim run --task push_left --policy ./my_bundle', ''),
@@ -61,6 +62,7 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
         'real-time-factor': number;
         'log-level': 'debug' | 'info' | 'warn' | 'error' | 'fatal';
         record?: string;
+        'failure-monitor': boolean;
       };
       if (!Number.isInteger(a.episodes) || a.episodes < 1) throw new CliError(`--episodes: expected an integer >= 1, got ${a.episodes}`, 2);
       if (a.duration !== undefined && !(a.duration > 0)) throw new CliError(`--duration: expected seconds > 0, got ${a.duration}`, 2);
@@ -77,6 +79,7 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
         episodeTimeout: a['episode-timeout'],
         realTimeFactor: a['real-time-factor'],
         logLevel: a['log-level'],
+        failureMonitor: a['failure-monitor'],
         out: io.out,
         hooks: recording?.hooks,
       });

@@ -14,6 +14,7 @@ import type { EmbeddedDomain } from '../ros/embedded/domain.js';
 import type { LogLevel } from '../ros/log_level.js';
 import { QoSProfiles } from '../ros/qos.js';
 import { fromRosTime } from '../ros/time.js';
+import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import { EpisodeProgress, formatEpisodeLine } from '../sim/run/episode_progress.js';
 import { CliError } from './cli_error.js';
 import { ShutdownSignal } from './shutdown_signal.js';
@@ -40,6 +41,8 @@ export interface SimRunOptions {
   episodeTimeout: number;
   realTimeFactor: number;
   logLevel: LogLevel;
+  /** Launch the failure monitor (default true); false runs the arm unmonitored, said at start. */
+  failureMonitor?: boolean;
   hooks?: SimRunHooks;
   out?: (text: string) => void;
 }
@@ -59,11 +62,15 @@ export async function simRun(o: SimRunOptions): Promise<number> {
         auto_reset: 'true',
         episode_timeout: String(o.episodeTimeout),
         log_level: o.logLevel,
+        failure_monitor: String(o.failureMonitor ?? true),
       },
       defaultLaunchContext(),
     );
   } catch (err) {
     throw new CliError(err instanceof Error ? err.message : String(err), 2);
+  }
+  if (o.failureMonitor === false) {
+    out('[WARN] [sim run]: --no-failure-monitor: NO FAILURE MONITOR — predicted failures will not hold the arm\n');
   }
   const shutdown = new ShutdownSignal();
   const launch = await EmbeddedLaunch.start(description, { logLevel: o.logLevel }).catch((err: unknown) => {
@@ -101,6 +108,13 @@ export async function simRun(o: SimRunOptions): Promise<number> {
     progress.chunk(m.latent_age);
   });
   probe.createSubscription('vla_ros_msgs/msg/FailureScore', 'failure_score', 10, (m) => progress.score(m.episode_id, m.score, m.alarm));
+  // A failure monitor that cannot start keeps the arm held (the bridge requires it): stop with its reason.
+  let monitorError: string | undefined;
+  probe.createSubscription('vla_ros_msgs/msg/PathwayStatus', 'failure_monitor/status', 10, (m) => {
+    if (m.state !== vla_ros_msgs.msg.PathwayStatus.STATE_ERROR || monitorError !== undefined) return;
+    monitorError = m.message;
+    resolveDone('the failure monitor cannot start');
+  });
   const status = setInterval(() => {
     const s = progress.status(simTime);
     if (s !== undefined) out(s + '\n');
@@ -119,5 +133,8 @@ export async function simRun(o: SimRunOptions): Promise<number> {
   probe.destroy();
   await launch.stop();
   out(`summary: ${progress.summary()}\n`);
+  if (monitorError !== undefined) {
+    throw new CliError(`failure_monitor: ${monitorError}: the arm was held; fix the bundle's detector, or run without a monitor (--no-failure-monitor)`, 1);
+  }
   return 0;
 }

@@ -14,8 +14,10 @@ import { quatFromEulerXyz, quatFromRotationVector, quatMultiply, quatNormalize, 
 
 /** A chunk as the node hands it over: the ActionChunk fields, times in seconds. */
 export interface ChunkInput {
-  /** Observation time the chunk answers [s]. */
+  /** Time of the robot state the chunk answers [s]. */
   stamp: number;
+  /** Capture time of the newest camera image the chunk depends on [s] (undefined: `stamp`). */
+  observationStamp?: number;
   /** Time of action 0 [s]. */
   startTime: number;
   dt: number;
@@ -70,6 +72,7 @@ export type DropReason =
   | 'duplicate'
   | 'out_of_order'
   | 'stale'
+  | 'stale_observation'
   | 'from_future'
   | 'late'
   | 'held'

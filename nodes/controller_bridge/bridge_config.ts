@@ -49,6 +49,8 @@ export interface BridgeConfig {
   rtcDelayWindow: number;
   /** Watchdog: no executed chunk for this long → hold [s]. Also the oldest observation accepted. */
   maxChunkAge: number;
+  /** Hold when the newest camera image behind the executed chunks is older than this [s]. */
+  maxObservationAge: number;
   workspace: WorkspaceBox;
   /** [m/s], enforced per tick as speed / publish rate. */
   maxTranslationSpeed: number;
@@ -80,6 +82,7 @@ export const BRIDGE_DEFAULTS: Readonly<Omit<BridgeConfig, 'robot'>> = {
   ensembleM: 0.01,
   rtcDelayWindow: 10,
   maxChunkAge: 0.5,
+  maxObservationAge: 0.7,
   workspace: { min: [-1.5, -1.5, 0], max: [1.5, 1.5, 1.5] },
   maxTranslationSpeed: 0.5,
   maxRotationSpeed: 1.5,

@@ -11,6 +11,11 @@
 // - resume: back to waiting at the held target (what CRISP already tracks); only chunks observed
 //   after the resume are executed.
 // - watchdog (stale): holds the last *safe* target, not the last action; a fresh chunk resumes.
+//   It trips when no chunk came for max_chunk_age, or when the newest camera image behind the
+//   executed chunks is older than max_observation_age (cameras stopped, while the fast pathway
+//   still decodes from its last latent).
+// - interlock: held while a required safety component is not live (the failure monitor); not
+//   latched: when it is live again the loop waits for chunks observed after that.
 // - time going backwards (bag loop, simulator reset): the step grid and chunk ordering are reset
 //   and the arm holds, since every stamp from before the jump is meaningless.
 // Every tick's target goes through the SafetyFilter last, whatever the state.
@@ -76,11 +81,17 @@ export class ControlLoop {
   private lastTime = -Infinity;
   private lastGripperAt = -Infinity;
   private lastDelaySteps = 0;
+  /** Capture time of the newest camera image behind the accepted chunks. */
+  private newestObservation = -Infinity;
+  private interlocked = false;
+  private staleCause: 'chunk' | 'observation' = 'chunk';
   /** Drops by reason. */
   readonly drops = new Map<DropReason, number>();
   /** Ticks on which each limit acted. */
   readonly limitHits = new Map<LimitName, number>();
   watchdogTrips = 0;
+  /** Holds because the newest camera image was older than max_observation_age. */
+  observationTrips = 0;
   ticks = 0;
 
   constructor(
@@ -132,6 +143,21 @@ export class ControlLoop {
 
   get isActive(): boolean {
     return this.current !== 'inactive';
+  }
+
+  /** Why the loop is stale: no fresh chunk, or the camera image behind them is too old. */
+  get staleReason(): 'chunk' | 'observation' {
+    return this.staleCause;
+  }
+
+  /** Held by the interlock (a required safety component is not live). */
+  get isInterlocked(): boolean {
+    return this.interlocked;
+  }
+
+  /** Age of the newest camera image behind the accepted chunks (Infinity before the first). */
+  observationAge(now: number): number {
+    return now - this.newestObservation;
   }
 
   /** A hold was requested and not yet resumed (latched across deactivation). */
@@ -252,7 +278,8 @@ export class ControlLoop {
     this.minStamp = now;
     this.lastTime = now;
     this.lastGripperAt = -Infinity;
-    this.current = this.holdRequested ? 'held' : 'waiting';
+    this.newestObservation = -Infinity;
+    this.current = this.holdRequested || this.interlocked ? 'held' : 'waiting';
     return { ok: true, notes };
   }
 
@@ -266,7 +293,9 @@ export class ControlLoop {
     if (this.current === 'inactive') return this.drop('inactive', 'the bridge is not active');
     if (now < this.lastTime - 1e-9) this.clockJumped(now);
     this.lastTime = now;
-    if (this.current === 'held') return this.drop('held', 'holding until an explicit resume');
+    if (this.current === 'held') {
+      return this.drop('held', this.holdRequested ? 'holding until an explicit resume' : 'held by the interlock: a required safety component is not live');
+    }
     const decoded = decodeChunk(input, this.decoderContext);
     if (!decoded.ok) return this.drop(decoded.reason, decoded.detail);
     const chunk = decoded.chunk;
@@ -282,6 +311,14 @@ export class ControlLoop {
     }
     if (now - chunk.stamp > maxAge) return this.drop('stale', `observation is ${(now - chunk.stamp).toFixed(3)} s old (max_chunk_age ${maxAge})`);
     if (chunk.stamp < this.minStamp) return this.drop('stale', 'observed before the last activation, hold, resume or clock jump');
+    const observed = input.observationStamp ?? chunk.stamp;
+    if (!Number.isFinite(observed) || observed > chunk.stamp + 1e-9) {
+      return this.drop('malformed', `observation_stamp ${observed} is not a time at or before the chunk's stamp ${chunk.stamp.toFixed(3)}`);
+    }
+    const maxObservationAge = this.config.maxObservationAge;
+    if (now - observed > maxObservationAge) {
+      return this.drop('stale_observation', `its newest camera image is ${(now - observed).toFixed(3)} s old (max_observation_age ${maxObservationAge} s)`);
+    }
     this.lastStamp = chunk.stamp;
     this.lastSequence = chunk.sequence;
     this.estimator.observe(now - chunk.stamp);
@@ -290,6 +327,7 @@ export class ControlLoop {
     const insertion = this.executor.insert(chunk, now, delaySteps);
     if (insertion.used === 0) return this.drop('late', `all ${chunk.rows.length} actions are for steps already executed`);
     this.watchdog.feed(now);
+    this.newestObservation = Math.max(this.newestObservation, observed);
     this.current = 'running';
     return { accepted: true, insertion, delaySteps };
   }
@@ -310,13 +348,35 @@ export class ControlLoop {
   resume(now: number): { ok: boolean; message: string } {
     if (!this.holdRequested) return { ok: true, message: 'not holding' };
     this.holdRequested = false;
+    if (this.interlocked) return { ok: true, message: 'hold cleared, but still held by the interlock' };
     if (this.current === 'held') {
-      this.current = 'waiting';
-      this.minStamp = now;
-      this.watchdog.reset(undefined);
+      this.release(now);
       return { ok: true, message: 'resumed: waiting for fresh action chunks' };
     }
     return { ok: true, message: 'hold cleared (the bridge is not active)' };
+  }
+
+  /** Sets the interlock (held while true); true when this changed it. Not latched, unlike hold(). */
+  setInterlock(blocked: boolean, now: number): boolean {
+    if (blocked === this.interlocked) return false;
+    this.interlocked = blocked;
+    if (blocked) {
+      if (this.current !== 'inactive' && this.current !== 'held') {
+        this.freeze(now);
+        this.current = 'held';
+        this.minStamp = Math.max(this.minStamp, now);
+      }
+    } else if (!this.holdRequested && this.current === 'held') {
+      this.release(now);
+    }
+    return true;
+  }
+
+  private release(now: number): void {
+    this.current = 'waiting';
+    this.minStamp = now;
+    this.newestObservation = -Infinity;
+    this.watchdog.reset(undefined);
   }
 
   /** Time went backwards: forget the step grid and chunk order, hold. */
@@ -328,6 +388,7 @@ export class ControlLoop {
     this.lastGripperAt = -Infinity;
     this.estimator.reset();
     this.watchdog.reset(undefined);
+    this.newestObservation = -Infinity;
     if (this.current === 'inactive') return;
     this.freeze(now, true);
     if (this.current === 'running' || this.current === 'stale') this.current = 'waiting';
@@ -341,7 +402,13 @@ export class ControlLoop {
     if (this.current === 'running' && this.watchdog.expired(now)) {
       this.freeze(now);
       this.current = 'stale';
+      this.staleCause = 'chunk';
       this.watchdogTrips++;
+    } else if (this.current === 'running' && now - this.newestObservation > this.config.maxObservationAge) {
+      this.freeze(now);
+      this.current = 'stale';
+      this.staleCause = 'observation';
+      this.observationTrips++;
     }
     this.executor.sample(now, this.candidate);
     const flags = this.filter.apply(this.candidate, this.output);

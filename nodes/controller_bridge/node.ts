@@ -5,6 +5,7 @@
 // Topics (relative names resolve under the node's namespace = the robot's CRISP namespace):
 //   sub  action_chunk                 vla_ros_msgs/msg/ActionChunk    from the fast pathway
 //   sub  hold_request                 vla_ros_msgs/msg/HoldRequest    failure monitor / operator
+//   sub  <failure_monitor_status_topic> vla_ros_msgs/msg/PathwayStatus when require_failure_monitor
 //   sub  <crisp.joint_states_topic>   sensor_msgs/msg/JointState      mapped by name
 //   sub  <crisp.current_pose_topic>   geometry_msgs/msg/PoseStamped
 //   pub  <crisp.target_pose_topic>    geometry_msgs/msg/PoseStamped   command_interface pose
@@ -23,7 +24,7 @@ import type { Timer } from '../ros/timer.js';
 import { fromRosTime } from '../ros/time.js';
 import { NodeStatus, type NodeHealth } from '../runtime/node_status.js';
 import { reportStatus } from '../runtime/status_reporter.js';
-import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
+import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import { JointStateMapper } from '../robots/joint_state_mapper.js';
 import { kinematicsFor } from '../robots/robot_models.js';
 import type { ChunkInput, CommandInterface } from './action_decoder.js';
@@ -32,8 +33,12 @@ import { ControlLoop, type LoopState } from './control_loop.js';
 import { MERGE_RULES, type MergeRuleName } from './merge_rule.js';
 
 export function chunkInputFromMessage(m: vla_ros_msgs.msg.ActionChunk): ChunkInput {
+  const stamp = fromRosTime(m.header.stamp);
+  const observed = fromRosTime(m.observation_stamp);
   return {
-    stamp: fromRosTime(m.header.stamp),
+    stamp,
+    // 0 = a publisher that does not fill observation_stamp: its latent's image, from latent_age.
+    observationStamp: observed !== 0 ? observed : stamp - (Number.isFinite(m.latent_age) && m.latent_age > 0 ? m.latent_age : 0),
     startTime: fromRosTime(m.start_time),
     dt: m.dt,
     horizon: m.horizon,
@@ -47,7 +52,14 @@ export function chunkInputFromMessage(m: vla_ros_msgs.msg.ActionChunk): ChunkInp
   };
 }
 
-function declareConfig(node: RosNode): { config: BridgeConfig; topics: Record<string, string>; stateTimeout: number; activationTimeout: number } {
+function declareConfig(node: RosNode): {
+  config: BridgeConfig;
+  topics: Record<string, string>;
+  stateTimeout: number;
+  activationTimeout: number;
+  jointStateTolerance: number;
+  monitor: { required: boolean; topic: string; timeout: number };
+} {
   const p = node.parameters;
   const d = BRIDGE_DEFAULTS;
   const ro = { readOnly: true };
@@ -99,6 +111,13 @@ function declareConfig(node: RosNode): { config: BridgeConfig; topics: Record<st
       description: 'rtc: the inference delay is the max over this many recent chunks.',
     }),
     maxChunkAge: num('max_chunk_age', d.maxChunkAge, 0.01, 60, 'Watchdog: no fresh chunk for this long → hold the last safe target [s]; also the oldest observation accepted.'),
+    maxObservationAge: num(
+      'max_observation_age',
+      d.maxObservationAge,
+      0.01,
+      60,
+      "Hold when the newest camera image behind the executed chunks (ActionChunk.observation_stamp) is older than this [s]; above the VLM's period.",
+    ),
     workspace: {
       min: [
         num('workspace.min_x', d.workspace.min[0], -10, 10, 'Workspace box in the base frame [m].'),
@@ -126,7 +145,28 @@ function declareConfig(node: RosNode): { config: BridgeConfig; topics: Record<st
   };
   const stateTimeout = num('state_timeout', 1.0, 0.01, 60, 'Robot state older than this is stale [s] (crisp_py: 1.0).');
   const activationTimeout = num('activation_timeout', 5.0, 0, 600, 'Activation waits this long for current_pose / joint_states before refusing [s].');
-  return { config, topics, stateTimeout, activationTimeout };
+  const jointStateTolerance = num(
+    'joint_state_limit_tolerance',
+    0.1,
+    0,
+    10,
+    'joint_states with a position further than this outside robot.joint_position_min/max are rejected (counted) [rad].',
+  );
+  const monitor = {
+    required: p.declare('require_failure_monitor', false, {
+      ...ro,
+      type: 'bool',
+      description:
+        'Hold the arm unless the failure monitor reports itself live (running) on failure_monitor_status_topic; bringup.launch.xml sets it when it launches the monitor.',
+    }),
+    topic: p.declare('failure_monitor_status_topic', 'failure_monitor/status', {
+      ...ro,
+      type: 'string',
+      description: "The failure monitor's ~/status (vla_ros_msgs/PathwayStatus).",
+    }),
+    timeout: num('failure_monitor_timeout', 3.0, 0.1, 60, 'The failure monitor counts as gone when its last status is older than this [s] (it reports at 1 Hz).'),
+  };
+  return { config, topics, stateTimeout, activationTimeout, jointStateTolerance, monitor };
 }
 
 const HEALTH: Record<LoopState, 'starting' | 'running' | 'holding'> = {
@@ -142,14 +182,18 @@ export const controllerBridge: NodeDefinition = {
   defaultName: 'controller_bridge',
   summary: 'Executes action chunks on CRISP controllers (target_pose / target_joint) behind a safety layer.',
   create(node) {
-    const { config, topics, stateTimeout, activationTimeout } = declareConfig(node);
+    const { config, topics, stateTimeout, activationTimeout, jointStateTolerance, monitor } = declareConfig(node);
     const problems = [...robotFactProblems(config.robot, config.jointLimitMargin), ...workspaceProblems(config.workspace)];
     if (problems.length > 0) throw new Error(`controller_bridge: ${problems.join('; ')}`);
 
     const chain = kinematicsFor(config.robot.name, config.robot.eeFrame);
     const loop = new ControlLoop(config, chain);
     const status = new NodeStatus();
-    const mapper = new JointStateMapper(config.robot.jointNames);
+    const mapper = new JointStateMapper(config.robot.jointNames, {
+      min: config.robot.positionMin,
+      max: config.robot.positionMax,
+      tolerance: jointStateTolerance,
+    });
     let pose: { value: Float64Array; at: number } | undefined;
     let joints: { value: Float64Array; at: number } | undefined;
     let tickTimer: Timer | undefined;
@@ -166,6 +210,7 @@ export const controllerBridge: NodeDefinition = {
           return 'failure';
         }
         const now = node.clock.now();
+        checkMonitor(now);
         const result = loop.activate(now, { pose: pose?.value, joints: joints?.value });
         if (!result.ok) {
           node.logger.error(`refusing to activate: ${result.reason}`);
@@ -181,7 +226,8 @@ export const controllerBridge: NodeDefinition = {
         node.logger.info(
           `active: ${config.commandInterface} targets at ${config.publishRateHz} Hz on ${commandTopic}, merge rule ${config.mergeRule}, ` +
             `starting from the current ${config.commandInterface === 'pose' ? 'pose' : 'joint positions'}` +
-            (loop.isHoldRequested ? ' — HOLDING until ~/resume' : ''),
+            (loop.isHoldRequested ? ' — HOLDING until ~/resume' : '') +
+            (loop.isInterlocked ? ` — HOLDING until the failure monitor is live (${monitorProblem ?? ''})` : ''),
         );
         updateStatus();
         return 'success';
@@ -222,10 +268,22 @@ export const controllerBridge: NodeDefinition = {
       );
     }
 
+    let observationTrips = 0;
     function tick(): void {
       const now = node.clock.now();
+      checkMonitor(now);
       const out = loop.tick(now);
       if (out === undefined) return;
+      if (loop.observationTrips !== observationTrips) {
+        observationTrips = loop.observationTrips;
+        node.logger.throttle(
+          'warn',
+          5,
+          `the newest camera image behind the action chunks is ${loop.observationAge(now).toFixed(3)} s old > max_observation_age ${config.maxObservationAge} s: holding the last safe target (cameras stopped?)`,
+          'observation-age',
+        );
+        updateStatus();
+      }
       const stamp = node.clock.stamp();
       const t = out.target;
       if (commandPub.kind === 'pose') {
@@ -257,10 +315,12 @@ export const controllerBridge: NodeDefinition = {
     });
     node.createSubscription('sensor_msgs/msg/JointState', topics.jointStates, QoSProfiles.sensorData, (m) => {
       // Some setups publish the gripper's joints separately on the same topic: not ours, not an error.
-      if (!m.name.some((n) => config.robot.jointNames.includes(n))) return;
+      if (!mapper.concerns(m.name)) return;
       const mapped = mapper.map(m.name, m.position);
       if (!mapped.ok) {
-        node.logger.throttle('warn', 5, mapped.error, 'joint-map');
+        status.drop();
+        status.setValue(`joint_states_rejected_${mapped.reason}`, mapper.rejected.get(mapped.reason) ?? 0);
+        node.logger.throttle('warn', 5, `joint_states rejected: ${mapped.error}`, `joint-states-${mapped.reason}`);
         return;
       }
       joints = { value: mapped.positions, at: node.clock.now() };
@@ -277,6 +337,58 @@ export const controllerBridge: NodeDefinition = {
       }
       pose = { value, at: node.clock.now() };
     });
+
+    // The failure monitor as a required safety component: held while it is not live (a detector
+    // that cannot load, a monitor that never started, died or was deactivated), one log line per
+    // change of the reason; not latched, so the arm waits for fresh chunks once it is live.
+    const STATUS = vla_ros_msgs.msg.PathwayStatus;
+    let monitorStatus: { state: number; message: string; at: number } | undefined;
+    let monitorProblem: string | undefined;
+    let monitorKind = '';
+    let monitorWasLive = false;
+    if (monitor.required) {
+      node.createSubscription('vla_ros_msgs/msg/PathwayStatus', monitor.topic, 10, (m) => {
+        monitorStatus = { state: m.state, message: m.message, at: node.clock.now() };
+        checkMonitor(node.clock.now());
+      });
+    } else {
+      node.logger.warn('require_failure_monitor is false: the arm moves without a failure monitor watching it');
+    }
+    function checkMonitor(now: number): void {
+      if (!monitor.required) return;
+      const s = monitorStatus;
+      const topic = node.resolveName(monitor.topic);
+      let kind: string;
+      if (s === undefined) {
+        kind = 'waiting';
+        monitorProblem = `no status from the failure monitor on ${topic} yet`;
+      } else if (now - s.at > monitor.timeout) {
+        kind = 'gone';
+        monitorProblem = `the failure monitor's last status on ${topic} is ${(now - s.at).toFixed(1)} s old (failure_monitor_timeout ${monitor.timeout} s)`;
+      } else if (s.state === STATUS.STATE_ERROR) {
+        kind = 'error';
+        monitorProblem = `the failure monitor cannot run: ${s.message}`;
+      } else if (s.state === STATUS.STATE_STARTING) {
+        kind = 'starting';
+        monitorProblem = `the failure monitor is not monitoring yet (${s.message || 'starting'})`;
+      } else {
+        kind = 'live';
+        monitorProblem = undefined;
+      }
+      const changed = loop.setInterlock(monitorProblem !== undefined, now);
+      if (kind !== monitorKind) {
+        monitorKind = kind;
+        if (kind === 'live') {
+          monitorWasLive = true;
+          node.logger.info('the failure monitor is live: chunks are executed again');
+        } else {
+          const line = `HOLD: ${monitorProblem}; the arm stays held until it is live (require_failure_monitor)`;
+          if (kind === 'error' || monitorWasLive) node.logger.error(line);
+          else node.logger.info(line);
+        }
+      }
+      if (changed) updateStatus();
+    }
 
     const hold = (source: string, reason: string): string => {
       const started = loop.hold(node.clock.now());
@@ -323,10 +435,13 @@ export const controllerBridge: NodeDefinition = {
           message = loop.isExhausted ? 'every action executed: holding until the next chunk' : 'executing action chunks';
           break;
         case 'held':
-          message = holdNote || 'held';
+          message = loop.isHoldRequested ? holdNote || 'held' : `held: ${monitorProblem ?? 'interlock'}`;
           break;
         case 'stale':
-          message = `no fresh action chunk for more than max_chunk_age ${config.maxChunkAge} s: holding the last safe target`;
+          message =
+            loop.staleReason === 'observation'
+              ? `the newest camera image behind the action chunks is older than max_observation_age ${config.maxObservationAge} s: holding the last safe target`
+              : `no fresh action chunk for more than max_chunk_age ${config.maxChunkAge} s: holding the last safe target`;
           break;
       }
       const problems: string[] = [];
@@ -345,7 +460,9 @@ export const controllerBridge: NodeDefinition = {
       status.setValue('rtc_delay_steps', loop.rtcDelaySteps);
       status.setValue('pending_steps', loop.pendingSteps);
       status.setValue('watchdog_trips', loop.watchdogTrips);
+      status.setValue('observation_age_trips', loop.observationTrips);
       status.setValue('pose_joint_limits', loop.poseJointLimitsActive ? 'model' : 'cartesian only');
+      status.setValue('failure_monitor', !monitor.required ? 'not required' : (monitorProblem ?? 'live'));
       for (const [reason, count] of loop.drops) status.setValue(`dropped_${reason}`, count);
       for (const [limit, count] of loop.limitHits) status.setValue(`limited_${limit}`, count);
     }
@@ -362,6 +479,7 @@ export const controllerBridge: NodeDefinition = {
           'other-publishers',
         );
       }
+      checkMonitor(node.clock.now());
       updateStatus();
     });
     const stopStatus = reportStatus(node, status);
@@ -383,9 +501,8 @@ export const controllerBridge: NodeDefinition = {
 function waitFor(node: RosNode, ready: () => boolean, timeoutSec: number): Promise<boolean> {
   if (ready()) return Promise.resolve(true);
   if (timeoutSec <= 0) return Promise.resolve(false);
-  // On simulated time the clock reads 0 until the first /clock: the wait starts then, or a
-  // simulator whose clock starts late (or far from 0) would look like a timeout at once.
-  const clockValid = () => !node.clock.isSimTime || node.clock.now() > 0;
+  // On simulated time the wait starts at the first /clock (Clock.isValid).
+  const clockValid = () => node.clock.isValid;
   let start = clockValid() ? node.clock.now() : undefined;
   return new Promise<boolean>((resolve) => {
     const timer = node.createTimer(0.05, () => {

@@ -9,6 +9,8 @@
 // Feature timeout: while an episode runs, features must arrive at least every `featureTimeout`
 // seconds; before its first features, `startupTimeout` applies (0: wait for them indefinitely,
 // since the first latent of a slow VLM can take seconds). An ended episode has no timeout.
+// Time-outs count from the first valid clock: an episode that begins (or is re-armed) before
+// it (simulated time before the first /clock, `now` = NaN) is armed at the first check.
 
 import type { ConformalBand } from './conformal_band.js';
 
@@ -52,7 +54,7 @@ export interface EpisodeState {
   startedAt: number;
   /** Time of the last features, NaN before the first. */
   lastFeaturesAt: number;
-  /** Reference time of the timeout when no features came yet (start, or re-arm). */
+  /** Reference time of the timeout when no features came yet (start, or re-arm); NaN until the clock is valid. */
   armedAt: number;
   lastScore: number;
   lastThreshold: number;
@@ -85,7 +87,10 @@ export class EpisodeMonitor {
     return this.band;
   }
 
-  /** Starts episode `id` (the previous one, if any, is finished). Returns false if `id` is already the running episode. */
+  /**
+   * Starts episode `id` (the previous one, if any, is finished) at `now` (NaN: the clock is not
+   * valid yet). Returns false if `id` is already the running episode.
+   */
   begin(id: string, now: number, restart = false): boolean {
     if (this.state !== undefined && this.state.id === id && this.state.running && !restart) return false;
     if (this.state !== undefined && this.state.id !== id) this.remember(this.state.id);
@@ -158,13 +163,17 @@ export class EpisodeMonitor {
     return decision;
   }
 
-  /** The timeout alarm, once, when the running episode's features are overdue at `now`. */
+  /** The timeout alarm, once, when the running episode's features are overdue at `now` (a valid clock). */
   checkTimeout(now: number): AlarmEvent | undefined {
     const s = this.state;
     if (s === undefined || !s.running || s.alarmed) return undefined;
     const first = !Number.isFinite(s.lastFeaturesAt);
     const limit = first ? this.config.startupTimeout : this.config.featureTimeout;
     if (limit === 0) return undefined;
+    if (first && Number.isNaN(s.armedAt)) {
+      s.armedAt = now;
+      return undefined;
+    }
     const since = first ? s.armedAt : s.lastFeaturesAt;
     const gap = now - since;
     if (!(gap > limit)) return undefined;

@@ -150,23 +150,29 @@ export const failureMonitor: NodeDefinition = {
           return 'success';
         } catch (err) {
           node.logger.error(`cannot configure: ${err instanceof Error ? err.message : String(err)}`);
-          status.set('error', err instanceof Error ? err.message : String(err));
+          status.set('error', `cannot configure: ${err instanceof Error ? err.message : String(err)}`);
+          stopStatus.publishNow();
           return 'failure';
         }
       },
       onActivate: () => {
         const a = active!;
-        a.monitor.rearm(node.clock.now());
+        // Live from here on: a bridge that requires the monitor (require_failure_monitor) waits for this.
+        if (status.state === 'starting') status.set('running', 'waiting for an episode');
+        a.monitor.rearm(validNow());
         const latched = pendingInstruction;
         pendingInstruction = undefined;
         // Directly: lifecycle.isActive turns true only after this callback returns.
         if (latched !== undefined) startEpisode(a, instructionEpisodeId(latched), 'new instruction');
         const period = Math.min(0.1, Math.max(0.005, p.getNumber('feature_timeout') / 5));
         timer = node.createTimer(period, () => enqueue('feature timeout check', () => checkTimeout()));
+        stopStatus.publishNow();
       },
       onDeactivate: () => {
         timer?.cancel();
         timer = undefined;
+        status.set('starting', 'inactive: not monitoring');
+        stopStatus.publishNow();
       },
       onCleanup: release,
       onShutdown: release,
@@ -177,9 +183,11 @@ export const failureMonitor: NodeDefinition = {
     const holdPub = lifecycle.createPublisher('vla_ros_msgs/msg/HoldRequest', 'hold_request', 10);
     const stopStatus = reportStatus(node, status);
 
+    /** Now, or NaN before the first /clock: time-outs start at the first valid clock. */
+    const validNow = () => (node.clock.isValid ? node.clock.now() : NaN);
     const startEpisode = (a: Active, id: string, why: string, restart = false) => {
       // The new episode's clock starts now, for the startup timeout.
-      if (!a.monitor.begin(id, node.clock.now(), restart)) return;
+      if (!a.monitor.begin(id, validNow(), restart)) return;
       a.scorer.reset();
       status.set('running', `episode ${id}: waiting for features`);
       status.setValue('episode', id);
@@ -213,6 +221,7 @@ export const failureMonitor: NodeDefinition = {
     };
 
     const checkTimeout = () => {
+      if (!node.clock.isValid) return;
       const alarm = active?.monitor.checkTimeout(node.clock.now());
       if (alarm !== undefined) raise(alarm);
     };

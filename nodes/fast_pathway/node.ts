@@ -23,7 +23,7 @@ import { float32Of } from '../inference/named_tensor.js';
 import type { TensorData } from '../inference/tensor.js';
 import { validateExpert } from '../policy/bundle_validation.js';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
-import { JointStateMapper } from '../robots/joint_state_mapper.js';
+import { JointStateMapper, limitsByName } from '../robots/joint_state_mapper.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
 import { QoSProfiles } from '../ros/qos.js';
 import { fromRosTime, toRosTime } from '../ros/time.js';
@@ -67,6 +67,18 @@ export const fastPathway: NodeDefinition = {
     });
     const threads = p.declare('inference_threads', 1, { type: 'integer', description: 'onnxruntime intra-op threads.', range: { from: 1, to: 8 }, readOnly: true });
     const jointStatesTopic = p.declare('crisp.joint_states_topic', 'joint_states', { type: 'string', description: 'Robot joint states (sensor_msgs/JointState).', readOnly: true });
+    // Robot facts (config/robots/<robot>.yaml) only to reject joint_states far outside the limits.
+    const robotJoints = {
+      jointNames: p.declare('robot.joint_names', [] as string[], { type: 'string_array', description: 'Robot joint names (for the limits below).', readOnly: true }),
+      positionMin: p.declare('robot.joint_position_min', [] as number[], { type: 'double_array', description: 'Joint lower limits [rad].', readOnly: true }),
+      positionMax: p.declare('robot.joint_position_max', [] as number[], { type: 'double_array', description: 'Joint upper limits [rad].', readOnly: true }),
+    };
+    const jointStateTolerance = p.declare('joint_state_limit_tolerance', 0.1, {
+      type: 'double',
+      description: 'joint_states with a position further than this outside robot.joint_position_min/max are rejected (counted) [rad].',
+      range: { from: 0, to: 10 },
+      readOnly: true,
+    });
     const baseFrame = p.declare('robot.base_frame', 'base', { type: 'string', description: 'frame_id of published chunks (pose actions are in this frame).' });
     p.onChanged((changes) => {
       for (const c of changes) if (c.name === 'max_latent_age') buffer.maxAge = c.value as number;
@@ -82,11 +94,13 @@ export const fastPathway: NodeDefinition = {
 
     const status = new NodeStatus();
     const buffer = new LatentBuffer(maxLatentAge);
-    const joints = new JointStateMapper(manifest.state.jointNames);
+    const joints = new JointStateMapper(manifest.state.jointNames, limitsByName(manifest.state.jointNames, robotJoints, jointStateTolerance));
     const horizon = manifest.action.horizon;
     const dimension = manifest.action.names.length;
     const wantsImages = Object.keys(manifest.expert.inputs.images ?? {}).length > 0;
     let latestImages: Record<string, TensorData> | undefined;
+    /** Capture time of latestImages [s]. */
+    let latestImagesStamp = -Infinity;
     let episodeId = '';
     let episodeStep = 0;
     let sequence = 0;
@@ -140,8 +154,14 @@ export const fastPathway: NodeDefinition = {
       buffer.setInstruction(msg.id);
     });
     node.createSubscription('sensor_msgs/msg/JointState', jointStatesTopic, QoSProfiles.sensorData, (msg) => {
+      if (!joints.concerns(msg.name)) return;
       const stamp = fromRosTime(msg.header.stamp);
-      joints.update(msg.name, msg.position, stamp > 0 ? stamp : node.clock.now());
+      const r = joints.update(msg.name, msg.position, stamp > 0 ? stamp : node.clock.now());
+      if (!r.ok) {
+        status.drop();
+        status.setValue(`joint_states_rejected_${r.reason}`, joints.rejected.get(r.reason) ?? 0);
+        node.logger.throttle('warn', 5, `joint_states rejected: ${r.error}`, `joint-states-${r.reason}`);
+      }
     });
     if (wantsImages) {
       node.createSubscription('vla_ros_msgs/msg/Observation', 'observation', { ...QoSProfiles.sensorData, depth: 1 }, (msg) => {
@@ -152,6 +172,7 @@ export const fastPathway: NodeDefinition = {
               return [t.name, { type: 'float32', dims: [1, ...dims], data } satisfies TensorData];
             }),
           );
+          latestImagesStamp = fromRosTime(msg.header.stamp);
         } catch (err) {
           status.drop();
           node.logger.throttle('warn', 5, `malformed observation dropped: ${err instanceof Error ? err.message : String(err)}`, 'bad-obs');
@@ -165,6 +186,7 @@ export const fastPathway: NodeDefinition = {
       buffer.clear();
       joints.clear();
       latestImages = undefined;
+      latestImagesStamp = -Infinity;
       jumps++;
     });
 
@@ -216,13 +238,15 @@ export const fastPathway: NodeDefinition = {
       inFlight = true;
       const entry = latent.entry;
       const age = latent.age;
+      // The newest camera image this chunk depends on: the latent's, or the expert's own images'.
+      const observedAt = wantsImages ? Math.max(entry.observationTime, latestImagesStamp) : entry.observationTime;
       const requestedIn = jumps;
       node.clock
         .deliverAt(now + manifest.expert.modelledLatency, inference.decode(job))
         .then(({ value, computeSec }) => {
           // Time jumped back while the expert ran: the chunk would be stamped in the "future".
           if (requestedIn !== jumps) status.drop();
-          else publish(now, entry, age, value.actions, value.features, computeSec);
+          else publish(now, entry, age, observedAt, value.actions, value.features, computeSec);
         })
         .catch((err: unknown) => {
           if (err instanceof InferenceClosedError) return; // shutting down: nothing to report
@@ -238,6 +262,7 @@ export const fastPathway: NodeDefinition = {
       sampledAt: number,
       latent: LatentEntryData,
       latentAge: number,
+      observedAt: number,
       normalised: Float32Array,
       features: Float32Array | undefined,
       computeSec: number,
@@ -267,6 +292,7 @@ export const fastPathway: NodeDefinition = {
         latent_version: latent.version,
         latent_age: latentAge,
         inference_latency: computeSec,
+        observation_stamp: toRosTime(observedAt),
       });
       if (featuresPub !== undefined && features !== undefined) {
         featuresPub.publish({ header, episode_id: episodeId, step: episodeStep, source: `expert:${manifest.expert.outputs.features}`, features });

@@ -67,6 +67,15 @@ export class Clock {
     return this.source === 'sim';
   }
 
+  /**
+   * False on simulated time until the first /clock (the clock reads 0 until then): a time-out
+   * must start when this turns true, or a simulator whose clock starts late (or far from 0)
+   * looks like one at once.
+   */
+  get isValid(): boolean {
+    return !this.isSimTime || this.base.now() > 0;
+  }
+
   /** Called when time jumps backwards, e.g. a replayed bag loops. Returns an unsubscribe function. */
   onJump(listener: (jump: TimeJump) => void): () => void {
     return this.base.onJump(listener);

@@ -23,11 +23,17 @@ const LEVEL: Record<NodeHealth, number> = {
 
 const fmt = (x: number, digits = 4) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 
+/** Stops the reporting when called; `publishNow()` publishes at once (a change others wait on). */
+export interface StatusReport {
+  (): void;
+  publishNow(): void;
+}
+
 /** Starts publishing `status` every `periodSec`; returns a function that stops it. */
-export function reportStatus(node: RosNode, status: NodeStatus, periodSec = 1): () => void {
+export function reportStatus(node: RosNode, status: NodeStatus, periodSec = 1): StatusReport {
   const statusPub = node.createPublisher('vla_ros_msgs/msg/PathwayStatus', '~/status', 10);
   const diagPub = node.createPublisher('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', 10);
-  const timer = node.createTimer(periodSec, () => {
+  const publish = () => {
     const now = node.clock.now();
     const s = status.snapshot(now);
     const header = { stamp: node.clock.stamp(), frame_id: '' };
@@ -65,10 +71,12 @@ export function reportStatus(node: RosNode, status: NodeStatus, periodSec = 1): 
         },
       ],
     });
-  });
-  return () => {
+  };
+  const timer = node.createTimer(periodSec, publish);
+  const stop = () => {
     timer.cancel();
     statusPub.destroy();
     diagPub.destroy();
   };
+  return Object.assign(stop, { publishNow: publish });
 }

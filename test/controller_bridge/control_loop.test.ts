@@ -202,7 +202,7 @@ describe('control loop', () => {
 
   it('joint interface: targets in controller order, clamped to limits with margin and to v_max·scale·Δt', () => {
     const robot = robotFixture('ur5e');
-    const loop = new ControlLoop(bridgeConfig(robot, { commandInterface: 'joint', maxChunkAge: 20 }));
+    const loop = new ControlLoop(bridgeConfig(robot, { commandInterface: 'joint', maxChunkAge: 20, maxObservationAge: 20 }));
     assert.ok(loop.activate(T0, { joints: robot.home }).ok);
     const far = robot.facts.positionMax.map((v) => v + 1);
     const c = chunk([robot.home, far, far], { stamp: T0 + 0.01, dt: 0.1, sequence: 1, dimensionNames: [...robot.facts.jointNames] });

@@ -48,6 +48,7 @@ export function chunkMessage(c: ChunkInput): vla_ros_msgs.msg.ActionChunk {
     latent_version: 0,
     latent_age: 0,
     inference_latency: 0,
+    observation_stamp: toRosTime(c.observationStamp ?? c.stamp),
   };
 }
 

@@ -199,6 +199,7 @@ describe('CDR encoding (MessageRegistry.serialize/deserialize)', () => {
         latent_version: 17,
         latent_age: 0.135,
         inference_latency: 0.0041,
+        observation_stamp: stamp(1_700_000_000, 165_000_000),
       });
       vlaRoundTrip('vla_ros_msgs/msg/ActionChunk', {
         header: header(''),
@@ -213,6 +214,7 @@ describe('CDR encoding (MessageRegistry.serialize/deserialize)', () => {
         sequence: 0,
         latent_version: 0,
         latent_age: 0,
+        observation_stamp: stamp(0, 0),
         inference_latency: 0,
       });
     });

@@ -1612,7 +1612,7 @@ export namespace vla_ros_msgs.msg {
    * Action i is meant for time start_time + i * dt.
    */
   export interface ActionChunk {
-    /** stamp: observation time the chunk answers; frame_id: base frame of pose actions */
+    /** stamp: time of the robot state the chunk answers; frame_id: base frame of pose actions */
     header: std_msgs.msg.Header;
     /** time of action 0 */
     start_time: builtin_interfaces.msg.Time;
@@ -1638,6 +1638,8 @@ export namespace vla_ros_msgs.msg {
     latent_age: number;
     /** float64: action expert compute time [s] */
     inference_latency: number;
+    /** capture time of the newest camera image the chunk depends on */
+    observation_stamp: builtin_interfaces.msg.Time;
   }
   /** Constants of vla_ros_msgs/msg/ActionChunk. */
   export const ActionChunk = {
