@@ -24,6 +24,7 @@ import { QoSProfiles } from '../ros/qos.js';
 import { fromRosTime, toRosTime } from '../ros/time.js';
 import type { NodeDefinition } from '../runtime/node_definition.js';
 import { NodeStatus } from '../runtime/node_status.js';
+import { checkInstruction, instructionForLog } from '../episode_manager/instruction_text.js';
 import { reportStatus } from '../runtime/status_reporter.js';
 import { vlmFeeds } from './vlm_inputs.js';
 
@@ -108,10 +109,21 @@ export const slowPathway: NodeDefinition = {
       latestObservation = msg;
       if (instruction !== undefined && answered !== instruction.id && lastUsed === undefined) runNow.next();
     });
+    const refusedInstructions = { empty: 0, too_long: 0 };
     node.createSubscription('vla_ros_msgs/msg/Instruction', 'instruction', QoSProfiles.transientLocal, (msg) => {
       if (instruction?.id === msg.id) return;
+      // Anyone can publish here, not only the episode manager: the same limits. A refused one
+      // leaves no instruction, so the pathways stop (nothing answers the new id).
+      const check = checkInstruction(msg.text);
+      if (!check.ok) {
+        instruction = undefined;
+        status.drop();
+        status.setValue(`instructions_${check.reason}`, ++refusedInstructions[check.reason]);
+        node.logger.throttle('warn', 5, `instruction '${instructionForLog(msg.id)}' refused: ${check.error}`, `instruction-${check.reason}`);
+        return;
+      }
       instruction = msg;
-      node.logger.info(`instruction '${msg.id}': "${msg.text}"`);
+      node.logger.info(`instruction '${instructionForLog(msg.id)}': "${instructionForLog(msg.text)}"`);
       lastUsed = undefined;
       runNow.next();
     });
@@ -150,7 +162,7 @@ export const slowPathway: NodeDefinition = {
       lastUsed = { sequence: job.observation.sequence, instructionId: job.instruction.id };
       try {
         const encoded = encoder.encode(job.instruction.text);
-        if (encoded.truncated) node.logger.once('warn', `instruction "${job.instruction.text}" is longer than ${manifest.instruction.maxTokens} tokens: truncated`);
+        if (encoded.truncated) node.logger.once('warn', `instruction "${instructionForLog(job.instruction.text)}" is longer than ${manifest.instruction.maxTokens} tokens: truncated`);
         const feeds = vlmFeeds(manifest.vlm, manifest.cameras, job.observation, encoded);
         const done = inference.run('vlm', feeds, manifest.vlm.latentOutputs);
         const requestedIn = jumps;
