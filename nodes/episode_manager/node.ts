@@ -68,7 +68,7 @@ export const episodeManager: NodeDefinition = {
       if (c.ok) return { text: c.text };
       const key: Record<InstructionRejection, keyof typeof counts> = { empty: 'instructions_empty', too_long: 'instructions_too_long' };
       count(key[c.reason]);
-      node.logger.throttle('warn', 5, `${via}: refused: ${c.error}`, `instruction-${c.reason}`);
+      node.logger.throttle('warn', 5, `${via}: refused: ${c.error}`, `${via}-${c.reason}`);
       return { refused: c.error };
     };
     const instructionPub = lifecycle.createPublisher('vla_ros_msgs/msg/Instruction', 'instruction', QoSProfiles.transientLocal);

@@ -121,7 +121,7 @@ export class EpisodeMonitor {
   rearm(now: number): void {
     if (this.state === undefined) return;
     this.state.armedAt = now;
-    if (Number.isFinite(this.state.lastFeaturesAt)) this.state.lastFeaturesAt = now;
+    if (Number.isFinite(this.state.lastFeaturesAt) && !Number.isNaN(now)) this.state.lastFeaturesAt = now;
   }
 
   /**

@@ -19,6 +19,33 @@ function vlaRos(...args: string[]): { code: number | null; out: string; err: str
 describe('vla-ros sim', function () {
   this.timeout(150_000);
 
+  it('run: a corrupt failure-monitor detector holds the arm and exits 1 with one line; --no-failure-monitor runs and says so at start', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vla-sim-corrupt-'));
+    try {
+      const bundle = path.join(dir, 'bundle');
+      fs.cpSync(packagePath('config', 'policies', 'reference'), bundle, { recursive: true });
+      const detector = path.join(bundle, 'safe_mlp.onnx');
+      const bytes = fs.readFileSync(detector);
+      fs.writeFileSync(detector, bytes.subarray(0, Math.floor(bytes.length / 2)));
+
+      const held = vlaRos('sim', 'run', '--policy', bundle, '--episodes', '1', '--duration', '100');
+      assert.equal(held.code, 1, held.err);
+      const cliLines = held.err.split('\n').filter((l) => l.startsWith('vla-ros:'));
+      assert.equal(cliLines.length, 1, held.err);
+      assert.match(cliLines[0], /^vla-ros: failure_monitor: cannot configure: .*safe_mlp\.onnx.*: the arm was held; .*--no-failure-monitor/);
+      assert.match(held.err, /\[controller_bridge\]: HOLD: the failure monitor cannot run/);
+      assert.doesNotMatch(held.err, /\n\s+at /, 'no stack trace');
+
+      const unmonitored = vlaRos('sim', 'run', '--policy', bundle, '--no-failure-monitor', '--episodes', '1', '--duration', '3');
+      assert.equal(unmonitored.code, 0, unmonitored.err);
+      assert.match(unmonitored.out.split('\n')[0], /--no-failure-monitor: NO FAILURE MONITOR/);
+      assert.match(unmonitored.err + unmonitored.out, /require_failure_monitor is false: the arm moves without a failure monitor/);
+      assert.doesNotMatch(unmonitored.err, /cannot configure/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--help lists run and eval; bad options exit 2 naming the problem', () => {
     const help = vlaRos('sim', '--help');
     assert.equal(help.code, 0);

@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { vla_ros_msgs } from '../../nodes/msgs/generated/interfaces.js';
+import { vla_ros_msgs, type diagnostic_msgs } from '../../nodes/msgs/generated/interfaces.js';
+import { MAX_INSTRUCTION_BYTES } from '../../nodes/episode_manager/instruction_text.js';
 import { episodeManager } from '../../nodes/episode_manager/node.js';
 import { EmbeddedBackend } from '../../nodes/ros/backend.js';
+import type { LogRecord } from '../../nodes/ros/logger.js';
 import type { RosNode } from '../../nodes/ros/node.js';
 import { QoSProfiles } from '../../nodes/ros/qos.js';
 import { VirtualTimeBase } from '../../nodes/ros/time_base.js';
@@ -16,10 +18,12 @@ describe('episode_manager node', () => {
   let probe: RosNode;
   let instructions: vla_ros_msgs.msg.Instruction[];
   let events: vla_ros_msgs.msg.EpisodeEvent[];
+  let logs: LogRecord[];
 
   async function start(instruction: string): Promise<void> {
     time = new VirtualTimeBase(50);
-    backend = new EmbeddedBackend({ time, logSink: () => {} });
+    logs = [];
+    backend = new EmbeddedBackend({ time, logSink: (r) => logs.push(r) });
     probe = await backend.createNode({ name: 'probe', namespace: '/arm', remaps: [], parameterSections: [], logLevel: 'error', rosArgv: [] });
     instructions = [];
     events = [];
@@ -30,7 +34,7 @@ describe('episode_manager node', () => {
       namespace: '/arm',
       remaps: [],
       parameterSections: [{ nodePattern: '/**', params: [{ name: 'instruction', type: 'string', value: instruction, source: 'test' }] }],
-      logLevel: 'error',
+      logLevel: 'info',
       rosArgv: [],
     });
     await time.flush();
@@ -104,5 +108,65 @@ describe('episode_manager node', () => {
     text.publish({ data: 'ignored while inactive' });
     await time.flush();
     assert.equal(instructions.length, 1);
+  });
+
+  /** The episode manager's /diagnostics values, after the next 1 Hz report. */
+  async function counters(): Promise<Record<string, string>> {
+    const seen: diagnostic_msgs.msg.DiagnosticStatus[] = [];
+    const sub = probe.createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', 10, (m) => seen.push(...m.status));
+    await time.advanceBy(1.01);
+    sub.destroy();
+    return Object.fromEntries(seen.filter((d) => /episode_manager/.test(d.name)).at(-1)!.values.map((v) => [v.key, v.value]));
+  }
+
+  it('latches a plain-text instruction that arrives before activation, counts it and starts it on activation', async () => {
+    await start('');
+    assert.equal((await running.instance.lifecycle!.deactivate()).success, true);
+    const text = probe.createPublisher('std_msgs/msg/String', 'instruction_text');
+    text.publish({ data: 'first, too early' });
+    text.publish({ data: 'push the red cube' });
+    await time.flush();
+    assert.equal(instructions.length, 0, 'nothing published while inactive');
+    assert.ok(logs.some((l) => l.level === 'info' && /instruction_text before activation .*"push the red cube" starts when the node activates/.test(l.message)));
+    assert.equal((await running.instance.lifecycle!.activate()).success, true);
+    await time.flush();
+    assert.deepEqual(
+      instructions.map((i) => i.text),
+      ['push the red cube'],
+      'the latest one starts on activation',
+    );
+    const set = probe.createClient('vla_ros_msgs/srv/SetInstruction', 'episode_manager/set_instruction');
+    assert.equal((await running.instance.lifecycle!.deactivate()).success, true);
+    assert.equal((await set.call({ text: 'x', id: '' })).success, false);
+    assert.equal((await counters()).instructions_before_active, '3');
+  });
+
+  it(`refuses empty and over-${MAX_INSTRUCTION_BYTES}-byte instructions (counted); logs are one short line without control characters`, async () => {
+    await start('');
+    const set = probe.createClient('vla_ros_msgs/srv/SetInstruction', 'episode_manager/set_instruction');
+    const text = probe.createPublisher('std_msgs/msg/String', 'instruction_text');
+    const huge = 'push\u0000 the cube\u001b[2J '.repeat(100_000);
+    const r = await set.call({ text: huge, id: '' });
+    assert.equal(r.success, false);
+    assert.match(r.message, /^instruction is \d+ bytes, more than 1024/);
+    text.publish({ data: huge });
+    text.publish({ data: '  ' });
+    assert.deepEqual(await set.call({ text: '\n\t', id: '' }), { success: false, message: 'instruction text is empty', id: '' });
+    await time.flush();
+    assert.equal(instructions.length, 0);
+    const c = await counters();
+    assert.deepEqual([c.instructions_too_long, c.instructions_empty], ['2', '2']);
+    const refusals = logs.filter((l) => /refused: instruction is \d+ bytes/.test(l.message));
+    assert.equal(refusals.length, 2, 'one line per entry point per 5 s');
+    for (const l of refusals) {
+      assert.ok(l.message.length < 400, `log line of ${l.message.length} chars`);
+      assert.doesNotMatch(l.message, /[\u0000-\u001f]/);
+      assert.match(l.message, /push\\x00 the cube\\x1b\[2J/);
+    }
+    // Control characters inside an accepted instruction are escaped in its log line too.
+    assert.equal((await set.call({ text: 'open\u0000 the drawer', id: '' })).success, true);
+    await time.flush();
+    assert.ok(logs.some((l) => l.level === 'info' && l.message.endsWith(': "open\\x00 the drawer"')));
+    assert.equal(instructions.at(-1)!.text, 'open\u0000 the drawer', 'the instruction itself is kept as sent');
   });
 });

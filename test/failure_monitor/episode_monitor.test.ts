@@ -105,4 +105,20 @@ describe('episode monitor (alarm and timeout decisions)', () => {
     assert.equal(m.checkTimeout(10.9), undefined);
     assert.ok(m.checkTimeout(11.1));
   });
+
+  it('an episode begun before the clock is valid (now = NaN) is armed at the first check, not from time 0', () => {
+    const m = new EpisodeMonitor(band, { featureTimeout: 0.5, startupTimeout: 5 });
+    m.begin('early', NaN);
+    const T = 1_700_000_000;
+    assert.equal(m.checkTimeout(T), undefined, 'the first valid time arms it');
+    assert.equal(m.checkTimeout(T + 4.9), undefined);
+    const a = m.checkTimeout(T + 5.25);
+    assert.ok(a);
+    assert.match(a.detail, /no policy features 5\.250 s after the episode started/);
+    const r = new EpisodeMonitor(band, { featureTimeout: 0.5, startupTimeout: 1 });
+    r.begin('b', 0);
+    r.rearm(NaN);
+    assert.equal(r.checkTimeout(T), undefined, 'rearm before a valid clock: armed at the first check too');
+    assert.ok(r.checkTimeout(T + 1.1));
+  });
 });

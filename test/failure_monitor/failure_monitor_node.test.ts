@@ -12,6 +12,7 @@ import { EmbeddedBackend } from '../../nodes/ros/backend.js';
 import type { LogRecord } from '../../nodes/ros/logger.js';
 import type { Publisher, RosNode } from '../../nodes/ros/node.js';
 import type { ParameterOverride } from '../../nodes/ros/parameter.js';
+import { toRosTime } from '../../nodes/ros/time.js';
 import { QoSProfiles } from '../../nodes/ros/qos.js';
 import { VirtualTimeBase } from '../../nodes/ros/time_base.js';
 import { startNode, type RunningNode } from '../../nodes/runtime/node_runner.js';
@@ -49,7 +50,7 @@ describe('failure_monitor node', () => {
   let instructionPub: Publisher<vla_ros_msgs.msg.Instruction>;
   let eventsPub: Publisher<vla_ros_msgs.msg.EpisodeEvent>;
 
-  async function start(params: Record<string, string | number>, beforeStart?: () => void): Promise<void> {
+  async function start(params: Record<string, string | number | boolean>, beforeStart?: () => void): Promise<void> {
     time = new VirtualTimeBase(50);
     logs = [];
     backend = new EmbeddedBackend({ time, logSink: (r) => logs.push(r) });
@@ -66,7 +67,7 @@ describe('failure_monitor node', () => {
     beforeStart?.();
     const overrides: ParameterOverride[] = Object.entries(params).map(([name, value]) => ({
       name,
-      type: typeof value === 'number' ? 'double' : 'string',
+      type: typeof value === 'number' ? 'double' : typeof value === 'boolean' ? 'bool' : 'string',
       value,
       source: 'test',
     }));
@@ -270,6 +271,48 @@ describe('failure_monitor node', () => {
     fs.writeFileSync(stale, fs.readFileSync(stale, 'utf8').replace(/detector_sha256: \w+/, `detector_sha256: "${'0'.repeat(64)}"`));
     await start({ detector: TINY_LSTM, calibration: stale });
     assert.ok(logs.some((l) => /was computed with detector tiny_lstm\.onnx \(sha256 000000000000…\), not with .*tiny_lstm\.onnx .*recalibrate with `vla-ros safe calibrate`/.test(l.message)));
+  });
+
+  it('a truncated detector: ERROR on ~/status at once (what a bridge with require_failure_monitor holds on); a working one reports RUNNING on activation', async () => {
+    const statuses: vla_ros_msgs.msg.PathwayStatus[] = [];
+    const truncated = path.join(dir, 'safe_mlp.onnx');
+    const bytes = fs.readFileSync(TINY_MLP);
+    fs.writeFileSync(truncated, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    await start({ detector: truncated, calibration: writeCalibration(dir, TINY_MLP, 'mlp', 1) }, () =>
+      probe.createSubscription('vla_ros_msgs/msg/PathwayStatus', 'failure_monitor/status', 10, (m) => statuses.push(m)),
+    );
+    assert.equal(running!.instance.lifecycle!.state, 'unconfigured');
+    assert.equal(statuses.length, 1, 'published at once, not at the next 1 Hz tick');
+    assert.equal(statuses[0].state, vla_ros_msgs.msg.PathwayStatus.STATE_ERROR);
+    assert.match(statuses[0].message, /^cannot configure: /);
+    await running!.stop();
+    await backend.shutdown();
+
+    statuses.length = 0;
+    await start({ detector: TINY_MLP, calibration: writeCalibration(dir, TINY_MLP, 'mlp', 1) }, () =>
+      probe.createSubscription('vla_ros_msgs/msg/PathwayStatus', 'failure_monitor/status', 10, (m) => statuses.push(m)),
+    );
+    assert.equal(running!.instance.lifecycle!.state, 'active');
+    assert.deepEqual(
+      statuses.map((m) => [m.state, m.message]),
+      [[vla_ros_msgs.msg.PathwayStatus.STATE_RUNNING, 'waiting for an episode']],
+    );
+  });
+
+  it('startup_timeout counts from the first /clock when the instruction comes before it (simulated time)', async () => {
+    await start({ detector: TINY_MLP, calibration: writeCalibration(dir, TINY_MLP, 'mlp', 1), use_sim_time: true, startup_timeout: 2 });
+    assert.equal(running!.instance.lifecycle!.state, 'active');
+    instructionPub.publish({ header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, id: 'ep-early', text: 'push the red cube' });
+    await time.flush();
+    const clock = probe.createPublisher('rosgraph_msgs/msg/Clock', '/clock', 'clock');
+    const T = 1_700_000_000;
+    for (let t = 0; t <= 3; t += 0.05) {
+      clock.publish({ clock: toRosTime(T + t) });
+      await time.advanceBy(0.05);
+      if (t < 1.9) assert.equal(alarms.length, 0, `no alarm ${t.toFixed(2)} s after the first /clock`);
+    }
+    assert.equal(alarms.length, 1, 'the startup timeout still fires');
+    assert.match(alarms[0].detail, /no policy features 2\.\d{3} s after the episode started \(startup_timeout 2 s\)/);
   });
 
   it('alarms live exactly where the offline tools say the band is crossed', async () => {

@@ -2,7 +2,8 @@
 // embedded backend in virtual time: rates, stamps, stale latents, overruns, determinism.
 
 import { strict as assert } from 'node:assert';
-import type { vla_ros_msgs } from '../../nodes/msgs/generated/interfaces.js';
+import type { diagnostic_msgs, vla_ros_msgs } from '../../nodes/msgs/generated/interfaces.js';
+import { robotSections } from '../controller_bridge/helpers.js';
 import { fastPathway } from '../../nodes/fast_pathway/node.js';
 import { slowPathway } from '../../nodes/slow_pathway/node.js';
 import { toNamedTensor } from '../../nodes/inference/named_tensor.js';
@@ -196,6 +197,52 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
     assert.equal(last.state, 2, 'DEGRADED');
     assert.match(last.message, /latent is \d\.\d{3} s old > max_latent_age 0\.2 s/);
     assert.ok(last.latent_age > 0.9, `latent age in status: ${last.latent_age}`);
+  });
+
+  it('joint_states far beyond the robot limits are no policy input: rejected and counted; chunks carry their image stamp', async () => {
+    rig = new Rig();
+    const fr3 = robotSections('fr3')[0].params;
+    const pick = (name: string) => fr3.find((p) => p.name === name)!;
+    await rig.start(['fast'], [pick('robot.joint_names'), pick('robot.joint_position_min'), pick('robot.joint_position_max')]);
+    rig.instruct('ep1', 'touch the blue block');
+    const observedAt = rig.time.now() - 0.05;
+    rig.probe.createPublisher('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal).publish({
+      header: { stamp: toRosTime(observedAt), frame_id: '' },
+      ready_time: toRosTime(rig.time.now()),
+      version: 1,
+      instruction_id: 'ep1',
+      instruction: 'touch the blue block',
+      inference_latency: 0.001,
+      tensors: [
+        toNamedTensor('latent_tokens', { type: 'float32', dims: [1, 8, 64], data: new Float32Array(512) }),
+        toNamedTensor('latent_pooled', { type: 'float32', dims: [1, 128], data: new Float32Array(128) }),
+      ],
+    });
+    const diagnostics: diagnostic_msgs.msg.DiagnosticStatus[] = [];
+    rig.probe.createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', 10, (m) => diagnostics.push(...m.status));
+    await rig.run(0.3, { observations: false });
+    assert.ok(rig.chunks.length > 3, `chunks from good joint states: ${rig.chunks.length}`);
+    for (const c of rig.chunks) assert.equal(fromRosTime(c.msg.observation_stamp), fromRosTime(toRosTime(observedAt)), "observation_stamp = the latent's image");
+    const before = rig.chunks.length;
+    // joint2 50 rad beyond its limit: the arm cannot be there, so the policy must not see it.
+    const js = rig.probe.createPublisher('sensor_msgs/msg/JointState', 'joint_states', QoSProfiles.sensorData);
+    const far = rig.probe.createTimer(0.01, () =>
+      js.publish({
+        header: { stamp: toRosTime(rig.time.now()), frame_id: '' },
+        name: JOINTS,
+        position: Float64Array.from(HOME.map((v, i) => (i === 1 ? v + 50 : v))),
+        velocity: new Float64Array(0),
+        effort: new Float64Array(0),
+      }),
+    );
+    await rig.time.advanceBy(0.6);
+    far.cancel();
+    await rig.time.advanceBy(0.5); // the next ~/status
+    assert.ok(rig.chunks.length - before <= 4, `chunks after the bad joint states: ${rig.chunks.length - before} (only until state_timeout)`);
+    const values = Object.fromEntries(diagnostics.filter((d) => /fast_pathway/.test(d.name)).at(-1)!.values.map((v) => [v.key, v.value]));
+    assert.ok(Number(values.joint_states_rejected_out_of_limits) >= 50, JSON.stringify(values));
+    const lines = rig.logs.filter((l) => l.level === 'warn' && /joint_states rejected: .*fr3_joint2.* outside its limits/.test(l.message));
+    assert.equal(lines.length, 1, 'one log line per reason per 5 s');
   });
 
   it('publishes nothing without joint states, and nothing for another instruction\'s latent', async () => {
