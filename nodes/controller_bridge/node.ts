@@ -325,10 +325,13 @@ export const controllerBridge: NodeDefinition = {
       }
       joints = { value: mapped.positions, at: node.clock.now() };
     });
+    let poseRejected = 0;
     node.createSubscription('geometry_msgs/msg/PoseStamped', topics.currentPose, QoSProfiles.sensorData, (m) => {
       const { position: p, orientation: o } = m.pose;
       const value = Float64Array.of(p.x, p.y, p.z, o.x, o.y, o.z, o.w);
       if (!value.every(Number.isFinite)) {
+        status.drop();
+        status.setValue('current_pose_rejected_non_finite', ++poseRejected);
         node.logger.throttle('warn', 5, 'current_pose is not finite: ignored', 'pose-nan');
         return;
       }

@@ -49,13 +49,16 @@ describe('controller_bridge: sensor input and required safety components', funct
       ['missing_joint', () => send(names.slice(1), good.slice(1))],
       ['out_of_limits', () => send(names, good.map((v, i) => (i === 1 ? v + 50 : v)))],
     ];
+    const posePub = h.probe.createPublisher('geometry_msgs/msg/PoseStamped', 'current_pose', 10);
     for (let round = 0; round < 3; round++) {
       for (const [, publish] of bad) publish();
+      posePub.publish({ header: { stamp: h.probe.clock.stamp(), frame_id: 'base' }, pose: { position: { x: NaN, y: 0, z: 0.5 }, orientation: { x: 0, y: 0, z: 0, w: 1 } } });
       await h.time.advanceBy(0.1);
     }
     await h.time.advanceBy(2.1);
     const values = Object.fromEntries(diagnostics.filter((d) => /controller_bridge/.test(d.name)).at(-1)!.values.map((v) => [v.key, v.value]));
     for (const [reason] of bad) assert.equal(values[`joint_states_rejected_${reason}`], '3', `${reason} counted: ${JSON.stringify(values)}`);
+    assert.equal(values.current_pose_rejected_non_finite, '3');
     for (const [reason] of bad) {
       const lines = h.logs.filter((l) => l.level === 'warn' && l.message.startsWith('joint_states rejected') && l.message.includes(reason === 'missing_joint' ? 'has no joint' : reason === 'non_finite' ? 'is NaN' : reason === 'duplicate_name' ? 'more than once' : 'outside its limits'));
       assert.equal(lines.length, 1, `one log line for ${reason} in 5 s`);

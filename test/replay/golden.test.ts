@@ -50,6 +50,7 @@ async function outputs(file: string, r: Run = {}): Promise<string> {
         latent_version: 1,
         latent_age: 0.01,
         inference_latency: r.latency ?? 0.002,
+        observation_stamp: stamp,
       },
       t,
     );

@@ -23,12 +23,12 @@ describe('replay: report', function () {
     assert.equal(chunks.latentAge.length, 77);
     assert.ok(chunks.latentAge.every(([t, age]) => t >= 0 && age >= 0 && age < 0.6));
     assert.deepEqual([...d.poses].map(([topic, p]) => [topic, p.xyz[0].length]), [['/current_pose', 125], ['/target_pose', 146]]);
-    assert.deepEqual([...d.statuses.values()].map((s) => s.node).sort(), ['/camera_ingestion', '/controller_bridge', '/failure_monitor', '/fast_pathway', '/slow_pathway']);
+    assert.deepEqual([...d.statuses.values()].map((s) => s.node).sort(), ['/camera_ingestion', '/controller_bridge', '/episode_manager', '/failure_monitor', '/fast_pathway', '/slow_pathway']);
     const score = d.scores.get('/failure_score')!;
     assert.equal(score.score.length, 77);
     assert.ok(score.score.every(([, s], i) => s < score.threshold[i][1]), 'no alarm in the golden: every score below its threshold');
     assert.deepEqual(d.alarms, []);
-    assert.equal(d.topics.length, 22);
+    assert.equal(d.topics.length, 23); // with /episode_manager/status
   });
 
   it('renders one self-contained page with every plot, and `vla-ros report` writes it', async () => {
