@@ -318,8 +318,7 @@ export const controllerBridge: NodeDefinition = {
       if (!mapper.concerns(m.name)) return;
       const mapped = mapper.map(m.name, m.position);
       if (!mapped.ok) {
-        status.drop();
-        status.setValue(`joint_states_rejected_${mapped.reason}`, mapper.rejected.get(mapped.reason) ?? 0);
+        status.rejected('joint_states', mapped.reason, mapper.rejected.get(mapped.reason) ?? 0);
         node.logger.throttle('warn', 5, `joint_states rejected: ${mapped.error}`, `joint-states-${mapped.reason}`);
         return;
       }
@@ -330,8 +329,7 @@ export const controllerBridge: NodeDefinition = {
       const { position: p, orientation: o } = m.pose;
       const value = Float64Array.of(p.x, p.y, p.z, o.x, o.y, o.z, o.w);
       if (!value.every(Number.isFinite)) {
-        status.drop();
-        status.setValue('current_pose_rejected_non_finite', ++poseRejected);
+        status.rejected('current_pose', 'non_finite', ++poseRejected);
         node.logger.throttle('warn', 5, 'current_pose is not finite: ignored', 'pose-nan');
         return;
       }
@@ -349,6 +347,7 @@ export const controllerBridge: NodeDefinition = {
     let monitorProblem: string | undefined;
     let monitorKind = '';
     let monitorWasLive = false;
+    const monitorTopic = node.resolveName(monitor.topic);
     if (monitor.required) {
       node.createSubscription('vla_ros_msgs/msg/PathwayStatus', monitor.topic, 10, (m) => {
         monitorStatus = { state: m.state, message: m.message, at: node.clock.now() };
@@ -360,7 +359,7 @@ export const controllerBridge: NodeDefinition = {
     function checkMonitor(now: number): void {
       if (!monitor.required) return;
       const s = monitorStatus;
-      const topic = node.resolveName(monitor.topic);
+      const topic = monitorTopic;
       let kind: string;
       if (s === undefined) {
         kind = 'waiting';

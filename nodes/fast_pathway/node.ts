@@ -158,8 +158,7 @@ export const fastPathway: NodeDefinition = {
       const stamp = fromRosTime(msg.header.stamp);
       const r = joints.update(msg.name, msg.position, stamp > 0 ? stamp : node.clock.now());
       if (!r.ok) {
-        status.drop();
-        status.setValue(`joint_states_rejected_${r.reason}`, joints.rejected.get(r.reason) ?? 0);
+        status.rejected('joint_states', r.reason, joints.rejected.get(r.reason) ?? 0);
         node.logger.throttle('warn', 5, `joint_states rejected: ${r.error}`, `joint-states-${r.reason}`);
       }
     });

@@ -49,6 +49,12 @@ export class NodeStatus {
     this.dropCount += count;
   }
 
+  /** An input was rejected: counted as a drop and as `<input>_rejected_<reason>` = `total` (that reason's count so far). */
+  rejected(input: string, reason: string, total: number): void {
+    this.dropCount++;
+    this.extra.set(`${input}_rejected_${reason}`, String(total));
+  }
+
   overrun(): void {
     this.overrunCount++;
   }

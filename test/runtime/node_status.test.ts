@@ -27,4 +27,14 @@ describe('NodeStatus', () => {
     assert.ok(Number.isNaN(later.latencyP50));
     assert.equal(later.drops, 3);
   });
+
+  it('counts a rejected input as a drop and as <input>_rejected_<reason>', () => {
+    const s = new NodeStatus();
+    s.rejected('joint_states', 'non_finite', 1);
+    s.rejected('joint_states', 'non_finite', 2);
+    s.rejected('current_pose', 'non_finite', 1);
+    const snap = s.snapshot(0);
+    assert.equal(snap.drops, 3);
+    assert.deepEqual(snap.values, { joint_states_rejected_non_finite: '2', current_pose_rejected_non_finite: '1' });
+  });
 });
