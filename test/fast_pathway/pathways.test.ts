@@ -245,6 +245,23 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
     assert.equal(lines.length, 1, 'one log line per reason per 5 s');
   });
 
+  it('the slow pathway refuses an over-long instruction on `instruction` (counted, logged short): no latent answers it', async () => {
+    rig = new Rig();
+    await rig.start(['slow']);
+    const diagnostics: diagnostic_msgs.msg.DiagnosticStatus[] = [];
+    rig.probe.createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', 10, (m) => diagnostics.push(...m.status));
+    rig.instruct('ep1', 'push the red cube');
+    await rig.run(0.5, { jointStates: false });
+    assert.ok(rig.latents.some((l) => l.instruction_id === 'ep1'));
+    rig.instruct('ep2', 'push\u0000 '.repeat(200_000));
+    await rig.run(1.2, { jointStates: false });
+    assert.ok(!rig.latents.some((l) => l.instruction_id === 'ep2'), 'no latent for the refused instruction');
+    const values = Object.fromEntries(diagnostics.filter((d) => /slow_pathway/.test(d.name)).at(-1)!.values.map((v) => [v.key, v.value]));
+    assert.equal(values.instructions_too_long, '1');
+    const line = rig.logs.find((l) => /instruction 'ep2' refused: instruction is \d+ bytes, more than 1024/.test(l.message));
+    assert.ok(line && line.message.length < 300 && !/\p{Cc}/u.test(line.message), line?.message.slice(0, 300));
+  });
+
   it('publishes nothing without joint states, and nothing for another instruction\'s latent', async () => {
     rig = new Rig();
     await rig.start(['slow', 'fast']);
