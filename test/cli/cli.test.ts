@@ -33,7 +33,7 @@ describe('vla-ros CLI', function () {
   it('exits 2 with a clear message on bad usage', () => {
     const unknownCmd = vlaRos('lunch');
     assert.equal(unknownCmd.code, 2);
-    assert.match(unknownCmd.err, /Did you mean launch\?/);
+    assert.match(unknownCmd.err, /unknown command 'lunch' \(did you mean launch\?\)/);
     const unknownNode = vlaRos('run', 'talker');
     assert.equal(unknownNode.code, 2);
     assert.match(unknownNode.err, /unknown node 'talker': vla_ros provides .*episode_manager/);
