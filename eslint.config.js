@@ -27,4 +27,13 @@ export default tseslint.config(
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // rclnodejs's typings are unresolved without ROS 2 (CI) and real once colcon build has
+    // generated its interfaces.d.ts (a robot): the file's eslint-disable directives are needed in
+    // one world and unused in the other, so only here an unused directive is not a warning
+    // (`npm test` runs with --max-warnings 0 in both). Narrower directives cannot be right in
+    // both; typing the rclnodejs API by hand would drift from the real one.
+    files: ['nodes/ros/rclnodejs/rclnodejs_backend.ts'],
+    linterOptions: { reportUnusedDisableDirectives: 'off' },
+  },
 );

@@ -48,6 +48,7 @@ export class Progress {
   private done = 0;
   private extra = '';
   private finished = false;
+  private updated = false;
   private readonly tty: boolean;
   private readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
@@ -66,6 +67,7 @@ export class Progress {
 
   /** Reports `done` units so far; `extra` is shown after the figures. */
   update(done: number, extra = ''): void {
+    this.updated = true;
     this.done = done;
     this.extra = extra;
     if (this.options.quiet === true || this.finished) return;
@@ -114,5 +116,14 @@ export class Progress {
     if (extra !== undefined) this.extra = extra;
     this.finished = true;
     if (this.options.quiet !== true) this.draw(true);
+  }
+
+  /**
+   * Ends after a failure: the final state only when there was progress to show, so an operation
+   * that fails before its first update (a bag that cannot be opened) leaves just its error.
+   */
+  abort(): void {
+    if (this.updated) this.finish();
+    this.finished = true;
   }
 }

@@ -17,6 +17,7 @@ import { replayCommand } from './replay_command.js';
 import { reportCommand } from './report_command.js';
 import { simCommand } from './sim_command.js';
 import { CliError } from './cli_error.js';
+import { UsageCheck, UsageError } from './usage_check.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
@@ -43,7 +44,10 @@ function withBackend<T>(y: Argv<T>) {
 export async function runCli(argv: string[]): Promise<number> {
   const { cli, ros } = splitRosArgs(argv);
   let exitCode = 0;
-  const parser = yargs(cli)
+  const parser = yargs(cli);
+  const usage = new UsageCheck(parser, cli);
+  usage
+    .install(parser)
     .scriptName('vla-ros')
     .usage('$0 <command> [options]\n\nRun Vision-Language-Action policies on ROS 2 robot arms.')
     .command(
@@ -115,23 +119,19 @@ export async function runCli(argv: string[]): Promise<number> {
     .command(reportCommand)
     .command(simCommand)
     .demandCommand(1, 'Specify a command; see --help.')
-    .strict()
     .recommendCommands()
     .version(packageVersion())
     .help()
     .alias('h', 'help')
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
-    .fail((message, err) => {
-      if (err instanceof CliError) throw err;
-      if (err) throw err;
-      process.stderr.write(`vla-ros: ${message}\nRun \`vla-ros --help\` for usage.\n`);
-      exitCode = 2;
-    });
+    .wrap(Math.min(110, process.stdout.columns ?? 100));
   try {
     await parser.parseAsync();
+    // Problems found where no handler (and so no middleware) ran, e.g. a missing subcommand.
+    usage.throwIfAny();
   } catch (err) {
     if (err instanceof CliError) {
-      process.stderr.write(`vla-ros: ${err.message}\n`);
+      process.stderr.write(err.message.split('\n').map((line) => `vla-ros: ${line}\n`).join(''));
+      if (err instanceof UsageError) process.stderr.write(`${err.hint}\n`);
       return err.exitCode;
     }
     process.stderr.write(`vla-ros: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);

@@ -155,7 +155,7 @@ export async function runReplay(a: ReplayArgs, io: CommandIo = processIo): Promi
     if (!report.ok) throw new CliError(`the replay of ${a.bag} differs from the golden ${a.expect} (diff above)`, 1);
     return 0;
   } catch (err) {
-    progress.finish();
+    progress.abort();
     if (err instanceof ReplayError) throw new CliError(err.message, 1);
     throw asBagCliError(err);
   } finally {

@@ -35,7 +35,7 @@ export function makeReportCommand(io: CommandIo = processIo): CommandModule {
         progress.finish();
         io.out(`wrote ${path.resolve(output)} (${formatBytes(r.bytes)}${interrupt.signal.aborted ? ', interrupted: partial' : ''})\n`);
       } catch (err) {
-        progress.finish();
+        progress.abort();
         throw asBagCliError(err);
       } finally {
         interrupt.dispose();

@@ -3,7 +3,7 @@
 import { selectBackend, type BackendChoice } from '../ros/backend.js';
 import { nodeConfigFromArgv } from '../ros/node_config.js';
 import { loadNodeDefinition, UnknownNodeError } from '../registry.js';
-import { startNode } from '../runtime/node_runner.js';
+import { ParameterOverrideError, startNode } from '../runtime/node_runner.js';
 import { describeNodeParameters } from '../runtime/parameter_help.js';
 import { CliError } from './cli_error.js';
 import { ShutdownSignal } from './shutdown_signal.js';
@@ -38,7 +38,8 @@ export async function runCommand(o: RunOptions): Promise<number> {
     running = await startNode(definition, backend, config);
   } catch (err) {
     await backend.shutdown();
-    throw new CliError(err instanceof Error ? err.message : String(err), 1);
+    // Parameters the node cannot take are bad usage (2); anything else is a failure to start (1).
+    throw new CliError(err instanceof Error ? err.message : String(err), err instanceof ParameterOverrideError ? 2 : 1);
   }
   running.node.logger.info(`running on the ${backend.kind} backend; Ctrl-C to stop`);
   const why = await shutdown.reason;

@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type * as OrtModule from 'onnxruntime-node';
 import type { InferenceSession as OrtSession, Tensor as OrtTensor } from 'onnxruntime-node';
+import { trackModelLoad } from '../inference/model_loads.js';
 import type { DetectorKind } from './calibration_file.js';
 
 export class DetectorError extends Error {
@@ -157,13 +158,15 @@ export class OnnxDetector implements DetectorModel {
     const ort = await loadOrt();
     let session: OrtSession;
     try {
-      session = await ort.InferenceSession.create(file, {
-        intraOpNumThreads: 1,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-        extra: { session: { intra_op: { allow_spinning: '0' } } },
-      });
+      session = await trackModelLoad(file, () =>
+        ort.InferenceSession.create(file, {
+          intraOpNumThreads: 1,
+          interOpNumThreads: 1,
+          executionMode: 'sequential',
+          graphOptimizationLevel: 'all',
+          extra: { session: { intra_op: { allow_spinning: '0' } } },
+        }),
+      );
     } catch (err) {
       throw new DetectorError(`${file}: onnxruntime cannot load it: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { DecodeJob, DecodeJobResult } from './expert_decoding.js';
 import type { InferenceWorkerData, WorkerReply, WorkerRequest } from './inference_protocol.js';
+import { trackModelLoad } from './model_loads.js';
 import type { ModelIO } from './onnx_model.js';
 import type { TensorData } from './tensor.js';
 
@@ -52,6 +53,10 @@ export class InferenceClient {
 
   /** Starts a worker with `models` (name → .onnx file) loaded; rejects with the load error. */
   static start(models: Record<string, string>, intraOpThreads = 1): Promise<InferenceClient> {
+    return trackModelLoad(Object.values(models).join(', '), () => InferenceClient.spawn(models, intraOpThreads));
+  }
+
+  private static spawn(models: Record<string, string>, intraOpThreads: number): Promise<InferenceClient> {
     const data: InferenceWorkerData = { models, intraOpThreads };
     const worker = new Worker(new URL('./inference_worker.js', import.meta.url), { workerData: data });
     return new Promise((resolve, reject) => {

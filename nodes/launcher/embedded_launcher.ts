@@ -148,11 +148,7 @@ export class EmbeddedLaunch {
         const worker = h.worker;
         if (worker === undefined) return;
         h.stopping = true;
-        if (!h.started) {
-          await worker.terminate();
-          return;
-        }
-        const { stoppedInTime } = await shutdownHost(worker, timeoutMs);
+        const { stoppedInTime } = await shutdownHost(worker, timeoutMs, !h.started);
         if (!stoppedInTime) this.report('warn', `${fqnOf(h.config)} did not stop within ${timeoutMs / 1000} s; its thread was terminated`);
       }),
     );

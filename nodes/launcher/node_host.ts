@@ -9,6 +9,7 @@ import { PortLink } from '../ros/embedded/link_protocol.js';
 import type { NodeConfig } from '../ros/node_config.js';
 import { loadNodeDefinition } from '../registry.js';
 import { startNode, type RunningNode } from '../runtime/node_runner.js';
+import { settleModelLoads } from '../inference/model_loads.js';
 
 export interface NodeHostData {
   exec: string;
@@ -35,6 +36,10 @@ async function main(): Promise<void> {
     if (typeof m === 'object' && m !== null && (m as HostControl).control === 'shutdown') {
       void (async () => {
         try {
+          // The launcher terminates this thread after 'stopped': model loads in flight must
+          // finish first (model_loads.ts). A node still starting is left to fail: its next
+          // load is refused.
+          await settleModelLoads('the node is shutting down');
           await running?.stop();
         } finally {
           post({ control: 'stopped' });

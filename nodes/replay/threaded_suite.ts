@@ -165,11 +165,7 @@ export class ThreadedSuite {
       this.hosted.map(async (h) => {
         const worker = h.worker;
         if (worker === undefined) return;
-        if (!h.started) {
-          await worker.terminate();
-          return;
-        }
-        await shutdownHost(worker, timeoutSec * 1000);
+        await shutdownHost(worker, timeoutSec * 1000, !h.started);
       }),
     );
   }

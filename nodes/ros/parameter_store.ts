@@ -203,6 +203,7 @@ export class ParameterStore {
   private readonly entries = new Map<string, Entry>();
   private readonly validators: ValidateCallback[] = [];
   private readonly listeners: ChangedCallback[] = [];
+  private deferred: string[] | undefined;
 
   constructor(
     readonly nodeFqn: string,
@@ -234,9 +235,34 @@ export class ParameterStore {
       throw new ParameterError(`${this.where(name)}: expected ${full.type}, got ${apparentType(defaultValue)} ${formatValue(defaultValue)} (default)`);
     }
     const override = this.overrides.get(name);
-    const initial = override === undefined ? defaultConverted : this.convertOverride(full, override);
-    this.initialize(name, full, initial, override?.source ?? 'default');
-    return copyValue(initial) as Widen<T>;
+    if (override !== undefined) {
+      try {
+        const initial = this.convertOverride(full, override);
+        this.initialize(name, full, initial, override.source);
+        return copyValue(initial) as Widen<T>;
+      } catch (err) {
+        // Deferred (see deferOverrideProblems): keep the problem, go on with the default.
+        if (this.deferred === undefined || !(err instanceof ParameterError) || this.entries.has(name)) throw err;
+        this.deferred.push(err.message);
+      }
+    }
+    this.initialize(name, full, defaultConverted, 'default');
+    return copyValue(defaultConverted) as Widen<T>;
+  }
+
+  /**
+   * From now on an override that does not fit its parameter (type, range, choices, a validation
+   * callback) does not stop declare(): the default is used and the problem kept for
+   * overrideProblems(). startNode uses this to report every problem of a command line at once;
+   * a node with such problems must not run.
+   */
+  deferOverrideProblems(): void {
+    this.deferred ??= [];
+  }
+
+  /** The override problems deferOverrideProblems() kept, as messages naming parameter and source. */
+  overrideProblems(): string[] {
+    return [...(this.deferred ?? [])];
   }
 
   /** Declares a parameter that has no default: an override (-p or a params file) must provide it. */
@@ -337,13 +363,18 @@ export class ParameterStore {
     return register(this.listeners, callback);
   }
 
-  /** Overrides meant for this node by name (not via '/**' alone) that it never declared. */
-  unusedOverrideDetails(): UnusedOverride[] {
+  /**
+   * Overrides meant for this node by name (not via '/**' alone) that it never declared.
+   * `alsoDeclared`: names the node declares that this store has not seen (yet), e.g. because
+   * creating the node stopped half-way; they are neither unused nor left out of suggestions.
+   */
+  unusedOverrideDetails(alsoDeclared: Iterable<string> = []): UnusedOverride[] {
+    const declared = new Set([...this.entries.keys(), ...alsoDeclared]);
     const unused: UnusedOverride[] = [];
     for (const name of this.nodeSpecificOverrideNames) {
-      if (this.entries.has(name)) continue;
+      if (declared.has(name)) continue;
       const detail: UnusedOverride = { name, source: this.overrides.get(name)?.source ?? 'unknown source' };
-      const suggestion = closestName(name, this.entries.keys());
+      const suggestion = closestName(name, declared);
       if (suggestion !== undefined) detail.suggestion = suggestion;
       unused.push(detail);
     }
@@ -351,8 +382,8 @@ export class ParameterStore {
   }
 
   /** The same as readable lines: `'rat_hz' (from config/x.yaml): did you mean 'rate_hz'?`. */
-  unusedOverrides(): string[] {
-    return this.unusedOverrideDetails().map(
+  unusedOverrides(alsoDeclared: Iterable<string> = []): string[] {
+    return this.unusedOverrideDetails(alsoDeclared).map(
       ({ name, source, suggestion }) =>
         `'${name}' (from ${source})${suggestion === undefined ? '' : `: did you mean '${suggestion}'?`}`,
     );

@@ -47,6 +47,18 @@ describe('bags: progress', () => {
     assert.equal(quiet.text(), '');
   });
 
+  it('abort(): nothing when the operation failed before any progress, the final line when there was some', () => {
+    const early = stream(false);
+    new Progress({ label: 'replay /missing', unit: 's', stream: early }).abort();
+    assert.equal(early.text(), '');
+    const late = stream(false);
+    const p = new Progress({ label: 'replay run1', unit: 's', stream: late, intervalSec: 3600 });
+    p.update(2);
+    p.abort();
+    p.finish();
+    assert.match(late.text(), /^replay run1: 2\.0 s, [^\n]*\n$/, 'one final line');
+  });
+
   it('formats sizes and durations', () => {
     assert.deepEqual([0, 1023, 1536, 5 * 2 ** 30].map(formatBytes), ['0 B', '1023 B', '1.5 KiB', '5.0 GiB']);
     assert.deepEqual([0, 59.6, 61, 3725, NaN].map(formatDuration), ['0:00', '1:00', '1:01', '1:02:05', '--:--']);

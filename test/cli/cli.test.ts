@@ -33,7 +33,7 @@ describe('vla-ros CLI', function () {
   it('exits 2 with a clear message on bad usage', () => {
     const unknownCmd = vlaRos('lunch');
     assert.equal(unknownCmd.code, 2);
-    assert.match(unknownCmd.err, /Did you mean launch\?/);
+    assert.match(unknownCmd.err, /unknown command 'lunch' \(did you mean launch\?\)/);
     const unknownNode = vlaRos('run', 'talker');
     assert.equal(unknownNode.code, 2);
     assert.match(unknownNode.err, /unknown node 'talker': vla_ros provides .*episode_manager/);
@@ -51,12 +51,12 @@ describe('vla-ros CLI', function () {
     assert.match(missingFile.err, /\/nonexistent\/params\.yaml/);
   });
 
-  it('refuses unknown and wrongly typed parameters, naming them', () => {
+  it('refuses unknown and wrongly typed parameters, naming them (bad usage: exit 2)', () => {
     const typo = vlaRos('run', 'episode_manager', '--ros-args', '-p', 'instrction:=x');
-    assert.equal(typo.code, 1);
+    assert.equal(typo.code, 2);
     assert.match(typo.err, /has no parameter 'instrction'.*did you mean 'instruction'\?/);
     const wrongType = vlaRos('run', 'episode_manager', '--ros-args', '-p', 'instruction:=5');
-    assert.equal(wrongType.code, 1);
+    assert.equal(wrongType.code, 2);
     assert.match(wrongType.err, /parameter 'instruction' of node '\/episode_manager': expected string, got integer 5/);
   });
 

@@ -363,6 +363,32 @@ describe('ros/parameter_store', () => {
     });
   });
 
+  describe('deferOverrideProblems', () => {
+    it('keeps every bad override (type, range, choices) with its source and goes on with the defaults', () => {
+      const store = storeWith([
+        override('rate_hz', 'string', 'abc', '-p'),
+        override('max_age', 'double', -3, '-p'),
+        override('rule', 'string', 'rtcc', '-p'),
+        override('ok', 'integer', 7, '-p'),
+      ]);
+      store.deferOverrideProblems();
+      assert.equal(store.declare('rate_hz', 30, { type: 'double' }), 30);
+      assert.equal(store.declare('max_age', 0.5, { range: { from: 0.01, to: 60 } }), 0.5);
+      assert.equal(store.declare('rule', 'rtc', { choices: ['rtc', 'latest_only'] }), 'rtc');
+      assert.equal(store.declare('ok', 1, { type: 'integer' }), 7);
+      assert.deepEqual(store.overrideProblems(), [
+        `parameter 'rate_hz' of node '${NODE}': expected double, got string "abc" (from -p)`,
+        `parameter 'max_age' of node '${NODE}': -3 is outside the range [0.01, 60] (from -p)`,
+        `parameter 'rule' of node '${NODE}': "rtcc" is not one of "rtc", "latest_only" (from -p)`,
+      ]);
+    });
+    it('without it the first bad override throws, as before', () => {
+      const store = storeWith([override('rate_hz', 'string', 'abc', '-p')]);
+      throwsParameterError(() => store.declare('rate_hz', 30, { type: 'double' }), /expected double, got string "abc"/);
+      assert.deepEqual(store.overrideProblems(), []);
+    });
+  });
+
   describe('unusedOverrides', () => {
     it('lists node-specific overrides never declared, with suggestions', () => {
       const store = storeWith(
@@ -384,6 +410,11 @@ describe('ros/parameter_store', () => {
         "'totally_unrelated' (from config/x.yaml)",
       ]);
       assert.deepEqual(store.unusedOverrideDetails()[0], { name: 'rat_hz', source: FILE, suggestion: 'rate_hz' });
+    });
+    it('counts names the node declares elsewhere (alsoDeclared) as declared and as suggestions', () => {
+      const store = storeWith([override('rate_hz', 'double', 2, '-p'), override('merge_rul', 'string', 'rtc', '-p')], ['rate_hz', 'merge_rul']);
+      store.declare('policy_bundle', 'reference');
+      assert.deepEqual(store.unusedOverrides(['rate_hz', 'merge_rule']), ["'merge_rul' (from -p): did you mean 'merge_rule'?"]);
     });
     it('is empty when everything meant for the node was declared', () => {
       const store = storeWith([override('a', 'integer', 1), override('shared', 'bool', true)], ['a']);

@@ -11,7 +11,8 @@
    rclnodejs's typings reference interfaces.d.ts, which its install script generates from the
    sourced ROS 2 installation. Without ROS 2 (CI) those names are unresolved; on a robot they
    are real types. The casts below are needed in one of the two worlds and redundant in the
-   other, so these three rules cannot hold in both. */
+   other, so these three rules cannot hold in both; eslint.config.js lets this directive go
+   unused here (only in this file), so lint passes in both worlds. */
 import type * as Rcl from 'rclnodejs';
 import type { SchedulerLike } from 'rxjs';
 import { Clock, USE_SIM_TIME_DESCRIPTOR } from '../clock.js';
