@@ -11,8 +11,8 @@
 
 import fs from 'node:fs';
 import { McapIndexedReader, McapStreamReader, type McapTypes } from '@mcap/core';
-import { FileHandleReadable } from '@mcap/nodejs';
 import { decompressHandlers } from './compression.js';
+import { McapFileReadable } from './mcap_file_readable.js';
 import { BagReadError, type FileChannel, type RawRecord, type RecordQuery, type StorageFile, type StorageFileInfo } from './storage.js';
 
 const MCAP_MAGIC = new Uint8Array([0x89, 0x4d, 0x43, 0x41, 0x50, 0x30, 0x0d, 0x0a]);
@@ -129,7 +129,7 @@ export class McapFile implements StorageFile {
     return (this.indexed ??= (async () => {
       const handle = await fs.promises.open(this.path, 'r');
       try {
-        const reader = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(handle), decompressHandlers: await decompressHandlers() });
+        const reader = await McapIndexedReader.Initialize({ readable: await McapFileReadable.open(handle, this.path), decompressHandlers: await decompressHandlers() });
         const messages = reader.statistics?.messageCount ?? 0n;
         if (reader.chunkIndexes.length === 0 && messages > 0n) {
           await handle.close();
