@@ -102,7 +102,7 @@ describe('bags: bag convert copies everything or fails', function () {
     assert.match(r.stderr, /^vla-ros: .*copied 15 of its 18 messages/m);
   });
 
-  it('--topics naming a topic the bag does not have: exit 1 naming it and the topics it has', async () => {
+  it('--topics naming a topic the bag does not have: exit 1 naming it and the topics it has', () => {
     const input = path.join(tmp.dir, 'empty.mcap');
     const r = vlaRos('bag', 'convert', input, path.join(tmp.dir, 'none'), '--topics', '/nope');
     assert.equal(r.status, 1, r.stderr);
