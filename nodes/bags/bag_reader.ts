@@ -181,10 +181,13 @@ export class BagReader {
           );
         }
         files = metadata.relativeFilePaths.map((f) => path.join(bagPath, f));
-        const missing = files.filter((f) => !fs.existsSync(f));
-        if (missing.length === files.length && files.length > 0) throw new BagReadError(`${bagPath}: metadata.yaml lists ${missing.map((m) => path.basename(m)).join(', ')}, none of which exists`);
-        for (const m of missing) note(`${bagPath}: metadata.yaml lists ${path.basename(m)}, which does not exist: skipped`);
-        files = files.filter((f) => fs.existsSync(f));
+        // An entry that is not a file (empty: the directory itself; a folder) is as good as missing.
+        const isFile = (f: string) => fs.statSync(f, { throwIfNoEntry: false })?.isFile() === true;
+        const listed = (f: string) => JSON.stringify(path.relative(bagPath, f));
+        const missing = files.filter((f) => !isFile(f));
+        if (missing.length === files.length && files.length > 0) throw new BagReadError(`${bagPath}: metadata.yaml lists ${missing.map(listed).join(', ')}, none of which is a file that exists`);
+        for (const m of missing) note(`${bagPath}: metadata.yaml lists ${listed(m)}, which is missing or not a file: skipped`);
+        files = files.filter(isFile);
         const unlisted = fs.readdirSync(bagPath).filter((f) => /\.(mcap|db3)$/.test(f) && !metadata!.relativeFilePaths.includes(f));
         if (unlisted.length > 0) note(`${bagPath}: ${unlisted.join(', ')} not listed in metadata.yaml (recorded after it was written?): not read`);
         storage = metadata.storageIdentifier === 'sqlite3' ? 'sqlite3' : 'mcap';

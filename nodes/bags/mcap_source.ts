@@ -244,11 +244,14 @@ export class McapFile implements StorageFile {
   }
 
   private async stat(): Promise<fs.Stats> {
+    let stats: fs.Stats;
     try {
-      return await fs.promises.stat(this.path);
+      stats = await fs.promises.stat(this.path);
     } catch (err) {
       throw new BagReadError(`cannot read bag ${this.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
+    if (!stats.isFile()) throw new BagReadError(`cannot read bag ${this.path}: not a file`);
+    return stats;
   }
 
   /**

@@ -125,10 +125,17 @@ export class SqliteFile implements StorageFile {
         );
       }
       const SQL = await (sqlJs ??= initSqlJs());
-      let image: Uint8Array = fs.readFileSync(this.path);
+      let image: Uint8Array;
+      let wal: Uint8Array | undefined;
       const walFile = `${this.path}-wal`;
-      if (fs.existsSync(walFile) && fs.statSync(walFile).size > 0) {
-        const merged = applyWal(image, fs.readFileSync(walFile));
+      try {
+        image = fs.readFileSync(this.path);
+        wal = fs.statSync(walFile, { throwIfNoEntry: false })?.isFile() === true ? fs.readFileSync(walFile) : undefined;
+      } catch (err) {
+        throw new BagReadError(`cannot read bag ${this.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+      if (wal !== undefined && wal.length > 0) {
+        const merged = applyWal(image, wal);
         if (merged !== undefined) {
           image = merged.image;
           this.note(

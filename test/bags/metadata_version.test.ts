@@ -1,3 +1,5 @@
+// metadata.yaml's file list: an entry that is empty (the bag directory itself) or a folder is not
+// read as a storage file (the fuzzer found `EISDIR` escaping as a foreign error).
 // metadata.yaml's `version`: 1 to 9 (every version rosbag2 has written) are read silently; a newer
 // one is read as 9 with a note, as rosbag2 itself reads newer versions; anything else (0, negative,
 // not an integer) is one line naming the supported versions.
@@ -15,7 +17,7 @@ const vlaRos = (...args: string[]) => spawnSync(process.execPath, [packagePath('
 
 const withVersion = (version: string) => `rosbag2_bagfile_information:\n  version: ${version}\n  storage_identifier: mcap\n  relative_file_paths:\n    - a_0.mcap\n`;
 
-describe('bags: metadata.yaml version', function () {
+describe('bags: metadata.yaml version and file list', function () {
   this.timeout(30_000);
   let tmp: ReturnType<typeof tempDir>;
   before(() => (tmp = tempDir()));
@@ -47,5 +49,20 @@ describe('bags: metadata.yaml version', function () {
     const r = vlaRos('bag', 'info', dir);
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /^vla-ros: .*metadata\.yaml: unsupported metadata\.yaml version 0 \(vla-ros reads versions 1 to 9, and newer ones as 9\)\n$/);
+  });
+
+  it('an empty entry or a folder in relative_file_paths: skipped with a note, or one line when nothing else is listed', async () => {
+    const dir = path.join(tmp.dir, 'listing');
+    await writeSample(dir);
+    const file = path.join(dir, 'metadata.yaml');
+    const original = fs.readFileSync(file, 'utf8');
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.writeFileSync(file, original.replace('  relative_file_paths:\n', '  relative_file_paths:\n    - ""\n    - sub\n'));
+    const { records, notes } = await collect(dir);
+    assert.ok(records.length > 0);
+    assert.match(notes.join('\n'), /metadata\.yaml lists "", which is missing or not a file: skipped/);
+    assert.match(notes.join('\n'), /metadata\.yaml lists "sub", which is missing or not a file: skipped/);
+    fs.writeFileSync(file, original.replace(/  relative_file_paths:\n(    - .*\n)+/, '  relative_file_paths:\n    -\n'));
+    await assert.rejects(collect(dir), (err: unknown) => err instanceof BagReadError && /metadata\.yaml lists "", none of which is a file that exists$/.test(err.message));
   });
 });
