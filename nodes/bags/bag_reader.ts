@@ -181,8 +181,14 @@ export class BagReader {
           );
         }
         files = metadata.relativeFilePaths.map((f) => path.join(bagPath, f));
-        // An entry that is not a file (empty: the directory itself; a folder) is as good as missing.
-        const isFile = (f: string) => fs.statSync(f, { throwIfNoEntry: false })?.isFile() === true;
+        // An entry that is not a file (empty: the directory itself; a folder; a name with a NUL byte) is as good as missing.
+        const isFile = (f: string) => {
+          try {
+            return fs.statSync(f, { throwIfNoEntry: false })?.isFile() === true;
+          } catch {
+            return false; // a name fs refuses (a NUL byte)
+          }
+        };
         const listed = (f: string) => JSON.stringify(path.relative(bagPath, f));
         const missing = files.filter((f) => !isFile(f));
         if (missing.length === files.length && files.length > 0) throw new BagReadError(`${bagPath}: metadata.yaml lists ${missing.map(listed).join(', ')}, none of which is a file that exists`);

@@ -1,4 +1,4 @@
-// metadata.yaml's file list: an entry that is empty (the bag directory itself) or a folder is not
+// metadata.yaml's file list: an entry that is empty (the bag directory itself), a folder or a name with a NUL byte is not
 // read as a storage file (the fuzzer found `EISDIR` escaping as a foreign error).
 // metadata.yaml's `version`: 1 to 9 (every version rosbag2 has written) are read silently; a newer
 // one is read as 9 with a note, as rosbag2 itself reads newer versions; anything else (0, negative,
@@ -57,11 +57,12 @@ describe('bags: metadata.yaml version and file list', function () {
     const file = path.join(dir, 'metadata.yaml');
     const original = fs.readFileSync(file, 'utf8');
     fs.mkdirSync(path.join(dir, 'sub'));
-    fs.writeFileSync(file, original.replace('  relative_file_paths:\n', '  relative_file_paths:\n    - ""\n    - sub\n'));
+    fs.writeFileSync(file, original.replace('  relative_file_paths:\n', '  relative_file_paths:\n    - ""\n    - sub\n    - "a\\0b.mcap"\n'));
     const { records, notes } = await collect(dir);
     assert.ok(records.length > 0);
     assert.match(notes.join('\n'), /metadata\.yaml lists "", which is missing or not a file: skipped/);
     assert.match(notes.join('\n'), /metadata\.yaml lists "sub", which is missing or not a file: skipped/);
+    assert.match(notes.join('\n'), /metadata\.yaml lists "a\\u0000b\.mcap", which is missing or not a file: skipped/);
     fs.writeFileSync(file, original.replace(/  relative_file_paths:\n(    - .*\n)+/, '  relative_file_paths:\n    -\n'));
     await assert.rejects(collect(dir), (err: unknown) => err instanceof BagReadError && /metadata\.yaml lists "", none of which is a file that exists$/.test(err.message));
   });
