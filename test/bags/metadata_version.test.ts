@@ -63,7 +63,7 @@ describe('bags: metadata.yaml version and file list', function () {
     assert.match(notes.join('\n'), /metadata\.yaml lists "", which is missing or not a file: skipped/);
     assert.match(notes.join('\n'), /metadata\.yaml lists "sub", which is missing or not a file: skipped/);
     assert.match(notes.join('\n'), /metadata\.yaml lists "a\\u0000b\.mcap", which is missing or not a file: skipped/);
-    fs.writeFileSync(file, original.replace(/  relative_file_paths:\n(    - .*\n)+/, '  relative_file_paths:\n    -\n'));
+    fs.writeFileSync(file, original.replace(/ {2}relative_file_paths:\n( {4}- .*\n)+/, '  relative_file_paths:\n    -\n'));
     await assert.rejects(collect(dir), (err: unknown) => err instanceof BagReadError && /metadata\.yaml lists "", none of which is a file that exists$/.test(err.message));
   });
 });
