@@ -22,7 +22,7 @@ import path from 'node:path';
 import type { MessageRegistry } from '../msgs/registry.js';
 import { BagDefinitions, type TopicCodec } from './definitions.js';
 import { hasMcapMagic, McapFile } from './mcap_source.js';
-import { readBagMetadata, type BagMetadata } from './metadata_yaml.js';
+import { METADATA_NEWEST_VERSION, readBagMetadata, type BagMetadata } from './metadata_yaml.js';
 import { hasSqliteMagic, SqliteFile } from './sqlite_source.js';
 import { BagReadError, type FileChannel, type StorageFile, type StorageFileInfo, type StorageId } from './storage.js';
 
@@ -43,7 +43,7 @@ export interface BagTopic {
   metadata: ReadonlyMap<string, string>;
   /** Why its messages cannot be decoded, when they cannot. */
   problem?: string;
-  /** The definition stored in the bag, when there is one (any encoding). */
+  /** The definition stored in the bag, when there is one (any encoding; '' in ros2msg is a message without fields). */
   schema?: { encoding: string; text: string };
 }
 
@@ -123,7 +123,12 @@ function splitIndex(file: string): number {
 }
 
 function readHead(file: string): Uint8Array {
-  const fd = fs.openSync(file, 'r');
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    throw new BagReadError(`cannot read bag ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
   try {
     const head = Buffer.alloc(16);
     const n = fs.readSync(fd, head, 0, 16, 0);
@@ -166,6 +171,9 @@ export class BagReader {
     if (stat.isDirectory()) {
       metadata = readBagMetadata(bagPath);
       if (metadata !== undefined) {
+        if (metadata.version > METADATA_NEWEST_VERSION) {
+          note(`${bagPath}: metadata.yaml version ${metadata.version} is newer than the newest vla-ros knows (${METADATA_NEWEST_VERSION}): read as version ${METADATA_NEWEST_VERSION}, as rosbag2 does (fields added since are ignored)`);
+        }
         if (metadata.compressionMode !== '' && metadata.compressionMode.toLowerCase() !== 'none') {
           throw new BagReadError(
             `${bagPath}: recorded with rosbag2 ${metadata.compressionFormat} compression in ${metadata.compressionMode} mode, which vla-ros does not read; ` +
@@ -173,10 +181,19 @@ export class BagReader {
           );
         }
         files = metadata.relativeFilePaths.map((f) => path.join(bagPath, f));
-        const missing = files.filter((f) => !fs.existsSync(f));
-        if (missing.length === files.length && files.length > 0) throw new BagReadError(`${bagPath}: metadata.yaml lists ${missing.map((m) => path.basename(m)).join(', ')}, none of which exists`);
-        for (const m of missing) note(`${bagPath}: metadata.yaml lists ${path.basename(m)}, which does not exist: skipped`);
-        files = files.filter((f) => fs.existsSync(f));
+        // An entry that is not a file (empty: the directory itself; a folder; a name with a NUL byte) is as good as missing.
+        const isFile = (f: string) => {
+          try {
+            return fs.statSync(f, { throwIfNoEntry: false })?.isFile() === true;
+          } catch {
+            return false; // a name fs refuses (a NUL byte)
+          }
+        };
+        const listed = (f: string) => JSON.stringify(path.relative(bagPath, f));
+        const missing = files.filter((f) => !isFile(f));
+        if (missing.length === files.length && files.length > 0) throw new BagReadError(`${bagPath}: metadata.yaml lists ${missing.map(listed).join(', ')}, none of which is a file that exists`);
+        for (const m of missing) note(`${bagPath}: metadata.yaml lists ${listed(m)}, which is missing or not a file: skipped`);
+        files = files.filter(isFile);
         const unlisted = fs.readdirSync(bagPath).filter((f) => /\.(mcap|db3)$/.test(f) && !metadata!.relativeFilePaths.includes(f));
         if (unlisted.length > 0) note(`${bagPath}: ${unlisted.join(', ')} not listed in metadata.yaml (recorded after it was written?): not read`);
         storage = metadata.storageIdentifier === 'sqlite3' ? 'sqlite3' : 'mcap';
@@ -234,7 +251,7 @@ export class BagReader {
         schemaEncoding: channel.schema?.encoding ?? '',
         metadata: channel.metadata,
         ...(codec.problem !== undefined ? { problem: codec.problem } : {}),
-        ...(channel.schema !== undefined && channel.schema.text !== '' ? { schema: { encoding: channel.schema.encoding, text: channel.schema.text } } : {}),
+        ...(channel.schema !== undefined && (channel.schema.text !== '' || channel.schema.encoding !== '') ? { schema: { encoding: channel.schema.encoding, text: channel.schema.text } } : {}),
       };
       entry = { topic, codec };
       this.entries.set(channel.topic, entry);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { QoSProfile } from '../ros/qos.js';
 import type { ChunkCompression } from './compression.js';
 import { writeBagMetadata, type BagFileMetadata, type BagMetadata } from './metadata_yaml.js';
-import { BagWriteError, bagTopicName, McapBagWriter, type BagWriterOptions, type TopicOptions, type TopicStats } from './mcap_writer.js';
+import { BagWriteError, declaredTopicName, McapBagWriter, storedTopicName, type BagWriterOptions, type TopicOptions, type TopicStats } from './mcap_writer.js';
 import { toNanoseconds } from '../ros/time.js';
 
 export interface RosbagWriterOptions extends BagWriterOptions {
@@ -101,7 +101,7 @@ export class RosbagWriter {
   }
 
   hasTopic(topic: string): boolean {
-    return this.declared.has(bagTopicName(topic));
+    return this.declared.has(declaredTopicName(this.declared, topic));
   }
 
   addTopic(topic: string, type: string, qos?: QoSProfile | TopicOptions): Promise<void> {
@@ -111,7 +111,7 @@ export class RosbagWriter {
   private async addTopicNow(topic: string, type: string, qos?: QoSProfile | TopicOptions): Promise<void> {
     const options: TopicOptions = qos === undefined ? {} : 'history' in qos ? { qos } : qos;
     await this.current.addTopic(topic, type, options);
-    const name = bagTopicName(topic);
+    const name = storedTopicName(topic, options);
     if (!this.declared.has(name)) this.declared.set(name, { type: this.current.topicStats().find((s) => s.topic === name)!.type, options, count: 0 });
   }
 
@@ -154,7 +154,7 @@ export class RosbagWriter {
   }
 
   private count(topic: string, logTime: number | bigint): void {
-    const d = this.declared.get(bagTopicName(topic));
+    const d = this.declared.get(declaredTopicName(this.declared, topic));
     if (d !== undefined) d.count++;
     this.total++;
     const ns = typeof logTime === 'bigint' ? logTime : toNanoseconds(logTime);

@@ -7,6 +7,7 @@
 import type { DecompressHandlers } from '@mcap/core';
 import { loadDecompressHandlers } from '@mcap/support';
 import { compressLz4Frame } from './lz4.js';
+import { BagReadError } from './storage.js';
 
 export type ChunkCompression = 'zstd' | 'lz4' | 'none';
 
@@ -37,9 +38,21 @@ export async function chunkCompressor(compression: ChunkCompression): Promise<Co
   return (data) => ({ compression: 'zstd', compressedData: z.compress(data, 3) });
 }
 
+/** Largest chunk decompressed (what a chunk header claims is allocated before decompressing). */
+export const MAX_CHUNK_BYTES = 1024 ** 3;
+
 let handlers: Promise<DecompressHandlers> | undefined;
 
-/** zstd, lz4 and bz2 chunk decompressors (WebAssembly, loaded once). */
+/** zstd, lz4 and bz2 chunk decompressors (WebAssembly, loaded once), refusing chunks above MAX_CHUNK_BYTES. */
 export function decompressHandlers(): Promise<DecompressHandlers> {
-  return (handlers ??= loadDecompressHandlers());
+  return (handlers ??= loadDecompressHandlers().then((loaded) => {
+    const bounded: DecompressHandlers = {};
+    for (const [name, decompress] of Object.entries(loaded)) {
+      bounded[name] = (data, size) => {
+        if (size > BigInt(MAX_CHUNK_BYTES)) throw new BagReadError(`a ${name} chunk claims ${size} bytes uncompressed, more than the ${MAX_CHUNK_BYTES} bytes vla-ros decompresses`);
+        return decompress(data, size);
+      };
+    }
+    return bounded;
+  }));
 }

@@ -88,7 +88,8 @@ export class TopicCodec {
       return;
     }
     let bagProblem: string | undefined;
-    if (schema !== undefined && schema.text.trim() !== '') {
+    // An empty ros2msg text is a definition too: a message without fields (std_msgs/msg/Empty).
+    if (schema !== undefined && (schema.text.trim() !== '' || schema.encoding === 'ros2msg')) {
       if (schema.encoding === 'ros2msg') {
         try {
           const registry = bagRegistry();

@@ -11,8 +11,8 @@
 
 import fs from 'node:fs';
 import { McapIndexedReader, McapStreamReader, type McapTypes } from '@mcap/core';
-import { FileHandleReadable } from '@mcap/nodejs';
 import { decompressHandlers } from './compression.js';
+import { McapFileReadable } from './mcap_file_readable.js';
 import { BagReadError, type FileChannel, type RawRecord, type RecordQuery, type StorageFile, type StorageFileInfo } from './storage.js';
 
 const MCAP_MAGIC = new Uint8Array([0x89, 0x4d, 0x43, 0x41, 0x50, 0x30, 0x0d, 0x0a]);
@@ -129,9 +129,9 @@ export class McapFile implements StorageFile {
     return (this.indexed ??= (async () => {
       const handle = await fs.promises.open(this.path, 'r');
       try {
-        const reader = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(handle), decompressHandlers: await decompressHandlers() });
-        const messages = reader.statistics?.messageCount ?? 0n;
-        if (reader.chunkIndexes.length === 0 && messages > 0n) {
+        const reader = await McapIndexedReader.Initialize({ readable: await McapFileReadable.open(handle, this.path), decompressHandlers: await decompressHandlers() });
+        const messages = reader.statistics?.messageCount;
+        if (reader.chunkIndexes.length === 0 && (messages === undefined || messages > 0n)) {
           await handle.close();
           return undefined; // unchunked: only a linear read finds the messages
         }
@@ -177,30 +177,42 @@ export class McapFile implements StorageFile {
     if (indexed !== undefined) {
       const { reader } = indexed;
       this.checkProfile(reader.header);
-      const counts = reader.statistics?.channelMessageCounts ?? new Map<number, bigint>();
       const chunkCompression = new Map<string, number>();
       for (const c of reader.chunkIndexes) chunkCompression.set(c.compression, (chunkCompression.get(c.compression) ?? 0) + 1);
-      const topics = channelOrder(reader).map((id) => ({ channel: this.channelOf(reader, id)!, count: Number(counts.get(id) ?? 0n) }));
       const stats = reader.statistics;
-      const count = Number(stats?.messageCount ?? 0n);
+      let figures: Pick<StorageFileInfo, 'topics' | 'messageCount' | 'start' | 'end' | 'truncated'>;
+      if (stats !== undefined) {
+        const count = Number(stats.messageCount);
+        figures = {
+          topics: channelOrder(reader).map((id) => ({ channel: this.channelOf(reader, id)!, count: Number(stats.channelMessageCounts.get(id) ?? 0n) })),
+          messageCount: count,
+          start: count > 0 ? stats.messageStartTime : undefined,
+          end: count > 0 ? stats.messageEndTime : undefined,
+        };
+      } else {
+        // No Statistics record (it is optional; some writers leave it out): count by reading the file once, as other readers do.
+        const { topics, messageCount, start, end, truncated } = await this.scan();
+        figures = { topics, messageCount, start, end, ...(truncated !== undefined ? { truncated } : {}) };
+      }
       return {
         path: this.path,
         storage: 'mcap',
         sizeBytes: size,
-        topics,
-        messageCount: count,
-        start: count > 0 ? stats?.messageStartTime : undefined,
-        end: count > 0 ? stats?.messageEndTime : undefined,
+        ...figures,
         chunkCompression,
         chunked: reader.chunkIndexes.length > 0,
         indexed: true,
         writer: `${reader.header.library || 'unknown library'}, profile '${reader.header.profile}'`,
       };
     }
+    return this.scan();
+  }
+
+  /** The figures of a full linear pass (made once). */
+  private async scan(): Promise<StorageFileInfo> {
     if (this.scanned === undefined) {
-      // A full pass; records() fills in the figures.
       for await (const _ of this.streamRecords({ channel: () => false }, true)) {
-        /* counting only */
+        /* counting only: streamRecords fills in this.scanned */
       }
     }
     return this.scanned!;
@@ -232,11 +244,14 @@ export class McapFile implements StorageFile {
   }
 
   private async stat(): Promise<fs.Stats> {
+    let stats: fs.Stats;
     try {
-      return await fs.promises.stat(this.path);
+      stats = await fs.promises.stat(this.path);
     } catch (err) {
       throw new BagReadError(`cannot read bag ${this.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
     }
+    if (!stats.isFile()) throw new BagReadError(`cannot read bag ${this.path}: not a file`);
+    return stats;
   }
 
   /**

@@ -52,6 +52,8 @@ export interface TopicOptions {
    * registry's schemaText(type).
    */
   schema?: { encoding: string; text: string };
+  /** Store the name exactly as given, a relative one included (copying a bag); default: made fully qualified. */
+  nameAsRecorded?: boolean;
 }
 
 /** What has been written on one topic (for metadata.yaml and progress). */
@@ -77,6 +79,16 @@ interface TopicEntry {
 /** Fully qualified topic name as rosbag2 stores it. */
 export function bagTopicName(topic: string): string {
   return topic.startsWith('/') ? topic : `/${topic}`;
+}
+
+/** The name a topic declared with `options` is stored under. */
+export function storedTopicName(topic: string, options: TopicOptions): string {
+  return options.nameAsRecorded === true ? topic : bagTopicName(topic);
+}
+
+/** The declared name `topic` refers to: itself when declared as recorded, else its fully qualified form. */
+export function declaredTopicName(declared: { has(name: string): boolean }, topic: string): string {
+  return declared.has(topic) ? topic : bagTopicName(topic);
 }
 
 /** A time in seconds (float) or nanoseconds (bigint) as MCAP nanoseconds. */
@@ -145,7 +157,7 @@ export class McapBagWriter {
 
   /** Whether `topic` has been declared. */
   hasTopic(topic: string): boolean {
-    return this.topics.has(bagTopicName(topic));
+    return this.topics.has(declaredTopicName(this.topics, topic));
   }
 
   /**
@@ -158,7 +170,7 @@ export class McapBagWriter {
 
   private async addTopicNow(topic: string, type: string, options: TopicOptions): Promise<void> {
     this.assertOpen();
-    const name = bagTopicName(topic);
+    const name = storedTopicName(topic, options);
     const normalized = options.schema !== undefined && !this.registry.has(type) ? type : this.registry.normalize(type);
     const existing = this.topics.get(name);
     if (existing !== undefined) {
@@ -234,7 +246,7 @@ export class McapBagWriter {
 
   private entry(topic: string): TopicEntry {
     this.assertOpen();
-    const name = bagTopicName(topic);
+    const name = declaredTopicName(this.topics, topic);
     const entry = this.topics.get(name);
     if (entry === undefined) throw new BagWriteError(`${this.file}: topic ${name} was not declared with addTopic()`);
     return entry;

@@ -8,10 +8,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { BagReadError } from './storage.js';
 
 export const METADATA_FILE = 'metadata.yaml';
 /** The version `ros2 bag record` on Humble writes; later releases read it. */
 export const METADATA_VERSION = 5;
+/** The newest version vla-ros knows (rosbag2 on Jazzy/Rolling writes 9). */
+export const METADATA_NEWEST_VERSION = 9;
 
 export interface BagTopicMetadata {
   name: string;
@@ -45,7 +48,8 @@ export interface BagMetadata {
   rosDistro?: string;
 }
 
-export class BagMetadataError extends Error {
+/** A metadata.yaml that cannot be read (a BagReadError: one line, exit 1). */
+export class BagMetadataError extends BagReadError {
   override name = 'BagMetadataError';
 }
 
@@ -53,12 +57,19 @@ type Yaml = Record<string, unknown>;
 
 const isObject = (v: unknown): v is Yaml => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** A YAML value for an error message (bigints included, at most 80 characters). */
+function shown(raw: unknown): string {
+  if (typeof raw === 'bigint') return raw.toString();
+  const text = JSON.stringify(raw, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(raw);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
 /** A YAML integer as bigint: yaml parses large ones (ns since the epoch) as numbers that lose precision, so they are re-read from the text. */
 function bigintAt(raw: unknown, where: string, file: string): bigint {
   if (typeof raw === 'bigint') return raw;
   if (typeof raw === 'number' && Number.isInteger(raw)) return BigInt(raw);
   if (typeof raw === 'string' && /^-?\d+$/.test(raw.trim())) return BigInt(raw.trim());
-  throw new BagMetadataError(`${file}: ${where} is not an integer (${JSON.stringify(raw)})`);
+  throw new BagMetadataError(`${file}: ${where} is not an integer (${shown(raw)})`);
 }
 
 function numberAt(raw: unknown, where: string, file: string): number {
@@ -68,7 +79,21 @@ function numberAt(raw: unknown, where: string, file: string): number {
 function stringAt(raw: unknown): string {
   if (raw === null || raw === undefined) return '';
   if (typeof raw === 'string') return raw;
-  return typeof raw === 'number' || typeof raw === 'bigint' || typeof raw === 'boolean' ? raw.toString() : JSON.stringify(raw);
+  return typeof raw === 'number' || typeof raw === 'bigint' || typeof raw === 'boolean' ? raw.toString() : shown(raw);
+}
+
+/**
+ * The `version` field. rosbag2 reads every field by `version >= n` and so reads a newer version as
+ * the newest it knows; vla-ros does the same (bag_reader notes it). A version that no rosbag2 has
+ * written (not an integer, or below 1) is refused.
+ */
+function metadataVersion(raw: unknown, file: string): number {
+  if (raw === undefined) return 1;
+  const version = typeof raw === 'bigint' ? raw : typeof raw === 'number' && Number.isInteger(raw) ? BigInt(raw) : undefined;
+  if (version === undefined || version < 1n || version > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new BagMetadataError(`${file}: unsupported metadata.yaml version ${shown(raw)} (vla-ros reads versions 1 to ${METADATA_NEWEST_VERSION}, and newer ones as ${METADATA_NEWEST_VERSION})`);
+  }
+  return Number(version);
 }
 
 /** Parses metadata.yaml text (any rosbag2 version). */
@@ -102,7 +127,7 @@ export function parseBagMetadata(text: string, file = METADATA_FILE): BagMetadat
   }));
   const relative = Array.isArray(info.relative_file_paths) ? (info.relative_file_paths as unknown[]).map(stringAt) : files.map((f) => f.path);
   return {
-    version: info.version === undefined ? 1 : numberAt(info.version, 'version', file),
+    version: metadataVersion(info.version, file),
     storageIdentifier: stringAt(info.storage_identifier),
     relativeFilePaths: relative,
     startingTimeNs: bigintAt(nested('starting_time', 'nanoseconds_since_epoch') ?? 0, 'starting_time', file),
@@ -124,7 +149,7 @@ export function readBagMetadata(dir: string): BagMetadata | undefined {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    throw new BagMetadataError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   return parseBagMetadata(text, file);
 }

@@ -102,6 +102,7 @@ export class SqliteFile implements StorageFile {
   private db: Promise<Database> | undefined;
   private topics: Map<number, TopicRow> | undefined;
   private writer = 'sqlite3';
+  private messagesHaveId = true;
 
   constructor(
     readonly path: string,
@@ -124,10 +125,17 @@ export class SqliteFile implements StorageFile {
         );
       }
       const SQL = await (sqlJs ??= initSqlJs());
-      let image: Uint8Array = fs.readFileSync(this.path);
+      let image: Uint8Array;
+      let wal: Uint8Array | undefined;
       const walFile = `${this.path}-wal`;
-      if (fs.existsSync(walFile) && fs.statSync(walFile).size > 0) {
-        const merged = applyWal(image, fs.readFileSync(walFile));
+      try {
+        image = fs.readFileSync(this.path);
+        wal = fs.statSync(walFile, { throwIfNoEntry: false })?.isFile() === true ? fs.readFileSync(walFile) : undefined;
+      } catch (err) {
+        throw new BagReadError(`cannot read bag ${this.path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      }
+      if (wal !== undefined && wal.length > 0) {
+        const merged = applyWal(image, wal);
         if (merged !== undefined) {
           image = merged.image;
           this.note(
@@ -151,25 +159,56 @@ export class SqliteFile implements StorageFile {
     return new Set((result[0]?.values ?? []).map((row) => String(row[1])));
   }
 
+  /** Runs SQL on the bag: an SQLite error (a damaged or foreign database) becomes one line naming the file. */
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (err) {
+      if (err instanceof BagReadError) throw err;
+      throw new BagReadError(`${this.path}: not a rosbag2 sqlite3 bag: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** A timestamp column read as text: integer ns, or a BagReadError (NULL, a real, text). */
+  private nanoseconds(value: unknown, what: string): bigint {
+    const text = typeof value === 'string' ? value.trim() : '';
+    if (!/^-?\d+$/.test(text)) throw new BagReadError(`${this.path}: not a rosbag2 sqlite3 bag: ${what} is ${value === null ? 'NULL' : JSON.stringify(value)}, not an integer timestamp [ns]`);
+    return BigInt(text);
+  }
+
   private async channels(): Promise<Map<number, TopicRow>> {
     if (this.topics !== undefined) return this.topics;
     const db = await this.open();
+    return this.guard(() => this.readChannels(db));
+  }
+
+  private readChannels(db: Database): Map<number, TopicRow> {
     const columns = this.tableColumns(db, 'topics');
-    if (!columns.has('name') || !this.tableColumns(db, 'messages').has('data')) {
+    const messageColumns = this.tableColumns(db, 'messages');
+    if (!columns.has('name') || !messageColumns.has('data')) {
       throw new BagReadError(`${this.path} is an SQLite database but not a rosbag2 bag (no topics/messages tables)`);
     }
+    // offered_qos_profiles came later than the other columns (early rosbag2 releases lack it).
+    const missing = [
+      ...['id', 'type', 'serialization_format'].filter((c) => !columns.has(c)).map((c) => `topics.${c}`),
+      ...['topic_id', 'timestamp'].filter((c) => !messageColumns.has(c)).map((c) => `messages.${c}`),
+    ];
+    if (missing.length > 0) throw new BagReadError(`${this.path}: not a rosbag2 sqlite3 bag: no column ${missing.join(', ')}`);
+    this.messagesHaveId = messageColumns.has('id');
     const definitions = new Map<string, SchemaInfo>();
     if (this.tableColumns(db, 'message_definitions').has('encoded_message_definition')) {
       for (const [type, encoding, text] of db.exec('SELECT topic_type, encoding, encoded_message_definition FROM message_definitions')[0]?.values ?? []) {
         if (typeof type === 'string' && type !== '') definitions.set(type, { name: type, encoding: String(encoding), text: String(text) });
       }
     }
-    const schema = this.tableColumns(db, 'schema').has('schema_version') ? db.exec('SELECT schema_version, ros_distro FROM schema')[0]?.values[0] : undefined;
+    const schemaColumns = this.tableColumns(db, 'schema');
+    const schema = schemaColumns.has('schema_version') ? db.exec(`SELECT schema_version, ${schemaColumns.has('ros_distro') ? 'ros_distro' : "''"} FROM schema`)[0]?.values[0] : undefined;
     this.writer = schema !== undefined ? `rosbag2 sqlite3 schema ${String(schema[0])}${schema[1] ? `, ${String(schema[1])}` : ''}` : 'rosbag2 sqlite3 (no schema table: Foxy or older)';
-    const rows = db.exec('SELECT id, name, type, serialization_format, offered_qos_profiles FROM topics ORDER BY id')[0]?.values ?? [];
+    const qosColumn = columns.has('offered_qos_profiles') ? 'offered_qos_profiles' : "''";
+    const rows = db.exec(`SELECT id, name, type, serialization_format, ${qosColumn} FROM topics ORDER BY id`)[0]?.values ?? [];
     this.topics = new Map(
       rows.map(([id, name, type, format, qos]) => {
-        const t = String(type);
+        const t = String(type ?? '');
         // The service-event definitions of Iron+ are stored under the service's name (pkg/srv/Srv).
         const schemaOf = definitions.get(t) ?? definitions.get(t.replace(/_Event$/, ''));
         return [
@@ -177,9 +216,9 @@ export class SqliteFile implements StorageFile {
           {
             channel: {
               id: Number(id),
-              topic: String(name),
+              topic: String(name ?? ''),
               type: t,
-              messageEncoding: String(format),
+              messageEncoding: String(format ?? ''),
               schema: schemaOf,
               metadata: new Map([['offered_qos_profiles', String(qos ?? '')]]),
             },
@@ -193,16 +232,19 @@ export class SqliteFile implements StorageFile {
   async info(): Promise<StorageFileInfo> {
     const db = await this.open();
     const topics = await this.channels();
-    const counts = new Map((db.exec('SELECT topic_id, count(*) FROM messages GROUP BY topic_id')[0]?.values ?? []).map(([id, n]) => [Number(id), Number(n)]));
-    const [min, max, total] = db.exec('SELECT CAST(min(timestamp) AS TEXT), CAST(max(timestamp) AS TEXT), count(*) FROM messages')[0]?.values[0] ?? [null, null, 0];
+    const { counts, min, max, total } = this.guard(() => {
+      const perTopic = new Map((db.exec('SELECT topic_id, count(*) FROM messages GROUP BY topic_id')[0]?.values ?? []).map(([id, n]) => [Number(id), Number(n)]));
+      const [first, last, n] = db.exec('SELECT CAST(min(timestamp) AS TEXT), CAST(max(timestamp) AS TEXT), count(*) FROM messages')[0]?.values[0] ?? [null, null, 0];
+      return { counts: perTopic, min: first, max: last, total: n };
+    });
     return {
       path: this.path,
       storage: 'sqlite3',
       sizeBytes: fs.statSync(this.path).size,
       topics: [...topics.values()].map((t) => ({ channel: t.channel, count: counts.get(t.channel.id) ?? 0 })),
       messageCount: Number(total),
-      start: min === null ? undefined : BigInt(String(min)),
-      end: max === null ? undefined : BigInt(String(max)),
+      start: min === null ? undefined : this.nanoseconds(min, 'the first message timestamp'),
+      end: max === null ? undefined : this.nanoseconds(max, 'the last message timestamp'),
       chunkCompression: new Map(),
       chunked: false,
       indexed: true,
@@ -225,10 +267,11 @@ export class SqliteFile implements StorageFile {
       where.push('timestamp <= CAST(? AS INTEGER)');
       params.push(String(query.end));
     }
-    const statement = db.prepare(`SELECT topic_id, CAST(timestamp AS TEXT), data, id FROM messages WHERE ${where.join(' AND ')} ORDER BY timestamp, id`);
+    const id = this.messagesHaveId ? 'id' : 'rowid';
+    const statement = this.guard(() => db.prepare(`SELECT topic_id, CAST(timestamp AS TEXT), data, ${id} FROM messages WHERE ${where.join(' AND ')} ORDER BY timestamp, ${id}`));
     let read = 0;
     try {
-      statement.bind(params);
+      this.guard(() => statement.bind(params));
       for (;;) {
         let row: ReturnType<typeof statement.get>;
         try {
@@ -240,7 +283,7 @@ export class SqliteFile implements StorageFile {
         }
         const channel = topics.get(Number(row[0]))?.channel;
         if (channel === undefined) continue;
-        const ns = BigInt(String(row[1]));
+        const ns = this.nanoseconds(row[1], `the timestamp of message ${String(row[3])}`);
         const data = row[2] instanceof Uint8Array ? row[2] : new Uint8Array(0);
         read++;
         yield { channel, logTime: ns, publishTime: ns, sequence: Number(row[3]), data };

@@ -6,8 +6,18 @@ import type { SchemaInfo } from './definitions.js';
 
 export type StorageId = 'mcap' | 'sqlite3';
 
+/**
+ * Bad bag input (a file that is not a bag, damaged beyond what can be read, an unsupported
+ * variant): the one line the CLI prints, exit 1. Control characters from the file (topic names,
+ * SQLite messages) are escaped so it stays one line. Any other error escaping a bag reader is a bug.
+ */
 export class BagReadError extends Error {
   override name = 'BagReadError';
+
+  constructor(message: string) {
+    // eslint-disable-next-line no-control-regex
+    super(message.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  }
 }
 
 export interface FileChannel {
