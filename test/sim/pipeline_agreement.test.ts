@@ -58,6 +58,8 @@ interface Case {
   seconds: number;
   /** Whether the policy solves it in time (so the outcome comparison covers both outcomes). */
   solved: boolean;
+  /** Eval's simulator runs another episode first, as `sim eval` reuses one simulator for all. */
+  reusedSimulator: boolean;
 }
 
 /** sim.launch.xml without the failure monitor, in a deterministic launch from virtual time 0. */
@@ -93,15 +95,10 @@ async function throughEval(policy: BundlePolicy, c: Case): Promise<Outcome> {
   const sim = await createDefaultSimulator('fr3', c.seed, { task: c.task, object: 'random' });
   try {
     const chunks: Chunk[] = [];
-    const ep = await runClosedLoopEpisode(sim, simCameraRig(sim), new Renderer(), policy, {
-      mode: 'async',
-      mergeRule: c.mergeRule,
-      addedVlmLatency: 0,
-      index: 0,
-      maxTime: c.seconds,
-      decoderSeed: c.decoderSeed,
-      onChunk: (m, at) => chunks.push(chunkOf(m, at)),
-    });
+    const options = { mode: 'async', mergeRule: c.mergeRule, addedVlmLatency: 0, decoderSeed: c.decoderSeed } as const;
+    const rig = simCameraRig(sim);
+    if (c.reusedSimulator) await runClosedLoopEpisode(sim, rig, new Renderer(), policy, { ...options, index: 1, maxTime: 1 });
+    const ep = await runClosedLoopEpisode(sim, rig, new Renderer(), policy, { ...options, index: 0, maxTime: c.seconds, onChunk: (m, at) => chunks.push(chunkOf(m, at)) });
     return { chunks, success: ep.success ? ep.successTime : undefined };
   } finally {
     sim.dispose();
@@ -134,9 +131,10 @@ describe('one pipeline: sim eval and the launched suite agree (reference bundle,
 
   const cases: Case[] = [
     // Solved (~5.5 s): outcome and time of success must agree, and every chunk up to it.
-    { seed: 1, task: 'touch', mergeRule: 'weighted_average', decoderSeed: 7, seconds: 7, solved: true },
-    // Another task, layout and merge rule (RTC freezes the executing prefix), not solved in time.
-    { seed: 3, task: 'push_left', mergeRule: 'rtc', decoderSeed: 100_000, seconds: 3, solved: false },
+    { seed: 1, task: 'touch', mergeRule: 'weighted_average', decoderSeed: 7, seconds: 7, solved: true, reusedSimulator: false },
+    // Another task, layout and merge rule (RTC freezes the executing prefix), not solved in time;
+    // eval on a simulator that already ran an episode.
+    { seed: 3, task: 'push_left', mergeRule: 'rtc', decoderSeed: 100_000, seconds: 3, solved: false, reusedSimulator: true },
   ];
   for (const c of cases) {
     it(`seed ${c.seed}, ${c.task}, ${c.mergeRule}: the same chunks and the same outcome`, async () => {
