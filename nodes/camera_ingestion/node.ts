@@ -19,7 +19,6 @@
 //   sync_history (integer, 3)             frames kept per camera while waiting for the others
 // The algorithms are in the modules beside this file; docs/camera-ingestion.md explains them.
 
-import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
 import type { RosNode, Subscription } from '../ros/node.js';
@@ -32,9 +31,8 @@ import { resolveCameras, TRANSPORTS, type CameraInput } from './camera_config.js
 import { sharpDecoder } from './compressed_decoder.js';
 import { plainAllocator } from './image_preprocessor.js';
 import { DROP_REASONS, IngestionPipeline, type DropReason, type IngestedObservation } from './ingestion_pipeline.js';
-import { sharedAllocator, tensorBytes } from './shared_tensor.js';
-
-const DTYPE_FLOAT32 = vla_ros_msgs.msg.NamedTensor.DTYPE_FLOAT32;
+import { observationMessage } from './observation_message.js';
+import { sharedAllocator } from './shared_tensor.js';
 
 /**
  * The observation topic's QoS. Best effort: an observation that missed its moment is worth
@@ -198,16 +196,7 @@ export const cameraIngestion: NodeDefinition = {
     function publish(obs: IngestedObservation): void {
       const now = node.clock.now();
       sequence = (sequence + 1) >>> 0;
-      observationPub.publish({
-        header: { stamp: { sec: obs.stamp.sec, nanosec: obs.stamp.nanosec }, frame_id: '' },
-        sequence,
-        camera_names: obs.frames.map((f) => f.camera),
-        camera_stamps: obs.frames.map((f) => ({ sec: f.stamp.sec, nanosec: f.stamp.nanosec })),
-        images: obs.frames.map((f, i) => {
-          const spec = pipeline!.cameras[i].spec;
-          return { name: f.camera, dtype: DTYPE_FLOAT32, shape: Uint32Array.of(3, spec.height, spec.width), data: tensorBytes(f.tensor) };
-        }),
-      });
+      observationPub.publish(observationMessage(obs, pipeline!.cameras, sequence));
       lastObservationAt = now;
       // Latency: the observation's age when published (exposure stamp → here, our processing included).
       status.output(now, now - obs.time);

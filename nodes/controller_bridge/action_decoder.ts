@@ -9,6 +9,8 @@
 // on the previous gripper target.
 // Targets: pose = [x y z qx qy qz qw] in the controller's base frame; joints = [q1 … qn].
 
+import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
+import { fromRosTime } from '../ros/time.js';
 import type { ActionSpaceKind, GripperMode, RotationFormat } from '../policy/manifest.js';
 import { quatFromEulerXyz, quatFromRotationVector, quatMultiply, quatNormalize, quatToRotationVector } from '../robots/rotation.js';
 
@@ -31,6 +33,27 @@ export interface ChunkInput {
   sequence: number;
   /** header.frame_id: the frame of pose actions ('' = the controller's base frame). */
   frameId: string;
+}
+
+/** The chunk an ActionChunk message carries (as the bridge node receives it, and as eval offers it). */
+export function chunkInputFromMessage(m: vla_ros_msgs.msg.ActionChunk): ChunkInput {
+  const stamp = fromRosTime(m.header.stamp);
+  const observed = fromRosTime(m.observation_stamp);
+  return {
+    stamp,
+    // 0 = a publisher that does not fill observation_stamp: its latent's image, from latent_age.
+    observationStamp: observed !== 0 ? observed : stamp - (Number.isFinite(m.latent_age) && m.latent_age > 0 ? m.latent_age : 0),
+    startTime: fromRosTime(m.start_time),
+    dt: m.dt,
+    horizon: m.horizon,
+    actionSpace: m.action_space,
+    rotation: m.rotation,
+    gripper: m.gripper,
+    dimensionNames: m.dimension_names,
+    data: m.data,
+    sequence: m.sequence,
+    frameId: m.header.frame_id,
+  };
 }
 
 export type CommandInterface = 'pose' | 'joint';

@@ -82,7 +82,7 @@ export const BRIDGE_DEFAULTS: Readonly<Omit<BridgeConfig, 'robot'>> = {
   ensembleM: 0.01,
   rtcDelayWindow: 10,
   maxChunkAge: 0.5,
-  maxObservationAge: 0.7,
+  maxObservationAge: 0.5,
   workspace: { min: [-1.5, -1.5, 0], max: [1.5, 1.5, 1.5] },
   maxTranslationSpeed: 0.5,
   maxRotationSpeed: 1.5,

@@ -21,36 +21,15 @@ import { LifecycleNode } from '../ros/lifecycle_node.js';
 import type { RosNode } from '../ros/node.js';
 import { QoSProfiles } from '../ros/qos.js';
 import type { Timer } from '../ros/timer.js';
-import { fromRosTime } from '../ros/time.js';
 import { NodeStatus, type NodeHealth } from '../runtime/node_status.js';
 import { reportStatus } from '../runtime/status_reporter.js';
 import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import { JointStateMapper } from '../robots/joint_state_mapper.js';
 import { kinematicsFor } from '../robots/robot_models.js';
-import type { ChunkInput, CommandInterface } from './action_decoder.js';
+import { chunkInputFromMessage, type CommandInterface } from './action_decoder.js';
 import { BRIDGE_DEFAULTS, robotFactProblems, workspaceProblems, type BridgeConfig } from './bridge_config.js';
 import { ControlLoop, type LoopState } from './control_loop.js';
 import { MERGE_RULES, type MergeRuleName } from './merge_rule.js';
-
-export function chunkInputFromMessage(m: vla_ros_msgs.msg.ActionChunk): ChunkInput {
-  const stamp = fromRosTime(m.header.stamp);
-  const observed = fromRosTime(m.observation_stamp);
-  return {
-    stamp,
-    // 0 = a publisher that does not fill observation_stamp: its latent's image, from latent_age.
-    observationStamp: observed !== 0 ? observed : stamp - (Number.isFinite(m.latent_age) && m.latent_age > 0 ? m.latent_age : 0),
-    startTime: fromRosTime(m.start_time),
-    dt: m.dt,
-    horizon: m.horizon,
-    actionSpace: m.action_space,
-    rotation: m.rotation,
-    gripper: m.gripper,
-    dimensionNames: m.dimension_names,
-    data: m.data,
-    sequence: m.sequence,
-    frameId: m.header.frame_id,
-  };
-}
 
 function declareConfig(node: RosNode): {
   config: BridgeConfig;

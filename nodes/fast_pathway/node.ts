@@ -7,7 +7,8 @@
 //   sub  latent           vla_ros_msgs/msg/LatentEntry     transient local (latest entry wins)
 //   sub  instruction      vla_ros_msgs/msg/Instruction     transient local
 //   sub  <crisp.joint_states_topic>  sensor_msgs/msg/JointState  (default joint_states)
-//   sub  observation      vla_ros_msgs/msg/Observation     only if the expert takes images
+//   sub  observation      vla_ros_msgs/msg/Observation     its images if the expert takes them; always its
+//                                                          stamp (a chunk's observation_stamp: cameras alive)
 //   pub  action_chunk     vla_ros_msgs/msg/ActionChunk     reliable, depth 4
 //   pub  policy_features  vla_ros_msgs/msg/PolicyFeatures  when the expert exports features
 //   pub  ~/status, /diagnostics                            ~1 Hz
@@ -18,22 +19,20 @@
 // overrun (never stacked); with no fresh latent or state it publishes nothing and says why.
 
 import { InferenceClient, InferenceClosedError } from '../inference/inference_client.js';
-import type { DecodeJob } from '../inference/expert_decoding.js';
 import { float32Of } from '../inference/named_tensor.js';
 import type { TensorData } from '../inference/tensor.js';
 import { validateExpert } from '../policy/bundle_validation.js';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
-import { JointStateMapper, limitsByName } from '../robots/joint_state_mapper.js';
+import { limitsByName } from '../robots/joint_state_mapper.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
 import { QoSProfiles } from '../ros/qos.js';
-import { fromRosTime, toRosTime } from '../ros/time.js';
+import { fromRosTime } from '../ros/time.js';
 import type { Timer } from '../ros/timer.js';
 import type { NodeDefinition } from '../runtime/node_definition.js';
 import { NodeStatus } from '../runtime/node_status.js';
 import { reportStatus } from '../runtime/status_reporter.js';
-import { conditioningFeeds } from './decoders/contract.js';
-import { checkChunk, denormalizeChunk, normalizeState } from './decoders/normalization.js';
-import { LatentBuffer, type LatentEntryData } from './latent_buffer.js';
+import { ChunkProducer, latentEntryFromMessage, type ChunkRequest } from './chunk_producer.js';
+import type { LatentEntryData } from './latent_buffer.js';
 
 export const fastPathway: NodeDefinition = {
   exec: 'fast_pathway',
@@ -81,7 +80,7 @@ export const fastPathway: NodeDefinition = {
     });
     const baseFrame = p.declare('robot.base_frame', 'base', { type: 'string', description: 'frame_id of published chunks (pose actions are in this frame).' });
     p.onChanged((changes) => {
-      for (const c of changes) if (c.name === 'max_latent_age') buffer.maxAge = c.value as number;
+      for (const c of changes) if (c.name === 'max_latent_age') producer.maxLatentAge = c.value as number;
     });
 
     const inference = await InferenceClient.start({ expert: bundle.file(manifest.expert.model) }, threads);
@@ -93,17 +92,15 @@ export const fastPathway: NodeDefinition = {
     }
 
     const status = new NodeStatus();
-    const buffer = new LatentBuffer(maxLatentAge);
-    const joints = new JointStateMapper(manifest.state.jointNames, limitsByName(manifest.state.jointNames, robotJoints, jointStateTolerance));
-    const horizon = manifest.action.horizon;
-    const dimension = manifest.action.names.length;
-    const wantsImages = Object.keys(manifest.expert.inputs.images ?? {}).length > 0;
-    let latestImages: Record<string, TensorData> | undefined;
-    /** Capture time of latestImages [s]. */
-    let latestImagesStamp = -Infinity;
+    const producer = new ChunkProducer(manifest, {
+      maxLatentAge,
+      stateTimeout,
+      seed,
+      frameId: baseFrame,
+      jointLimits: limitsByName(manifest.state.jointNames, robotJoints, jointStateTolerance),
+    });
     let episodeId = '';
     let episodeStep = 0;
-    let sequence = 0;
     let inFlight = false;
     let timer: Timer | undefined;
     let stopStatus: (() => void) | undefined;
@@ -129,19 +126,13 @@ export const fastPathway: NodeDefinition = {
     node.createSubscription('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal, (msg) => {
       let entry: LatentEntryData;
       try {
-        entry = {
-          version: msg.version,
-          instructionId: msg.instruction_id,
-          observationTime: fromRosTime(msg.header.stamp),
-          readyTime: fromRosTime(msg.ready_time),
-          tensors: msg.tensors.map((t) => ({ name: t.name, ...float32Of(t) })),
-        };
+        entry = latentEntryFromMessage(msg);
       } catch (err) {
         status.drop();
         node.logger.throttle('warn', 5, `malformed latent dropped: ${err instanceof Error ? err.message : String(err)}`, 'bad-latent');
         return;
       }
-      const r = buffer.write(entry);
+      const r = producer.writeLatent(entry);
       if (!r.accepted) {
         status.drop();
         node.logger.throttle('debug', 5, `latent dropped: ${r.reason}`, 'latent-dropped');
@@ -151,41 +142,41 @@ export const fastPathway: NodeDefinition = {
       if (msg.id === episodeId) return;
       episodeId = msg.id;
       episodeStep = 0;
-      buffer.setInstruction(msg.id);
+      producer.setInstruction(msg.id);
     });
     node.createSubscription('sensor_msgs/msg/JointState', jointStatesTopic, QoSProfiles.sensorData, (msg) => {
-      if (!joints.concerns(msg.name)) return;
+      if (!producer.concernsJoints(msg.name)) return;
       const stamp = fromRosTime(msg.header.stamp);
-      const r = joints.update(msg.name, msg.position, stamp > 0 ? stamp : node.clock.now());
+      const r = producer.updateJoints(msg.name, msg.position, stamp > 0 ? stamp : node.clock.now());
       if (!r.ok) {
-        status.rejected('joint_states', r.reason, joints.rejected.get(r.reason) ?? 0);
+        status.rejected('joint_states', r.reason, producer.jointRejections(r.reason));
         node.logger.throttle('warn', 5, `joint_states rejected: ${r.error}`, `joint-states-${r.reason}`);
       }
     });
-    if (wantsImages) {
-      node.createSubscription('vla_ros_msgs/msg/Observation', 'observation', { ...QoSProfiles.sensorData, depth: 1 }, (msg) => {
-        try {
-          latestImages = Object.fromEntries(
-            msg.images.map((t) => {
-              const { dims, data } = float32Of(t);
-              return [t.name, { type: 'float32', dims: [1, ...dims], data } satisfies TensorData];
-            }),
-          );
-          latestImagesStamp = fromRosTime(msg.header.stamp);
-        } catch (err) {
-          status.drop();
-          node.logger.throttle('warn', 5, `malformed observation dropped: ${err instanceof Error ? err.message : String(err)}`, 'bad-obs');
-        }
-      });
-    }
+    node.createSubscription('vla_ros_msgs/msg/Observation', 'observation', { ...QoSProfiles.sensorData, depth: 1 }, (msg) => {
+      const stamp = fromRosTime(msg.header.stamp);
+      if (!producer.takesImages) {
+        producer.observeCameras(stamp);
+        return;
+      }
+      try {
+        const images = Object.fromEntries(
+          msg.images.map((t) => {
+            const { dims, data } = float32Of(t);
+            return [t.name, { type: 'float32', dims: [1, ...dims], data } satisfies TensorData];
+          }),
+        );
+        producer.setImages(images, stamp);
+      } catch (err) {
+        status.drop();
+        node.logger.throttle('warn', 5, `malformed observation dropped: ${err instanceof Error ? err.message : String(err)}`, 'bad-obs');
+      }
+    });
     // Counts backward time jumps: a chunk requested before one belongs to the old timeline.
     let jumps = 0;
     const stopJumps = node.clock.onJump(() => {
       // Time went backwards (a replay looped): everything held refers to the "future".
-      buffer.clear();
-      joints.clear();
-      latestImages = undefined;
-      latestImagesStamp = -Infinity;
+      producer.clear();
       jumps++;
     });
 
@@ -195,57 +186,21 @@ export const fastPathway: NodeDefinition = {
         status.overrun();
         return;
       }
-      const latent = buffer.read(now);
-      if (!('entry' in latent)) {
-        status.set('degraded', latent.detail);
-        if (latent.reason === 'too_old') status.setLatentAge(latent.age);
+      const request = producer.request(now);
+      if (!('job' in request)) {
+        status.set(request.reason === 'error' ? 'error' : 'degraded', request.detail);
+        if (request.reason === 'latent' && request.latentAge !== undefined) status.setLatentAge(request.latentAge);
         return;
       }
-      status.setLatentAge(latent.age);
-      const state = joints.latest(now, stateTimeout);
-      if (!('positions' in state)) {
-        status.set('degraded', state.missing);
-        return;
-      }
-      if (wantsImages && latestImages === undefined) {
-        status.set('degraded', 'no observation yet');
-        return;
-      }
-      let job: DecodeJob;
-      try {
-        job = {
-          model: 'expert',
-          decoding: manifest.expert.decoding,
-          horizon,
-          dimension,
-          conditioning: conditioningFeeds(manifest.expert, {
-            latent: Object.fromEntries(latent.entry.tensors.map((t) => [t.name, { type: 'float32', dims: t.dims, data: t.data } satisfies TensorData])),
-            state: normalizeState(state.positions, manifest.state.mean, manifest.state.std),
-            latentAge: latent.age,
-            images: latestImages,
-          }),
-          actionsInput: manifest.expert.inputs.actions,
-          timeInput: manifest.expert.inputs.time,
-          actionsOutput: manifest.expert.outputs.actions,
-          featuresOutput: manifest.expert.outputs.features,
-          seed: seed + sequence,
-        };
-      } catch (err) {
-        status.set('error', err instanceof Error ? err.message : String(err));
-        return;
-      }
+      status.setLatentAge(request.latentAge);
       inFlight = true;
-      const entry = latent.entry;
-      const age = latent.age;
-      // The newest camera image this chunk depends on: the latent's, or the expert's own images'.
-      const observedAt = wantsImages ? Math.max(entry.observationTime, latestImagesStamp) : entry.observationTime;
       const requestedIn = jumps;
       node.clock
-        .deliverAt(now + manifest.expert.modelledLatency, inference.decode(job))
+        .deliverAt(now + manifest.expert.modelledLatency, inference.decode(request.job))
         .then(({ value, computeSec }) => {
           // Time jumped back while the expert ran: the chunk would be stamped in the "future".
           if (requestedIn !== jumps) status.drop();
-          else publish(now, entry, age, observedAt, value.actions, value.features, computeSec);
+          else publish(request, value.actions, value.features, computeSec);
         })
         .catch((err: unknown) => {
           if (err instanceof InferenceClosedError) return; // shutting down: nothing to report
@@ -257,48 +212,22 @@ export const fastPathway: NodeDefinition = {
         });
     }
 
-    function publish(
-      sampledAt: number,
-      latent: LatentEntryData,
-      latentAge: number,
-      observedAt: number,
-      normalised: Float32Array,
-      features: Float32Array | undefined,
-      computeSec: number,
-    ): void {
-      const actions = denormalizeChunk(normalised, manifest.action.mean, manifest.action.std);
-      const check = checkChunk(actions, manifest.action, horizon);
-      if (!check.ok) {
+    function publish(request: ChunkRequest, normalised: Float32Array, features: Float32Array | undefined, computeSec: number): void {
+      const result = producer.finish(request, normalised, features, computeSec);
+      if (!result.ok) {
         status.drop();
-        status.set('degraded', `chunk refused: ${check.message}`);
-        node.logger.throttle('warn', 2, `chunk refused (nothing published): ${check.message}`, 'chunk-refused');
+        status.set('degraded', `chunk refused: ${result.reason}`);
+        node.logger.throttle('warn', 2, `chunk refused (nothing published): ${result.reason}`, 'chunk-refused');
         return;
       }
-      const stamp = toRosTime(sampledAt);
-      const header = { stamp, frame_id: baseFrame };
-      sequence++;
-      chunkPub.publish({
-        header,
-        start_time: stamp,
-        dt: manifest.action.dt,
-        horizon,
-        action_space: manifest.action.space,
-        rotation: manifest.action.rotation,
-        gripper: manifest.action.gripper === 'none' ? '' : manifest.action.gripper,
-        dimension_names: manifest.action.names,
-        data: Float32Array.from(actions),
-        sequence,
-        latent_version: latent.version,
-        latent_age: latentAge,
-        inference_latency: computeSec,
-        observation_stamp: toRosTime(observedAt),
-      });
-      if (featuresPub !== undefined && features !== undefined) {
-        featuresPub.publish({ header, episode_id: episodeId, step: episodeStep, source: `expert:${manifest.expert.outputs.features}`, features });
+      const { header } = result.chunk;
+      chunkPub.publish(result.chunk);
+      if (featuresPub !== undefined && result.features !== undefined) {
+        featuresPub.publish({ header, episode_id: episodeId, step: episodeStep, source: `expert:${manifest.expert.outputs.features}`, features: result.features });
       }
       episodeStep++;
       const done = node.clock.now();
-      status.output(done, done - sampledAt);
+      status.output(done, done - request.sampledAt);
       status.setValue('compute_ms', (computeSec * 1000).toFixed(2));
       status.set('running');
     }

@@ -126,3 +126,53 @@ export function simCameraRig(sim: Simulator): CameraRig {
   const size = { width: SIM_CAMERA_SIZE, height: SIM_CAMERA_SIZE };
   return new CameraRig(sim.physics, sim.facts.name, { scene: size, wrist: size });
 }
+
+/** One camera frame as the sim publishes it (rgb8, step = 3·width), rendered on first use. */
+export interface CameraFrame {
+  camera: CameraName;
+  model: CameraModel;
+  image(): Uint8Array;
+}
+
+/**
+ * What the sim's cameras deliver now, with the injected camera failures: a live camera shows the
+ * scene now, a frozen one repeats its last frame, a dropped one delivers nothing. The sim node
+ * publishes every frame; `vla-ros sim eval` renders only the frames the VLM looks at (a frame
+ * keeps the scene of its instant, so rendering it later gives the same pixels).
+ */
+export class CameraFeed {
+  private readonly last = new Map<CameraName, CameraFrame>();
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly rig: CameraRig,
+    private readonly renderer: FrameRenderer,
+  ) {}
+
+  capture(names: readonly CameraName[] = CAMERA_NAMES): CameraFrame[] {
+    const frames: CameraFrame[] = [];
+    let shapes: Primitive[] | undefined;
+    for (const camera of names) {
+      const mode = this.sim.cameraState(camera);
+      if (mode === 'dropped') continue;
+      let frame = mode === 'frozen' ? this.last.get(camera) : undefined;
+      if (frame === undefined) {
+        shapes ??= this.rig.primitives();
+        frame = this.frame(camera, this.rig.camera(camera), shapes);
+        this.last.set(camera, frame);
+      }
+      frames.push(frame);
+    }
+    return frames;
+  }
+
+  private frame(camera: CameraName, model: CameraModel, shapes: readonly Primitive[]): CameraFrame {
+    let data: Uint8Array | undefined;
+    const renderer = this.renderer;
+    return {
+      camera,
+      model,
+      image: () => (data ??= renderer.render(shapes, model, LIGHTING)),
+    };
+  }
+}

@@ -20,7 +20,7 @@ import { ImagePreprocessor } from '../camera_ingestion/image_preprocessor.js';
 import { pixelLayout, type PixelLayout } from '../camera_ingestion/image_encoding.js';
 import { ACTION_DT, type ScriptedExpert } from './expert.js';
 import { expertPolicy, runEpisode, type DeltaPolicy } from './episode_runner.js';
-import { SIM_CAMERA_SIZE, simCameraRig, type CameraName, type CameraRig, type FrameRenderer } from './camera_rig.js';
+import { CameraFeed, simCameraRig, type CameraName, type FrameRenderer } from './camera_rig.js';
 import type { Simulator } from './simulator.js';
 import { gaussian, mixSeed, mulberry32, type Random } from '../random/seeded_random.js';
 
@@ -123,31 +123,34 @@ export function storedCameras(cameras: readonly CameraSpec[], pool: number): Sto
 
 /** Renders the simulator's cameras and preprocesses them as the bundle says. */
 export class FrameSource {
-  private readonly rig: CameraRig;
+  private readonly feed: CameraFeed;
+  private readonly names: CameraName[];
   private readonly pre: ImagePreprocessor[];
   private readonly rgb8: PixelLayout;
 
   constructor(
     sim: Simulator,
-    private readonly renderer: FrameRenderer,
+    renderer: FrameRenderer,
     readonly cameras: readonly StoredCamera[],
   ) {
     for (const c of cameras) {
       if (c.name !== 'scene' && c.name !== 'wrist') throw new RangeError(`the simulator has no camera '${c.name}' (it has scene, wrist)`);
     }
-    this.rig = simCameraRig(sim);
+    this.feed = new CameraFeed(sim, simCameraRig(sim), renderer);
+    this.names = cameras.map((c) => c.name as CameraName);
     this.pre = cameras.map((c) => new ImagePreprocessor(c.source));
     const found = pixelLayout('rgb8');
     if (!found.ok) throw new Error(found.reason);
     this.rgb8 = found.layout;
   }
 
-  /** The bundle's float tensors of every camera, now. */
+  /** The bundle's float tensors of every camera, now (as the sim node's cameras deliver them). */
   tensors(): Float32Array[] {
-    const shapes = this.rig.primitives();
+    const frames = this.feed.capture(this.names);
     return this.cameras.map((c, i) => {
-      const data = this.rig.render(this.renderer, c.name as CameraName, shapes);
-      const r = this.pre[i].processPixels(data, SIM_CAMERA_SIZE, SIM_CAMERA_SIZE, 3 * SIM_CAMERA_SIZE, this.rgb8, false);
+      const frame = frames.find((f) => f.camera === c.name);
+      if (frame === undefined) throw new Error(`camera ${c.name} delivered no frame (a dropped camera in a demonstration)`);
+      const r = this.pre[i].processPixels(frame.image(), frame.model.width, frame.model.height, 3 * frame.model.width, this.rgb8, false);
       if (!r.ok) throw new Error(`camera ${c.name}: ${r.reason}`);
       return r.tensor;
     });

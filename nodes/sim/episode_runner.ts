@@ -1,10 +1,15 @@
-// Runs episodes in this thread, without ROS: a policy's ee_delta actions at 30 Hz become CRISP
-// target poses exactly as the controller bridge makes them (target = previous target ⊕ action,
-// linearly interpolated over the action period, slerp for orientation), the simulator steps at
-// 1 kHz. For tests, benchmarks, data collection and fast evaluation; the ROS path (sim node +
-// bridge) gives the same kind of episode with real message timing.
+// Runs episodes in this thread, without ROS: a policy's ee_delta actions at 30 Hz go through the
+// controller bridge's own ControlLoop (chunk executor, merge rule, watchdog, safety filter with the
+// bridge's default limits, 50 Hz targets), exactly as the bridge executes the fast pathway's
+// chunks: action k is a one-action chunk observed at k/30 s for the step ending at (k+1)/30 s,
+// integrated on the previous waypoint (target = previous target ⊕ action). The simulator steps
+// at 1 kHz. For tests, benchmarks and data collection (`vla-ros sim collect`).
 
-import { quatFromEulerXyz, quatMultiply, quatNormalize, slerp, type Quat, type Vec3 } from '../robots/rotation.js';
+import { decodeChunk, targetFromAction, type ChunkInput, type DecoderContext } from '../controller_bridge/action_decoder.js';
+import { defaultBridgeConfig } from '../controller_bridge/bridge_config.js';
+import { ControlLoop } from '../controller_bridge/control_loop.js';
+import { kinematicsFor } from '../robots/robot_models.js';
+import type { Quat, Vec3 } from '../robots/rotation.js';
 import { ACTION_DT, ScriptedExpert, type ExpertObservation } from './expert.js';
 import type { Simulator } from './simulator.js';
 import type { EpisodeSetup } from './tasks.js';
@@ -19,8 +24,6 @@ export interface EpisodeOptions {
   maxTime?: number;
   /** Keep running this long after success (0: stop at once) [s]. */
   afterSuccess?: number;
-  /** Interpolate targets between actions at 1 kHz (as the bridge does at its rate); false: step targets. */
-  interpolate?: boolean;
   /** Called after every action tick (recording). */
   onTick?: (tick: TickRecord) => void;
   /** Episode index to reset to (default: the next in the seed sequence). */
@@ -47,11 +50,8 @@ export interface EpisodeResult {
   failure: string;
 }
 
-/** The target an ee_delta action commands from the previous target (crisp_gym's relative mode). */
-export function applyDelta(prev: { p: Vec3; q: Quat }, a: ArrayLike<number>): { p: Vec3; q: Quat } {
-  const rd = quatFromEulerXyz(a[3], a[4], a[5]);
-  return { p: [prev.p[0] + a[0], prev.p[1] + a[1], prev.p[2] + a[2]], q: quatNormalize(quatMultiply(rd, prev.q))! };
-}
+/** Column names of the actions DeltaPolicy returns (the reference bundle's). */
+const DELTA_ACTION_NAMES = ['x', 'y', 'z', 'roll', 'pitch', 'yaw', 'gripper'];
 
 /** Resets `sim` and runs one episode with `policy`. */
 export function runEpisode(sim: Simulator, policy: DeltaPolicy | 'expert', options: EpisodeOptions = {}): EpisodeResult {
@@ -62,16 +62,20 @@ export function runEpisode(sim: Simulator, policy: DeltaPolicy | 'expert', optio
   return run.result(setup);
 }
 
-/** One episode's action ticks: observation, then the action applied until the next tick. */
+/** One episode's action ticks: observation, then the action executed by the bridge's loop until the next tick. */
 class ActionLoop {
   private target: { p: Vec3; q: Quat };
+  /** The bridge's waypoint after the last action, as [x y z qx qy qz qw]. */
+  private readonly waypoint: Float64Array;
+  private readonly decoder: DecoderContext;
   private readonly objectPose: ExpertObservation['objectPose'];
   private actions = 0;
   private successAt = NaN;
   private readonly stepsPerAction: number;
   private readonly maxTime: number;
   private readonly afterSuccess: number;
-  private readonly interpolate: boolean;
+  private readonly bridge: ControlLoop;
+  private readonly tickSteps: number;
 
   constructor(
     private readonly sim: Simulator,
@@ -79,10 +83,18 @@ class ActionLoop {
   ) {
     this.maxTime = options.maxTime ?? 20;
     this.afterSuccess = options.afterSuccess ?? 0;
-    this.interpolate = options.interpolate ?? true;
     this.target = sim.eePose();
     this.objectPose = sim.physics.objectPose.bind(sim.physics);
     this.stepsPerAction = ACTION_DT / sim.timestep;
+    const facts = sim.facts;
+    const config = defaultBridgeConfig(facts);
+    this.bridge = new ControlLoop(config, kinematicsFor(facts.name, facts.eeFrame));
+    this.decoder = { commandInterface: 'pose', jointNames: facts.jointNames, baseFrame: facts.baseFrame };
+    this.tickSteps = Math.round(this.bridge.tickPeriod / sim.timestep);
+    const { p, q } = this.target;
+    this.waypoint = Float64Array.of(...p, ...q);
+    const activation = this.bridge.activate(0, { pose: Float64Array.of(...p, ...q), joints: sim.jointState().position });
+    if (!activation.ok) throw new Error(`the controller bridge's loop refused to start: ${activation.reason}`);
   }
 
   done(): boolean {
@@ -103,25 +115,43 @@ class ActionLoop {
     const k = this.actions;
     const a = Float64Array.from(action);
     this.actions++;
-    const target = this.target;
-    const next = applyDelta(target, a);
-    sim.setGripperCommand(a[6]);
-    // Steps until the next action instant, k+1 action periods after the episode start.
+    const chunk: ChunkInput = {
+      stamp: k * ACTION_DT,
+      startTime: (k + 1) * ACTION_DT,
+      dt: ACTION_DT,
+      horizon: 1,
+      actionSpace: 'ee_delta',
+      rotation: 'euler_xyz',
+      gripper: 'absolute_binary',
+      dimensionNames: DELTA_ACTION_NAMES,
+      data: a,
+      sequence: k + 1,
+      frameId: '',
+    };
+    const verdict = this.bridge.offerChunk(chunk, k * ACTION_DT);
+    if (!verdict.accepted) throw new Error(`the bridge refused action ${k}: ${verdict.reason}: ${verdict.detail}`);
+    // Steps until the next action instant, k+1 action periods after the episode start; the bridge
+    // ticks on its own grid of episode time.
     const until = Math.round((k + 1) * this.stepsPerAction);
     const from = Math.round(k * this.stepsPerAction);
-    const q: number[] = [0, 0, 0, 0];
     for (let s = from; s < until; s++) {
-      if (this.interpolate) {
-        const f = (s - from + 1) / (until - from);
-        slerp(target.q, next.q, f, q);
-        sim.setTargetPose([target.p[0] + f * (next.p[0] - target.p[0]), target.p[1] + f * (next.p[1] - target.p[1]), target.p[2] + f * (next.p[2] - target.p[2])], q);
-      } else if (s === from) {
-        sim.setTargetPose(next.p, next.q);
+      if (s % this.tickSteps === 0) {
+        const out = this.bridge.tick(s * sim.timestep);
+        if (out !== undefined) {
+          const p = out.target;
+          if (!sim.setTargetPose([p[0], p[1], p[2]], [p[3], p[4], p[5], p[6]])) throw new Error(`the simulator refused the bridge's target at ${t.toFixed(3)} s`);
+          if (out.gripper !== undefined) sim.setGripperCommand(out.gripper);
+        }
       }
       sim.step();
     }
-    this.target = next;
-    this.options.onTick?.({ time: t, action: a, target: next, jointPositions: sim.jointState().position, instruction: sim.instruction });
+    // The expert plans from the waypoint this action commanded: what the bridge integrates the next one on.
+    const decoded = decodeChunk(chunk, this.decoder);
+    if (!decoded.ok) throw new Error(`action ${k}: ${decoded.detail}`);
+    targetFromAction(decoded.chunk.layout, decoded.chunk.rows[0], this.waypoint, this.waypoint);
+    const w = this.waypoint;
+    this.target = { p: [w[0], w[1], w[2]], q: [w[3], w[4], w[5], w[6]] };
+    this.options.onTick?.({ time: t, action: a, target: this.target, jointPositions: sim.jointState().position, instruction: sim.instruction });
   }
 
   result(setup: EpisodeSetup): EpisodeResult {

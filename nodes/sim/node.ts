@@ -37,7 +37,7 @@ import { toRosTime } from '../ros/time.js';
 import type { Timer } from '../ros/timer.js';
 import { NodeStatus } from '../runtime/node_status.js';
 import { reportStatus } from '../runtime/status_reporter.js';
-import { CAMERA_FRAMES, CAMERA_NAMES, CameraRig, LIGHTING, type CameraName } from './camera_rig.js';
+import { CAMERA_FRAMES, CAMERA_NAMES, CameraFeed, CameraRig } from './camera_rig.js';
 import { declareSimParameters, dynamicProblems, readDynamic, type SimDynamicSettings } from './node_params.js';
 import { Pacer, RateSchedule } from './pacing.js';
 import { Simulator, type SimEvent } from './simulator.js';
@@ -68,7 +68,7 @@ export const sim: NodeDefinition = {
       failure: dynamic.failure,
     });
     const rig = settings.cameras.enabled ? new CameraRig(simulator.physics, facts.name, settings.cameras.sizes) : undefined;
-    const renderer = rig === undefined ? undefined : new Renderer();
+    const feed = rig === undefined ? undefined : new CameraFeed(simulator, rig, new Renderer());
     const deterministic = node.clock.deterministic;
     const dt = simulator.timestep;
     const status = new NodeStatus();
@@ -267,23 +267,14 @@ export const sim: NodeDefinition = {
     }
     const jointNames = [...facts.jointNames];
     const fingerNames = [...simulator.physics.scene.arm.fingerJoints];
-    const lastFrames = new Map<CameraName, Uint8Array>();
 
     function publishCameras(stamp: ReturnType<typeof toRosTime>): void {
-      if (rig === undefined || renderer === undefined || cameraPubs === undefined) return;
-      let shapes: ReturnType<CameraRig['primitives']> | undefined;
-      for (const cam of CAMERA_NAMES) {
-        const mode = simulator.cameraState(cam);
-        if (mode === 'dropped') continue;
-        const model = rig.camera(cam);
-        let data = mode === 'frozen' ? lastFrames.get(cam) : undefined;
-        if (data === undefined) {
-          shapes ??= rig.primitives();
-          data = renderer.render(shapes, model, LIGHTING);
-          lastFrames.set(cam, data);
-        }
-        const header = { stamp, frame_id: CAMERA_FRAMES[cam] };
-        const pubs = cameraPubs.get(cam)!;
+      if (feed === undefined || cameraPubs === undefined) return;
+      for (const frame of feed.capture()) {
+        const { camera, model } = frame;
+        const data = frame.image();
+        const header = { stamp, frame_id: CAMERA_FRAMES[camera] };
+        const pubs = cameraPubs.get(camera)!;
         pubs.image.publish({ header, height: model.height, width: model.width, encoding: 'rgb8', is_bigendian: 0, step: model.width * 3, data });
         pubs.info.publish({ header, ...cameraInfoFields(model) });
         status.output(node.clock.now());

@@ -13,6 +13,9 @@ import { CONTROLLERS, type ControllerName } from './simulator.js';
 import { DEFAULT_RANDOM_TASKS, TASK_KINDS, type EpisodeChoice, type ObjectChoice, type TaskChoice, type TaskKind } from './tasks.js';
 import { CAMERA_NAMES, SIM_CAMERA_SIZE, type CameraName, type CameraSize } from './camera_rig.js';
 
+/** The sim node's default output rates [Hz] (`vla-ros sim eval` runs the pipeline on the same ones). */
+export const SIM_OUTPUT_RATES = Object.freeze({ jointStates: 250, currentPose: 250, gripperState: 50, cameras: 30, clock: 1000 });
+
 export interface SimTopics {
   targetPose: string;
   targetJoint: string;
@@ -180,11 +183,11 @@ export function declareSimParameters(p: ParameterStore): { settings: SimNodeSett
   };
   const rate = (key: string, value: number, what: string) => p.declare(key, value, { ...RO, type: 'double', range: { from: 1, to: 1000 }, description: what });
   const rates = {
-    jointStates: rate('joint_state_rate_hz', 250, 'joint_states rate [Hz] of simulated time.'),
-    currentPose: rate('current_pose_rate_hz', 250, 'current_pose rate [Hz] (CRISP pose broadcaster: ~250).'),
-    gripperState: rate('gripper_state_rate_hz', 50, 'Gripper joint state rate [Hz].'),
-    cameras: rate('camera_rate_hz', 30, 'Camera image + camera_info rate [Hz].'),
-    clock: rate('clock_rate_hz', 1000, '/clock rate [Hz] of simulated time (1000: every physics step).'),
+    jointStates: rate('joint_state_rate_hz', SIM_OUTPUT_RATES.jointStates, 'joint_states rate [Hz] of simulated time.'),
+    currentPose: rate('current_pose_rate_hz', SIM_OUTPUT_RATES.currentPose, 'current_pose rate [Hz] (CRISP pose broadcaster: ~250).'),
+    gripperState: rate('gripper_state_rate_hz', SIM_OUTPUT_RATES.gripperState, 'Gripper joint state rate [Hz].'),
+    cameras: rate('camera_rate_hz', SIM_OUTPUT_RATES.cameras, 'Camera image + camera_info rate [Hz].'),
+    clock: rate('clock_rate_hz', SIM_OUTPUT_RATES.clock, '/clock rate [Hz] of simulated time (1000: every physics step).'),
   };
   const enabled = p.declare('cameras.enabled', true, { ...RO, type: 'bool', description: 'Render and publish the cameras.' });
   const sizes = {} as Record<CameraName, CameraSize>;

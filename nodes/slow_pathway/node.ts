@@ -13,26 +13,17 @@
 // triggers a run at once and the fast pathway discards latents of older instructions.
 
 import { Subject, exhaustMap, filter, from, interval, map, merge, type Subscription as RxSubscription } from 'rxjs';
-import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import { InferenceClient, InferenceClosedError } from '../inference/inference_client.js';
-import { toNamedTensor } from '../inference/named_tensor.js';
 import { validateVlm } from '../policy/bundle_validation.js';
 import { InstructionEncoder } from '../policy/instruction_encoder.js';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
 import { QoSProfiles } from '../ros/qos.js';
-import { fromRosTime, toRosTime } from '../ros/time.js';
 import type { NodeDefinition } from '../runtime/node_definition.js';
 import { NodeStatus } from '../runtime/node_status.js';
 import { checkInstruction, instructionForLog } from '../episode_manager/instruction_text.js';
 import { reportStatus } from '../runtime/status_reporter.js';
-import { vlmFeeds } from './vlm_inputs.js';
-
-interface VlmJob {
-  observation: vla_ros_msgs.msg.Observation;
-  instruction: vla_ros_msgs.msg.Instruction;
-  requestedAt: number;
-}
+import { LatentProducer, observationRef, type VlmJob } from './latent_producer.js';
 
 export const slowPathway: NodeDefinition = {
   exec: 'slow_pathway',
@@ -73,13 +64,9 @@ export const slowPathway: NodeDefinition = {
       throw new Error(`policy bundle ${bundle.dir} does not fit its VLM: ${problems.join('; ')}`);
     }
 
-    let latestObservation: vla_ros_msgs.msg.Observation | undefined;
-    let instruction: vla_ros_msgs.msg.Instruction | undefined;
-    let lastUsed: { sequence: number; instructionId: string } | undefined;
-    let version = 0;
+    const producer = new LatentProducer(manifest, encoder, maxObservationAge);
     // Runs the VLM at once, outside the rate: a new instruction, or the first observation for it.
     const runNow = new Subject<void>();
-    let answered: string | undefined;
     let pipeline: RxSubscription | undefined;
     let stopStatus: (() => void) | undefined;
 
@@ -106,64 +93,43 @@ export const slowPathway: NodeDefinition = {
     const latentPub = lifecycle.createPublisher('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal);
 
     node.createSubscription('vla_ros_msgs/msg/Observation', 'observation', { ...QoSProfiles.sensorData, depth: 1 }, (msg) => {
-      latestObservation = msg;
-      if (instruction !== undefined && answered !== instruction.id && lastUsed === undefined) runNow.next();
+      if (producer.observe(observationRef(msg))) runNow.next();
     });
     const refusedInstructions = { empty: 0, too_long: 0 };
     node.createSubscription('vla_ros_msgs/msg/Instruction', 'instruction', QoSProfiles.transientLocal, (msg) => {
-      if (instruction?.id === msg.id) return;
       // Anyone can publish here, not only the episode manager: the same limits. A refused one
       // leaves no instruction, so the pathways stop (nothing answers the new id).
       const check = checkInstruction(msg.text);
       if (!check.ok) {
-        instruction = undefined;
+        producer.clearInstruction();
         status.drop();
         status.setValue(`instructions_${check.reason}`, ++refusedInstructions[check.reason]);
         node.logger.throttle('warn', 5, `instruction '${instructionForLog(msg.id)}' refused: ${check.error}`, `instruction-${check.reason}`);
         return;
       }
-      instruction = msg;
+      if (!producer.setInstruction(msg)) return;
       node.logger.info(`instruction '${instructionForLog(msg.id)}': "${instructionForLog(msg.text)}"`);
-      lastUsed = undefined;
       runNow.next();
     });
     // Counts backward time jumps: a VLM result requested before one belongs to the old timeline.
     let jumps = 0;
     const stopJumps = node.clock.onJump(() => {
-      // A replay looped: older observations now look like they are from the future.
-      latestObservation = undefined;
-      lastUsed = undefined;
-      // The fast pathway dropped its latent too: answer the next observation at once, as at the
-      // start of an episode, rather than at the next period.
-      answered = undefined;
+      producer.clear();
       jumps++;
     });
 
     function pickJob(): VlmJob | undefined {
-      const now = node.clock.now();
-      if (instruction === undefined) return undefined;
-      const obs = latestObservation;
-      if (obs === undefined) {
-        status.set('degraded', 'no observation yet');
-        return undefined;
-      }
-      const age = now - fromRosTime(obs.header.stamp);
-      if (age > maxObservationAge) {
-        status.drop();
-        status.set('degraded', `latest observation is ${age.toFixed(3)} s old > max_observation_age ${maxObservationAge} s`);
-        return undefined;
-      }
-      if (lastUsed !== undefined && lastUsed.sequence === obs.sequence && lastUsed.instructionId === instruction.id) return undefined;
-      return { observation: obs, instruction, requestedAt: now };
+      const job = producer.pick(node.clock.now());
+      if ('observation' in job) return job;
+      if (job.reason === 'stale') status.drop();
+      if (job.reason !== 'idle') status.set('degraded', job.detail);
+      return undefined;
     }
 
     async function runVlm(job: VlmJob): Promise<void> {
-      // Marked here, not in pickJob: a job dropped while the VLM is busy has not used its observation.
-      lastUsed = { sequence: job.observation.sequence, instructionId: job.instruction.id };
       try {
-        const encoded = encoder.encode(job.instruction.text);
-        if (encoded.truncated) node.logger.once('warn', `instruction "${instructionForLog(job.instruction.text)}" is longer than ${manifest.instruction.maxTokens} tokens: truncated`);
-        const feeds = vlmFeeds(manifest.vlm, manifest.cameras, job.observation, encoded);
+        const { feeds, truncated } = producer.start(job);
+        if (truncated) node.logger.once('warn', `instruction "${instructionForLog(job.instruction.text)}" is longer than ${manifest.instruction.maxTokens} tokens: truncated`);
         const done = inference.run('vlm', feeds, manifest.vlm.latentOutputs);
         const requestedIn = jumps;
         const { value: outputs, computeSec } = await node.clock.deliverAt(job.requestedAt + manifest.vlm.modelledLatency, done);
@@ -172,24 +138,13 @@ export const slowPathway: NodeDefinition = {
           status.drop();
           return;
         }
-        // A newer instruction arrived while the VLM ran: this latent answers an old question.
-        if (instruction?.id !== job.instruction.id) {
+        const ready = node.clock.now();
+        const result = producer.finish(job, outputs, ready, computeSec);
+        if (!result.ok) {
           status.drop();
           return;
         }
-        const tensors = manifest.vlm.latentOutputs.map((name) => toNamedTensor(name, outputs[name]));
-        version++;
-        answered = job.instruction.id;
-        const ready = node.clock.now();
-        latentPub.publish({
-          header: { stamp: job.observation.header.stamp, frame_id: '' },
-          ready_time: toRosTime(ready),
-          version,
-          instruction_id: job.instruction.id,
-          instruction: job.instruction.text,
-          inference_latency: computeSec,
-          tensors,
-        });
+        latentPub.publish(result.latent);
         status.output(ready, ready - job.requestedAt);
         status.set('running');
       } catch (err) {

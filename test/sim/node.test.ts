@@ -18,11 +18,16 @@ import { packagePath } from '../../nodes/package_paths.js';
 import { quatAngle, type Quat, type Vec3 } from '../../nodes/robots/rotation.js';
 import { sim } from '../../nodes/sim/node.js';
 import { ScriptedExpert } from '../../nodes/sim/expert.js';
-import { applyDelta } from '../../nodes/sim/episode_runner.js';
 import { buildScene, objectSpec, type ObjectColour } from '../../nodes/sim/scene_mjcf.js';
 import { loadRobotFacts, type SimRobot } from '../../nodes/sim/robot_facts.js';
 import type { EpisodeSetup, ObjectPlacement } from '../../nodes/sim/tasks.js';
-import { quatFromEulerXyz } from '../../nodes/robots/rotation.js';
+import { quatFromEulerXyz, quatMultiply, quatNormalize } from '../../nodes/robots/rotation.js';
+
+/** The target an ee_delta action commands from the previous target (the test's own bridge: crisp_gym's relative mode). */
+function applyDelta(prev: { p: Vec3; q: Quat }, a: ArrayLike<number>): { p: Vec3; q: Quat } {
+  const rd = quatFromEulerXyz(a[3], a[4], a[5]);
+  return { p: [prev.p[0] + a[0], prev.p[1] + a[1], prev.p[2] + a[2]], q: quatNormalize(quatMultiply(rd, prev.q))! };
+}
 
 const param = (name: string, value: ParameterOverride['value'], type: ParameterOverride['type']): ParameterOverride => ({ name, value, type, source: 'test' });
 

@@ -1638,7 +1638,7 @@ export namespace vla_ros_msgs.msg {
     latent_age: number;
     /** float64: action expert compute time [s] */
     inference_latency: number;
-    /** capture time of the newest camera image the chunk depends on */
+    /** capture time of the newest camera image behind the chunk: its latent's, */
     observation_stamp: builtin_interfaces.msg.Time;
   }
   /** Constants of vla_ros_msgs/msg/ActionChunk. */

@@ -1,24 +1,47 @@
-// One closed-loop episode: the simulator, a policy bundle and the controller bridge's ControlLoop
-// (merge rules, RTC freezing, watchdog, safety filter) in this thread, on simulated time in 1 ms
-// steps. Inference really runs (ONNX); its latency is modelled, as in the suite's deterministic
-// mode: a VLM result is delivered at request + the bundle's modelled latency + the added latency,
-// an expert chunk at request + the expert's modelled latency. Runs are therefore deterministic
-// and independent of the machine's speed.
+// One closed-loop episode: the simulator and the suite's own per-tick cores in this thread, on
+// simulated time in 1 ms steps — camera frames through camera_ingestion's IngestionPipeline, the
+// VLM's jobs and latents through the slow pathway's LatentProducer, chunks through the fast
+// pathway's ChunkProducer, and their execution through the controller bridge's ControlLoop (merge
+// rules, RTC, watchdog, safety filter). The cores are called when the nodes would call them in a
+// deterministic launch of sim.launch.xml (test/sim/pipeline_agreement.test.ts checks that both
+// give the same chunks and outcomes):
+//   - the sim publishes joint states and poses at 250 Hz and camera frames at 30 Hz, stamped with
+//     simulated time; the other nodes see time in /clock's 1 ms steps, so a timer or a modelled
+//     inference result due at t acts at the first step at or after t;
+//   - within a step: the pathways' and the bridge's timers and due results first (in that node
+//     order), then that step's joint states, poses and frames, then the messages those produced
+//     (latent → fast pathway, chunk → bridge, target → sim, observation → slow pathway);
+//   - the bridge activates at its first 50 ms state check with robot state, then ticks at 50 Hz.
+// Inference really runs (ONNX); its latency is modelled, as in the deterministic launch: a VLM
+// result is delivered at request + the bundle's modelled latency + the added latency, an expert
+// chunk at request + the expert's modelled latency. Runs are therefore deterministic and
+// independent of the machine's speed. Only the frames the VLM looks at are rendered and
+// preprocessed (the sim node renders every one; the pixels are the same).
 //
-// async (the fast–slow design): the VLM runs at its rate on the latest frames (never queued:
-//   exhaust), its latents go through a LatentBuffer; the expert decodes a chunk every 1/30 s from
-//   the latest latent, its age and the current joints; the bridge merges chunks with its rule.
+// async (the fast–slow design): the suite's schedule, as above.
 // sync (the baseline): frames → VLM → expert → the whole chunk is executed → the next inference.
 //   The arm holds still while the models run; a chunk starts executing when it arrives.
 
-import { ControlLoop } from '../../controller_bridge/control_loop.js';
+import type { vla_ros_msgs } from '../../msgs/generated/interfaces.js';
+import { resolveCameras } from '../../camera_ingestion/camera_config.js';
+import { sharpDecoder } from '../../camera_ingestion/compressed_decoder.js';
+import { plainAllocator } from '../../camera_ingestion/image_preprocessor.js';
+import { IngestionPipeline, type IngestedObservation } from '../../camera_ingestion/ingestion_pipeline.js';
+import { observationMessage } from '../../camera_ingestion/observation_message.js';
+import { chunkInputFromMessage } from '../../controller_bridge/action_decoder.js';
 import { defaultBridgeConfig, type BridgeConfig } from '../../controller_bridge/bridge_config.js';
+import { ControlLoop } from '../../controller_bridge/control_loop.js';
 import type { MergeRuleName } from '../../controller_bridge/merge_rule.js';
-import { LatentBuffer, type LatentTensor } from '../../fast_pathway/latent_buffer.js';
+import { ChunkProducer, latentEntryFromMessage, type ChunkRequest } from '../../fast_pathway/chunk_producer.js';
 import { kinematicsFor } from '../../robots/robot_models.js';
-import { CAMERA_NAMES, SIM_CAMERA_SIZE, type CameraName, type CameraRig, type FrameRenderer } from '../camera_rig.js';
+import { fromRosTime, toRosTime, type RosTime } from '../../ros/time.js';
+import { LatentProducer, type ObservationRef, type VlmJob } from '../../slow_pathway/latent_producer.js';
+import { CAMERA_NAMES, CameraFeed, type CameraFrame, type CameraName, type CameraRig, type FrameRenderer } from '../camera_rig.js';
+import { SIM_OUTPUT_RATES } from '../node_params.js';
+import { RateSchedule } from '../pacing.js';
 import type { Simulator } from '../simulator.js';
-import type { BundlePolicy, CameraFrame } from './bundle_policy.js';
+import type { TensorData } from '../../inference/tensor.js';
+import type { BundlePolicy } from './bundle_policy.js';
 
 export type ExecutionMode = 'sync' | 'async';
 
@@ -34,9 +57,9 @@ export interface ClosedLoopOptions extends LoopSetting {
   index: number;
   /** Give up after this much episode time [s]. */
   maxTime: number;
-  /** Decoder noise seed (as fast_pathway's `seed`). */
+  /** Decoder noise seed (fast_pathway's `seed`). */
   decoderSeed: number;
-  /** Fast pathway rate [Hz] (async). */
+  /** Fast pathway rate [Hz] (async; fast_pathway's `rate_hz`). */
   expertRateHz?: number;
   /** Slow pathway rate [Hz] (async; default: the bundle's). */
   vlmRateHz?: number;
@@ -44,6 +67,8 @@ export interface ClosedLoopOptions extends LoopSetting {
   maxLatentAge?: number;
   /** Bridge settings other than the merge rule (default: the bridge's defaults). */
   bridge?: Partial<BridgeConfig>;
+  /** Called with every chunk the fast pathway publishes, at its delivery time [s] (the agreement test). */
+  onChunk?: (chunk: vla_ros_msgs.msg.ActionChunk, at: number) => void;
 }
 
 export interface ClosedLoopEpisode {
@@ -63,7 +88,7 @@ export interface ClosedLoopEpisode {
   chunksRefused: number;
   /** Bridge drops by reason. */
   drops: Record<string, number>;
-  /** Latent age at each async decode (sync: the VLM's latency) [s]. */
+  /** Latent age at each decode (sync: the VLM's latency) [s]. */
   latentAgeMean: number;
   latentAgeMax: number;
   /** Bridge targets sent to the sim; all finite (a non-finite one ends the episode with an error). */
@@ -74,35 +99,86 @@ export interface ClosedLoopEpisode {
   features: Float32Array[];
 }
 
+/** fast_pathway's, slow_pathway's and controller_bridge's parameters that the suite ships (config/nodes.yaml). */
+const STATE_TIMEOUT = 0.1;
+const MAX_OBSERVATION_AGE = 0.25;
+const BRIDGE_STATE_CHECK = 0.05;
+
+/** A periodic node timer on /clock time: tick n due at start + n·period, missed ticks skipped. */
+class ClockTimer {
+  private n = 1;
+  constructor(
+    private readonly start: number,
+    private readonly period: number,
+  ) {}
+
+  /** True once per due tick at clock `t` (call every step). */
+  due(t: number): boolean {
+    if (this.start + this.n * this.period > t) return false;
+    this.n++;
+    while (this.start + this.n * this.period <= t) this.n++;
+    return true;
+  }
+}
+
+/** A result delivered at the first clock step at or after `at`. */
 interface Pending<T> {
   at: number;
   value: T;
 }
 
-/** Renders the cameras the policy needs as the sim node would publish them now (frozen/dropped included). */
-class FrameSource {
-  private readonly last = new Map<string, CameraFrame>();
-  constructor(
-    private readonly sim: Simulator,
-    private readonly rig: CameraRig,
-    private readonly renderer: FrameRenderer,
-    private readonly names: readonly CameraName[],
-    private readonly size: number,
-  ) {}
+/** The latest synchronised camera frames, turned into an observation only when the VLM uses them. */
+class LazyObservations {
+  private readonly pipeline: IngestionPipeline;
+  private ingestAt = 0;
+  private made: IngestedObservation | undefined;
+  private count = 0;
 
-  /** The frames now, or undefined when a camera is dropped (camera_ingestion would publish no observation). */
-  capture(): Map<string, CameraFrame> | undefined {
-    const frames = new Map<string, CameraFrame>();
-    const shapes = this.rig.primitives();
-    for (const name of this.names) {
-      const mode = this.sim.cameraState(name);
-      if (mode === 'dropped') return undefined;
-      let frame = mode === 'frozen' ? this.last.get(name) : undefined;
-      frame ??= { width: this.size, height: this.size, data: this.rig.render(this.renderer, name, shapes) };
-      this.last.set(name, frame);
-      frames.set(name, frame);
-    }
-    return frames;
+  constructor(policy: BundlePolicy, private readonly names: readonly CameraName[]) {
+    const cameras = resolveCameras(policy.manifest.cameras, { names: [], topics: [], transports: [], expectedWidths: [], expectedHeights: [] });
+    this.pipeline = new IngestionPipeline({
+      cameras,
+      // camera_ingestion's shipped settings (config/nodes.yaml).
+      syncHistory: 3,
+      now: () => this.ingestAt,
+      maxSkew: () => 0.02,
+      maxFrameAge: () => 0.2,
+      allocate: plainAllocator,
+      decode: sharpDecoder,
+      onObservation: (obs) => {
+        this.made = obs;
+      },
+      onDrop: (camera, reason, detail) => {
+        throw new Error(`camera '${camera}': frame dropped (${reason}): ${detail}`);
+      },
+      onError: (camera, message) => {
+        throw new Error(`camera '${camera}': ${message}`);
+      },
+    });
+  }
+
+  /** The frames of one camera instant: an observation when every camera delivered one. */
+  frames(stamp: RosTime, t: number, frames: readonly CameraFrame[]): ObservationRef | undefined {
+    if (!this.names.every((n) => frames.some((f) => f.camera === n))) return undefined;
+    const sequence = ++this.count;
+    let message: vla_ros_msgs.msg.Observation | undefined;
+    return {
+      stamp,
+      sequence,
+      message: () => (message ??= this.ingest(stamp, t, frames, sequence)),
+    };
+  }
+
+  private ingest(stamp: RosTime, t: number, frames: readonly CameraFrame[], sequence: number): vla_ros_msgs.msg.Observation {
+    // Ingested as camera_ingestion did at the frames' instant.
+    this.ingestAt = t;
+    this.made = undefined;
+    this.pipeline.cameras.forEach((c, i) => {
+      const f = frames.find((x) => x.camera === c.name)!;
+      this.pipeline.raw(i, { width: f.model.width, height: f.model.height, encoding: 'rgb8', is_bigendian: 0, step: f.model.width * 3, data: f.image(), stamp });
+    });
+    if (this.made === undefined) throw new Error(`the frames at ${t.toFixed(3)} s gave no observation`);
+    return observationMessage(this.made, this.pipeline.cameras, sequence);
   }
 }
 
@@ -118,44 +194,41 @@ export async function runClosedLoopEpisode(
   options: ClosedLoopOptions,
 ): Promise<ClosedLoopEpisode> {
   const m = policy.manifest;
-  const setup = sim.reset(options.index);
-  const dt = sim.timestep;
-  const steps = (sec: number) => Math.max(1, Math.round(sec / dt));
-  const vlmLatency = steps(m.vlm.modelledLatency + options.addedVlmLatency);
-  const expertLatency = steps(m.expert.modelledLatency);
-  const expertPeriod = steps(1 / (options.expertRateHz ?? 30));
-  const vlmPeriod = steps(1 / (options.vlmRateHz ?? m.vlm.rateHz));
-  const robot = sim.facts;
-  const config = defaultBridgeConfig(robot, { ...options.bridge, mergeRule: options.mergeRule });
-  const loop = new ControlLoop(config, kinematicsFor(robot.name, robot.eeFrame));
-  const tickPeriod = steps(loop.tickPeriod);
   const cameraNames = policy.cameraNames.filter((c): c is CameraName => (CAMERA_NAMES as readonly string[]).includes(c));
   if (cameraNames.length !== policy.cameraNames.length) {
     throw new Error(`the bundle wants cameras ${policy.cameraNames.join(', ')}; the simulator has ${CAMERA_NAMES.join(', ')}`);
   }
-  const frames = new FrameSource(sim, rig, renderer, cameraNames, SIM_CAMERA_SIZE);
-  const stateIndex = m.state.jointNames.map((n) => {
-    const i = robot.jointNames.indexOf(n);
-    if (i < 0) throw new Error(`the bundle's state joint '${n}' is not a joint of the simulated ${robot.name} (${robot.jointNames.join(', ')})`);
-    return i;
-  });
-  const joints = () => {
-    const q = sim.jointState().position;
-    return stateIndex.map((i) => q[i]);
+  const robot = sim.facts;
+  const missing = m.state.jointNames.filter((n) => !robot.jointNames.includes(n));
+  if (missing.length > 0) {
+    throw new Error(`the bundle's state joints ${missing.join(', ')} are not joints of the simulated ${robot.name} (${robot.jointNames.join(', ')})`);
+  }
+  const setup = sim.reset(options.index);
+  const dt = sim.timestep;
+  const origin = sim.time;
+  const startStep = sim.steps;
+  // Simulated time as the nodes read it from /clock (nanosecond stamps).
+  const clockNow = () => fromRosTime(toRosTime(sim.time - origin));
+  const vlmLatency = m.vlm.modelledLatency + options.addedVlmLatency;
+  const expertLatency = m.expert.modelledLatency;
+  const vlmPeriod = 1 / (options.vlmRateHz ?? m.vlm.rateHz);
+  const config = defaultBridgeConfig(robot, { ...options.bridge, mergeRule: options.mergeRule });
+  const loop = new ControlLoop(config, kinematicsFor(robot.name, robot.eeFrame));
+  const fast = new ChunkProducer(m, { maxLatentAge: options.maxLatentAge ?? 1.0, stateTimeout: STATE_TIMEOUT, seed: options.decoderSeed, frameId: robot.baseFrame });
+  const slow = new LatentProducer(m, policy.encoder, MAX_OBSERVATION_AGE);
+  const feed = new CameraFeed(sim, rig, renderer);
+  const observations = new LazyObservations(policy, cameraNames);
+  const schedules = {
+    joints: new RateSchedule(SIM_OUTPUT_RATES.jointStates, dt, startStep),
+    pose: new RateSchedule(SIM_OUTPUT_RATES.currentPose, dt, startStep),
+    cameras: new RateSchedule(SIM_OUTPUT_RATES.cameras, dt, startStep),
   };
+  const jointNames = [...robot.jointNames];
 
-  const pose = sim.eePose();
-  const activation = loop.activate(0, { pose: [...pose.p, ...pose.q], joints: sim.jointState().position });
-  if (!activation.ok) throw new Error(`controller bridge refused to activate: ${activation.reason}`);
-
-  const buffer = new LatentBuffer(options.maxLatentAge ?? 1.0);
   let instructionText = '';
   let instructionCount = 0;
-  let instructionId = '';
-  let vlmInFlight: Pending<{ latent: LatentTensor[]; observedAt: number; instructionId: string }> | undefined;
-  let expertInFlight: Pending<{ actions: Float64Array; stamp: number }> | undefined;
-  let version = 0;
-  let sequence = 0;
+  let vlmInFlight: Pending<{ job: VlmJob; outputs: Promise<Record<string, TensorData>> }> | undefined;
+  let expertInFlight: Pending<{ request: ChunkRequest; result: ReturnType<BundlePolicy['decode']> }> | undefined;
   let vlmRuns = 0;
   let decoded = 0;
   let accepted = 0;
@@ -166,100 +239,135 @@ export async function runClosedLoopEpisode(
   const features: Float32Array[] = [];
   let previousTarget: Float64Array | undefined;
   let successTime = NaN;
+  let robotPose: Float64Array | undefined;
+  let robotJoints: Float64Array | undefined;
+  let bridgeTimer: ClockTimer | undefined;
+  const stateCheck = new ClockTimer(0, BRIDGE_STATE_CHECK);
+  const fastTimer = new ClockTimer(0, 1 / (options.expertRateHz ?? 30));
+  let nextVlmTick = vlmPeriod;
 
-  const requestVlm = async (k: number): Promise<void> => {
-    const images = frames.capture();
-    if (images === undefined) return;
+  const startVlm = (job: VlmJob): void => {
+    const { feeds } = slow.start(job);
     vlmRuns++;
-    vlmInFlight = { at: k + vlmLatency, value: { latent: await policy.latent(images, instructionText), observedAt: k * dt, instructionId } };
+    vlmInFlight = { at: job.requestedAt + vlmLatency, value: { job, outputs: policy.runVlm(feeds) } };
   };
-  const requestChunk = async (k: number, latent: readonly LatentTensor[], age: number, stampAtDelivery: boolean): Promise<void> => {
-    const r = await policy.chunk(latent, age, joints(), options.decoderSeed + sequence);
-    sequence++;
-    if (!r.ok) {
-      refused++;
-      return;
-    }
-    decoded++;
-    ages.push(age);
-    if (r.features !== undefined) features.push(r.features);
-    const at = k + expertLatency;
-    expertInFlight = { at, value: { actions: r.actions, stamp: stampAtDelivery ? at * dt : k * dt } };
+  const tryVlm = (t: number): void => {
+    if (vlmInFlight !== undefined) return; // never queued (exhaustMap)
+    const job = slow.pick(t);
+    if ('observation' in job) startVlm(job);
+  };
+  const requestChunk = (t: number): void => {
+    const request = fast.request(t);
+    if (!('job' in request)) return;
+    expertInFlight = { at: t + expertLatency, value: { request, result: policy.decode(request.job) } };
+  };
+  const newInstruction = (t: number): void => {
+    // A new instruction (episode start or a switch): a new id, as the episode manager gives one.
+    instructionText = sim.instruction;
+    const id = `${options.index}-${instructionCount++}`;
+    fast.setInstruction(id);
+    if (slow.setInstruction({ header: { stamp: toRosTime(t), frame_id: '' }, id, text: instructionText }) && options.mode === 'async') tryVlm(t);
   };
 
+  newInstruction(0);
   const maxSteps = Math.round(options.maxTime / dt);
-  for (let k = 0; k < maxSteps; k++) {
-    const t = k * dt;
-    if (sim.instruction !== instructionText) {
-      // A new instruction (episode start or a switch): a new id, as the episode manager gives one.
-      instructionText = sim.instruction;
-      instructionId = `${options.index}-${instructionCount++}`;
-      buffer.setInstruction(instructionId);
-      if (options.mode === 'async' && vlmInFlight === undefined) await requestVlm(k);
-    }
-    if (vlmInFlight !== undefined && vlmInFlight.at <= k) {
-      const { latent, observedAt, instructionId: answered } = vlmInFlight.value;
-      vlmInFlight = undefined;
-      if (options.mode === 'async') {
-        buffer.write({ version: ++version, instructionId: answered, observationTime: observedAt, readyTime: t, tensors: latent });
-      } else if (answered === instructionId) {
-        await requestChunk(k, latent, t - observedAt, true);
-      }
-    }
-    if (expertInFlight !== undefined && expertInFlight.at <= k) {
-      const { actions, stamp } = expertInFlight.value;
-      expertInFlight = undefined;
-      const verdict = loop.offerChunk(
-        {
-          stamp,
-          startTime: stamp,
-          dt: m.action.dt,
-          horizon: m.action.horizon,
-          actionSpace: m.action.space,
-          rotation: m.action.rotation,
-          gripper: m.action.gripper === 'none' ? '' : m.action.gripper,
-          dimensionNames: m.action.names,
-          data: actions,
-          sequence,
-          frameId: '',
-        },
-        t,
-      );
-      if (verdict.accepted) accepted++;
-    }
-    if (options.mode === 'async') {
-      if (k % vlmPeriod === 0 && vlmInFlight === undefined) await requestVlm(k);
-      if (k % expertPeriod === 0 && expertInFlight === undefined) {
-        const latent = buffer.read(t);
-        if ('entry' in latent) await requestChunk(k, latent.entry.tensors, latent.age, false);
-      }
-    } else if (vlmInFlight === undefined && expertInFlight === undefined) {
-      // The last chunk is executed (or was refused, or the watchdog stopped it): infer again.
-      // (A dropped camera gives no observation: the next step tries again.)
-      if (loop.state !== 'running' || loop.isExhausted) await requestVlm(k);
-    }
-    if (k % tickPeriod === 0) {
-      const out = loop.tick(t);
-      if (out !== undefined) {
-        const target = out.target;
-        if (!target.every(Number.isFinite)) throw new Error(`the bridge produced a non-finite target at ${t.toFixed(3)} s`);
-        if (!sim.setTargetPose([target[0], target[1], target[2]], [target[3], target[4], target[5], target[6]])) {
-          throw new Error(`the simulator refused the bridge's target at ${t.toFixed(3)} s`);
-        }
-        if (out.gripper !== undefined) sim.setGripperCommand(out.gripper);
-        if (previousTarget !== undefined) {
-          maxTargetStep = Math.max(maxTargetStep, Math.hypot(target[0] - previousTarget[0], target[1] - previousTarget[1], target[2] - previousTarget[2]));
-        }
-        previousTarget = Float64Array.from(target);
-        targets++;
-      }
-    }
+  for (let k = 1; k <= maxSteps; k++) {
     sim.step();
     if (sim.taskStatus?.success === true) {
       successTime = sim.episodeTime;
       break;
     }
+    const t = clockNow();
+    let latent: vla_ros_msgs.msg.LatentEntry | undefined;
+    let chunk: vla_ros_msgs.msg.ActionChunk | undefined;
+    let target: { pose: Float64Array; gripper: number | undefined } | undefined;
+
+    // slow_pathway on this /clock step: its rate timer (a tick while the VLM runs is dropped, even
+    // when the result is due now: the result arrives after the timers), then a due VLM result.
+    if (options.mode === 'async' && nextVlmTick <= t) {
+      nextVlmTick = t + vlmPeriod;
+      tryVlm(t);
+    }
+    if (vlmInFlight !== undefined && vlmInFlight.at <= t) {
+      const { job, outputs } = vlmInFlight.value;
+      vlmInFlight = undefined;
+      const r = slow.finish(job, await outputs, t, 0);
+      if (r.ok) latent = r.latent;
+    }
+    // fast_pathway: its 30 Hz timer (skipped while a decode is in flight), then a due chunk.
+    if (options.mode === 'async' && fastTimer.due(t) && expertInFlight === undefined) requestChunk(t);
+    if (expertInFlight !== undefined && expertInFlight.at <= t) {
+      const { request, result } = expertInFlight.value;
+      expertInFlight = undefined;
+      const r = await result;
+      // sync: the chunk starts executing when it arrives.
+      const f = fast.finish(options.mode === 'sync' ? { ...request, sampledAt: t } : request, r.actions, r.features, 0);
+      if (f.ok) {
+        chunk = f.chunk;
+        decoded++;
+        ages.push(request.latentAge);
+        if (f.features !== undefined) features.push(f.features);
+      } else {
+        refused++;
+      }
+    }
+    // controller_bridge: activation once robot state arrived, then its 50 Hz ticks.
+    if (bridgeTimer === undefined) {
+      if (stateCheck.due(t) && robotPose !== undefined && robotJoints !== undefined) {
+        const activation = loop.activate(t, { pose: robotPose, joints: robotJoints });
+        if (!activation.ok) throw new Error(`controller bridge refused to activate: ${activation.reason}`);
+        bridgeTimer = new ClockTimer(t, loop.tickPeriod);
+      }
+    } else if (bridgeTimer.due(t)) {
+      const out = loop.tick(t);
+      if (out !== undefined) target = { pose: Float64Array.from(out.target), gripper: out.gripper };
+    }
+    // This step's joint states, poses and camera frames.
+    const k1 = sim.steps;
+    if (schedules.joints.due(k1)) {
+      const q = sim.jointState().position;
+      fast.updateJoints(jointNames, q, t);
+      robotJoints = Float64Array.from(q);
+    }
+    if (schedules.pose.due(k1)) {
+      const { p, q } = sim.eePose();
+      robotPose = Float64Array.of(...p, ...q);
+    }
+    let observation: ObservationRef | undefined;
+    if (schedules.cameras.due(k1)) observation = observations.frames(toRosTime(t), t, feed.capture(cameraNames));
+    // What those produced, in the order it was published.
+    if (latent !== undefined) {
+      if (options.mode === 'async') fast.writeLatent(latentEntryFromMessage(latent));
+      else {
+        // sync: the expert runs on the VLM's answer at once.
+        fast.writeLatent(latentEntryFromMessage(latent));
+        requestChunk(t);
+      }
+    }
+    if (chunk !== undefined) {
+      options.onChunk?.(chunk, t);
+      if (loop.offerChunk(chunkInputFromMessage(chunk), t).accepted) accepted++;
+    }
+    if (target !== undefined) {
+      const p = target.pose;
+      if (!p.every(Number.isFinite)) throw new Error(`the bridge produced a non-finite target at ${t.toFixed(3)} s`);
+      if (!sim.setTargetPose([p[0], p[1], p[2]], [p[3], p[4], p[5], p[6]])) throw new Error(`the simulator refused the bridge's target at ${t.toFixed(3)} s`);
+      if (target.gripper !== undefined) sim.setGripperCommand(target.gripper);
+      if (previousTarget !== undefined) maxTargetStep = Math.max(maxTargetStep, Math.hypot(p[0] - previousTarget[0], p[1] - previousTarget[1], p[2] - previousTarget[2]));
+      previousTarget = p;
+      targets++;
+    }
+    if (observation !== undefined) fast.observeCameras(fromRosTime(observation.stamp));
+    if (observation !== undefined && slow.observe(observation) && options.mode === 'async') tryVlm(t);
+    if (sim.instruction !== instructionText) newInstruction(t);
+    if (options.mode === 'sync' && vlmInFlight === undefined && expertInFlight === undefined && (loop.state !== 'running' || loop.isExhausted)) {
+      // The last chunk is executed (or was refused, or the watchdog stopped it): infer again.
+      // (No fresh, unused observation: the next step tries again.)
+      tryVlm(t);
+    }
   }
+  // Inference still running when the episode ended: let it finish (its result is not used).
+  await Promise.allSettled([vlmInFlight?.value.outputs, expertInFlight?.value.result]);
   const drops: Record<string, number> = {};
   for (const [reason, n] of loop.drops) drops[reason] = n;
   return {
