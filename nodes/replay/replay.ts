@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LaunchDescription } from '../launcher/launch_description.js';
 import { BagReader } from '../bags/bag_reader.js';
+import { describeStampDomain, detectStampDomain } from '../bags/time_domain.js';
 import { RosbagWriter } from '../bags/bag_writer.js';
 import type { ChunkCompression } from '../bags/compression.js';
 import { BagRecorder, domainRecordSource, type RecordingSummary, type TopicRequest } from '../bags/recorder.js';
@@ -145,7 +146,12 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
     const info = await bag.info();
     if (info.start === undefined || info.end === undefined) throw new ReplayError(`${o.bag} has no messages to replay`);
     const { startNs } = playRange(info.start, info.end, o.start, o.duration);
-    const startTime = fromNanoseconds(startNs);
+    // Play on the clock of the header stamps: a simulated run recorded on wall time has stamps
+    // ~1.8e9 s behind its log times, and every frame would look that old to the suite.
+    const domain = await detectStampDomain(bag);
+    if (domain.differs) o.onNote?.(describeStampDomain(domain));
+    const timeOffset = domain.offset;
+    const startTime = fromNanoseconds(startNs) - timeOffset;
     const deterministic = o.mode === 'deterministic';
     const clockHz = o.clockHz ?? (deterministic ? 1000 : 200);
     const tail = o.tail ?? (deterministic ? 0.5 : 0);
@@ -156,7 +162,15 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
         : undefined;
     const provenance = async () => {
       // `provenance` comes last: a caller may name the bag relative to a checkout, for instance.
-      if (writer !== undefined) await writer.addMetadata('vla_ros_replay', { bag: o.bag, mode: o.mode, start_time_ns: String(startNs), ...(o.provenance ?? {}) });
+      if (writer !== undefined) {
+        await writer.addMetadata('vla_ros_replay', {
+          bag: o.bag,
+          mode: o.mode,
+          start_time_ns: String(startNs),
+          ...(timeOffset !== 0 ? { stamp_offset_s: String(timeOffset) } : {}),
+          ...(o.provenance ?? {}),
+        });
+      }
     };
     const playOptions = {
       topics: o.topics,
@@ -165,6 +179,7 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
       duration: o.duration,
       passes: o.passes,
       clockHz,
+      timeOffset,
       tail,
       signal: o.signal,
       onProgress: o.onProgress,
