@@ -50,7 +50,8 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
         .example('$0 sim run --record', 'also an MCAP recording (Foxglove) and an HTML report')
         .example('$0 sim run --task push_left --policy ./my_bundle', ''),
     handler: async (argv) => {
-      const a = argv as unknown as {
+      // `npm start -- --episodes 1` appends to the script's own `--episodes 3`: the last one wins.
+      const a = Object.fromEntries(Object.entries(argv).map(([k, v]) => [k, Array.isArray(v) && k !== '_' ? v[v.length - 1] : v])) as unknown as {
         robot: SimRobot;
         policy: string;
         task: string;
