@@ -31,6 +31,7 @@ import { DeterministicSuite, ReplayError, suiteGraph } from './suite.js';
 import { ThreadedSuite } from './threaded_suite.js';
 import { fromNanoseconds, toRosTime } from '../ros/time.js';
 import { QoSProfiles } from '../ros/qos.js';
+import type { TopicCount } from './output_check.js';
 
 export type ReplayMode = 'deterministic' | 'realtime' | 'rclnodejs';
 
@@ -90,6 +91,8 @@ export interface ReplayOptions {
 
 export interface ReplayResult {
   play: PlayResult;
+  /** The topics played into the suite, as published (after remapping), with their types. */
+  inputs: TopicCount[];
   outputs: RecordingSummary | undefined;
   /** Lifecycle transitions that failed in the suite. */
   suiteProblems: string[];
@@ -136,6 +139,11 @@ function outputRecorder(o: ReplayOptions, writer: RosbagWriter, domain: Embedded
     excludeTypes: DEFAULT_EXCLUDED_OUTPUT_TYPES.filter((t) => !include.has(t)),
     onNote: o.onNote,
   });
+}
+
+function playedInputs(play: PlayResult, topics: readonly { topic: string; type: string }[], remap: ReadonlyMap<string, string> | undefined): TopicCount[] {
+  const types = new Map(topics.map((t) => [t.topic, t.type]));
+  return [...play.perTopic].map(([topic, count]) => ({ topic: remap?.get(topic) ?? topic, type: types.get(topic) ?? '', count }));
 }
 
 /** Plays `o.bag` through the suite; see the file comment for the modes. */
@@ -211,7 +219,7 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
         void running.activate();
         const play = await new BagPlayer(bag, domainTarget(player, running.domain, () => running.nodeNames, false, () => rec?.poll()), timeline, playOptions).play();
         const outputs = await recorder?.stop();
-        return { play, outputs, suiteProblems: [...running.activationProblems], wallSeconds: (performance.now() - started) / 1000, mode: o.mode };
+        return { play, inputs: playedInputs(play, info.topics, o.remap), outputs, suiteProblems: [...running.activationProblems], wallSeconds: (performance.now() - started) / 1000, mode: o.mode };
       } finally {
         if (recorder !== undefined) await recorder.stop().catch(() => undefined);
         else await writer?.close();
@@ -243,7 +251,7 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
         const play = await playing;
         const suiteProblems = await Promise.race([activation, new Promise<string[]>((r) => setTimeout(() => r(['activation still in progress when the replay ended']), 100))]);
         const outputs = await recorder?.stop();
-        return { play, outputs, suiteProblems, wallSeconds: (performance.now() - started) / 1000, mode: o.mode };
+        return { play, inputs: playedInputs(play, info.topics, o.remap), outputs, suiteProblems, wallSeconds: (performance.now() - started) / 1000, mode: o.mode };
       } finally {
         if (recorder !== undefined) await recorder.stop().catch(() => undefined);
         else await writer?.close();
@@ -260,7 +268,7 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
       if (writer !== undefined) o.onNote?.('outputs are not recorded in rclnodejs mode: record them with `vla-ros record` or `ros2 bag record`');
       const timeline = new WallTimeline(startTime, o.rate ?? 1, o.signal);
       const play = await new BagPlayer(bag, nodeTarget(player), timeline, playOptions).play();
-      return { play, outputs: undefined, suiteProblems: [], wallSeconds: (performance.now() - started) / 1000, mode: o.mode };
+      return { play, inputs: playedInputs(play, info.topics, o.remap), outputs: undefined, suiteProblems: [], wallSeconds: (performance.now() - started) / 1000, mode: o.mode };
     } finally {
       player.destroy();
     }
