@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { interruptOnSignal, parseRemaps, splitLaunchArgs, stringList } from '../bags/cli_support.js';
 import { processIo, type CommandIo } from './command_io.js';
+import { BagReader } from '../bags/bag_reader.js';
 import { Progress } from '../bags/progress.js';
 import { parseTopicRequest } from '../bags/recorder.js';
 import type { LaunchDescription } from '../launcher/launch_description.js';
@@ -41,6 +42,21 @@ export function parseTolerance(items: readonly string[]): Tolerance {
     }
   }
   return t;
+}
+
+const EPISODE_MANAGER = 'episode_manager';
+
+/** The bag holds instructions (a recording of the suite, whose episode manager published them). */
+async function bagHasEpisodes(bag: string): Promise<boolean> {
+  let reader: BagReader | undefined;
+  try {
+    reader = await BagReader.open(bag);
+    return (await reader.topics()).some((t) => t.type === 'vla_ros_msgs/msg/Instruction' && t.count > 0);
+  } catch {
+    return false; // the replay itself reports an unreadable bag
+  } finally {
+    reader?.close();
+  }
 }
 
 export interface ReplayArgs {
@@ -109,6 +125,13 @@ export async function runReplay(a: ReplayArgs, io: CommandIo = processIo): Promi
   let launch: LaunchDescription | undefined;
   if (a.launch !== 'none') {
     launch = loadSuiteLaunch(a.launch, launchArgs, { use_sim_time: 'true', log_level: a.logLevel }, (m) => io.err(`[INFO] [launch.user]: ${m}\n`));
+    // A recording of the suite (`sim run --record`, `record --launch`) carries its episodes: with
+    // no instruction:= given, they drive the replay instead of a suite episode_manager that would
+    // wait for an instruction (and publish over the bag's).
+    if (!launchArgs.some((x) => x.startsWith('instruction:=')) && launch.nodes.some((n) => n.exec === EPISODE_MANAGER) && (await bagHasEpisodes(a.bag))) {
+      launch = { ...launch, nodes: launch.nodes.filter((n) => n.exec !== EPISODE_MANAGER) };
+      io.err(`note: no instruction:= given: the bag's instructions and episode events drive the replay (the suite runs without its ${EPISODE_MANAGER})\n`);
+    }
   } else if (mode !== 'rclnodejs') {
     throw new CliError('--launch none is only possible with the rclnodejs backend (the suite then runs in the ROS graph)', 2);
   }

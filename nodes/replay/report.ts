@@ -6,12 +6,17 @@
 //   - pathway latencies (latency p50/p99 from each node's ~/status) and latent age (the fast
 //     pathway's status, and the latent_age of every chunk);
 //   - failure score vs its conformal threshold, alarms marked;
+//   - episodes: instruction, outcome, SAFE alarms and the holds they caused (an alarm holds the
+//     arm for the rest of its episode; the next episode's START releases it);
 //   - a table of every topic (type, count, rate).
-// Topics are found by type, so namespaces and remaps do not matter.
+// Topics are found by type, so namespaces and remaps do not matter. Every time axis reads seconds
+// from the bag's start; header stamps are placed on the log-time axis even when the bag was
+// recorded on another clock than its stamps (time_domain.ts).
 
 import fs from 'node:fs';
 import { BagReader } from '../bags/bag_reader.js';
 import { formatBagInfo } from '../bags/bag_info.js';
+import { detectStampDomain } from '../bags/time_domain.js';
 import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import { fromNanoseconds, fromRosTime } from '../ros/time.js';
 import { escapeXml, lineChart, PALETTE, type Series } from './svg_chart.js';
@@ -52,6 +57,21 @@ interface ScoreTopic {
 }
 
 const POSE_TYPE = 'geometry_msgs/msg/PoseStamped';
+const EVENT_START = 0;
+const EVENT_END = 2;
+
+export interface EpisodeRow {
+  id: string;
+  instruction: string;
+  /** START, END [s from the bag start]; END undefined when the bag ends first. */
+  start: number;
+  end?: number;
+  success?: boolean;
+  alarms: { t: number; detail: string }[];
+  holds: { t: number; source: string; reason: string; scoped: boolean }[];
+  /** An explicit resume (HoldRequest hold=false) during the episode [s]. */
+  resumedAt?: number;
+}
 
 export interface ReportData {
   title: string;
@@ -64,6 +84,7 @@ export interface ReportData {
   statuses: Map<string, StatusTopic>;
   scores: Map<string, ScoreTopic>;
   alarms: { t: number; label: string; detail: string }[];
+  episodes: EpisodeRow[];
   topics: { topic: string; type: string; count: number }[];
 }
 
@@ -74,6 +95,8 @@ export async function collectReportData(bagPath: string, options: ReportOptions 
     const info = await bag.info();
     const start = info.start === undefined ? 0 : fromNanoseconds(info.start);
     const duration = info.start === undefined || info.end === undefined ? 0 : Number(info.end - info.start) / 1e9;
+    // Header stamps (chunk start times) go on the log-time axis: + the offset between the clocks.
+    const { offset } = await detectStampDomain(bag);
     const data: ReportData = {
       title: options.title ?? `vla-ros run: ${bagPath}`,
       bag: bagPath,
@@ -85,6 +108,7 @@ export async function collectReportData(bagPath: string, options: ReportOptions 
       statuses: new Map(),
       scores: new Map(),
       alarms: [],
+      episodes: [],
       topics: info.topics.map((t) => ({ topic: t.topic, type: t.type, count: t.count })),
     };
     const wanted = new Set([
@@ -93,7 +117,19 @@ export async function collectReportData(bagPath: string, options: ReportOptions 
       'vla_ros_msgs/msg/PathwayStatus',
       'vla_ros_msgs/msg/FailureScore',
       'vla_ros_msgs/msg/FailureAlarm',
+      'vla_ros_msgs/msg/EpisodeEvent',
+      'vla_ros_msgs/msg/HoldRequest',
     ]);
+    const episodeById = new Map<string, EpisodeRow>();
+    const episodeOf = (id: string, t: number): EpisodeRow => {
+      let row = episodeById.get(id);
+      if (row === undefined) {
+        row = { id, instruction: '', start: t, alarms: [], holds: [] };
+        episodeById.set(id, row);
+        data.episodes.push(row);
+      }
+      return row;
+    };
     const chunkCount = new Map(info.topics.map((t) => [t.topic, t.count]));
     for await (const m of bag.messages({ topics: (t) => wanted.has(t.type) })) {
       if (options.signal?.aborted === true) break;
@@ -114,7 +150,7 @@ export async function collectReportData(bagPath: string, options: ReportOptions 
             topic = { names: [...c.dimension_names], first: c.dimension_names.map(() => []), horizons: [], latentAge: [], count: 0 };
             data.chunks.set(m.topic, topic);
           }
-          const t0 = fromRosTime(c.start_time) - start;
+          const t0 = fromRosTime(c.start_time) + offset - start;
           for (let j = 0; j < Math.min(d, topic.first.length); j++) topic.first[j].push([t0, c.data[j]]);
           // About 25 whole horizons per topic, evenly spread.
           const every = Math.max(1, Math.round((chunkCount.get(m.topic) ?? 1) / 25));
@@ -157,6 +193,27 @@ export async function collectReportData(bagPath: string, options: ReportOptions 
         case 'vla_ros_msgs/msg/FailureAlarm': {
           const a = msg as vla_ros_msgs.msg.FailureAlarm;
           data.alarms.push({ t, label: a.reason === 1 ? 'alarm: feature timeout' : 'alarm', detail: `${a.episode_id} step ${a.step}: ${a.detail}` });
+          if (a.episode_id !== '') episodeOf(a.episode_id, t).alarms.push({ t, detail: `step ${a.step}: ${a.detail}` });
+          break;
+        }
+        case 'vla_ros_msgs/msg/EpisodeEvent': {
+          const e = msg as vla_ros_msgs.msg.EpisodeEvent;
+          const row = episodeOf(e.episode_id, t);
+          if (e.instruction !== '') row.instruction = e.instruction;
+          if (e.event === EVENT_START) row.start = Math.min(row.start, t);
+          if (e.event === EVENT_END) {
+            row.end = t;
+            row.success = e.success;
+          }
+          break;
+        }
+        case 'vla_ros_msgs/msg/HoldRequest': {
+          const h = msg as vla_ros_msgs.msg.HoldRequest;
+          // An unscoped request belongs to the episode running when it came.
+          const row = h.episode_id !== '' ? episodeOf(h.episode_id, t) : data.episodes[data.episodes.length - 1];
+          if (row === undefined) break;
+          if (h.hold) row.holds.push({ t, source: h.source, reason: h.reason, scoped: h.episode_id !== '' });
+          else row.resumedAt ??= t;
           break;
         }
       }
@@ -249,6 +306,9 @@ export function renderReport(d: ReportData): string {
     d.alarms.length > 0 ? `<ul>${d.alarms.map((a) => `<li>t=${a.t.toFixed(3)} s: ${escapeXml(a.detail)}</li>`).join('')}</ul>` : '<p>No failure alarm.</p>';
   sections.push(`<h2>Failure score vs threshold</h2>${scoreParts.join('') || none('no vla_ros_msgs/FailureScore topic in this bag')}${alarmList}`);
 
+  // Episodes: alarms and the holds they caused.
+  sections.push(`<h2>Episodes: alarms and holds</h2>${renderEpisodes(d.episodes) || none('no vla_ros_msgs/EpisodeEvent topic in this bag')}`);
+
   // Topics.
   const rows = d.topics
     .map((t) => `<tr><td>${escapeXml(t.topic)}</td><td>${escapeXml(t.type)}</td><td>${t.count}</td><td>${d.duration > 0 && t.count > 1 ? (t.count / d.duration).toFixed(1) : ''}</td></tr>`)
@@ -261,6 +321,39 @@ export function renderReport(d: ReportData): string {
 ${sections.join('\n')}
 </body></html>
 `;
+}
+
+/**
+ * One row per episode. A SAFE alarm's hold lasts for the rest of its episode: it ends at an
+ * explicit resume or at the next episode's START (docs/failure-monitor.md).
+ */
+function renderEpisodes(episodes: readonly EpisodeRow[]): string {
+  if (episodes.length === 0) return '';
+  const s = (t: number | undefined) => (t === undefined ? '' : t.toFixed(2));
+  const rows = episodes.map((e, i) => {
+    const next = episodes[i + 1]?.start;
+    const outcome = e.end === undefined ? 'not ended in the bag' : e.success === true ? 'success' : 'failure';
+    const alarms = e.alarms.map((a) => `${a.t.toFixed(2)} s: ${escapeXml(a.detail)}`).join('<br>') || 'none';
+    const holds =
+      e.holds
+        .map((h) => {
+          const until =
+            e.resumedAt !== undefined && e.resumedAt >= h.t
+              ? `resumed at ${e.resumedAt.toFixed(2)} s`
+              : h.scoped
+                ? next !== undefined
+                  ? `released at the next START, ${next.toFixed(2)} s`
+                  : 'held to the end of the bag'
+                : 'held until an operator resumes';
+          return `${h.t.toFixed(2)} s by ${escapeXml(h.source || 'unknown')} — ${until}`;
+        })
+        .join('<br>') || 'none';
+    return `<tr><td>${escapeXml(e.id)}</td><td>${escapeXml(e.instruction)}</td><td>${s(e.start)}</td><td>${s(e.end)}</td><td>${outcome}</td><td>${alarms}</td><td>${holds}</td></tr>`;
+  });
+  return (
+    '<table><tr><th>episode</th><th>instruction</th><th>start [s]</th><th>end [s]</th><th>outcome</th><th>SAFE alarms</th><th>holds</th></tr>' +
+    `${rows.join('')}</table>`
+  );
 }
 
 /** Reads `bagPath` and writes the report to `output`. */
