@@ -135,7 +135,7 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
       // A suite on simulated time is recorded on it (`ros2 bag record --use-sim-time`): log times
       // are /clock seconds, like the header stamps; recording starts with the first /clock.
       const simClock = launchUsesSimTime(description) ? domainSimClock(suite.hub) : undefined;
-      recorder = new BagRecorder(writer, domainRecordSource(suite.hub, simClock === undefined ? {} : { now: simClock.now }), {
+      recorder = new BagRecorder(writer, domainRecordSource(suite.hub, simClock === undefined ? {} : { now: () => simClock.now() }), {
         topics,
         all: a.all,
         exclude,

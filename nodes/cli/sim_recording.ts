@@ -36,7 +36,7 @@ export function simRecording(bag: string, out: (line: string) => void): SimRecor
           throw err;
         });
         const writer = await RosbagWriter.create(bag, { compression: 'zstd', library: 'vla-ros sim run' });
-        const recorder = new BagRecorder(writer, domainRecordSource(hub, { now: clock.now }), { all: true, onNote: (n) => out(`[WARN] [sim run]: record: ${n}\n`) });
+        const recorder = new BagRecorder(writer, domainRecordSource(hub, { now: () => clock.now() }), { all: true, onNote: (n) => out(`[WARN] [sim run]: record: ${n}\n`) });
         recorder.start(0.5);
         out(`[INFO] [sim run]: recording every topic to ${bag} (on simulated time)\n`);
         return async () => {

@@ -29,7 +29,6 @@
 // once per 1 ms of virtual time and simulated time IS virtual time (offset fixed at activation),
 // so nodes with or without use_sim_time agree, and runs are deterministic.
 
-import { isMainThread } from 'node:worker_threads';
 import type { NodeDefinition } from '../runtime/node_definition.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
 import { QoSProfiles } from '../ros/qos.js';
@@ -335,9 +334,9 @@ export const sim: NodeDefinition = {
         };
         afap = setImmediate(loop);
       } else {
-        // Precise (sleep + spin) only in a worker thread: on the main thread it would spin the whole
-        // millisecond; there the pacing's catch-up absorbs setTimeout's ~1 ms granularity.
-        timer = node.createTimer(dt, tick, { precise: !deterministic && !isMainThread });
+        // Precise only where it sleeps between ticks (the port knows: a worker thread); spinning
+        // would take the whole millisecond, and the pacing's catch-up absorbs setTimeout's ~1 ms.
+        timer = node.createTimer(dt, tick, { precise: node.clock.preciseTimersSleep });
       }
     }
     function stop(): void {

@@ -45,8 +45,8 @@ function run(command: string, args: string[]): Run {
     const m = /ready (\d+)/.exec(out);
     if (m !== null) resolveReady(Number(m[1]));
   };
-  child.stdout!.on('data', read);
-  child.stderr!.on('data', read);
+  child.stdout.on('data', read);
+  child.stderr.on('data', read);
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
   return { child, output: () => out, ready, exit };
 }
