@@ -21,7 +21,7 @@ import { InferenceClient, InferenceClosedError } from '../inference/inference_cl
 import type { DecodeJob } from '../inference/expert_decoding.js';
 import { float32Of } from '../inference/named_tensor.js';
 import type { TensorData } from '../inference/tensor.js';
-import { validateExpert } from '../policy/bundle_validation.js';
+import { robotFitProblem, validateExpert } from '../policy/bundle_validation.js';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
 import { JointStateMapper } from '../robots/joint_state_mapper.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
@@ -29,6 +29,7 @@ import { QoSProfiles } from '../ros/qos.js';
 import { fromRosTime, toRosTime } from '../ros/time.js';
 import type { Timer } from '../ros/timer.js';
 import type { NodeDefinition } from '../runtime/node_definition.js';
+import { IdleWarning } from '../runtime/idle_warning.js';
 import { NodeStatus } from '../runtime/node_status.js';
 import { reportStatus } from '../runtime/status_reporter.js';
 import { conditioningFeeds } from './decoders/contract.js';
@@ -49,6 +50,13 @@ export const fastPathway: NodeDefinition = {
       }),
     );
     const { manifest } = bundle;
+    // A bundle trained for another arm would wait forever for joints that never come: refuse at start.
+    const robot = {
+      name: p.declare('robot.name', '', { type: 'string', description: 'Robot model (from config/robots/<robot>.yaml).', readOnly: true }),
+      jointNames: p.declare('robot.joint_names', [] as string[], { type: 'string_array', description: "The robot's joints: the bundle's state joints must be among them.", readOnly: true }),
+    };
+    const misfit = robotFitProblem(manifest, robot);
+    if (misfit !== undefined) throw new Error(`policy bundle '${bundle.dir}' does not fit the robot: ${misfit}`);
     const rateHz = p.declare('rate_hz', 30, { type: 'double', description: 'Chunk rate [Hz].', range: { from: 1, to: 200 }, readOnly: true });
     const maxLatentAge = p.declare('max_latent_age', 1.0, {
       type: 'double',
@@ -168,6 +176,13 @@ export const fastPathway: NodeDefinition = {
       jumps++;
     });
 
+    // No chunk means an idle arm: the reason goes to the status every tick and, once it has lasted, to the log.
+    const idle = new IdleWarning(node.logger);
+    function cannotAct(now: number, kind: string, detail: string): void {
+      status.set('degraded', detail);
+      idle.idle(now, kind, detail);
+    }
+
     function tick(): void {
       const now = node.clock.now();
       if (inFlight) {
@@ -176,18 +191,18 @@ export const fastPathway: NodeDefinition = {
       }
       const latent = buffer.read(now);
       if (!('entry' in latent)) {
-        status.set('degraded', latent.detail);
+        cannotAct(now, `latent-${latent.reason}`, latent.detail);
         if (latent.reason === 'too_old') status.setLatentAge(latent.age);
         return;
       }
       status.setLatentAge(latent.age);
       const state = joints.latest(now, stateTimeout);
       if (!('positions' in state)) {
-        status.set('degraded', state.missing);
+        cannotAct(now, 'joints', state.missing);
         return;
       }
       if (wantsImages && latestImages === undefined) {
-        status.set('degraded', 'no observation yet');
+        cannotAct(now, 'observation', 'no observation yet');
         return;
       }
       let job: DecodeJob;
@@ -276,6 +291,7 @@ export const fastPathway: NodeDefinition = {
       status.output(done, done - sampledAt);
       status.setValue('compute_ms', (computeSec * 1000).toFixed(2));
       status.set('running');
+      idle.acting();
     }
 
     return {

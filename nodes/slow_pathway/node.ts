@@ -23,6 +23,7 @@ import { LifecycleNode } from '../ros/lifecycle_node.js';
 import { QoSProfiles } from '../ros/qos.js';
 import { fromRosTime, toRosTime } from '../ros/time.js';
 import type { NodeDefinition } from '../runtime/node_definition.js';
+import { IdleWarning } from '../runtime/idle_warning.js';
 import { NodeStatus } from '../runtime/node_status.js';
 import { reportStatus } from '../runtime/status_reporter.js';
 import { vlmFeeds } from './vlm_inputs.js';
@@ -127,20 +128,26 @@ export const slowPathway: NodeDefinition = {
       jumps++;
     });
 
+    // No latent means no chunks: a lasting reason reaches the log once (IdleWarning).
+    const idle = new IdleWarning(node.logger);
     function pickJob(): VlmJob | undefined {
       const now = node.clock.now();
       if (instruction === undefined) return undefined;
       const obs = latestObservation;
       if (obs === undefined) {
         status.set('degraded', 'no observation yet');
+        idle.idle(now, 'no-observation', 'no observation yet');
         return undefined;
       }
       const age = now - fromRosTime(obs.header.stamp);
       if (age > maxObservationAge) {
+        const detail = `latest observation is ${age.toFixed(3)} s old > max_observation_age ${maxObservationAge} s`;
         status.drop();
-        status.set('degraded', `latest observation is ${age.toFixed(3)} s old > max_observation_age ${maxObservationAge} s`);
+        status.set('degraded', detail);
+        idle.idle(now, 'old-observation', detail);
         return undefined;
       }
+      idle.acting();
       if (lastUsed !== undefined && lastUsed.sequence === obs.sequence && lastUsed.instructionId === instruction.id) return undefined;
       return { observation: obs, instruction, requestedAt: now };
     }
