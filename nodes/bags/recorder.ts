@@ -57,6 +57,8 @@ export interface RecorderOptions {
   publishersOf?: ReadonlySet<string>;
   registry?: MessageRegistry;
   onNote?: (note: string) => void;
+  /** Sees every recorded message as it is written (e.g. a report gathered live), with its log time [s]. */
+  onMessage?: (topic: string, type: string, message: unknown, logTime: number) => void;
 }
 
 export interface RecordingSummary {
@@ -260,6 +262,7 @@ export class BagRecorder {
     const handle = this.source.subscribe(topic, type, qos, (message) => {
       if (this.stopped) return;
       const at = this.source.now();
+      this.options.onMessage?.(topic, type, message, at);
       this.pending = this.pending
         .then(() => this.writer.write(topic, message as object, at))
         .catch((err: unknown) => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { RosbagWriter } from '../bags/bag_writer.js';
 import { formatBytes } from '../bags/progress.js';
 import { BagRecorder, domainRecordSource, domainSimClock, waitForSimClock } from '../bags/recorder.js';
-import { writeReport } from '../replay/report.js';
+import { REPORT_TYPES, ReportCollector, writeReport } from '../replay/report.js';
 import type { SimRunHooks } from './sim_run.js';
 
 /** The sim publishes /clock from its activation; longer without one is a failed start. */
@@ -27,6 +27,9 @@ export interface SimRecording {
 }
 
 export function simRecording(bag: string, out: (line: string) => void): SimRecording {
+  // The report is gathered while recording (log times are sim time, like the stamps): writing it
+  // then needs no second pass over a bag of 100+ MB, so `sim run` ends right after its episodes.
+  const collector = new ReportCollector(0);
   return {
     hooks: {
       async onRunning(hub) {
@@ -36,7 +39,13 @@ export function simRecording(bag: string, out: (line: string) => void): SimRecor
           throw err;
         });
         const writer = await RosbagWriter.create(bag, { compression: 'zstd', library: 'vla-ros sim run' });
-        const recorder = new BagRecorder(writer, domainRecordSource(hub, { now: () => clock.now() }), { all: true, onNote: (n) => out(`[WARN] [sim run]: record: ${n}\n`) });
+        const recorder = new BagRecorder(writer, domainRecordSource(hub, { now: () => clock.now() }), {
+          all: true,
+          onNote: (n) => out(`[WARN] [sim run]: record: ${n}\n`),
+          onMessage: (topic, type, message, at) => {
+            if (REPORT_TYPES.has(type)) collector.add(type, topic, at, message);
+          },
+        });
         recorder.start(0.5);
         out(`[INFO] [sim run]: recording every topic to ${bag} (on simulated time)\n`);
         return async () => {
@@ -48,7 +57,7 @@ export function simRecording(bag: string, out: (line: string) => void): SimRecor
     },
     async writeReport() {
       const file = path.join(bag, 'report.html');
-      await writeReport(bag, file, { title: `vla-ros sim run: ${bag}` });
+      await writeReport(bag, file, { title: `vla-ros sim run: ${bag}`, collector });
       return file;
     },
   };

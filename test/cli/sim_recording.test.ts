@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultRecordingPath, simRecording } from '../../nodes/cli/sim_recording.js';
+import { collectReportData, renderReport } from '../../nodes/replay/report.js';
 import { EmbeddedBackend } from '../../nodes/ros/backend.js';
 import { QoSProfiles } from '../../nodes/ros/qos.js';
 import { fromNanoseconds, toRosTime } from '../../nodes/ros/time.js';
@@ -54,6 +55,8 @@ describe('cli: sim run --record', function () {
       assert.equal(report, path.join(bag, 'report.html'));
       const html = fs.readFileSync(report, 'utf8');
       assert.ok(html.includes('<h2>Commanded vs actual pose</h2>'));
+      // Gathered while recording (no second pass over the bag), it is the report of the bag.
+      assert.equal(html, renderReport(await collectReportData(bag, { title: `vla-ros sim run: ${bag}` })));
     } finally {
       tmp.remove();
     }
