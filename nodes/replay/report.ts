@@ -63,8 +63,8 @@ const EVENT_END = 2;
 export interface EpisodeRow {
   id: string;
   instruction: string;
-  /** START, END [s from the bag start]; END undefined when the bag ends first. */
-  start: number;
+  /** START, END [s from the bag start]; undefined when the bag does not hold them (it began or ended mid-episode). */
+  start?: number;
   end?: number;
   success?: boolean;
   alarms: { t: number; detail: string }[];
@@ -97,6 +97,7 @@ export const REPORT_TYPES: ReadonlySet<string> = new Set([
   'vla_ros_msgs/msg/FailureAlarm',
   'vla_ros_msgs/msg/EpisodeEvent',
   'vla_ros_msgs/msg/HoldRequest',
+  'vla_ros_msgs/msg/Instruction',
 ]);
 
 /** About this many whole chunk horizons are drawn per topic, evenly spread. */
@@ -127,10 +128,10 @@ export class ReportCollector {
 
   constructor(private readonly stampOffset = 0) {}
 
-  private episodeOf(id: string, t: number): EpisodeRow {
+  private episodeOf(id: string): EpisodeRow {
     let row = this.episodeById.get(id);
     if (row === undefined) {
-      row = { id, instruction: '', start: t, alarms: [], holds: [] };
+      row = { id, instruction: '', alarms: [], holds: [] };
       this.episodeById.set(id, row);
       this.episodes.push(row);
     }
@@ -184,24 +185,31 @@ export class ReportCollector {
       case 'vla_ros_msgs/msg/FailureAlarm': {
         const a = msg as vla_ros_msgs.msg.FailureAlarm;
         this.alarms.push({ t, label: a.reason === 1 ? 'alarm: feature timeout' : 'alarm', detail: `${a.episode_id} step ${a.step}: ${a.detail}` });
-        if (a.episode_id !== '') this.episodeOf(a.episode_id, t).alarms.push({ t, detail: `step ${a.step}: ${a.detail}` });
+        if (a.episode_id !== '') this.episodeOf(a.episode_id).alarms.push({ t, detail: `step ${a.step}: ${a.detail}` });
         break;
       }
       case 'vla_ros_msgs/msg/EpisodeEvent': {
         const e = msg as vla_ros_msgs.msg.EpisodeEvent;
-        const row = this.episodeOf(e.episode_id, t);
+        const row = this.episodeOf(e.episode_id);
         if (e.instruction !== '') row.instruction = e.instruction;
-        if (e.event === EVENT_START) row.start = Math.min(row.start, t);
+        if (e.event === EVENT_START) row.start ??= t;
         if (e.event === EVENT_END) {
           row.end = t;
           row.success = e.success;
         }
         break;
       }
+      case 'vla_ros_msgs/msg/Instruction': {
+        // The episode manager's instruction ids are its episode ids: names the first episode too,
+        // whose START came before the recording (the instruction is latched, its START is not).
+        const i = msg as vla_ros_msgs.msg.Instruction;
+        if (i.id !== '' && i.text !== '') this.episodeOf(i.id).instruction ||= i.text;
+        break;
+      }
       case 'vla_ros_msgs/msg/HoldRequest': {
         const h = msg as vla_ros_msgs.msg.HoldRequest;
         // An unscoped request belongs to the episode running when it came.
-        const row = h.episode_id !== '' ? this.episodeOf(h.episode_id, t) : this.episodes[this.episodes.length - 1];
+        const row = h.episode_id !== '' ? this.episodeOf(h.episode_id) : this.episodes[this.episodes.length - 1];
         if (row === undefined) break;
         if (h.hold) row.holds.push({ t, source: h.source, reason: h.reason, scoped: h.episode_id !== '' });
         else row.resumedAt ??= t;
@@ -232,7 +240,7 @@ export class ReportCollector {
     for (const sc of this.scores.values()) [sc.score, sc.threshold, sc.stepScore].forEach(shift);
     for (const a of this.alarms) a.t -= o;
     for (const e of this.episodes) {
-      e.start -= o;
+      if (e.start !== undefined) e.start -= o;
       if (e.end !== undefined) e.end -= o;
       if (e.resumedAt !== undefined) e.resumedAt -= o;
       for (const a of e.alarms) a.t -= o;
@@ -415,7 +423,7 @@ function renderEpisodes(episodes: readonly EpisodeRow[]): string {
           return `${h.t.toFixed(2)} s by ${escapeXml(h.source || 'unknown')} — ${until}`;
         })
         .join('<br>') || 'none';
-    return `<tr><td>${escapeXml(e.id)}</td><td>${escapeXml(e.instruction)}</td><td>${s(e.start)}</td><td>${s(e.end)}</td><td>${outcome}</td><td>${alarms}</td><td>${holds}</td></tr>`;
+    return `<tr><td>${escapeXml(e.id)}</td><td>${escapeXml(e.instruction)}</td><td>${e.start === undefined ? 'before the recording' : s(e.start)}</td><td>${s(e.end)}</td><td>${outcome}</td><td>${alarms}</td><td>${holds}</td></tr>`;
   });
   return (
     '<table><tr><th>episode</th><th>instruction</th><th>start [s]</th><th>end [s]</th><th>outcome</th><th>SAFE alarms</th><th>holds</th></tr>' +

@@ -111,7 +111,7 @@ describe('replay: report', function () {
       assert.equal(first.length, 40);
       first.forEach(([t], i) => assert.ok(Math.abs(t - 0.1 * i) < 0.02, `chunk ${i} at ${t} s from the bag start, not at ${t - d.start} s`));
       assert.deepEqual(
-        d.episodes.map((e) => [e.id, e.instruction, Number(e.start.toFixed(3)), Number(e.end!.toFixed(3)), e.success, e.alarms.length, e.holds.length]),
+        d.episodes.map((e) => [e.id, e.instruction, Number(e.start!.toFixed(3)), Number(e.end!.toFixed(3)), e.success, e.alarms.length, e.holds.length]),
         [
           ['ep-0', 'task of ep-0', 0, 2, false, 1, 1],
           ['ep-1', 'task of ep-1', 2.5, 3.9, true, 0, 0],
