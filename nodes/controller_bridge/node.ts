@@ -162,7 +162,8 @@ export const controllerBridge: NodeDefinition = {
     let holdNote = '';
     const notes: string[] = [];
     // Robot state messages received so far: an episode restarts from state received after its START.
-    let stateCount = { pose: 0, joints: 0 };
+    let poseCount = 0;
+    let jointCount = 0;
     let episode: string | undefined;
     let pendingEpisode: { id: string; pose: number; joints: number } | undefined;
     const pastEpisodes = new Set<string>();
@@ -273,7 +274,7 @@ export const controllerBridge: NodeDefinition = {
         return;
       }
       joints = { value: mapped.positions, at: node.clock.now() };
-      stateCount = { ...stateCount, joints: stateCount.joints + 1 };
+      jointCount++;
       startPendingEpisode();
     });
     node.createSubscription('geometry_msgs/msg/PoseStamped', topics.currentPose, QoSProfiles.sensorData, (m) => {
@@ -287,7 +288,7 @@ export const controllerBridge: NodeDefinition = {
         node.logger.throttle('warn', 10, `current_pose is in frame '${m.header.frame_id}', expected robot.base_frame '${config.robot.baseFrame}'`, 'pose-frame');
       }
       pose = { value, at: node.clock.now() };
-      stateCount = { ...stateCount, pose: stateCount.pose + 1 };
+      poseCount++;
       startPendingEpisode();
     });
 
@@ -300,14 +301,14 @@ export const controllerBridge: NodeDefinition = {
       // Enough to recognise a late alarm; a long-running robot must not grow this without bound.
       if (pastEpisodes.size > 1000) pastEpisodes.delete(pastEpisodes.values().next().value!);
       episode = m.episode_id;
-      pendingEpisode = { id: m.episode_id, pose: stateCount.pose, joints: stateCount.joints };
+      pendingEpisode = { id: m.episode_id, pose: poseCount, joints: jointCount };
       startPendingEpisode();
     });
 
     function startPendingEpisode(): void {
       const p = pendingEpisode;
       if (p === undefined) return;
-      if ((needPose && stateCount.pose <= p.pose) || (needJoints && stateCount.joints <= p.joints)) return;
+      if ((needPose && poseCount <= p.pose) || (needJoints && jointCount <= p.joints)) return;
       pendingEpisode = undefined;
       const heldFor = loop.heldEpisode;
       const r = loop.startEpisode(node.clock.now(), p.id, { pose: pose?.value, joints: joints?.value });
