@@ -20,7 +20,66 @@ export interface StampDomain {
   differs: boolean;
   /** Stamped messages the verdict rests on (0: none found, log time is all there is). */
   samples: number;
+  /**
+   * Log time → stamp clock [s]. A simulator rarely keeps exactly 1× real time, so two clocks
+   * drift apart: when the bag recorded `/clock`, the map follows it; otherwise log time − offset.
+   */
+  toStampClock(logTime: number): number;
+  /** Stamp clock → log time [s], the inverse. */
+  toLogTime(stamp: number): number;
 }
+
+/**
+ * A monotone piecewise-linear map between two clocks through sample pairs (log time, stamp),
+ * extended beyond the samples at the nearest sample's offset.
+ */
+export class ClockMap {
+  private readonly log: Float64Array;
+  private readonly stamp: Float64Array;
+
+  constructor(pairs: readonly (readonly [number, number])[]) {
+    // Monotone in both: a sample that would go back on either clock is left out.
+    const log: number[] = [];
+    const stamp: number[] = [];
+    for (const [l, st] of pairs) {
+      if (log.length > 0 && (l <= log[log.length - 1] || st < stamp[stamp.length - 1])) continue;
+      log.push(l);
+      stamp.push(st);
+    }
+    this.log = Float64Array.from(log);
+    this.stamp = Float64Array.from(stamp);
+  }
+
+  get size(): number {
+    return this.log.length;
+  }
+
+  forward(x: number): number {
+    return ClockMap.interpolate(this.log, this.stamp, x);
+  }
+
+  inverse(y: number): number {
+    return ClockMap.interpolate(this.stamp, this.log, y);
+  }
+
+  private static interpolate(xs: Float64Array, ys: Float64Array, x: number): number {
+    const n = xs.length;
+    if (x <= xs[0]) return ys[0] + (x - xs[0]);
+    if (x >= xs[n - 1]) return ys[n - 1] + (x - xs[n - 1]);
+    let lo = 0;
+    let hi = n - 1;
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (xs[mid] <= x) lo = mid;
+      else hi = mid;
+    }
+    const f = xs[hi] > xs[lo] ? (x - xs[lo]) / (xs[hi] - xs[lo]) : 0;
+    return ys[lo] + f * (ys[hi] - ys[lo]);
+  }
+}
+
+/** Log time − stamp samples of /clock are taken at most this often [s of log time]. */
+const CLOCK_SAMPLE_PERIOD = 0.01;
 
 /** Types whose first field is a std_msgs/Header (or /clock's time): their stamp is the CDR's first 8 bytes. */
 function stampedTypes(registry: MessageRegistry): (type: string) => boolean {
@@ -68,14 +127,32 @@ export async function detectStampDomain(
     if (stamp !== undefined) offsets.push(fromNanoseconds(m.logTime) - stamp);
     if (offsets.length >= maxSamples || ++read >= maxMessages) break;
   }
-  if (offsets.length === 0) return { offset: 0, differs: false, samples: 0 };
+  const constant = (offset: number, differs: boolean, samples: number): StampDomain => ({
+    offset,
+    differs,
+    samples,
+    toStampClock: (t) => t - offset,
+    toLogTime: (t) => t + offset,
+  });
+  if (offsets.length === 0) return constant(0, false, 0);
   offsets.sort((a, b) => a - b);
   const median = offsets[Math.floor(offsets.length / 2)];
   const differs = Math.abs(median) > SAME_CLOCK_TOLERANCE;
-  return { offset: differs ? median : 0, differs, samples: offsets.length };
+  if (!differs) return constant(0, false, offsets.length);
+  // Two clocks: follow the recorded /clock through the whole bag when there is one.
+  const pairs: [number, number][] = [];
+  for await (const m of bag.messages({ topics: (t) => t.type === 'rosgraph_msgs/msg/Clock' })) {
+    const log = fromNanoseconds(m.logTime);
+    const stamp = cdrStamp(m.data);
+    if (stamp === undefined || (pairs.length > 0 && log - pairs[pairs.length - 1][0] < CLOCK_SAMPLE_PERIOD)) continue;
+    pairs.push([log, stamp]);
+  }
+  const map = new ClockMap(pairs);
+  if (map.size < 2) return constant(median, true, offsets.length);
+  return { offset: median, differs: true, samples: offsets.length, toStampClock: (t) => map.forward(t), toLogTime: (t) => map.inverse(t) };
 }
 
 /** One line for notes: what the player or report does about the bag's clocks. */
 export function describeStampDomain(d: StampDomain): string {
-  return `the bag's log times are ${d.offset.toFixed(3)} s ahead of its header stamps (recorded on another clock, e.g. wall time beside a simulator): using the stamps' clock`;
+  return `the bag's log times are ${d.offset.toFixed(3)} s ahead of its header stamps (recorded on another clock, e.g. wall time beside a simulator): playing on the stamps' clock`;
 }

@@ -29,7 +29,7 @@ export interface SimRecording {
 export function simRecording(bag: string, out: (line: string) => void): SimRecording {
   // The report is gathered while recording (log times are sim time, like the stamps): writing it
   // then needs no second pass over a bag of 100+ MB, so `sim run` ends right after its episodes.
-  const collector = new ReportCollector(0);
+  const collector = new ReportCollector();
   return {
     hooks: {
       async onRunning(hub) {

@@ -158,8 +158,8 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
     // ~1.8e9 s behind its log times, and every frame would look that old to the suite.
     const domain = await detectStampDomain(bag);
     if (domain.differs) o.onNote?.(describeStampDomain(domain));
-    const timeOffset = domain.offset;
-    const startTime = fromNanoseconds(startNs) - timeOffset;
+    const bagTime = domain.differs ? (t: number) => domain.toStampClock(t) : undefined;
+    const startTime = bagTime?.(fromNanoseconds(startNs)) ?? fromNanoseconds(startNs);
     const deterministic = o.mode === 'deterministic';
     const clockHz = o.clockHz ?? (deterministic ? 1000 : 200);
     const tail = o.tail ?? (deterministic ? 0.5 : 0);
@@ -175,7 +175,7 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
           bag: o.bag,
           mode: o.mode,
           start_time_ns: String(startNs),
-          ...(timeOffset !== 0 ? { stamp_offset_s: String(timeOffset) } : {}),
+          ...(domain.differs ? { stamp_offset_s: String(domain.offset) } : {}),
           ...(o.provenance ?? {}),
         });
       }
@@ -187,7 +187,7 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
       duration: o.duration,
       passes: o.passes,
       clockHz,
-      timeOffset,
+      bagTime,
       tail,
       signal: o.signal,
       onProgress: o.onProgress,

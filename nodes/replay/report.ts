@@ -114,7 +114,7 @@ interface ChunkRecord {
  * Accumulates what the report plots, message by message: from a closed bag (collectReportData),
  * or live while a suite runs (`sim run --record` feeds it what it records, so its report needs no
  * second pass over a bag of 100+ MB). Times given to `add` are log times [s]; header stamps are
- * moved onto that clock by `stampOffset` (log time − stamp, time_domain.ts). `finish` turns every
+ * moved onto that clock by `stampToLog` (time_domain.ts). `finish` turns every
  * time into seconds from the bag's start.
  */
 export class ReportCollector {
@@ -126,7 +126,8 @@ export class ReportCollector {
   private readonly episodes: EpisodeRow[] = [];
   private readonly episodeById = new Map<string, EpisodeRow>();
 
-  constructor(private readonly stampOffset = 0) {}
+  /** `stampToLog`: a header stamp on the log clock (default: the same clock). */
+  constructor(private readonly stampToLog: (stamp: number) => number = (t) => t) {}
 
   private episodeOf(id: string): EpisodeRow {
     let row = this.episodeById.get(id);
@@ -148,7 +149,7 @@ export class ReportCollector {
           chunks = { names: [...c.dimension_names], first: c.dimension_names.map(() => []), horizons: [], latentAge: [], count: 0, records: [] };
           this.chunks.set(topic, chunks);
         }
-        const t0 = fromRosTime(c.start_time) + this.stampOffset;
+        const t0 = this.stampToLog(fromRosTime(c.start_time));
         for (let j = 0; j < Math.min(c.dimension_names.length, chunks.first.length); j++) chunks.first[j].push([t0, c.data[j]]);
         chunks.records.push({ t0, dt: c.dt, horizon: c.horizon, data: Float32Array.from(c.data) });
         chunks.latentAge.push([t, c.latent_age]);
@@ -268,9 +269,9 @@ export async function collectReportData(bagPath: string, options: ReportOptions 
   const bag = await BagReader.open(bagPath, { onNote: options.onNote });
   try {
     const meta = await bagMeta(bag, bagPath, options.title);
-    // Header stamps (chunk start times) go on the log-time axis: + the offset between the clocks.
-    const { offset } = await detectStampDomain(bag);
-    const collector = new ReportCollector(offset);
+    // Header stamps (chunk start times) go on the log-time axis, whichever clocks the bag holds.
+    const domain = await detectStampDomain(bag);
+    const collector = new ReportCollector(domain.differs ? (t) => domain.toLogTime(t) : undefined);
     for await (const m of bag.messages({ topics: (t) => REPORT_TYPES.has(t.type) })) {
       if (options.signal?.aborted === true) break;
       const t = fromNanoseconds(m.logTime);
