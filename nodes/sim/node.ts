@@ -47,6 +47,10 @@ import { sampleEpisode } from './tasks.js';
 /** Physics steps per batch when running as fast as possible (then the event loop gets a turn). */
 const AFAP_BATCH = 20;
 
+/** A refused set_instruction is tried again this often [s], this many times (5 s in all). */
+const EM_RETRY_PERIOD = 0.25;
+const EM_RETRIES = 20;
+
 export const sim: NodeDefinition = {
   exec: 'sim',
   defaultName: 'sim',
@@ -147,10 +151,24 @@ export const sim: NodeDefinition = {
     const endEpisode = em === '' ? undefined : node.createClient('std_srvs/srv/SetBool', `${em}/end_episode`);
     // Calls to the episode manager go out in order (an END must not overtake the next START).
     let emQueue: Promise<void> = Promise.resolve();
-    const callEpisodeManager = (what: string, call: () => Promise<{ success: boolean; message: string }>) => {
+    // A launch may activate the sim before the episode manager (record --launch, replay suites go in
+    // launch order, and the sim comes first): a refused set_instruction is retried for a while, so
+    // the first episode gets its instruction instead of running without one.
+    const sleep = (sec: number) =>
+      new Promise<void>((resolve) => {
+        const t = node.createTimer(sec, () => {
+          t.cancel();
+          resolve();
+        });
+      });
+    const callEpisodeManager = (what: string, call: () => Promise<{ success: boolean; message: string }>, retries = 0) => {
       emQueue = emQueue.then(async () => {
         try {
-          const r = await call();
+          let r = await call();
+          for (let retry = 0; !r.success && retry < retries; retry++) {
+            await sleep(EM_RETRY_PERIOD);
+            r = await call();
+          }
           if (!r.success) node.logger.warn(`episode manager refused ${what}: ${r.message}`);
         } catch (err) {
           node.logger.warn(`episode manager: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -168,10 +186,14 @@ export const sim: NodeDefinition = {
     const announce = (instruction: string, suffix = '') => {
       if (setInstruction === undefined) return;
       const id = episodeId + suffix;
-      callEpisodeManager(`set_instruction "${instruction}"`, async () => {
-        await ready(setInstruction);
-        return setInstruction.call({ text: instruction, id }, 5);
-      });
+      callEpisodeManager(
+        `set_instruction "${instruction}"`,
+        async () => {
+          await ready(setInstruction);
+          return setInstruction.call({ text: instruction, id }, 5);
+        },
+        EM_RETRIES,
+      );
     };
     const finish = (success: boolean, why: string) => {
       if (episodeEnded) return;
