@@ -24,6 +24,28 @@ export default tseslint.config(
     },
   },
   {
+    // The port is the boundary (docs/architecture.md): a node reaches ROS and time only through
+    // nodes/ros's RosNode and Clock (clock.track, clock.deterministic, clock.preciseTimersSleep),
+    // never a backend or a time base, so it runs the same on rclnodejs, embedded threads and
+    // virtual time. Harnesses that run the nodes (sim eval, data collection) are not nodes.
+    files: [
+      'nodes/{camera_ingestion,controller_bridge,episode_manager,failure_monitor,fast_pathway,slow_pathway,sim,inference,policy,robots}/**/*.ts',
+    ],
+    ignores: ['nodes/sim/eval/**', 'nodes/sim/episode_runner.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/ros/embedded/**', '**/ros/rclnodejs/**'], message: 'Nodes reach ROS through the port (RosNode in nodes/ros/node.ts), not a backend.' },
+            { group: ['**/ros/time_base.js'], message: 'Nodes reach time through node.clock (clock.track, clock.deterministic), not a time base.' },
+          ],
+          paths: [{ name: 'node:worker_threads', importNames: ['isMainThread'], message: 'Where a node runs is the port’s business (e.g. node.clock.preciseTimersSleep).' }],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -14,7 +14,8 @@
 import { defaultMessageRegistry, type MessageRegistry } from '../msgs/registry.js';
 import type { EmbeddedDomain } from '../ros/embedded/domain.js';
 import type { MessageTypeName, RosNode } from '../ros/node.js';
-import type { QoSProfile } from '../ros/qos.js';
+import { QoSProfiles, type QoSProfile } from '../ros/qos.js';
+import { fromRosTime, type RosTime } from '../ros/time.js';
 import type { RosbagWriter } from './bag_writer.js';
 import { bagTopicName } from './mcap_writer.js';
 import { offeredQosProfilesYamlList } from './qos_metadata.js';
@@ -56,6 +57,8 @@ export interface RecorderOptions {
   publishersOf?: ReadonlySet<string>;
   registry?: MessageRegistry;
   onNote?: (note: string) => void;
+  /** Sees every recorded message as it is written (e.g. a report gathered live), with its log time [s]. */
+  onMessage?: (topic: string, type: string, message: unknown, logTime: number) => void;
 }
 
 export interface RecordingSummary {
@@ -120,6 +123,44 @@ export function domainRecordSource(domain: EmbeddedDomain, options: { now?: () =
   };
 }
 
+/**
+ * The latest /clock of an embedded domain: what `ros2 bag record --use-sim-time` stamps records
+ * with, so a suite running on simulated time is recorded on that time (log times then agree with
+ * the messages' header stamps). `first` resolves with the first /clock received.
+ */
+export interface DomainSimClock {
+  now(): number;
+  readonly first: Promise<number>;
+  destroy(): void;
+}
+
+export function domainSimClock(domain: EmbeddedDomain, node = '/rosbag2_recorder'): DomainSimClock {
+  let latest = NaN;
+  let resolveFirst!: (t: number) => void;
+  const first = new Promise<number>((resolve) => (resolveFirst = resolve));
+  const owner = { warn: () => {}, error: () => {} };
+  const sub = domain.addSubscription({ topic: '/clock', type: 'rosgraph_msgs/msg/Clock', qos: QoSProfiles.clock, node }, owner, (m) => {
+    const t = fromRosTime((m as { clock: RosTime }).clock);
+    if (Number.isNaN(latest)) resolveFirst(t);
+    // /clock never goes back for a recording: a late sample must not reorder the bag.
+    if (!(t < latest)) latest = t;
+  });
+  return { now: () => latest, first, destroy: () => sub.destroy() };
+}
+
+/** Waits for the domain's first /clock, or throws after `timeoutSec` wall seconds. */
+export async function waitForSimClock(clock: DomainSimClock, timeoutSec: number): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no /clock within ${timeoutSec} s: nothing publishes simulated time, so the recording cannot use it`)), timeoutSec * 1000);
+  });
+  try {
+    return await Promise.race([clock.first, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** What a port node offers when the proposed graph query exists (docs/bags.md, "Port addition"). */
 interface GraphAwareNode {
   graphTopics(): { topic: string; type: string; publishers: QoSProfile[] }[];
@@ -142,6 +183,7 @@ export class BagRecorder {
   private pending: Promise<unknown> = Promise.resolve();
   private dropped = 0;
   private stopped = false;
+  private started = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -169,6 +211,7 @@ export class BagRecorder {
 
   /** Subscribes to what is there now and, with `pollIntervalSec`, keeps discovering new topics (wall-clock polling). */
   start(pollIntervalSec?: number): void {
+    this.started = true;
     this.poll();
     if (pollIntervalSec !== undefined && pollIntervalSec > 0) {
       this.timer = setInterval(() => this.poll(), pollIntervalSec * 1000);
@@ -188,7 +231,7 @@ export class BagRecorder {
 
   /** Subscribes to newly wanted topics (call after the graph may have changed). */
   poll(): void {
-    if (this.stopped) return;
+    if (this.stopped || !this.started) return;
     const found = this.source.discover();
     const candidates: DiscoveredTopic[] =
       found !== undefined
@@ -219,6 +262,7 @@ export class BagRecorder {
     const handle = this.source.subscribe(topic, type, qos, (message) => {
       if (this.stopped) return;
       const at = this.source.now();
+      this.options.onMessage?.(topic, type, message, at);
       this.pending = this.pending
         .then(() => this.writer.write(topic, message as object, at))
         .catch((err: unknown) => {

@@ -10,6 +10,7 @@ import { kinematicsFor } from '../robots/robot_models.js';
 import { toNanoseconds, toRosTime } from '../ros/time.js';
 import { QoSProfiles } from '../ros/qos.js';
 import { defaultMessageRegistry } from '../msgs/registry.js';
+import sharp from 'sharp';
 import { RosbagWriter, type RosbagWriterOptions } from './bag_writer.js';
 
 export const FR3_JOINTS = ['fr3_joint1', 'fr3_joint2', 'fr3_joint3', 'fr3_joint4', 'fr3_joint5', 'fr3_joint6', 'fr3_joint7'];
@@ -33,6 +34,11 @@ export interface SyntheticBagOptions extends RosbagWriterOptions {
   maxBytes?: number;
   /** Also record a std_msgs/String on /notes at 1 Hz (exercises topics the suite ignores). */
   extraTopic?: boolean;
+  /**
+   * Cameras as JPEG sensor_msgs/CompressedImage on `cameras/<name>/image_raw/compressed` (what
+   * image_transport's compressed plugin publishes), quality 90, instead of raw rgb8 images.
+   */
+  jpeg?: boolean;
   onProgress?: (bytes: number, seconds: number) => void;
   signal?: AbortSignal;
 }
@@ -73,15 +79,18 @@ export async function writeSyntheticRobotBag(output: string, o: SyntheticBagOpti
   const registry = defaultMessageRegistry();
   const chain = kinematicsFor('fr3', 'fr3_hand_tcp')!;
   const bag = await RosbagWriter.create(output, o);
+  const jpeg = o.jpeg === true;
+  const imageSuffix = jpeg ? '/compressed' : '';
+  const imageType = jpeg ? 'sensor_msgs/msg/CompressedImage' : 'sensor_msgs/msg/Image';
   const topics = {
-    scene: `${ns}/cameras/scene/image_raw`,
-    wrist: `${ns}/cameras/wrist/image_raw`,
+    scene: `${ns}/cameras/scene/image_raw${imageSuffix}`,
+    wrist: `${ns}/cameras/wrist/image_raw${imageSuffix}`,
     joints: `${ns}/joint_states`,
     pose: `${ns}/current_pose`,
     notes: `${ns}/notes`,
   };
-  await bag.addTopic(topics.scene, 'sensor_msgs/msg/Image', QoSProfiles.sensorData);
-  await bag.addTopic(topics.wrist, 'sensor_msgs/msg/Image', QoSProfiles.sensorData);
+  await bag.addTopic(topics.scene, imageType, QoSProfiles.sensorData);
+  await bag.addTopic(topics.wrist, imageType, QoSProfiles.sensorData);
   await bag.addTopic(topics.joints, 'sensor_msgs/msg/JointState', QoSProfiles.sensorData);
   await bag.addTopic(topics.pose, 'geometry_msgs/msg/PoseStamped', QoSProfiles.sensorData);
   if (o.extraTopic === true) await bag.addTopic(topics.notes, 'std_msgs/msg/String');
@@ -90,7 +99,7 @@ export async function writeSyntheticRobotBag(output: string, o: SyntheticBagOpti
   const amplitude = o.noise ?? 24;
   const gradient = new Uint8Array(frameBytes);
   const frame = new Uint8Array(frameBytes);
-  const image = (k: number, camera: number, t: number) => {
+  const image = async (k: number, camera: number, t: number): Promise<Uint8Array> => {
     const shift = (k * 3 + camera * 40) & 255;
     for (let y = 0; y < H; y++) {
       const row = y * W * 3;
@@ -103,8 +112,13 @@ export async function writeSyntheticRobotBag(output: string, o: SyntheticBagOpti
     }
     const offset = ((k * 7919 + camera * 104729) % 65536) * 4;
     for (let i = 0; i < frameBytes; i++) frame[i] = (gradient[i] + ((noise[offset + i] * amplitude) >> 8)) & 255;
+    const header = { stamp: toRosTime(t), frame_id: camera === 0 ? 'scene_camera' : 'wrist_camera' };
+    if (jpeg) {
+      const data = await sharp(frame, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+      return registry.serialize('sensor_msgs/msg/CompressedImage', { header, format: 'rgb8; jpeg compressed bgr8', data });
+    }
     return registry.serialize('sensor_msgs/msg/Image', {
-      header: { stamp: toRosTime(t), frame_id: camera === 0 ? 'scene_camera' : 'wrist_camera' },
+      header,
       height: H,
       width: W,
       encoding: 'rgb8',
@@ -133,8 +147,8 @@ export async function writeSyntheticRobotBag(output: string, o: SyntheticBagOpti
       const ns_ = toNanoseconds(e.t);
       switch (e.kind) {
         case 'camera':
-          await bag.writeSerialized(topics.scene, image(e.k, 0, e.t), ns_);
-          await bag.writeSerialized(topics.wrist, image(e.k, 1, e.t), ns_ + 200_000n);
+          await bag.writeSerialized(topics.scene, await image(e.k, 0, e.t), ns_);
+          await bag.writeSerialized(topics.wrist, await image(e.k, 1, e.t), ns_ + 200_000n);
           break;
         case 'joints':
           await bag.write(topics.joints, { header: { stamp, frame_id: '' }, name: FR3_JOINTS, position: Float64Array.from(jointsAt(e.t)), velocity: new Float64Array(0), effort: new Float64Array(0) }, ns_);

@@ -23,7 +23,6 @@ import { loadPolicyBundle } from '../policy/policy_bundle.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
 import type { RosNode, Subscription } from '../ros/node.js';
 import { QoSProfiles, type QoSProfile } from '../ros/qos.js';
-import { VirtualTimeBase } from '../ros/time_base.js';
 import type { NodeDefinition } from '../runtime/node_definition.js';
 import { NodeStatus, percentile } from '../runtime/node_status.js';
 import { reportStatus } from '../runtime/status_reporter.js';
@@ -115,8 +114,9 @@ export const cameraIngestion: NodeDefinition = {
 
     const status = new NodeStatus();
     status.set('starting', 'not configured');
-    const base = node.clock.base;
-    const track = base instanceof VirtualTimeBase ? (work: Promise<unknown>) => void base.track(work) : undefined;
+    // Deterministic runs (virtual time, also under use_sim_time) wait for every JPEG decode before
+    // time moves on, so which frames make an observation never depends on machine speed.
+    const track = node.clock.deterministic ? (work: Promise<unknown>) => node.clock.track(work) : undefined;
     let pipeline: IngestionPipeline | undefined;
     let subscriptions: Subscription[] = [];
     let sequence = 0;

@@ -13,8 +13,9 @@ import { interruptOnSignal, splitLaunchArgs } from '../bags/cli_support.js';
 import { processIo, type CommandIo } from './command_io.js';
 import { CHUNK_COMPRESSIONS, type ChunkCompression } from '../bags/compression.js';
 import { formatBytes, Progress } from '../bags/progress.js';
-import { BagRecorder, domainRecordSource, nodeRecordSource, parseTopicRequest, type RecordingSummary } from '../bags/recorder.js';
+import { BagRecorder, domainRecordSource, domainSimClock, nodeRecordSource, waitForSimClock, parseTopicRequest, type RecordingSummary } from '../bags/recorder.js';
 import { rosEnvironment, selectBackend, type BackendChoice } from '../ros/backend.js';
+import type { LaunchDescription } from '../launcher/launch_description.js';
 import { ThreadedSuite } from '../replay/threaded_suite.js';
 import { asBagCliError } from './bag_command.js';
 import { CliError } from './cli_error.js';
@@ -35,6 +36,11 @@ interface RecordArgs {
   backend: BackendChoice;
   includeHidden: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+}
+
+/** Some launched node runs with use_sim_time:=true (set inline in the launch file). */
+export function launchUsesSimTime(description: LaunchDescription): boolean {
+  return description.nodes.some((n) => n.parameters.some((p) => p.kind === 'inline' && p.params.some((q) => q.name === 'use_sim_time' && q.value === true)));
 }
 
 export function summaryText(s: RecordingSummary): string {
@@ -126,10 +132,29 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
     } else {
       const description = loadSuiteLaunch(a.launch!, launchArgs, { log_level: a.logLevel }, (m) => io.err(`[INFO] [launch.user]: ${m}\n`));
       const suite = await ThreadedSuite.prepare(description, { logLevel: a.logLevel });
-      recorder = new BagRecorder(writer, domainRecordSource(suite.hub), { topics, all: a.all, exclude, regex, includeHidden: a.includeHidden, onNote: notes });
-      stopSuite = () => suite.stop();
+      // A suite on simulated time is recorded on it (`ros2 bag record --use-sim-time`): log times
+      // are /clock seconds, like the header stamps; recording starts with the first /clock.
+      const simClock = launchUsesSimTime(description) ? domainSimClock(suite.hub) : undefined;
+      recorder = new BagRecorder(writer, domainRecordSource(suite.hub, simClock === undefined ? {} : { now: () => simClock.now() }), {
+        topics,
+        all: a.all,
+        exclude,
+        regex,
+        includeHidden: a.includeHidden,
+        onNote: notes,
+      });
+      stopSuite = async () => {
+        simClock?.destroy();
+        await suite.stop();
+      };
       const r = recorder;
-      recorder.start(0.1);
+      if (simClock === undefined) recorder.start(0.1);
+      else {
+        io.err('note: the launched nodes run on simulated time: recording on /clock (log times = sim time)\n');
+        waitForSimClock(simClock, 60)
+          .then(() => r.start(0.1))
+          .catch((err: unknown) => io.err(`vla-ros: ${err instanceof Error ? err.message : String(err)}\n`));
+      }
       suite
         .start()
         .then(() => suite.activate(30, () => r.poll()))

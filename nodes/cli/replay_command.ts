@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { interruptOnSignal, parseRemaps, splitLaunchArgs, stringList } from '../bags/cli_support.js';
 import { processIo, type CommandIo } from './command_io.js';
+import { BagReader } from '../bags/bag_reader.js';
 import { Progress } from '../bags/progress.js';
 import { parseTopicRequest } from '../bags/recorder.js';
 import type { LaunchDescription } from '../launcher/launch_description.js';
@@ -19,6 +20,7 @@ import type { LogLevel } from '../ros/log_level.js';
 import { compareWithGolden, DEFAULT_IGNORED_FIELDS, DEFAULT_TOLERANCE, type Tolerance } from '../replay/golden.js';
 import { replayBag, temporaryOutputBag, type ReplayMode, type ReplayResult } from '../replay/replay.js';
 import { ReplayError } from '../replay/suite.js';
+import { emptyOutputProblem } from '../replay/output_check.js';
 import { asBagCliError } from './bag_command.js';
 import { CliError } from './cli_error.js';
 import { loadSuiteLaunch } from './suite_launch.js';
@@ -40,6 +42,21 @@ export function parseTolerance(items: readonly string[]): Tolerance {
     }
   }
   return t;
+}
+
+const EPISODE_MANAGER = 'episode_manager';
+
+/** The bag holds instructions (a recording of the suite, whose episode manager published them). */
+async function bagHasEpisodes(bag: string): Promise<boolean> {
+  let reader: BagReader | undefined;
+  try {
+    reader = await BagReader.open(bag);
+    return (await reader.topics()).some((t) => t.type === 'vla_ros_msgs/msg/Instruction' && t.count > 0);
+  } catch {
+    return false; // the replay itself reports an unreadable bag
+  } finally {
+    reader?.close();
+  }
 }
 
 export interface ReplayArgs {
@@ -66,11 +83,13 @@ export interface ReplayArgs {
   outputTopics: string[];
   includeOutputTypes: string[];
   overwrite: boolean;
+  /** Accept a run whose suite published no action chunk or no target. */
+  allowEmpty: boolean;
   logLevel: LogLevel;
   quiet: boolean;
 }
 
-function summary(r: ReplayResult, io: CommandIo): void {
+function summary(r: ReplayResult, io: CommandIo, outputsKept: boolean): void {
   const played = r.play.seconds;
   io.out(
     `replayed ${r.play.published} messages on ${r.play.perTopic.size} topic(s), ${played.toFixed(3)} s of bag time in ${r.wallSeconds.toFixed(2)} s` +
@@ -78,7 +97,9 @@ function summary(r: ReplayResult, io: CommandIo): void {
   );
   for (const [topic, why] of r.play.notPlayed) io.out(`  not replayed: ${topic}: ${why}\n`);
   for (const p of r.suiteProblems) io.out(`  suite: ${p}\n`);
-  if (r.outputs !== undefined) io.out(`outputs: ${r.outputs.messages} messages on ${r.outputs.topics.filter((t) => t.count > 0).length} topic(s) → ${r.outputs.path}\n`);
+  if (r.outputs !== undefined) {
+    io.out(`outputs: ${r.outputs.messages} messages on ${r.outputs.topics.filter((t) => t.count > 0).length} topic(s)${outputsKept ? ` → ${r.outputs.path}` : ''}\n`);
+  }
 }
 
 export async function runReplay(a: ReplayArgs, io: CommandIo = processIo): Promise<number> {
@@ -104,12 +125,21 @@ export async function runReplay(a: ReplayArgs, io: CommandIo = processIo): Promi
   let launch: LaunchDescription | undefined;
   if (a.launch !== 'none') {
     launch = loadSuiteLaunch(a.launch, launchArgs, { use_sim_time: 'true', log_level: a.logLevel }, (m) => io.err(`[INFO] [launch.user]: ${m}\n`));
+    // A recording of the suite (`sim run --record`, `record --launch`) carries its episodes: with
+    // no instruction:= given, they drive the replay instead of a suite episode_manager that would
+    // wait for an instruction (and publish over the bag's).
+    if (!launchArgs.some((x) => x.startsWith('instruction:=')) && launch.nodes.some((n) => n.exec === EPISODE_MANAGER) && (await bagHasEpisodes(a.bag))) {
+      launch = { ...launch, nodes: launch.nodes.filter((n) => n.exec !== EPISODE_MANAGER) };
+      io.err(`note: no instruction:= given: the bag's instructions and episode events drive the replay (the suite runs without its ${EPISODE_MANAGER})\n`);
+    }
   } else if (mode !== 'rclnodejs') {
     throw new CliError('--launch none is only possible with the rclnodejs backend (the suite then runs in the ROS graph)', 2);
   }
 
   const passes = a.loop ? (a.loops ?? Infinity) : (a.loops ?? 1);
-  const temp = a.expect !== undefined && a.recordOutputs === undefined ? temporaryOutputBag() : undefined;
+  // The outputs are always recorded in an embedded replay: whether the suite published anything
+  // is checked on them (emptyOutputProblem).
+  const temp = a.saveGolden === undefined && a.recordOutputs === undefined && mode !== 'rclnodejs' ? temporaryOutputBag() : undefined;
   const outputBag = a.saveGolden ?? a.recordOutputs ?? temp?.path;
   const interrupt = interruptOnSignal();
   const progress = new Progress({ label: `replay ${a.bag}`, unit: 's', stream: io.progressStream, quiet: a.quiet });
@@ -143,7 +173,16 @@ export async function runReplay(a: ReplayArgs, io: CommandIo = processIo): Promi
       provenance: { launch: launch?.file ?? 'none', launch_args: launchArgs.join(' '), tolerance: JSON.stringify(tolerance) },
     });
     progress.finish();
-    summary(result, io);
+    summary(result, io, temp === undefined);
+    const empty = result.outputs === undefined || result.play.interrupted ? undefined : emptyOutputProblem(result.inputs, result.outputs.topics);
+    if (empty !== undefined && !a.allowEmpty) {
+      if (a.saveGolden !== undefined) {
+        fs.rmSync(a.saveGolden, { recursive: true, force: true });
+        throw new CliError(`not saving the golden ${a.saveGolden}: ${empty}`, 1);
+      }
+      throw new CliError(empty, 1);
+    }
+    if (empty !== undefined) io.err(`note: ${empty.replace(/ \(see the suite.*$/, '')}; accepted (--allow-empty)\n`);
     if (a.expect === undefined) return 0;
     if (result.play.interrupted) throw new CliError('interrupted: the outputs are incomplete, not compared with the golden', 1);
     const report = await compareWithGolden(outputBag!, a.expect, {
@@ -193,6 +232,7 @@ export function makeReplayCommand(io: CommandIo = processIo): CommandModule {
         .option('output-topics', { type: 'string', array: true, default: [] as string[], describe: 'record only these output topics' })
         .option('include-output-types', { type: 'string', describe: 'record these normally excluded types too (e.g. vla_ros_msgs/msg/Observation), repeatable' })
         .option('overwrite', { type: 'boolean', default: false, describe: 'replace existing output/golden bags' })
+        .option('allow-empty', { type: 'boolean', default: false, describe: 'accept a run in which the suite published no action chunk or no target (exit 0)' })
         .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'fatal'] as const, default: 'warn' as const, describe: 'log level of the replayed nodes' })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress line' })
         .example('$0 replay runs/ep3 instruction:="push the red cube" --save-golden test/golden/ep3', 'make a golden')
@@ -225,6 +265,7 @@ export function makeReplayCommand(io: CommandIo = processIo): CommandModule {
           outputTopics: stringList(r['output-topics']),
           includeOutputTypes: stringList(r['include-output-types']),
           overwrite: r.overwrite as boolean,
+          allowEmpty: r['allow-empty'] as boolean,
           logLevel: r['log-level'] as LogLevel,
           quiet: r.quiet as boolean,
         },

@@ -1,20 +1,31 @@
-// Waits for the first SIGINT/SIGTERM (Ctrl-C, or ros2 launch stopping the process), or for a
-// duration. Listening starts when this is created — before a long start-up, so a Ctrl-C
-// during start-up is not lost — and the duration counts from `startTimer`. A second Ctrl-C
-// exits at once, as users expect.
+// Waits for the first SIGINT/SIGTERM (Ctrl-C, `npm start` forwarding a signal, ros2 launch
+// stopping the process), or for a duration. Listening starts when this is created — before a long
+// start-up, so a Ctrl-C during start-up is not lost — and the duration counts from `startTimer`.
+// A second interrupt exits at once, as users expect; one within REPEAT_GRACE_MS of the first is
+// the same interrupt delivered twice (a terminal's Ctrl-C reaches npm and its child, and npm
+// forwards it to the child again), not a second one.
+
+/** Signals within this long of the first one are the same interrupt [ms]. */
+const REPEAT_GRACE_MS = 1000;
 
 export class ShutdownSignal {
   readonly reason: Promise<string>;
   private resolveReason!: (why: string) => void;
   private timer: NodeJS.Timeout | undefined;
   private done = false;
+  private firstAt = 0;
   private readonly onInt = () => this.finish('SIGINT');
   private readonly onTerm = () => this.finish('SIGTERM');
+  private readonly onRepeat = () => {
+    if (performance.now() - this.firstAt < REPEAT_GRACE_MS) return;
+    process.stderr.write('second interrupt: exiting now\n');
+    process.exit(130);
+  };
 
   constructor() {
     this.reason = new Promise((resolve) => (this.resolveReason = resolve));
-    process.once('SIGINT', this.onInt);
-    process.once('SIGTERM', this.onTerm);
+    process.on('SIGINT', this.onInt);
+    process.on('SIGTERM', this.onTerm);
   }
 
   /** Ends the wait `durationSec` from now (no-op when undefined). */
@@ -27,16 +38,28 @@ export class ShutdownSignal {
     return this.done;
   }
 
+  /**
+   * The wait is over for another reason (the work ended): clears the duration timer, which would
+   * otherwise keep the process alive until it fires. A later signal exits at once.
+   */
+  dispose(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.finish('done');
+  }
+
   private finish(why: string): void {
     if (this.done) return;
     this.done = true;
+    this.firstAt = performance.now();
     process.off('SIGINT', this.onInt);
     process.off('SIGTERM', this.onTerm);
     if (this.timer !== undefined) clearTimeout(this.timer);
-    process.once('SIGINT', () => {
-      process.stderr.write('second interrupt: exiting now\n');
-      process.exit(130);
-    });
+    this.timer = undefined;
+    // While the suite stops, a repeated signal must not kill the process with Node's default
+    // action (which would leave the summary unprinted): it is either the same one or a second.
+    process.on('SIGINT', this.onRepeat);
+    process.on('SIGTERM', this.onRepeat);
     this.resolveReason(why);
   }
 }

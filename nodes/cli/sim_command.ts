@@ -51,7 +51,10 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
         .example('$0 sim run --record', 'also an MCAP recording (Foxglove) and an HTML report')
         .example('$0 sim run --task push_left --policy ./my_bundle', ''),
     handler: async (argv) => {
-      const a = argv as unknown as {
+      // `npm start -- --robot ur5e` appends to the script's own `--robot fr3`: the last one wins.
+      // (npm start's script leaves --episodes at its default: yargs-parser adds a repeated
+      // numeric option whose last value is 1 to the first, as a count, so `--episodes 3 --episodes 1` is 4.)
+      const a = Object.fromEntries(Object.entries(argv).map(([k, v]) => [k, Array.isArray(v) && k !== '_' ? v[v.length - 1] : v])) as unknown as {
         robot: SimRobot;
         policy: string;
         task: string;

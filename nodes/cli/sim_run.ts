@@ -107,7 +107,10 @@ export async function simRun(o: SimRunOptions): Promise<number> {
     simTime = fromRosTime(m.header.stamp);
     progress.chunk(m.latent_age);
   });
-  probe.createSubscription('vla_ros_msgs/msg/FailureScore', 'failure_score', 10, (m) => progress.score(m.episode_id, m.score, m.alarm));
+  probe.createSubscription('vla_ros_msgs/msg/FailureScore', 'failure_score', 10, (m) => progress.score(m.episode_id, m.score, m.alarm, fromRosTime(m.header.stamp)));
+  probe.createSubscription('vla_ros_msgs/msg/HoldRequest', 'hold_request', 10, (m) => {
+    if (m.hold) progress.hold(m.episode_id);
+  });
   // A failure monitor that cannot start keeps the arm held (the bridge requires it): stop with its reason.
   let monitorError: string | undefined;
   probe.createSubscription('vla_ros_msgs/msg/PathwayStatus', 'failure_monitor/status', 10, (m) => {
@@ -127,10 +130,15 @@ export async function simRun(o: SimRunOptions): Promise<number> {
       `${o.duration === undefined ? '' : ` or ${o.duration} s`}; Ctrl-C to stop\n`,
   );
   const why = await Promise.race([shutdown.reason, done]);
+  // The --duration timer must not keep the process alive once the episodes are done.
+  shutdown.dispose();
   clearInterval(status);
+  // Stopped by Ctrl-C, SIGTERM or --duration: the episode in progress counts, marked interrupted.
+  const partial = progress.interrupt(simTime);
+  if (partial !== undefined) out(formatEpisodeLine(partial) + '\n');
   out(`[INFO] [sim run]: stopping (${why})\n`);
-  if (typeof beforeStop === 'function') await beforeStop();
   probe.destroy();
+  if (typeof beforeStop === 'function') await beforeStop();
   await launch.stop();
   out(`summary: ${progress.summary()}\n`);
   if (monitorError !== undefined) {

@@ -7,7 +7,11 @@
 // - activate: starts from the robot's *current* pose/joints (refused when they are unknown, out of
 //   the workspace or at joint limits), so nothing jumps to a stale target.
 // - hold (HoldRequest, ~/hold): freezes at the last safe target and drops chunks until an
-//   explicit resume. A hold is latched across deactivation: a hold never clears by itself.
+//   explicit resume. A hold is latched across deactivation: a hold never clears by itself, except
+//   one scoped to an episode (a SAFE alarm), which ends when the next episode starts.
+// - episode start: re-anchors at the robot's current pose/joints (a simulator reset or an
+//   operator moved the arm between episodes), releases a hold scoped to an earlier episode, and
+//   executes only chunks observed from then on. An unscoped hold stays.
 // - resume: back to waiting at the held target (what CRISP already tracks); only chunks observed
 //   after the resume are executed.
 // - watchdog (stale): holds the last *safe* target, not the last action; a fresh chunk resumes.
@@ -64,6 +68,8 @@ export class ControlLoop {
   readonly tickPeriod: number;
   private current: LoopState = 'inactive';
   private holdRequested = false;
+  /** The episode a requested hold is scoped to; undefined: held until an explicit resume. */
+  private holdEpisode: string | undefined;
   private readonly filter: SafetyFilter;
   private readonly poseFilter: PoseSafetyFilter | undefined;
   private readonly limiter: PoseJointLimiter | undefined;
@@ -163,6 +169,11 @@ export class ControlLoop {
   /** A hold was requested and not yet resumed (latched across deactivation). */
   get isHoldRequested(): boolean {
     return this.holdRequested;
+  }
+
+  /** The episode the requested hold belongs to (undefined: unscoped, or no hold). */
+  get heldEpisode(): string | undefined {
+    return this.holdRequested ? this.holdEpisode : undefined;
   }
 
   /** The last safe target. */
@@ -332,9 +343,14 @@ export class ControlLoop {
     return { accepted: true, insertion, delaySteps };
   }
 
-  /** Holds at the last safe target until resume(); true when this started a hold. */
-  hold(now: number): boolean {
+  /**
+   * Holds at the last safe target until resume() — or, with `episode`, until an episode other
+   * than that one starts; true when this started a hold. An unscoped request widens a scoped hold.
+   */
+  hold(now: number, episode?: string): boolean {
     const was = this.holdRequested;
+    if (!was) this.holdEpisode = episode;
+    else if (episode === undefined || episode !== this.holdEpisode) this.holdEpisode = undefined;
     this.holdRequested = true;
     if (this.current !== 'inactive' && this.current !== 'held') {
       this.freeze(now);
@@ -348,6 +364,7 @@ export class ControlLoop {
   resume(now: number): { ok: boolean; message: string } {
     if (!this.holdRequested) return { ok: true, message: 'not holding' };
     this.holdRequested = false;
+    this.holdEpisode = undefined;
     if (this.interlocked) return { ok: true, message: 'hold cleared, but still held by the interlock' };
     if (this.current === 'held') {
       this.release(now);
@@ -377,6 +394,23 @@ export class ControlLoop {
     this.minStamp = now;
     this.newestObservation = -Infinity;
     this.watchdog.reset(undefined);
+  }
+
+  /**
+   * A new episode starts: a hold scoped to another episode ends, and an active loop starts again
+   * from the robot's current state (as on activation), whatever it executed before. When that state
+   * is not safe to start from, the loop holds (unscoped) at its last safe target and says why.
+   */
+  startEpisode(now: number, episode: string, robot: RobotState): { released: boolean; restart: ActivationResult | undefined } {
+    const released = this.holdRequested && this.holdEpisode !== undefined && this.holdEpisode !== episode;
+    if (released) {
+      this.holdRequested = false;
+      this.holdEpisode = undefined;
+    }
+    if (this.current === 'inactive') return { released, restart: undefined };
+    const restart = this.activate(now, robot);
+    if (!restart.ok) this.hold(now);
+    return { released, restart };
   }
 
   /** Time went backwards: forget the step grid and chunk order, hold. */

@@ -6,6 +6,7 @@
 //   sub  action_chunk                 vla_ros_msgs/msg/ActionChunk    from the fast pathway
 //   sub  hold_request                 vla_ros_msgs/msg/HoldRequest    failure monitor / operator
 //   sub  <failure_monitor_status_topic> vla_ros_msgs/msg/PathwayStatus when require_failure_monitor
+//   sub  episode_events               vla_ros_msgs/msg/EpisodeEvent   START: re-anchor, end the last episode's hold
 //   sub  <crisp.joint_states_topic>   sensor_msgs/msg/JointState      mapped by name
 //   sub  <crisp.current_pose_topic>   geometry_msgs/msg/PoseStamped
 //   pub  <crisp.target_pose_topic>    geometry_msgs/msg/PoseStamped   command_interface pose
@@ -148,6 +149,8 @@ function declareConfig(node: RosNode): {
   return { config, topics, stateTimeout, activationTimeout, jointStateTolerance, monitor };
 }
 
+const EPISODE_START = vla_ros_msgs.msg.EpisodeEvent.EVENT_START;
+
 const HEALTH: Record<LoopState, 'starting' | 'running' | 'holding'> = {
   inactive: 'starting',
   waiting: 'starting',
@@ -167,6 +170,9 @@ export const controllerBridge: NodeDefinition = {
 
     const chain = kinematicsFor(config.robot.name, config.robot.eeFrame);
     const loop = new ControlLoop(config, chain);
+    // The robot state the bridge starts from (on activation and on each episode start).
+    const needPose = config.commandInterface === 'pose';
+    const needJoints = config.commandInterface === 'joint' || (config.poseJointLimits && chain !== undefined);
     const status = new NodeStatus();
     const mapper = new JointStateMapper(config.robot.jointNames, {
       min: config.robot.positionMin,
@@ -178,6 +184,12 @@ export const controllerBridge: NodeDefinition = {
     let tickTimer: Timer | undefined;
     let holdNote = '';
     const notes: string[] = [];
+    // Robot state messages received so far: an episode restarts from state received after its START.
+    let poseCount = 0;
+    let jointCount = 0;
+    let episode: string | undefined;
+    let pendingEpisode: { id: string; pose: number; joints: number } | undefined;
+    const pastEpisodes = new Set<string>();
 
     const lifecycle = new LifecycleNode(node, {
       onActivate: async () => {
@@ -234,8 +246,6 @@ export const controllerBridge: NodeDefinition = {
 
     function stateProblem(): string | undefined {
       const now = node.clock.now();
-      const needPose = config.commandInterface === 'pose';
-      const needJoints = config.commandInterface === 'joint' || (config.poseJointLimits && chain !== undefined);
       const check = (what: string, topic: string, s: { at: number } | undefined): string | undefined => {
         if (s === undefined) return `no ${what} received on ${node.resolveName(topic)}`;
         const age = now - s.at;
@@ -302,6 +312,8 @@ export const controllerBridge: NodeDefinition = {
         return;
       }
       joints = { value: mapped.positions, at: node.clock.now() };
+      jointCount++;
+      startPendingEpisode();
     });
     let poseRejected = 0;
     node.createSubscription('geometry_msgs/msg/PoseStamped', topics.currentPose, QoSProfiles.sensorData, (m) => {
@@ -316,6 +328,8 @@ export const controllerBridge: NodeDefinition = {
         node.logger.throttle('warn', 10, `current_pose is in frame '${m.header.frame_id}', expected robot.base_frame '${config.robot.baseFrame}'`, 'pose-frame');
       }
       pose = { value, at: node.clock.now() };
+      poseCount++;
+      startPendingEpisode();
     });
 
     // The failure monitor as a required safety component: held while it is not live (a detector
@@ -371,10 +385,45 @@ export const controllerBridge: NodeDefinition = {
       if (changed) updateStatus();
     }
 
-    const hold = (source: string, reason: string): string => {
-      const started = loop.hold(node.clock.now());
+    // Episodes own their holds: a SAFE alarm holds the arm for the rest of its episode; the next
+    // START re-anchors at the robot's current state (after a simulator reset the arm is elsewhere)
+    // and releases that hold. The restart waits for robot state received after the START.
+    node.createSubscription('vla_ros_msgs/msg/EpisodeEvent', 'episode_events', 10, (m) => {
+      if (m.event !== EPISODE_START || m.episode_id === episode) return;
+      if (episode !== undefined) pastEpisodes.add(episode);
+      // Enough to recognise a late alarm; a long-running robot must not grow this without bound.
+      if (pastEpisodes.size > 1000) pastEpisodes.delete(pastEpisodes.values().next().value!);
+      episode = m.episode_id;
+      pendingEpisode = { id: m.episode_id, pose: poseCount, joints: jointCount };
+      startPendingEpisode();
+    });
+
+    function startPendingEpisode(): void {
+      const p = pendingEpisode;
+      if (p === undefined) return;
+      if ((needPose && poseCount <= p.pose) || (needJoints && jointCount <= p.joints)) return;
+      pendingEpisode = undefined;
+      const heldFor = loop.heldEpisode;
+      const r = loop.startEpisode(node.clock.now(), p.id, { pose: pose?.value, joints: joints?.value });
+      if (r.released) {
+        node.logger.info(`episode '${p.id}' started: released the hold of episode '${heldFor}' (${holdNote})`);
+        holdNote = '';
+      }
+      if (r.restart !== undefined && !r.restart.ok) {
+        holdNote = `held: cannot start episode '${p.id}' from the current state: ${r.restart.reason}`;
+        node.logger.error(`${holdNote}; resume with ~/resume once the arm is back`);
+      } else if (r.restart !== undefined) {
+        notes.length = 0;
+        notes.push(...r.restart.notes);
+      }
+      updateStatus();
+    }
+
+    const hold = (source: string, reason: string, episodeId = ''): string => {
+      const started = loop.hold(node.clock.now(), episodeId === '' ? undefined : episodeId);
       holdNote = `held by ${source || 'unknown'}${reason ? `: ${reason}` : ''}`;
-      if (started) node.logger.warn(`HOLD ${holdNote}; resume only on ~/resume or a HoldRequest with hold=false`);
+      const until = loop.heldEpisode === undefined ? '' : ` or the next episode after '${loop.heldEpisode}'`;
+      if (started) node.logger.warn(`HOLD ${holdNote}; resume only on ~/resume, a HoldRequest with hold=false${until}`);
       updateStatus();
       return loop.isActive ? 'holding at the last safe target' : 'hold latched (the bridge is not active)';
     };
@@ -386,7 +435,9 @@ export const controllerBridge: NodeDefinition = {
       return r;
     };
     node.createSubscription('vla_ros_msgs/msg/HoldRequest', 'hold_request', 10, (m) => {
-      if (m.hold) hold(m.source, m.reason);
+      if (m.hold && m.episode_id !== '' && pastEpisodes.has(m.episode_id)) {
+        node.logger.warn(`ignored a hold from ${m.source || 'unknown'} for episode '${m.episode_id}', which has ended: ${m.reason}`);
+      } else if (m.hold) hold(m.source, m.reason, m.episode_id);
       else resume(m.source);
     });
     node.createService('std_srvs/srv/Trigger', '~/hold', () => ({ success: true, message: hold('~/hold', 'service call') }));
@@ -442,6 +493,8 @@ export const controllerBridge: NodeDefinition = {
       status.setValue('pending_steps', loop.pendingSteps);
       status.setValue('watchdog_trips', loop.watchdogTrips);
       status.setValue('observation_age_trips', loop.observationTrips);
+      status.setValue('episode', episode ?? '');
+      status.setValue('held_for_episode', loop.heldEpisode ?? '');
       status.setValue('pose_joint_limits', loop.poseJointLimitsActive ? 'model' : 'cartesian only');
       status.setValue('failure_monitor', !monitor.required ? 'not required' : (monitorProblem ?? 'live'));
       for (const [reason, count] of loop.drops) status.setValue(`dropped_${reason}`, count);

@@ -15,7 +15,8 @@
 // Responses: alarm_only publishes the alarm and logs a warning; hold also publishes a
 // HoldRequest (hold=true, source 'failure_monitor'); hold_and_notify does the same and logs the
 // alarm at ERROR (so it reaches /rosout and any operator console) — it calls nothing else.
-// The monitor never resumes: a hold is cleared explicitly by the operator.
+// The monitor never resumes: its hold is scoped to the alarm's episode (the bridge releases it
+// when the next episode starts) or cleared explicitly by the operator.
 //
 // A feature timeout (no PolicyFeatures for `feature_timeout` s while an episode runs, or for
 // `startup_timeout` s after it starts) is itself a failure: FailureAlarm REASON_FEATURE_TIMEOUT and
@@ -214,7 +215,14 @@ export const failureMonitor: NodeDefinition = {
         status.set('degraded', line);
         return;
       }
-      holdPub.publish({ header: { stamp, frame_id: '' }, hold: true, source: 'failure_monitor', reason: `${what} (episode ${alarm.episodeId}): ${alarm.detail}` });
+      holdPub.publish({
+        header: { stamp, frame_id: '' },
+        hold: true,
+        source: 'failure_monitor',
+        reason: `${what} (episode ${alarm.episodeId}): ${alarm.detail}`,
+        // The hold is the episode's: the bridge releases it when the next episode starts.
+        episode_id: alarm.episodeId,
+      });
       status.set('holding', line);
       if (response === 'hold_and_notify') node.logger.error(`${line}: hold requested; an operator must inspect and resume`);
       else node.logger.warn(`${line}: hold requested`);

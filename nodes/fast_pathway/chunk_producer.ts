@@ -54,7 +54,9 @@ export interface ChunkRequest {
 }
 
 /** Why a tick decodes nothing (for the node's status). */
-export type NoRequest = { reason: 'latent'; detail: string; latentAge?: number } | { reason: 'state' | 'images' | 'error'; detail: string };
+export type NoRequest =
+  | { reason: 'latent'; latent: 'empty' | 'too_old' | 'no_instruction'; detail: string; latentAge?: number }
+  | { reason: 'state' | 'images' | 'error'; detail: string };
 
 export type ChunkResult = { ok: true; chunk: vla_ros_msgs.msg.ActionChunk; features: Float32Array | undefined } | { ok: false; reason: string };
 
@@ -136,7 +138,11 @@ export class ChunkProducer {
   request(now: number): ChunkRequest | NoRequest {
     const m = this.manifest;
     const latent = this.latents.read(now);
-    if (!('entry' in latent)) return latent.reason === 'too_old' ? { reason: 'latent', detail: latent.detail, latentAge: latent.age } : { reason: 'latent', detail: latent.detail };
+    if (!('entry' in latent)) {
+      return latent.reason === 'too_old'
+        ? { reason: 'latent', latent: latent.reason, detail: latent.detail, latentAge: latent.age }
+        : { reason: 'latent', latent: latent.reason, detail: latent.detail };
+    }
     const state = this.joints.latest(now, this.options.stateTimeout);
     if (!('positions' in state)) return { reason: 'state', detail: state.missing };
     if (this.wantsImages && this.images === undefined) return { reason: 'images', detail: 'no observation yet' };

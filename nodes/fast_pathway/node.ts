@@ -21,7 +21,7 @@
 import { InferenceClient, InferenceClosedError } from '../inference/inference_client.js';
 import { float32Of } from '../inference/named_tensor.js';
 import type { TensorData } from '../inference/tensor.js';
-import { validateExpert } from '../policy/bundle_validation.js';
+import { robotFitProblem, validateExpert } from '../policy/bundle_validation.js';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
 import { limitsByName } from '../robots/joint_state_mapper.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
@@ -29,6 +29,7 @@ import { QoSProfiles } from '../ros/qos.js';
 import { fromRosTime } from '../ros/time.js';
 import type { Timer } from '../ros/timer.js';
 import type { NodeDefinition } from '../runtime/node_definition.js';
+import { IdleWarning } from '../runtime/idle_warning.js';
 import { NodeStatus } from '../runtime/node_status.js';
 import { reportStatus } from '../runtime/status_reporter.js';
 import { ChunkProducer, latentEntryFromMessage, type ChunkRequest } from './chunk_producer.js';
@@ -48,6 +49,13 @@ export const fastPathway: NodeDefinition = {
       }),
     );
     const { manifest } = bundle;
+    // A bundle trained for another arm would wait forever for joints that never come: refuse at start.
+    const robot = {
+      name: p.declare('robot.name', '', { type: 'string', description: 'Robot model (from config/robots/<robot>.yaml).', readOnly: true }),
+      jointNames: p.declare('robot.joint_names', [] as string[], { type: 'string_array', description: "The robot's joints: the bundle's state joints must be among them.", readOnly: true }),
+    };
+    const misfit = robotFitProblem(manifest, robot);
+    if (misfit !== undefined) throw new Error(`policy bundle '${bundle.dir}' does not fit the robot: ${misfit}`);
     const rateHz = p.declare('rate_hz', 30, { type: 'double', description: 'Chunk rate [Hz].', range: { from: 1, to: 200 }, readOnly: true });
     const maxLatentAge = p.declare('max_latent_age', 1.0, {
       type: 'double',
@@ -180,6 +188,13 @@ export const fastPathway: NodeDefinition = {
       jumps++;
     });
 
+    // No chunk means an idle arm: the reason goes to the status every tick and, once it has lasted, to the log.
+    const idle = new IdleWarning(node.logger);
+    function cannotAct(now: number, kind: string, detail: string): void {
+      status.set('degraded', detail);
+      idle.idle(now, kind, detail);
+    }
+
     function tick(): void {
       const now = node.clock.now();
       if (inFlight) {
@@ -188,7 +203,8 @@ export const fastPathway: NodeDefinition = {
       }
       const request = producer.request(now);
       if (!('job' in request)) {
-        status.set(request.reason === 'error' ? 'error' : 'degraded', request.detail);
+        if (request.reason === 'error') status.set('error', request.detail);
+        else cannotAct(now, request.reason === 'latent' ? `latent-${request.latent}` : request.reason, request.detail);
         if (request.reason === 'latent' && request.latentAge !== undefined) status.setLatentAge(request.latentAge);
         return;
       }
@@ -230,6 +246,7 @@ export const fastPathway: NodeDefinition = {
       status.output(done, done - request.sampledAt);
       status.setValue('compute_ms', (computeSec * 1000).toFixed(2));
       status.set('running');
+      idle.acting();
     }
 
     return {

@@ -113,3 +113,19 @@ export function validateExpert(m: PolicyManifest, expert: ModelSignature, vlm: M
   }
   return problems;
 }
+
+/**
+ * Why a bundle cannot drive a robot: the joints its state needs that the robot does not have
+ * (a bundle trained on the FR3 on a UR5e). Undefined when it fits, or when the robot's joints
+ * are not known (no robot config given).
+ */
+export function robotFitProblem(m: PolicyManifest, robot: { name: string; jointNames: readonly string[] }): string | undefined {
+  if (robot.jointNames.length === 0) return undefined;
+  const missing = m.state.jointNames.filter((j) => !robot.jointNames.includes(j));
+  if (missing.length === 0) return undefined;
+  const list = (xs: readonly string[]) => (xs.length > 3 ? `${xs.slice(0, 3).join(', ')}, … (${xs.length})` : xs.join(', '));
+  return (
+    `the policy's state needs joints the robot${robot.name === '' ? '' : ` '${robot.name}'`} does not have: ${list(missing)} ` +
+    `(robot joints: ${list(robot.jointNames)}); choose a bundle trained for this robot`
+  );
+}

@@ -119,6 +119,11 @@ export interface PlayOptions {
   passes?: number;
   /** /clock rate [Hz]; 0: no /clock. */
   clockHz: number;
+  /**
+   * Bag time of a log time [s]: for a bag whose log times are on another clock than its header
+   * stamps (time_domain.ts), the stamps' clock, so the player runs on it. Default: the log time.
+   */
+  bagTime?: (logTime: number) => number;
   /** Seconds to keep time running after the last message of the last pass (default 0). */
   tail?: number;
   signal?: AbortSignal;
@@ -247,8 +252,9 @@ export class BagPlayer {
       return result;
     }
     const { startNs, endNs } = playRange(info.start, info.end, this.options.start, this.options.duration);
-    const passStart = fromNanoseconds(startNs);
-    const passEnd = fromNanoseconds(endNs);
+    const bagTime = this.options.bagTime ?? ((t: number) => t);
+    const passStart = bagTime(fromNanoseconds(startNs));
+    const passEnd = bagTime(fromNanoseconds(endNs));
     result.start = passStart;
     result.end = passEnd;
     const period = this.options.clockHz > 0 ? 1 / this.options.clockHz : Infinity;
@@ -268,7 +274,7 @@ export class BagPlayer {
       for await (const m of this.bag.messages({ start: startNs, end: endNs, includeUndecodable: true })) {
         if (aborted()) break;
         const plan = this.plan(m);
-        const t = fromNanoseconds(m.logTime);
+        const t = bagTime(fromNanoseconds(m.logTime));
         while (tick(k + 1) < t && !aborted()) {
           k++;
           await this.timeline.waitUntil(tick(k));

@@ -4,7 +4,8 @@
 // The report reads like a diff: what differs, by how much, and where it first differs.
 //
 // Fields that are measured rather than computed (compute times: `inference_latency`) never match
-// between two runs and are ignored; so are topics only one side has, unless `strictTopics`.
+// between two runs and are ignored. The golden's per-topic message counts (its metadata.yaml) are
+// part of what it pins: a topic with messages on one side only is a count difference too.
 
 import { BagReader, type BagRecord } from '../bags/bag_reader.js';
 import { fromNanoseconds } from '../ros/time.js';
@@ -37,8 +38,6 @@ export interface CompareOptions {
   topics?: readonly string[];
   /** Topics to leave out. */
   excludeTopics?: readonly string[];
-  /** A topic present on one side only is a difference (default: a golden topic missing is; an extra one is a note). */
-  strictTopics?: boolean;
 }
 
 export interface FieldDiff {
@@ -273,7 +272,7 @@ export async function compareWithGolden(actualBag: string, goldenBag: string, op
   const alarmsDiffer =
     alarms.expected.length !== alarms.actual.length || alarms.expected.some((x, i) => Math.abs(x.time - alarms.actual[i].time) > tol.time);
   const failing = topics.filter((t) => t.problems.length > 0);
-  const ok = failing.length === 0 && missingTopics.length === 0 && (options.strictTopics !== true || extraTopics.length === 0) && !alarmsDiffer;
+  const ok = failing.length === 0 && missingTopics.length === 0 && extraTopics.length === 0 && !alarmsDiffer;
 
   const lines: string[] = [];
   lines.push(`replay outputs ${actualBag} vs golden ${goldenBag}: ${topics.length} topic(s) compared (tolerances: actions ${tol.actions}, values ${tol.values}, time ${tol.time} s, count ${tol.count})`);
@@ -285,14 +284,14 @@ export async function compareWithGolden(actualBag: string, goldenBag: string, op
     for (const p of t.problems) lines.push(`          ${p}`);
   }
   for (const t of missingTopics) lines.push(`  MISSING ${t}: ${golden.get(t)!.messages.length} message(s) in the golden, none in the replay`);
-  for (const t of extraTopics) lines.push(`  ${options.strictTopics === true ? 'EXTRA' : 'note:'} ${t}: ${actual.get(t)!.messages.length} message(s) in the replay, not in the golden`);
+  for (const t of extraTopics) lines.push(`  EXTRA   ${t}: ${actual.get(t)!.messages.length} message(s) in the replay, none in the golden`);
   const alarmText = (list: { time: number; detail: string }[]) => (list.length === 0 ? 'none' : list.map((x) => `t=+${x.time.toFixed(3)} s (${x.detail})`).join(', '));
   lines.push(`  alarms: replay ${alarmText(alarms.actual)}; golden ${alarmText(alarms.expected)}${alarmsDiffer ? '  <- DIFFER' : ''}`);
   for (const n of notes) lines.push(`  note: ${n}`);
   lines.push(
     ok
       ? 'RESULT: the replay matches the golden'
-      : `RESULT: the replay DIFFERS from the golden (${failing.length} topic(s) differ${missingTopics.length > 0 ? `, ${missingTopics.length} missing` : ''}${alarmsDiffer ? ', alarms differ' : ''})`,
+      : `RESULT: the replay DIFFERS from the golden (${failing.length} topic(s) differ${missingTopics.length > 0 ? `, ${missingTopics.length} missing` : ''}${extraTopics.length > 0 ? `, ${extraTopics.length} extra` : ''}${alarmsDiffer ? ', alarms differ' : ''})`,
   );
   return { ok, topics, missingTopics, extraTopics, alarms, origin, text: lines.join('\n') + '\n' };
 }

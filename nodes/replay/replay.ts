@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LaunchDescription } from '../launcher/launch_description.js';
 import { BagReader } from '../bags/bag_reader.js';
+import { describeStampDomain, detectStampDomain } from '../bags/time_domain.js';
 import { RosbagWriter } from '../bags/bag_writer.js';
 import type { ChunkCompression } from '../bags/compression.js';
 import { BagRecorder, domainRecordSource, type RecordingSummary, type TopicRequest } from '../bags/recorder.js';
@@ -30,6 +31,7 @@ import { DeterministicSuite, ReplayError, suiteGraph } from './suite.js';
 import { ThreadedSuite } from './threaded_suite.js';
 import { fromNanoseconds, toRosTime } from '../ros/time.js';
 import { QoSProfiles } from '../ros/qos.js';
+import type { TopicCount } from './output_check.js';
 
 export type ReplayMode = 'deterministic' | 'realtime' | 'rclnodejs';
 
@@ -89,6 +91,8 @@ export interface ReplayOptions {
 
 export interface ReplayResult {
   play: PlayResult;
+  /** The topics played into the suite, as published (after remapping), with their types. */
+  inputs: TopicCount[];
   outputs: RecordingSummary | undefined;
   /** Lifecycle transitions that failed in the suite. */
   suiteProblems: string[];
@@ -137,6 +141,11 @@ function outputRecorder(o: ReplayOptions, writer: RosbagWriter, domain: Embedded
   });
 }
 
+function playedInputs(play: PlayResult, topics: readonly { topic: string; type: string }[], remap: ReadonlyMap<string, string> | undefined): TopicCount[] {
+  const types = new Map(topics.map((t) => [t.topic, t.type]));
+  return [...play.perTopic].map(([topic, count]) => ({ topic: remap?.get(topic) ?? topic, type: types.get(topic) ?? '', count }));
+}
+
 /** Plays `o.bag` through the suite; see the file comment for the modes. */
 export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
   const started = performance.now();
@@ -145,7 +154,12 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
     const info = await bag.info();
     if (info.start === undefined || info.end === undefined) throw new ReplayError(`${o.bag} has no messages to replay`);
     const { startNs } = playRange(info.start, info.end, o.start, o.duration);
-    const startTime = fromNanoseconds(startNs);
+    // Play on the clock of the header stamps: a simulated run recorded on wall time has stamps
+    // ~1.8e9 s behind its log times, and every frame would look that old to the suite.
+    const domain = await detectStampDomain(bag);
+    if (domain.differs) o.onNote?.(describeStampDomain(domain));
+    const bagTime = domain.differs ? (t: number) => domain.toStampClock(t) : undefined;
+    const startTime = bagTime?.(fromNanoseconds(startNs)) ?? fromNanoseconds(startNs);
     const deterministic = o.mode === 'deterministic';
     const clockHz = o.clockHz ?? (deterministic ? 1000 : 200);
     const tail = o.tail ?? (deterministic ? 0.5 : 0);
@@ -156,7 +170,15 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
         : undefined;
     const provenance = async () => {
       // `provenance` comes last: a caller may name the bag relative to a checkout, for instance.
-      if (writer !== undefined) await writer.addMetadata('vla_ros_replay', { bag: o.bag, mode: o.mode, start_time_ns: String(startNs), ...(o.provenance ?? {}) });
+      if (writer !== undefined) {
+        await writer.addMetadata('vla_ros_replay', {
+          bag: o.bag,
+          mode: o.mode,
+          start_time_ns: String(startNs),
+          ...(domain.differs ? { stamp_offset_s: String(domain.offset) } : {}),
+          ...(o.provenance ?? {}),
+        });
+      }
     };
     const playOptions = {
       topics: o.topics,
@@ -165,6 +187,7 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
       duration: o.duration,
       passes: o.passes,
       clockHz,
+      bagTime,
       tail,
       signal: o.signal,
       onProgress: o.onProgress,
@@ -196,7 +219,7 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
         void running.activate();
         const play = await new BagPlayer(bag, domainTarget(player, running.domain, () => running.nodeNames, false, () => rec?.poll()), timeline, playOptions).play();
         const outputs = await recorder?.stop();
-        return { play, outputs, suiteProblems: [...running.activationProblems], wallSeconds: (performance.now() - started) / 1000, mode: o.mode };
+        return { play, inputs: playedInputs(play, info.topics, o.remap), outputs, suiteProblems: [...running.activationProblems], wallSeconds: (performance.now() - started) / 1000, mode: o.mode };
       } finally {
         if (recorder !== undefined) await recorder.stop().catch(() => undefined);
         else await writer?.close();
@@ -228,7 +251,7 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
         const play = await playing;
         const suiteProblems = await Promise.race([activation, new Promise<string[]>((r) => setTimeout(() => r(['activation still in progress when the replay ended']), 100))]);
         const outputs = await recorder?.stop();
-        return { play, outputs, suiteProblems, wallSeconds: (performance.now() - started) / 1000, mode: o.mode };
+        return { play, inputs: playedInputs(play, info.topics, o.remap), outputs, suiteProblems, wallSeconds: (performance.now() - started) / 1000, mode: o.mode };
       } finally {
         if (recorder !== undefined) await recorder.stop().catch(() => undefined);
         else await writer?.close();
@@ -245,7 +268,7 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
       if (writer !== undefined) o.onNote?.('outputs are not recorded in rclnodejs mode: record them with `vla-ros record` or `ros2 bag record`');
       const timeline = new WallTimeline(startTime, o.rate ?? 1, o.signal);
       const play = await new BagPlayer(bag, nodeTarget(player), timeline, playOptions).play();
-      return { play, outputs: undefined, suiteProblems: [], wallSeconds: (performance.now() - started) / 1000, mode: o.mode };
+      return { play, inputs: playedInputs(play, info.topics, o.remap), outputs: undefined, suiteProblems: [], wallSeconds: (performance.now() - started) / 1000, mode: o.mode };
     } finally {
       player.destroy();
     }

@@ -29,7 +29,6 @@
 // once per 1 ms of virtual time and simulated time IS virtual time (offset fixed at activation),
 // so nodes with or without use_sim_time agree, and runs are deterministic.
 
-import { isMainThread } from 'node:worker_threads';
 import type { NodeDefinition } from '../runtime/node_definition.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
 import { QoSProfiles } from '../ros/qos.js';
@@ -47,6 +46,10 @@ import { sampleEpisode } from './tasks.js';
 
 /** Physics steps per batch when running as fast as possible (then the event loop gets a turn). */
 const AFAP_BATCH = 20;
+
+/** A refused set_instruction is tried again this often [s], this many times (5 s in all). */
+const EM_RETRY_PERIOD = 0.25;
+const EM_RETRIES = 20;
 
 export const sim: NodeDefinition = {
   exec: 'sim',
@@ -148,10 +151,24 @@ export const sim: NodeDefinition = {
     const endEpisode = em === '' ? undefined : node.createClient('std_srvs/srv/SetBool', `${em}/end_episode`);
     // Calls to the episode manager go out in order (an END must not overtake the next START).
     let emQueue: Promise<void> = Promise.resolve();
-    const callEpisodeManager = (what: string, call: () => Promise<{ success: boolean; message: string }>) => {
+    // A launch may activate the sim before the episode manager (record --launch, replay suites go in
+    // launch order, and the sim comes first): a refused set_instruction is retried for a while, so
+    // the first episode gets its instruction instead of running without one.
+    const sleep = (sec: number) =>
+      new Promise<void>((resolve) => {
+        const t = node.createTimer(sec, () => {
+          t.cancel();
+          resolve();
+        });
+      });
+    const callEpisodeManager = (what: string, call: () => Promise<{ success: boolean; message: string }>, retries = 0) => {
       emQueue = emQueue.then(async () => {
         try {
-          const r = await call();
+          let r = await call();
+          for (let retry = 0; !r.success && retry < retries; retry++) {
+            await sleep(EM_RETRY_PERIOD);
+            r = await call();
+          }
           if (!r.success) node.logger.warn(`episode manager refused ${what}: ${r.message}`);
         } catch (err) {
           node.logger.warn(`episode manager: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -169,10 +186,14 @@ export const sim: NodeDefinition = {
     const announce = (instruction: string, suffix = '') => {
       if (setInstruction === undefined) return;
       const id = episodeId + suffix;
-      callEpisodeManager(`set_instruction "${instruction}"`, async () => {
-        await ready(setInstruction);
-        return setInstruction.call({ text: instruction, id }, 5);
-      });
+      callEpisodeManager(
+        `set_instruction "${instruction}"`,
+        async () => {
+          await ready(setInstruction);
+          return setInstruction.call({ text: instruction, id }, 5);
+        },
+        EM_RETRIES,
+      );
     };
     const finish = (success: boolean, why: string) => {
       if (episodeEnded) return;
@@ -326,9 +347,9 @@ export const sim: NodeDefinition = {
         };
         afap = setImmediate(loop);
       } else {
-        // Precise (sleep + spin) only in a worker thread: on the main thread it would spin the whole
-        // millisecond; there the pacing's catch-up absorbs setTimeout's ~1 ms granularity.
-        timer = node.createTimer(dt, tick, { precise: !deterministic && !isMainThread });
+        // Precise only where it sleeps between ticks (the port knows: a worker thread); spinning
+        // would take the whole millisecond, and the pacing's catch-up absorbs setTimeout's ~1 ms.
+        timer = node.createTimer(dt, tick, { precise: node.clock.preciseTimersSleep });
       }
     }
     function stop(): void {

@@ -20,6 +20,7 @@ import { loadPolicyBundle } from '../policy/policy_bundle.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
 import { QoSProfiles } from '../ros/qos.js';
 import type { NodeDefinition } from '../runtime/node_definition.js';
+import { IdleWarning } from '../runtime/idle_warning.js';
 import { NodeStatus } from '../runtime/node_status.js';
 import { checkInstruction, instructionForLog } from '../episode_manager/instruction_text.js';
 import { reportStatus } from '../runtime/status_reporter.js';
@@ -118,11 +119,19 @@ export const slowPathway: NodeDefinition = {
       jumps++;
     });
 
+    // No latent means no chunks: a lasting reason reaches the log once (IdleWarning).
+    const idle = new IdleWarning(node.logger);
     function pickJob(): VlmJob | undefined {
-      const job = producer.pick(node.clock.now());
-      if ('observation' in job) return job;
+      const now = node.clock.now();
+      const job = producer.pick(now);
+      // 'idle': nothing new to answer (no instruction, or this observation was used) — not a fault.
+      if ('observation' in job || job.reason === 'idle') {
+        idle.acting();
+        return 'observation' in job ? job : undefined;
+      }
       if (job.reason === 'stale') status.drop();
-      if (job.reason !== 'idle') status.set('degraded', job.detail);
+      status.set('degraded', job.detail);
+      idle.idle(now, job.reason, job.detail);
       return undefined;
     }
 

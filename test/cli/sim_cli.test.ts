@@ -54,6 +54,10 @@ describe('vla-ros sim', function () {
     const zero = vlaRos('sim', 'eval', '--episodes', '0');
     assert.equal(zero.code, 2);
     assert.match(zero.err, /--episodes: expected an integer >= 1, got 0/);
+    // `npm start -- --duration 0` appends to the script's --duration 300: the last value counts.
+    const appended = vlaRos('sim', 'run', '--duration', '300', '--record', '--duration', '0');
+    assert.equal(appended.code, 2);
+    assert.match(appended.err, /--duration: expected seconds > 0, got 0$/m);
     const part = vlaRos('sim', 'eval', '--parts', 'sync,rules');
     assert.equal(part.code, 2);
     assert.match(part.err, /--parts: 'sync' is not one of sync_async, rules, safe/);

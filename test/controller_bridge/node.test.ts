@@ -110,6 +110,7 @@ describe('controller_bridge node', function () {
       hold,
       source: 'failure_monitor',
       reason: 'score above threshold',
+      episode_id: '',
     });
     h.publishChunk(up(h.time.now(), 1));
     await h.time.advanceBy(0.3);
@@ -139,6 +140,70 @@ describe('controller_bridge node', function () {
     holdPub.publish(request(false));
     await h.time.flush();
     assert.ok(h.logs.some((l) => /resume requested by failure_monitor/.test(l.message)));
+  });
+
+  it("episodes own their holds: the next episode's START releases a SAFE hold and restarts from the current pose; operator holds stay", async () => {
+    h = await startHarness('fr3');
+    assert.equal(await activate(h), true);
+    const events = h.probe.createPublisher('vla_ros_msgs/msg/EpisodeEvent', 'episode_events', 10);
+    const holdPub = h.probe.createPublisher('vla_ros_msgs/msg/HoldRequest', 'hold_request', 10);
+    const startEpisode = (id: string) =>
+      events.publish({ header: { stamp: h.probe.clock.stamp(), frame_id: '' }, episode_id: id, event: 0, instruction: 'push', success: false });
+    const holdFor = (episode: string, source = 'failure_monitor') =>
+      holdPub.publish({ header: { stamp: h.probe.clock.stamp(), frame_id: '' }, hold: true, source, reason: 'SAFE alarm', episode_id: episode });
+    const up = (seq: number) => {
+      const p = h.robot.arm.pose();
+      const e = quatToEulerXyz(p.q);
+      return chunk(
+        Array.from({ length: 20 }, (_, i) => [p.p[0], p.p[1], p.p[2] + 0.005 * i, ...e]),
+        { actionSpace: 'ee_absolute', rotation: 'euler_xyz', stamp: h.time.now(), dt: 0.05, sequence: seq },
+      );
+    };
+    const lastPose = () => poseOf(h.robot.poses[h.robot.poses.length - 1].msg);
+    const status: vla_ros_msgs.msg.PathwayStatus[] = [];
+    h.probe.createSubscription('vla_ros_msgs/msg/PathwayStatus', 'controller_bridge/status', 10, (m) => status.push(m));
+    startEpisode('ep-0');
+    await h.time.advanceBy(0.1);
+    holdFor('ep-0');
+    await h.time.flush();
+    const heldAt = lastPose();
+    h.publishChunk(up(1));
+    await h.time.advanceBy(1.2);
+    assert.ok(lastPose().every((v, i) => Math.abs(v - heldAt[i]) < 1e-12), 'held for the rest of ep-0');
+    assert.match(status[status.length - 1].message, /held by failure_monitor/);
+
+    // Between episodes the arm is put somewhere else (a simulator reset).
+    h.robot.arm.commandJoints(robotFixture('fr3').home.map((v, i) => (i === 0 ? v + 0.2 : v)));
+    await h.time.advanceBy(0.5);
+    const reset = h.robot.arm.pose();
+    startEpisode('ep-1');
+    await h.time.advanceBy(0.1);
+    const first = lastPose();
+    assert.ok(Math.hypot(first[0] - reset.p[0], first[1] - reset.p[1], first[2] - reset.p[2]) < 1e-3, 'starts where the arm is, not at the held target');
+    assert.ok(h.logs.some((l) => /episode 'ep-1' started: released the hold of episode 'ep-0'/.test(l.message)));
+    h.publishChunk(up(2));
+    await h.time.advanceBy(0.5);
+    assert.ok(lastPose()[2] > first[2] + 0.01, 'ep-1 runs the policy');
+
+    // A late alarm of the ended episode does not hold the new one.
+    holdFor('ep-0');
+    await h.time.flush();
+    assert.ok(h.logs.some((l) => l.level === 'warn' && /ignored a hold .* for episode 'ep-0', which has ended/.test(l.message)));
+    const before = lastPose();
+    h.publishChunk(up(3));
+    await h.time.advanceBy(0.5);
+    assert.ok(lastPose()[2] > before[2] + 0.01, 'still running');
+
+    // An operator's hold (no episode) survives the next episode, at the new start pose.
+    holdFor('', 'operator');
+    await h.time.flush();
+    startEpisode('ep-2');
+    await h.time.advanceBy(0.1);
+    const held = lastPose();
+    h.publishChunk(up(4));
+    await h.time.advanceBy(1.1);
+    assert.ok(lastPose().every((v, i) => Math.abs(v - held[i]) < 1e-9), 'the operator hold stays');
+    assert.match(status[status.length - 1].message, /held by operator/);
   });
 
   it('warns (throttled) and degrades when another node publishes on the command topic', async () => {

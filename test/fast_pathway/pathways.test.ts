@@ -262,12 +262,23 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
     assert.ok(line && line.message.length < 300 && !/\p{Cc}/u.test(line.message), line?.message.slice(0, 300));
   });
 
-  it('publishes nothing without joint states, and nothing for another instruction\'s latent', async () => {
+  it('publishes nothing without joint states, saying why (status every tick, the log once), and nothing for another instruction\'s latent', async () => {
     rig = new Rig();
     await rig.start(['slow', 'fast']);
+    const statuses: vla_ros_msgs.msg.PathwayStatus[] = [];
+    rig.probe.createSubscription('vla_ros_msgs/msg/PathwayStatus', '/fast_pathway/status', 10, (m) => statuses.push(m));
     rig.instruct('ep1', 'open the drawer');
     await rig.run(1, { jointStates: false });
     assert.equal(rig.chunks.length, 0);
+    const why = /cannot act: no joint_states for 'fr3_joint1' yet/;
+    assert.equal(rig.logs.filter((l) => why.test(l.message)).length, 0, 'a short start-up wait is not worth a warning');
+    await rig.run(3, { jointStates: false });
+    assert.deepEqual(
+      rig.logs.filter((l) => why.test(l.message)).map((l) => l.level),
+      ['warn'],
+      'once at WARN while it lasts',
+    );
+    assert.match(statuses.at(-1)!.message, /no joint_states for 'fr3_joint1' yet/);
     assert.ok(rig.latents.length > 0, 'the slow pathway still runs');
     rig.instruct('ep2', 'close the drawer');
     await rig.run(1);
@@ -290,5 +301,17 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
     assert.deepEqual(a, b);
     rig = new Rig();
     await rig.start([]);
+  });
+
+  it('refuses to start with a bundle whose state joints the robot does not have, naming the mismatch', async () => {
+    rig = new Rig();
+    const ur5e = ['shoulder_pan_joint', 'shoulder_lift_joint', 'elbow_joint', 'wrist_1_joint', 'wrist_2_joint', 'wrist_3_joint'];
+    await assert.rejects(
+      rig.start(['fast'], [
+        { name: 'robot.name', type: 'string', value: 'ur5e', source: 'test' },
+        { name: 'robot.joint_names', type: 'string_array', value: ur5e, source: 'test' },
+      ]),
+      /does not fit the robot: the policy's state needs joints the robot 'ur5e' does not have: fr3_joint1, fr3_joint2, fr3_joint3, … \(7\)/,
+    );
   });
 });

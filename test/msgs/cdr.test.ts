@@ -261,6 +261,7 @@ describe('CDR encoding (MessageRegistry.serialize/deserialize)', () => {
         hold: true,
         source: 'failure_monitor',
         reason: 'failure score above threshold',
+        episode_id: 'ep-7',
       });
     });
 

@@ -6,6 +6,7 @@
 
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { BagReader } from '../../nodes/bags/bag_reader.js';
 import { packagePath } from '../../nodes/package_paths.js';
@@ -49,9 +50,9 @@ describe('replay: the committed fixture against its golden', function () {
     }
     // Zero tolerance: only the measured compute times (ignored fields) may differ.
     const zero = { actions: 0, values: 0, time: 0, count: 0 };
-    const repeat = await compareWithGolden(outputs[1], outputs[0], { tolerance: zero, strictTopics: true });
+    const repeat = await compareWithGolden(outputs[1], outputs[0], { tolerance: zero});
     assert.ok(repeat.ok, repeat.text);
-    const golden = await compareWithGolden(outputs[0], FIXTURE_GOLDEN, { tolerance: zero, strictTopics: true });
+    const golden = await compareWithGolden(outputs[0], FIXTURE_GOLDEN, { tolerance: zero});
     assert.ok(golden.ok, golden.text);
     // What the golden holds: the 30 Hz fast pathway over 2.5 s of bag, its features and scores,
     // target poses from the bridge, no failure alarm.
@@ -82,5 +83,19 @@ describe('replay: the committed fixture against its golden', function () {
     // A loose enough tolerance accepts small action differences but not the other differences.
     const loose = await vlaRos(['replay', 'test/replay/fixtures/input', 'instruction:=stack the cups', '--expect', 'test/replay/fixtures/golden', '--tolerance', 'actions=1', '-q', '--compare-topics', '/action_chunk']);
     assert.equal(loose.code, 0, loose.stdout + loose.stderr);
+  });
+
+  it('refuses a replay in which the suite published no action chunk (no instruction given): exit 1 with the reason, no golden saved; --allow-empty accepts it', async () => {
+    const golden = path.join(tmp.dir, 'empty_golden');
+    const saved = await vlaRos(['replay', 'test/replay/fixtures/input', '--save-golden', golden, '-q']);
+    assert.equal(saved.code, 1, saved.stdout + saved.stderr);
+    assert.match(saved.stderr, /not saving the golden .*: the suite published no action chunk although 150 camera frame\(s\) and 125 joint state\(s\) were played into it/);
+    assert.equal(fs.existsSync(golden), false, 'no golden left behind');
+    const plain = await vlaRos(['replay', 'test/replay/fixtures/input', '--mode', 'deterministic', '-q']);
+    assert.equal(plain.code, 1, plain.stdout + plain.stderr);
+    assert.match(plain.stderr, /published no action chunk .* pass --allow-empty/);
+    const allowed = await vlaRos(['replay', 'test/replay/fixtures/input', '--mode', 'deterministic', '-q', '--allow-empty']);
+    assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
+    assert.match(allowed.stderr, /accepted \(--allow-empty\)/);
   });
 });

@@ -5,7 +5,9 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { RosbagWriter } from '../../nodes/bags/bag_writer.js';
 import { packagePath } from '../../nodes/package_paths.js';
+import { toRosTime } from '../../nodes/ros/time.js';
 import { collectReportData, renderReport } from '../../nodes/replay/report.js';
 import { tempDir } from '../bags/helpers.js';
 import { FIXTURE_GOLDEN } from './fixtures/replay_fixture.js';
@@ -46,6 +48,78 @@ describe('replay: report', function () {
       assert.equal(code, 0);
       assert.match(stdout, /^wrote .*run\.html \(\d+\.\d KiB\)\n$/);
       assert.equal(fs.readFileSync(out, 'utf8'), html);
+    } finally {
+      tmp.remove();
+    }
+  });
+
+  it('a sim run recorded on wall time: chunk times read seconds from the bag start; episodes list their alarms and the holds the next START released', async () => {
+    const tmp = tempDir('vla-report-clock-');
+    try {
+      const bag = path.join(tmp.dir, 'sim_run');
+      const writer = await RosbagWriter.create(bag, { compression: 'none' });
+      // Log times are Unix time; header stamps are sim time from 5 s (what issue 10 measured: x-axes at -1.8e9).
+      const wall = 1_796_620_000;
+      const sim = 5;
+      const stamp = (t: number) => ({ stamp: toRosTime(sim + t), frame_id: '' });
+      for (const [topic, type] of [
+        ['/action_chunk', 'vla_ros_msgs/msg/ActionChunk'],
+        ['/episode_events', 'vla_ros_msgs/msg/EpisodeEvent'],
+        ['/hold_request', 'vla_ros_msgs/msg/HoldRequest'],
+        ['/failure_alarm', 'vla_ros_msgs/msg/FailureAlarm'],
+      ] as const) {
+        await writer.addTopic(topic, type);
+      }
+      const event = (t: number, id: string, kind: number, success = false) =>
+        writer.write('/episode_events', { header: stamp(t), episode_id: id, event: kind, instruction: `task of ${id}`, success }, wall + t);
+      await event(0, 'ep-0', 0);
+      for (let i = 0; i < 40; i++) {
+        const t = 0.1 * i;
+        await writer.write(
+          '/action_chunk',
+          {
+            header: stamp(t),
+            start_time: toRosTime(sim + t),
+            dt: 0.1,
+            horizon: 2,
+            action_space: 'ee_delta',
+            rotation: 'euler_xyz',
+            gripper: 'none',
+            dimension_names: ['x'],
+            data: Float32Array.of(i, i + 1),
+            sequence: i,
+            latent_version: 1,
+            latent_age: 0.2,
+            inference_latency: 0.01,
+          },
+          wall + t + 0.01,
+        );
+      }
+      await writer.write(
+        '/failure_alarm',
+        { header: stamp(1.5), episode_id: 'ep-0', step: 15, reason: 0, score: 2, threshold: 1, response: 1, detail: 'score 2 >= 1' },
+        wall + 1.5,
+      );
+      await writer.write('/hold_request', { header: stamp(1.5), hold: true, source: 'failure_monitor', reason: 'SAFE', episode_id: 'ep-0' }, wall + 1.5);
+      await event(2, 'ep-0', 2);
+      await event(2.5, 'ep-1', 0);
+      await event(3.9, 'ep-1', 2, true);
+      await writer.close();
+
+      const d = await collectReportData(bag);
+      const first = d.chunks.get('/action_chunk')!.first[0];
+      assert.equal(first.length, 40);
+      first.forEach(([t], i) => assert.ok(Math.abs(t - 0.1 * i) < 0.02, `chunk ${i} at ${t} s from the bag start, not at ${t - d.start} s`));
+      assert.deepEqual(
+        d.episodes.map((e) => [e.id, e.instruction, Number(e.start!.toFixed(3)), Number(e.end!.toFixed(3)), e.success, e.alarms.length, e.holds.length]),
+        [
+          ['ep-0', 'task of ep-0', 0, 2, false, 1, 1],
+          ['ep-1', 'task of ep-1', 2.5, 3.9, true, 0, 0],
+        ],
+      );
+      const html = renderReport(d);
+      assert.ok(html.includes('<h2>Episodes: alarms and holds</h2>'));
+      assert.match(html, /1\.50 s by failure_monitor — released at the next START, 2\.50 s/);
     } finally {
       tmp.remove();
     }

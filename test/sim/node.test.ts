@@ -39,7 +39,7 @@ interface Rig {
   stop(): Promise<void>;
 }
 
-async function rig(robot: SimRobot, overrides: ParameterOverride[] = [], options: { start?: number } = {}): Promise<Rig> {
+async function rig(robot: SimRobot, overrides: ParameterOverride[] = [], options: { start?: number; episodeManagerAutostart?: boolean } = {}): Promise<Rig> {
   const time = new VirtualTimeBase(options.start ?? 500);
   const backend = new EmbeddedBackend({ time, logSink: () => {} });
   const robotParams = loadParamsFile(packagePath('config', 'robots', `${robot}.yaml`));
@@ -51,7 +51,7 @@ async function rig(robot: SimRobot, overrides: ParameterOverride[] = [], options
     logLevel: 'warn' as const,
     rosArgv: [],
   });
-  const em = await startNode(episodeManager, backend, config('episode_manager', []));
+  const em = await startNode(episodeManager, backend, config('episode_manager', options.episodeManagerAutostart === false ? [param('autostart', false, 'bool')] : []));
   const simNode = await startNode(sim, backend, config('sim', overrides));
   const probe = await backend.createNode({ name: 'probe', namespace: `/${robot}`, remaps: [], parameterSections: [], logLevel: 'warn', rosArgv: [] });
   return {
@@ -281,6 +281,27 @@ describe('sim node (virtual time)', function () {
     assert.equal(end.success, true);
     assert.equal(end.episode_id, ep.id);
     await r.stop();
+  });
+
+  it('the first episode gets its instruction although the episode manager activates after the sim (launch order)', async () => {
+    const r = await rig('fr3', [param('cameras.enabled', false, 'bool'), param('task', 'touch', 'string'), param('seed', 8, 'integer')], { episodeManagerAutostart: false });
+    try {
+      const events: vla_ros_msgs.msg.EpisodeEvent[] = [];
+      r.probe.createSubscription('vla_ros_msgs/msg/EpisodeEvent', 'episode_events', 10, (m) => events.push(m));
+      await r.time.advanceBy(1);
+      assert.equal(events.length, 0, 'the episode manager is not active yet');
+      const lifecycle = r.em.instance.lifecycle!;
+      assert.ok((await lifecycle.trigger('configure')).success);
+      assert.ok((await lifecycle.trigger('activate')).success);
+      await r.time.advanceBy(0.5);
+      assert.deepEqual(
+        events.map((e) => [e.event, e.episode_id]),
+        [[0, 'sim-8-0000']],
+        'START of the sim\'s first episode, once the manager is active',
+      );
+    } finally {
+      await r.stop();
+    }
   });
 
   it('deterministic: two runs with the same seed publish identical joint_states', async () => {

@@ -1735,7 +1735,8 @@ export namespace vla_ros_msgs.msg {
   /**
    * vla_ros_msgs/msg/HoldRequest
    * Ask the controller bridge to hold (stop following the policy) or to resume.
-   * Resume is honoured only when it is explicit: a hold never clears by itself.
+   * Resume is honoured only when it is explicit: a hold never clears by itself, except that a hold
+   * scoped to an episode (episode_id set) ends when the next episode starts (EpisodeEvent START).
    */
   export interface HoldRequest {
     header: std_msgs.msg.Header;
@@ -1744,6 +1745,8 @@ export namespace vla_ros_msgs.msg {
     /** who asks, e.g. "failure_monitor" or "operator" */
     source: string;
     reason: string;
+    /** hold=true: the episode this hold belongs to; empty: held until an explicit resume */
+    episode_id: string;
   }
 
   /**
