@@ -52,7 +52,13 @@ export const fastPathway: NodeDefinition = {
     // A bundle trained for another arm would wait forever for joints that never come: refuse at start.
     const robot = {
       name: p.declare('robot.name', '', { type: 'string', description: 'Robot model (from config/robots/<robot>.yaml).', readOnly: true }),
-      jointNames: p.declare('robot.joint_names', [] as string[], { type: 'string_array', description: "The robot's joints: the bundle's state joints must be among them.", readOnly: true }),
+      jointNames: p.declare('robot.joint_names', [] as string[], {
+        type: 'string_array',
+        description: "The robot's joints: the bundle's state joints must be among them (and joint_states beyond their limits below are rejected).",
+        readOnly: true,
+      }),
+      positionMin: p.declare('robot.joint_position_min', [] as number[], { type: 'double_array', description: 'Joint lower limits [rad].', readOnly: true }),
+      positionMax: p.declare('robot.joint_position_max', [] as number[], { type: 'double_array', description: 'Joint upper limits [rad].', readOnly: true }),
     };
     const misfit = robotFitProblem(manifest, robot);
     if (misfit !== undefined) throw new Error(`policy bundle '${bundle.dir}' does not fit the robot: ${misfit}`);
@@ -74,12 +80,6 @@ export const fastPathway: NodeDefinition = {
     });
     const threads = p.declare('inference_threads', 1, { type: 'integer', description: 'onnxruntime intra-op threads.', range: { from: 1, to: 8 }, readOnly: true });
     const jointStatesTopic = p.declare('crisp.joint_states_topic', 'joint_states', { type: 'string', description: 'Robot joint states (sensor_msgs/JointState).', readOnly: true });
-    // Robot facts (config/robots/<robot>.yaml) only to reject joint_states far outside the limits.
-    const robotJoints = {
-      jointNames: p.declare('robot.joint_names', [] as string[], { type: 'string_array', description: 'Robot joint names (for the limits below).', readOnly: true }),
-      positionMin: p.declare('robot.joint_position_min', [] as number[], { type: 'double_array', description: 'Joint lower limits [rad].', readOnly: true }),
-      positionMax: p.declare('robot.joint_position_max', [] as number[], { type: 'double_array', description: 'Joint upper limits [rad].', readOnly: true }),
-    };
     const jointStateTolerance = p.declare('joint_state_limit_tolerance', 0.1, {
       type: 'double',
       description: 'joint_states with a position further than this outside robot.joint_position_min/max are rejected (counted) [rad].',
@@ -105,7 +105,7 @@ export const fastPathway: NodeDefinition = {
       stateTimeout,
       seed,
       frameId: baseFrame,
-      jointLimits: limitsByName(manifest.state.jointNames, robotJoints, jointStateTolerance),
+      jointLimits: limitsByName(manifest.state.jointNames, robot, jointStateTolerance),
     });
     let episodeId = '';
     let episodeStep = 0;

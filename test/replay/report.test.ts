@@ -91,6 +91,7 @@ describe('replay: report', function () {
             latent_version: 1,
             latent_age: 0.2,
             inference_latency: 0.01,
+            observation_stamp: toRosTime(sim + t - 0.2),
           },
           wall + t + 0.01,
         );
