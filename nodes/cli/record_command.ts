@@ -119,6 +119,9 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
   }
   const notes = (n: string) => io.err(`note: ${n}\n`);
   const interrupt = interruptOnSignal(a.duration);
+  // A suite on sim time whose /clock never comes: nothing can be recorded, so the command fails.
+  let startFailure: string | undefined;
+  let stopWaiting = (): void => {};
   let writer: RosbagWriter | undefined;
   let stopSuite: (() => Promise<void>) | undefined;
   try {
@@ -153,7 +156,10 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
         io.err('note: the launched nodes run on simulated time: recording on /clock (log times = sim time)\n');
         waitForSimClock(simClock, 60)
           .then(() => r.start(0.1))
-          .catch((err: unknown) => io.err(`vla-ros: ${err instanceof Error ? err.message : String(err)}\n`));
+          .catch((err: unknown) => {
+            startFailure = err instanceof Error ? err.message : String(err);
+            stopWaiting();
+          });
       }
       suite
         .start()
@@ -169,8 +175,15 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
     const progress = new Progress({ label: `record ${a.output}`, unit: 'msg', stream: io.progressStream });
     const w = writer;
     const tick = setInterval(() => progress.update(recorder.messageCount, `${formatBytes(w.bytesWritten)}, ${recorder.recordedTopics.length} topics`), 200);
-    await new Promise<void>((resolve) => interrupt.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await new Promise<void>((resolve) => {
+      stopWaiting = resolve;
+      interrupt.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
     clearInterval(tick);
+    if (startFailure !== undefined) {
+      progress.abort();
+      throw new CliError(`${startFailure}: nothing recorded`, 1);
+    }
     progress.finish(`${formatBytes(w.bytesWritten)}, ${recorder.recordedTopics.length} topics — stopping (${interrupt.reason() ?? 'stopped'})`);
     const summary = await recorder.stop();
     io.out(summaryText(summary));

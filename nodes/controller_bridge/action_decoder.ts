@@ -41,8 +41,9 @@ export function chunkInputFromMessage(m: vla_ros_msgs.msg.ActionChunk): ChunkInp
   const observed = fromRosTime(m.observation_stamp);
   return {
     stamp,
-    // 0 = a publisher that does not fill observation_stamp: its latent's image, from latent_age.
-    observationStamp: observed !== 0 ? observed : stamp - (Number.isFinite(m.latent_age) && m.latent_age > 0 ? m.latent_age : 0),
+    // 0 = a publisher that does not fill observation_stamp: its latent's image, from latent_age;
+    // with no usable latent_age either, NaN, which the loop refuses as malformed (never "fresh").
+    observationStamp: observed !== 0 ? observed : Number.isFinite(m.latent_age) && m.latent_age >= 0 ? stamp - m.latent_age : NaN,
     startTime: fromRosTime(m.start_time),
     dt: m.dt,
     horizon: m.horizon,

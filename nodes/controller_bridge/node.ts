@@ -25,7 +25,7 @@ import type { Timer } from '../ros/timer.js';
 import { NodeStatus, type NodeHealth } from '../runtime/node_status.js';
 import { reportStatus } from '../runtime/status_reporter.js';
 import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
-import { JointStateMapper } from '../robots/joint_state_mapper.js';
+import { JOINT_STATE_LIMIT_TOLERANCE, JointStateMapper } from '../robots/joint_state_mapper.js';
 import { kinematicsFor } from '../robots/robot_models.js';
 import { chunkInputFromMessage, type CommandInterface } from './action_decoder.js';
 import { BRIDGE_DEFAULTS, robotFactProblems, workspaceProblems, type BridgeConfig } from './bridge_config.js';
@@ -127,7 +127,7 @@ function declareConfig(node: RosNode): {
   const activationTimeout = num('activation_timeout', 5.0, 0, 600, 'Activation waits this long for current_pose / joint_states before refusing [s].');
   const jointStateTolerance = num(
     'joint_state_limit_tolerance',
-    0.1,
+    JOINT_STATE_LIMIT_TOLERANCE,
     0,
     10,
     'joint_states with a position further than this outside robot.joint_position_min/max are rejected (counted) [rad].',
@@ -137,7 +137,7 @@ function declareConfig(node: RosNode): {
       ...ro,
       type: 'bool',
       description:
-        'Hold the arm unless the failure monitor reports itself live (running) on failure_monitor_status_topic; bringup.launch.xml sets it when it launches the monitor.',
+        'Hold the arm unless the failure monitor reports itself live (running, degraded or holding: not starting or error) on failure_monitor_status_topic; bringup.launch.xml sets it when it launches the monitor.',
     }),
     topic: p.declare('failure_monitor_status_topic', 'failure_monitor/status', {
       ...ro,
@@ -357,6 +357,10 @@ export const controllerBridge: NodeDefinition = {
       if (s === undefined) {
         kind = 'waiting';
         monitorProblem = `no status from the failure monitor on ${topic} yet`;
+      } else if (now < s.at) {
+        // Time went backwards (a replay looped): that status says nothing about the monitor now.
+        kind = 'gone';
+        monitorProblem = `the failure monitor's last status on ${topic} is from ${(s.at - now).toFixed(1)} s in the future (clock jumped back)`;
       } else if (now - s.at > monitor.timeout) {
         kind = 'gone';
         monitorProblem = `the failure monitor's last status on ${topic} is ${(now - s.at).toFixed(1)} s old (failure_monitor_timeout ${monitor.timeout} s)`;
@@ -391,6 +395,8 @@ export const controllerBridge: NodeDefinition = {
     node.createSubscription('vla_ros_msgs/msg/EpisodeEvent', 'episode_events', 10, (m) => {
       if (m.event !== EPISODE_START || m.episode_id === episode) return;
       if (episode !== undefined) pastEpisodes.add(episode);
+      // An id used again (a caller-chosen id, a sim seed run again) is a live episode again.
+      pastEpisodes.delete(m.episode_id);
       // Enough to recognise a late alarm; a long-running robot must not grow this without bound.
       if (pastEpisodes.size > 1000) pastEpisodes.delete(pastEpisodes.values().next().value!);
       episode = m.episode_id;

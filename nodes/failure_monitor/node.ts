@@ -220,8 +220,9 @@ export const failureMonitor: NodeDefinition = {
         hold: true,
         source: 'failure_monitor',
         reason: `${what} (episode ${alarm.episodeId}): ${alarm.detail}`,
-        // The hold is the episode's: the bridge releases it when the next episode starts.
-        episode_id: alarm.episodeId,
+        // `hold`: the episode's hold, released by the bridge when the next episode starts;
+        // `hold_and_notify`: unscoped, since an operator must inspect and resume.
+        episode_id: response === 'hold_and_notify' ? '' : alarm.episodeId,
       });
       status.set('holding', line);
       if (response === 'hold_and_notify') node.logger.error(`${line}: hold requested; an operator must inspect and resume`);
@@ -296,7 +297,12 @@ export const failureMonitor: NodeDefinition = {
       enqueue('episode event', () => {
         const a = active;
         if (a === undefined || !lifecycle.isActive) return;
-        if (msg.event === EVENT.EVENT_START && a.monitor.route(msg.episode_id) === 'new_episode') startEpisode(a, msg.episode_id, 'START event');
+        if (msg.event === EVENT.EVENT_START) {
+          // A START always starts: only late *features* of an ended episode are stale, and an id
+          // used again (a caller-chosen one, a sim seed run again) must be monitored again.
+          const route = a.monitor.route(msg.episode_id);
+          if (route !== 'current') startEpisode(a, msg.episode_id, 'START event', route === 'stale');
+        }
         else if (msg.event === EVENT.EVENT_RESET) startEpisode(a, msg.episode_id, 'RESET event', true);
         else if (msg.event === EVENT.EVENT_END && a.monitor.end(msg.episode_id)) {
           node.logger.info(`episode '${msg.episode_id}' ended (${msg.success ? 'success' : 'failure'} label)`);

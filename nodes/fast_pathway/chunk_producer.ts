@@ -26,6 +26,9 @@ export function latentEntryFromMessage(msg: vla_ros_msgs.msg.LatentEntry): Laten
   };
 }
 
+/** Defaults of fast_pathway's parameters that the core uses (the node declares them; sim eval runs with them). */
+export const FAST_PATHWAY_DEFAULTS = { maxLatentAge: 1.0, stateTimeout: 0.1 } as const;
+
 export interface ChunkProducerOptions {
   /** No chunks from a latent older than this [s] (age = now − its observation time). */
   maxLatentAge: number;

@@ -23,7 +23,7 @@ import { float32Of } from '../inference/named_tensor.js';
 import type { TensorData } from '../inference/tensor.js';
 import { robotFitProblem, validateExpert } from '../policy/bundle_validation.js';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
-import { limitsByName } from '../robots/joint_state_mapper.js';
+import { JOINT_STATE_LIMIT_TOLERANCE, limitsByName } from '../robots/joint_state_mapper.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
 import { QoSProfiles } from '../ros/qos.js';
 import { fromRosTime } from '../ros/time.js';
@@ -32,7 +32,7 @@ import type { NodeDefinition } from '../runtime/node_definition.js';
 import { IdleWarning } from '../runtime/idle_warning.js';
 import { NodeStatus } from '../runtime/node_status.js';
 import { reportStatus } from '../runtime/status_reporter.js';
-import { ChunkProducer, latentEntryFromMessage, type ChunkRequest } from './chunk_producer.js';
+import { ChunkProducer, FAST_PATHWAY_DEFAULTS, latentEntryFromMessage, type ChunkRequest } from './chunk_producer.js';
 import type { LatentEntryData } from './latent_buffer.js';
 
 export const fastPathway: NodeDefinition = {
@@ -63,12 +63,12 @@ export const fastPathway: NodeDefinition = {
     const misfit = robotFitProblem(manifest, robot);
     if (misfit !== undefined) throw new Error(`policy bundle '${bundle.dir}' does not fit the robot: ${misfit}`);
     const rateHz = p.declare('rate_hz', 30, { type: 'double', description: 'Chunk rate [Hz].', range: { from: 1, to: 200 }, readOnly: true });
-    const maxLatentAge = p.declare('max_latent_age', 1.0, {
+    const maxLatentAge = p.declare('max_latent_age', FAST_PATHWAY_DEFAULTS.maxLatentAge, {
       type: 'double',
       description: 'Stop producing chunks when the latent is older than this [s] (age = now − its observation time).',
       range: { from: 0.01, to: 60 },
     });
-    const stateTimeout = p.declare('state_timeout', 0.1, {
+    const stateTimeout = p.declare('state_timeout', FAST_PATHWAY_DEFAULTS.stateTimeout, {
       type: 'double',
       description: 'Joint states older than this [s] are not used.',
       range: { from: 0.001, to: 10 },
@@ -80,7 +80,7 @@ export const fastPathway: NodeDefinition = {
     });
     const threads = p.declare('inference_threads', 1, { type: 'integer', description: 'onnxruntime intra-op threads.', range: { from: 1, to: 8 }, readOnly: true });
     const jointStatesTopic = p.declare('crisp.joint_states_topic', 'joint_states', { type: 'string', description: 'Robot joint states (sensor_msgs/JointState).', readOnly: true });
-    const jointStateTolerance = p.declare('joint_state_limit_tolerance', 0.1, {
+    const jointStateTolerance = p.declare('joint_state_limit_tolerance', JOINT_STATE_LIMIT_TOLERANCE, {
       type: 'double',
       description: 'joint_states with a position further than this outside robot.joint_position_min/max are rejected (counted) [rad].',
       range: { from: 0, to: 10 },

@@ -13,6 +13,9 @@ export type JointStateRejection = 'malformed' | 'duplicate_name' | 'missing_join
 
 export const JOINT_STATE_REJECTIONS: readonly JointStateRejection[] = ['malformed', 'duplicate_name', 'missing_joint', 'non_finite', 'out_of_limits'];
 
+/** Default of the nodes' joint_state_limit_tolerance [rad]. */
+export const JOINT_STATE_LIMIT_TOLERANCE = 0.1;
+
 /** Position limits in the mapper's joint order [rad]; ±Infinity (or NaN) = not checked. */
 export interface JointStateLimits {
   min: ArrayLike<number>;

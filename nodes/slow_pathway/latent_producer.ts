@@ -27,6 +27,9 @@ export function observationRef(msg: vla_ros_msgs.msg.Observation): ObservationRe
   return { stamp: msg.header.stamp, sequence: msg.sequence, message: () => msg };
 }
 
+/** Default of slow_pathway's max_observation_age [s] (the node declares it; sim eval runs with it). */
+export const SLOW_PATHWAY_MAX_OBSERVATION_AGE = 0.25;
+
 export interface VlmJob {
   observation: ObservationRef;
   instruction: vla_ros_msgs.msg.Instruction;

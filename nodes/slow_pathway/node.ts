@@ -24,7 +24,7 @@ import { IdleWarning } from '../runtime/idle_warning.js';
 import { NodeStatus } from '../runtime/node_status.js';
 import { checkInstruction, instructionForLog } from '../episode_manager/instruction_text.js';
 import { reportStatus } from '../runtime/status_reporter.js';
-import { LatentProducer, observationRef, type VlmJob } from './latent_producer.js';
+import { LatentProducer, observationRef, SLOW_PATHWAY_MAX_OBSERVATION_AGE, type VlmJob } from './latent_producer.js';
 
 export const slowPathway: NodeDefinition = {
   exec: 'slow_pathway',
@@ -44,7 +44,7 @@ export const slowPathway: NodeDefinition = {
       range: { from: 0.1, to: 30 },
       readOnly: true,
     });
-    const maxObservationAge = node.parameters.declare('max_observation_age', 0.25, {
+    const maxObservationAge = node.parameters.declare('max_observation_age', SLOW_PATHWAY_MAX_OBSERVATION_AGE, {
       type: 'double',
       description: 'Observations older than this [s] are not used (never work on a stale frame).',
       range: { from: 0.01, to: 10 },

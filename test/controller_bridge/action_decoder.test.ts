@@ -2,7 +2,9 @@
 // chunk can be refused.
 
 import { strict as assert } from 'node:assert';
-import { decodeChunk, targetFromAction, type DecoderContext } from '../../nodes/controller_bridge/action_decoder.js';
+import { chunkInputFromMessage, decodeChunk, targetFromAction, type DecoderContext } from '../../nodes/controller_bridge/action_decoder.js';
+import type { vla_ros_msgs } from '../../nodes/msgs/generated/interfaces.js';
+import { toRosTime } from '../../nodes/ros/time.js';
 import { GripperCommander, gripperTarget } from '../../nodes/controller_bridge/gripper_command.js';
 import { quatAngle, quatFromEulerXyz, quatFromRotationVector, quatMultiply, quatToRotationVector } from '../../nodes/robots/rotation.js';
 import { chunk } from './helpers.js';
@@ -129,5 +131,28 @@ describe('gripper commands (crisp_gym semantics)', () => {
     g.next();
     g.hold();
     assert.equal(g.next(), g.command, 'hold freezes');
+  });
+
+  it('ActionChunk → ChunkInput: observation_stamp as sent; when 0, stamp − latent_age; with no usable latent_age, NaN (refused as malformed, never fresh)', () => {
+    const msg = (observation: number, latentAge: number): vla_ros_msgs.msg.ActionChunk => ({
+      header: { stamp: toRosTime(10), frame_id: 'base' },
+      start_time: toRosTime(10),
+      dt: 0.05,
+      horizon: 1,
+      action_space: 'ee_absolute',
+      rotation: 'euler_xyz',
+      gripper: '',
+      dimension_names: ['x', 'y', 'z', 'roll', 'pitch', 'yaw'],
+      data: new Float32Array(6),
+      sequence: 1,
+      latent_version: 1,
+      latent_age: latentAge,
+      inference_latency: 0,
+      observation_stamp: toRosTime(observation),
+    });
+    assert.equal(chunkInputFromMessage(msg(9.75, 0.3)).observationStamp, 9.75);
+    assert.equal(chunkInputFromMessage(msg(0, 0.25)).observationStamp, 9.75);
+    assert.equal(chunkInputFromMessage(msg(0, 0)).observationStamp, 10);
+    for (const bad of [NaN, -1, Infinity]) assert.ok(Number.isNaN(chunkInputFromMessage(msg(0, bad)).observationStamp), `latent_age ${bad}`);
   });
 });

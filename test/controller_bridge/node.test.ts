@@ -206,6 +206,39 @@ describe('controller_bridge node', function () {
     assert.match(status[status.length - 1].message, /held by operator/);
   });
 
+  it('an episode id used again is a live episode again: its SAFE hold holds (never ignored as a late alarm)', async () => {
+    h = await startHarness('fr3');
+    assert.equal(await activate(h), true);
+    const events = h.probe.createPublisher('vla_ros_msgs/msg/EpisodeEvent', 'episode_events', 10);
+    const holdPub = h.probe.createPublisher('vla_ros_msgs/msg/HoldRequest', 'hold_request', 10);
+    const startEpisode = (id: string) =>
+      events.publish({ header: { stamp: h.probe.clock.stamp(), frame_id: '' }, episode_id: id, event: 0, instruction: 'push', success: false });
+    const lastPose = () => poseOf(h.robot.poses[h.robot.poses.length - 1].msg);
+    const up = (seq: number) => {
+      const p = h.robot.arm.pose();
+      const e = quatToEulerXyz(p.q);
+      return chunk(
+        Array.from({ length: 20 }, (_, i) => [p.p[0], p.p[1], p.p[2] + 0.005 * i, ...e]),
+        { actionSpace: 'ee_absolute', rotation: 'euler_xyz', stamp: h.time.now(), dt: 0.05, sequence: seq },
+      );
+    };
+    startEpisode('A');
+    await h.time.advanceBy(0.1);
+    startEpisode('B');
+    await h.time.advanceBy(0.1);
+    startEpisode('A');
+    await h.time.advanceBy(0.1);
+    h.publishChunk(up(1));
+    await h.time.advanceBy(0.2);
+    holdPub.publish({ header: { stamp: h.probe.clock.stamp(), frame_id: '' }, hold: true, source: 'failure_monitor', reason: 'SAFE alarm', episode_id: 'A' });
+    await h.time.flush();
+    assert.ok(!h.logs.some((l) => /ignored a hold/.test(l.message)), 'the hold of the running episode A is not ignored');
+    const held = lastPose();
+    h.publishChunk(up(2));
+    await h.time.advanceBy(0.6);
+    assert.ok(lastPose().every((v, i) => Math.abs(v - held[i]) < 1e-12), 'held');
+  });
+
   it('warns (throttled) and degrades when another node publishes on the command topic', async () => {
     h = await startHarness('fr3');
     assert.equal(await activate(h), true);

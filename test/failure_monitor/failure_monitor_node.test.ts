@@ -128,7 +128,7 @@ describe('failure_monitor node', () => {
     assert.ok(Math.abs(a.score - expected[4]) < 1e-5);
     assert.match(a.detail, /SAFE score .* >= conformal threshold .* at step 4 \(alpha 0.2\)/);
     assert.equal(holds.length, 1);
-    assert.deepEqual([holds[0].hold, holds[0].source], [true, 'failure_monitor']);
+    assert.deepEqual([holds[0].hold, holds[0].source, holds[0].episode_id], [true, 'failure_monitor', 'ep-a']);
     assert.match(holds[0].reason, /policy failure predicted \(episode ep-a\)/);
     assert.ok(logs.some((l) => l.level === 'warn' && /episode 'ep-a': policy failure predicted: .*hold requested/.test(l.message)));
 
@@ -170,7 +170,25 @@ describe('failure_monitor node', () => {
       [RESPONSE_ALARM_ONLY, RESPONSE_HOLD_AND_NOTIFY],
     );
     assert.equal(holds.length, 1);
+    // An operator must resume: the hold names no episode, so the bridge keeps it across episodes.
+    assert.equal(holds[0].episode_id, '');
     assert.ok(logs.some((l) => l.level === 'error' && /episode 'e2': policy failure predicted: .*hold requested; an operator must inspect and resume/.test(l.message)));
+  });
+
+  it('a START with an id used before starts that episode again: scored, able to alarm and hold', async () => {
+    const episode = featureSequence(6, 6);
+    const level = referenceMlpScores(episode)[1] - 1e-3;
+    await start({ detector: TINY_MLP, calibration: writeCalibration(dir, TINY_MLP, 'mlp', level) });
+    for (const id of ['A', 'B', 'A']) {
+      event(id, EVENT_START);
+      await time.flush();
+    }
+    await steps('A', episode);
+    assert.equal(scores.length, episode.length, 'the features of the restarted episode A are scored, not dropped as stale');
+    assert.deepEqual(
+      holds.map((h) => [h.hold, h.episode_id]),
+      [[true, 'A']],
+    );
   });
 
   it('a feature timeout while an episode runs is a failure: alarm and hold, once', async () => {

@@ -32,10 +32,12 @@ import { chunkInputFromMessage } from '../../controller_bridge/action_decoder.js
 import { defaultBridgeConfig, type BridgeConfig } from '../../controller_bridge/bridge_config.js';
 import { ControlLoop } from '../../controller_bridge/control_loop.js';
 import type { MergeRuleName } from '../../controller_bridge/merge_rule.js';
-import { ChunkProducer, latentEntryFromMessage, type ChunkRequest } from '../../fast_pathway/chunk_producer.js';
+import { ChunkProducer, FAST_PATHWAY_DEFAULTS, latentEntryFromMessage, type ChunkRequest } from '../../fast_pathway/chunk_producer.js';
+import { robotFitProblem } from '../../policy/bundle_validation.js';
+import { JOINT_STATE_LIMIT_TOLERANCE, limitsByName } from '../../robots/joint_state_mapper.js';
 import { kinematicsFor } from '../../robots/robot_models.js';
 import { fromRosTime, toRosTime, type RosTime } from '../../ros/time.js';
-import { LatentProducer, type ObservationRef, type VlmJob } from '../../slow_pathway/latent_producer.js';
+import { LatentProducer, SLOW_PATHWAY_MAX_OBSERVATION_AGE, type ObservationRef, type VlmJob } from '../../slow_pathway/latent_producer.js';
 import { CAMERA_NAMES, CameraFeed, type CameraFrame, type CameraName, type CameraRig, type FrameRenderer } from '../camera_rig.js';
 import { SIM_OUTPUT_RATES } from '../node_params.js';
 import { RateSchedule } from '../pacing.js';
@@ -99,9 +101,7 @@ export interface ClosedLoopEpisode {
   features: Float32Array[];
 }
 
-/** fast_pathway's, slow_pathway's and controller_bridge's parameters that the suite ships (config/nodes.yaml). */
-const STATE_TIMEOUT = 0.1;
-const MAX_OBSERVATION_AGE = 0.25;
+/** The controller bridge's state-check period on activation [s]. */
 const BRIDGE_STATE_CHECK = 0.05;
 
 /** A periodic node timer on /clock time: tick n due at start + n·period, missed ticks skipped. */
@@ -199,10 +199,8 @@ export async function runClosedLoopEpisode(
     throw new Error(`the bundle wants cameras ${policy.cameraNames.join(', ')}; the simulator has ${CAMERA_NAMES.join(', ')}`);
   }
   const robot = sim.facts;
-  const missing = m.state.jointNames.filter((n) => !robot.jointNames.includes(n));
-  if (missing.length > 0) {
-    throw new Error(`the bundle's state joints ${missing.join(', ')} are not joints of the simulated ${robot.name} (${robot.jointNames.join(', ')})`);
-  }
+  const misfit = robotFitProblem(m, robot);
+  if (misfit !== undefined) throw new Error(`policy bundle does not fit the simulated robot: ${misfit}`);
   const setup = sim.reset(options.index);
   const dt = sim.timestep;
   const origin = sim.time;
@@ -214,8 +212,14 @@ export async function runClosedLoopEpisode(
   const vlmPeriod = 1 / (options.vlmRateHz ?? m.vlm.rateHz);
   const config = defaultBridgeConfig(robot, { ...options.bridge, mergeRule: options.mergeRule });
   const loop = new ControlLoop(config, kinematicsFor(robot.name, robot.eeFrame));
-  const fast = new ChunkProducer(m, { maxLatentAge: options.maxLatentAge ?? 1.0, stateTimeout: STATE_TIMEOUT, seed: options.decoderSeed, frameId: robot.baseFrame });
-  const slow = new LatentProducer(m, policy.encoder, MAX_OBSERVATION_AGE);
+  const fast = new ChunkProducer(m, {
+    maxLatentAge: options.maxLatentAge ?? FAST_PATHWAY_DEFAULTS.maxLatentAge,
+    stateTimeout: FAST_PATHWAY_DEFAULTS.stateTimeout,
+    seed: options.decoderSeed,
+    frameId: robot.baseFrame,
+    jointLimits: limitsByName(m.state.jointNames, robot, JOINT_STATE_LIMIT_TOLERANCE),
+  });
+  const slow = new LatentProducer(m, policy.encoder, SLOW_PATHWAY_MAX_OBSERVATION_AGE);
   const feed = new CameraFeed(sim, rig, renderer);
   const observations = new LazyObservations(policy, cameraNames);
   const schedules = {
