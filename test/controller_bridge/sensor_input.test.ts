@@ -140,6 +140,37 @@ describe('controller_bridge: sensor input and required safety components', funct
     assert.ok(h.logs.some((l) => l.level === 'error' && /HOLD: the failure monitor's last status .* is 2\.\d s old \(failure_monitor_timeout 2\.5 s\)/.test(l.message)));
   });
 
+  it('require_failure_monitor: a monitor that goes silent at a backward clock jump is timed out from the jump, not live for the jump\'s length', async () => {
+    h = await startHarness('fr3', { require_failure_monitor: true, failure_monitor_timeout: 2.5 });
+    const monitorPub = h.probe.createPublisher('vla_ros_msgs/msg/PathwayStatus', 'failure_monitor/status', 10);
+    const live = () =>
+      monitorPub.publish({
+        header: { stamp: h.probe.clock.stamp(), frame_id: '' },
+        node: '/arm/failure_monitor',
+        state: STATUS.STATE_RUNNING,
+        message: 'episode ep1',
+        rate: 0,
+        latency_p50: NaN,
+        latency_p99: NaN,
+        drops: 0,
+        overruns: 0,
+        latent_age: NaN,
+      } satisfies vla_ros_msgs.msg.PathwayStatus);
+    assert.equal(await activate(h), true);
+    for (let i = 0; i < 10; i++) {
+      live();
+      await h.time.advanceBy(0.1);
+    }
+    const before = h.logs.length;
+    // A replay loops back 5 s, and the monitor says nothing more.
+    h.time.jumpTo(h.time.now() - 5);
+    await h.time.advanceBy(3);
+    assert.ok(
+      h.logs.slice(before).some((l) => l.level === 'error' && /HOLD: the failure monitor's last status .* is 2\.\d s old/.test(l.message)),
+      'gone within failure_monitor_timeout of the jump',
+    );
+  });
+
   it('without require_failure_monitor the bridge says at start that no monitor watches the arm', async () => {
     h = await startHarness('fr3');
     assert.ok(h.logs.some((l) => l.level === 'warn' && /require_failure_monitor is false: the arm moves without a failure monitor/.test(l.message)));
