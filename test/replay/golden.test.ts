@@ -114,6 +114,8 @@ describe('replay: golden comparison', () => {
   it('a golden topic missing from the replay and a different alarm are differences; an extra topic only when strict', async () => {
     const missing = await compareWithGolden(await run('nopose', { withPose: false }), golden);
     assert.deepEqual(missing.missingTopics, ['/target_pose']);
+    assert.equal(missing.ok, false, 'a missing golden topic fails the comparison');
+    assert.match(missing.text, /RESULT: the replay DIFFERS from the golden \(0 topic\(s\) differ, 1 missing\)/);
     assert.match(missing.text, /MISSING \/target_pose: 10 message\(s\) in the golden, none in the replay/);
     const extra = await compareWithGolden(golden, await run('nopose2', { withPose: false }));
     assert.ok(extra.ok);
