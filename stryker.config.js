@@ -45,7 +45,9 @@ export default {
   concurrency: 2,
   incremental: true,
   incrementalFile: 'docs/mutation/stryker-incremental.json',
-  ignorePatterns: ['dist', 'docs', 'out', 'build', 'install', 'log'],
+  // dist/ is copied (not ignored): the tests Stryker records are dist/test/*.js, and the
+  // incremental diff needs their current text to reuse results (`npm run mutate` builds first).
+  ignorePatterns: ['docs', 'out', 'build', 'install', 'log'],
   reporters: ['progress', 'clear-text', 'json'],
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: '.stryker-tmp',

@@ -96,6 +96,16 @@ describe('safety filter', () => {
     }
   });
 
+  it('pose: a non-unit quaternion is normalised before it is published', () => {
+    const f = new PoseSafetyFilter({ ...LIMITS, maxTranslationPerTick: 10, maxRotationPerTick: 10 });
+    const start = pose(0.5, 0, 0.5);
+    f.reset(start);
+    const out = new Float64Array(7);
+    const doubled = Float64Array.from(start, (v, i) => (i >= 3 ? 2 * v : v));
+    assert.equal(f.apply(doubled, out), 0);
+    for (let i = 3; i < 7; i++) assert.ok(Math.abs(out[i] - start[i]) < 1e-12, `q${i - 3}: ${out[i]} vs ${start[i]}`);
+  });
+
   it('pose: both sides of the workspace box, in apply and clampStatic; its faces are inside', () => {
     const f = new PoseSafetyFilter({ ...LIMITS, maxTranslationPerTick: 10, maxRotationPerTick: 10 });
     f.reset(pose(0.5, 0, 0.5));
