@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'nodes/msgs/generated/**', 'build/**', 'install/**', 'log/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'nodes/msgs/generated/**', 'build/**', 'install/**', 'log/**', '.stryker-tmp*/**', 'reports/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -56,6 +56,78 @@ describe('safety filter', () => {
     assert.equal(f.outsideLimits([0, 1.5]), 1);
   });
 
+  it('joints: both sides of every clamp, in apply and clampStatic; exactly at a limit is not clamped', () => {
+    const limits = { min: Float64Array.of(-1, -2), max: Float64Array.of(1, 2), maxStepPerTick: Float64Array.of(10, 10) };
+    const f = new JointSafetyFilter(limits);
+    f.reset([0, 0]);
+    const out = new Float64Array(2);
+    assert.deepEqual(limitNames(f.apply(Float64Array.of(-5, 7), out)), ['jointPosition']);
+    assert.deepEqual(Array.from(out), [-1, 2]);
+    assert.deepEqual(Array.from(f.last), [-1, 2], 'the clamped target is the new last safe target');
+    assert.equal(f.apply(Float64Array.of(1, -2), out), 0, 'at the limits: no flag');
+    assert.deepEqual(Array.from(out), [1, -2]);
+    const w = Float64Array.of(-3, 3);
+    f.clampStatic(w);
+    assert.deepEqual(Array.from(w), [-1, 2]);
+    const w2 = Float64Array.of(4, -4);
+    f.clampStatic(w2);
+    assert.deepEqual(Array.from(w2), [1, -2]);
+    const inside = Float64Array.of(0.25, -0.5);
+    f.clampStatic(inside);
+    assert.deepEqual(Array.from(inside), [0.25, -0.5]);
+    assert.equal(f.outsideLimits([-1, 2]), -1);
+    assert.equal(f.outsideLimits([-1.001, 0]), 0);
+    assert.equal(f.outsideLimits([0, -2.001]), 1);
+    assert.equal(f.outsideLimits([1.001, 0]), 0);
+  });
+
+  it('joints: a step exactly at the per-tick limit passes unscaled; a NaN or Inf holds', () => {
+    const f = new JointSafetyFilter({ min: Float64Array.of(-4, -4), max: Float64Array.of(4, 4), maxStepPerTick: Float64Array.of(0.5, 0.25) });
+    f.reset([1, 1]);
+    const out = new Float64Array(2);
+    assert.equal(f.apply(Float64Array.of(0.5, 1.25), out), 0);
+    assert.deepEqual(Array.from(out), [0.5, 1.25]);
+    // Downwards past the limit on joint 1: scale 0.5 / 1 for both joints.
+    assert.deepEqual(limitNames(f.apply(Float64Array.of(-0.5, 1.25), out)), ['jointVelocity']);
+    assert.deepEqual(Array.from(out), [0, 1.25]);
+    for (const bad of [Float64Array.of(NaN, 0), Float64Array.of(0, -Infinity)]) {
+      assert.equal(f.apply(bad, out), LIMIT_FLAGS.nonFinite);
+      assert.deepEqual(Array.from(out), [0, 1.25]);
+    }
+  });
+
+  it('pose: a non-unit quaternion is normalised before it is published', () => {
+    const f = new PoseSafetyFilter({ ...LIMITS, maxTranslationPerTick: 10, maxRotationPerTick: 10 });
+    const start = pose(0.5, 0, 0.5);
+    f.reset(start);
+    const out = new Float64Array(7);
+    const doubled = Float64Array.from(start, (v, i) => (i >= 3 ? 2 * v : v));
+    assert.equal(f.apply(doubled, out), 0);
+    for (let i = 3; i < 7; i++) assert.ok(Math.abs(out[i] - start[i]) < 1e-12, `q${i - 3}: ${out[i]} vs ${start[i]}`);
+  });
+
+  it('pose: both sides of the workspace box, in apply and clampStatic; its faces are inside', () => {
+    const f = new PoseSafetyFilter({ ...LIMITS, maxTranslationPerTick: 10, maxRotationPerTick: 10 });
+    f.reset(pose(0.5, 0, 0.5));
+    const out = new Float64Array(7);
+    assert.deepEqual(limitNames(f.apply(pose(-1, -2, -3), out)), ['workspace']);
+    assert.deepEqual(Array.from(out.slice(0, 3)), [0, -0.5, 0]);
+    assert.deepEqual(limitNames(f.apply(pose(2, 3, 4), out)), ['workspace']);
+    assert.deepEqual(Array.from(out.slice(0, 3)), [1, 0.5, 1]);
+    assert.equal(f.apply(pose(0, 0.5, 1), out), 0);
+    const low = pose(-1, -2, -3);
+    f.clampStatic(low);
+    assert.deepEqual(Array.from(low.slice(0, 3)), [0, -0.5, 0]);
+    const high = pose(2, 3, 4);
+    f.clampStatic(high);
+    assert.deepEqual(Array.from(high.slice(0, 3)), [1, 0.5, 1]);
+    assert.deepEqual(Array.from(high.slice(3)), Array.from(pose(0, 0, 0).slice(3)), 'orientation untouched');
+    assert.ok(f.inWorkspace([0, -0.5, 0]) && f.inWorkspace([1, 0.5, 1]));
+    for (const p of [[-0.001, 0, 0.5], [1.001, 0, 0.5], [0.5, -0.501, 0.5], [0.5, 0.501, 0.5], [0.5, 0, -0.001], [0.5, 0, 1.001]]) {
+      assert.equal(f.inWorkspace(p), false, p.join(", "));
+    }
+  });
+
   it('pose + model: a turn past joint 7’s limit stops at the (shrunk) limit', () => {
     const { chain, facts, home } = robotFixture('fr3');
     const margin = 0.05;

@@ -6,9 +6,11 @@ import {
   conformalQuantile,
   conformalRank,
   fitBand,
+  kthSmallest,
   padCurves,
   splitCalibrationSet,
   SIGMA_EPSILON,
+  type BandParameters,
 } from '../../nodes/failure_monitor/conformal_band.js';
 import { gaussian, seededRandom } from '../../nodes/random/seeded_random.js';
 
@@ -114,6 +116,73 @@ describe('conformal band (SAFE functional conformal prediction)', () => {
     assert.equal(band.firstCrossing([0, 0, 0, 2.99]), -1);
     assert.throws(() => new ConformalBand({ ...band.params, sigma: [1, 0, 1] }), ConformalError);
     assert.throws(() => new ConformalBand({ ...band.params, mu: [0, 1] }), /horizon = 3 values/);
+  });
+
+  it('indexes the band by whole steps, clamped to [0, horizon − 1], and crosses at s_t = δ_t exactly', () => {
+    const band = new ConformalBand({ alpha: 0.2, horizon: 3, mu: [0, 1, 2], sigma: [1, 2, 4], h: 0.5, gamma: 0, n1: 1, n2: 1 });
+    assert.deepEqual([band.threshold(-2), band.threshold(0), band.threshold(1.9), band.threshold(2), band.threshold(50)], [0.5, 0.5, 2, 4, 4]);
+    assert.deepEqual([band.mean(-1), band.mean(1.5), band.mean(2), band.mean(9)], [0, 1, 2, 2]);
+    assert.deepEqual(band.thresholds(), [0.5, 2, 4]);
+    assert.equal(band.horizon, 3);
+    assert.equal(band.firstCrossing([0.5]), 0, 'equal to the threshold is a crossing');
+    assert.equal(band.firstCrossing([0.49, 1.99, 3.99, 3.99]), -1);
+    // R = max_t (s_t − μ_t)/σ_t, with the last μ, σ beyond the horizon.
+    assert.equal(band.normalisedScore([1, 1, 2, 10]), 2);
+    assert.equal(band.normalisedScore([-1, -3]), -1);
+    assert.equal(band.normalisedScore([]), -Infinity);
+  });
+
+  it('k-th smallest is numeric and 1-based; the rank is never below 1', () => {
+    assert.equal(kthSmallest([10, 9, 100], 1), 9);
+    assert.equal(kthSmallest([10, 9, 100], 3), 100);
+    assert.equal(kthSmallest([10, 9, 100], 4), Infinity);
+    assert.equal(conformalRank(0, 1), 1);
+    assert.equal(conformalRank(3, 0.5), 2);
+    assert.equal(conformalRank(4, 0.2), 4);
+  });
+
+  it('refuses band parameters that could not give a finite, positive-width threshold', () => {
+    const ok = { alpha: 0.2, horizon: 2, mu: [0, 1], sigma: [1, 1], h: 1, gamma: 0, n1: 1, n2: 1 };
+    assert.equal(new ConformalBand({ ...ok, h: Infinity }).threshold(0), Infinity);
+    const cases: [Partial<BandParameters>, RegExp][] = [
+      [{ alpha: 0 }, /alpha must be in \(0, 1\), got 0/],
+      [{ alpha: 1 }, /alpha must be in \(0, 1\), got 1/],
+      [{ horizon: 0, mu: [], sigma: [] }, /horizon must be a positive integer, got 0/],
+      [{ horizon: 1.5 }, /horizon must be a positive integer, got 1.5/],
+      [{ sigma: [1] }, /mu and sigma must have horizon = 2 values, got 2 and 1/],
+      [{ mu: [0, NaN] }, /mu has a non-finite value/],
+      [{ sigma: [1, Infinity] }, /sigma must be finite and > 0/],
+      [{ sigma: [1, -1] }, /sigma must be finite and > 0/],
+      [{ h: NaN }, /h must be a number or \+Infinity, got NaN/],
+      [{ h: -Infinity }, /h must be a number or \+Infinity, got -Infinity/],
+    ];
+    for (const [bad, message] of cases) {
+      assert.throws(() => new ConformalBand({ ...ok, ...bad }), message);
+    }
+    // The band keeps its own copy: changing the caller's arrays later changes nothing.
+    const mu = [0, 1];
+    const band = new ConformalBand({ ...ok, mu });
+    mu[0] = 100;
+    assert.equal(band.threshold(0), 1);
+    assert.ok(Object.isFrozen(band.params));
+  });
+
+  it('split and padding bounds: n1 in [1, n − 1], fractions in (0, 1), explicit lengths', () => {
+    assert.deepEqual(splitCalibrationSet(2, 0, 0.01).d1.length, 1);
+    assert.deepEqual(splitCalibrationSet(10, 0, 0.99).d2.length, 1);
+    assert.equal(splitCalibrationSet(10, 0, 0.5).d1.length, 5);
+    for (const f of [0, 1]) assert.throws(() => splitCalibrationSet(10, 0, f), /the D1 fraction must be in \(0, 1\), got/);
+    assert.throws(() => splitCalibrationSet(2.5, 0), /at least 2 successful calibration rollouts/);
+    assert.deepEqual(padCurves([[1], [2, 3]], 3), [
+      [1, 1, 1],
+      [2, 3, 3],
+    ]);
+    assert.throws(() => padCurves([[1, 2, 3]], 2), /cannot pad to 2 steps: a curve has 3/);
+    assert.throws(() => fitBand([], [[1]], 0.2), /D1 and D2 must be non-empty \(got 0 and 1 curves\)/);
+    assert.throws(() => fitBand([[1]], [], 0.2), /D1 and D2 must be non-empty \(got 1 and 0 curves\)/);
+    assert.throws(() => fitBand([[]], [[]], 0.2), /score curves are empty/);
+    assert.throws(() => fitBand([[1, 2]], [[1]], 0.2), /padded to the same length/);
+    assert.throws(() => fitBand([[1]], [[1]], 1), /alpha must be in/);
   });
 
   describe('coverage guarantee on synthetic success curves', () => {

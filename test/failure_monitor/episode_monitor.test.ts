@@ -121,4 +121,49 @@ describe('episode monitor (alarm and timeout decisions)', () => {
     assert.equal(r.checkTimeout(T), undefined, 'rearm before a valid clock: armed at the first check too');
     assert.ok(r.checkTimeout(T + 1.1));
   });
+
+  it('startup timeout: exactly at the limit is not yet; the first timeout alarm carries step 0 and δ_0', () => {
+    const m = new EpisodeMonitor(band, { featureTimeout: 0.5, startupTimeout: 2 });
+    m.begin('a', 100);
+    assert.equal(m.checkTimeout(102), undefined);
+    const a = m.checkTimeout(102.25);
+    assert.deepEqual(
+      { ...a, detail: undefined },
+      { reason: 'feature_timeout', episodeId: 'a', index: 0, step: 0, score: 0, threshold: 1, detail: undefined },
+    );
+    assert.equal(m.episode?.alarmed, true);
+  });
+
+  it('refuses a feature timeout that is not > 0 or a negative startup timeout', () => {
+    assert.throws(() => new EpisodeMonitor(band, { featureTimeout: 0, startupTimeout: 0 }), /featureTimeout must be > 0, got 0/);
+    assert.throws(() => new EpisodeMonitor(band, { featureTimeout: 0.5, startupTimeout: -1 }), /startupTimeout must be >= 0, got -1/);
+    assert.equal(new EpisodeMonitor(band, { featureTimeout: 0.5, startupTimeout: 0 }).thresholdBand, band);
+  });
+
+  it('rearm() after features restarts the feature timeout from now; nothing to rearm without an episode', () => {
+    const m = new EpisodeMonitor(band, { featureTimeout: 0.5, startupTimeout: 0 });
+    m.rearm(5);
+    assert.equal(m.episode === undefined, true);
+    m.begin('a', 0);
+    m.scored(0, 0, 1);
+    m.rearm(10);
+    assert.deepEqual([m.episode?.armedAt, m.episode?.lastFeaturesAt], [10, 10]);
+    assert.equal(m.checkTimeout(10.5), undefined);
+    assert.ok(m.checkTimeout(10.6));
+  });
+
+  it('remembers the last 64 finished episodes: older late features count as a new episode', () => {
+    const m = new EpisodeMonitor(band, { featureTimeout: 0.5, startupTimeout: 0 });
+    for (let i = 0; i <= 64; i++) {
+      m.begin(`e${i}`, i);
+      m.end(`e${i}`);
+    }
+    assert.equal(m.route('e0'), 'new_episode');
+    assert.equal(m.route('e1'), 'stale');
+    assert.equal(m.route('e64'), 'stale');
+    assert.equal(m.end('e64'), false, 'already ended');
+    assert.equal(m.end('e3'), false, 'not the current episode');
+    assert.equal(m.begin('e64', 100), true, 'an ended episode can start again');
+    assert.equal(m.route('e64'), 'current');
+  });
 });

@@ -115,6 +115,8 @@ describe('replay: golden comparison', () => {
   it('a golden topic missing from the replay, an extra topic (counts differ) and a different alarm are differences', async () => {
     const missing = await compareWithGolden(await run('nopose', { withPose: false }), golden);
     assert.deepEqual(missing.missingTopics, ['/target_pose']);
+    assert.equal(missing.ok, false, 'a missing golden topic fails the comparison');
+    assert.match(missing.text, /RESULT: the replay DIFFERS from the golden \(0 topic\(s\) differ, 1 missing\)/);
     assert.match(missing.text, /MISSING \/target_pose: 10 message\(s\) in the golden, none in the replay/);
     const extra = await compareWithGolden(golden, await run('nopose2', { withPose: false }));
     assert.ok(!extra.ok);
@@ -126,6 +128,32 @@ describe('replay: golden comparison', () => {
     assert.deepEqual(alarm.alarms.expected, []);
     assert.equal(alarm.alarms.actual.length, 1);
     assert.match(alarm.text, /alarms: replay t=\+0\.100 s \(episode ep1 step 3 score 0\.7000 >= 0\.6000\); golden none {2}<- DIFFER/);
+  });
+
+  it('topic selection and per-type ignored fields decide which differences count', async () => {
+    const moved = await run('moved', { poseOffset: 5e-3 });
+    assert.equal((await compareWithGolden(moved, golden)).ok, false);
+    assert.equal((await compareWithGolden(moved, golden, { topics: ['/action_chunk'] })).ok, true);
+    const excluded = await compareWithGolden(moved, golden, { excludeTopics: ['/target_pose'] });
+    assert.equal(excluded.ok, true);
+    assert.deepEqual(
+      excluded.topics.map((t) => t.topic),
+      ['/action_chunk', '/failure_alarm'],
+    );
+    // `Type.field` ignores the field in that message type only.
+    assert.equal((await compareWithGolden(moved, golden, { ignoreFields: ['PoseStamped.x'] })).ok, true);
+    assert.equal((await compareWithGolden(moved, golden, { ignoreFields: ['ActionChunk.x'] })).ok, false);
+    assert.equal((await compareWithGolden(moved, golden, { ignoreFields: ['x'] })).ok, true);
+  });
+
+  it('alarms differ by count or by time beyond the time tolerance', async () => {
+    const g = await run('galarm', { alarmAt: 0.1 });
+    assert.equal((await compareWithGolden(await run('same-alarm', { alarmAt: 0.1 }), g)).ok, true);
+    const late = await compareWithGolden(await run('late-alarm', { alarmAt: 0.2 }), g);
+    assert.equal(late.ok, false);
+    assert.match(late.text, /<- DIFFER/);
+    assert.match(late.text, /RESULT: the replay DIFFERS from the golden \(1 topic\(s\) differ, alarms differ\)/);
+    assert.equal((await compareWithGolden(await run('late-alarm2', { alarmAt: 0.2 }), g, { tolerance: { time: 0.2 } })).ok, true);
   });
 
   it('numbers quoted inside text compare within the values tolerance', () => {
