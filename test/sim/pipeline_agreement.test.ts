@@ -20,7 +20,7 @@ import { VirtualTimeBase } from '../../nodes/ros/time_base.js';
 import { simCameraRig } from '../../nodes/sim/camera_rig.js';
 import { createDefaultSimulator } from '../../nodes/sim/default_simulator.js';
 import { BundlePolicy } from '../../nodes/sim/eval/bundle_policy.js';
-import { runClosedLoopEpisode } from '../../nodes/sim/eval/closed_loop.js';
+import { runClosedLoopEpisode, runClosedLoopEpisodes } from '../../nodes/sim/eval/closed_loop.js';
 import { Renderer } from '../../nodes/sim/render/renderer.js';
 import type { TaskChoice } from '../../nodes/sim/tasks.js';
 
@@ -106,11 +106,11 @@ async function throughEval(policy: BundlePolicy, c: Case): Promise<Outcome> {
   }
 }
 
-function assertSameChunks(suite: readonly Chunk[], evaluated: readonly Chunk[]): void {
-  assert.equal(evaluated.length, suite.length, 'chunk count');
+function assertSameChunks(suite: readonly Chunk[], evaluated: readonly Chunk[], context = ''): void {
+  assert.equal(evaluated.length, suite.length, `${context}chunk count`);
   suite.forEach((s, i) => {
     const e = evaluated[i];
-    const where = `chunk ${i} (#${s.sequence}, stamped ${s.stamp.toFixed(3)} s)`;
+    const where = `${context}chunk ${i} (#${s.sequence}, stamped ${s.stamp.toFixed(3)} s)`;
     assert.equal(e.sequence, s.sequence, `${where}: sequence`);
     assert.ok(Math.abs(e.stamp - s.stamp) <= TIME_TOLERANCE, `${where}: eval stamps it ${e.stamp}`);
     assert.ok(Math.abs(e.at - s.at) <= TIME_TOLERANCE, `${where}: the suite delivers it at ${s.at}, eval at ${e.at}`);
@@ -149,6 +149,122 @@ describe('one pipeline: sim eval and the launched suite agree (reference bundle,
         assert.ok(evaluated.success !== undefined, `the suite solved it at ${suite.success} s, eval did not`);
         assert.ok(Math.abs(evaluated.success - suite.success) <= 1e-6, `success at ${suite.success} s (suite) vs ${evaluated.success} s (eval)`);
       }
+    });
+  }
+});
+
+// Several episodes back to back, as `npm start` (`vla-ros sim run`) runs them: the sim resets by
+// itself (auto_reset: reset_delay after a success or its episode_timeout) and the suite carries on
+// across episodes — timers, decoder noise sequence, the slow pathway's latest frame, the bridge's
+// re-anchoring on the episode manager's START. Eval's back-to-back runner (runClosedLoopEpisodes)
+// runs the same indices of the same seed sequence with the same time limit (maxTime =
+// episode_timeout) and reset delay, and must give the same chunks and outcomes in every episode.
+// The failure monitor is off in both: eval applies no SAFE hold.
+describe("one pipeline: npm start's episodes 0, 1, 2 agree with eval's back-to-back runner (reference bundle, virtual time)", function () {
+  this.timeout(300_000);
+  const SEED = 1;
+  const TASK: TaskChoice = 'touch';
+  const INDICES = [0, 1, 2];
+  /** The sim's reset_delay default [s]. */
+  const RESET_DELAY = 1;
+
+  interface EpisodeOutcome {
+    index: number;
+    chunks: Chunk[];
+    /** Episode time of success, or undefined. */
+    success: number | undefined;
+  }
+
+  /** sim.launch.xml as `sim run` launches it (auto_reset, episode_timeout), without the failure monitor. */
+  async function throughSuite(limit: number): Promise<EpisodeOutcome[]> {
+    const time = new VirtualTimeBase(0);
+    const description = loadLaunchFile(
+      packagePath('launch', 'sim.launch.xml'),
+      { robot: 'fr3', task: TASK, seed: String(SEED), failure_monitor: 'false', auto_reset: 'true', episode_timeout: String(limit) },
+      defaultLaunchContext({}),
+    );
+    const suite = await DeterministicSuite.create(description, time, { logSink: () => {}, logLevel: 'warn' });
+    try {
+      const probe = await suite.probe('agreement_probe');
+      const episodes: (EpisodeOutcome & { start: number; ended: boolean })[] = [];
+      const current = () => episodes[episodes.length - 1];
+      probe.createSubscription('std_msgs/msg/String', 'sim/episode', QoSProfiles.transientLocal, (m) => {
+        const e = JSON.parse(m.data) as { index: number; start_time: number };
+        episodes.push({ index: e.index, start: e.start_time, chunks: [], success: undefined, ended: false });
+      });
+      probe.createSubscription('vla_ros_msgs/msg/ActionChunk', 'action_chunk', 10, (m) => {
+        const e = current();
+        if (e === undefined || e.ended) return;
+        if (time.now() - e.start > limit + 1e-6) e.ended = true;
+        else e.chunks.push(chunkOf(m, time.now()));
+      });
+      probe.createSubscription('std_msgs/msg/Bool', 'sim/task_success', QoSProfiles.transientLocal, (m) => {
+        const e = current();
+        if (m.data && e !== undefined && !e.ended) {
+          e.success = time.now() - e.start;
+          e.ended = true;
+        }
+      });
+      void suite.activate();
+      // Each episode starts at most limit + reset_delay after the one before.
+      await time.advanceBy((INDICES.length - 1) * (limit + RESET_DELAY) + limit + 0.1);
+      assert.deepEqual(suite.activationProblems, []);
+      return episodes.slice(0, INDICES.length).map(({ index, chunks, success }) => ({ index, chunks, success }));
+    } finally {
+      await suite.stop();
+    }
+  }
+
+  async function throughEval(policy: BundlePolicy, limit: number): Promise<EpisodeOutcome[]> {
+    const sim = await createDefaultSimulator('fr3', SEED, { task: TASK, object: 'random' });
+    try {
+      const chunks = new Map<number, Chunk[]>(INDICES.map((i) => [i, []]));
+      // config/nodes.yaml's fast_pathway seed (0) and the bridge's merge rule.
+      const eps = await runClosedLoopEpisodes(sim, simCameraRig(sim), new Renderer(), policy, {
+        mode: 'async',
+        mergeRule: 'weighted_average',
+        addedVlmLatency: 0,
+        decoderSeed: 0,
+        indices: INDICES,
+        maxTime: limit,
+        resetDelay: RESET_DELAY,
+        onChunk: (m, at, index) => chunks.get(index)!.push(chunkOf(m, at)),
+      });
+      return eps.map((ep) => ({ index: ep.index, chunks: chunks.get(ep.index)!, success: ep.success ? ep.successTime : undefined }));
+    } finally {
+      sim.dispose();
+    }
+  }
+
+  let policy: BundlePolicy;
+  before(async () => {
+    policy = await BundlePolicy.load('reference');
+  });
+  after(async () => {
+    await policy.release();
+  });
+
+  // 7 s: every episode is solved (~5–5.6 s); 5.5 s: some end on the timeout.
+  for (const { limit, solved } of [
+    { limit: 7, solved: [true, true, true] },
+    { limit: 5.5, solved: [false, true, true] },
+  ]) {
+    it(`seed ${SEED}, ${TASK}, ${limit} s episode timeout: the same chunks and outcome in each episode`, async () => {
+      const suite = await throughSuite(limit);
+      const evaluated = await throughEval(policy, limit);
+      assert.deepEqual(suite.map((e) => e.index), INDICES, 'the suite ran episodes 0, 1, 2');
+      assert.deepEqual(evaluated.map((e) => e.index), INDICES, 'eval ran episodes 0, 1, 2');
+      assert.deepEqual(suite.map((e) => e.success !== undefined), solved, 'episodes the suite solved');
+      suite.forEach((s, i) => {
+        const e = evaluated[i];
+        assert.ok(s.chunks.length >= 0.8 * 30 * (Math.min(limit, s.success ?? Infinity) - 0.2), `episode ${s.index}: ${s.chunks.length} chunks from the suite`);
+        assertSameChunks(s.chunks, e.chunks, `episode ${s.index}: `);
+        if (s.success === undefined) assert.equal(e.success, undefined, `episode ${s.index}: eval solved it at ${e.success} s, the suite did not`);
+        else {
+          assert.ok(e.success !== undefined, `episode ${s.index}: the suite solved it at ${s.success} s, eval did not`);
+          assert.ok(Math.abs(e.success - s.success) <= 1e-3, `episode ${s.index}: success at ${s.success} s (suite) vs ${e.success} s (eval)`);
+        }
+      });
     });
   }
 });

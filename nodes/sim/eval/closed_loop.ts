@@ -1,10 +1,11 @@
-// One closed-loop episode: the simulator and the suite's own per-tick cores in this thread, on
-// simulated time in 1 ms steps — camera frames through camera_ingestion's IngestionPipeline, the
-// VLM's jobs and latents through the slow pathway's LatentProducer, chunks through the fast
-// pathway's ChunkProducer, and their execution through the controller bridge's ControlLoop (merge
-// rules, RTC, watchdog, safety filter). The cores are called when the nodes would call them in a
-// deterministic launch of sim.launch.xml (test/sim/pipeline_agreement.test.ts checks that both
-// give the same chunks and outcomes):
+// Closed-loop episodes (one, or several back to back as `sim run` does): the simulator and the
+// suite's own per-tick cores in this thread, on simulated time in 1 ms steps — camera frames
+// through camera_ingestion's IngestionPipeline, the VLM's jobs and latents through the slow
+// pathway's LatentProducer, chunks through the fast pathway's ChunkProducer, and their execution
+// through the controller bridge's ControlLoop (merge rules, RTC, watchdog, safety filter). The
+// cores are called when the nodes would call them in a deterministic launch of sim.launch.xml
+// (test/sim/pipeline_agreement.test.ts checks that both give the same chunks and outcomes, for
+// one episode and for episodes run back to back):
 //   - the sim publishes joint states and poses at 250 Hz and camera frames at 30 Hz, stamped with
 //     simulated time; the other nodes see time in /clock's 1 ms steps, so a timer or a modelled
 //     inference result due at t acts at the first step at or after t;
@@ -193,6 +194,36 @@ export async function runClosedLoopEpisode(
   policy: BundlePolicy,
   options: ClosedLoopOptions,
 ): Promise<ClosedLoopEpisode> {
+  const { index, onChunk, ...rest } = options;
+  const [episode] = await runClosedLoopEpisodes(sim, rig, renderer, policy, { ...rest, indices: [index], resetDelay: 0, onChunk: onChunk && ((m, at) => onChunk(m, at)) });
+  return episode;
+}
+
+export interface EpisodeSequenceOptions extends Omit<ClosedLoopOptions, 'index' | 'onChunk'> {
+  /** Episode indices of the simulator's seed sequence, run back to back. */
+  indices: readonly number[];
+  /** Simulated time between an episode's end and the next reset [s] (the sim node's reset_delay). */
+  resetDelay: number;
+  /** Called with every chunk published while episode `index` runs, at its delivery time [s]. */
+  onChunk?: (chunk: vla_ros_msgs.msg.ActionChunk, at: number, index: number) => void;
+}
+
+/**
+ * Runs episodes of `sim` back to back as the suite on the sim node with auto_reset does (`vla-ros
+ * sim run`, npm start): one timeline and one set of cores for all of them. An episode ends on
+ * success or after `maxTime`; the pathways and the bridge go on running until the sim resets
+ * `resetDelay` later (after publishing that step's state and frames). The reset's instruction
+ * reaches both pathways at that step (the slow pathway may answer it from the last frame it has),
+ * and the bridge re-anchors, as on an episode's START, once a joint state and a pose published
+ * after the reset arrived. Times passed to `onChunk` count from the first episode's start.
+ */
+export async function runClosedLoopEpisodes(
+  sim: Simulator,
+  rig: CameraRig,
+  renderer: FrameRenderer,
+  policy: BundlePolicy,
+  options: EpisodeSequenceOptions,
+): Promise<ClosedLoopEpisode[]> {
   const m = policy.manifest;
   const cameraNames = policy.cameraNames.filter((c): c is CameraName => (CAMERA_NAMES as readonly string[]).includes(c));
   if (cameraNames.length !== policy.cameraNames.length) {
@@ -201,7 +232,8 @@ export async function runClosedLoopEpisode(
   const robot = sim.facts;
   const misfit = robotFitProblem(m, robot);
   if (misfit !== undefined) throw new Error(`policy bundle does not fit the simulated robot: ${misfit}`);
-  const setup = sim.reset(options.index);
+  if (options.indices.length === 0) return [];
+  let setup = sim.reset(options.indices[0]);
   const dt = sim.timestep;
   const origin = sim.time;
   const startStep = sim.steps;
@@ -211,7 +243,11 @@ export async function runClosedLoopEpisode(
   const expertLatency = m.expert.modelledLatency;
   const vlmPeriod = 1 / (options.vlmRateHz ?? m.vlm.rateHz);
   const config = defaultBridgeConfig(robot, { ...options.bridge, mergeRule: options.mergeRule });
-  const loop = new ControlLoop(config, kinematicsFor(robot.name, robot.eeFrame));
+  const chain = kinematicsFor(robot.name, robot.eeFrame);
+  const loop = new ControlLoop(config, chain);
+  // The robot state an episode's START waits for (controller_bridge/node.ts).
+  const needPose = config.commandInterface === 'pose';
+  const needJoints = config.commandInterface === 'joint' || (config.poseJointLimits && chain !== undefined);
   const fast = new ChunkProducer(m, {
     maxLatentAge: options.maxLatentAge ?? FAST_PATHWAY_DEFAULTS.maxLatentAge,
     stateTimeout: FAST_PATHWAY_DEFAULTS.stateTimeout,
@@ -228,21 +264,12 @@ export async function runClosedLoopEpisode(
     cameras: new RateSchedule(SIM_OUTPUT_RATES.cameras, dt, startStep),
   };
   const jointNames = [...robot.jointNames];
+  const maxSteps = Math.round(options.maxTime / dt);
 
   let instructionText = '';
   let instructionCount = 0;
   let vlmInFlight: Pending<{ job: VlmJob; outputs: Promise<Record<string, TensorData>> }> | undefined;
   let expertInFlight: Pending<{ request: ChunkRequest; result: ReturnType<BundlePolicy['decode']> }> | undefined;
-  let vlmRuns = 0;
-  let decoded = 0;
-  let accepted = 0;
-  let refused = 0;
-  let targets = 0;
-  let maxTargetStep = 0;
-  const ages: number[] = [];
-  const features: Float32Array[] = [];
-  let previousTarget: Float64Array | undefined;
-  let successTime = NaN;
   let robotPose: Float64Array | undefined;
   let robotJoints: Float64Array | undefined;
   let bridgeTimer: ClockTimer | undefined;
@@ -250,9 +277,29 @@ export async function runClosedLoopEpisode(
   const fastTimer = new ClockTimer(0, 1 / (options.expertRateHz ?? 30));
   let nextVlmTick = vlmPeriod;
 
+  // Per episode.
+  let position = 0;
+  let index = options.indices[0];
+  let running = true;
+  let episodeSteps = 0;
+  let resetAt = Infinity;
+  let pendingStart: { id: string; joints: boolean; pose: boolean } | undefined;
+  let vlmRuns = 0;
+  let decoded = 0;
+  let accepted = 0;
+  let refused = 0;
+  let targets = 0;
+  let maxTargetStep = 0;
+  let ages: number[] = [];
+  let features: Float32Array[] = [];
+  let previousTarget: Float64Array | undefined;
+  let successTime = NaN;
+  let dropsBefore = new Map<string, number>();
+  const episodes: ClosedLoopEpisode[] = [];
+
   const startVlm = (job: VlmJob): void => {
     const { feeds } = slow.start(job);
-    vlmRuns++;
+    if (running) vlmRuns++;
     vlmInFlight = { at: job.requestedAt + vlmLatency, value: { job, outputs: policy.runVlm(feeds) } };
   };
   const tryVlm = (t: number): void => {
@@ -268,23 +315,80 @@ export async function runClosedLoopEpisode(
   const newInstruction = (t: number): void => {
     // A new instruction (episode start or a switch): a new id, as the episode manager gives one.
     instructionText = sim.instruction;
-    const id = `${options.index}-${instructionCount++}`;
+    const id = `${index}-${instructionCount++}`;
     fast.setInstruction(id);
     if (slow.setInstruction({ header: { stamp: toRosTime(t), frame_id: '' }, id, text: instructionText }) && options.mode === 'async') tryVlm(t);
   };
+  const endEpisode = (): void => {
+    running = false;
+    resetAt = sim.time + options.resetDelay;
+    const drops: Record<string, number> = {};
+    for (const [reason, n] of loop.drops) if (n > (dropsBefore.get(reason) ?? 0)) drops[reason] = n - (dropsBefore.get(reason) ?? 0);
+    episodes.push({
+      index,
+      task: setup.kind,
+      instruction: setup.instruction,
+      failure: sim.failure?.kind ?? 'none',
+      success: Number.isFinite(successTime),
+      successTime,
+      duration: sim.episodeTime,
+      vlmRuns,
+      chunksDecoded: decoded,
+      chunksAccepted: accepted,
+      chunksRefused: refused,
+      drops,
+      latentAgeMean: ages.length === 0 ? NaN : ages.reduce((a, b) => a + b, 0) / ages.length,
+      latentAgeMax: ages.length === 0 ? NaN : Math.max(...ages),
+      targets,
+      maxTargetStep,
+      features,
+    });
+  };
+  const startEpisode = (): void => {
+    index = options.indices[position];
+    setup = sim.reset(index);
+    running = true;
+    episodeSteps = 0;
+    resetAt = Infinity;
+    instructionCount = 0;
+    vlmRuns = decoded = accepted = refused = targets = maxTargetStep = 0;
+    ages = [];
+    features = [];
+    previousTarget = undefined;
+    successTime = NaN;
+    dropsBefore = new Map(loop.drops);
+  };
 
   newInstruction(0);
-  const maxSteps = Math.round(options.maxTime / dt);
-  for (let k = 1; k <= maxSteps; k++) {
+  for (;;) {
     sim.step();
-    if (sim.taskStatus?.success === true) {
-      successTime = sim.episodeTime;
-      break;
+    if (running) {
+      episodeSteps++;
+      if (sim.taskStatus?.success === true) {
+        successTime = sim.episodeTime;
+        endEpisode();
+        if (position === options.indices.length - 1) break;
+      }
     }
     const t = clockNow();
     let latent: vla_ros_msgs.msg.LatentEntry | undefined;
     let chunk: vla_ros_msgs.msg.ActionChunk | undefined;
     let target: { pose: Float64Array; gripper: number | undefined } | undefined;
+
+    // This step's joint states, poses and camera frames, published before the sim resets.
+    const k1 = sim.steps;
+    const joints = schedules.joints.due(k1) ? Float64Array.from(sim.jointState().position) : undefined;
+    let pose: Float64Array | undefined;
+    if (schedules.pose.due(k1)) {
+      const { p, q } = sim.eePose();
+      pose = Float64Array.of(...p, ...q);
+    }
+    const frames = schedules.cameras.due(k1) ? feed.capture(cameraNames) : undefined;
+    const reset = !running && sim.time >= resetAt;
+    if (reset) {
+      position++;
+      startEpisode();
+    }
 
     // slow_pathway on this /clock step: its rate timer (a tick while the VLM runs is dropped, even
     // when the result is due now: the result arrives after the timers), then a due VLM result.
@@ -326,19 +430,21 @@ export async function runClosedLoopEpisode(
       const out = loop.tick(t);
       if (out !== undefined) target = { pose: Float64Array.from(out.target), gripper: out.gripper };
     }
-    // This step's joint states, poses and camera frames.
-    const k1 = sim.steps;
-    if (schedules.joints.due(k1)) {
-      const q = sim.jointState().position;
-      fast.updateJoints(jointNames, q, t);
-      robotJoints = Float64Array.from(q);
+    if (joints !== undefined) {
+      fast.updateJoints(jointNames, joints, t);
+      robotJoints = joints;
+      if (pendingStart !== undefined) pendingStart.joints = true;
     }
-    if (schedules.pose.due(k1)) {
-      const { p, q } = sim.eePose();
-      robotPose = Float64Array.of(...p, ...q);
+    if (pose !== undefined) {
+      robotPose = pose;
+      if (pendingStart !== undefined) pendingStart.pose = true;
     }
-    let observation: ObservationRef | undefined;
-    if (schedules.cameras.due(k1)) observation = observations.frames(toRosTime(t), t, feed.capture(cameraNames));
+    if (pendingStart !== undefined && (!needJoints || pendingStart.joints) && (!needPose || pendingStart.pose)) {
+      // The bridge's START: re-anchored at the state published after the reset (held if unsafe).
+      loop.startEpisode(t, pendingStart.id, { pose: robotPose, joints: robotJoints });
+      pendingStart = undefined;
+    }
+    const observation = frames === undefined ? undefined : observations.frames(toRosTime(t), t, frames);
     // What those produced, in the order it was published.
     if (latent !== undefined) {
       if (options.mode === 'async') fast.writeLatent(latentEntryFromMessage(latent));
@@ -349,48 +455,39 @@ export async function runClosedLoopEpisode(
       }
     }
     if (chunk !== undefined) {
-      options.onChunk?.(chunk, t);
-      if (loop.offerChunk(chunkInputFromMessage(chunk), t).accepted) accepted++;
+      if (running) options.onChunk?.(chunk, t, index);
+      if (loop.offerChunk(chunkInputFromMessage(chunk), t).accepted && running) accepted++;
     }
     if (target !== undefined) {
       const p = target.pose;
       if (!p.every(Number.isFinite)) throw new Error(`the bridge produced a non-finite target at ${t.toFixed(3)} s`);
       if (!sim.setTargetPose([p[0], p[1], p[2]], [p[3], p[4], p[5], p[6]])) throw new Error(`the simulator refused the bridge's target at ${t.toFixed(3)} s`);
       if (target.gripper !== undefined) sim.setGripperCommand(target.gripper);
-      if (previousTarget !== undefined) maxTargetStep = Math.max(maxTargetStep, Math.hypot(p[0] - previousTarget[0], p[1] - previousTarget[1], p[2] - previousTarget[2]));
-      previousTarget = p;
-      targets++;
+      if (running) {
+        if (previousTarget !== undefined) maxTargetStep = Math.max(maxTargetStep, Math.hypot(p[0] - previousTarget[0], p[1] - previousTarget[1], p[2] - previousTarget[2]));
+        previousTarget = p;
+        targets++;
+      }
     }
     if (observation !== undefined) fast.observeCameras(fromRosTime(observation.stamp));
     if (observation !== undefined && slow.observe(observation) && options.mode === 'async') tryVlm(t);
-    if (sim.instruction !== instructionText) newInstruction(t);
+    if (reset) {
+      // The episode manager's START (after the reset's own state and frames): a new instruction
+      // for both pathways; the bridge waits for robot state published from here on.
+      newInstruction(t);
+      pendingStart = { id: `${index}`, joints: false, pose: false };
+    } else if (running && sim.instruction !== instructionText) newInstruction(t);
     if (options.mode === 'sync' && vlmInFlight === undefined && expertInFlight === undefined && (loop.state !== 'running' || loop.isExhausted)) {
       // The last chunk is executed (or was refused, or the watchdog stopped it): infer again.
       // (No fresh, unused observation: the next step tries again.)
       tryVlm(t);
     }
+    if (running && episodeSteps >= maxSteps) {
+      endEpisode();
+      if (position === options.indices.length - 1) break;
+    }
   }
   // Inference still running when the episode ended: let it finish (its result is not used).
   await Promise.allSettled([vlmInFlight?.value.outputs, expertInFlight?.value.result]);
-  const drops: Record<string, number> = {};
-  for (const [reason, n] of loop.drops) drops[reason] = n;
-  return {
-    index: options.index,
-    task: setup.kind,
-    instruction: setup.instruction,
-    failure: sim.failure?.kind ?? 'none',
-    success: Number.isFinite(successTime),
-    successTime,
-    duration: sim.episodeTime,
-    vlmRuns,
-    chunksDecoded: decoded,
-    chunksAccepted: accepted,
-    chunksRefused: refused,
-    drops,
-    latentAgeMean: ages.length === 0 ? NaN : ages.reduce((a, b) => a + b, 0) / ages.length,
-    latentAgeMax: ages.length === 0 ? NaN : Math.max(...ages),
-    targets,
-    maxTargetStep,
-    features,
-  };
+  return episodes;
 }
