@@ -29,6 +29,27 @@ const poseOf = (m: { pose: { position: { x: number; y: number; z: number }; orie
   m.pose.orientation.w,
 ];
 
+/** Episode events, episode-scoped holds and rising chunks from wherever the arm is, for the hold tests. */
+function episodeDriver(h: Harness) {
+  const events = h.probe.createPublisher('vla_ros_msgs/msg/EpisodeEvent', 'episode_events', 10);
+  const holdPub = h.probe.createPublisher('vla_ros_msgs/msg/HoldRequest', 'hold_request', 10);
+  return {
+    startEpisode: (id: string) =>
+      events.publish({ header: { stamp: h.probe.clock.stamp(), frame_id: '' }, episode_id: id, event: 0, instruction: 'push', success: false }),
+    holdFor: (episode: string, source = 'failure_monitor') =>
+      holdPub.publish({ header: { stamp: h.probe.clock.stamp(), frame_id: '' }, hold: true, source, reason: 'SAFE alarm', episode_id: episode }),
+    up: (seq: number) => {
+      const p = h.robot.arm.pose();
+      const e = quatToEulerXyz(p.q);
+      return chunk(
+        Array.from({ length: 20 }, (_, i) => [p.p[0], p.p[1], p.p[2] + 0.005 * i, ...e]),
+        { actionSpace: 'ee_absolute', rotation: 'euler_xyz', stamp: h.time.now(), dt: 0.05, sequence: seq },
+      );
+    },
+    lastPose: () => poseOf(h.robot.poses[h.robot.poses.length - 1].msg),
+  };
+}
+
 describe('controller_bridge node', function () {
   this.timeout(30_000);
   let h: Harness;
@@ -145,21 +166,7 @@ describe('controller_bridge node', function () {
   it("episodes own their holds: the next episode's START releases a SAFE hold and restarts from the current pose; operator holds stay", async () => {
     h = await startHarness('fr3');
     assert.equal(await activate(h), true);
-    const events = h.probe.createPublisher('vla_ros_msgs/msg/EpisodeEvent', 'episode_events', 10);
-    const holdPub = h.probe.createPublisher('vla_ros_msgs/msg/HoldRequest', 'hold_request', 10);
-    const startEpisode = (id: string) =>
-      events.publish({ header: { stamp: h.probe.clock.stamp(), frame_id: '' }, episode_id: id, event: 0, instruction: 'push', success: false });
-    const holdFor = (episode: string, source = 'failure_monitor') =>
-      holdPub.publish({ header: { stamp: h.probe.clock.stamp(), frame_id: '' }, hold: true, source, reason: 'SAFE alarm', episode_id: episode });
-    const up = (seq: number) => {
-      const p = h.robot.arm.pose();
-      const e = quatToEulerXyz(p.q);
-      return chunk(
-        Array.from({ length: 20 }, (_, i) => [p.p[0], p.p[1], p.p[2] + 0.005 * i, ...e]),
-        { actionSpace: 'ee_absolute', rotation: 'euler_xyz', stamp: h.time.now(), dt: 0.05, sequence: seq },
-      );
-    };
-    const lastPose = () => poseOf(h.robot.poses[h.robot.poses.length - 1].msg);
+    const { startEpisode, holdFor, up, lastPose } = episodeDriver(h);
     const status: vla_ros_msgs.msg.PathwayStatus[] = [];
     h.probe.createSubscription('vla_ros_msgs/msg/PathwayStatus', 'controller_bridge/status', 10, (m) => status.push(m));
     startEpisode('ep-0');
@@ -209,19 +216,7 @@ describe('controller_bridge node', function () {
   it('an episode id used again is a live episode again: its SAFE hold holds (never ignored as a late alarm)', async () => {
     h = await startHarness('fr3');
     assert.equal(await activate(h), true);
-    const events = h.probe.createPublisher('vla_ros_msgs/msg/EpisodeEvent', 'episode_events', 10);
-    const holdPub = h.probe.createPublisher('vla_ros_msgs/msg/HoldRequest', 'hold_request', 10);
-    const startEpisode = (id: string) =>
-      events.publish({ header: { stamp: h.probe.clock.stamp(), frame_id: '' }, episode_id: id, event: 0, instruction: 'push', success: false });
-    const lastPose = () => poseOf(h.robot.poses[h.robot.poses.length - 1].msg);
-    const up = (seq: number) => {
-      const p = h.robot.arm.pose();
-      const e = quatToEulerXyz(p.q);
-      return chunk(
-        Array.from({ length: 20 }, (_, i) => [p.p[0], p.p[1], p.p[2] + 0.005 * i, ...e]),
-        { actionSpace: 'ee_absolute', rotation: 'euler_xyz', stamp: h.time.now(), dt: 0.05, sequence: seq },
-      );
-    };
+    const { startEpisode, holdFor, up, lastPose } = episodeDriver(h);
     startEpisode('A');
     await h.time.advanceBy(0.1);
     startEpisode('B');
@@ -230,7 +225,7 @@ describe('controller_bridge node', function () {
     await h.time.advanceBy(0.1);
     h.publishChunk(up(1));
     await h.time.advanceBy(0.2);
-    holdPub.publish({ header: { stamp: h.probe.clock.stamp(), frame_id: '' }, hold: true, source: 'failure_monitor', reason: 'SAFE alarm', episode_id: 'A' });
+    holdFor('A');
     await h.time.flush();
     assert.ok(!h.logs.some((l) => /ignored a hold/.test(l.message)), 'the hold of the running episode A is not ignored');
     const held = lastPose();

@@ -15,6 +15,24 @@ const STATUS = msgs.msg.PathwayStatus;
 
 const positionOf = (m: { pose: { position: { x: number; y: number; z: number } } }) => [m.pose.position.x, m.pose.position.y, m.pose.position.z];
 
+/** Publishes the failure monitor's ~/status as the monitor would, in a given state. */
+function monitorReporter(h: Harness): (state: number, message: string) => void {
+  const pub = h.probe.createPublisher('vla_ros_msgs/msg/PathwayStatus', 'failure_monitor/status', 10);
+  return (state, message) =>
+    pub.publish({
+      header: { stamp: h.probe.clock.stamp(), frame_id: '' },
+      node: '/arm/failure_monitor',
+      state,
+      message,
+      rate: 0,
+      latency_p50: NaN,
+      latency_p99: NaN,
+      drops: 0,
+      overruns: 0,
+      latent_age: NaN,
+    } satisfies vla_ros_msgs.msg.PathwayStatus);
+}
+
 describe('controller_bridge: sensor input and required safety components', function () {
   this.timeout(30_000);
   let h: Harness;
@@ -92,20 +110,7 @@ describe('controller_bridge: sensor input and required safety components', funct
 
   it('require_failure_monitor: held until the monitor reports running; held again (one error) when it reports an error or goes silent', async () => {
     h = await startHarness('fr3', { require_failure_monitor: true, failure_monitor_timeout: 2.5 });
-    const monitorPub = h.probe.createPublisher('vla_ros_msgs/msg/PathwayStatus', 'failure_monitor/status', 10);
-    const report = (state: number, message: string) =>
-      monitorPub.publish({
-        header: { stamp: h.probe.clock.stamp(), frame_id: '' },
-        node: '/arm/failure_monitor',
-        state,
-        message,
-        rate: 0,
-        latency_p50: NaN,
-        latency_p99: NaN,
-        drops: 0,
-        overruns: 0,
-        latent_age: NaN,
-      } satisfies vla_ros_msgs.msg.PathwayStatus);
+    const report = monitorReporter(h);
     assert.equal(await activate(h), true);
     const z0 = h.robot.arm.pose().p[2];
     let seq = 0;
@@ -142,20 +147,8 @@ describe('controller_bridge: sensor input and required safety components', funct
 
   it('require_failure_monitor: a monitor that goes silent at a backward clock jump is timed out from the jump, not live for the jump\'s length', async () => {
     h = await startHarness('fr3', { require_failure_monitor: true, failure_monitor_timeout: 2.5 });
-    const monitorPub = h.probe.createPublisher('vla_ros_msgs/msg/PathwayStatus', 'failure_monitor/status', 10);
-    const live = () =>
-      monitorPub.publish({
-        header: { stamp: h.probe.clock.stamp(), frame_id: '' },
-        node: '/arm/failure_monitor',
-        state: STATUS.STATE_RUNNING,
-        message: 'episode ep1',
-        rate: 0,
-        latency_p50: NaN,
-        latency_p99: NaN,
-        drops: 0,
-        overruns: 0,
-        latent_age: NaN,
-      } satisfies vla_ros_msgs.msg.PathwayStatus);
+    const report = monitorReporter(h);
+    const live = () => report(STATUS.STATE_RUNNING, 'episode ep1');
     assert.equal(await activate(h), true);
     for (let i = 0; i < 10; i++) {
       live();
