@@ -2,13 +2,10 @@
 // for a file that is not a bag.
 
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { packagePath } from '../../nodes/package_paths.js';
-import { tempDir } from './helpers.js';
+import { tempDir, vlaRos } from './helpers.js';
 
-const vlaRos = (...args: string[]) => spawnSync(process.execPath, [packagePath('tools', 'vla-ros.js'), ...args], { cwd: packagePath(), encoding: 'utf8' });
 
 describe('bags: vla-ros bag info', function () {
   this.timeout(30_000);

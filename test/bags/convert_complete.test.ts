@@ -4,7 +4,6 @@
 // recorded; a copy that cannot read every message exits 1 saying how many it copied.
 
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { McapWriter } from '@mcap/core';
@@ -12,10 +11,8 @@ import { FileHandleWritable } from '@mcap/nodejs';
 import { BagReader } from '../../nodes/bags/bag_reader.js';
 import { copyBag } from '../../nodes/bags/bag_copy.js';
 import { BagWriteError } from '../../nodes/bags/mcap_writer.js';
-import { packagePath } from '../../nodes/package_paths.js';
-import { collect, registry, sharedRosbag2, START_NS, tempDir, writeSqliteBag } from './helpers.js';
+import { collect, registry, sharedRosbag2, START_NS, tempDir, writeSqliteBag, vlaRos } from './helpers.js';
 
-const vlaRos = (...args: string[]) => spawnSync(process.execPath, [packagePath('tools', 'vla-ros.js'), ...args], { cwd: packagePath(), encoding: 'utf8' });
 
 /** rosbag2 writes Empty's definition as an empty ros2msg text; `a_empty` is a relative name, as in rosbag2's convert tests. */
 async function writeEmptyTopicBag(file: string): Promise<void> {

@@ -2,6 +2,7 @@
 // rosbag2 sqlite3 bags built with sql.js (Humble's schema, or Iron's with message_definitions),
 // and where the real rosbag2 bags are (../shared/data, absent in a user's clone).
 
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,11 @@ import { offeredQosProfilesYaml } from '../../nodes/bags/qos_metadata.js';
 import { defaultMessageRegistry } from '../../nodes/msgs/registry.js';
 import { packagePath } from '../../nodes/package_paths.js';
 import { QoSProfiles } from '../../nodes/ros/qos.js';
+
+/** `vla-ros <args>` in a child process from the package root (exit code, stdout, stderr). */
+export function vlaRos(...args: string[]): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [packagePath('tools', 'vla-ros.js'), ...args], { cwd: packagePath(), encoding: 'utf8' });
+}
 
 export function tempDir(prefix = 'vla-bags-'): { dir: string; remove: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -4,15 +4,12 @@
 // an abort is a failure here instead of the end of the test run.
 
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { McapFileReadable } from '../../nodes/bags/mcap_file_readable.js';
 import { BagReadError } from '../../nodes/bags/storage.js';
-import { packagePath } from '../../nodes/package_paths.js';
-import { tempDir, writeSample } from './helpers.js';
+import { tempDir, writeSample, vlaRos } from './helpers.js';
 
-const vlaRos = (...args: string[]) => spawnSync(process.execPath, [packagePath('tools', 'vla-ros.js'), ...args], { cwd: packagePath(), encoding: 'utf8' });
 
 describe('bags: MCAP lengths past the end of the file', function () {
   this.timeout(60_000);

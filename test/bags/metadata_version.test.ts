@@ -5,15 +5,12 @@
 // not an integer) is one line naming the supported versions.
 
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BagMetadataError, METADATA_NEWEST_VERSION, parseBagMetadata } from '../../nodes/bags/metadata_yaml.js';
 import { BagReadError } from '../../nodes/bags/storage.js';
-import { packagePath } from '../../nodes/package_paths.js';
-import { collect, tempDir, writeSample } from './helpers.js';
+import { collect, tempDir, writeSample, vlaRos } from './helpers.js';
 
-const vlaRos = (...args: string[]) => spawnSync(process.execPath, [packagePath('tools', 'vla-ros.js'), ...args], { cwd: packagePath(), encoding: 'utf8' });
 
 const withVersion = (version: string) => `rosbag2_bagfile_information:\n  version: ${version}\n  storage_identifier: mcap\n  relative_file_paths:\n    - a_0.mcap\n`;
 

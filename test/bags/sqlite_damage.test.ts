@@ -3,16 +3,13 @@
 // BagReadError; `vla-ros bag info` prints it and exits 1), never an SQLite or BigInt stack trace.
 
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import initSqlJs from 'sql.js';
 import { BagReader } from '../../nodes/bags/bag_reader.js';
 import { BagReadError } from '../../nodes/bags/storage.js';
-import { packagePath } from '../../nodes/package_paths.js';
-import { collect, registry, START_NS, tempDir, writeSqliteBag } from './helpers.js';
+import { collect, registry, START_NS, tempDir, writeSqliteBag, vlaRos } from './helpers.js';
 
-const vlaRos = (...args: string[]) => spawnSync(process.execPath, [packagePath('tools', 'vla-ros.js'), ...args], { cwd: packagePath(), encoding: 'utf8' });
 
 /** info() and every message of the bag. */
 async function readAll(file: string): Promise<number> {

@@ -104,6 +104,22 @@ class Rig {
   }
 }
 
+/** One all-zero latent for instruction 'ep1' of an image captured at `observedAt`, ready now (a slow pathway that then died). */
+function publishZeroLatent(rig: Rig, observedAt: number): void {
+  rig.probe.createPublisher('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal).publish({
+    header: { stamp: toRosTime(observedAt), frame_id: '' },
+    ready_time: toRosTime(rig.time.now()),
+    version: 1,
+    instruction_id: 'ep1',
+    instruction: 'touch the blue block',
+    inference_latency: 0.001,
+    tensors: [
+      toNamedTensor('latent_tokens', { type: 'float32', dims: [1, 8, 64], data: new Float32Array(512) }),
+      toNamedTensor('latent_pooled', { type: 'float32', dims: [1, 128], data: new Float32Array(128) }),
+    ],
+  });
+}
+
 describe('slow + fast pathways (reference bundle, virtual time)', function () {
   this.timeout(60_000);
   let rig: Rig;
@@ -174,19 +190,7 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
     await rig.start(['fast'], [{ name: 'max_latent_age', type: 'double', value: 0.2, source: 'test' }]);
     rig.instruct('ep1', 'touch the blue block');
     // One latent, as if from a slow pathway that then died.
-    const latentPub = rig.probe.createPublisher('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal);
-    latentPub.publish({
-      header: { stamp: toRosTime(rig.time.now()), frame_id: '' },
-      ready_time: toRosTime(rig.time.now()),
-      version: 1,
-      instruction_id: 'ep1',
-      instruction: 'touch the blue block',
-      inference_latency: 0.001,
-      tensors: [
-        toNamedTensor('latent_tokens', { type: 'float32', dims: [1, 8, 64], data: new Float32Array(512) }),
-        toNamedTensor('latent_pooled', { type: 'float32', dims: [1, 128], data: new Float32Array(128) }),
-      ],
-    });
+    publishZeroLatent(rig, rig.time.now());
     const statuses: vla_ros_msgs.msg.PathwayStatus[] = [];
     rig.probe.createSubscription('vla_ros_msgs/msg/PathwayStatus', '/fast_pathway/status', 10, (s) => statuses.push(s));
     await rig.run(1.5, { observations: false });
@@ -206,18 +210,7 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
     await rig.start(['fast'], [pick('robot.joint_names'), pick('robot.joint_position_min'), pick('robot.joint_position_max')]);
     rig.instruct('ep1', 'touch the blue block');
     const observedAt = rig.time.now() - 0.05;
-    rig.probe.createPublisher('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal).publish({
-      header: { stamp: toRosTime(observedAt), frame_id: '' },
-      ready_time: toRosTime(rig.time.now()),
-      version: 1,
-      instruction_id: 'ep1',
-      instruction: 'touch the blue block',
-      inference_latency: 0.001,
-      tensors: [
-        toNamedTensor('latent_tokens', { type: 'float32', dims: [1, 8, 64], data: new Float32Array(512) }),
-        toNamedTensor('latent_pooled', { type: 'float32', dims: [1, 128], data: new Float32Array(128) }),
-      ],
-    });
+    publishZeroLatent(rig, observedAt);
     const diagnostics: diagnostic_msgs.msg.DiagnosticStatus[] = [];
     rig.probe.createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', 10, (m) => diagnostics.push(...m.status));
     await rig.run(0.3, { observations: false });
