@@ -6,7 +6,18 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'nodes/msgs/generated/**', 'build/**', 'install/**', 'log/**', '.stryker-tmp*/**', 'reports/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'nodes/msgs/generated/**',
+      'build/**',
+      'install/**',
+      'log/**',
+      '.stryker-tmp*/**',
+      'reports/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -37,10 +48,22 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/ros/embedded/**', '**/ros/rclnodejs/**'], message: 'Nodes reach ROS through the port (RosNode in nodes/ros/node.ts), not a backend.' },
-            { group: ['**/ros/time_base.js'], message: 'Nodes reach time through node.clock (clock.track, clock.deterministic), not a time base.' },
+            {
+              group: ['**/ros/embedded/**', '**/ros/rclnodejs/**'],
+              message: 'Nodes reach ROS through the port (RosNode in nodes/ros/node.ts), not a backend.',
+            },
+            {
+              group: ['**/ros/time_base.js'],
+              message: 'Nodes reach time through node.clock (clock.track, clock.deterministic), not a time base.',
+            },
           ],
-          paths: [{ name: 'node:worker_threads', importNames: ['isMainThread'], message: 'Where a node runs is the port’s business (e.g. node.clock.preciseTimersSleep).' }],
+          paths: [
+            {
+              name: 'node:worker_threads',
+              importNames: ['isMainThread'],
+              message: 'Where a node runs is the port’s business (e.g. node.clock.preciseTimersSleep).',
+            },
+          ],
         },
       ],
     },

@@ -63,7 +63,16 @@ export async function bench(): Promise<BenchSection[]> {
   try {
     // Long enough for the size; the writer stops at maxBytes.
     const t0 = performance.now();
-    const written = await writeSyntheticRobotBag(bag, { width: 640, height: 480, cameraHz: 30, jointHz: 100, poseHz: 100, duration: 3600, maxBytes: targetMb * MB, compression: 'zstd' });
+    const written = await writeSyntheticRobotBag(bag, {
+      width: 640,
+      height: 480,
+      cameraHz: 30,
+      jointHz: 100,
+      poseHz: 100,
+      duration: 3600,
+      maxBytes: targetMb * MB,
+      compression: 'zstd',
+    });
     const writeSeconds = (performance.now() - t0) / 1000;
     const fileBytes = folderBytes(bag);
     const bagNote = `${(fileBytes / MB).toFixed(0)} MB on disk, ${written.seconds.toFixed(1)} s of recording, ${written.messages} messages`;
@@ -80,8 +89,18 @@ export async function bench(): Promise<BenchSection[]> {
       const { result: r, peakRss } = await withPeakRss(() => readPass(bag, decode));
       const label = decode ? 'read + CDR decode' : 'raw read';
       reading.push(
-        { name: `${label}: messages`, value: r.messages / r.seconds, unit: 'msg/s', note: `${r.messages} messages in ${r.seconds.toFixed(1)} s` },
-        { name: `${label}: message data`, value: r.bytes / MB / r.seconds, unit: 'MB/s', note: `${(r.bytes / MB).toFixed(0)} MB uncompressed` },
+        {
+          name: `${label}: messages`,
+          value: r.messages / r.seconds,
+          unit: 'msg/s',
+          note: `${r.messages} messages in ${r.seconds.toFixed(1)} s`,
+        },
+        {
+          name: `${label}: message data`,
+          value: r.bytes / MB / r.seconds,
+          unit: 'MB/s',
+          note: `${(r.bytes / MB).toFixed(0)} MB uncompressed`,
+        },
         { name: `${label}: file`, value: fileBytes / MB / r.seconds, unit: 'MB/s', note: 'compressed bytes on disk' },
         { name: `${label}: peak RSS`, value: peakRss / MB, unit: 'MB', note: `bag ${(fileBytes / MB).toFixed(0)} MB` },
       );
@@ -102,10 +121,25 @@ export async function bench(): Promise<BenchSection[]> {
     const bagSeconds = replay.play.end - replay.play.start;
     const counts = new Map(replay.outputs?.topics.map((t) => [t.topic, t.count]));
     const replayRows: BenchRow[] = [
-      { name: 'deterministic replay', value: bagSeconds / wall, unit: '× real time', note: `${bagSeconds.toFixed(1)} s of bag in ${wall.toFixed(1)} s, start-up included` },
+      {
+        name: 'deterministic replay',
+        value: bagSeconds / wall,
+        unit: '× real time',
+        note: `${bagSeconds.toFixed(1)} s of bag in ${wall.toFixed(1)} s, start-up included`,
+      },
       { name: 'messages replayed', value: replay.play.published / wall, unit: 'msg/s', note: `${replay.play.published} messages` },
-      { name: 'action chunks', value: (counts.get('/action_chunk') ?? 0) / bagSeconds, unit: 'Hz of bag time', note: `${counts.get('/target_pose') ?? 0} target poses` },
-      { name: 'replay: peak RSS', value: peakRss / MB, unit: 'MB', note: replay.suiteProblems.length > 0 ? replay.suiteProblems.join('; ') : '' },
+      {
+        name: 'action chunks',
+        value: (counts.get('/action_chunk') ?? 0) / bagSeconds,
+        unit: 'Hz of bag time',
+        note: `${counts.get('/target_pose') ?? 0} target poses`,
+      },
+      {
+        name: 'replay: peak RSS',
+        value: peakRss / MB,
+        unit: 'MB',
+        note: replay.suiteProblems.length > 0 ? replay.suiteProblems.join('; ') : '',
+      },
     ];
     return [
       generation,

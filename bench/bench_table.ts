@@ -31,7 +31,13 @@ function cell(v: number): string {
 }
 
 export function formatSection(s: BenchSection): string {
-  const rows = s.rows.map((r) => [r.name, `${cell(r.value)} ${r.unit}`, r.target ?? '', r.pass === undefined ? '' : r.pass ? 'ok' : 'MISS', r.note ?? '']);
+  const rows = s.rows.map((r) => [
+    r.name,
+    `${cell(r.value)} ${r.unit}`,
+    r.target ?? '',
+    r.pass === undefined ? '' : r.pass ? 'ok' : 'MISS',
+    r.note ?? '',
+  ]);
   const header = ['measure', 'value', 'target', '', 'note'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cols: string[]) => `| ${cols.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
@@ -42,5 +48,11 @@ export function formatSection(s: BenchSection): string {
 export function stats(sample: readonly number[]): { n: number; mean: number; p50: number; p99: number; max: number } {
   const s = [...sample].sort((a, b) => a - b);
   const q = (p: number) => (s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]);
-  return { n: s.length, mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length), p50: q(50), p99: q(99), max: s.length ? s[s.length - 1] : NaN };
+  return {
+    n: s.length,
+    mean: s.reduce((a, b) => a + b, 0) / Math.max(1, s.length),
+    p50: q(50),
+    p99: q(99),
+    max: s.length ? s[s.length - 1] : NaN,
+  };
 }

@@ -34,7 +34,8 @@ function testScene(channels: 1 | 3 | 4 = 3): Uint8Array {
     for (let x = 0; x < W; x++) {
       const block = ((x >> 5) + (y >> 5)) & 1 ? 40 : 0;
       const base = [(x * 255) / W, (y * 255) / H, 128 + block];
-      for (let c = 0; c < channels; c++) px[(y * W + x) * channels + c] = Math.max(0, Math.min(255, Math.round((base[c] ?? 255) + noise())));
+      for (let c = 0; c < channels; c++)
+        px[(y * W + x) * channels + c] = Math.max(0, Math.min(255, Math.round((base[c] ?? 255) + noise())));
     }
   }
   return px;
@@ -69,8 +70,20 @@ async function timeAsync(iterations: number, warmup: number, fn: () => Promise<v
 function latencyRows(label: string, sample: number[], target?: number): BenchRow[] {
   const s = stats(sample);
   return [
-    { name: `${label} p50`, value: s.p50, unit: 'ms', ...(target !== undefined ? { target: `<= ${target} ms`, pass: s.p50 <= target } : {}), note: `n=${s.n}` },
-    { name: `${label} p99`, value: s.p99, unit: 'ms', ...(target !== undefined ? { target: `<= ${target} ms`, pass: s.p99 <= target } : {}), note: `max ${s.max.toFixed(2)} ms` },
+    {
+      name: `${label} p50`,
+      value: s.p50,
+      unit: 'ms',
+      ...(target !== undefined ? { target: `<= ${target} ms`, pass: s.p50 <= target } : {}),
+      note: `n=${s.n}`,
+    },
+    {
+      name: `${label} p99`,
+      value: s.p99,
+      unit: 'ms',
+      ...(target !== undefined ? { target: `<= ${target} ms`, pass: s.p99 <= target } : {}),
+      note: `max ${s.max.toFixed(2)} ms`,
+    },
   ];
 }
 
@@ -78,23 +91,65 @@ function preprocessSection(): BenchSection {
   const rgb = testScene(3);
   const rows: BenchRow[] = [];
   const crop = new ImagePreprocessor(spec('c', 'crop'));
-  rows.push(...latencyRows('rgb8 crop (reference bundle scene camera)', timeSync(2000, 300, () => void crop.process(rawImage('rgb8', rgb, 3), sharedAllocator)), 2));
+  rows.push(
+    ...latencyRows(
+      'rgb8 crop (reference bundle scene camera)',
+      timeSync(2000, 300, () => void crop.process(rawImage('rgb8', rgb, 3), sharedAllocator)),
+      2,
+    ),
+  );
   // CPU time (not wall time) per frame: what the frame costs, whatever else the machine runs.
   const n = 1000;
   const cpu0 = process.cpuUsage();
   for (let i = 0; i < n; i++) crop.process(rawImage('rgb8', rgb, 3), sharedAllocator);
   const cpu = process.cpuUsage(cpu0);
-  rows.push({ name: 'rgb8 crop CPU time per frame (mean)', value: (cpu.user + cpu.system) / 1000 / n, unit: 'ms', target: '<= 2 ms', pass: (cpu.user + cpu.system) / 1000 / n <= 2, note: 'process CPU time / frames: insensitive to preemption' });
+  rows.push({
+    name: 'rgb8 crop CPU time per frame (mean)',
+    value: (cpu.user + cpu.system) / 1000 / n,
+    unit: 'ms',
+    target: '<= 2 ms',
+    pass: (cpu.user + cpu.system) / 1000 / n <= 2,
+    note: 'process CPU time / frames: insensitive to preemption',
+  });
   const stretch = new ImagePreprocessor(spec('s', 'stretch'));
-  rows.push(...latencyRows('rgb8 stretch', timeSync(1000, 200, () => void stretch.process(rawImage('rgb8', rgb, 3), sharedAllocator)), 2));
+  rows.push(
+    ...latencyRows(
+      'rgb8 stretch',
+      timeSync(1000, 200, () => void stretch.process(rawImage('rgb8', rgb, 3), sharedAllocator)),
+      2,
+    ),
+  );
   const pad = new ImagePreprocessor(spec('p', 'pad'));
-  rows.push(...latencyRows('rgb8 pad', timeSync(1000, 200, () => void pad.process(rawImage('rgb8', rgb, 3), sharedAllocator)), 2));
+  rows.push(
+    ...latencyRows(
+      'rgb8 pad',
+      timeSync(1000, 200, () => void pad.process(rawImage('rgb8', rgb, 3), sharedAllocator)),
+      2,
+    ),
+  );
   const bgra = testScene(4);
-  rows.push(...latencyRows('bgra8 crop', timeSync(1000, 200, () => void crop.process(rawImage('bgra8', bgra, 4), sharedAllocator)), 2));
+  rows.push(
+    ...latencyRows(
+      'bgra8 crop',
+      timeSync(1000, 200, () => void crop.process(rawImage('bgra8', bgra, 4), sharedAllocator)),
+      2,
+    ),
+  );
   const mono16 = new Uint8Array(W * H * 2).map((_, i) => (i * 7) & 255);
-  rows.push(...latencyRows('mono16 crop', timeSync(1000, 200, () => void crop.process(rawImage('mono16', mono16, 2), sharedAllocator)), 2));
+  rows.push(
+    ...latencyRows(
+      'mono16 crop',
+      timeSync(1000, 200, () => void crop.process(rawImage('mono16', mono16, 2), sharedAllocator)),
+      2,
+    ),
+  );
   const alloc = timeSync(2000, 200, () => void sharedAllocator(3 * 224 * 224));
-  rows.push({ name: 'of which: fresh SharedArrayBuffer (602 KB)', value: stats(alloc).p50, unit: 'ms', note: 'p50; a new buffer per frame' });
+  rows.push({
+    name: 'of which: fresh SharedArrayBuffer (602 KB)',
+    value: stats(alloc).p50,
+    unit: 'ms',
+    note: 'p50; a new buffer per frame',
+  });
   return {
     title:
       `camera_ingestion: 640×480 → 224×224 float32 CHW (fused bilinear + normalise, one thread; ` +
@@ -127,7 +182,14 @@ async function jpegSection(jpeg: Buffer, png: Buffer): Promise<BenchSection> {
     rows: [
       ...latencyRows('JPEG decode (sharp, thread pool)', decodeOnly),
       ...latencyRows('JPEG decode + preprocess', full, 5),
-      { name: 'JPEG decode + preprocess CPU time per frame (mean)', value: cpuPerFrame, unit: 'ms', target: '<= 5 ms', pass: cpuPerFrame <= 5, note: 'all threads; insensitive to preemption' },
+      {
+        name: 'JPEG decode + preprocess CPU time per frame (mean)',
+        value: cpuPerFrame,
+        unit: 'ms',
+        target: '<= 5 ms',
+        pass: cpuPerFrame <= 5,
+        note: 'all threads; insensitive to preemption',
+      },
       ...latencyRows('PNG decode + preprocess', pngFull),
     ],
   };
@@ -144,13 +206,16 @@ interface ThroughputResult {
 /** Feeds `cameras` cameras at 30 fps in real time for `seconds` through the real pipeline. */
 async function paced(cameras: number, transport: Transport, seconds: number, rgb: Uint8Array, jpeg: Buffer): Promise<ThroughputResult> {
   const names = Array.from({ length: cameras }, (_, i) => `cam${i}`);
-  const inputs = resolveCameras(names.map((n) => spec(n)), {
-    names: [],
-    topics: [],
-    transports: names.map(() => transport),
-    expectedWidths: [],
-    expectedHeights: [],
-  });
+  const inputs = resolveCameras(
+    names.map((n) => spec(n)),
+    {
+      names: [],
+      topics: [],
+      transports: names.map(() => transport),
+      expectedWidths: [],
+      expectedHeights: [],
+    },
+  );
   const wall = () => (performance.timeOrigin + performance.now()) / 1000;
   let observations = 0;
   let drops = 0;
@@ -221,7 +286,11 @@ async function throughputSection(rgb: Uint8Array, jpeg: Buffer): Promise<BenchSe
 
 export async function bench(): Promise<BenchSection[]> {
   const rgb = testScene(3);
-  const jpeg = await sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
-  const png = await sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } }).png().toBuffer();
+  const jpeg = await sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+  const png = await sharp(Buffer.from(rgb), { raw: { width: W, height: H, channels: 3 } })
+    .png()
+    .toBuffer();
   return [preprocessSection(), await jpegSection(jpeg, png), await throughputSection(rgb, jpeg)];
 }

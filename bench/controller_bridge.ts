@@ -28,7 +28,9 @@ import { quatFromEulerXyz, quatMultiply } from '../nodes/robots/rotation.js';
 const NS = '/bench';
 
 function robotFacts(robot: string): { facts: RobotFacts; home: number[] } {
-  const params = new Map(loadParamsFile(packagePath('config', 'robots', `${robot}.yaml`)).flatMap((s) => s.params.map((p) => [p.name, p.value] as const)));
+  const params = new Map(
+    loadParamsFile(packagePath('config', 'robots', `${robot}.yaml`)).flatMap((s) => s.params.map((p) => [p.name, p.value] as const)),
+  );
   const get = <T>(k: string) => params.get(k) as T;
   return { facts: robotFactsFrom(get), home: get<number[]>('robot.home_joint_positions') };
 }
@@ -43,7 +45,14 @@ interface TickCost {
 }
 
 /** Runs the loop at 1 kHz with 30 Hz chunks (H = 50) tracing a circle; per-tick and per-merge µs. */
-function tickCost(robot: string, kind: 'pose' | 'joint', rule: MergeRuleName, poseJointLimits: boolean, ticks: number, warmup: number): TickCost {
+function tickCost(
+  robot: string,
+  kind: 'pose' | 'joint',
+  rule: MergeRuleName,
+  poseJointLimits: boolean,
+  ticks: number,
+  warmup: number,
+): TickCost {
   const { facts, home } = robotFacts(robot);
   const chain = kinematicsFor(facts.name, facts.eeFrame)!;
   const loop = new ControlLoop(config(facts, { commandInterface: kind, mergeRule: rule, poseJointLimits }), chain);
@@ -108,7 +117,12 @@ function usRows(label: string, sample: number[], budget?: number): BenchRow[] {
   const s = stats(sample);
   const rows: BenchRow[] = [
     { name: `${label}: p50`, value: s.p50, unit: 'µs', note: `n = ${s.n}` },
-    { name: `${label}: p99`, value: s.p99, unit: 'µs', ...(budget === undefined ? {} : { target: `< ${budget} µs`, pass: s.p99 < budget }) },
+    {
+      name: `${label}: p99`,
+      value: s.p99,
+      unit: 'µs',
+      ...(budget === undefined ? {} : { target: `< ${budget} µs`, pass: s.p99 < budget }),
+    },
     { name: `${label}: max`, value: s.max, unit: 'µs' },
   ];
   return rows;
@@ -134,12 +148,22 @@ async function startInWorker(rateHz: number): Promise<{ hub: EmbeddedDomain; how
   return { hub: launch.hub, how: 'EmbeddedLaunch (vla-ros launch)', stop: () => launch.stop() };
 }
 
-async function timerJitter(rateHz: number, seconds: number): Promise<{ stampErr: number[]; arrivalErr: number[]; missed: number; how: string }> {
+async function timerJitter(
+  rateHz: number,
+  seconds: number,
+): Promise<{ stampErr: number[]; arrivalErr: number[]; missed: number; how: string }> {
   const running = await startInWorker(rateHz);
   const { facts, home } = robotFacts('fr3');
   const chain = kinematicsFor(facts.name, facts.eeFrame)!;
   const pose = chain.pose(home);
-  const probe = await new EmbeddedBackend(running.hub).createNode({ name: 'bench_probe', namespace: NS, remaps: [], parameterSections: [], logLevel: 'warn', rosArgv: [] });
+  const probe = await new EmbeddedBackend(running.hub).createNode({
+    name: 'bench_probe',
+    namespace: NS,
+    remaps: [],
+    parameterSections: [],
+    logLevel: 'warn',
+    rosArgv: [],
+  });
   const statePub = probe.createPublisher('sensor_msgs/msg/JointState', 'joint_states', 10);
   const posePub = probe.createPublisher('geometry_msgs/msg/PoseStamped', 'current_pose', 10);
   const stamps: number[] = [];
@@ -151,10 +175,19 @@ async function timerJitter(rateHz: number, seconds: number): Promise<{ stampErr:
   // The robot's state at 100 Hz (the arm stands still: only the timer is measured).
   const state = probe.createTimer(0.01, () => {
     const stamp = probe.clock.stamp();
-    statePub.publish({ header: { stamp, frame_id: '' }, name: [...facts.jointNames], position: Float64Array.from(home), velocity: new Float64Array(0), effort: new Float64Array(0) });
+    statePub.publish({
+      header: { stamp, frame_id: '' },
+      name: [...facts.jointNames],
+      position: Float64Array.from(home),
+      velocity: new Float64Array(0),
+      effort: new Float64Array(0),
+    });
     posePub.publish({
       header: { stamp, frame_id: facts.baseFrame },
-      pose: { position: { x: pose.p[0], y: pose.p[1], z: pose.p[2] }, orientation: { x: pose.q[0], y: pose.q[1], z: pose.q[2], w: pose.q[3] } },
+      pose: {
+        position: { x: pose.p[0], y: pose.p[1], z: pose.p[2] },
+        orientation: { x: pose.q[0], y: pose.q[1], z: pose.q[2], w: pose.q[3] },
+      },
     });
   });
   const changeState = probe.createClient('lifecycle_msgs/srv/ChangeState', 'controller_bridge/change_state');
@@ -230,7 +263,10 @@ export async function bench(): Promise<BenchSection[]> {
     jitter.push({ name: `${rate} Hz missed ticks`, value: j.missed, unit: 'ticks', note: `over ${seconds} s` });
   }
   return [
-    { title: `controller_bridge: per-tick cost at 1 kHz (merge + interpolate + limits), ${ticks} ticks after ${warmup} warm-up, in-thread`, rows },
+    {
+      title: `controller_bridge: per-tick cost at 1 kHz (merge + interpolate + limits), ${ticks} ticks after ${warmup} warm-up, in-thread`,
+      rows,
+    },
     { title: `controller_bridge: publish timer jitter, node in a worker thread (${how}), FR3 target_pose`, rows: jitter },
   ];
 }

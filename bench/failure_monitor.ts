@@ -28,7 +28,16 @@ async function measure(kind: 'mlp' | 'lstm'): Promise<BenchRow[]> {
   const detector = await OnnxDetector.load(file, kind);
   const scorer = createScorer(detector);
   const horizon = 240;
-  const band = new ConformalBand({ alpha: 0.2, horizon, mu: new Array<number>(horizon).fill(1), sigma: new Array<number>(horizon).fill(1), h: 1e6, gamma: 1, n1: 1, n2: 1 });
+  const band = new ConformalBand({
+    alpha: 0.2,
+    horizon,
+    mu: new Array<number>(horizon).fill(1),
+    sigma: new Array<number>(horizon).fill(1),
+    h: 1e6,
+    gamma: 1,
+    n1: 1,
+    n2: 1,
+  });
   const monitor = new EpisodeMonitor(band, { featureTimeout: 0.5, startupTimeout: 0 });
   const random = seededRandom(1);
   const features = Array.from({ length: 64 }, () => Float32Array.from({ length: detector.featureSize }, () => gaussian(random)));
@@ -56,5 +65,10 @@ async function measure(kind: 'mlp' | 'lstm'): Promise<BenchRow[]> {
 
 export async function bench(): Promise<BenchSection[]> {
   const rows = [...(await measure('mlp')), ...(await measure('lstm'))];
-  return [{ title: `Failure monitor: per-step detector + threshold (${STEPS} steps, episodes of ${EPISODE}, in-thread onnxruntime, 1 thread)`, rows }];
+  return [
+    {
+      title: `Failure monitor: per-step detector + threshold (${STEPS} steps, episodes of ${EPISODE}, in-thread onnxruntime, 1 thread)`,
+      rows,
+    },
+  ];
 }

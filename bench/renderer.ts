@@ -28,7 +28,12 @@ function sceneAt(k: number, size: [number, number], extra = 0): DemoScene {
     const y = -0.5 + 0.12 * Math.floor(i / 8);
     const shape: Primitive =
       i % 2 === 0
-        ? { kind: 'box', pose: { position: [x, y, 0.77], orientation: [0, 0, Math.sin(i), Math.cos(i)] }, halfSize: [0.02, 0.02, 0.02], colour: [0.2, 0.3 + 0.05 * (i % 8), 0.6] }
+        ? {
+            kind: 'box',
+            pose: { position: [x, y, 0.77], orientation: [0, 0, Math.sin(i), Math.cos(i)] },
+            halfSize: [0.02, 0.02, 0.02],
+            colour: [0.2, 0.3 + 0.05 * (i % 8), 0.6],
+          }
         : { kind: 'sphere', pose: { position: [x, y, 0.77], orientation: [0, 0, 0, 1] }, radius: 0.02, colour: [0.7, 0.4, 0.1] };
     s.shapes.push(shape);
   }
@@ -102,7 +107,13 @@ export async function bench(): Promise<BenchSection[]> {
     }
   }
   const vga = timeScene([640, 480], 0);
-  out.push(...rows(`640×480, ${vga.shapes} primitives, front camera (reference, no target)`, vga.front, 'rgb8').map((r) => ({ ...r, target: undefined, pass: undefined })));
+  out.push(
+    ...rows(`640×480, ${vga.shapes} primitives, front camera (reference, no target)`, vga.front, 'rgb8').map((r) => ({
+      ...r,
+      target: undefined,
+      pass: undefined,
+    })),
+  );
   out.push(...depthRows());
   await Promise.resolve();
   return [{ title: 'renderer: ms per frame per camera (demo tabletop scene, arm moving)', rows: out }];
@@ -124,13 +135,17 @@ export async function writeDemoPngs(dir: string): Promise<string[]> {
     ] as const) {
       const rgb = r.render(s.shapes, cam, s.lighting);
       const file = path.join(dir, `renderer_${name}_${w}x${h}.png`);
-      await sharp(Buffer.from(rgb), { raw: { width: w, height: h, channels: 3 } }).png().toFile(file);
+      await sharp(Buffer.from(rgb), { raw: { width: w, height: h, channels: 3 } })
+        .png()
+        .toFile(file);
       written.push(file);
       const depth = r.lastDepth();
       const grey = new Uint8Array(w * h);
       for (let i = 0; i < depth.length; i++) grey[i] = depth[i] === 0 ? 0 : Math.max(1, Math.round(255 - 80 * depth[i]));
       const dfile = path.join(dir, `renderer_${name}_${w}x${h}_depth.png`);
-      await sharp(Buffer.from(grey), { raw: { width: w, height: h, channels: 1 } }).png().toFile(dfile);
+      await sharp(Buffer.from(grey), { raw: { width: w, height: h, channels: 1 } })
+        .png()
+        .toFile(dfile);
       written.push(dfile);
     }
   }

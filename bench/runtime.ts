@@ -122,11 +122,29 @@ async function runScenario(s: Scenario): Promise<ScenarioResult> {
   let overruns = 0;
   let cameraDrops = 0;
   probe.createSubscription('vla_ros_msgs/msg/ActionChunk', 'action_chunk', 10, (m) =>
-    chunks.push({ arrival: wallNow(), stamp: fromRosTime(m.header.stamp), compute: m.inference_latency, age: m.latent_age, seq: m.sequence }),
+    chunks.push({
+      arrival: wallNow(),
+      stamp: fromRosTime(m.header.stamp),
+      compute: m.inference_latency,
+      age: m.latent_age,
+      seq: m.sequence,
+    }),
   );
-  probe.createSubscription('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal, (m) => vlmLatency.push(m.inference_latency));
-  probe.createSubscription('vla_ros_msgs/msg/PathwayStatus', '/fast_pathway/status', 10, (m: vla_ros_msgs.msg.PathwayStatus) => (overruns = m.overruns));
-  probe.createSubscription('vla_ros_msgs/msg/PathwayStatus', '/camera_ingestion/status', 10, (m: vla_ros_msgs.msg.PathwayStatus) => (cameraDrops = m.drops));
+  probe.createSubscription('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal, (m) =>
+    vlmLatency.push(m.inference_latency),
+  );
+  probe.createSubscription(
+    'vla_ros_msgs/msg/PathwayStatus',
+    '/fast_pathway/status',
+    10,
+    (m: vla_ros_msgs.msg.PathwayStatus) => (overruns = m.overruns),
+  );
+  probe.createSubscription(
+    'vla_ros_msgs/msg/PathwayStatus',
+    '/camera_ingestion/status',
+    10,
+    (m: vla_ros_msgs.msg.PathwayStatus) => (cameraDrops = m.drops),
+  );
   probe
     .createPublisher('vla_ros_msgs/msg/Instruction', 'instruction', QoSProfiles.transientLocal)
     .publish({ header: { stamp: probe.clock.stamp(), frame_id: '' }, id: 'bench', text: 'push the red cube to the left' });
@@ -137,7 +155,8 @@ async function runScenario(s: Scenario): Promise<ScenarioResult> {
   const camTimer = probe.createTimer(1 / 30, () => {
     const stamp = toRosTime(probe.clock.now());
     const data = frames[k++ % frames.length];
-    for (const pub of imagePubs) pub.publish({ header: { stamp, frame_id: 'cam' }, height: H, width: W, encoding: 'rgb8', is_bigendian: 0, step: W * 3, data });
+    for (const pub of imagePubs)
+      pub.publish({ header: { stamp, frame_id: 'cam' }, height: H, width: W, encoding: 'rgb8', is_bigendian: 0, step: W * 3, data });
   });
   const jointTimer = probe.createTimer(1 / 250, () =>
     jointPub.publish({
@@ -197,13 +216,35 @@ export async function bench(): Promise<BenchSection[]> {
   const main = await runScenario({ label: '30 Hz, 2 cameras, reference bundle', seconds, chunkRateHz: 30, cameras: 2 });
   const sections: BenchSection[] = [];
   const rows: BenchRow[] = [
-    { name: 'chunks measured', value: main.chunks, unit: '', note: `${seconds} s after a 3 s warm-up; slow pathway and 2×30 fps camera ingestion running` },
+    {
+      name: 'chunks measured',
+      value: main.chunks,
+      unit: '',
+      note: `${seconds} s after a 3 s warm-up; slow pathway and 2×30 fps camera ingestion running`,
+    },
     { name: 'chunk period jitter p50 (tick stamps)', value: ms(main.tickJitterMs.p50), unit: 'ms' },
-    { name: 'chunk period jitter p99 (tick stamps)', value: ms(main.tickJitterMs.p99), unit: 'ms', target: '<= 2 ms', pass: main.tickJitterMs.p99 <= 2 },
+    {
+      name: 'chunk period jitter p99 (tick stamps)',
+      value: ms(main.tickJitterMs.p99),
+      unit: 'ms',
+      target: '<= 2 ms',
+      pass: main.tickJitterMs.p99 <= 2,
+    },
     { name: 'chunk period jitter max (tick stamps)', value: ms(main.tickJitterMs.max), unit: 'ms' },
-    { name: 'chunk arrival jitter p99 (subscriber thread)', value: ms(main.arrivalJitterMs.p99), unit: 'ms', note: 'includes the hop to another thread' },
+    {
+      name: 'chunk arrival jitter p99 (subscriber thread)',
+      value: ms(main.arrivalJitterMs.p99),
+      unit: 'ms',
+      note: 'includes the hop to another thread',
+    },
     { name: 'missed ticks', value: main.missedTicks, unit: '', target: '0', pass: main.missedTicks === 0 },
-    { name: 'pipeline overhead p50 (tick → chunk at subscriber − ORT)', value: main.overheadMs.p50, unit: 'ms', target: '<= 1 ms', pass: main.overheadMs.p50 <= 1 },
+    {
+      name: 'pipeline overhead p50 (tick → chunk at subscriber − ORT)',
+      value: main.overheadMs.p50,
+      unit: 'ms',
+      target: '<= 1 ms',
+      pass: main.overheadMs.p50 <= 1,
+    },
     { name: 'pipeline overhead p99', value: main.overheadMs.p99, unit: 'ms' },
     { name: 'expert decode (10 flow steps, ORT in worker) p50', value: main.computeMs.p50, unit: 'ms' },
     { name: 'VLM latency p50 / p99', value: main.vlmLatencyMs.p50, unit: 'ms', note: `p99 ${main.vlmLatencyMs.p99.toFixed(2)} ms` },
@@ -221,10 +262,34 @@ export async function bench(): Promise<BenchSection[]> {
   const scaling: Scenario[] = [
     { label: 'chunk rate 60 Hz', seconds: scaleSeconds, chunkRateHz: 60, cameras: 2 },
     { label: 'chunk rate 100 Hz', seconds: scaleSeconds, chunkRateHz: 100, cameras: 2 },
-    { label: '1 camera (bench VLM, reference size)', seconds: scaleSeconds, chunkRateHz: 30, cameras: 1, vlm: { name: 'ref', size: REFERENCE_SIZE } },
-    { label: '3 cameras (bench VLM, reference size)', seconds: scaleSeconds, chunkRateHz: 30, cameras: 3, vlm: { name: 'ref', size: REFERENCE_SIZE } },
-    { label: `VLM ×10 params (${(parameterCount({ ...TEN_TIMES, cameras: ['a', 'b'] }) / 1e6).toFixed(1)} M)`, seconds: scaleSeconds, chunkRateHz: 30, cameras: 2, vlm: { name: 'x10', size: TEN_TIMES } },
-    { label: `VLM heavy (${(parameterCount({ ...HEAVY, cameras: ['a', 'b'] }) / 1e6).toFixed(1)} M, wide convs)`, seconds: scaleSeconds, chunkRateHz: 30, cameras: 2, vlm: { name: 'heavy', size: HEAVY } },
+    {
+      label: '1 camera (bench VLM, reference size)',
+      seconds: scaleSeconds,
+      chunkRateHz: 30,
+      cameras: 1,
+      vlm: { name: 'ref', size: REFERENCE_SIZE },
+    },
+    {
+      label: '3 cameras (bench VLM, reference size)',
+      seconds: scaleSeconds,
+      chunkRateHz: 30,
+      cameras: 3,
+      vlm: { name: 'ref', size: REFERENCE_SIZE },
+    },
+    {
+      label: `VLM ×10 params (${(parameterCount({ ...TEN_TIMES, cameras: ['a', 'b'] }) / 1e6).toFixed(1)} M)`,
+      seconds: scaleSeconds,
+      chunkRateHz: 30,
+      cameras: 2,
+      vlm: { name: 'x10', size: TEN_TIMES },
+    },
+    {
+      label: `VLM heavy (${(parameterCount({ ...HEAVY, cameras: ['a', 'b'] }) / 1e6).toFixed(1)} M, wide convs)`,
+      seconds: scaleSeconds,
+      chunkRateHz: 30,
+      cameras: 2,
+      vlm: { name: 'heavy', size: HEAVY },
+    },
   ];
   const scaleRows: BenchRow[] = [];
   for (const sc of scaling) {

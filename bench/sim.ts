@@ -76,7 +76,11 @@ function lawCost(robot: SimRobot, joint: boolean): number[] {
   const facts = loadRobotFacts(robot);
   const n = facts.jointNames.length;
   const chain = kinematicsFor(robot, facts.eeFrame)!;
-  const law = new CrispController(chain, { positionMin: facts.positionMin, positionMax: facts.positionMax }, joint ? jointImpedanceDefaults(n) : cartesianImpedanceDefaults(n));
+  const law = new CrispController(
+    chain,
+    { positionMin: facts.positionMin, positionMax: facts.positionMax },
+    joint ? jointImpedanceDefaults(n) : cartesianImpedanceDefaults(n),
+  );
   const q = Float64Array.from(facts.home);
   const dq = new Float64Array(n).fill(0.01);
   law.activate(q, dq);
@@ -130,11 +134,21 @@ async function nodeRun(robot: SimRobot, realTimeFactor: number, cameras: boolean
     benchParam('task', 'string', 'touch'),
   ];
   const description = launchDescription('bench/sim.ts', [
-    nodeAction('sim', [{ kind: 'file', path: packagePath('config', 'robots', `${robot}.yaml`) }, inlineParameters(params)], { namespace: '/bench', origin: 'bench/sim.ts' }),
+    nodeAction('sim', [{ kind: 'file', path: packagePath('config', 'robots', `${robot}.yaml`) }, inlineParameters(params)], {
+      namespace: '/bench',
+      origin: 'bench/sim.ts',
+    }),
   ]);
   const launch = await EmbeddedLaunch.start(description, { logLevel: 'warn', log: () => {} });
   const hub = launch.hub;
-  const probe = await new EmbeddedBackend(hub).createNode({ name: 'probe', namespace: '/bench', remaps: [], parameterSections: [], logLevel: 'warn', rosArgv: [] });
+  const probe = await new EmbeddedBackend(hub).createNode({
+    name: 'probe',
+    namespace: '/bench',
+    remaps: [],
+    parameterSections: [],
+    logLevel: 'warn',
+    rosArgv: [],
+  });
   const clocks: Array<[number, number]> = [];
   let images = 0;
   let lag = '';
@@ -170,9 +184,21 @@ export async function bench(): Promise<BenchSection[]> {
   const inThread: BenchRow[] = [];
   for (const robot of ['fr3', 'ur5e'] as const) {
     const physics = await physicsRate(robot);
-    inThread.push({ name: `${robot}: MuJoCo step, workcell at rest (4 objects)`, value: physics, unit: 'steps/s', note: `${(physics / 1000).toFixed(1)}× real time at 1 ms` });
+    inThread.push({
+      name: `${robot}: MuJoCo step, workcell at rest (4 objects)`,
+      value: physics,
+      unit: 'steps/s',
+      note: `${(physics / 1000).toFixed(1)}× real time at 1 ms`,
+    });
     const ep = await episodeRate(robot);
-    inThread.push({ name: `${robot}: full 1 kHz tick (CRISP law + gripper + MuJoCo + check), expert pushes`, value: ep.ticksPerSec, unit: 'ticks/s', target: '>= 1000', pass: ep.ticksPerSec >= 1000, note: `${(ep.ticksPerSec / 1000).toFixed(1)}× real time` });
+    inThread.push({
+      name: `${robot}: full 1 kHz tick (CRISP law + gripper + MuJoCo + check), expert pushes`,
+      value: ep.ticksPerSec,
+      unit: 'ticks/s',
+      target: '>= 1000',
+      pass: ep.ticksPerSec >= 1000,
+      note: `${(ep.ticksPerSec / 1000).toFixed(1)}× real time`,
+    });
     inThread.push({ name: `${robot}: expert episodes (push_left, no cameras)`, value: ep.episodesPerSec, unit: 'episodes/s' });
   }
   for (const [robot, joint] of [
@@ -193,7 +219,12 @@ export async function bench(): Promise<BenchSection[]> {
   const render = await renderCost('fr3');
   for (const cam of ['scene', 'wrist'] as const) {
     const s = stats(render[cam]);
-    inThread.push({ name: `render ${cam} camera 256×256 (fr3 workcell)`, value: s.p50, unit: 'ms p50', note: `p99 ${s.p99.toFixed(2)} ms` });
+    inThread.push({
+      name: `render ${cam} camera 256×256 (fr3 workcell)`,
+      value: s.p50,
+      unit: 'ms p50',
+      note: `p99 ${s.p99.toFixed(2)} ms`,
+    });
   }
 
   const node: BenchRow[] = [];

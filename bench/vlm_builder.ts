@@ -43,7 +43,9 @@ export function parameterCount(shape: VlmShape): number {
   const [c1, c2, c3] = shape.channels;
   const perCamera = 3 * c1 * 16 + c1 + c1 * c2 * 4 + c2 + c2 * c3 * 4 + c3;
   const fusionIn = shape.cameras.length * c3 + shape.embedding;
-  return shape.cameras.length * perCamera + shape.vocab * shape.embedding + fusionIn * shape.hidden + shape.hidden + shape.hidden * 640 + 640;
+  return (
+    shape.cameras.length * perCamera + shape.vocab * shape.embedding + fusionIn * shape.hidden + shape.hidden + shape.hidden * 640 + 640
+  );
 }
 
 /** Builds the model and writes it to a temporary .onnx file; returns its path. */
@@ -64,7 +66,15 @@ export function buildVlm(shape: VlmShape): string {
   };
   const param = (name: string, dims: number[]) => {
     const fanIn = dims.length > 1 ? dims.slice(1).reduce((a, b) => a * b, 1) : dims[0];
-    return tensor(name, dims, weights(dims.reduce((a, b) => a * b, 1), 1 / Math.sqrt(fanIn), seed++));
+    return tensor(
+      name,
+      dims,
+      weights(
+        dims.reduce((a, b) => a * b, 1),
+        1 / Math.sqrt(fanIn),
+        seed++,
+      ),
+    );
   };
   const op = (opType: string, inputs: string[], output: string, attrs: Record<string, number | number[]> = {}) => {
     node.push(
@@ -85,12 +95,17 @@ export function buildVlm(shape: VlmShape): string {
   const features: string[] = [];
   for (const cam of shape.cameras) {
     let x = `image_${cam}`;
-    for (const [i, [cin, cout, k]] of ([
-      [3, c1, 4],
-      [c1, c2, 2],
-      [c2, c3, 2],
-    ] as const).entries()) {
-      x = op('Conv', [x, param(`${cam}_w${i}`, [cout, cin, k, k]), param(`${cam}_b${i}`, [cout])], `${cam}_conv${i}`, { kernel_shape: [k, k], strides: [k, k] });
+    for (const [i, [cin, cout, k]] of (
+      [
+        [3, c1, 4],
+        [c1, c2, 2],
+        [c2, c3, 2],
+      ] as const
+    ).entries()) {
+      x = op('Conv', [x, param(`${cam}_w${i}`, [cout, cin, k, k]), param(`${cam}_b${i}`, [cout])], `${cam}_conv${i}`, {
+        kernel_shape: [k, k],
+        strides: [k, k],
+      });
       x = op('Relu', [x], `${cam}_relu${i}`);
     }
     x = op('GlobalAveragePool', [x], `${cam}_pool`);
@@ -116,7 +131,10 @@ export function buildVlm(shape: VlmShape): string {
     onnx.ValueInfoProto.create({
       name,
       type: onnx.TypeProto.create({
-        tensorType: onnx.TypeProto.Tensor.create({ elemType, shape: onnx.TensorShapeProto.create({ dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create({ dimValue: d })) }) }),
+        tensorType: onnx.TypeProto.Tensor.create({
+          elemType,
+          shape: onnx.TensorShapeProto.create({ dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create({ dimValue: d })) }),
+        }),
       }),
     });
   const graph = onnx.GraphProto.create({

@@ -42,7 +42,10 @@ export async function copyBag(input: string, output: string, o: CopyOptions = {}
   try {
     const info = await bag.info();
     const unknown = (o.topics ?? []).filter((t) => !info.topics.some((i) => i.topic === t));
-    if (unknown.length > 0) throw new BagReadError(`${input} has no topic ${unknown.join(', ')} (its topics: ${info.topics.map((t) => t.topic).join(', ') || 'none'})`);
+    if (unknown.length > 0)
+      throw new BagReadError(
+        `${input} has no topic ${unknown.join(', ')} (its topics: ${info.topics.map((t) => t.topic).join(', ') || 'none'})`,
+      );
     writer = await RosbagWriter.create(output, o);
     const declared = new Set<string>();
     let expected = 0;
@@ -54,11 +57,17 @@ export async function copyBag(input: string, output: string, o: CopyOptions = {}
       if (schema === undefined && registry.has(t.type)) schema = { encoding: SCHEMA_ENCODING, text: registry.schemaText(t.type) };
       if (schema === undefined && t.schema !== undefined) schema = t.schema;
       if (schema === undefined) {
-        o.onNote?.(`${t.topic} (${t.type}): no definition in the bag and none known: copied with its type name and no definition, as rosbag2 does`);
+        o.onNote?.(
+          `${t.topic} (${t.type}): no definition in the bag and none known: copied with its type name and no definition, as rosbag2 does`,
+        );
         schema = { encoding: '', text: '' };
       }
       const qos = t.metadata.get('offered_qos_profiles');
-      await writer.addTopic(t.topic, t.type, { schema, nameAsRecorded: true, ...(qos !== undefined && qos !== '' ? { offeredQosProfiles: qos } : {}) });
+      await writer.addTopic(t.topic, t.type, {
+        schema,
+        nameAsRecorded: true,
+        ...(qos !== undefined && qos !== '' ? { offeredQosProfiles: qos } : {}),
+      });
       declared.add(t.topic);
       expected += t.count;
     }
@@ -74,7 +83,9 @@ export async function copyBag(input: string, output: string, o: CopyOptions = {}
     const interrupted = o.signal?.aborted === true;
     // Only a whole-bag copy knows how many messages it must write (a time range is checked by the reader).
     if (!interrupted && o.start === undefined && o.end === undefined && messages !== expected) {
-      throw new BagWriteError(`${input}: copied ${messages} of its ${expected} messages (the rest cannot be read: see the notes); ${output} is incomplete`);
+      throw new BagWriteError(
+        `${input}: copied ${messages} of its ${expected} messages (the rest cannot be read: see the notes); ${output} is incomplete`,
+      );
     }
     return { messages, topics: declared.size, bytes: writer.bytesWritten, interrupted };
   } finally {

@@ -37,20 +37,29 @@ export function formatBagInfo(info: BagInfo): string {
   lines.push(`${label('Files')}${files[0] ?? ''}`);
   for (const f of files.slice(1)) lines.push(`${' '.repeat(19)}${f}`);
   lines.push(`${label('Bag size')}${formatBytes(info.sizeBytes)}`);
-  lines.push(`${label('Storage id')}${info.storage}${info.metadata !== undefined ? ` (metadata.yaml version ${info.metadata.version})` : ''}`);
+  lines.push(
+    `${label('Storage id')}${info.storage}${info.metadata !== undefined ? ` (metadata.yaml version ${info.metadata.version})` : ''}`,
+  );
   lines.push(`${label('Written by')}${[...new Set(info.files.map((f) => f.writer))].join('; ')}`);
   lines.push(`${label('Duration')}${seconds.toFixed(3)}s (${formatDuration(seconds)})`);
   lines.push(`${label('Start')}${formatTime(info.start)}`);
   lines.push(`${label('End')}${formatTime(info.end)}`);
   lines.push(`${label('Messages')}${info.messageCount}`);
   lines.push(`${label('Compression')}${compressionText(info)}`);
-  lines.push(`${label('Indexed')}${info.files.every((f) => f.indexed) ? 'yes' : info.files.some((f) => f.indexed) ? 'partly' : 'no (read linearly)'}`);
+  lines.push(
+    `${label('Indexed')}${info.files.every((f) => f.indexed) ? 'yes' : info.files.some((f) => f.indexed) ? 'partly' : 'no (read linearly)'}`,
+  );
   const width = Math.max(5, ...info.topics.map((t) => t.topic.length));
   const typeWidth = Math.max(4, ...info.topics.map((t) => t.type.length));
   lines.push('Topic information:');
   for (const t of info.topics) {
     const rate = seconds > 0 && t.count > 1 ? `${(t.count / seconds).toFixed(1)} Hz` : '';
-    const definition = t.problem !== undefined ? `NOT DECODED: ${t.problem}` : t.definition === 'standard' ? 'definition: standard (not from the bag)' : 'definition: from the bag';
+    const definition =
+      t.problem !== undefined
+        ? `NOT DECODED: ${t.problem}`
+        : t.definition === 'standard'
+          ? 'definition: standard (not from the bag)'
+          : 'definition: from the bag';
     lines.push(
       `  ${t.topic.padEnd(width)}  ${t.type.padEnd(typeWidth)}  ${String(t.count).padStart(8)} msgs  ${rate.padStart(9)}  ${t.messageEncoding}  ${definition}`,
     );

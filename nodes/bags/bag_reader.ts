@@ -172,7 +172,9 @@ export class BagReader {
       metadata = readBagMetadata(bagPath);
       if (metadata !== undefined) {
         if (metadata.version > METADATA_NEWEST_VERSION) {
-          note(`${bagPath}: metadata.yaml version ${metadata.version} is newer than the newest vla-ros knows (${METADATA_NEWEST_VERSION}): read as version ${METADATA_NEWEST_VERSION}, as rosbag2 does (fields added since are ignored)`);
+          note(
+            `${bagPath}: metadata.yaml version ${metadata.version} is newer than the newest vla-ros knows (${METADATA_NEWEST_VERSION}): read as version ${METADATA_NEWEST_VERSION}, as rosbag2 does (fields added since are ignored)`,
+          );
         }
         if (metadata.compressionMode !== '' && metadata.compressionMode.toLowerCase() !== 'none') {
           throw new BagReadError(
@@ -191,11 +193,13 @@ export class BagReader {
         };
         const listed = (f: string) => JSON.stringify(path.relative(bagPath, f));
         const missing = files.filter((f) => !isFile(f));
-        if (missing.length === files.length && files.length > 0) throw new BagReadError(`${bagPath}: metadata.yaml lists ${missing.map(listed).join(', ')}, none of which is a file that exists`);
+        if (missing.length === files.length && files.length > 0)
+          throw new BagReadError(`${bagPath}: metadata.yaml lists ${missing.map(listed).join(', ')}, none of which is a file that exists`);
         for (const m of missing) note(`${bagPath}: metadata.yaml lists ${listed(m)}, which is missing or not a file: skipped`);
         files = files.filter(isFile);
         const unlisted = fs.readdirSync(bagPath).filter((f) => /\.(mcap|db3)$/.test(f) && !metadata!.relativeFilePaths.includes(f));
-        if (unlisted.length > 0) note(`${bagPath}: ${unlisted.join(', ')} not listed in metadata.yaml (recorded after it was written?): not read`);
+        if (unlisted.length > 0)
+          note(`${bagPath}: ${unlisted.join(', ')} not listed in metadata.yaml (recorded after it was written?): not read`);
         storage = metadata.storageIdentifier === 'sqlite3' ? 'sqlite3' : 'mcap';
         if (metadata.storageIdentifier !== 'sqlite3' && metadata.storageIdentifier !== 'mcap') {
           throw new BagReadError(`${bagPath}: storage '${metadata.storageIdentifier}' is not supported (only mcap and sqlite3)`);
@@ -220,7 +224,9 @@ export class BagReader {
     let forward: (n: string) => void = (n) => pending.push(n);
     const fileNote = (n: string) => forward(n);
     const sources: StorageFile[] = files.map((f) =>
-      storage === 'sqlite3' ? new SqliteFile(f, fileNote) : new McapFile(f, fileNote, { forceStream: options.forceStream, readSize: options.readSize }),
+      storage === 'sqlite3'
+        ? new SqliteFile(f, fileNote)
+        : new McapFile(f, fileNote, { forceStream: options.forceStream, readSize: options.readSize }),
     );
     const reader = new BagReader(bagPath, storage, sources, metadata, options.onNote ?? (() => {}), options.registry);
     forward = (n) => reader.note(n);
@@ -251,7 +257,9 @@ export class BagReader {
         schemaEncoding: channel.schema?.encoding ?? '',
         metadata: channel.metadata,
         ...(codec.problem !== undefined ? { problem: codec.problem } : {}),
-        ...(channel.schema !== undefined && (channel.schema.text !== '' || channel.schema.encoding !== '') ? { schema: { encoding: channel.schema.encoding, text: channel.schema.text } } : {}),
+        ...(channel.schema !== undefined && (channel.schema.text !== '' || channel.schema.encoding !== '')
+          ? { schema: { encoding: channel.schema.encoding, text: channel.schema.text } }
+          : {}),
       };
       entry = { topic, codec };
       this.entries.set(channel.topic, entry);
@@ -272,7 +280,9 @@ export class BagReader {
         }
       }
       // Where the bag's definition and ours differ, the first message decides which one is used.
-      const undecided = new Set([...this.entries.values()].filter((e) => e.codec.undecided && (counts.get(e.topic.topic) ?? 0) > 0).map((e) => e.topic.topic));
+      const undecided = new Set(
+        [...this.entries.values()].filter((e) => e.codec.undecided && (counts.get(e.topic.topic) ?? 0) > 0).map((e) => e.topic.topic),
+      );
       if (undecided.size > 0) {
         for await (const m of this.messages({ topics: [...undecided], order: 'file' })) {
           if (!undecided.delete(m.topic)) continue;
@@ -290,7 +300,11 @@ export class BagReader {
         path: this.path,
         storage: this.storage,
         files,
-        topics: [...this.entries.values()].map((e) => ({ ...e.topic, count: counts.get(e.topic.topic) ?? 0, definition: e.codec.problem ? undefined : e.codec.definitionOrigin })),
+        topics: [...this.entries.values()].map((e) => ({
+          ...e.topic,
+          count: counts.get(e.topic.topic) ?? 0,
+          definition: e.codec.problem ? undefined : e.codec.definitionOrigin,
+        })),
         messageCount: files.reduce((n, f) => n + f.messageCount, 0),
         start: starts.length > 0 ? starts.reduce((a, b) => (a < b ? a : b)) : undefined,
         end: ends.length > 0 ? ends.reduce((a, b) => (a > b ? a : b)) : undefined,

@@ -12,7 +12,15 @@ import path from 'node:path';
 import type { QoSProfile } from '../ros/qos.js';
 import type { ChunkCompression } from './compression.js';
 import { writeBagMetadata, type BagFileMetadata, type BagMetadata } from './metadata_yaml.js';
-import { BagWriteError, declaredTopicName, McapBagWriter, storedTopicName, type BagWriterOptions, type TopicOptions, type TopicStats } from './mcap_writer.js';
+import {
+  BagWriteError,
+  declaredTopicName,
+  McapBagWriter,
+  storedTopicName,
+  type BagWriterOptions,
+  type TopicOptions,
+  type TopicStats,
+} from './mcap_writer.js';
 import { toNanoseconds } from '../ros/time.js';
 
 export interface RosbagWriterOptions extends BagWriterOptions {
@@ -112,7 +120,8 @@ export class RosbagWriter {
     const options: TopicOptions = qos === undefined ? {} : 'history' in qos ? { qos } : qos;
     await this.current.addTopic(topic, type, options);
     const name = storedTopicName(topic, options);
-    if (!this.declared.has(name)) this.declared.set(name, { type: this.current.topicStats().find((s) => s.topic === name)!.type, options, count: 0 });
+    if (!this.declared.has(name))
+      this.declared.set(name, { type: this.current.topicStats().find((s) => s.topic === name)!.type, options, count: 0 });
   }
 
   write(topic: string, message: object, logTime: number | bigint, publishTime?: number | bigint): Promise<void> {

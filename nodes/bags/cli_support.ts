@@ -60,5 +60,9 @@ export function parseRemaps(items: readonly string[]): Map<string, string> {
 /** A yargs option that may be given several times (or as an array) as a string list. */
 export function stringList(value: unknown): string[] {
   if (value === undefined || value === null) return [];
-  return (Array.isArray(value) ? value : [value]).map(String).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  return (Array.isArray(value) ? value : [value])
+    .map(String)
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
 }

@@ -49,7 +49,10 @@ export function decompressHandlers(): Promise<DecompressHandlers> {
     const bounded: DecompressHandlers = {};
     for (const [name, decompress] of Object.entries(loaded)) {
       bounded[name] = (data, size) => {
-        if (size > BigInt(MAX_CHUNK_BYTES)) throw new BagReadError(`a ${name} chunk claims ${size} bytes uncompressed, more than the ${MAX_CHUNK_BYTES} bytes vla-ros decompresses`);
+        if (size > BigInt(MAX_CHUNK_BYTES))
+          throw new BagReadError(
+            `a ${name} chunk claims ${size} bytes uncompressed, more than the ${MAX_CHUNK_BYTES} bytes vla-ros decompresses`,
+          );
         return decompress(data, size);
       };
     }

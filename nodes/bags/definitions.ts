@@ -115,7 +115,8 @@ export class TopicCodec {
       this.candidates.push(standardDefinition);
     } else if (bag === undefined && standardDefinition !== undefined) {
       this.candidates.push(standardDefinition);
-      if (bagProblem !== undefined) note(`topic ${topic}: the bag's definition of ${rawType} is not usable (${bagProblem}); using the standard definition`);
+      if (bagProblem !== undefined)
+        note(`topic ${topic}: the bag's definition of ${rawType} is not usable (${bagProblem}); using the standard definition`);
     }
     if (this.candidates.length === 0) {
       this.problem =
@@ -154,7 +155,8 @@ export class TopicCodec {
     try {
       return chosen.registry.deserialize(chosen.type, data);
     } catch (err) {
-      if (this.failures++ === 0) this.note(`topic ${this.topic}: a message cannot be decoded (further ones not reported): ${errorText(err)}`);
+      if (this.failures++ === 0)
+        this.note(`topic ${this.topic}: a message cannot be decoded (further ones not reported): ${errorText(err)}`);
       throw err;
     }
   }
@@ -166,7 +168,9 @@ export class TopicCodec {
     if (own.fits !== false) return bag;
     const other = probe(standard.registry, standard.type, data);
     if (other.fits === false) {
-      this.note(`topic ${this.topic}: neither the bag's nor the standard definition of ${this.type} fits its data (${own.detail}); decoding with the bag's`);
+      this.note(
+        `topic ${this.topic}: neither the bag's nor the standard definition of ${this.type} fits its data (${own.detail}); decoding with the bag's`,
+      );
       return bag;
     }
     this.note(

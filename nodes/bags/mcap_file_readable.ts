@@ -30,14 +30,17 @@ export class McapFileReadable implements McapTypes.IReadable {
 
   async read(offset: bigint, length: bigint): Promise<Uint8Array> {
     if (offset < 0n || length < 0n || offset + length > this.bytes) {
-      throw new BagReadError(`${this.path}: the MCAP data points at ${length} bytes at offset ${offset}, past the end of the file (${this.bytes} bytes)`);
+      throw new BagReadError(
+        `${this.path}: the MCAP data points at ${length} bytes at offset ${offset}, past the end of the file (${this.bytes} bytes)`,
+      );
     }
     const total = Number(length);
     const out = new Uint8Array(total);
     let done = 0;
     while (done < total) {
       const { bytesRead } = await this.handle.read(out, done, Math.min(MAX_READ_BYTES, total - done), Number(offset) + done);
-      if (bytesRead === 0) throw new BagReadError(`${this.path}: the file ended at ${Number(offset) + done} bytes while reading (it shrank?)`);
+      if (bytesRead === 0)
+        throw new BagReadError(`${this.path}: the file ended at ${Number(offset) + done} bytes while reading (it shrank?)`);
       done += bytesRead;
     }
     return out;

@@ -82,7 +82,15 @@ export async function* readBag(file: string, options: ReadBagOptions = {}): Asyn
       } catch {
         continue; // reported once per topic by the codec
       }
-      yield { topic: m.topic, type: m.type, channel: channelOf(m.channel), logTime: m.logTime, publishTime: m.publishTime, sequence: m.sequence, message };
+      yield {
+        topic: m.topic,
+        type: m.type,
+        channel: channelOf(m.channel),
+        logTime: m.logTime,
+        publishTime: m.publishTime,
+        sequence: m.sequence,
+        message,
+      };
     }
   } finally {
     bag.close();

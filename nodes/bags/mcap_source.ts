@@ -95,7 +95,13 @@ export function parseInnerRecords(bytes: Uint8Array): McapTypes.TypedMcapRecord[
  */
 function channelOrder(reader: McapIndexedReader): number[] {
   const chunks = [...reader.chunkIndexes].sort((a, b) =>
-    a.messageStartTime !== b.messageStartTime ? (a.messageStartTime < b.messageStartTime ? -1 : 1) : a.chunkStartOffset < b.chunkStartOffset ? -1 : 1,
+    a.messageStartTime !== b.messageStartTime
+      ? a.messageStartTime < b.messageStartTime
+        ? -1
+        : 1
+      : a.chunkStartOffset < b.chunkStartOffset
+        ? -1
+        : 1,
   );
   const order: number[] = [];
   const seen = new Set<number>();
@@ -129,7 +135,10 @@ export class McapFile implements StorageFile {
     return (this.indexed ??= (async () => {
       const handle = await fs.promises.open(this.path, 'r');
       try {
-        const reader = await McapIndexedReader.Initialize({ readable: await McapFileReadable.open(handle, this.path), decompressHandlers: await decompressHandlers() });
+        const reader = await McapIndexedReader.Initialize({
+          readable: await McapFileReadable.open(handle, this.path),
+          decompressHandlers: await decompressHandlers(),
+        });
         const messages = reader.statistics?.messageCount;
         if (reader.chunkIndexes.length === 0 && (messages === undefined || messages > 0n)) {
           await handle.close();
@@ -167,7 +176,9 @@ export class McapFile implements StorageFile {
 
   private checkProfile(header: McapTypes.Header): void {
     if (header.profile !== 'ros2') {
-      this.note(`${this.path}: MCAP profile '${header.profile}', not 'ros2' (written by ${header.library || 'an unknown library'}); decoding what is ros2msg/cdr`);
+      this.note(
+        `${this.path}: MCAP profile '${header.profile}', not 'ros2' (written by ${header.library || 'an unknown library'}); decoding what is ros2msg/cdr`,
+      );
     }
   }
 
@@ -184,7 +195,10 @@ export class McapFile implements StorageFile {
       if (stats !== undefined) {
         const count = Number(stats.messageCount);
         figures = {
-          topics: channelOrder(reader).map((id) => ({ channel: this.channelOf(reader, id)!, count: Number(stats.channelMessageCounts.get(id) ?? 0n) })),
+          topics: channelOrder(reader).map((id) => ({
+            channel: this.channelOf(reader, id)!,
+            count: Number(stats.channelMessageCounts.get(id) ?? 0n),
+          })),
           messageCount: count,
           start: count > 0 ? stats.messageStartTime : undefined,
           end: count > 0 ? stats.messageEndTime : undefined,
@@ -423,7 +437,10 @@ export class McapFile implements StorageFile {
       p += nameLength + 8;
       const range = `t=${nsText(chunkStart)} … ${nsText(chunkEnd)} s`;
       if (compression !== '') {
-        return { records: [], detail: `a ${compression} chunk (messages from ${range}), which cannot be decompressed partially: those messages are lost` };
+        return {
+          records: [],
+          detail: `a ${compression} chunk (messages from ${range}), which cannot be decompressed partially: those messages are lost`,
+        };
       }
       const records = parseInnerRecords(buffer.subarray(Math.min(p, length)));
       const salvaged = records.filter((r) => r.type === 'Message').length;

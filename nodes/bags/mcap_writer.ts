@@ -174,13 +174,18 @@ export class McapBagWriter {
     const normalized = options.schema !== undefined && !this.registry.has(type) ? type : this.registry.normalize(type);
     const existing = this.topics.get(name);
     if (existing !== undefined) {
-      if (existing.type !== normalized) throw new BagWriteError(`${this.file}: topic ${name} already has type ${existing.type}, not ${normalized}`);
+      if (existing.type !== normalized)
+        throw new BagWriteError(`${this.file}: topic ${name} already has type ${existing.type}, not ${normalized}`);
       return;
     }
     let schemaId = this.schemas.get(normalized);
     if (schemaId === undefined) {
       const schema = options.schema ?? { encoding: SCHEMA_ENCODING, text: this.registry.schemaText(normalized) };
-      schemaId = await this.writer.registerSchema({ name: normalized, encoding: schema.encoding, data: new TextEncoder().encode(schema.text) });
+      schemaId = await this.writer.registerSchema({
+        name: normalized,
+        encoding: schema.encoding,
+        data: new TextEncoder().encode(schema.text),
+      });
       this.schemas.set(normalized, schemaId);
     }
     const offered = options.offeredQosProfiles ?? offeredQosProfilesYaml(options.qos ?? QoSProfiles.default);
@@ -209,7 +214,12 @@ export class McapBagWriter {
     return this.serial(() => this.writeNow(this.entry(topic), data, logTime, publishTime));
   }
 
-  private async writeNow(entry: TopicEntry, data: Uint8Array, logTime: number | bigint, publishTime: number | bigint | undefined): Promise<void> {
+  private async writeNow(
+    entry: TopicEntry,
+    data: Uint8Array,
+    logTime: number | bigint,
+    publishTime: number | bigint | undefined,
+  ): Promise<void> {
     const log = toNs(logTime);
     await this.writer.addMessage({
       channelId: entry.channelId,

@@ -91,7 +91,9 @@ function metadataVersion(raw: unknown, file: string): number {
   if (raw === undefined) return 1;
   const version = typeof raw === 'bigint' ? raw : typeof raw === 'number' && Number.isInteger(raw) ? BigInt(raw) : undefined;
   if (version === undefined || version < 1n || version > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw new BagMetadataError(`${file}: unsupported metadata.yaml version ${shown(raw)} (vla-ros reads versions 1 to ${METADATA_NEWEST_VERSION}, and newer ones as ${METADATA_NEWEST_VERSION})`);
+    throw new BagMetadataError(
+      `${file}: unsupported metadata.yaml version ${shown(raw)} (vla-ros reads versions 1 to ${METADATA_NEWEST_VERSION}, and newer ones as ${METADATA_NEWEST_VERSION})`,
+    );
   }
   return Number(version);
 }
@@ -116,7 +118,8 @@ export function parseBagMetadata(text: string, file = METADATA_FILE): BagMetadat
       serializationFormat: stringAt(t.serialization_format) || 'cdr',
       offeredQosProfiles: stringAt(t.offered_qos_profiles),
       ...(t.type_description_hash !== undefined ? { typeDescriptionHash: stringAt(t.type_description_hash) } : {}),
-      messageCount: entry.message_count === undefined ? 0 : numberAt(entry.message_count, `topics_with_message_count[${i}].message_count`, file),
+      messageCount:
+        entry.message_count === undefined ? 0 : numberAt(entry.message_count, `topics_with_message_count[${i}].message_count`, file),
     };
   });
   const files: BagFileMetadata[] = (Array.isArray(info.files) ? (info.files as unknown[]) : []).filter(isObject).map((f, i) => ({
@@ -125,7 +128,9 @@ export function parseBagMetadata(text: string, file = METADATA_FILE): BagMetadat
     durationNs: bigintAt(isObject(f.duration) ? f.duration.nanoseconds : 0, `files[${i}].duration`, file),
     messageCount: f.message_count === undefined ? 0 : numberAt(f.message_count, `files[${i}].message_count`, file),
   }));
-  const relative = Array.isArray(info.relative_file_paths) ? (info.relative_file_paths as unknown[]).map(stringAt) : files.map((f) => f.path);
+  const relative = Array.isArray(info.relative_file_paths)
+    ? (info.relative_file_paths as unknown[]).map(stringAt)
+    : files.map((f) => f.path);
   return {
     version: metadataVersion(info.version, file),
     storageIdentifier: stringAt(info.storage_identifier),
@@ -181,7 +186,11 @@ export function formatBagMetadata(m: BagMetadata): string {
       `      message_count: ${t.messageCount}`,
     );
   }
-  lines.push(`  compression_format: ${quoted(m.compressionFormat)}`, `  compression_mode: ${quoted(m.compressionMode)}`, '  relative_file_paths:');
+  lines.push(
+    `  compression_format: ${quoted(m.compressionFormat)}`,
+    `  compression_mode: ${quoted(m.compressionMode)}`,
+    '  relative_file_paths:',
+  );
   for (const p of m.relativeFilePaths) lines.push(`    - ${p}`);
   lines.push('  files:');
   for (const f of m.files) {

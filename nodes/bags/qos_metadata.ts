@@ -65,9 +65,16 @@ export function replayQosFromYaml(text: string | undefined): QoSProfile | undefi
   }
   const list = (Array.isArray(parsed) ? parsed : [parsed]).filter((p): p is RawProfile => typeof p === 'object' && p !== null);
   if (list.length === 0) return undefined;
-  const reliability: Reliability = list.every((p) => p.reliability === RELIABILITY.reliable) ? 'reliable' : list.some((p) => p.reliability === RELIABILITY.best_effort) ? 'best_effort' : 'reliable';
+  const reliability: Reliability = list.every((p) => p.reliability === RELIABILITY.reliable)
+    ? 'reliable'
+    : list.some((p) => p.reliability === RELIABILITY.best_effort)
+      ? 'best_effort'
+      : 'reliable';
   const durability: Durability = list.every((p) => p.durability === DURABILITY.transient_local) ? 'transient_local' : 'volatile';
-  const depths = list.filter((p) => p.history === HISTORY.keep_last).map((p) => Number(p.depth)).filter((d) => Number.isInteger(d) && d > 0);
+  const depths = list
+    .filter((p) => p.history === HISTORY.keep_last)
+    .map((p) => Number(p.depth))
+    .filter((d) => Number.isInteger(d) && d > 0);
   const depth = depths.length > 0 ? Math.max(...depths) : 10;
   return { history: 'keep_last', depth, reliability, durability };
 }

@@ -101,7 +101,10 @@ export function parseTopicRequest(spec: string, registry: MessageRegistry = defa
 }
 
 /** Records from an embedded domain. `now` defaults to the domain's time (wall or virtual). */
-export function domainRecordSource(domain: EmbeddedDomain, options: { now?: () => number; node?: string; publishersOf?: ReadonlySet<string> } = {}): RecordSource {
+export function domainRecordSource(
+  domain: EmbeddedDomain,
+  options: { now?: () => number; node?: string; publishersOf?: ReadonlySet<string> } = {},
+): RecordSource {
   const node = options.node ?? '/rosbag2_recorder';
   return {
     discover: () => {
@@ -152,7 +155,10 @@ export function domainSimClock(domain: EmbeddedDomain, node = '/rosbag2_recorder
 export async function waitForSimClock(clock: DomainSimClock, timeoutSec: number): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no /clock within ${timeoutSec} s: nothing publishes simulated time, so the recording cannot use it`)), timeoutSec * 1000);
+    timer = setTimeout(
+      () => reject(new Error(`no /clock within ${timeoutSec} s: nothing publishes simulated time, so the recording cannot use it`)),
+      timeoutSec * 1000,
+    );
   });
   try {
     return await Promise.race([clock.first, timeout]);
@@ -269,7 +275,9 @@ export class BagRecorder {
           this.dropped++;
           if (!warned) {
             warned = true;
-            this.note(`${topic}: a message could not be written (${err instanceof Error ? err.message : String(err)}); further failures on this topic are only counted`);
+            this.note(
+              `${topic}: a message could not be written (${err instanceof Error ? err.message : String(err)}); further failures on this topic are only counted`,
+            );
           }
         });
     });

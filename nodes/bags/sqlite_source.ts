@@ -172,7 +172,10 @@ export class SqliteFile implements StorageFile {
   /** A timestamp column read as text: integer ns, or a BagReadError (NULL, a real, text). */
   private nanoseconds(value: unknown, what: string): bigint {
     const text = typeof value === 'string' ? value.trim() : '';
-    if (!/^-?\d+$/.test(text)) throw new BagReadError(`${this.path}: not a rosbag2 sqlite3 bag: ${what} is ${value === null ? 'NULL' : JSON.stringify(value)}, not an integer timestamp [ns]`);
+    if (!/^-?\d+$/.test(text))
+      throw new BagReadError(
+        `${this.path}: not a rosbag2 sqlite3 bag: ${what} is ${value === null ? 'NULL' : JSON.stringify(value)}, not an integer timestamp [ns]`,
+      );
     return BigInt(text);
   }
 
@@ -197,13 +200,19 @@ export class SqliteFile implements StorageFile {
     this.messagesHaveId = messageColumns.has('id');
     const definitions = new Map<string, SchemaInfo>();
     if (this.tableColumns(db, 'message_definitions').has('encoded_message_definition')) {
-      for (const [type, encoding, text] of db.exec('SELECT topic_type, encoding, encoded_message_definition FROM message_definitions')[0]?.values ?? []) {
+      for (const [type, encoding, text] of db.exec('SELECT topic_type, encoding, encoded_message_definition FROM message_definitions')[0]
+        ?.values ?? []) {
         if (typeof type === 'string' && type !== '') definitions.set(type, { name: type, encoding: String(encoding), text: String(text) });
       }
     }
     const schemaColumns = this.tableColumns(db, 'schema');
-    const schema = schemaColumns.has('schema_version') ? db.exec(`SELECT schema_version, ${schemaColumns.has('ros_distro') ? 'ros_distro' : "''"} FROM schema`)[0]?.values[0] : undefined;
-    this.writer = schema !== undefined ? `rosbag2 sqlite3 schema ${String(schema[0])}${schema[1] ? `, ${String(schema[1])}` : ''}` : 'rosbag2 sqlite3 (no schema table: Foxy or older)';
+    const schema = schemaColumns.has('schema_version')
+      ? db.exec(`SELECT schema_version, ${schemaColumns.has('ros_distro') ? 'ros_distro' : "''"} FROM schema`)[0]?.values[0]
+      : undefined;
+    this.writer =
+      schema !== undefined
+        ? `rosbag2 sqlite3 schema ${String(schema[0])}${schema[1] ? `, ${String(schema[1])}` : ''}`
+        : 'rosbag2 sqlite3 (no schema table: Foxy or older)';
     const qosColumn = columns.has('offered_qos_profiles') ? 'offered_qos_profiles' : "''";
     const rows = db.exec(`SELECT id, name, type, serialization_format, ${qosColumn} FROM topics ORDER BY id`)[0]?.values ?? [];
     this.topics = new Map(
@@ -233,8 +242,11 @@ export class SqliteFile implements StorageFile {
     const db = await this.open();
     const topics = await this.channels();
     const { counts, min, max, total } = this.guard(() => {
-      const perTopic = new Map((db.exec('SELECT topic_id, count(*) FROM messages GROUP BY topic_id')[0]?.values ?? []).map(([id, n]) => [Number(id), Number(n)]));
-      const [first, last, n] = db.exec('SELECT CAST(min(timestamp) AS TEXT), CAST(max(timestamp) AS TEXT), count(*) FROM messages')[0]?.values[0] ?? [null, null, 0];
+      const perTopic = new Map(
+        (db.exec('SELECT topic_id, count(*) FROM messages GROUP BY topic_id')[0]?.values ?? []).map(([id, n]) => [Number(id), Number(n)]),
+      );
+      const [first, last, n] = db.exec('SELECT CAST(min(timestamp) AS TEXT), CAST(max(timestamp) AS TEXT), count(*) FROM messages')[0]
+        ?.values[0] ?? [null, null, 0];
       return { counts: perTopic, min: first, max: last, total: n };
     });
     return {
@@ -268,7 +280,11 @@ export class SqliteFile implements StorageFile {
       params.push(String(query.end));
     }
     const id = this.messagesHaveId ? 'id' : 'rowid';
-    const statement = this.guard(() => db.prepare(`SELECT topic_id, CAST(timestamp AS TEXT), data, ${id} FROM messages WHERE ${where.join(' AND ')} ORDER BY timestamp, ${id}`));
+    const statement = this.guard(() =>
+      db.prepare(
+        `SELECT topic_id, CAST(timestamp AS TEXT), data, ${id} FROM messages WHERE ${where.join(' AND ')} ORDER BY timestamp, ${id}`,
+      ),
+    );
     let read = 0;
     try {
       this.guard(() => statement.bind(params));
@@ -278,7 +294,9 @@ export class SqliteFile implements StorageFile {
           if (!statement.step()) break;
           row = statement.get();
         } catch (err) {
-          this.note(`${this.path}: the database is damaged (${err instanceof Error ? err.message : String(err)}): read the ${read} messages before the damage`);
+          this.note(
+            `${this.path}: the database is damaged (${err instanceof Error ? err.message : String(err)}): read the ${read} messages before the damage`,
+          );
           break;
         }
         const channel = topics.get(Number(row[0]))?.channel;

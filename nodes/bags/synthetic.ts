@@ -114,7 +114,9 @@ export async function writeSyntheticRobotBag(output: string, o: SyntheticBagOpti
     for (let i = 0; i < frameBytes; i++) frame[i] = (gradient[i] + ((noise[offset + i] * amplitude) >> 8)) & 255;
     const header = { stamp: toRosTime(t), frame_id: camera === 0 ? 'scene_camera' : 'wrist_camera' };
     if (jpeg) {
-      const data = await sharp(frame, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+      const data = await sharp(frame, { raw: { width: W, height: H, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toBuffer();
       return registry.serialize('sensor_msgs/msg/CompressedImage', { header, format: 'rgb8; jpeg compressed bgr8', data });
     }
     return registry.serialize('sensor_msgs/msg/Image', {
@@ -151,13 +153,29 @@ export async function writeSyntheticRobotBag(output: string, o: SyntheticBagOpti
           await bag.writeSerialized(topics.wrist, await image(e.k, 1, e.t), ns_ + 200_000n);
           break;
         case 'joints':
-          await bag.write(topics.joints, { header: { stamp, frame_id: '' }, name: FR3_JOINTS, position: Float64Array.from(jointsAt(e.t)), velocity: new Float64Array(0), effort: new Float64Array(0) }, ns_);
+          await bag.write(
+            topics.joints,
+            {
+              header: { stamp, frame_id: '' },
+              name: FR3_JOINTS,
+              position: Float64Array.from(jointsAt(e.t)),
+              velocity: new Float64Array(0),
+              effort: new Float64Array(0),
+            },
+            ns_,
+          );
           break;
         case 'pose': {
           const pose = chain.pose(jointsAt(e.t));
           await bag.write(
             topics.pose,
-            { header: { stamp, frame_id: 'base' }, pose: { position: { x: pose.p[0], y: pose.p[1], z: pose.p[2] }, orientation: { x: pose.q[0], y: pose.q[1], z: pose.q[2], w: pose.q[3] } } },
+            {
+              header: { stamp, frame_id: 'base' },
+              pose: {
+                position: { x: pose.p[0], y: pose.p[1], z: pose.p[2] },
+                orientation: { x: pose.q[0], y: pose.q[1], z: pose.q[2], w: pose.q[3] },
+              },
+            },
             ns_ + 100_000n,
           );
           break;
@@ -172,5 +190,11 @@ export async function writeSyntheticRobotBag(output: string, o: SyntheticBagOpti
   } finally {
     await bag.close();
   }
-  return { path: output, messages: bag.messageCount, bytes: bag.bytesWritten, seconds, topics: Object.values(topics).filter((t) => o.extraTopic === true || t !== topics.notes) };
+  return {
+    path: output,
+    messages: bag.messageCount,
+    bytes: bag.bytesWritten,
+    seconds,
+    topics: Object.values(topics).filter((t) => o.extraTopic === true || t !== topics.notes),
+  };
 }

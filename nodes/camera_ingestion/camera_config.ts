@@ -71,7 +71,10 @@ export function resolveCameras(manifestCameras: readonly CameraSpec[], p: Camera
   for (const t of topics ?? []) if (t.trim() === '') throw new CameraConfigError('camera_topics: empty topic name');
   const widths = perCamera('expected_widths', p.expectedWidths);
   const heights = perCamera('expected_heights', p.expectedHeights);
-  for (const [param, list] of [['expected_widths', widths], ['expected_heights', heights]] as const) {
+  for (const [param, list] of [
+    ['expected_widths', widths],
+    ['expected_heights', heights],
+  ] as const) {
     for (const v of list ?? []) {
       if (!Number.isInteger(v) || v < 0) throw new CameraConfigError(`${param}: ${v} is not a size in pixels (0 = not checked)`);
     }

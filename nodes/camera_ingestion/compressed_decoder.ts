@@ -25,7 +25,12 @@ export const sharpDecoder: ImageDecoder = async (bytes) => {
   const { data, info } = await sharp(bytes, { failOn: 'warning', limitInputPixels: MAX_DECODED_PIXELS })
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, channels: info.channels, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  return {
+    width: info.width,
+    height: info.height,
+    channels: info.channels,
+    data: new Uint8Array(data.buffer, data.byteOffset, data.length),
+  };
 };
 
 const DECODED_LAYOUTS: Readonly<Record<DecodedImage['channels'], PixelLayout>> = Object.freeze({

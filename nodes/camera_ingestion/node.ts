@@ -207,8 +207,17 @@ export const cameraIngestion: NodeDefinition = {
       status.drop();
       const level = FLOW_CONTROL_REASONS.has(reason) ? 'debug' : 'warn';
       const pl = pipeline;
-      const count = pl?.dropCount(reason, pl.cameras.findIndex((c) => c.name === camera)) ?? 0;
-      node.logger.throttle(level, LOG_PERIOD, `camera '${camera}': dropped frame (${reason}, ${count} so far): ${detail}`, `${camera}:${reason}`);
+      const count =
+        pl?.dropCount(
+          reason,
+          pl.cameras.findIndex((c) => c.name === camera),
+        ) ?? 0;
+      node.logger.throttle(
+        level,
+        LOG_PERIOD,
+        `camera '${camera}': dropped frame (${reason}, ${count} so far): ${detail}`,
+        `${camera}:${reason}`,
+      );
     }
 
     // Health and per-reason counts, refreshed just before each status report (same period, scheduled first).

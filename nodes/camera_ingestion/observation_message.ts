@@ -9,7 +9,11 @@ import { tensorBytes } from './shared_tensor.js';
 
 const DTYPE_FLOAT32 = vla_ros_msgs.msg.NamedTensor.DTYPE_FLOAT32;
 
-export function observationMessage(obs: IngestedObservation, cameras: readonly CameraInput[], sequence: number): vla_ros_msgs.msg.Observation {
+export function observationMessage(
+  obs: IngestedObservation,
+  cameras: readonly CameraInput[],
+  sequence: number,
+): vla_ros_msgs.msg.Observation {
   return {
     header: { stamp: { sec: obs.stamp.sec, nanosec: obs.stamp.nanosec }, frame_id: '' },
     sequence,

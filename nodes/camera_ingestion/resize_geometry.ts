@@ -44,7 +44,12 @@ function axis(srcSize: number, dstSize: number, start: number, end: number, scal
 
 /** The per-axis maps that bring a srcW × srcH image to dstW × dstH with `mode`. */
 export function resizeGeometry(srcW: number, srcH: number, dstW: number, dstH: number, mode: ResizeMode): ResizeGeometry {
-  for (const [name, v] of [['srcW', srcW], ['srcH', srcH], ['dstW', dstW], ['dstH', dstH]] as const) {
+  for (const [name, v] of [
+    ['srcW', srcW],
+    ['srcH', srcH],
+    ['dstW', dstW],
+    ['dstH', dstH],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`resizeGeometry: ${name} must be a positive integer, got ${v}`);
   }
   switch (mode) {

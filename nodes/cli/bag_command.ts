@@ -58,7 +58,16 @@ export function makeBagCommand(io: CommandIo = processIo): CommandModule {
         .option('max-bag-size', { type: 'number', default: 0, describe: 'split into files of this many bytes (0: one file)' })
         .option('overwrite', { type: 'boolean', default: false }),
     handler: async (argv) => {
-      const a = argv as unknown as { input: string; output: string; compression: ChunkCompression; topics?: string[]; start?: number; duration?: number; maxBagSize: number; overwrite: boolean };
+      const a = argv as unknown as {
+        input: string;
+        output: string;
+        compression: ChunkCompression;
+        topics?: string[];
+        start?: number;
+        duration?: number;
+        maxBagSize: number;
+        overwrite: boolean;
+      };
       const interrupt = interruptOnSignal();
       try {
         const bag = await BagReader.open(a.input);
@@ -79,7 +88,9 @@ export function makeBagCommand(io: CommandIo = processIo): CommandModule {
           onProgress: (n) => progress.update(n),
         });
         progress.finish();
-        io.out(`${r.interrupted ? 'interrupted: ' : ''}wrote ${r.messages} messages on ${r.topics} topics to ${a.output} (${formatBytes(r.bytes)})\n`);
+        io.out(
+          `${r.interrupted ? 'interrupted: ' : ''}wrote ${r.messages} messages on ${r.topics} topics to ${a.output} (${formatBytes(r.bytes)})\n`,
+        );
       } catch (err) {
         throw asBagCliError(err);
       } finally {

@@ -7,7 +7,12 @@ import { checkBundle } from '../policy/bundle_check.js';
 
 export function shippedBundles(): string[] {
   const root = packagePath('config', 'policies');
-  return fs.existsSync(root) ? fs.readdirSync(root).filter((n) => fs.existsSync(path.join(root, n, 'manifest.yaml'))).sort() : [];
+  return fs.existsSync(root)
+    ? fs
+        .readdirSync(root)
+        .filter((n) => fs.existsSync(path.join(root, n, 'manifest.yaml')))
+        .sort()
+    : [];
 }
 
 export async function bundleCheckCommand(specs: string[]): Promise<number> {
@@ -28,4 +33,3 @@ export async function bundleCheckCommand(specs: string[]): Promise<number> {
   }
   return failed === 0 ? 0 : 1;
 }
-

@@ -25,7 +25,12 @@ function nodeVersionCheck(): CheckResult {
   const ok = major > 20 || (major === 20 && minor >= 19);
   return ok
     ? { name: 'Node.js', status: 'ok', detail: `v${process.versions.node}` }
-    : { name: 'Node.js', status: 'fail', detail: `v${process.versions.node}; vla-ros needs >= 20.19`, fix: 'install Node.js 20.19 or newer' };
+    : {
+        name: 'Node.js',
+        status: 'fail',
+        detail: `v${process.versions.node}; vla-ros needs >= 20.19`,
+        fix: 'install Node.js 20.19 or newer',
+      };
 }
 
 function rosCheck(): CheckResult {
@@ -75,7 +80,8 @@ function rclnodejsCheck(): CheckResult {
     encoding: 'utf8',
     timeout: 30_000,
   });
-  if (probe.stdout.trim() === 'ok') return { name: 'rclnodejs', status: 'ok', detail: `${version} loads against ROS 2 ${env.distro ?? ''}` };
+  if (probe.stdout.trim() === 'ok')
+    return { name: 'rclnodejs', status: 'ok', detail: `${version} loads against ROS 2 ${env.distro ?? ''}` };
   const reason = (probe.stderr || probe.error?.message || 'unknown error').trim().split('\n').slice(-1)[0];
   return {
     name: 'rclnodejs',
@@ -141,7 +147,12 @@ function listDir(dir: string, filter: (name: string) => boolean): string[] {
 async function policyBundlesCheck(): Promise<CheckResult> {
   const bundles = shippedBundles();
   if (bundles.length === 0) {
-    return { name: 'policy bundles', status: 'fail', detail: `none in ${packagePath('config', 'policies')}`, fix: 'git checkout config/policies' };
+    return {
+      name: 'policy bundles',
+      status: 'fail',
+      detail: `none in ${packagePath('config', 'policies')}`,
+      fix: 'git checkout config/policies',
+    };
   }
   const results = await Promise.all(bundles.map(async (b) => ({ b, check: await checkBundle(b) })));
   const bad = results.filter((r) => r.check.problems.length > 0);
@@ -173,7 +184,8 @@ function robotConfigsCheck(): CheckResult {
     }
   }
   if (robots.length === 0) return { name: 'robot configs', status: 'fail', detail: `none in ${root}`, fix: 'git checkout config/' };
-  if (bad.length > 0) return { name: 'robot configs', status: 'fail', detail: bad.join('; '), fix: 'fix the YAML syntax in the file named' };
+  if (bad.length > 0)
+    return { name: 'robot configs', status: 'fail', detail: bad.join('; '), fix: 'fix the YAML syntax in the file named' };
   return { name: 'robot configs', status: 'ok', detail: robots.map((f) => f.replace(/\.yaml$/, '')).join(', ') };
 }
 

@@ -77,7 +77,8 @@ function formatNodes(d: LaunchDescription): string {
     lines.push(`node ${n.pkg}/${n.exec}  name=${n.name ?? '(default)'}  namespace=${n.namespace}   [${n.origin}]`);
     for (const p of n.parameters) {
       if (p.kind === 'file') lines.push(`    params file: ${p.path}`);
-      else for (const v of p.params) lines.push(`    param${p.global ? ' (global)' : ''}: ${v.name} = ${JSON.stringify(v.value)} (${v.type})`);
+      else
+        for (const v of p.params) lines.push(`    param${p.global ? ' (global)' : ''}: ${v.name} = ${JSON.stringify(v.value)} (${v.type})`);
     }
     for (const r of n.remaps) lines.push(`    remap: ${r.from} -> ${r.to}`);
   }

@@ -68,7 +68,11 @@ export async function runCli(argv: string[]): Promise<number> {
       'Launch a suite from a ROS 2 XML launch file (embedded backend without ROS 2)',
       (y) =>
         withBackend(y)
-          .positional('file', { type: 'string', demandOption: true, describe: 'launch file path, or a file name in the package launch/ folder' })
+          .positional('file', {
+            type: 'string',
+            demandOption: true,
+            describe: 'launch file path, or a file name in the package launch/ folder',
+          })
           .positional('args', { type: 'string', array: true, default: [] as string[], describe: 'launch arguments, name:=value' })
           .option('show-args', { type: 'boolean', default: false, describe: 'list the launch file arguments and exit' })
           .option('print', { type: 'boolean', default: false, describe: 'print the nodes that would start, with parameters, and exit' })
@@ -96,16 +100,26 @@ export async function runCli(argv: string[]): Promise<number> {
         exitCode = await doctorCommand();
       },
     )
-    .command('nodes', 'List the node executables vla-ros provides', (y) => y, async () => {
-      exitCode = await nodesCommand();
-    })
+    .command(
+      'nodes',
+      'List the node executables vla-ros provides',
+      (y) => y,
+      async () => {
+        exitCode = await nodesCommand();
+      },
+    )
     .command(
       'bundle <action> [bundles..]',
       'Policy bundles: `check` validates manifests against their ONNX models',
       (y) =>
         y
           .positional('action', { choices: ['check'] as const, demandOption: true })
-          .positional('bundles', { type: 'string', array: true, default: [] as string[], describe: 'bundle folders or names in config/policies (default: all shipped)' })
+          .positional('bundles', {
+            type: 'string',
+            array: true,
+            default: [] as string[],
+            describe: 'bundle folders or names in config/policies (default: all shipped)',
+          })
           .example('$0 bundle check', 'check every shipped bundle')
           .example('$0 bundle check ./my_policy', 'check your own export'),
       async (a) => {
@@ -130,11 +144,16 @@ export async function runCli(argv: string[]): Promise<number> {
     usage.throwIfAny();
   } catch (err) {
     if (err instanceof CliError) {
-      process.stderr.write(err.message.split('\n').map((line) => `vla-ros: ${line}\n`).join(''));
+      process.stderr.write(
+        err.message
+          .split('\n')
+          .map((line) => `vla-ros: ${line}\n`)
+          .join(''),
+      );
       if (err instanceof UsageError) process.stderr.write(`${err.hint}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`vla-ros: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`vla-ros: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return 1;
   }
   return exitCode;

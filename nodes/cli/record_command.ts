@@ -13,7 +13,15 @@ import { interruptOnSignal, splitLaunchArgs } from '../bags/cli_support.js';
 import { processIo, type CommandIo } from './command_io.js';
 import { CHUNK_COMPRESSIONS, type ChunkCompression } from '../bags/compression.js';
 import { formatBytes, Progress } from '../bags/progress.js';
-import { BagRecorder, domainRecordSource, domainSimClock, nodeRecordSource, waitForSimClock, parseTopicRequest, type RecordingSummary } from '../bags/recorder.js';
+import {
+  BagRecorder,
+  domainRecordSource,
+  domainSimClock,
+  nodeRecordSource,
+  waitForSimClock,
+  parseTopicRequest,
+  type RecordingSummary,
+} from '../bags/recorder.js';
 import { rosEnvironment, selectBackend, type BackendChoice } from '../ros/backend.js';
 import type { LaunchDescription } from '../launcher/launch_description.js';
 import { ThreadedSuite } from '../replay/threaded_suite.js';
@@ -40,11 +48,15 @@ interface RecordArgs {
 
 /** Some launched node runs with use_sim_time:=true (set inline in the launch file). */
 export function launchUsesSimTime(description: LaunchDescription): boolean {
-  return description.nodes.some((n) => n.parameters.some((p) => p.kind === 'inline' && p.params.some((q) => q.name === 'use_sim_time' && q.value === true)));
+  return description.nodes.some((n) =>
+    n.parameters.some((p) => p.kind === 'inline' && p.params.some((q) => q.name === 'use_sim_time' && q.value === true)),
+  );
 }
 
 export function summaryText(s: RecordingSummary): string {
-  const lines = [`recorded ${s.messages} messages on ${s.topics.length} topics to ${s.path} (${formatBytes(s.bytes)}, ${s.files} file${s.files === 1 ? '' : 's'})`];
+  const lines = [
+    `recorded ${s.messages} messages on ${s.topics.length} topics to ${s.path} (${formatBytes(s.bytes)}, ${s.files} file${s.files === 1 ? '' : 's'})`,
+  ];
   for (const t of s.topics) lines.push(`  ${t.topic}  ${t.type}  ${t.count}`);
   if (s.dropped > 0) lines.push(`  ${s.dropped} message(s) could not be encoded and were not written (see the notes above)`);
   return lines.join('\n') + '\n';
@@ -56,8 +68,18 @@ export function makeRecordCommand(io: CommandIo = processIo): CommandModule {
     describe: 'Record topics of the running graph into a rosbag2 MCAP bag (ros2 bag info/play read it)',
     builder: (y: Argv) =>
       y
-        .positional('items', { type: 'string', array: true, default: [] as string[], describe: 'topics (/topic or /topic:pkg/msg/Type) and, with --launch, launch arguments name:=value' })
-        .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'bag directory to create (or a file ending in .mcap)' })
+        .positional('items', {
+          type: 'string',
+          array: true,
+          default: [] as string[],
+          describe: 'topics (/topic or /topic:pkg/msg/Type) and, with --launch, launch arguments name:=value',
+        })
+        .option('output', {
+          alias: 'o',
+          type: 'string',
+          demandOption: true,
+          describe: 'bag directory to create (or a file ending in .mcap)',
+        })
         .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'record every topic with a publisher' })
         .option('exclude', { alias: 'x', type: 'string', describe: 'regular expression: topics not to record' })
         .option('regex', { alias: 'e', type: 'string', describe: 'regular expression: with --all, only matching topics' })
@@ -66,12 +88,27 @@ export function makeRecordCommand(io: CommandIo = processIo): CommandModule {
         .option('duration', { type: 'number', describe: 'stop after this many seconds (default: Ctrl-C)' })
         .option('compression', { choices: CHUNK_COMPRESSIONS, default: 'zstd', describe: 'MCAP chunk compression' })
         .option('max-bag-size', { alias: 'b', type: 'number', default: 0, describe: 'split files at this many bytes (0: no split)' })
-        .option('max-bag-duration', { alias: 'd', type: 'number', default: 0, describe: 'split files every this many seconds (0: no split)' })
+        .option('max-bag-duration', {
+          alias: 'd',
+          type: 'number',
+          default: 0,
+          describe: 'split files every this many seconds (0: no split)',
+        })
         .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing bag' })
         .option('backend', { choices: ['auto', 'embedded', 'rclnodejs'] as const, default: 'auto' as const })
-        .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'fatal'] as const, default: 'warn' as const, describe: 'log level of the launched nodes' })
-        .example('$0 record -o run1 --all --launch bringup.launch.xml instruction:="push the red cube" --duration 20', 'embedded suite, everything')
-        .example('$0 record -o run1 /fr3/action_chunk:vla_ros_msgs/msg/ActionChunk /fr3/joint_states:sensor_msgs/msg/JointState', 'under ROS 2 (rclnodejs)'),
+        .option('log-level', {
+          choices: ['debug', 'info', 'warn', 'error', 'fatal'] as const,
+          default: 'warn' as const,
+          describe: 'log level of the launched nodes',
+        })
+        .example(
+          '$0 record -o run1 --all --launch bringup.launch.xml instruction:="push the red cube" --duration 20',
+          'embedded suite, everything',
+        )
+        .example(
+          '$0 record -o run1 /fr3/action_chunk:vla_ros_msgs/msg/ActionChunk /fr3/joint_states:sensor_msgs/msg/JointState',
+          'under ROS 2 (rclnodejs)',
+        ),
     handler: async (argv) => {
       const raw = argv as unknown as Record<string, unknown>;
       const a: RecordArgs = {
@@ -108,7 +145,8 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
     throw new CliError(err instanceof Error ? err.message : String(err), 2);
   }
   if (topics.length === 0 && !a.all) throw new CliError('name the topics to record, or --all', 2);
-  if (launchArgs.length > 0 && a.launch === undefined) throw new CliError(`launch arguments (${launchArgs.join(' ')}) need --launch <file>`, 2);
+  if (launchArgs.length > 0 && a.launch === undefined)
+    throw new CliError(`launch arguments (${launchArgs.join(' ')}) need --launch <file>`, 2);
   const useRos = a.backend === 'rclnodejs' || (a.backend === 'auto' && rosEnvironment().sourced && a.launch === undefined);
   if (!useRos && a.launch === undefined) {
     throw new CliError(
@@ -125,12 +163,32 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
   let writer: RosbagWriter | undefined;
   let stopSuite: (() => Promise<void>) | undefined;
   try {
-    writer = await RosbagWriter.create(a.output, { compression: a.compression, maxBagSize: a.maxBagSize, maxBagDuration: a.maxBagDuration, overwrite: a.overwrite, library: 'vla-ros record' });
+    writer = await RosbagWriter.create(a.output, {
+      compression: a.compression,
+      maxBagSize: a.maxBagSize,
+      maxBagDuration: a.maxBagDuration,
+      overwrite: a.overwrite,
+      library: 'vla-ros record',
+    });
     let recorder: BagRecorder;
     if (useRos) {
       const backend = await selectBackend('rclnodejs');
-      const node = await backend.createNode({ name: 'rosbag2_recorder', namespace: '/', remaps: [], parameterSections: [], logLevel: 'info', rosArgv: [] });
-      recorder = new BagRecorder(writer, nodeRecordSource(node), { topics, all: a.all, exclude, regex, includeHidden: a.includeHidden, onNote: notes });
+      const node = await backend.createNode({
+        name: 'rosbag2_recorder',
+        namespace: '/',
+        remaps: [],
+        parameterSections: [],
+        logLevel: 'info',
+        rosArgv: [],
+      });
+      recorder = new BagRecorder(writer, nodeRecordSource(node), {
+        topics,
+        all: a.all,
+        exclude,
+        regex,
+        includeHidden: a.includeHidden,
+        onNote: notes,
+      });
       stopSuite = () => backend.shutdown();
     } else {
       const description = loadSuiteLaunch(a.launch!, launchArgs, { log_level: a.logLevel }, (m) => io.err(`[INFO] [launch.user]: ${m}\n`));
@@ -174,7 +232,10 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
     io.err(`recording to ${a.output}${a.duration !== undefined ? ` for ${a.duration} s` : ''}; Ctrl-C to stop\n`);
     const progress = new Progress({ label: `record ${a.output}`, unit: 'msg', stream: io.progressStream });
     const w = writer;
-    const tick = setInterval(() => progress.update(recorder.messageCount, `${formatBytes(w.bytesWritten)}, ${recorder.recordedTopics.length} topics`), 200);
+    const tick = setInterval(
+      () => progress.update(recorder.messageCount, `${formatBytes(w.bytesWritten)}, ${recorder.recordedTopics.length} topics`),
+      200,
+    );
     await new Promise<void>((resolve) => {
       stopWaiting = resolve;
       interrupt.signal.addEventListener('abort', () => resolve(), { once: true });
@@ -184,7 +245,9 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
       progress.abort();
       throw new CliError(`${startFailure}: nothing recorded`, 1);
     }
-    progress.finish(`${formatBytes(w.bytesWritten)}, ${recorder.recordedTopics.length} topics — stopping (${interrupt.reason() ?? 'stopped'})`);
+    progress.finish(
+      `${formatBytes(w.bytesWritten)}, ${recorder.recordedTopics.length} topics — stopping (${interrupt.reason() ?? 'stopped'})`,
+    );
     const summary = await recorder.stop();
     io.out(summaryText(summary));
   } catch (err) {

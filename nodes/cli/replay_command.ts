@@ -31,7 +31,8 @@ export function parseTolerance(items: readonly string[]): Tolerance {
   for (const item of items) {
     const [key, value] = item.includes('=') ? item.split('=', 2) : ['', item];
     const v = Number(value);
-    if (!(v >= 0) || value.trim() === '') throw new CliError(`--tolerance: '${item}' is not a number >= 0 (or key=number with key actions, values, time, count)`, 2);
+    if (!(v >= 0) || value.trim() === '')
+      throw new CliError(`--tolerance: '${item}' is not a number >= 0 (or key=number with key actions, values, time, count)`, 2);
     if (key === '') {
       t.actions = v;
       t.values = v;
@@ -98,16 +99,23 @@ function summary(r: ReplayResult, io: CommandIo, outputsKept: boolean): void {
   for (const [topic, why] of r.play.notPlayed) io.out(`  not replayed: ${topic}: ${why}\n`);
   for (const p of r.suiteProblems) io.out(`  suite: ${p}\n`);
   if (r.outputs !== undefined) {
-    io.out(`outputs: ${r.outputs.messages} messages on ${r.outputs.topics.filter((t) => t.count > 0).length} topic(s)${outputsKept ? ` → ${r.outputs.path}` : ''}\n`);
+    io.out(
+      `outputs: ${r.outputs.messages} messages on ${r.outputs.topics.filter((t) => t.count > 0).length} topic(s)${outputsKept ? ` → ${r.outputs.path}` : ''}\n`,
+    );
   }
 }
 
 export async function runReplay(a: ReplayArgs, io: CommandIo = processIo): Promise<number> {
   const { launchArgs, rest } = splitLaunchArgs(a.items);
-  if (rest.length > 0) throw new CliError(`unexpected argument(s) ${rest.join(' ')}: launch arguments are name:=value; topics go after --topics`, 2);
+  if (rest.length > 0)
+    throw new CliError(`unexpected argument(s) ${rest.join(' ')}: launch arguments are name:=value; topics go after --topics`, 2);
   if (a.expect !== undefined && a.saveGolden !== undefined) throw new CliError('--expect and --save-golden exclude each other', 2);
-  const useRos = a.backend === 'rclnodejs' || (a.backend === 'auto' && rosEnvironment().sourced && a.mode === undefined && a.expect === undefined && a.saveGolden === undefined);
-  const mode: ReplayMode = useRos ? 'rclnodejs' : (a.mode ?? (a.expect !== undefined || a.saveGolden !== undefined ? 'deterministic' : 'realtime'));
+  const useRos =
+    a.backend === 'rclnodejs' ||
+    (a.backend === 'auto' && rosEnvironment().sourced && a.mode === undefined && a.expect === undefined && a.saveGolden === undefined);
+  const mode: ReplayMode = useRos
+    ? 'rclnodejs'
+    : (a.mode ?? (a.expect !== undefined || a.saveGolden !== undefined ? 'deterministic' : 'realtime'));
   if ((a.expect !== undefined || a.saveGolden !== undefined) && mode !== 'deterministic') {
     io.err('note: golden comparisons are only reproducible in deterministic mode\n');
   }
@@ -124,13 +132,21 @@ export async function runReplay(a: ReplayArgs, io: CommandIo = processIo): Promi
   }
   let launch: LaunchDescription | undefined;
   if (a.launch !== 'none') {
-    launch = loadSuiteLaunch(a.launch, launchArgs, { use_sim_time: 'true', log_level: a.logLevel }, (m) => io.err(`[INFO] [launch.user]: ${m}\n`));
+    launch = loadSuiteLaunch(a.launch, launchArgs, { use_sim_time: 'true', log_level: a.logLevel }, (m) =>
+      io.err(`[INFO] [launch.user]: ${m}\n`),
+    );
     // A recording of the suite (`sim run --record`, `record --launch`) carries its episodes: with
     // no instruction:= given, they drive the replay instead of a suite episode_manager that would
     // wait for an instruction (and publish over the bag's).
-    if (!launchArgs.some((x) => x.startsWith('instruction:=')) && launch.nodes.some((n) => n.exec === EPISODE_MANAGER) && (await bagHasEpisodes(a.bag))) {
+    if (
+      !launchArgs.some((x) => x.startsWith('instruction:=')) &&
+      launch.nodes.some((n) => n.exec === EPISODE_MANAGER) &&
+      (await bagHasEpisodes(a.bag))
+    ) {
       launch = { ...launch, nodes: launch.nodes.filter((n) => n.exec !== EPISODE_MANAGER) };
-      io.err(`note: no instruction:= given: the bag's instructions and episode events drive the replay (the suite runs without its ${EPISODE_MANAGER})\n`);
+      io.err(
+        `note: no instruction:= given: the bag's instructions and episode events drive the replay (the suite runs without its ${EPISODE_MANAGER})\n`,
+      );
     }
   } else if (mode !== 'rclnodejs') {
     throw new CliError('--launch none is only possible with the rclnodejs backend (the suite then runs in the ROS graph)', 2);
@@ -176,7 +192,8 @@ export async function runReplay(a: ReplayArgs, io: CommandIo = processIo): Promi
     summary(result, io, temp === undefined);
     // With --output-topics the chunks and targets may simply not be recorded: nothing to judge.
     const judged = result.outputs !== undefined && !result.play.interrupted && a.outputTopics.length === 0;
-    if (result.outputs !== undefined && a.outputTopics.length > 0) io.err('note: --output-topics given: the check for empty outputs (no action chunk or target) is skipped\n');
+    if (result.outputs !== undefined && a.outputTopics.length > 0)
+      io.err('note: --output-topics given: the check for empty outputs (no action chunk or target) is skipped\n');
     const empty = judged ? emptyOutputProblem(result.inputs, result.outputs!.topics) : undefined;
     if (empty !== undefined && !a.allowEmpty) {
       if (a.saveGolden !== undefined) {
@@ -213,14 +230,40 @@ export function makeReplayCommand(io: CommandIo = processIo): CommandModule {
     builder: (y: Argv) =>
       y
         .positional('bag', { type: 'string', demandOption: true, describe: 'bag directory, .mcap or .db3' })
-        .positional('items', { type: 'string', array: true, default: [] as string[], describe: 'launch arguments name:=value (use_sim_time defaults to true)' })
-        .option('launch', { type: 'string', default: 'bringup.launch.xml', describe: "the suite to replay through ('none' with --backend rclnodejs)" })
-        .option('mode', { choices: ['deterministic', 'realtime'] as const, describe: 'default: deterministic with --expect/--save-golden, else realtime' })
-        .option('backend', { choices: ['auto', 'embedded', 'rclnodejs'] as const, default: 'auto' as const, describe: 'rclnodejs: publish into the ROS 2 graph' })
+        .positional('items', {
+          type: 'string',
+          array: true,
+          default: [] as string[],
+          describe: 'launch arguments name:=value (use_sim_time defaults to true)',
+        })
+        .option('launch', {
+          type: 'string',
+          default: 'bringup.launch.xml',
+          describe: "the suite to replay through ('none' with --backend rclnodejs)",
+        })
+        .option('mode', {
+          choices: ['deterministic', 'realtime'] as const,
+          describe: 'default: deterministic with --expect/--save-golden, else realtime',
+        })
+        .option('backend', {
+          choices: ['auto', 'embedded', 'rclnodejs'] as const,
+          default: 'auto' as const,
+          describe: 'rclnodejs: publish into the ROS 2 graph',
+        })
         .option('rate', { alias: 'r', type: 'number', default: 1, describe: 'real-time playback speed' })
-        .option('loop', { alias: 'l', type: 'boolean', default: false, describe: 'play again from the start until interrupted (time jumps back)' })
+        .option('loop', {
+          alias: 'l',
+          type: 'boolean',
+          default: false,
+          describe: 'play again from the start until interrupted (time jumps back)',
+        })
         .option('loops', { type: 'number', describe: 'number of passes (with or without --loop)' })
-        .option('topics', { type: 'string', array: true, default: [] as string[], describe: 'bag topics to play (default: those the suite subscribes to)' })
+        .option('topics', {
+          type: 'string',
+          array: true,
+          default: [] as string[],
+          describe: 'bag topics to play (default: those the suite subscribes to)',
+        })
         .option('remap', { type: 'string', describe: 'from:=to, repeatable' })
         .option('start', { type: 'number', describe: 'seconds from the bag start to begin at' })
         .option('duration', { type: 'number', describe: 'seconds of the bag to play' })
@@ -229,14 +272,31 @@ export function makeReplayCommand(io: CommandIo = processIo): CommandModule {
         .option('record-outputs', { type: 'string', describe: "write the suite's outputs to this bag" })
         .option('save-golden', { type: 'string', describe: 'write the outputs as a golden for later --expect (deterministic)' })
         .option('expect', { type: 'string', describe: 'compare the outputs with this golden; exit 1 with a diff when they differ' })
-        .option('tolerance', { type: 'string', describe: `number, or actions=, values=, time=, count= (default ${JSON.stringify(DEFAULT_TOLERANCE)}); repeatable` })
+        .option('tolerance', {
+          type: 'string',
+          describe: `number, or actions=, values=, time=, count= (default ${JSON.stringify(DEFAULT_TOLERANCE)}); repeatable`,
+        })
         .option('compare-topics', { type: 'string', array: true, default: [] as string[], describe: 'compare only these output topics' })
-        .option('ignore-fields', { type: 'string', describe: `fields not compared, besides ${DEFAULT_IGNORED_FIELDS.join(', ')} (field or Type.field), repeatable` })
+        .option('ignore-fields', {
+          type: 'string',
+          describe: `fields not compared, besides ${DEFAULT_IGNORED_FIELDS.join(', ')} (field or Type.field), repeatable`,
+        })
         .option('output-topics', { type: 'string', array: true, default: [] as string[], describe: 'record only these output topics' })
-        .option('include-output-types', { type: 'string', describe: 'record these normally excluded types too (e.g. vla_ros_msgs/msg/Observation), repeatable' })
+        .option('include-output-types', {
+          type: 'string',
+          describe: 'record these normally excluded types too (e.g. vla_ros_msgs/msg/Observation), repeatable',
+        })
         .option('overwrite', { type: 'boolean', default: false, describe: 'replace existing output/golden bags' })
-        .option('allow-empty', { type: 'boolean', default: false, describe: 'accept a run in which the suite published no action chunk or no target (exit 0)' })
-        .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'fatal'] as const, default: 'warn' as const, describe: 'log level of the replayed nodes' })
+        .option('allow-empty', {
+          type: 'boolean',
+          default: false,
+          describe: 'accept a run in which the suite published no action chunk or no target (exit 0)',
+        })
+        .option('log-level', {
+          choices: ['debug', 'info', 'warn', 'error', 'fatal'] as const,
+          default: 'warn' as const,
+          describe: 'log level of the replayed nodes',
+        })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress line' })
         .example('$0 replay runs/ep3 instruction:="push the red cube" --save-golden test/golden/ep3', 'make a golden')
         .example('$0 replay runs/ep3 instruction:="push the red cube" --expect test/golden/ep3', 'CI: exit 1 when the outputs differ')

@@ -34,16 +34,24 @@ function asCliError(err: unknown): unknown {
 
 /** Parses `0.02,0.05,0.1`; a usage error names the bad item. */
 export function parseAlphas(text: string): number[] {
-  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const alphas = items.map(Number);
   const bad = items.find((_, i) => !(alphas[i] > 0 && alphas[i] < 1));
-  if (items.length === 0 || bad !== undefined) throw new CliError(`--alphas: expected comma-separated numbers in (0, 1), got '${bad ?? text}'`, 2);
+  if (items.length === 0 || bad !== undefined)
+    throw new CliError(`--alphas: expected comma-separated numbers in (0, 1), got '${bad ?? text}'`, 2);
   return alphas;
 }
 
 function detectorOptions<T>(y: Argv<T>) {
   return y
-    .option('bundle', { type: 'string', default: 'reference', describe: "policy bundle whose failure_monitor detector scores the rollouts" })
+    .option('bundle', {
+      type: 'string',
+      default: 'reference',
+      describe: 'policy bundle whose failure_monitor detector scores the rollouts',
+    })
     .option('detector', { type: 'string', describe: "a detector ONNX file instead of the bundle's" })
     .option('detector-kind', { choices: DETECTOR_KINDS, describe: 'expected detector kind (default: the bundle’s, or what the file is)' })
     .option('features-topic', { type: 'string', describe: 'PolicyFeatures topic when a bag has several' })
@@ -105,7 +113,11 @@ export function makeSafeCommand(io: TextIo = processIo): CommandModule {
         .option('alphas', { type: 'string', default: DEFAULT_ALPHAS.join(','), describe: 'comma-separated alphas to sweep' })
         .option('plot', { type: 'string', describe: 'write an SVG of held-out score curves with the band' })
         .option('plot-alpha', { type: 'number', default: 0.2, describe: 'alpha of the band drawn in the plot (nearest swept one)' })
-        .option('calibration-fraction', { type: 'number', default: 0.5, describe: 'share of the successes that calibrates the band in each split' })
+        .option('calibration-fraction', {
+          type: 'number',
+          default: 0.5,
+          describe: 'share of the successes that calibrates the band in each split',
+        })
         .option('repeats', { type: 'number', default: 5, describe: 'random calibration/test splits to average' })
         .example('$0 safe eval --plot safe.svg heldout/*.mcap', ''),
     handler: async (argv) => {

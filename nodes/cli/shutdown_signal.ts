@@ -31,7 +31,8 @@ export class ShutdownSignal {
   /** Ends the wait `durationSec` from now (no-op when undefined). */
   startTimer(durationSec: number | undefined): void {
     // unref: the duration alone must not keep a finished command's process alive.
-    if (durationSec !== undefined && !this.done) this.timer = setTimeout(() => this.finish(`duration ${durationSec} s elapsed`), durationSec * 1000).unref();
+    if (durationSec !== undefined && !this.done)
+      this.timer = setTimeout(() => this.finish(`duration ${durationSec} s elapsed`), durationSec * 1000).unref();
   }
 
   get signalled(): boolean {

@@ -5,7 +5,14 @@
 
 import type { CommandModule } from 'yargs';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
-import { DEFAULT_PERTURBATION, DatasetWriter, FrameSource, recordEpisode, storedCameras, type RecordOptions } from '../sim/dataset_export.js';
+import {
+  DEFAULT_PERTURBATION,
+  DatasetWriter,
+  FrameSource,
+  recordEpisode,
+  storedCameras,
+  type RecordOptions,
+} from '../sim/dataset_export.js';
 import { createDefaultSimulator } from '../sim/default_simulator.js';
 import { Renderer } from '../sim/render/renderer.js';
 import { SIM_ROBOTS, type SimRobot } from '../sim/robot_facts.js';
@@ -28,16 +35,24 @@ export interface CollectArgs {
 }
 
 export function parseTasks(text: string): TaskKind[] {
-  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const bad = items.find((s) => !isTaskKind(s));
-  if (items.length === 0 || bad !== undefined) throw new CliError(`--tasks: expected comma-separated tasks from ${TASK_KINDS.join(', ')}, got '${bad ?? text}'`, 2);
+  if (items.length === 0 || bad !== undefined)
+    throw new CliError(`--tasks: expected comma-separated tasks from ${TASK_KINDS.join(', ')}, got '${bad ?? text}'`, 2);
   return items as TaskKind[];
 }
 
 /** Records `a.episodes` episodes into `a.out`; returns how many the expert solved. */
-export async function collectDataset(a: CollectArgs, io: TextIo): Promise<{ episodes: number; successes: number; ticks: number; frames: number }> {
+export async function collectDataset(
+  a: CollectArgs,
+  io: TextIo,
+): Promise<{ episodes: number; successes: number; ticks: number; frames: number }> {
   if (!Number.isInteger(a.episodes) || a.episodes < 1) throw new CliError(`--episodes: expected an integer >= 1, got ${a.episodes}`, 2);
-  if (!Number.isInteger(a.imageEvery) || a.imageEvery < 1) throw new CliError(`--image-every: expected an integer >= 1, got ${a.imageEvery}`, 2);
+  if (!Number.isInteger(a.imageEvery) || a.imageEvery < 1)
+    throw new CliError(`--image-every: expected an integer >= 1, got ${a.imageEvery}`, 2);
   if (!Number.isInteger(a.pool) || a.pool < 1) throw new CliError(`--pool: expected an integer >= 1, got ${a.pool}`, 2);
   if (!(a.noise >= 0)) throw new CliError(`--noise: expected a number >= 0, got ${a.noise}`, 2);
   const bundle = loadPolicyBundle(a.bundle);
@@ -52,7 +67,14 @@ export async function collectDataset(a: CollectArgs, io: TextIo): Promise<{ epis
   };
   // Tasks cycle over the episodes (episode i does tasks[i mod n]); layouts and objects come from the seed.
   const sims = await Promise.all(a.tasks.map((task) => createDefaultSimulator(a.robot, a.seed, { task, object: 'random' })));
-  const writer = new DatasetWriter(a.out, { robot: a.robot, jointNames: sims[0].facts.jointNames, seed: a.seed, bundle: bundle.dir, options, cameras });
+  const writer = new DatasetWriter(a.out, {
+    robot: a.robot,
+    jointNames: sims[0].facts.jointNames,
+    seed: a.seed,
+    bundle: bundle.dir,
+    options,
+    cameras,
+  });
   const renderer = new Renderer();
   const frames = sims.map((sim) => new FrameSource(sim, renderer, cameras));
   let successes = 0;
@@ -68,7 +90,9 @@ export async function collectDataset(a: CollectArgs, io: TextIo): Promise<{ epis
       ticks += e.ticks;
       frameCount += e.frames;
       const s = ((Date.now() - started) / 1000).toFixed(0);
-      io.out(`[${i + 1}/${a.episodes}] ${e.success ? 'success' : 'FAILED '} ${e.ticks} ticks, noise ${e.noiseScale.toFixed(2)}: "${e.instruction}" (${s} s)\n`);
+      io.out(
+        `[${i + 1}/${a.episodes}] ${e.success ? 'success' : 'FAILED '} ${e.ticks} ticks, noise ${e.noiseScale.toFixed(2)}: "${e.instruction}" (${s} s)\n`,
+      );
     }
   } finally {
     writer.close();
@@ -89,15 +113,44 @@ export function makeCollectCommand(io: TextIo): CommandModule {
         .option('seed', { type: 'number', default: 0, describe: 'seed of the episode sequence' })
         .option('robot', { choices: SIM_ROBOTS, default: 'fr3', describe: 'simulated arm' })
         .option('tasks', { type: 'string', default: DEFAULT_RANDOM_TASKS.join(','), describe: 'tasks, cycled over the episodes' })
-        .option('bundle', { type: 'string', default: 'reference', describe: 'policy bundle whose cameras (size, resize, normalisation) the images follow' })
+        .option('bundle', {
+          type: 'string',
+          default: 'reference',
+          describe: 'policy bundle whose cameras (size, resize, normalisation) the images follow',
+        })
         .option('image-every', { type: 'number', default: 2, describe: 'store camera frames every this many 30 Hz ticks' })
         .option('pool', { type: 'number', default: 4, describe: 'average-pool factor of the stored camera tensors' })
         .option('noise', { type: 'number', default: 1, describe: 'scale of the DART action perturbation (0: clean expert)' })
         .option('max-time', { type: 'number', default: 15, describe: 'episode time limit [s]' })
         .example('$0 sim collect --out /tmp/vla_data --episodes 200', ''),
     handler: async (argv) => {
-      const a = argv as unknown as { out: string; episodes: number; seed: number; robot: SimRobot; tasks: string; bundle: string; 'image-every': number; pool: number; noise: number; 'max-time': number };
-      await collectDataset({ out: a.out, episodes: a.episodes, seed: a.seed, robot: a.robot, tasks: parseTasks(a.tasks), bundle: a.bundle, imageEvery: a['image-every'], pool: a.pool, noise: a.noise, maxTime: a['max-time'] }, io);
+      const a = argv as unknown as {
+        out: string;
+        episodes: number;
+        seed: number;
+        robot: SimRobot;
+        tasks: string;
+        bundle: string;
+        'image-every': number;
+        pool: number;
+        noise: number;
+        'max-time': number;
+      };
+      await collectDataset(
+        {
+          out: a.out,
+          episodes: a.episodes,
+          seed: a.seed,
+          robot: a.robot,
+          tasks: parseTasks(a.tasks),
+          bundle: a.bundle,
+          imageEvery: a['image-every'],
+          pool: a.pool,
+          noise: a.noise,
+          maxTime: a['max-time'],
+        },
+        io,
+      );
     },
   };
 }

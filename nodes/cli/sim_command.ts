@@ -19,7 +19,10 @@ import { TASK_KINDS } from '../sim/tasks.js';
 
 /** Parses a comma-separated list, each item checked by `parse` (a usage error names the bad one). */
 export function parseList<T>(option: string, text: string, parse: (item: string) => T | undefined, expected: string): T[] {
-  const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   const out: T[] = [];
   for (const item of items) {
     const v = parse(item);
@@ -37,7 +40,11 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
     builder: (y) =>
       y
         .option('robot', { choices: SIM_ROBOTS, default: 'fr3', describe: 'simulated robot' })
-        .option('policy', { type: 'string', default: 'reference', describe: 'policy bundle: a folder with manifest.yaml, or a name in config/policies/' })
+        .option('policy', {
+          type: 'string',
+          default: 'reference',
+          describe: 'policy bundle: a folder with manifest.yaml, or a name in config/policies/',
+        })
         .option('task', { choices: [...TASK_KINDS, 'random'], default: 'random', describe: 'task of the episodes' })
         .option('seed', { type: 'number', default: 0, describe: 'seed of the episode sequence' })
         .option('episodes', { type: 'number', default: 3, describe: 'stop after this many episodes' })
@@ -45,8 +52,15 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
         .option('episode-timeout', { type: 'number', default: 20, describe: 'simulated seconds after which an episode ends as failed' })
         .option('real-time-factor', { type: 'number', default: 1, describe: 'simulated seconds per wall second (0: as fast as possible)' })
         .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'fatal'] as const, default: 'warn' as const })
-        .option('record', { type: 'string', describe: 'record every topic into this rosbag2 MCAP bag directory (no value: out/sim_run_<time>) and write report.html in it' })
-        .option('failure-monitor', { type: 'boolean', default: true, describe: 'run the SAFE failure monitor; the arm is held while it is not live (--no-failure-monitor: none)' })
+        .option('record', {
+          type: 'string',
+          describe: 'record every topic into this rosbag2 MCAP bag directory (no value: out/sim_run_<time>) and write report.html in it',
+        })
+        .option('failure-monitor', {
+          type: 'boolean',
+          default: true,
+          describe: 'run the SAFE failure monitor; the arm is held while it is not live (--no-failure-monitor: none)',
+        })
         .example('$0 sim run --episodes 5 --duration 300', '')
         .example('$0 sim run --record', 'also an MCAP recording (Foxglove) and an HTML report')
         .example('$0 sim run --task push_left --policy ./my_bundle', ''),
@@ -54,7 +68,9 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
       // `npm start -- --robot ur5e` appends to the script's own `--robot fr3`: the last one wins.
       // (npm start's script leaves --episodes at its default: yargs-parser adds a repeated
       // numeric option whose last value is 1 to the first, as a count, so `--episodes 3 --episodes 1` is 4.)
-      const a = Object.fromEntries(Object.entries(argv).map(([k, v]) => [k, Array.isArray(v) && k !== '_' ? v[v.length - 1] : v])) as unknown as {
+      const a = Object.fromEntries(
+        Object.entries(argv).map(([k, v]) => [k, Array.isArray(v) && k !== '_' ? v[v.length - 1] : v]),
+      ) as unknown as {
         robot: SimRobot;
         policy: string;
         task: string;
@@ -91,20 +107,41 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
   };
   const evaluate: CommandModule = {
     command: 'eval',
-    describe: 'Closed-loop evaluation of a policy bundle on the built-in sim: sync vs async, merge rules × VLM latency, SAFE (table, JSON, SVG plots)',
+    describe:
+      'Closed-loop evaluation of a policy bundle on the built-in sim: sync vs async, merge rules × VLM latency, SAFE (table, JSON, SVG plots)',
     builder: (y) =>
       y
-        .option('bundle', { type: 'string', default: 'reference', describe: 'policy bundle: a folder with manifest.yaml, or a name in config/policies/' })
+        .option('bundle', {
+          type: 'string',
+          default: 'reference',
+          describe: 'policy bundle: a folder with manifest.yaml, or a name in config/policies/',
+        })
         .option('robot', { choices: SIM_ROBOTS, default: 'fr3', describe: 'simulated robot (the bundle must know its joints)' })
         .option('episodes', { type: 'number', default: 50, describe: 'seeded episodes per setting' })
         .option('seed', { type: 'number', default: 0, describe: 'seed of the episode sequence' })
         .option('max-time', { type: 'number', default: 15, describe: 'episode time limit [s]' })
         .option('parts', { type: 'string', default: EVAL_PARTS.join(','), describe: `what to run: ${EVAL_PARTS.join(', ')}` })
-        .option('rules', { type: 'string', default: EVAL_RULES.join(','), describe: `merge rules of the latency sweep (${MERGE_RULES.join(', ')})` })
-        .option('latencies', { type: 'string', default: EVAL_LATENCIES.map((l) => l * 1000).join(','), describe: 'added VLM latencies of the sweep [ms]' })
+        .option('rules', {
+          type: 'string',
+          default: EVAL_RULES.join(','),
+          describe: `merge rules of the latency sweep (${MERGE_RULES.join(', ')})`,
+        })
+        .option('latencies', {
+          type: 'string',
+          default: EVAL_LATENCIES.map((l) => l * 1000).join(','),
+          describe: 'added VLM latencies of the sweep [ms]',
+        })
         .option('sync-latency', { type: 'number', default: 100, describe: 'added VLM latency of the sync vs async comparison [ms]' })
-        .option('base-rule', { choices: MERGE_RULES, default: 'weighted_average', describe: 'merge rule of the sync vs async comparison and of SAFE' })
-        .option('max-latent-age', { type: 'number', default: 1.0, describe: "fast_pathway's max_latent_age [s]: older latents give no chunks" })
+        .option('base-rule', {
+          choices: MERGE_RULES,
+          default: 'weighted_average',
+          describe: 'merge rule of the sync vs async comparison and of SAFE',
+        })
+        .option('max-latent-age', {
+          type: 'number',
+          default: 1.0,
+          describe: "fast_pathway's max_latent_age [s]: older latents give no chunks",
+        })
         .option('out', { type: 'string', default: 'sim_eval', describe: 'folder for report.md, results.json and the SVG plots' })
         .option('quiet', { type: 'boolean', default: false, describe: 'no per-episode progress' })
         .example('$0 sim eval --episodes 5 --out /tmp/eval', 'a quick run')
@@ -130,8 +167,18 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
       if (!(a['max-latent-age'] > 0)) throw new CliError(`--max-latent-age: expected seconds > 0, got ${a['max-latent-age']}`, 2);
       if (!(a['sync-latency'] >= 0)) throw new CliError(`--sync-latency: expected ms >= 0, got ${a['sync-latency']}`, 2);
       const parts = parseList<EvalPart>('parts', a.parts, (s) => EVAL_PARTS.find((p) => p === s), `one of ${EVAL_PARTS.join(', ')}`);
-      const rules = parseList<MergeRuleName>('rules', a.rules, (s) => MERGE_RULES.find((r) => r === s), `a merge rule (${MERGE_RULES.join(', ')})`);
-      const latencies = parseList('latencies', a.latencies, (s) => (Number(s) >= 0 && s !== '' ? Number(s) / 1000 : undefined), 'milliseconds >= 0');
+      const rules = parseList<MergeRuleName>(
+        'rules',
+        a.rules,
+        (s) => MERGE_RULES.find((r) => r === s),
+        `a merge rule (${MERGE_RULES.join(', ')})`,
+      );
+      const latencies = parseList(
+        'latencies',
+        a.latencies,
+        (s) => (Number(s) >= 0 && s !== '' ? Number(s) / 1000 : undefined),
+        'milliseconds >= 0',
+      );
       // Loaded here: MuJoCo and onnxruntime only for this command.
       const { runEvaluation } = await import('../sim/eval/evaluation.js');
       const { formatReport, writeReport } = await import('../sim/eval/report.js');
@@ -170,7 +217,12 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
   return {
     command: 'sim',
     describe: 'Built-in simulator tools (see docs/simulator.md)',
-    builder: (y) => y.command(run).command(evaluate).command(makeCollectCommand(io)).demandCommand(1, 'Specify a sim subcommand (run, eval, collect); see --help.'),
+    builder: (y) =>
+      y
+        .command(run)
+        .command(evaluate)
+        .command(makeCollectCommand(io))
+        .demandCommand(1, 'Specify a sim subcommand (run, eval, collect); see --help.'),
     handler: () => {},
   };
 }

@@ -77,7 +77,14 @@ export async function simRun(o: SimRunOptions): Promise<number> {
     throw new CliError(err instanceof Error ? err.message : String(err), 1);
   });
   const backend = new EmbeddedBackend(launch.hub);
-  const probe = await backend.createNode({ name: 'sim_run_progress', namespace: '/', remaps: [], parameterSections: [], logLevel: 'warn', rosArgv: [] });
+  const probe = await backend.createNode({
+    name: 'sim_run_progress',
+    namespace: '/',
+    remaps: [],
+    parameterSections: [],
+    logLevel: 'warn',
+    rosArgv: [],
+  });
   const progress = new EpisodeProgress();
   let simTime = 0;
   let resolveDone!: (why: string) => void;
@@ -107,7 +114,9 @@ export async function simRun(o: SimRunOptions): Promise<number> {
     simTime = fromRosTime(m.header.stamp);
     progress.chunk(m.latent_age);
   });
-  probe.createSubscription('vla_ros_msgs/msg/FailureScore', 'failure_score', 10, (m) => progress.score(m.episode_id, m.score, m.alarm, fromRosTime(m.header.stamp)));
+  probe.createSubscription('vla_ros_msgs/msg/FailureScore', 'failure_score', 10, (m) =>
+    progress.score(m.episode_id, m.score, m.alarm, fromRosTime(m.header.stamp)),
+  );
   probe.createSubscription('vla_ros_msgs/msg/HoldRequest', 'hold_request', 10, (m) => {
     if (m.hold) progress.hold(m.episode_id);
   });
@@ -142,7 +151,10 @@ export async function simRun(o: SimRunOptions): Promise<number> {
   await launch.stop();
   out(`summary: ${progress.summary()}\n`);
   if (monitorError !== undefined) {
-    throw new CliError(`failure_monitor: ${monitorError}: the arm was held; fix the bundle's detector, or run without a monitor (--no-failure-monitor)`, 1);
+    throw new CliError(
+      `failure_monitor: ${monitorError}: the arm was held; fix the bundle's detector, or run without a monitor (--no-failure-monitor)`,
+      1,
+    );
   }
   return 0;
 }

@@ -46,7 +46,9 @@ function rawValue(cli: readonly string[], names: readonly string[]): string | un
 }
 
 function typedAsOption(cli: readonly string[], name: string): boolean {
-  return cli.some((t) => t === `--${name}` || t.startsWith(`--${name}=`) || t === `--no-${name}` || (name.length === 1 && t === `-${name}`));
+  return cli.some(
+    (t) => t === `--${name}` || t.startsWith(`--${name}=`) || t === `--no-${name}` || (name.length === 1 && t === `-${name}`),
+  );
 }
 
 export class UsageCheck {
@@ -107,7 +109,11 @@ export class UsageCheck {
         .filter((n) => kebab(n) === n || !names.includes(kebab(n)))
         .map((n) =>
           typedAsOption(this.cli, n)
-            ? `unknown option ${n.length === 1 ? '-' : '--'}${n}${didYouMean(n, this.options().filter((o) => o.length > 1 && !/[A-Z]/.test(o)), (o) => `--${o}`)}`
+            ? `unknown option ${n.length === 1 ? '-' : '--'}${n}${didYouMean(
+                n,
+                this.options().filter((o) => o.length > 1 && !/[A-Z]/.test(o)),
+                (o) => `--${o}`,
+              )}`
             : this.unexpectedArgument(n),
         );
     }

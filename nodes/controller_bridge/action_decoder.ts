@@ -149,7 +149,8 @@ export function decodeChunk(input: ChunkInput, ctx: DecoderContext): DecodeResul
   const { horizon, dt, data } = input;
   if (!Number.isFinite(input.stamp) || !Number.isFinite(input.startTime)) return fail('malformed', 'non-finite stamp or start_time');
   if (!(dt > 0 && dt <= MAX_DT)) return fail('malformed', `dt must be in (0, ${MAX_DT}] s, got ${dt}`);
-  if (!Number.isInteger(horizon) || horizon < 1 || horizon > MAX_HORIZON) return fail('malformed', `horizon must be in [1, ${MAX_HORIZON}], got ${horizon}`);
+  if (!Number.isInteger(horizon) || horizon < 1 || horizon > MAX_HORIZON)
+    return fail('malformed', `horizon must be in [1, ${MAX_HORIZON}], got ${horizon}`);
   if (!(SPACES as readonly string[]).includes(input.actionSpace)) {
     return fail('unknown_space', `unknown action_space '${input.actionSpace}' (expected one of ${SPACES.join(', ')})`);
   }
@@ -163,7 +164,8 @@ export function decodeChunk(input: ChunkInput, ctx: DecoderContext): DecodeResul
   }
   let rotation: RotationFormat;
   if (jointSpace) {
-    if (input.rotation !== '' && input.rotation !== 'none') return fail('unknown_rotation', `rotation '${input.rotation}' given for joint space '${space}'`);
+    if (input.rotation !== '' && input.rotation !== 'none')
+      return fail('unknown_rotation', `rotation '${input.rotation}' given for joint space '${space}'`);
     rotation = 'none';
   } else {
     if (!(EE_ROTATIONS as readonly string[]).includes(input.rotation)) {
@@ -183,7 +185,8 @@ export function decodeChunk(input: ChunkInput, ctx: DecoderContext): DecodeResul
   const expected = (jointSpace ? n : 3 + ROTATION_DIM[rotation]) + (gripper === 'none' ? 0 : 1);
   const names = input.dimensionNames;
   const d = names.length > 0 ? names.length : data.length / horizon;
-  if (data.length !== horizon * d) return fail('wrong_dimension', `data has ${data.length} values, horizon ${horizon} × ${d} dimensions expected`);
+  if (data.length !== horizon * d)
+    return fail('wrong_dimension', `data has ${data.length} values, horizon ${horizon} × ${d} dimensions expected`);
   if (d !== expected) {
     return fail('wrong_dimension', `${d} dimensions, ${space} + ${rotation} + gripper ${gripper} needs ${expected}`);
   }
@@ -200,7 +203,9 @@ export function decodeChunk(input: ChunkInput, ctx: DecoderContext): DecodeResul
   let jointColumns: number[] | undefined;
   if (jointSpace) {
     const byName = ctx.jointNames.map((j) => names.indexOf(j));
-    jointColumns = byName.every((c) => c >= 0) ? byName : ctx.jointNames.map((_, i) => (i >= gripperColumn && gripperColumn >= 0 ? i + 1 : i));
+    jointColumns = byName.every((c) => c >= 0)
+      ? byName
+      : ctx.jointNames.map((_, i) => (i >= gripperColumn && gripperColumn >= 0 ? i + 1 : i));
   }
 
   const rows: Float64Array[] = [];

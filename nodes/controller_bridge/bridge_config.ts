@@ -117,7 +117,9 @@ export function robotFactProblems(r: RobotFacts, margin: number): string[] {
   if (problems.length > 0) return problems;
   for (let i = 0; i < n; i++) {
     if (!(r.positionMax[i] - r.positionMin[i] > 2 * margin)) {
-      problems.push(`joint ${r.jointNames[i]}: limits [${r.positionMin[i]}, ${r.positionMax[i]}] leave no room inside joint_limit_margin ${margin}`);
+      problems.push(
+        `joint ${r.jointNames[i]}: limits [${r.positionMin[i]}, ${r.positionMax[i]}] leave no room inside joint_limit_margin ${margin}`,
+      );
     }
     if (!(r.velocityMax[i] > 0)) problems.push(`joint ${r.jointNames[i]}: robot.joint_velocity_max must be > 0`);
   }

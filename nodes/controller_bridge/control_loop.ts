@@ -47,7 +47,8 @@ export interface RobotState {
 
 export type ActivationResult = { ok: true; notes: string[] } | { ok: false; reason: string };
 
-export type ChunkVerdict = { accepted: true; insertion: ChunkInsertion; delaySteps: number } | { accepted: false; reason: DropReason; detail: string };
+export type ChunkVerdict =
+  { accepted: true; insertion: ChunkInsertion; delaySteps: number } | { accepted: false; reason: DropReason; detail: string };
 
 export interface TickOutput {
   /** The safe target: [x y z qx qy qz qw] (pose) or joint positions in controller order. */
@@ -220,7 +221,8 @@ export class ControlLoop {
     let joints: Float64Array | undefined;
     if (robot.joints !== undefined) {
       joints = Float64Array.from(robot.joints);
-      if (joints.length !== r.jointNames.length || !joints.every(Number.isFinite)) return { ok: false, reason: 'joint positions are not finite' };
+      if (joints.length !== r.jointNames.length || !joints.every(Number.isFinite))
+        return { ok: false, reason: 'joint positions are not finite' };
       const margin = this.config.jointLimitMargin;
       for (let i = 0; i < joints.length; i++) {
         if (!(joints[i] >= r.positionMin[i] + margin && joints[i] <= r.positionMax[i] - margin)) {
@@ -305,7 +307,10 @@ export class ControlLoop {
     if (now < this.lastTime - 1e-9) this.clockJumped(now);
     this.lastTime = now;
     if (this.current === 'held') {
-      return this.drop('held', this.holdRequested ? 'holding until an explicit resume' : 'held by the interlock: a required safety component is not live');
+      return this.drop(
+        'held',
+        this.holdRequested ? 'holding until an explicit resume' : 'held by the interlock: a required safety component is not live',
+      );
     }
     const decoded = decodeChunk(input, this.decoderContext);
     if (!decoded.ok) return this.drop(decoded.reason, decoded.detail);
@@ -320,7 +325,8 @@ export class ControlLoop {
     if (Math.abs(chunk.startTime - chunk.stamp) > maxAge) {
       return this.drop('malformed', `start_time is ${(chunk.startTime - chunk.stamp).toFixed(3)} s from the observation stamp`);
     }
-    if (now - chunk.stamp > maxAge) return this.drop('stale', `observation is ${(now - chunk.stamp).toFixed(3)} s old (max_chunk_age ${maxAge})`);
+    if (now - chunk.stamp > maxAge)
+      return this.drop('stale', `observation is ${(now - chunk.stamp).toFixed(3)} s old (max_chunk_age ${maxAge})`);
     if (chunk.stamp < this.minStamp) return this.drop('stale', 'observed before the last activation, hold, resume or clock jump');
     const observed = input.observationStamp ?? chunk.stamp;
     if (!Number.isFinite(observed) || observed > chunk.stamp + 1e-9) {
@@ -328,7 +334,10 @@ export class ControlLoop {
     }
     const maxObservationAge = this.config.maxObservationAge;
     if (now - observed > maxObservationAge) {
-      return this.drop('stale_observation', `its newest camera image is ${(now - observed).toFixed(3)} s old (max_observation_age ${maxObservationAge} s)`);
+      return this.drop(
+        'stale_observation',
+        `its newest camera image is ${(now - observed).toFixed(3)} s old (max_observation_age ${maxObservationAge} s)`,
+      );
     }
     this.lastStamp = chunk.stamp;
     this.lastSequence = chunk.sequence;

@@ -15,7 +15,14 @@ import type { ActionLayout } from './action_decoder.js';
 
 export type MergeRuleName = 'latest_only' | 'weighted_average' | 'average' | 'conservative' | 'temporal_ensemble' | 'rtc';
 
-export const MERGE_RULES: readonly MergeRuleName[] = ['latest_only', 'weighted_average', 'average', 'conservative', 'temporal_ensemble', 'rtc'];
+export const MERGE_RULES: readonly MergeRuleName[] = [
+  'latest_only',
+  'weighted_average',
+  'average',
+  'conservative',
+  'temporal_ensemble',
+  'rtc',
+];
 
 export interface MergeRule {
   readonly name: MergeRuleName;

@@ -44,19 +44,44 @@ function declareConfig(node: RosNode): {
   const d = BRIDGE_DEFAULTS;
   const ro = { readOnly: true };
   const robot = {
-    name: p.declare('robot.name', '', { ...ro, type: 'string', description: 'Robot model (fr3, panda, ur5e, ur10e): selects the kinematic model.' }),
+    name: p.declare('robot.name', '', {
+      ...ro,
+      type: 'string',
+      description: 'Robot model (fr3, panda, ur5e, ur10e): selects the kinematic model.',
+    }),
     jointNames: p.declare('robot.joint_names', [] as string[], {
       ...ro,
       type: 'string_array',
       description: 'Controller joint order: target_joint is published in this order (CRISP reads by index).',
     }),
-    positionMin: p.declare('robot.joint_position_min', [] as number[], { ...ro, type: 'double_array', description: 'Joint lower limits [rad].' }),
-    positionMax: p.declare('robot.joint_position_max', [] as number[], { ...ro, type: 'double_array', description: 'Joint upper limits [rad].' }),
-    velocityMax: p.declare('robot.joint_velocity_max', [] as number[], { ...ro, type: 'double_array', description: 'Joint velocity limits [rad/s].' }),
-    baseFrame: p.declare('robot.base_frame', '', { ...ro, type: 'string', description: "The controller's base frame: frame of target_pose and of pose actions." }),
-    eeFrame: p.declare('robot.ee_frame', '', { ...ro, type: 'string', description: 'End-effector frame CRISP controls (selects the model TCP).' }),
+    positionMin: p.declare('robot.joint_position_min', [] as number[], {
+      ...ro,
+      type: 'double_array',
+      description: 'Joint lower limits [rad].',
+    }),
+    positionMax: p.declare('robot.joint_position_max', [] as number[], {
+      ...ro,
+      type: 'double_array',
+      description: 'Joint upper limits [rad].',
+    }),
+    velocityMax: p.declare('robot.joint_velocity_max', [] as number[], {
+      ...ro,
+      type: 'double_array',
+      description: 'Joint velocity limits [rad/s].',
+    }),
+    baseFrame: p.declare('robot.base_frame', '', {
+      ...ro,
+      type: 'string',
+      description: "The controller's base frame: frame of target_pose and of pose actions.",
+    }),
+    eeFrame: p.declare('robot.ee_frame', '', {
+      ...ro,
+      type: 'string',
+      description: 'End-effector frame CRISP controls (selects the model TCP).',
+    }),
   };
-  const topic = (key: string, value: string, what: string) => p.declare(`crisp.${key}`, value, { ...ro, type: 'string', description: what });
+  const topic = (key: string, value: string, what: string) =>
+    p.declare(`crisp.${key}`, value, { ...ro, type: 'string', description: what });
   const topics = {
     targetPose: topic('target_pose_topic', 'target_pose', 'CRISP Cartesian target (geometry_msgs/PoseStamped).'),
     targetJoint: topic('target_joint_topic', 'target_joint', 'CRISP joint target (sensor_msgs/JointState, by index).'),
@@ -82,15 +107,33 @@ function declareConfig(node: RosNode): {
       choices: MERGE_RULES,
       description: 'How overlapping chunks merge: latest_only, weighted_average, average, conservative, temporal_ensemble, rtc.',
     }) as MergeRuleName,
-    mergeOldWeight: num('merge_old_weight', d.mergeOldWeight, 0, 1, "weighted_average: weight of the old prediction (LeRobot: 0.3; the new one gets 1 − this)."),
-    ensembleM: num('temporal_ensemble_m', d.ensembleM, 0, 10, 'temporal_ensemble: w_i = exp(−m·i), i = 0 the oldest prediction (ACT: 0.01).'),
+    mergeOldWeight: num(
+      'merge_old_weight',
+      d.mergeOldWeight,
+      0,
+      1,
+      'weighted_average: weight of the old prediction (LeRobot: 0.3; the new one gets 1 − this).',
+    ),
+    ensembleM: num(
+      'temporal_ensemble_m',
+      d.ensembleM,
+      0,
+      10,
+      'temporal_ensemble: w_i = exp(−m·i), i = 0 the oldest prediction (ACT: 0.01).',
+    ),
     rtcDelayWindow: p.declare('rtc_delay_window', d.rtcDelayWindow, {
       ...ro,
       type: 'integer',
       range: { from: 1, to: 1000 },
       description: 'rtc: the inference delay is the max over this many recent chunks.',
     }),
-    maxChunkAge: num('max_chunk_age', d.maxChunkAge, 0.01, 60, 'Watchdog: no fresh chunk for this long → hold the last safe target [s]; also the oldest observation accepted.'),
+    maxChunkAge: num(
+      'max_chunk_age',
+      d.maxChunkAge,
+      0.01,
+      60,
+      'Watchdog: no fresh chunk for this long → hold the last safe target [s]; also the oldest observation accepted.',
+    ),
     maxObservationAge: num(
       'max_observation_age',
       d.maxObservationAge,
@@ -110,13 +153,43 @@ function declareConfig(node: RosNode): {
         num('workspace.max_z', d.workspace.max[2], -10, 10, 'Workspace box [m].'),
       ],
     },
-    maxTranslationSpeed: num('max_translation_speed', d.maxTranslationSpeed, 0.001, 5, 'Largest target speed [m/s]; per tick: speed / publish_rate_hz.'),
-    maxRotationSpeed: num('max_rotation_speed', d.maxRotationSpeed, 0.001, 20, 'Largest target angular speed [rad/s]; per tick: speed / publish_rate_hz.'),
-    jointLimitMargin: num('joint_limit_margin', d.jointLimitMargin, 0, 0.5, 'Robot joint limits are shrunk by this much on each side [rad].'),
-    jointVelocityScale: num('joint_velocity_scale', d.jointVelocityScale, 0.01, 1, 'Fraction of robot.joint_velocity_max the bridge may command.'),
+    maxTranslationSpeed: num(
+      'max_translation_speed',
+      d.maxTranslationSpeed,
+      0.001,
+      5,
+      'Largest target speed [m/s]; per tick: speed / publish_rate_hz.',
+    ),
+    maxRotationSpeed: num(
+      'max_rotation_speed',
+      d.maxRotationSpeed,
+      0.001,
+      20,
+      'Largest target angular speed [rad/s]; per tick: speed / publish_rate_hz.',
+    ),
+    jointLimitMargin: num(
+      'joint_limit_margin',
+      d.jointLimitMargin,
+      0,
+      0.5,
+      'Robot joint limits are shrunk by this much on each side [rad].',
+    ),
+    jointVelocityScale: num(
+      'joint_velocity_scale',
+      d.jointVelocityScale,
+      0.01,
+      1,
+      'Fraction of robot.joint_velocity_max the bridge may command.',
+    ),
     gripperRateHz: num('gripper_rate_hz', d.gripperRateHz, 1, 1000, 'Gripper command rate [Hz] (crisp_py: 30).'),
     gripperMaxStep: num('gripper_max_step', d.gripperMaxStep, 0.001, 1, 'Largest gripper change per command (crisp_py max_delta: 0.1).'),
-    gripperThreshold: num('gripper_threshold', d.gripperThreshold, 0, 1, 'absolute_binary: action < threshold closes, >= opens (crisp_gym: 0.1).'),
+    gripperThreshold: num(
+      'gripper_threshold',
+      d.gripperThreshold,
+      0,
+      1,
+      'absolute_binary: action < threshold closes, >= opens (crisp_gym: 0.1).',
+    ),
     poseJointLimits: p.declare('pose_joint_limits', d.poseJointLimits, {
       ...ro,
       type: 'bool',
@@ -124,7 +197,13 @@ function declareConfig(node: RosNode): {
     }),
   };
   const stateTimeout = num('state_timeout', 1.0, 0.01, 60, 'Robot state older than this is stale [s] (crisp_py: 1.0).');
-  const activationTimeout = num('activation_timeout', 5.0, 0, 600, 'Activation waits this long for current_pose / joint_states before refusing [s].');
+  const activationTimeout = num(
+    'activation_timeout',
+    5.0,
+    0,
+    600,
+    'Activation waits this long for current_pose / joint_states before refusing [s].',
+  );
   const jointStateTolerance = num(
     'joint_state_limit_tolerance',
     JOINT_STATE_LIMIT_TOLERANCE,
@@ -144,7 +223,13 @@ function declareConfig(node: RosNode): {
       type: 'string',
       description: "The failure monitor's ~/status (vla_ros_msgs/PathwayStatus).",
     }),
-    timeout: num('failure_monitor_timeout', 3.0, 0.1, 60, 'The failure monitor counts as gone when its last status is older than this [s] (it reports at 1 Hz).'),
+    timeout: num(
+      'failure_monitor_timeout',
+      3.0,
+      0.1,
+      60,
+      'The failure monitor counts as gone when its last status is older than this [s] (it reports at 1 Hz).',
+    ),
   };
   return { config, topics, stateTimeout, activationTimeout, jointStateTolerance, monitor };
 }
@@ -299,7 +384,12 @@ export const controllerBridge: NodeDefinition = {
         status.drop();
         // One line per reason per 5 s: a misconfigured policy must not flood the log.
         const level = verdict.reason === 'inactive' || verdict.reason === 'held' || verdict.reason === 'late' ? 'info' : 'warn';
-        node.logger.throttle(level, 5, `dropped action chunk #${m.sequence}: ${verdict.reason}: ${verdict.detail}`, `drop-${verdict.reason}`);
+        node.logger.throttle(
+          level,
+          5,
+          `dropped action chunk #${m.sequence}: ${verdict.reason}: ${verdict.detail}`,
+          `drop-${verdict.reason}`,
+        );
       }
     });
     node.createSubscription('sensor_msgs/msg/JointState', topics.jointStates, QoSProfiles.sensorData, (m) => {
@@ -325,7 +415,12 @@ export const controllerBridge: NodeDefinition = {
         return;
       }
       if (m.header.frame_id !== '' && m.header.frame_id !== config.robot.baseFrame) {
-        node.logger.throttle('warn', 10, `current_pose is in frame '${m.header.frame_id}', expected robot.base_frame '${config.robot.baseFrame}'`, 'pose-frame');
+        node.logger.throttle(
+          'warn',
+          10,
+          `current_pose is in frame '${m.header.frame_id}', expected robot.base_frame '${config.robot.baseFrame}'`,
+          'pose-frame',
+        );
       }
       pose = { value, at: node.clock.now() };
       poseCount++;

@@ -97,8 +97,7 @@ export const episodeManager: NodeDefinition = {
       return ep.id;
     }
 
-    const requireActive = (): string | undefined =>
-      lifecycle.isActive ? undefined : `episode_manager is ${lifecycle.state}, not active`;
+    const requireActive = (): string | undefined => (lifecycle.isActive ? undefined : `episode_manager is ${lifecycle.state}, not active`);
 
     node.createService('vla_ros_msgs/srv/SetInstruction', '~/set_instruction', (req) => {
       const inactive = requireActive();
@@ -137,7 +136,9 @@ export const episodeManager: NodeDefinition = {
       }
       count('instructions_before_active');
       pending = r.text;
-      node.logger.info(`instruction_text before activation (lifecycle ${lifecycle.state}): "${instructionForLog(r.text)}" starts when the node activates`);
+      node.logger.info(
+        `instruction_text before activation (lifecycle ${lifecycle.state}): "${instructionForLog(r.text)}" starts when the node activates`,
+      );
     });
     return { lifecycle, dispose: () => stopStatus() };
   },

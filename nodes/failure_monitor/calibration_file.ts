@@ -77,7 +77,8 @@ export function parseCalibration(text: string, source: string): Calibration {
 
   if (doc.format !== CALIBRATION_FORMAT) fail('format', `'${CALIBRATION_FORMAT}'`, doc.format);
   const kind = doc.detector_kind;
-  if (typeof kind !== 'string' || !(DETECTOR_KINDS as readonly string[]).includes(kind)) fail('detector_kind', `one of ${DETECTOR_KINDS.join(', ')}`, kind);
+  if (typeof kind !== 'string' || !(DETECTOR_KINDS as readonly string[]).includes(kind))
+    fail('detector_kind', `one of ${DETECTOR_KINDS.join(', ')}`, kind);
   const alpha = num(doc, 'alpha', (n) => n > 0 && n < 1, 'a number in (0, 1)');
   const horizon = num(doc, 'horizon', (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
   if (doc.h === Infinity || doc.h === '.inf') {
@@ -113,7 +114,8 @@ export function parseCalibration(text: string, source: string): Calibration {
   if (!isRecord(prov)) fail('provenance', 'a mapping (created, tool, detector, detector_sha256, seed, rollouts)', prov);
   const p = prov as Record<string, unknown>;
   const rollouts = p.rollouts;
-  if (!Array.isArray(rollouts) || !rollouts.every((r) => typeof r === 'string')) fail('provenance.rollouts', 'a list of file names', rollouts);
+  if (!Array.isArray(rollouts) || !rollouts.every((r) => typeof r === 'string'))
+    fail('provenance.rollouts', 'a list of file names', rollouts);
   const provenance: CalibrationProvenance = {
     created: str(p, 'provenance.created'),
     tool: str(p, 'provenance.tool'),

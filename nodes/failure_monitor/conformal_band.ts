@@ -92,7 +92,8 @@ export function padCurves(curves: readonly ArrayLike<number>[], length?: number)
 
 /** The deterministic D1/D2 split: n1 = round(fraction·n), at least 1, leaving D2 at least 1. */
 export function splitCalibrationSet(n: number, seed: number, d1Fraction = DEFAULT_D1_FRACTION): { d1: number[]; d2: number[] } {
-  if (!Number.isInteger(n) || n < 2) throw new ConformalError(`need at least 2 successful calibration rollouts (one for D1, one for D2), got ${n}`);
+  if (!Number.isInteger(n) || n < 2)
+    throw new ConformalError(`need at least 2 successful calibration rollouts (one for D1, one for D2), got ${n}`);
   if (!(d1Fraction > 0 && d1Fraction < 1)) throw new ConformalError(`the D1 fraction must be in (0, 1), got ${d1Fraction}`);
   const n1 = Math.min(n - 1, Math.max(1, Math.round(d1Fraction * n)));
   const order = seededPermutation(n, seed);
@@ -102,7 +103,8 @@ export function splitCalibrationSet(n: number, seed: number, d1Fraction = DEFAUL
 /** Steps 2–5 on curves already padded to one length T and split into D1 and D2. */
 export function fitBand(d1: readonly (readonly number[])[], d2: readonly (readonly number[])[], alpha: number): BandParameters {
   checkAlpha(alpha);
-  if (d1.length === 0 || d2.length === 0) throw new ConformalError(`D1 and D2 must be non-empty (got ${d1.length} and ${d2.length} curves)`);
+  if (d1.length === 0 || d2.length === 0)
+    throw new ConformalError(`D1 and D2 must be non-empty (got ${d1.length} and ${d2.length} curves)`);
   const T = d1[0].length;
   if (T === 0) throw new ConformalError('score curves are empty');
   if (![...d1, ...d2].every((c) => c.length === T)) throw new ConformalError('all curves must be padded to the same length before fitting');

@@ -69,22 +69,33 @@ export function checkDetectorSignature(
   }
   const wantInputs = kind === 'lstm' ? [DETECTOR_INPUTS.features, DETECTOR_INPUTS.hIn, DETECTOR_INPUTS.cIn] : [DETECTOR_INPUTS.features];
   const wantOutputs = kind === 'lstm' ? [DETECTOR_OUTPUTS.logit, DETECTOR_OUTPUTS.hOut, DETECTOR_OUTPUTS.cOut] : [DETECTOR_OUTPUTS.logit];
-  const contract = kind === 'lstm' ? 'features [1,F], h_in [1,1,H], c_in [1,1,H] → logit [1,1], h_out [1,1,H], c_out [1,1,H]' : 'features [1,F] → logit [1,1]';
+  const contract =
+    kind === 'lstm'
+      ? 'features [1,F], h_in [1,1,H], c_in [1,1,H] → logit [1,1], h_out [1,1,H], c_out [1,1,H]'
+      : 'features [1,F] → logit [1,1]';
   const setsDiffer = (got: readonly ValueInfo[], want: readonly string[]) =>
     got.length !== want.length || !want.every((w) => got.some((g) => g.name === w));
   if (setsDiffer(inputs, wantInputs)) {
-    throw new DetectorError(`${file}: SAFE-${kind.toUpperCase()} detector inputs must be ${wantInputs.join(', ')} (${contract}); the model has ${names(inputs)}`);
+    throw new DetectorError(
+      `${file}: SAFE-${kind.toUpperCase()} detector inputs must be ${wantInputs.join(', ')} (${contract}); the model has ${names(inputs)}`,
+    );
   }
   if (setsDiffer(outputs, wantOutputs)) {
-    throw new DetectorError(`${file}: SAFE-${kind.toUpperCase()} detector outputs must be ${wantOutputs.join(', ')} (${contract}); the model has ${names(outputs)}`);
+    throw new DetectorError(
+      `${file}: SAFE-${kind.toUpperCase()} detector outputs must be ${wantOutputs.join(', ')} (${contract}); the model has ${names(outputs)}`,
+    );
   }
   const find = (list: readonly ValueInfo[], name: string) => list.find((v) => v.name === name)!;
   /** Checks rank, float32 and the fixed dims; returns the one free dim (F or H) when asked. */
   const dims = (v: ValueInfo, expected: Array<number | 'batch' | 'size'>): number => {
     const where = `${file}: tensor '${v.name}'`;
-    if (!v.isTensor || (v.type !== undefined && v.type !== 'float32')) throw new DetectorError(`${where}: expected float32, found ${v.isTensor ? v.type : 'a non-tensor value'}`);
+    if (!v.isTensor || (v.type !== undefined && v.type !== 'float32'))
+      throw new DetectorError(`${where}: expected float32, found ${v.isTensor ? v.type : 'a non-tensor value'}`);
     const shape = v.shape ?? [];
-    if (shape.length !== expected.length) throw new DetectorError(`${where}: expected rank ${expected.length} ([${expected.join(', ')}]), found [${shape.join(', ')}] (${contract})`);
+    if (shape.length !== expected.length)
+      throw new DetectorError(
+        `${where}: expected rank ${expected.length} ([${expected.join(', ')}]), found [${shape.join(', ')}] (${contract})`,
+      );
     let size = 0;
     expected.forEach((e, i) => {
       const d = shape[i];
@@ -183,7 +194,9 @@ export class OnnxDetector implements DetectorModel {
     if (features.length !== this.featureSize) {
       throw new DetectorError(`${this.file}: expects ${this.featureSize} features, got ${features.length}`);
     }
-    const feeds: Record<string, OrtTensor> = { [DETECTOR_INPUTS.features]: new this.ort.Tensor('float32', features, [1, this.featureSize]) };
+    const feeds: Record<string, OrtTensor> = {
+      [DETECTOR_INPUTS.features]: new this.ort.Tensor('float32', features, [1, this.featureSize]),
+    };
     if (this.kind === 'lstm') {
       if (state === undefined) throw new DetectorError(`${this.file}: an LSTM detector needs its state (h, c)`);
       feeds[DETECTOR_INPUTS.hIn] = new this.ort.Tensor('float32', state.h, [1, 1, this.hiddenSize]);

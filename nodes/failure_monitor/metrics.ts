@@ -33,7 +33,7 @@ export function rocAuc(scores: readonly number[], failure: readonly boolean[]): 
   // Rank-based: O(n log n) with average ranks for ties.
   const order = scores.map((s, i) => ({ s, i })).sort((a, b) => a.s - b.s);
   const rank = new Array<number>(scores.length);
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && order[j + 1].s === order[i].s) j++;
     const avg = (i + j) / 2 + 1;
@@ -59,7 +59,8 @@ export interface DetectionMetrics {
  * or -1; `lengths[i]` its number of steps. Rates of a missing class are NaN.
  */
 export function detectionMetrics(firstAlarm: readonly number[], lengths: readonly number[], failure: readonly boolean[]): DetectionMetrics {
-  if (firstAlarm.length !== failure.length || lengths.length !== failure.length) throw new RangeError('firstAlarm, lengths and labels differ in length');
+  if (firstAlarm.length !== failure.length || lengths.length !== failure.length)
+    throw new RangeError('firstAlarm, lengths and labels differ in length');
   let tp = 0;
   let tn = 0;
   let failures = 0;

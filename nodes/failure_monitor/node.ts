@@ -53,7 +53,6 @@ export function instructionEpisodeId(msg: vla_ros_msgs.msg.Instruction): string 
   return `${msg.header.stamp.sec}.${String(msg.header.stamp.nanosec).padStart(9, '0')}:${msg.text}`;
 }
 
-
 interface Active {
   setup: MonitorSetup;
   scorer: SafeScorer;
@@ -112,9 +111,7 @@ export const failureMonitor: NodeDefinition = {
     // Every message is handled in arrival order, one at a time: the detector call is async.
     let queue: Promise<void> = Promise.resolve();
     const enqueue = (what: string, work: () => void | Promise<void>): void => {
-      queue = queue
-        .then(work)
-        .catch((err: unknown) => node.logger.error(`${what}: ${err instanceof Error ? err.message : String(err)}`));
+      queue = queue.then(work).catch((err: unknown) => node.logger.error(`${what}: ${err instanceof Error ? err.message : String(err)}`));
       node.clock.track(queue);
     };
 
@@ -254,7 +251,12 @@ export const failureMonitor: NodeDefinition = {
       if (features.length !== a.scorer.featureSize) {
         status.drop();
         status.set('error', `features have ${features.length} values, the detector expects ${a.scorer.featureSize}`);
-        node.logger.throttle('error', 5, `dropped features: ${features.length} values, the detector expects ${a.scorer.featureSize}`, 'size');
+        node.logger.throttle(
+          'error',
+          5,
+          `dropped features: ${features.length} values, the detector expects ${a.scorer.featureSize}`,
+          'size',
+        );
         return;
       }
       const started = performance.now();
@@ -302,8 +304,7 @@ export const failureMonitor: NodeDefinition = {
           // used again (a caller-chosen one, a sim seed run again) must be monitored again.
           const route = a.monitor.route(msg.episode_id);
           if (route !== 'current') startEpisode(a, msg.episode_id, 'START event', route === 'stale');
-        }
-        else if (msg.event === EVENT.EVENT_RESET) startEpisode(a, msg.episode_id, 'RESET event', true);
+        } else if (msg.event === EVENT.EVENT_RESET) startEpisode(a, msg.episode_id, 'RESET event', true);
         else if (msg.event === EVENT.EVENT_END && a.monitor.end(msg.episode_id)) {
           node.logger.info(`episode '${msg.episode_id}' ended (${msg.success ? 'success' : 'failure'} label)`);
           if (status.state === 'running') status.set('running', 'waiting for an episode');

@@ -62,7 +62,9 @@ export function renderScorePlot(o: PlotOptions): string {
     return d;
   };
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${m.left}" y="24" font-size="16" font-weight="bold">${esc(o.title)}</text>`);
   if (o.subtitle !== undefined) out.push(`<text x="${m.left}" y="44" fill="#444">${esc(o.subtitle)}</text>`);
@@ -89,7 +91,9 @@ export function renderScorePlot(o: PlotOptions): string {
   out.push(`<path d="${path(o.mean)}" fill="none" stroke="#1f77b4" stroke-width="2" stroke-dasharray="6 4"/>`);
   out.push(`<path d="${path(o.threshold)}" fill="none" stroke="black" stroke-width="2.5"/>`);
   if (o.horizon !== undefined && o.horizon > 0 && o.horizon < steps - 1) {
-    out.push(`<line x1="${x(o.horizon).toFixed(1)}" x2="${x(o.horizon).toFixed(1)}" y1="${m.top}" y2="${m.top + ph}" stroke="#888" stroke-dasharray="2 3"/>`);
+    out.push(
+      `<line x1="${x(o.horizon).toFixed(1)}" x2="${x(o.horizon).toFixed(1)}" y1="${m.top}" y2="${m.top + ph}" stroke="#888" stroke-dasharray="2 3"/>`,
+    );
   }
   // Legend.
   const nS = o.curves.filter((c) => !c.failure).length;
@@ -104,7 +108,9 @@ export function renderScorePlot(o: PlotOptions): string {
   if (o.horizon !== undefined) legend.push([`horizon T = ${o.horizon}`, '#888', '2 3']);
   legend.forEach(([label, colour, dash], i) => {
     const ly = m.top + 10 + i * 20;
-    out.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"${dash === '' ? '' : ` stroke-dasharray="${dash}"`}/>`);
+    out.push(
+      `<line x1="${lx}" x2="${lx + 24}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"${dash === '' ? '' : ` stroke-dasharray="${dash}"`}/>`,
+    );
     out.push(`<text x="${lx + 30}" y="${ly + 4}">${esc(label)}</text>`);
   });
   out.push('</svg>');

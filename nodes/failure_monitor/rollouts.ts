@@ -50,7 +50,8 @@ function pickTopic(bag: string, channels: readonly BagChannel[], type: string, n
   const ofType = channels.filter((c) => normalizeType(c.type) === type).map((c) => c.topic);
   const all = channels.map((c) => `${c.topic} (${c.type})`).join(', ') || 'none';
   if (named !== undefined) {
-    if (!ofType.includes(withSlash(named))) throw new RolloutError(`${bag}: no ${type} topic named ${withSlash(named)}; the bag has ${all}`);
+    if (!ofType.includes(withSlash(named)))
+      throw new RolloutError(`${bag}: no ${type} topic named ${withSlash(named)}; the bag has ${all}`);
     return withSlash(named);
   }
   if (ofType.length === 0) throw new RolloutError(`${bag}: no ${type} topic; the bag has ${all}`);
@@ -104,15 +105,19 @@ export async function loadBagRollouts(bag: string, options: LoadRolloutsOptions 
   const out: RolloutEpisode[] = [];
   for (const ep of episodes.values()) {
     if (ep.features.length === 0) {
-      if (ep.success !== undefined) note(`${path.basename(bag)}: episode '${ep.id}' has an END but no features on ${featuresTopic}: left out`);
+      if (ep.success !== undefined)
+        note(`${path.basename(bag)}: episode '${ep.id}' has an END but no features on ${featuresTopic}: left out`);
       continue;
     }
     if (ep.success === undefined) {
-      note(`${path.basename(bag)}: episode '${ep.id}' (${ep.features.length} steps) has no EVENT_END on ${eventsTopic}, so no label: left out`);
+      note(
+        `${path.basename(bag)}: episode '${ep.id}' (${ep.features.length} steps) has no EVENT_END on ${eventsTopic}, so no label: left out`,
+      );
       continue;
     }
     const sizes = new Set(ep.features.map((f) => f.length));
-    if (sizes.size !== 1) throw new RolloutError(`${bag}: episode '${ep.id}' has feature vectors of different lengths (${[...sizes].join(', ')})`);
+    if (sizes.size !== 1)
+      throw new RolloutError(`${bag}: episode '${ep.id}' has feature vectors of different lengths (${[...sizes].join(', ')})`);
     out.push(ep);
   }
   return out;

@@ -51,14 +51,17 @@ export function resolveDetector(choice: DetectorChoice): ResolvedDetector {
   try {
     const bundle = loadPolicyBundle(spec);
     const fm = bundle.manifest.failureMonitor;
-    if (fm === undefined) throw new RolloutError(`policy bundle '${spec}' (${bundle.dir}) has no failure_monitor section: pass --detector <file.onnx>`);
+    if (fm === undefined)
+      throw new RolloutError(`policy bundle '${spec}' (${bundle.dir}) has no failure_monitor section: pass --detector <file.onnx>`);
     return { file: bundle.file(fm.detector), kind: choice.detectorKind ?? fm.detectorKind, origin: `policy bundle '${spec}'` };
   } catch (err) {
     // First calibration of a bundle: its manifest already names the calibration file this run
     // is about to write. Take the detector from the manifest's failure_monitor section alone.
     if (!(err instanceof ManifestError) || !err.message.includes("'failure_monitor.calibration'")) throw err;
     const dir = resolveBundleDir(spec);
-    const doc = parseYaml(fs.readFileSync(path.join(dir, 'manifest.yaml'), 'utf8')) as { failure_monitor?: { detector?: unknown; detector_kind?: unknown } };
+    const doc = parseYaml(fs.readFileSync(path.join(dir, 'manifest.yaml'), 'utf8')) as {
+      failure_monitor?: { detector?: unknown; detector_kind?: unknown };
+    };
     const fm = doc.failure_monitor;
     if (typeof fm?.detector !== 'string') throw err;
     const kind = fm.detector_kind === 'mlp' || fm.detector_kind === 'lstm' ? fm.detector_kind : undefined;
@@ -96,7 +99,8 @@ async function loadAndScore(
 ): Promise<{ detector: ResolvedDetector; kind: DetectorKind; scored: ScoredEpisode[] }> {
   const resolved = resolveDetector(choice);
   const episodes = await loadRollouts(bags, rolloutOptions);
-  if (episodes.length === 0) throw new RolloutError(`no labelled episodes in ${bags.join(', ')} (see the notes above for what was left out)`);
+  if (episodes.length === 0)
+    throw new RolloutError(`no labelled episodes in ${bags.join(', ')} (see the notes above for what was left out)`);
   const detector = await OnnxDetector.load(resolved.file, resolved.kind);
   try {
     return { detector: resolved, kind: detector.kind, scored: await scoreRollouts(episodes, detector) };
@@ -125,7 +129,9 @@ export async function calibrateFromBags(req: CalibrateRequest): Promise<Calibrat
   const { detector, kind, scored } = await loadAndScore(req.bags, req, req);
   const successes = scored.filter((e) => e.success);
   if (successes.length === 0) {
-    throw new RolloutError(`no successful episodes in ${req.bags.join(', ')} (${scored.length} labelled episodes, all failures): the band is built from successes only`);
+    throw new RolloutError(
+      `no successful episodes in ${req.bags.join(', ')} (${scored.length} labelled episodes, all failures): the band is built from successes only`,
+    );
   }
   const seed = req.seed ?? 0;
   const band = calibrateBand(
@@ -199,7 +205,8 @@ const mean = (xs: readonly number[]) => {
 /** The evaluation protocol on already scored episodes (pure; see the file header). */
 export function evaluateScored(scored: readonly ScoredEpisode[], options: EvaluateOptions = {}): EvaluationResult {
   const alphas = [...(options.alphas ?? DEFAULT_ALPHAS)];
-  if (alphas.length === 0 || !alphas.every((a) => a > 0 && a < 1)) throw new RangeError(`alphas must be in (0, 1), got ${alphas.join(', ')}`);
+  if (alphas.length === 0 || !alphas.every((a) => a > 0 && a < 1))
+    throw new RangeError(`alphas must be in (0, 1), got ${alphas.join(', ')}`);
   const fraction = options.calibrationFraction ?? 0.5;
   if (!(fraction > 0 && fraction < 1)) throw new RangeError(`the calibration fraction must be in (0, 1), got ${fraction}`);
   const repeats = options.repeats ?? 5;
@@ -214,7 +221,10 @@ export function evaluateScored(scored: readonly ScoredEpisode[], options: Evalua
     );
   }
   if (failures.length === 0) throw new RolloutError('evaluation needs failed episodes too (TPR, ROC-AUC); the bags have only successes');
-  const plotAlpha = alphas.reduce((best, a) => (Math.abs(a - (options.plotAlpha ?? 0.2)) < Math.abs(best - (options.plotAlpha ?? 0.2)) ? a : best), alphas[0]);
+  const plotAlpha = alphas.reduce(
+    (best, a) => (Math.abs(a - (options.plotAlpha ?? 0.2)) < Math.abs(best - (options.plotAlpha ?? 0.2)) ? a : best),
+    alphas[0],
+  );
 
   const aucs: number[] = [];
   const perAlpha = alphas.map(() => ({ tpr: [] as number[], tnr: [] as number[], bal: [] as number[], tDet: [] as number[], never: 0 }));
@@ -285,7 +295,8 @@ export function formatEvaluation(res: EvaluationResult, detectorLabel: string): 
     '|-------|-------|-------|---------|-------|-----',
   ];
   for (const r of res.rows) {
-    const note = r.neverFires > 0 ? `h = ∞ in ${r.neverFires}/${res.repeats} splits (too few calibration successes for this α: never fires)` : '';
+    const note =
+      r.neverFires > 0 ? `h = ∞ in ${r.neverFires}/${res.repeats} splits (too few calibration successes for this α: never fires)` : '';
     lines.push(`| ${r.alpha.toFixed(2).padStart(5)} | ${f3(r.tpr)} | ${f3(r.tnr)} |  ${f3(r.balancedAccuracy)}  | ${f3(r.tDet)} | ${note}`);
   }
   return lines.join('\n') + '\n';

@@ -61,7 +61,8 @@ export type NoRequest =
   | { reason: 'latent'; latent: 'empty' | 'too_old' | 'no_instruction'; detail: string; latentAge?: number }
   | { reason: 'state' | 'images' | 'error'; detail: string };
 
-export type ChunkResult = { ok: true; chunk: vla_ros_msgs.msg.ActionChunk; features: Float32Array | undefined } | { ok: false; reason: string };
+export type ChunkResult =
+  { ok: true; chunk: vla_ros_msgs.msg.ActionChunk; features: Float32Array | undefined } | { ok: false; reason: string };
 
 export class ChunkProducer {
   readonly latents: LatentBuffer;
@@ -156,7 +157,9 @@ export class ChunkProducer {
         horizon: m.action.horizon,
         dimension: m.action.names.length,
         conditioning: conditioningFeeds(m.expert, {
-          latent: Object.fromEntries(latent.entry.tensors.map((t) => [t.name, { type: 'float32', dims: t.dims, data: t.data } satisfies TensorData])),
+          latent: Object.fromEntries(
+            latent.entry.tensors.map((t) => [t.name, { type: 'float32', dims: t.dims, data: t.data } satisfies TensorData]),
+          ),
           state: normalizeState(state.positions, m.state.mean, m.state.std),
           latentAge: latent.age,
           images: this.images,

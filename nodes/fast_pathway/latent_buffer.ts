@@ -22,9 +22,7 @@ export interface LatentEntryData {
 }
 
 export type LatentUnavailable =
-  | { reason: 'empty'; detail: string }
-  | { reason: 'too_old'; detail: string; age: number }
-  | { reason: 'no_instruction'; detail: string };
+  { reason: 'empty'; detail: string } | { reason: 'too_old'; detail: string; age: number } | { reason: 'no_instruction'; detail: string };
 
 export type LatentRead = { entry: LatentEntryData; age: number } | LatentUnavailable;
 
@@ -58,7 +56,10 @@ export class LatentBuffer {
     }
     if (current !== undefined && entry.observationTime < current.observationTime) {
       // A restarted slow pathway may reset its version; the observation time still orders entries.
-      return { accepted: false, reason: `latent observed at ${entry.observationTime} is older than the current one (${current.observationTime})` };
+      return {
+        accepted: false,
+        reason: `latent observed at ${entry.observationTime} is older than the current one (${current.observationTime})`,
+      };
     }
     this.entry = entry;
     return { accepted: true };

@@ -54,15 +54,29 @@ export const fastPathway: NodeDefinition = {
       name: p.declare('robot.name', '', { type: 'string', description: 'Robot model (from config/robots/<robot>.yaml).', readOnly: true }),
       jointNames: p.declare('robot.joint_names', [] as string[], {
         type: 'string_array',
-        description: "The robot's joints: the bundle's state joints must be among them (and joint_states beyond their limits below are rejected).",
+        description:
+          "The robot's joints: the bundle's state joints must be among them (and joint_states beyond their limits below are rejected).",
         readOnly: true,
       }),
-      positionMin: p.declare('robot.joint_position_min', [] as number[], { type: 'double_array', description: 'Joint lower limits [rad].', readOnly: true }),
-      positionMax: p.declare('robot.joint_position_max', [] as number[], { type: 'double_array', description: 'Joint upper limits [rad].', readOnly: true }),
+      positionMin: p.declare('robot.joint_position_min', [] as number[], {
+        type: 'double_array',
+        description: 'Joint lower limits [rad].',
+        readOnly: true,
+      }),
+      positionMax: p.declare('robot.joint_position_max', [] as number[], {
+        type: 'double_array',
+        description: 'Joint upper limits [rad].',
+        readOnly: true,
+      }),
     };
     const misfit = robotFitProblem(manifest, robot);
     if (misfit !== undefined) throw new Error(`policy bundle '${bundle.dir}' does not fit the robot: ${misfit}`);
-    const rateHz = p.declare('rate_hz', 30, { type: 'double', description: 'Chunk rate [Hz].', range: { from: 1, to: 200 }, readOnly: true });
+    const rateHz = p.declare('rate_hz', 30, {
+      type: 'double',
+      description: 'Chunk rate [Hz].',
+      range: { from: 1, to: 200 },
+      readOnly: true,
+    });
     const maxLatentAge = p.declare('max_latent_age', FAST_PATHWAY_DEFAULTS.maxLatentAge, {
       type: 'double',
       description: 'Stop producing chunks when the latent is older than this [s] (age = now − its observation time).',
@@ -78,15 +92,27 @@ export const fastPathway: NodeDefinition = {
       description: 'Seed of the decoder noise; chunk n uses seed + n, so replays are reproducible.',
       range: { from: 0, to: 2 ** 31 - 1 },
     });
-    const threads = p.declare('inference_threads', 1, { type: 'integer', description: 'onnxruntime intra-op threads.', range: { from: 1, to: 8 }, readOnly: true });
-    const jointStatesTopic = p.declare('crisp.joint_states_topic', 'joint_states', { type: 'string', description: 'Robot joint states (sensor_msgs/JointState).', readOnly: true });
+    const threads = p.declare('inference_threads', 1, {
+      type: 'integer',
+      description: 'onnxruntime intra-op threads.',
+      range: { from: 1, to: 8 },
+      readOnly: true,
+    });
+    const jointStatesTopic = p.declare('crisp.joint_states_topic', 'joint_states', {
+      type: 'string',
+      description: 'Robot joint states (sensor_msgs/JointState).',
+      readOnly: true,
+    });
     const jointStateTolerance = p.declare('joint_state_limit_tolerance', JOINT_STATE_LIMIT_TOLERANCE, {
       type: 'double',
       description: 'joint_states with a position further than this outside robot.joint_position_min/max are rejected (counted) [rad].',
       range: { from: 0, to: 10 },
       readOnly: true,
     });
-    const baseFrame = p.declare('robot.base_frame', 'base', { type: 'string', description: 'frame_id of published chunks (pose actions are in this frame).' });
+    const baseFrame = p.declare('robot.base_frame', 'base', {
+      type: 'string',
+      description: 'frame_id of published chunks (pose actions are in this frame).',
+    });
     p.onChanged((changes) => {
       for (const c of changes) if (c.name === 'max_latent_age') producer.maxLatentAge = c.value as number;
     });
@@ -239,7 +265,13 @@ export const fastPathway: NodeDefinition = {
       const { header } = result.chunk;
       chunkPub.publish(result.chunk);
       if (featuresPub !== undefined && result.features !== undefined) {
-        featuresPub.publish({ header, episode_id: episodeId, step: episodeStep, source: `expert:${manifest.expert.outputs.features}`, features: result.features });
+        featuresPub.publish({
+          header,
+          episode_id: episodeId,
+          step: episodeStep,
+          source: `expert:${manifest.expert.outputs.features}`,
+          features: result.features,
+        });
       }
       episodeStep++;
       const done = node.clock.now();
@@ -258,4 +290,3 @@ export const fastPathway: NodeDefinition = {
     };
   },
 };
-

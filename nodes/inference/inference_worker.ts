@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   const reply = (m: WorkerReply) => port.postMessage(m, transferListOf(m));
   const models = new Map<string, OnnxModel>();
   try {
-    for (const [name, file] of Object.entries(data.models)) models.set(name, await OnnxModel.load(file, { intraOpThreads: data.intraOpThreads }));
+    for (const [name, file] of Object.entries(data.models))
+      models.set(name, await OnnxModel.load(file, { intraOpThreads: data.intraOpThreads }));
   } catch (err) {
     reply({ kind: 'load_failed', error: err instanceof Error ? err.message : String(err) });
     return;

@@ -39,15 +39,14 @@ export function toNamedTensor(name: string, t: TensorData): vla_ros_msgs.msg.Nam
 
 /** Reads a float32 NamedTensor; throws naming the tensor when dtype or size is wrong. */
 export function float32Of(t: vla_ros_msgs.msg.NamedTensor): { dims: number[]; data: Float32Array } {
-  if (t.dtype !== DT.DTYPE_FLOAT32) throw new Error(`tensor '${t.name}': expected float32 (dtype ${DT.DTYPE_FLOAT32}), got dtype ${t.dtype}`);
+  if (t.dtype !== DT.DTYPE_FLOAT32)
+    throw new Error(`tensor '${t.name}': expected float32 (dtype ${DT.DTYPE_FLOAT32}), got dtype ${t.dtype}`);
   const dims = [...t.shape];
   const n = elementCount(dims);
   if (t.data.byteLength !== n * ITEM_SIZE[t.dtype]) {
     throw new Error(`tensor '${t.name}': shape [${dims.join(',')}] needs ${n * 4} bytes, got ${t.data.byteLength}`);
   }
   const aligned = t.data.byteOffset % 4 === 0;
-  const data = aligned
-    ? new Float32Array(t.data.buffer, t.data.byteOffset, n)
-    : new Float32Array(new Uint8Array(t.data).buffer);
+  const data = aligned ? new Float32Array(t.data.buffer, t.data.byteOffset, n) : new Float32Array(new Uint8Array(t.data).buffer);
   return { dims, data };
 }

@@ -27,7 +27,9 @@ export class ModelLoadError extends Error {
 }
 
 function describeMetadata(list: readonly ort.InferenceSession.ValueMetadata[]): ModelIO[] {
-  return list.map((m) => (m.isTensor ? { name: m.name, type: m.type, shape: [...m.shape] } : { name: m.name, type: 'non-tensor', shape: [] }));
+  return list.map((m) =>
+    m.isTensor ? { name: m.name, type: m.type, shape: [...m.shape] } : { name: m.name, type: 'non-tensor', shape: [] },
+  );
 }
 
 function toTensorData(name: string, path: string, value: ort.Tensor): TensorData {

@@ -25,7 +25,8 @@ export function float32Tensor(dims: number[], data?: Float32Array | readonly num
 
 export function int64Tensor(dims: number[], data?: BigInt64Array | readonly number[]): Int64TensorData {
   const n = elementCount(dims);
-  const array = data === undefined ? new BigInt64Array(n) : data instanceof BigInt64Array ? data : BigInt64Array.from(data, (v) => BigInt(v));
+  const array =
+    data === undefined ? new BigInt64Array(n) : data instanceof BigInt64Array ? data : BigInt64Array.from(data, (v) => BigInt(v));
   if (array.length !== n) throw new RangeError(`int64 tensor [${dims.join(',')}] needs ${n} values, got ${array.length}`);
   return { type: 'int64', dims, data: array };
 }

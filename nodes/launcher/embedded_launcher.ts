@@ -68,7 +68,16 @@ export class EmbeddedLaunch {
       if (action.args.length > 0) {
         launch.report('warn', `${action.origin}: vla_ros nodes take no non-ROS arguments; ignoring args="${action.args.join(' ')}"`);
       }
-      launch.hosted.push({ action, exec: action.exec, config, worker: undefined, link: undefined, stopping: false, started: false, restarts: 0 });
+      launch.hosted.push({
+        action,
+        exec: action.exec,
+        config,
+        worker: undefined,
+        link: undefined,
+        stopping: false,
+        started: false,
+        restarts: 0,
+      });
     }
     const names = new Set<string>();
     for (const h of launch.hosted) {

@@ -3,7 +3,8 @@
 
 export class ExpressionError extends Error {}
 
-type PyValue = { kind: 'bool'; value: boolean } | { kind: 'int' | 'float'; value: number } | { kind: 'str'; value: string } | { kind: 'none' };
+type PyValue =
+  { kind: 'bool'; value: boolean } | { kind: 'int' | 'float'; value: number } | { kind: 'str'; value: string } | { kind: 'none' };
 
 type Token = { kind: 'value'; value: PyValue } | { kind: 'op'; op: string } | { kind: 'word'; word: 'and' | 'or' | 'not' };
 

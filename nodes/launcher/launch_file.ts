@@ -37,7 +37,15 @@ import type { LaunchArgument, LaunchDescription, NodeAction, ParameterSource } f
 import { describeOrigin, errorText, failAt, LaunchFileError, NOT_EMBEDDED, type Origin, type SourceFile } from './launch_errors.js';
 import { evaluateExpression, ExpressionError } from './launch_expression.js';
 import { coerceBool, pythonFloat, typeParamValue, typeSeparatedValue } from './launch_param_values.js';
-import { FileParser, type ActionSpec, type ArgSpec, type Condition, type NodeSpec, type ParamEntrySpec, type ParsedFile } from './launch_parser.js';
+import {
+  FileParser,
+  type ActionSpec,
+  type ArgSpec,
+  type Condition,
+  type NodeSpec,
+  type ParamEntrySpec,
+  type ParsedFile,
+} from './launch_parser.js';
 import { UNSUPPORTED_SUBSTITUTIONS, type Part, type Template } from './launch_substitution.js';
 import { parseXml } from './launch_xml.js';
 import type { ParameterOverride } from '../ros/parameter.js';
@@ -216,7 +224,10 @@ class Evaluator {
       case 'arg':
         return this.declareArgument(action, included);
       case 'let':
-        scope.configurations.set(this.substitute(action.name, { origin, attribute: 'name' }), this.substitute(action.value, { origin, attribute: 'value' }));
+        scope.configurations.set(
+          this.substitute(action.name, { origin, attribute: 'name' }),
+          this.substitute(action.value, { origin, attribute: 'value' }),
+        );
         return;
       case 'group':
         return this.runGroup(action, included);
@@ -240,7 +251,10 @@ class Evaluator {
         return;
       }
       case 'set_env':
-        scope.environment.set(this.substitute(action.name, { origin, attribute: 'name' }), this.substitute(action.value, { origin, attribute: 'value' }));
+        scope.environment.set(
+          this.substitute(action.name, { origin, attribute: 'name' }),
+          this.substitute(action.value, { origin, attribute: 'value' }),
+        );
         return;
       case 'unset_env':
         scope.environment.delete(this.substitute(action.name, { origin, attribute: 'name' }));
@@ -282,7 +296,8 @@ class Evaluator {
   /** GroupAction: scoped groups push and pop everything, forwarding="false" starts from the kept values. */
   private runGroup(group: Extract<ActionSpec, { kind: 'group' }>, included: boolean): void {
     const keep = group.keep.map(
-      ({ origin, name, value }) => [this.substitute(name, { origin, attribute: 'name' }), this.substitute(value, { origin, attribute: 'value' })] as const,
+      ({ origin, name, value }) =>
+        [this.substitute(name, { origin, attribute: 'name' }), this.substitute(value, { origin, attribute: 'value' })] as const,
     );
     if (!group.scoped) {
       for (const [name, value] of keep) this.scope.configurations.set(name, value);
@@ -344,7 +359,10 @@ class Evaluator {
     try {
       validateNamespace(combined);
     } catch (err) {
-      failAt(origin, `the resulting namespace '${combined}' is invalid (previous '${previous ?? '/'}', pushed '${pushed}'): ${errorText(err)}`);
+      failAt(
+        origin,
+        `the resulting namespace '${combined}' is invalid (previous '${previous ?? '/'}', pushed '${pushed}'): ${errorText(err)}`,
+      );
     }
     this.scope.rosNamespace = combined;
   }
@@ -387,7 +405,8 @@ class Evaluator {
     const name = this.substitute(action.name, { origin, attribute: 'name' });
     const value = this.substitute(action.value, { origin, attribute: 'value' });
     const separator = this.substitute(action.separator, { origin, attribute: 'separator' });
-    const prepend = typeof action.prepend === 'boolean' ? action.prepend : this.substituteBool(action.prepend, { origin, attribute: 'prepend' });
+    const prepend =
+      typeof action.prepend === 'boolean' ? action.prepend : this.substituteBool(action.prepend, { origin, attribute: 'prepend' });
     const existing = this.scope.environment.get(name);
     const updated = existing === undefined ? value : prepend ? value + separator + existing : existing + separator + value;
     this.scope.environment.set(name, updated);
@@ -422,7 +441,10 @@ class Evaluator {
     if (launchPrefix.trim() !== '') failAt(origin, `attribute 'launch-prefix' ('${launchPrefix}') is ${NOT_EMBEDDED}`);
     if (node.execName !== undefined) this.substitute(node.execName, site('exec_name')); // only labels the process
     if (node.pkg === undefined) {
-      failAt(origin, "attribute 'pkg' is required by the embedded launcher (a <node> without 'pkg' runs an executable from PATH, which only ros2 launch can do)");
+      failAt(
+        origin,
+        "attribute 'pkg' is required by the embedded launcher (a <node> without 'pkg' runs an executable from PATH, which only ros2 launch can do)",
+      );
     }
     const pkg = this.substitute(node.pkg, site('pkg'));
     const exec = this.substitute(node.exec, site('exec'));
@@ -442,7 +464,10 @@ class Evaluator {
     try {
       namespace = normalizeNamespace(combined);
     } catch (err) {
-      failAt(origin, `the node's namespace '${combined}' is invalid (pushed '${this.scope.rosNamespace ?? '/'}', own '${ownNamespace ?? ''}'): ${errorText(err)}`);
+      failAt(
+        origin,
+        `the node's namespace '${combined}' is invalid (pushed '${this.scope.rosNamespace ?? '/'}', own '${ownNamespace ?? ''}'): ${errorText(err)}`,
+      );
     }
     return {
       pkg,
@@ -467,9 +492,11 @@ class Evaluator {
   private nodeOutput(node: NodeSpec): NodeAction['output'] {
     // ExecuteLocal lets OVERRIDE_LAUNCH_PROCESS_OUTPUT replace every process's output setting.
     const override = this.initialEnvironment.get('OVERRIDE_LAUNCH_PROCESS_OUTPUT');
-    const output = override ?? (node.output === undefined ? undefined : this.substitute(node.output, { origin: node.origin, attribute: 'output' }));
+    const output =
+      override ?? (node.output === undefined ? undefined : this.substitute(node.output, { origin: node.origin, attribute: 'output' }));
     if (output === undefined || output === 'screen' || output === 'log' || output === 'both') return output;
-    if (output === 'own_log' || output === 'full') failAt(node.origin, `output '${output}' (rather than screen, log or both) is ${NOT_EMBEDDED}`);
+    if (output === 'own_log' || output === 'full')
+      failAt(node.origin, `output '${output}' (rather than screen, log or both) is ${NOT_EMBEDDED}`);
     return failAt(node.origin, `attribute 'output': '${output}' is not an output setting (screen, log, both, own_log or full)`);
   }
 
@@ -479,7 +506,8 @@ class Evaluator {
     for (const spec of node.params) {
       if (spec.kind === 'file') {
         const site = { origin: spec.origin, attribute: 'from' };
-        if (spec.allowSubstitutions) failIn({ origin: spec.origin, attribute: 'allow_substs' }, `substitutions inside params files are ${NOT_EMBEDDED}`);
+        if (spec.allowSubstitutions)
+          failIn({ origin: spec.origin, attribute: 'allow_substs' }, `substitutions inside params files are ${NOT_EMBEDDED}`);
         sources.push({ kind: 'file', path: this.existingFile(this.substitute(spec.path, site), spec.origin, 'params file') });
         continue;
       }
@@ -532,7 +560,10 @@ class Evaluator {
         const value = scope.configurations.get(name);
         if (value !== undefined) return value;
         if (sub.args.length === 2) return arg(1);
-        return failIn(site, `launch configuration '${name}' does not exist (declare it with <arg name="${name}" .../> or set it with <let>)`);
+        return failIn(
+          site,
+          `launch configuration '${name}' does not exist (declare it with <arg name="${name}" .../> or set it with <let>)`,
+        );
       }
       case 'env': {
         const name = arg(0);
@@ -636,8 +667,10 @@ function checkRequiredArguments(file: ParsedFile, given: ReadonlySet<string>, in
   const declared = new Map<string, { arg: ArgSpec; conditional: boolean }>();
   const visit = (actions: readonly ActionSpec[], conditional: boolean): void => {
     for (const action of actions) {
-      if (action.kind === 'arg' && !declared.has(action.name)) declared.set(action.name, { arg: action, conditional: conditional || action.condition !== undefined });
-      if (action.kind === 'group' && !(action.scoped && !action.forwarding)) visit(action.actions, conditional || action.condition !== undefined);
+      if (action.kind === 'arg' && !declared.has(action.name))
+        declared.set(action.name, { arg: action, conditional: conditional || action.condition !== undefined });
+      if (action.kind === 'group' && !(action.scoped && !action.forwarding))
+        visit(action.actions, conditional || action.condition !== undefined);
     }
   };
   visit(file.actions, false);

@@ -6,7 +6,17 @@ import type { ParameterType, ParameterValue } from '../ros/parameter.js';
 import { ParameterValueError, parseParameterValue, type TypedValue } from '../ros/params_file.js';
 
 export type ParamTypeId = 'yaml' | 'str' | 'bool' | 'int' | 'float' | 'list_of_str' | 'list_of_bool' | 'list_of_int' | 'list_of_float';
-export const PARAM_TYPE_IDS: readonly ParamTypeId[] = ['str', 'bool', 'float', 'int', 'list_of_str', 'list_of_bool', 'list_of_float', 'list_of_int', 'yaml'];
+export const PARAM_TYPE_IDS: readonly ParamTypeId[] = [
+  'str',
+  'bool',
+  'float',
+  'int',
+  'list_of_str',
+  'list_of_bool',
+  'list_of_float',
+  'list_of_int',
+  'yaml',
+];
 
 /** YAML 1.1 booleans as PyYAML's safe_load reads them (launch's bool coercion). */
 const YAML_TRUE = new Set(['true', 'True', 'TRUE', 'yes', 'Yes', 'YES', 'on', 'On', 'ON']);
@@ -81,9 +91,15 @@ export function typeParamValue(text: string, typeId: ParamTypeId): TypedValue {
   if (typeId === 'yaml') return text === '' ? { type: 'string', value: '' } : parseParameterValue(text);
   if (!typeId.startsWith('list_of_')) return typeScalarAs(text, typeId as 'str' | 'bool' | 'int' | 'float');
   const typed = parseParameterValue(text);
-  const wanted: Record<string, ParameterType> = { list_of_str: 'string_array', list_of_bool: 'bool_array', list_of_int: 'integer_array', list_of_float: 'double_array' };
+  const wanted: Record<string, ParameterType> = {
+    list_of_str: 'string_array',
+    list_of_bool: 'bool_array',
+    list_of_int: 'integer_array',
+    list_of_float: 'double_array',
+  };
   if (typed.type !== wanted[typeId]) {
-    const hint = typeId === 'list_of_float' && typed.type === 'integer_array' ? ' (write every number with a decimal point, e.g. [1.0, 2.0])' : '';
+    const hint =
+      typeId === 'list_of_float' && typed.type === 'integer_array' ? ' (write every number with a decimal point, e.g. [1.0, 2.0])' : '';
     throw new ParameterValueError(`type '${typeId}' needs a YAML list of that type, got ${typed.type}${hint}`);
   }
   return typed;
@@ -92,7 +108,8 @@ export function typeParamValue(text: string, typeId: ParamTypeId): TypedValue {
 /** `value` split by `value-sep`: each item typed on its own (empty items stay ''), one type for all. */
 export function typeSeparatedValue(items: readonly string[], typeId: ParamTypeId): TypedValue {
   const scalarType = typeId.startsWith('list_of_') ? (typeId.slice('list_of_'.length) as 'str' | 'bool' | 'int' | 'float') : undefined;
-  if (typeId !== 'yaml' && scalarType === undefined) throw new ParameterValueError(`'value-sep' makes a list, which type '${typeId}' is not`);
+  if (typeId !== 'yaml' && scalarType === undefined)
+    throw new ParameterValueError(`'value-sep' makes a list, which type '${typeId}' is not`);
   const typed = items.map((item): TypedValue => {
     if (scalarType !== undefined) return typeScalarAs(item, scalarType);
     if (item === '') return { type: 'string', value: '' };

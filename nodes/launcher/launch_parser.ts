@@ -41,7 +41,8 @@ export interface ParamEntrySpec {
   separated: boolean;
 }
 
-export type ParamSpec = { kind: 'file'; origin: Origin; path: Template; allowSubstitutions: boolean } | { kind: 'values'; entries: ParamEntrySpec[] };
+export type ParamSpec =
+  { kind: 'file'; origin: Origin; path: Template; allowSubstitutions: boolean } | { kind: 'values'; entries: ParamEntrySpec[] };
 
 export interface NodeSpec {
   kind: 'node';
@@ -154,7 +155,7 @@ const ATTRIBUTE_HINTS: Record<string, string> = {
   'node ns': "use 'namespace'",
   'node type': "use 'exec'",
   'node machine': 'ROS 2 launch has no machines',
-  'node required': "use on_exit=\"shutdown\" with ros2 launch",
+  'node required': 'use on_exit="shutdown" with ros2 launch',
 };
 
 /**
@@ -328,7 +329,13 @@ export class FileParser {
     const reader = this.reader(root);
     reader.raw('deprecated'); // ros2 launch logs it; the root's attributes are not checked upstream
     const actions = reader.otherChildren().map((child) => this.action(child));
-    return { source: this.source, root: reader.origin, actions, varReferences: this.varReferences, readsComputedVar: this.readsComputedVar };
+    return {
+      source: this.source,
+      root: reader.origin,
+      actions,
+      varReferences: this.varReferences,
+      readsComputedVar: this.readsComputedVar,
+    };
   }
 
   parseTemplate(text: string, origin: Origin, attribute: string): Template {
@@ -395,7 +402,13 @@ export class FileParser {
       case 'push_ros_namespace':
         return { kind: 'push_ros_namespace', origin, namespace: r.requiredTemplate('namespace'), condition: r.condition() };
       case 'set_parameter':
-        return { kind: 'set_parameter', origin, name: r.requiredTemplate('name'), value: r.requiredTemplate('value'), condition: r.condition() };
+        return {
+          kind: 'set_parameter',
+          origin,
+          name: r.requiredTemplate('name'),
+          value: r.requiredTemplate('value'),
+          condition: r.condition(),
+        };
       case 'set_parameters_from_file':
         return { kind: 'set_parameters_from_file', origin, filename: r.requiredTemplate('filename'), condition: r.condition() };
       case 'set_remap':
@@ -462,7 +475,13 @@ export class FileParser {
   }
 
   private include(r: ElementReader): ActionSpec {
-    return { kind: 'include', origin: r.origin, condition: r.condition(), file: r.requiredTemplate('file'), args: this.nameValues(r.children('arg')) };
+    return {
+      kind: 'include',
+      origin: r.origin,
+      condition: r.condition(),
+      file: r.requiredTemplate('file'),
+      args: this.nameValues(r.children('arg')),
+    };
   }
 
   private appendEnv(r: ElementReader): ActionSpec {
@@ -503,7 +522,8 @@ export class FileParser {
     let respawnDelay = 0; // ExecuteLocal: no delay unless respawn_delay is given
     if (respawnDelayText !== undefined) {
       const delay = pythonFloat(respawnDelayText);
-      if (delay === undefined || Number.isNaN(delay)) r.fail(`attribute 'respawn_delay' must be a number of seconds, got '${respawnDelayText}'`);
+      if (delay === undefined || Number.isNaN(delay))
+        r.fail(`attribute 'respawn_delay' must be a number of seconds, got '${respawnDelayText}'`);
       if (delay < 0) r.fail(`attribute 'respawn_delay' must not be negative, got '${respawnDelayText}'`);
       respawnDelay = delay;
     }

@@ -73,7 +73,9 @@ export class SubstitutionParser {
     }
     if (this.source[this.pos] !== ')') {
       if (this.pos >= this.source.length) this.fail(`'$(${name}' is not closed with ')'`);
-      this.fail(`unexpected '${this.source[this.pos]}' in $(${name} ...) (arguments are separated by one space; quote arguments that contain spaces or parentheses)`);
+      this.fail(
+        `unexpected '${this.source[this.pos]}' in $(${name} ...) (arguments are separated by one space; quote arguments that contain spaces or parentheses)`,
+      );
     }
     this.pos++;
     return { kind: 'substitution', name, args };

@@ -66,7 +66,8 @@ export function rosArgvFromAction(action: NodeAction, defaultName: string, param
       fs.writeFileSync(file, stringify({ [source.global ? '/**' : key]: { ros__parameters: values } }));
       argv.push('--params-file', file);
     } else {
-      for (const p of source.params) argv.push('-p', `${p.name}:=${JSON.stringify(p.value instanceof Uint8Array ? [...p.value] : p.value)}`);
+      for (const p of source.params)
+        argv.push('-p', `${p.name}:=${JSON.stringify(p.value instanceof Uint8Array ? [...p.value] : p.value)}`);
     }
   }
   for (const r of action.remaps) argv.push('-r', `${r.nodeName !== undefined ? r.nodeName + ':' : ''}${r.from}:=${r.to}`);

@@ -18,10 +18,7 @@ export interface NodeHostData {
 
 /** Control messages between the launcher and a node host (data travels on the same port). */
 export type HostControl =
-  | { control: 'started'; fqn: string }
-  | { control: 'failed'; error: string }
-  | { control: 'shutdown' }
-  | { control: 'stopped' };
+  { control: 'started'; fqn: string } | { control: 'failed'; error: string } | { control: 'shutdown' } | { control: 'stopped' };
 
 async function main(): Promise<void> {
   const port = parentPort;

@@ -99,10 +99,13 @@ export function sameField(a: MessageDefinitionField, b: MessageDefinitionField):
 }
 
 function sameFieldLists(a: readonly MessageDefinitionField[], b: readonly MessageDefinitionField[]): boolean {
-  return a.length === b.length && a.every((field, index) => {
-    const other = b[index];
-    return other !== undefined && sameField(field, other);
-  });
+  return (
+    a.length === b.length &&
+    a.every((field, index) => {
+      const other = b[index];
+      return other !== undefined && sameField(field, other);
+    })
+  );
 }
 
 function byName(fields: readonly MessageDefinitionField[]): MessageDefinitionField[] {
@@ -115,8 +118,5 @@ function byName(fields: readonly MessageDefinitionField[]): MessageDefinitionFie
  * Names are not compared (a parsed root has none).
  */
 export function sameDefinition(a: MessageDefinition, b: MessageDefinition): boolean {
-  return (
-    sameFieldLists(dataFields(a), dataFields(b)) &&
-    sameFieldLists(byName(constantFields(a)), byName(constantFields(b)))
-  );
+  return sameFieldLists(dataFields(a), dataFields(b)) && sameFieldLists(byName(constantFields(a)), byName(constantFields(b)));
 }

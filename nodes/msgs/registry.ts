@@ -12,30 +12,12 @@ import { parse } from '@foxglove/rosmsg';
 import { ros2humble } from '@foxglove/rosmsg-msgs-common';
 import { MessageReader, MessageWriter } from '@foxglove/rosmsg2-serialization';
 import { packagePath } from '../package_paths.js';
-import {
-  compactDefinition,
-  dataFields,
-  referencedTypes,
-  sameDefinition,
-  type MessageDefinition,
-} from './definition.js';
+import { compactDefinition, dataFields, referencedTypes, sameDefinition, type MessageDefinition } from './definition.js';
 import type { MessageTypeMap, ServiceTypeMap, ServiceTypeName } from './generated/interfaces.js';
 import { readInterfacePackages, type InterfaceSource } from './interface_files.js';
-import {
-  definitionText,
-  dependencySections,
-  joinSchemaSections,
-  looksLikeServiceSchema,
-  rootSectionText,
-} from './schema_text.js';
+import { definitionText, dependencySections, joinSchemaSections, looksLikeServiceSchema, rootSectionText } from './schema_text.js';
 import { closestNames } from './suggest.js';
-import {
-  fullTypeName,
-  parseTypeName,
-  shortTypeName,
-  toShortTypeName,
-  type InterfaceKind,
-} from './type_names.js';
+import { fullTypeName, parseTypeName, shortTypeName, toShortTypeName, type InterfaceKind } from './type_names.js';
 import { MessageValidator } from './validate.js';
 
 type ServiceRequestTypeMap = { [K in ServiceTypeName as `${K}_Request`]: ServiceTypeMap[K]['Request'] };
@@ -373,9 +355,7 @@ export class MessageRegistry {
     if (root === undefined) {
       throw new Error(`cannot register ${fullName}: empty schema`);
     }
-    const sectionTexts = new Map(
-      [...dependencySections(schemaText)].map(([name, text]) => [toShortTypeName(name), text] as const),
-    );
+    const sectionTexts = new Map([...dependencySections(schemaText)].map(([name, text]) => [toShortTypeName(name), text] as const));
     let changed = false;
     for (const dependency of dependencies) {
       const dependencyParts = dependency.name === undefined ? undefined : parseTypeName(dependency.name);

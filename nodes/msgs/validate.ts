@@ -263,8 +263,7 @@ export class MessageValidator {
   private arrayLength(field: MessageDefinitionField, value: unknown, path: string): number {
     const numeric = field.isComplex === true ? undefined : NUMERIC_TYPES.get(field.type);
     if (numeric !== undefined && ArrayBuffer.isView(value)) {
-      const accepted =
-        value instanceof numeric.arrayType || (numeric.arrayType === Uint8Array && value instanceof Uint8ClampedArray);
+      const accepted = value instanceof numeric.arrayType || (numeric.arrayType === Uint8Array && value instanceof Uint8ClampedArray);
       if (!accepted) {
         const expected = `a ${numeric.arrayType.name} or an array of ${field.type}`;
         this.fail(path, `must be ${expected}, got ${describe(value)}`);

@@ -26,7 +26,9 @@ async function failureMonitorProblems(spec: string, expert: OnnxModel): Promise<
     const out = expert.outputs.find((o) => o.name === name);
     const size = out?.shape.at(-1);
     return typeof size === 'number' && size !== setup.detector.featureSize
-      ? [`failure_monitor.detector: ${setup.detectorFile} scores ${setup.detector.featureSize} features, the expert's '${name}' output has ${size}`]
+      ? [
+          `failure_monitor.detector: ${setup.detectorFile} scores ${setup.detector.featureSize} features, the expert's '${name}' output has ${size}`,
+        ]
       : [];
   } finally {
     await setup.detector.dispose();

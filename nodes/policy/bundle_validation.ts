@@ -37,12 +37,15 @@ function check(sig: ModelSignature, model: string, e: Expectation): string | und
   if (io.type !== e.type) return `${e.field}: ${e.side} '${e.tensor}' of ${model}: expected ${e.type}, found ${io.type}`;
   // Symbolic dimensions (strings) are accepted: the model takes any size there.
   if (e.shape !== undefined && io.shape.length > 0) {
-    const ok = io.shape.length === e.shape.length && e.shape.every((d, i) => d === 'any' || typeof io.shape[i] === 'string' || io.shape[i] === d);
-    if (!ok) return `${e.field}: ${e.side} '${e.tensor}' of ${model}: expected shape ${formatShape(e.shape)}, found ${formatShape(io.shape)}`;
+    const ok =
+      io.shape.length === e.shape.length && e.shape.every((d, i) => d === 'any' || typeof io.shape[i] === 'string' || io.shape[i] === d);
+    if (!ok)
+      return `${e.field}: ${e.side} '${e.tensor}' of ${model}: expected shape ${formatShape(e.shape)}, found ${formatShape(io.shape)}`;
   }
   if (e.elements !== undefined && io.shape.length > 0 && io.shape.every((d) => typeof d === 'number')) {
-    const n = (io.shape).reduce((a, b) => a * b, 1);
-    if (n !== e.elements) return `${e.field}: ${e.side} '${e.tensor}' of ${model}: expected ${e.elements} values, found shape ${formatShape(io.shape)}`;
+    const n = io.shape.reduce((a, b) => a * b, 1);
+    if (n !== e.elements)
+      return `${e.field}: ${e.side} '${e.tensor}' of ${model}: expected ${e.elements} values, found shape ${formatShape(io.shape)}`;
   }
   return undefined;
 }
@@ -55,14 +58,25 @@ export function validateVlm(m: PolicyManifest, vlm: ModelSignature, model = m.vl
       return { field: `vlm.inputs.images.${camera}`, tensor, side: 'input', type: 'float32', shape: ['any', 3, cam.height, cam.width] };
     }),
     { field: 'vlm.inputs.token_ids', tensor: m.vlm.inputs.tokenIds, side: 'input', type: 'int64', shape: ['any', m.instruction.maxTokens] },
-    { field: 'vlm.inputs.attention_mask', tensor: m.vlm.inputs.attentionMask, side: 'input', type: 'int64', shape: ['any', m.instruction.maxTokens] },
+    {
+      field: 'vlm.inputs.attention_mask',
+      tensor: m.vlm.inputs.attentionMask,
+      side: 'input',
+      type: 'int64',
+      shape: ['any', m.instruction.maxTokens],
+    },
     ...m.vlm.latentOutputs.map((tensor): Expectation => ({ field: 'vlm.latent_outputs', tensor, side: 'output', type: 'float32' })),
   ];
   return expectations.map((e) => check(vlm, model, e)).filter((p): p is string => p !== undefined);
 }
 
 /** Problems of the expert against the manifest and the VLM it consumes (empty when it fits). */
-export function validateExpert(m: PolicyManifest, expert: ModelSignature, vlm: ModelSignature | undefined, model = m.expert.model): string[] {
+export function validateExpert(
+  m: PolicyManifest,
+  expert: ModelSignature,
+  vlm: ModelSignature | undefined,
+  model = m.expert.model,
+): string[] {
   const h = m.action.horizon;
   const d = m.action.names.length;
   const inp = m.expert.inputs;
@@ -77,13 +91,21 @@ export function validateExpert(m: PolicyManifest, expert: ModelSignature, vlm: M
       tensor,
       side: 'input',
       type: 'float32',
-      shape: produced !== undefined && produced.shape.length > 0 ? produced.shape.map((x) => (typeof x === 'number' ? x : 'any')) : undefined,
+      shape:
+        produced !== undefined && produced.shape.length > 0 ? produced.shape.map((x) => (typeof x === 'number' ? x : 'any')) : undefined,
     });
   }
-  if (inp.latentAge !== undefined) expectations.push({ field: 'expert.inputs.latent_age', tensor: inp.latentAge, side: 'input', type: 'float32', elements: 1 });
+  if (inp.latentAge !== undefined)
+    expectations.push({ field: 'expert.inputs.latent_age', tensor: inp.latentAge, side: 'input', type: 'float32', elements: 1 });
   for (const [camera, tensor] of Object.entries(inp.images ?? {})) {
     const cam = m.cameras.find((c) => c.name === camera)!;
-    expectations.push({ field: `expert.inputs.images.${camera}`, tensor, side: 'input', type: 'float32', shape: ['any', 3, cam.height, cam.width] });
+    expectations.push({
+      field: `expert.inputs.images.${camera}`,
+      tensor,
+      side: 'input',
+      type: 'float32',
+      shape: ['any', 3, cam.height, cam.width],
+    });
   }
   const decoding = m.expert.decoding;
   if (decoding.mode === 'flow') {
@@ -93,7 +115,13 @@ export function validateExpert(m: PolicyManifest, expert: ModelSignature, vlm: M
       { field: 'expert.outputs.actions', tensor: m.expert.outputs.actions, side: 'output', type: 'float32', elements: h * d },
     );
   } else if (decoding.mode === 'regression') {
-    expectations.push({ field: 'expert.outputs.actions', tensor: m.expert.outputs.actions, side: 'output', type: 'float32', elements: h * d });
+    expectations.push({
+      field: 'expert.outputs.actions',
+      tensor: m.expert.outputs.actions,
+      side: 'output',
+      type: 'float32',
+      elements: h * d,
+    });
   } else {
     expectations.push(
       { field: 'expert.inputs.actions', tensor: inp.actions!, side: 'input', type: 'int64', shape: ['any', h * d] },

@@ -55,7 +55,8 @@ export class InstructionEncoder {
     const used = Math.min(n, ids.length);
     for (let i = 0; i < used; i++) {
       const id = ids[i];
-      if (id === undefined || id === null) throw new Error(`tokenizer has no id for '${this.prompt(instruction)}' token ${i} (no unknown token configured?)`);
+      if (id === undefined || id === null)
+        throw new Error(`tokenizer has no id for '${this.prompt(instruction)}' token ${i} (no unknown token configured?)`);
       out[i] = BigInt(id);
       mask[i] = 1n;
     }

@@ -318,10 +318,7 @@ export function expectedActionDimension(space: ActionSpaceKind, rotation: Rotati
 function parseAction(f: Fields, joints: number, stats: Fields): ActionSpec {
   const space = f.oneOf('space', ['ee_delta', 'ee_absolute', 'joint_position', 'joint_delta'] as const);
   const rotation = f.oneOf('rotation', ['euler_xyz', 'quaternion', 'rotation_vector', 'none'] as const);
-  const gripper = f.oneOf(
-    'gripper',
-    ['none', 'absolute_continuous', 'absolute_binary', 'relative_continuous', 'relative_binary'] as const,
-  );
+  const gripper = f.oneOf('gripper', ['none', 'absolute_continuous', 'absolute_binary', 'relative_continuous', 'relative_binary'] as const);
   const jointSpace = space === 'joint_position' || space === 'joint_delta';
   if (jointSpace !== (rotation === 'none')) f.fail('rotation', jointSpace ? "'none' for a joint space" : 'a rotation format', rotation);
   const names = f.strings('names');
@@ -421,7 +418,8 @@ export function parseManifest(text: string, source: string, stats: unknown, stat
   for (const name of Object.keys(expert.inputs.latent)) {
     if (!vlm.latentOutputs.includes(name)) ei.fail('latent', `names from vlm.latent_outputs (${vlm.latentOutputs.join(', ')})`, name);
   }
-  if (decoding.mode !== 'regression' && expert.inputs.actions === undefined) ei.fail('actions', `the noisy-action input for ${decoding.mode} decoding`, undefined);
+  if (decoding.mode !== 'regression' && expert.inputs.actions === undefined)
+    ei.fail('actions', `the noisy-action input for ${decoding.mode} decoding`, undefined);
   if (decoding.mode === 'flow' && expert.inputs.time === undefined) ei.fail('time', 'the time input for flow decoding', undefined);
   for (const cam of Object.keys(expert.inputs.images ?? {})) {
     if (!names.has(cam)) ei.fail('images', `camera names from 'cameras' (${[...names].join(', ')})`, cam);

@@ -50,7 +50,10 @@ export function loadPolicyBundle(spec: string): PolicyBundle {
     ['instruction.tokenizer', manifest.instruction.tokenizer],
   ];
   if (manifest.failureMonitor !== undefined) {
-    named.push(['failure_monitor.detector', manifest.failureMonitor.detector], ['failure_monitor.calibration', manifest.failureMonitor.calibration]);
+    named.push(
+      ['failure_monitor.detector', manifest.failureMonitor.detector],
+      ['failure_monitor.calibration', manifest.failureMonitor.calibration],
+    );
   }
   for (const [field, rel] of named) {
     if (!fs.existsSync(file(rel))) throw new ManifestError(`${manifestPath}: field '${field}': file ${file(rel)} does not exist`);

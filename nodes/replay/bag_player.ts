@@ -76,10 +76,13 @@ export class WallTimeline implements ReplayTimeline {
           resolve();
         };
         // The listener goes with the wait: thousands of waits must not pile up listeners.
-        const timer = setTimeout(() => {
-          this.signal?.removeEventListener('abort', onAbort);
-          resolve();
-        }, Math.max(0, wait * 1000 - 0.5));
+        const timer = setTimeout(
+          () => {
+            this.signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          Math.max(0, wait * 1000 - 0.5),
+        );
         this.signal?.addEventListener('abort', onAbort, { once: true });
       });
       if (t - this.now() < 0.0005 * this.rate) return;
@@ -200,7 +203,8 @@ export class BagPlayer {
       plan.play = false;
     } else if (m.channel.problem !== undefined) {
       plan.play = false;
-      if (this.target.needed(target)) throw new ReplayError(`topic ${m.topic} (${m.type}) is needed by the replayed nodes but cannot be decoded: ${m.channel.problem}`);
+      if (this.target.needed(target))
+        throw new ReplayError(`topic ${m.topic} (${m.type}) is needed by the replayed nodes but cannot be decoded: ${m.channel.problem}`);
       this.note(`${m.topic} is not replayed: ${m.channel.problem}`);
     } else if (explicit === undefined) {
       const verdict = this.target.accepts(target);
@@ -246,7 +250,16 @@ export class BagPlayer {
   async play(): Promise<PlayResult> {
     const info = await this.bag.info();
     const perTopic = new Map<string, number>();
-    const result: PlayResult = { published: 0, perTopic, notPlayed: new Map(), passes: 0, seconds: 0, start: 0, end: 0, interrupted: false };
+    const result: PlayResult = {
+      published: 0,
+      perTopic,
+      notPlayed: new Map(),
+      passes: 0,
+      seconds: 0,
+      start: 0,
+      end: 0,
+      interrupted: false,
+    };
     if (info.start === undefined || info.end === undefined) {
       this.note(`${this.bag.path} has no messages`);
       return result;

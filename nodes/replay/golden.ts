@@ -103,7 +103,11 @@ function decodeOwned(m: BagRecord): unknown {
 }
 
 const isTime = (v: unknown): v is { sec: number; nanosec: number } =>
-  typeof v === 'object' && v !== null && Object.keys(v).length === 2 && typeof (v as { sec?: unknown }).sec === 'number' && typeof (v as { nanosec?: unknown }).nanosec === 'number';
+  typeof v === 'object' &&
+  v !== null &&
+  Object.keys(v).length === 2 &&
+  typeof (v as { sec?: unknown }).sec === 'number' &&
+  typeof (v as { nanosec?: unknown }).nanosec === 'number';
 
 type Leaf = { path: string; kind: FieldDiff['kind']; num?: number; text?: string };
 
@@ -157,7 +161,16 @@ export function sameText(a: string, b: string, tolerance: number): boolean {
 const fmt = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(4));
 
 function compareTopic(topic: string, e: Side, a: Side, tol: Tolerance, ignore: ReadonlySet<string>, origin: number): TopicComparison {
-  const result: TopicComparison = { topic, type: e.type, expected: e.messages.length, actual: a.messages.length, timeMaxAbs: 0, timeMeanAbs: 0, fields: [], problems: [] };
+  const result: TopicComparison = {
+    topic,
+    type: e.type,
+    expected: e.messages.length,
+    actual: a.messages.length,
+    timeMaxAbs: 0,
+    timeMeanAbs: 0,
+    fields: [],
+    problems: [],
+  };
   if (e.type !== a.type) {
     result.problems.push(`type ${a.type} in the replay, ${e.type} in the golden`);
     return result;
@@ -190,7 +203,8 @@ function compareTopic(topic: string, e: Side, a: Side, tol: Tolerance, ignore: R
       cursor.set(x.path, k + 1);
       const y = byPath.get(x.path)?.[k];
       let f = fields.get(x.path);
-      if (f === undefined) fields.set(x.path, (f = { field: x.path, kind: x.kind, maxAbs: 0, meanAbs: 0, compared: 0, mismatches: 0, sum: 0 }));
+      if (f === undefined)
+        fields.set(x.path, (f = { field: x.path, kind: x.kind, maxAbs: 0, meanAbs: 0, compared: 0, mismatches: 0, sum: 0 }));
       f.compared++;
       const where = () => ({ index: i, time: e.messages[i].time - origin });
       if (y === undefined) {
@@ -221,7 +235,9 @@ function compareTopic(topic: string, e: Side, a: Side, tol: Tolerance, ignore: R
   }
   result.timeMeanAbs = n > 0 ? timeSum / n : 0;
   if (firstLate !== undefined) {
-    result.problems.push(`receive time differs by up to ${fmt(result.timeMaxAbs)} s (tolerance ${tol.time} s), first at message #${firstLate.index} (t=+${(e.messages[firstLate.index].time - origin).toFixed(3)} s)`);
+    result.problems.push(
+      `receive time differs by up to ${fmt(result.timeMaxAbs)} s (tolerance ${tol.time} s), first at message #${firstLate.index} (t=+${(e.messages[firstLate.index].time - origin).toFixed(3)} s)`,
+    );
   }
   result.fields = [...fields.values()].map(({ sum, ...f }) => ({ ...f, meanAbs: f.compared > 0 ? sum / f.compared : 0 }));
   for (const f of result.fields) {
@@ -243,7 +259,10 @@ function alarmsOf(side: Map<string, Side>, origin: number): { time: number; deta
     if (!s.type.endsWith('/FailureAlarm')) continue;
     for (const m of s.messages) {
       const v = m.value as { episode_id?: string; step?: number; reason?: number; score?: number; threshold?: number };
-      out.push({ time: m.time - origin, detail: `episode ${v.episode_id ?? '?'} step ${v.step ?? '?'} ${v.reason === 1 ? 'feature timeout' : `score ${fmt(v.score ?? NaN)} >= ${fmt(v.threshold ?? NaN)}`}` });
+      out.push({
+        time: m.time - origin,
+        detail: `episode ${v.episode_id ?? '?'} step ${v.step ?? '?'} ${v.reason === 1 ? 'feature timeout' : `score ${fmt(v.score ?? NaN)} >= ${fmt(v.threshold ?? NaN)}`}`,
+      });
     }
   }
   return out.sort((a, b) => a.time - b.time);
@@ -275,17 +294,32 @@ export async function compareWithGolden(actualBag: string, goldenBag: string, op
   const ok = failing.length === 0 && missingTopics.length === 0 && extraTopics.length === 0 && !alarmsDiffer;
 
   const lines: string[] = [];
-  lines.push(`replay outputs ${actualBag} vs golden ${goldenBag}: ${topics.length} topic(s) compared (tolerances: actions ${tol.actions}, values ${tol.values}, time ${tol.time} s, count ${tol.count})`);
+  lines.push(
+    `replay outputs ${actualBag} vs golden ${goldenBag}: ${topics.length} topic(s) compared (tolerances: actions ${tol.actions}, values ${tol.values}, time ${tol.time} s, count ${tol.count})`,
+  );
   const width = Math.max(8, ...topics.map((t) => t.topic.length));
   for (const t of topics) {
     const figures = t.fields.filter((f) => f.kind === 'actions');
-    const action = figures.length > 0 ? `, actions max|Δ| ${fmt(Math.max(...figures.map((f) => f.maxAbs)))} mean|Δ| ${fmt(figures.reduce((s, f) => s + f.meanAbs * f.compared, 0) / Math.max(1, figures.reduce((s, f) => s + f.compared, 0)))}` : '';
-    lines.push(`  ${t.problems.length > 0 ? 'DIFF' : 'ok  '}  ${t.topic.padEnd(width)}  ${t.actual} msgs (golden ${t.expected}), Δt max ${fmt(t.timeMaxAbs)} s${action}`);
+    const action =
+      figures.length > 0
+        ? `, actions max|Δ| ${fmt(Math.max(...figures.map((f) => f.maxAbs)))} mean|Δ| ${fmt(
+            figures.reduce((s, f) => s + f.meanAbs * f.compared, 0) /
+              Math.max(
+                1,
+                figures.reduce((s, f) => s + f.compared, 0),
+              ),
+          )}`
+        : '';
+    lines.push(
+      `  ${t.problems.length > 0 ? 'DIFF' : 'ok  '}  ${t.topic.padEnd(width)}  ${t.actual} msgs (golden ${t.expected}), Δt max ${fmt(t.timeMaxAbs)} s${action}`,
+    );
     for (const p of t.problems) lines.push(`          ${p}`);
   }
-  for (const t of missingTopics) lines.push(`  MISSING ${t}: ${golden.get(t)!.messages.length} message(s) in the golden, none in the replay`);
+  for (const t of missingTopics)
+    lines.push(`  MISSING ${t}: ${golden.get(t)!.messages.length} message(s) in the golden, none in the replay`);
   for (const t of extraTopics) lines.push(`  EXTRA   ${t}: ${actual.get(t)!.messages.length} message(s) in the replay, none in the golden`);
-  const alarmText = (list: { time: number; detail: string }[]) => (list.length === 0 ? 'none' : list.map((x) => `t=+${x.time.toFixed(3)} s (${x.detail})`).join(', '));
+  const alarmText = (list: { time: number; detail: string }[]) =>
+    list.length === 0 ? 'none' : list.map((x) => `t=+${x.time.toFixed(3)} s (${x.detail})`).join(', ');
   lines.push(`  alarms: replay ${alarmText(alarms.actual)}; golden ${alarmText(alarms.expected)}${alarmsDiffer ? '  <- DIFFER' : ''}`);
   for (const n of notes) lines.push(`  note: ${n}`);
   lines.push(

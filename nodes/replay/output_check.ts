@@ -29,9 +29,10 @@ export function emptyOutputProblem(inputs: readonly TopicCount[], outputs: reado
   const own = outputs.filter((t) => !played.has(t.topic));
   const chunks = own.filter((t) => t.type === ACTION_CHUNK).reduce((n, t) => n + t.count, 0);
   const targets = own.filter((t) => TARGET_TYPES.includes(t.type)).reduce((n, t) => n + t.count, 0);
-  const missing = [chunks === 0 ? 'no action chunk' : undefined, targets === 0 ? 'no controller target (target_pose / target_joint)' : undefined].filter(
-    (x): x is string => x !== undefined,
-  );
+  const missing = [
+    chunks === 0 ? 'no action chunk' : undefined,
+    targets === 0 ? 'no controller target (target_pose / target_joint)' : undefined,
+  ].filter((x): x is string => x !== undefined);
   if (missing.length === 0) return undefined;
   return (
     `the suite published ${missing.join(' and ')} although ${frames} camera frame(s) and ${joints} joint state(s) were played into it: ` +

@@ -26,7 +26,15 @@ import type { LogLevel } from '../ros/log_level.js';
 import type { LogSink } from '../ros/logger.js';
 import type { MessageTypeName, RosNode } from '../ros/node.js';
 import { VirtualTimeBase } from '../ros/time_base.js';
-import { BagPlayer, playRange, VirtualTimeline, WallTimeline, type PlayResult, type ReplayTarget, type ReplayTimeline } from './bag_player.js';
+import {
+  BagPlayer,
+  playRange,
+  VirtualTimeline,
+  WallTimeline,
+  type PlayResult,
+  type ReplayTarget,
+  type ReplayTimeline,
+} from './bag_player.js';
 import { DeterministicSuite, ReplayError, suiteGraph } from './suite.js';
 import { ThreadedSuite } from './threaded_suite.js';
 import { fromNanoseconds, toRosTime } from '../ros/time.js';
@@ -101,7 +109,13 @@ export interface ReplayResult {
 }
 
 /** Publishes into an embedded domain (the deterministic suite's, or the threaded suite's hub). */
-function domainTarget(player: RosNode, domain: EmbeddedDomain, suiteNodes: () => Set<string>, copyMessages: boolean, onPublisher?: () => void): ReplayTarget {
+function domainTarget(
+  player: RosNode,
+  domain: EmbeddedDomain,
+  suiteNodes: () => Set<string>,
+  copyMessages: boolean,
+  onPublisher?: () => void,
+): ReplayTarget {
   return {
     copyMessages,
     publisher: (topic, type, qos) => {
@@ -132,16 +146,30 @@ function nodeTarget(player: RosNode): ReplayTarget {
   };
 }
 
-function outputRecorder(o: ReplayOptions, writer: RosbagWriter, domain: EmbeddedDomain, nodes: Set<string>, now: () => number): BagRecorder {
+function outputRecorder(
+  o: ReplayOptions,
+  writer: RosbagWriter,
+  domain: EmbeddedDomain,
+  nodes: Set<string>,
+  now: () => number,
+): BagRecorder {
   const include = new Set(o.includeOutputTypes ?? []);
-  return new BagRecorder(writer, domainRecordSource(domain, { now, publishersOf: new Set([...nodes, PLAYER_NODE]), node: '/vla_ros_replay_outputs' }), {
-    ...(o.outputTopics !== undefined && o.outputTopics.length > 0 ? { topics: o.outputTopics } : { all: true, includeHidden: false }),
-    excludeTypes: DEFAULT_EXCLUDED_OUTPUT_TYPES.filter((t) => !include.has(t)),
-    onNote: o.onNote,
-  });
+  return new BagRecorder(
+    writer,
+    domainRecordSource(domain, { now, publishersOf: new Set([...nodes, PLAYER_NODE]), node: '/vla_ros_replay_outputs' }),
+    {
+      ...(o.outputTopics !== undefined && o.outputTopics.length > 0 ? { topics: o.outputTopics } : { all: true, includeHidden: false }),
+      excludeTypes: DEFAULT_EXCLUDED_OUTPUT_TYPES.filter((t) => !include.has(t)),
+      onNote: o.onNote,
+    },
+  );
 }
 
-function playedInputs(play: PlayResult, topics: readonly { topic: string; type: string }[], remap: ReadonlyMap<string, string> | undefined): TopicCount[] {
+function playedInputs(
+  play: PlayResult,
+  topics: readonly { topic: string; type: string }[],
+  remap: ReadonlyMap<string, string> | undefined,
+): TopicCount[] {
   const types = new Map(topics.map((t) => [t.topic, t.type]));
   return [...play.perTopic].map(([topic, count]) => ({ topic: remap?.get(topic) ?? topic, type: types.get(topic) ?? '', count }));
 }
@@ -163,10 +191,15 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
     const deterministic = o.mode === 'deterministic';
     const clockHz = o.clockHz ?? (deterministic ? 1000 : 200);
     const tail = o.tail ?? (deterministic ? 0.5 : 0);
-    if (deterministic && o.rate !== undefined && o.rate !== 1) o.onNote?.('--rate has no effect in deterministic mode (virtual time runs as fast as the machine allows)');
+    if (deterministic && o.rate !== undefined && o.rate !== 1)
+      o.onNote?.('--rate has no effect in deterministic mode (virtual time runs as fast as the machine allows)');
     const writer =
       o.outputBag !== undefined
-        ? await RosbagWriter.create(o.outputBag, { compression: o.compression ?? 'zstd', overwrite: o.overwrite ?? false, library: 'vla-ros replay' })
+        ? await RosbagWriter.create(o.outputBag, {
+            compression: o.compression ?? 'zstd',
+            overwrite: o.overwrite ?? false,
+            library: 'vla-ros replay',
+          })
         : undefined;
     const provenance = async () => {
       // `provenance` comes last: a caller may name the bag relative to a checkout, for instance.
@@ -217,9 +250,27 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
           await time.flush();
         }
         void running.activate();
-        const play = await new BagPlayer(bag, domainTarget(player, running.domain, () => running.nodeNames, false, () => rec?.poll()), timeline, playOptions).play();
+        const play = await new BagPlayer(
+          bag,
+          domainTarget(
+            player,
+            running.domain,
+            () => running.nodeNames,
+            false,
+            () => rec?.poll(),
+          ),
+          timeline,
+          playOptions,
+        ).play();
         const outputs = await recorder?.stop();
-        return { play, inputs: playedInputs(play, info.topics, o.remap), outputs, suiteProblems: [...running.activationProblems], wallSeconds: (performance.now() - started) / 1000, mode: o.mode };
+        return {
+          play,
+          inputs: playedInputs(play, info.topics, o.remap),
+          outputs,
+          suiteProblems: [...running.activationProblems],
+          wallSeconds: (performance.now() - started) / 1000,
+          mode: o.mode,
+        };
       } finally {
         if (recorder !== undefined) await recorder.stop().catch(() => undefined);
         else await writer?.close();
@@ -235,7 +286,14 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
       const hubBackend = new EmbeddedBackend(suite.hub);
       let recorder: BagRecorder | undefined;
       try {
-        const player = await hubBackend.createNode({ name: 'rosbag2_player', namespace: '/', remaps: [], parameterSections: [], logLevel: 'warn', rosArgv: [] });
+        const player = await hubBackend.createNode({
+          name: 'rosbag2_player',
+          namespace: '/',
+          remaps: [],
+          parameterSections: [],
+          logLevel: 'warn',
+          rosArgv: [],
+        });
         if (writer !== undefined) {
           await provenance();
           recorder = outputRecorder(o, writer, suite.hub, suite.nodeNames, () => timeline?.now() ?? startTime);
@@ -243,15 +301,36 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
         }
         await suite.start();
         timeline = new WallTimeline(startTime, o.rate ?? 1, o.signal);
-        const player_ = new BagPlayer(bag, domainTarget(player, suite.hub, () => suite.nodeNames, true, () => recorder?.poll()), timeline, playOptions);
+        const player_ = new BagPlayer(
+          bag,
+          domainTarget(
+            player,
+            suite.hub,
+            () => suite.nodeNames,
+            true,
+            () => recorder?.poll(),
+          ),
+          timeline,
+          playOptions,
+        );
         const playing = player_.play();
         // Activate once /clock runs (the player publishes it first thing).
         await new Promise((r) => setTimeout(r, 50));
         const activation = suite.activate(30, () => recorder?.poll());
         const play = await playing;
-        const suiteProblems = await Promise.race([activation, new Promise<string[]>((r) => setTimeout(() => r(['activation still in progress when the replay ended']), 100))]);
+        const suiteProblems = await Promise.race([
+          activation,
+          new Promise<string[]>((r) => setTimeout(() => r(['activation still in progress when the replay ended']), 100)),
+        ]);
         const outputs = await recorder?.stop();
-        return { play, inputs: playedInputs(play, info.topics, o.remap), outputs, suiteProblems, wallSeconds: (performance.now() - started) / 1000, mode: o.mode };
+        return {
+          play,
+          inputs: playedInputs(play, info.topics, o.remap),
+          outputs,
+          suiteProblems,
+          wallSeconds: (performance.now() - started) / 1000,
+          mode: o.mode,
+        };
       } finally {
         if (recorder !== undefined) await recorder.stop().catch(() => undefined);
         else await writer?.close();
@@ -262,13 +341,28 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
 
     // rclnodejs: publish into the ROS graph.
     if (o.backend === undefined) throw new ReplayError('the rclnodejs mode needs a backend');
-    const player = await o.backend.createNode({ name: 'rosbag2_player', namespace: '/', remaps: [], parameterSections: [], logLevel: 'warn', rosArgv: [] });
+    const player = await o.backend.createNode({
+      name: 'rosbag2_player',
+      namespace: '/',
+      remaps: [],
+      parameterSections: [],
+      logLevel: 'warn',
+      rosArgv: [],
+    });
     try {
       await writer?.close();
-      if (writer !== undefined) o.onNote?.('outputs are not recorded in rclnodejs mode: record them with `vla-ros record` or `ros2 bag record`');
+      if (writer !== undefined)
+        o.onNote?.('outputs are not recorded in rclnodejs mode: record them with `vla-ros record` or `ros2 bag record`');
       const timeline = new WallTimeline(startTime, o.rate ?? 1, o.signal);
       const play = await new BagPlayer(bag, nodeTarget(player), timeline, playOptions).play();
-      return { play, inputs: playedInputs(play, info.topics, o.remap), outputs: undefined, suiteProblems: [], wallSeconds: (performance.now() - started) / 1000, mode: o.mode };
+      return {
+        play,
+        inputs: playedInputs(play, info.topics, o.remap),
+        outputs: undefined,
+        suiteProblems: [],
+        wallSeconds: (performance.now() - started) / 1000,
+        mode: o.mode,
+      };
     } finally {
       player.destroy();
     }

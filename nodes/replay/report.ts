@@ -146,7 +146,14 @@ export class ReportCollector {
         const c = msg as vla_ros_msgs.msg.ActionChunk;
         let chunks = this.chunks.get(topic);
         if (chunks === undefined) {
-          chunks = { names: [...c.dimension_names], first: c.dimension_names.map(() => []), horizons: [], latentAge: [], count: 0, records: [] };
+          chunks = {
+            names: [...c.dimension_names],
+            first: c.dimension_names.map(() => []),
+            horizons: [],
+            latentAge: [],
+            count: 0,
+            records: [],
+          };
           this.chunks.set(topic, chunks);
         }
         const t0 = this.stampToLog(fromRosTime(c.start_time));
@@ -185,7 +192,11 @@ export class ReportCollector {
       }
       case 'vla_ros_msgs/msg/FailureAlarm': {
         const a = msg as vla_ros_msgs.msg.FailureAlarm;
-        this.alarms.push({ t, label: a.reason === 1 ? 'alarm: feature timeout' : 'alarm', detail: `${a.episode_id} step ${a.step}: ${a.detail}` });
+        this.alarms.push({
+          t,
+          label: a.reason === 1 ? 'alarm: feature timeout' : 'alarm',
+          detail: `${a.episode_id} step ${a.step}: ${a.detail}`,
+        });
         if (a.episode_id !== '') this.episodeOf(a.episode_id).alarms.push({ t, detail: `step ${a.step}: ${a.detail}` });
         break;
       }
@@ -233,7 +244,9 @@ export class ReportCollector {
       const d = c.names.length;
       const horizons = c.records
         .filter((_, i) => i % every === 0)
-        .map((r) => ({ dim: c.names.map((_, j) => Array.from({ length: r.horizon }, (_, i): Point => [r.t0 - o + i * r.dt, r.data[i * d + j]])) }));
+        .map((r) => ({
+          dim: c.names.map((_, j) => Array.from({ length: r.horizon }, (_, i): Point => [r.t0 - o + i * r.dt, r.data[i * d + j]])),
+        }));
       chunks.set(topic, { names: c.names, first: c.first, horizons, latentAge: c.latentAge, count: c.count });
     }
     for (const p of this.poses.values()) p.xyz.forEach(shift);
@@ -247,12 +260,24 @@ export class ReportCollector {
       for (const a of e.alarms) a.t -= o;
       for (const h of e.holds) h.t -= o;
     }
-    return { ...meta, chunks, poses: this.poses, statuses: this.statuses, scores: this.scores, alarms: this.alarms, episodes: this.episodes };
+    return {
+      ...meta,
+      chunks,
+      poses: this.poses,
+      statuses: this.statuses,
+      scores: this.scores,
+      alarms: this.alarms,
+      episodes: this.episodes,
+    };
   }
 }
 
 /** What the report says about the bag itself: its info text, time range and topics. */
-async function bagMeta(bag: BagReader, bagPath: string, title: string | undefined): Promise<Pick<ReportData, 'title' | 'bag' | 'infoText' | 'start' | 'duration' | 'topics'>> {
+async function bagMeta(
+  bag: BagReader,
+  bagPath: string,
+  title: string | undefined,
+): Promise<Pick<ReportData, 'title' | 'bag' | 'infoText' | 'start' | 'duration' | 'topics'>> {
   const info = await bag.info();
   return {
     title: title ?? `vla-ros run: ${bagPath}`,
@@ -291,7 +316,11 @@ export async function collectReportData(bagPath: string, options: ReportOptions 
 }
 
 /** The report of a closed bag whose messages went through `collector` as it was recorded (no second pass). */
-export async function reportDataFromCollector(bagPath: string, collector: ReportCollector, options: Pick<ReportOptions, 'title' | 'onNote'> = {}): Promise<ReportData> {
+export async function reportDataFromCollector(
+  bagPath: string,
+  collector: ReportCollector,
+  options: Pick<ReportOptions, 'title' | 'onNote'> = {},
+): Promise<ReportData> {
   const bag = await BagReader.open(bagPath, { onNote: options.onNote });
   try {
     return collector.finish(await bagMeta(bag, bagPath, options.title));
@@ -318,7 +347,17 @@ export function renderReport(d: ReportData): string {
         ...c.horizons.map((h) => ({ name: 'chunk horizon', points: h.dim[j], color: '#999', opacity: 0.5, width: 1, hideInLegend: true })),
         { name: `${name}: action 0`, points: c.first[j], color: PALETTE[j % PALETTE.length], width: 1.6 },
       ];
-      chunkParts.push(lineChart({ title: `${topic} — ${name}`, subtitle: j === 0 ? `${c.count} chunks; grey: whole horizons of every few chunks, at the times they are meant for` : undefined, xLabel: x, yLabel: name, series, markers, height: 200 }));
+      chunkParts.push(
+        lineChart({
+          title: `${topic} — ${name}`,
+          subtitle: j === 0 ? `${c.count} chunks; grey: whole horizons of every few chunks, at the times they are meant for` : undefined,
+          xLabel: x,
+          yLabel: name,
+          series,
+          markers,
+          height: 200,
+        }),
+      );
     });
   }
   sections.push(`<h2>Action chunks over time</h2>${chunkParts.join('') || none('no vla_ros_msgs/ActionChunk topic in this bag')}`);
@@ -337,7 +376,9 @@ export function renderReport(d: ReportData): string {
       poseParts.push(lineChart({ title: `Position ${axis}`, xLabel: x, yLabel: `${axis} [m]`, series, markers, height: 220 }));
     });
   }
-  sections.push(`<h2>Commanded vs actual pose</h2>${poseParts.join('') || none('no geometry_msgs/PoseStamped topics (target_pose, current_pose) in this bag')}`);
+  sections.push(
+    `<h2>Commanded vs actual pose</h2>${poseParts.join('') || none('no geometry_msgs/PoseStamped topics (target_pose, current_pose) in this bag')}`,
+  );
 
   // Latencies and latent age.
   const statuses = [...d.statuses.values()];
@@ -359,10 +400,26 @@ export function renderReport(d: ReportData): string {
   }
   const ages: Series[] = [
     ...statuses.filter((s) => s.latentAge.length > 0).map((s) => ({ name: `${s.node} (status)`, points: s.latentAge, width: 2 })),
-    ...[...d.chunks].map(([t, c]) => ({ name: `${t} latent_age`, points: c.latentAge.map(([tt, a]): Point => [tt, a * 1000]), dots: true })),
+    ...[...d.chunks].map(([t, c]) => ({
+      name: `${t} latent_age`,
+      points: c.latentAge.map(([tt, a]): Point => [tt, a * 1000]),
+      dots: true,
+    })),
   ];
-  if (ages.length > 0) latencyParts.push(lineChart({ title: 'Latent age', subtitle: 'age of the VLM latent the fast pathway used', xLabel: x, yLabel: 'latent age [ms]', series: ages, markers }));
-  sections.push(`<h2>Pathway latencies and latent age</h2>${latencyParts.join('') || none('no vla_ros_msgs/PathwayStatus (~/status) or ActionChunk topics in this bag')}`);
+  if (ages.length > 0)
+    latencyParts.push(
+      lineChart({
+        title: 'Latent age',
+        subtitle: 'age of the VLM latent the fast pathway used',
+        xLabel: x,
+        yLabel: 'latent age [ms]',
+        series: ages,
+        markers,
+      }),
+    );
+  sections.push(
+    `<h2>Pathway latencies and latent age</h2>${latencyParts.join('') || none('no vla_ros_msgs/PathwayStatus (~/status) or ActionChunk topics in this bag')}`,
+  );
 
   // Failure score.
   const scoreParts = [...d.scores].map(([topic, s]) =>
@@ -379,17 +436,28 @@ export function renderReport(d: ReportData): string {
     }),
   );
   const alarmList =
-    d.alarms.length > 0 ? `<ul>${d.alarms.map((a) => `<li>t=${a.t.toFixed(3)} s: ${escapeXml(a.detail)}</li>`).join('')}</ul>` : '<p>No failure alarm.</p>';
-  sections.push(`<h2>Failure score vs threshold</h2>${scoreParts.join('') || none('no vla_ros_msgs/FailureScore topic in this bag')}${alarmList}`);
+    d.alarms.length > 0
+      ? `<ul>${d.alarms.map((a) => `<li>t=${a.t.toFixed(3)} s: ${escapeXml(a.detail)}</li>`).join('')}</ul>`
+      : '<p>No failure alarm.</p>';
+  sections.push(
+    `<h2>Failure score vs threshold</h2>${scoreParts.join('') || none('no vla_ros_msgs/FailureScore topic in this bag')}${alarmList}`,
+  );
 
   // Episodes: alarms and the holds they caused.
-  sections.push(`<h2>Episodes: alarms and holds</h2>${renderEpisodes(d.episodes) || none('no vla_ros_msgs/EpisodeEvent topic in this bag')}`);
+  sections.push(
+    `<h2>Episodes: alarms and holds</h2>${renderEpisodes(d.episodes) || none('no vla_ros_msgs/EpisodeEvent topic in this bag')}`,
+  );
 
   // Topics.
   const rows = d.topics
-    .map((t) => `<tr><td>${escapeXml(t.topic)}</td><td>${escapeXml(t.type)}</td><td>${t.count}</td><td>${d.duration > 0 && t.count > 1 ? (t.count / d.duration).toFixed(1) : ''}</td></tr>`)
+    .map(
+      (t) =>
+        `<tr><td>${escapeXml(t.topic)}</td><td>${escapeXml(t.type)}</td><td>${t.count}</td><td>${d.duration > 0 && t.count > 1 ? (t.count / d.duration).toFixed(1) : ''}</td></tr>`,
+    )
     .join('');
-  sections.push(`<h2>Topics</h2><table><tr><th>topic</th><th>type</th><th>messages</th><th>rate [Hz]</th></tr>${rows}</table><pre>${escapeXml(d.infoText)}</pre>`);
+  sections.push(
+    `<h2>Topics</h2><table><tr><th>topic</th><th>type</th><th>messages</th><th>rate [Hz]</th></tr>${rows}</table><pre>${escapeXml(d.infoText)}</pre>`,
+  );
 
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeXml(d.title)}</title><style>${STYLE}</style></head>
@@ -433,8 +501,15 @@ function renderEpisodes(episodes: readonly EpisodeRow[]): string {
 }
 
 /** Reads `bagPath` (or takes what `collector` gathered while it was recorded) and writes the report to `output`. */
-export async function writeReport(bagPath: string, output: string, options: ReportOptions & { collector?: ReportCollector } = {}): Promise<{ bytes: number; data: ReportData }> {
-  const data = options.collector !== undefined ? await reportDataFromCollector(bagPath, options.collector, options) : await collectReportData(bagPath, options);
+export async function writeReport(
+  bagPath: string,
+  output: string,
+  options: ReportOptions & { collector?: ReportCollector } = {},
+): Promise<{ bytes: number; data: ReportData }> {
+  const data =
+    options.collector !== undefined
+      ? await reportDataFromCollector(bagPath, options.collector, options)
+      : await collectReportData(bagPath, options);
   const html = renderReport(data);
   fs.writeFileSync(output, html);
   return { bytes: Buffer.byteLength(html), data };

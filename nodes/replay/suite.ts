@@ -65,7 +65,10 @@ export class DeterministicSuite {
   private activation: Promise<void> | undefined;
   private readonly problems: string[] = [];
 
-  private constructor(readonly time: VirtualTimeBase, options: SuiteOptions) {
+  private constructor(
+    readonly time: VirtualTimeBase,
+    options: SuiteOptions,
+  ) {
     this.domain = new EmbeddedDomain({ time, ...(options.logSink !== undefined ? { logSink: options.logSink } : {}) });
     this.backend = new EmbeddedBackend(this.domain);
   }
@@ -75,17 +78,24 @@ export class DeterministicSuite {
     const suite = new DeterministicSuite(time, options);
     try {
       for (const action of description.nodes) {
-        if (action.pkg !== 'vla_ros') throw new ReplayError(`${action.origin}: package '${action.pkg}' is not part of vla-ros; a deterministic replay runs vla_ros nodes only`);
+        if (action.pkg !== 'vla_ros')
+          throw new ReplayError(
+            `${action.origin}: package '${action.pkg}' is not part of vla-ros; a deterministic replay runs vla_ros nodes only`,
+          );
         const definition = await loadNodeDefinition(action.exec).catch((err: unknown) => {
           throw new ReplayError(`${action.origin}: ${err instanceof Error ? err.message : String(err)}`);
         });
         const config = nodeConfigFromAction(action, definition.defaultName, options.logLevel ?? 'warn');
         const fqn = fqnOf(config);
-        if (suite.nodes.some((n) => n.running.node.fullyQualifiedName === fqn)) throw new ReplayError(`${action.origin}: two nodes would be named ${fqn}`);
+        if (suite.nodes.some((n) => n.running.node.fullyQualifiedName === fqn))
+          throw new ReplayError(`${action.origin}: two nodes would be named ${fqn}`);
         const wanted = collectOverrides(config.parameterSections, fqn).overrides.get('autostart')?.value;
         config.parameterSections = [
           ...config.parameterSections,
-          { nodePattern: fqn, params: [{ name: 'autostart', type: 'bool', value: false, source: 'vla-ros replay (activates the nodes itself)' }] },
+          {
+            nodePattern: fqn,
+            params: [{ name: 'autostart', type: 'bool', value: false, source: 'vla-ros replay (activates the nodes itself)' }],
+          },
         ];
         suite.nodes.push({ running: await startNode(definition, suite.backend, config), activate: wanted !== false });
       }

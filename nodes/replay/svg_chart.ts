@@ -88,7 +88,9 @@ export function lineChart(o: ChartOptions): string {
   const ph = H - m.top - m.bottom;
   const all = o.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]));
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   out.push(`<text x="${m.left}" y="20" font-size="14" font-weight="bold">${escapeXml(o.title)}</text>`);
   if (o.subtitle !== undefined) out.push(`<text x="${m.left}" y="38" fill="#555">${escapeXml(o.subtitle)}</text>`);
@@ -126,7 +128,11 @@ export function lineChart(o: ChartOptions): string {
     const color = s.color ?? PALETTE[i % PALETTE.length];
     const pts = decimate(s.points, Math.max(100, Math.floor(pw)));
     if (s.dots === true) {
-      for (const p of pts) if (Number.isFinite(p[1])) out.push(`<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="1.6" fill="${color}" fill-opacity="${s.opacity ?? 1}"/>`);
+      for (const p of pts)
+        if (Number.isFinite(p[1]))
+          out.push(
+            `<circle cx="${x(p[0]).toFixed(1)}" cy="${y(p[1]).toFixed(1)}" r="1.6" fill="${color}" fill-opacity="${s.opacity ?? 1}"/>`,
+          );
       return;
     }
     let d = '';
@@ -148,13 +154,17 @@ export function lineChart(o: ChartOptions): string {
   for (const mk of o.markers ?? []) {
     if (mk.x < xMin || mk.x > xMax) continue;
     const color = mk.color ?? '#d62728';
-    out.push(`<line x1="${x(mk.x).toFixed(1)}" x2="${x(mk.x).toFixed(1)}" y1="${m.top}" y2="${m.top + ph}" stroke="${color}" stroke-width="1.5" stroke-dasharray="3 2"/>`);
+    out.push(
+      `<line x1="${x(mk.x).toFixed(1)}" x2="${x(mk.x).toFixed(1)}" y1="${m.top}" y2="${m.top + ph}" stroke="${color}" stroke-width="1.5" stroke-dasharray="3 2"/>`,
+    );
     out.push(`<text x="${(x(mk.x) + 3).toFixed(1)}" y="${m.top + 11}" fill="${color}">${escapeXml(mk.label)}</text>`);
   }
   legend.forEach((s, i) => {
     const color = s.color ?? PALETTE[o.series.indexOf(s) % PALETTE.length];
     const ly = m.top + 8 + i * 15;
-    out.push(`<line x1="${m.left + pw + 10}" x2="${m.left + pw + 30}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed === true ? ' stroke-dasharray="5 3"' : ''}/>`);
+    out.push(
+      `<line x1="${m.left + pw + 10}" x2="${m.left + pw + 30}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"${s.dashed === true ? ' stroke-dasharray="5 3"' : ''}/>`,
+    );
     out.push(`<text x="${m.left + pw + 35}" y="${ly + 4}">${escapeXml(s.name)}</text>`);
   });
   out.push('</svg>');

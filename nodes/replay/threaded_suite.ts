@@ -66,7 +66,14 @@ export class ThreadedSuite {
         ...config.parameterSections,
         { nodePattern: fqn, params: [{ name: 'autostart', type: 'bool', value: false, source: 'vla-ros (activates the nodes itself)' }] },
       ];
-      suite.hosted.push({ exec: action.exec, config, origin: action.origin, worker: undefined, started: false, activate: wanted !== false });
+      suite.hosted.push({
+        exec: action.exec,
+        config,
+        origin: action.origin,
+        worker: undefined,
+        started: false,
+        activate: wanted !== false,
+      });
     }
     return suite;
   }
@@ -85,7 +92,14 @@ export class ThreadedSuite {
   async activate(timeoutSec = 30, beforeTransition?: () => void): Promise<string[]> {
     const problems: string[] = [];
     const backend = new EmbeddedBackend(this.hub);
-    const manager = await backend.createNode({ name: 'vla_ros_lifecycle_manager', namespace: '/', remaps: [], parameterSections: [], logLevel: 'warn', rosArgv: [] });
+    const manager = await backend.createNode({
+      name: 'vla_ros_lifecycle_manager',
+      namespace: '/',
+      remaps: [],
+      parameterSections: [],
+      logLevel: 'warn',
+      rosArgv: [],
+    });
     try {
       for (const h of this.hosted) {
         if (!h.activate || h.worker === undefined) continue;

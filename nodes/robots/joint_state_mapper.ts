@@ -11,7 +11,13 @@
 /** Why a joint_states message was rejected. */
 export type JointStateRejection = 'malformed' | 'duplicate_name' | 'missing_joint' | 'non_finite' | 'out_of_limits';
 
-export const JOINT_STATE_REJECTIONS: readonly JointStateRejection[] = ['malformed', 'duplicate_name', 'missing_joint', 'non_finite', 'out_of_limits'];
+export const JOINT_STATE_REJECTIONS: readonly JointStateRejection[] = [
+  'malformed',
+  'duplicate_name',
+  'missing_joint',
+  'non_finite',
+  'out_of_limits',
+];
 
 /** Default of the nodes' joint_state_limit_tolerance [rad]. */
 export const JOINT_STATE_LIMIT_TOLERANCE = 0.1;
@@ -103,7 +109,8 @@ export class JointStateMapper {
     for (let i = 0; i < this.jointNames.length; i++) {
       const s = this.stamps[i];
       if (s === -Infinity) return { missing: `no joint_states for '${this.jointNames[i]}' yet` };
-      if (now - s > timeout) return { missing: `joint '${this.jointNames[i]}' is ${(now - s).toFixed(3)} s old > state_timeout ${timeout} s` };
+      if (now - s > timeout)
+        return { missing: `joint '${this.jointNames[i]}' is ${(now - s).toFixed(3)} s old > state_timeout ${timeout} s` };
       oldest = Math.min(oldest, s);
     }
     return { positions: Float64Array.from(this.positions), stamp: oldest };

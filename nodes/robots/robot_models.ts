@@ -47,7 +47,11 @@ export function frankaChain(name: string, endEffector: FrankaEndEffector = 'hand
   const tool =
     endEffector === 'flange'
       ? flange
-      : multiplyTransforms(multiplyTransforms(flange, rotZ(-Math.PI / 4), new Float64Array(16)), translation(0, 0, FRANKA_HAND_TCP_OFFSET), new Float64Array(16));
+      : multiplyTransforms(
+          multiplyTransforms(flange, rotZ(-Math.PI / 4), new Float64Array(16)),
+          translation(0, 0, FRANKA_HAND_TCP_OFFSET),
+          new Float64Array(16),
+        );
   return new SerialChain(name, FRANKA_DH, 'modified', identityTransform(), tool);
 }
 

@@ -72,7 +72,11 @@ export function quatFromEulerXyz(roll: number, pitch: number, yaw: number): Quat
 export function quatToEulerXyz(q: readonly number[]): Vec3 {
   const [x, y, z, w] = q;
   const sinp = Math.max(-1, Math.min(1, 2 * (w * y - z * x)));
-  return [Math.atan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y)), Math.asin(sinp), Math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))];
+  return [
+    Math.atan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y)),
+    Math.asin(sinp),
+    Math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z)),
+  ];
 }
 
 /** axis·angle [rad] → quaternion. */
@@ -104,7 +108,12 @@ export function quatAngle(a: readonly number[], b: readonly number[]): number {
  * a ⊗ exp(t·log(a⁻¹ ⊗ b)): the angle from a is exactly t times the whole angle, also for tiny
  * angles (the sin(θ) form needs an nlerp fallback there, which is not constant-speed).
  */
-export function slerp(a: readonly number[], b: readonly number[], t: number, out: number[] | Float64Array = [0, 0, 0, 0]): number[] | Float64Array {
+export function slerp(
+  a: readonly number[],
+  b: readonly number[],
+  t: number,
+  out: number[] | Float64Array = [0, 0, 0, 0],
+): number[] | Float64Array {
   const [ax, ay, az, aw] = a;
   // r = a⁻¹ ⊗ b, then its rotation vector (shorter arc: w >= 0).
   const [x, y, z, w] = shorterArc(relativeRotation(a, b));

@@ -109,7 +109,11 @@ export class LifecycleNode {
       if (spec === undefined) {
         node.logger.warn(
           `refused lifecycle transition ${JSON.stringify(request.transition)} in state '${this.current}': ` +
-            `available: ${availableTransitions(this.current).map((t) => t.name).join(', ') || 'none'}`,
+            `available: ${
+              availableTransitions(this.current)
+                .map((t) => t.name)
+                .join(', ') || 'none'
+            }`,
         );
         return { success: false };
       }

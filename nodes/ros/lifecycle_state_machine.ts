@@ -62,9 +62,7 @@ export function availableTransitions(state: PrimaryState): TransitionSpec[] {
 /** Finds the transition a request names, by id or (when id is 0) by label, from `state`. */
 export function findTransition(state: PrimaryState, request: { id?: number; label?: string }): TransitionSpec | undefined {
   const byId = request.id !== undefined && request.id !== 0;
-  return TRANSITIONS.find(
-    (t) => t.from === state && (byId ? t.id === request.id : t.name === (request.label ?? '').toLowerCase()),
-  );
+  return TRANSITIONS.find((t) => t.from === state && (byId ? t.id === request.id : t.name === (request.label ?? '').toLowerCase()));
 }
 
 /** The state a transition's callback outcome leads to (before error processing). */

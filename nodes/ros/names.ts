@@ -201,7 +201,10 @@ export function expandTopicName(name: string, nodeName: string, namespace: strin
 const TOKEN = /^(?:[A-Za-z]|_(?!_))(?:[A-Za-z0-9]|_(?!_))*$/;
 
 function badRule(text: string, reason: string): never {
-  throw new NameError(`invalid remap rule '${text}': ${reason}; expected [node:]from:=to, [node:]__node:=name or [node:]__ns:=/namespace`, text);
+  throw new NameError(
+    `invalid remap rule '${text}': ${reason}; expected [node:]from:=to, [node:]__node:=name or [node:]__ns:=/namespace`,
+    text,
+  );
 }
 
 /** Checks 'a/b', '/a/b' or '~/a/b' as the remap grammar allows (tokens joined by single '/'). */
@@ -214,7 +217,10 @@ function checkRuleName(text: string, side: 'from' | 'to', name: string): void {
   else if (body.startsWith('/')) body = body.slice(1);
   for (const token of body.split('/')) {
     if (!TOKEN.test(token)) {
-      badRule(text, `'${name}' is not a valid name ('${token}' is not a name token: letters, digits, single '_', not starting with a digit)`);
+      badRule(
+        text,
+        `'${name}' is not a valid name ('${token}' is not a name token: letters, digits, single '_', not starting with a digit)`,
+      );
     }
   }
 }
@@ -286,12 +292,7 @@ function tryExpand(name: string, nodeName: string, namespace: string): string | 
  * must equal `fqName` (a `from` that cannot be expanded never matches); the first match wins and
  * its `to` is expanded relative to the node. Node and namespace rules are ignored here.
  */
-export function applyTopicRemaps(
-  fqName: string,
-  rules: readonly RemapRule[],
-  nodeName: string,
-  namespace: string,
-): string {
+export function applyTopicRemaps(fqName: string, rules: readonly RemapRule[], nodeName: string, namespace: string): string {
   validateFullyQualifiedName(fqName);
   for (const rule of rules) {
     if (isSpecialRule(rule) || !appliesToNode(rule, nodeName)) continue;

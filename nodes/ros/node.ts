@@ -3,12 +3,7 @@
 // `vla-ros launch` (no ROS 2) and `ros2 launch` (rclnodejs).
 
 import type { SchedulerLike } from 'rxjs';
-import type {
-  MessageTypeMap,
-  MessageTypeName,
-  ServiceTypeMap,
-  ServiceTypeName,
-} from '../msgs/generated/interfaces.js';
+import type { MessageTypeMap, MessageTypeName, ServiceTypeMap, ServiceTypeName } from '../msgs/generated/interfaces.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import type { ParameterStore } from './parameter_store.js';

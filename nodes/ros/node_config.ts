@@ -53,7 +53,6 @@ export function nodeConfigFromArgv(defaultName: string, argv: string[], defaultN
   };
 }
 
-
 /**
  * The level `--log-level` gives this node's logger, as rcutils decides it: a level for the
  * logger's own name (`ns.node`, the rcl logger name) wins over the default level, whatever

@@ -3,15 +3,7 @@
 // ROS client library wants int64.
 
 export type ParameterType =
-  | 'bool'
-  | 'integer'
-  | 'double'
-  | 'string'
-  | 'byte_array'
-  | 'bool_array'
-  | 'integer_array'
-  | 'double_array'
-  | 'string_array';
+  'bool' | 'integer' | 'double' | 'string' | 'byte_array' | 'bool_array' | 'integer_array' | 'double_array' | 'string_array';
 
 export type ParameterValue = boolean | number | string | Uint8Array | boolean[] | number[] | string[];
 

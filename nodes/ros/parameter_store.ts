@@ -232,7 +232,9 @@ export class ParameterStore {
     const full = this.completeDescriptor(name, type, descriptor);
     const defaultConverted = this.convert(full.type, defaultValue, apparentTypeFor(full.type, defaultValue));
     if (defaultConverted === undefined) {
-      throw new ParameterError(`${this.where(name)}: expected ${full.type}, got ${apparentType(defaultValue)} ${formatValue(defaultValue)} (default)`);
+      throw new ParameterError(
+        `${this.where(name)}: expected ${full.type}, got ${apparentType(defaultValue)} ${formatValue(defaultValue)} (default)`,
+      );
     }
     const override = this.overrides.get(name);
     if (override !== undefined) {
@@ -384,8 +386,7 @@ export class ParameterStore {
   /** The same as readable lines: `'rat_hz' (from config/x.yaml): did you mean 'rate_hz'?`. */
   unusedOverrides(alsoDeclared: Iterable<string> = []): string[] {
     return this.unusedOverrideDetails(alsoDeclared).map(
-      ({ name, source, suggestion }) =>
-        `'${name}' (from ${source})${suggestion === undefined ? '' : `: did you mean '${suggestion}'?`}`,
+      ({ name, source, suggestion }) => `'${name}' (from ${source})${suggestion === undefined ? '' : `: did you mean '${suggestion}'?`}`,
     );
   }
 
@@ -425,8 +426,7 @@ export class ParameterStore {
 
   /** The value as `declared`, if a value sent as `given` may be stored there; else undefined. */
   private convert(declared: ParameterType, value: ParameterValue, given: string): ParameterValue | undefined {
-    const widening =
-      (declared === 'double' && given === 'integer') || (declared === 'double_array' && given === 'integer_array');
+    const widening = (declared === 'double' && given === 'integer') || (declared === 'double_array' && given === 'integer_array');
     if (given !== declared && !widening) return undefined;
     if (!valueFits(declared, value) || (widening && !valueFits(given, value))) return undefined;
     return copyValue(value);
@@ -462,7 +462,10 @@ export class ParameterStore {
       }
       if (!verdict.successful) {
         const names = changes.map((c) => `'${c.name}'`).join(', ');
-        return { successful: false, reason: `node '${this.nodeFqn}' rejected ${names}: ${verdict.reason || 'rejected by a validation callback'}` };
+        return {
+          successful: false,
+          reason: `node '${this.nodeFqn}' rejected ${names}: ${verdict.reason || 'rejected by a validation callback'}`,
+        };
       }
     }
     return { successful: true, reason: '' };

@@ -184,7 +184,10 @@ function typeYamlValue(node: YamlNode | null | undefined): TypedValue {
     const items: ScalarValue[] = [];
     for (const item of node.items) {
       if (!isScalar(item) && !isAlias(item)) {
-        throw new ParameterValueError('array elements must be scalars (nested arrays and mappings are not parameter values)', offsetOf(item as YamlNode));
+        throw new ParameterValueError(
+          'array elements must be scalars (nested arrays and mappings are not parameter values)',
+          offsetOf(item as YamlNode),
+        );
       }
       const typed = typeYamlValue(item) as ScalarValue;
       const first = items[0];
@@ -320,9 +323,15 @@ function walkNodeKeys(ctx: WalkContext, map: YAMLMap, nodeKeys: readonly string[
       if (nodeKeys.length === 0) throw fileError(ctx, path, offsetOf(pair.key as YamlNode), `'${PARAMS_KEY}' must be under a node name`);
       const nodePattern = joinNodeKeys(nodeKeys);
       const problem = nodePatternProblem(nodePattern);
-      if (problem !== undefined) throw fileError(ctx, keyPath, offsetOf(pair.key as YamlNode), `invalid node name '${nodePattern}': ${problem}`);
+      if (problem !== undefined)
+        throw fileError(ctx, keyPath, offsetOf(pair.key as YamlNode), `invalid node name '${nodePattern}': ${problem}`);
       if (!isMap(value)) {
-        throw fileError(ctx, path, offsetOf(value) ?? offsetOf(pair.key as YamlNode), `'${PARAMS_KEY}' must be a mapping of parameter names to values (use {} for none)`);
+        throw fileError(
+          ctx,
+          path,
+          offsetOf(value) ?? offsetOf(pair.key as YamlNode),
+          `'${PARAMS_KEY}' must be a mapping of parameter names to values (use {} for none)`,
+        );
       }
       const params: ParameterOverride[] = [];
       flattenParams(ctx, value, nodePattern, '', path, params);
@@ -380,7 +389,7 @@ export function loadParamsFile(path: string): ParamsFileSection[] {
 export function nodeMatchesPattern(pattern: string, fqNodeName: string): boolean {
   const absolute = pattern.startsWith('/') ? pattern : `/${pattern}`;
   let source = '';
-  for (let i = 0; i < absolute.length; ) {
+  for (let i = 0; i < absolute.length;) {
     if (absolute.startsWith(WILDCARD_ONE, i)) {
       source += '(?:/\\w+)';
       i += 2;
@@ -451,7 +460,5 @@ export function sectionsFromRosArgs(
   args: Pick<RosArgs, 'overrideSources'>,
   load: (path: string) => ParamsFileSection[] = loadParamsFile,
 ): ParamsFileSection[] {
-  return args.overrideSources.flatMap((source) =>
-    source.kind === 'file' ? load(source.path) : [sectionFromParamArg(source.param)],
-  );
+  return args.overrideSources.flatMap((source) => (source.kind === 'file' ? load(source.path) : [sectionFromParamArg(source.param)]));
 }

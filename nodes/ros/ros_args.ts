@@ -246,9 +246,7 @@ export function parseRosArgs(argv: readonly string[]): RosArgs {
       args.logOutputs[logOutput[0]] = logOutput[1];
       continue;
     }
-    throw new RosArgsError(
-      `unknown ROS argument '${arg}' after --ros-args; known: ${KNOWN_FLAGS} (end ROS arguments with '--')`,
-    );
+    throw new RosArgsError(`unknown ROS argument '${arg}' after --ros-args; known: ${KNOWN_FLAGS} (end ROS arguments with '--')`);
   }
   return args;
 }

@@ -122,11 +122,14 @@ export class WallTimeBase implements TimeBase {
     if (this.armed !== undefined && this.armedFor === wake) return;
     if (this.armed !== undefined) clearTimeout(this.armed);
     this.armedFor = wake;
-    this.armed = setTimeout(() => {
-      this.armed = undefined;
-      this.armedFor = Infinity;
-      this.fire();
-    }, Math.max(0, (wake - wallNow()) * 1000));
+    this.armed = setTimeout(
+      () => {
+        this.armed = undefined;
+        this.armedFor = Infinity;
+        this.fire();
+      },
+      Math.max(0, (wake - wallNow()) * 1000),
+    );
   }
 
   private disarm(): void {

@@ -65,7 +65,9 @@ export async function describeNodeParameters(definition: NodeDefinition): Promis
       d.choices ? `one of ${d.choices.join('|')}` : '',
       d.additionalConstraints ?? '',
     ].filter((s) => s !== '');
-    lines.push(`  ${name} (${d.type}) = ${value === undefined ? '(required)' : JSON.stringify(value)}${limits.length ? `  [${limits.join('; ')}]` : ''}`);
+    lines.push(
+      `  ${name} (${d.type}) = ${value === undefined ? '(required)' : JSON.stringify(value)}${limits.length ? `  [${limits.join('; ')}]` : ''}`,
+    );
     if (d.description) lines.push(`      ${d.description}`);
   }
   const note = stoppedAt === undefined ? '' : `\n(note: creating the node without overrides stopped at: ${stoppedAt})\n`;

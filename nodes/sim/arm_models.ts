@@ -149,12 +149,22 @@ function parallelGripper(opts: {
     sites: [],
     children: [],
   });
-  return [finger(1, opts.fingerJointNames[0], `${opts.prefix}leftfinger`), finger(-1, opts.fingerJointNames[1], `${opts.prefix}rightfinger`)];
+  return [
+    finger(1, opts.fingerJointNames[0], `${opts.prefix}leftfinger`),
+    finger(-1, opts.fingerJointNames[1], `${opts.prefix}rightfinger`),
+  ];
 }
 
 /** Arm joint i: a hinge about the body's z axis within the robot's position limits (both arms). */
 function armJoint(facts: RobotFacts, i: number): JointSpec {
-  return { name: facts.jointNames[i], type: 'hinge', axis: [0, 0, 1], range: [facts.positionMin[i], facts.positionMax[i]], armature: 0.1, damping: 0.5 };
+  return {
+    name: facts.jointNames[i],
+    type: 'hinge',
+    axis: [0, 0, 1],
+    range: [facts.positionMin[i], facts.positionMax[i]],
+    armature: 0.1,
+    damping: 0.5,
+  };
 }
 
 /** Franka FR3: modified DH frames (body i = DH frame i), link masses from franka_description. */
@@ -173,7 +183,11 @@ function fr3Model(facts: RobotFacts): ArmModel {
     [cap([0, 0, -0.2, 0, 0, -0.02], 0.06, masses[0])],
     [cap([0, 0, 0, 0, -0.316, 0], 0.06, masses[1]), cap([0, 0, -0.05, 0, 0, 0.05], 0.062, 0, FRANKA_DARK)],
     [cap([0, 0, -0.12, 0, 0, 0], 0.055, masses[2] * 0.6), cap([0, 0, 0, 0.0825, 0, 0], 0.055, masses[2] * 0.4)],
-    [cap([0, 0, 0, -0.0825, 0, 0], 0.055, masses[3] * 0.3), cap([-0.0825, 0, 0, -0.0825, 0.12, 0], 0.05, masses[3] * 0.7), cap([0, 0, -0.05, 0, 0, 0.05], 0.057, 0, FRANKA_DARK)],
+    [
+      cap([0, 0, 0, -0.0825, 0, 0], 0.055, masses[3] * 0.3),
+      cap([-0.0825, 0, 0, -0.0825, 0.12, 0], 0.05, masses[3] * 0.7),
+      cap([0, 0, -0.05, 0, 0, 0.05], 0.057, 0, FRANKA_DARK),
+    ],
     [cap([0, 0, -0.26, 0, 0, -0.04], 0.045, masses[4])],
     [cap([0, 0, -0.02, 0, 0, 0.02], 0.05, masses[5] * 0.5, FRANKA_DARK), cap([0, 0, 0, 0.088, 0, 0], 0.045, masses[5] * 0.5)],
     [cap([0, 0, -0.03, 0, 0, 0.07], 0.042, masses[6])],
@@ -297,9 +311,7 @@ function ur5eModel(facts: RobotFacts): ArmModel {
       { type: 'cylinder', size: [0.038, 0.015], pos: [0, 0, 0.015], rgba: FINGER, mass: 0.2, collision: 'robot' },
       { type: 'box', size: [0.03, 0.06, 0.03], pos: [0, 0, 0.06], rgba: [0.3, 0.3, 0.32, 1], mass: 0.6, collision: 'robot' },
     ],
-    sites: [
-      { name: 'grip_center', pos: [0, 0, 0.16] },
-    ],
+    sites: [{ name: 'grip_center', pos: [0, 0, 0.16] }],
     children: parallelGripper({
       prefix: 'gripper_',
       fingerJointNames: ['gripper_finger_joint1', 'gripper_finger_joint2'],

@@ -24,7 +24,11 @@ export interface CameraSize {
   height: number;
 }
 
-export const LIGHTING: Lighting = Object.freeze({ direction: [-0.35, 0.25, -1], ambient: 0.38, background: [0.55, 0.64, 0.78] }) as Lighting;
+export const LIGHTING: Lighting = Object.freeze({
+  direction: [-0.35, 0.25, -1],
+  ambient: 0.38,
+  background: [0.55, 0.64, 0.78],
+}) as Lighting;
 
 /** Optical frame ids (sensor_msgs/Image header.frame_id). */
 /** Image size of the simulated cameras (the sim node's `cameras.<name>.width/height` default) [px]. */

@@ -29,7 +29,16 @@
 // description says "if negative, 2·sqrt(stiffness)", which is what this law does.
 
 import { DampedPseudoInverse } from './linalg.js';
-import { quatFromMatrix, quatMultiply, quatConjugate, quatNormalize, quatToRotationVector, slerp, type Quat, type Vec3 } from '../robots/rotation.js';
+import {
+  quatFromMatrix,
+  quatMultiply,
+  quatConjugate,
+  quatNormalize,
+  quatToRotationVector,
+  slerp,
+  type Quat,
+  type Vec3,
+} from '../robots/rotation.js';
 
 export const PROJECTOR_TYPES = ['kinematic', 'none'] as const;
 export type ProjectorType = (typeof PROJECTOR_TYPES)[number];
@@ -86,7 +95,14 @@ export function cartesianImpedanceDefaults(dof: number): CrispParams {
       d_rot_z: -1,
       error_clip: { x: 0.1, y: 0.1, z: 0.1, rx: 0.5, ry: 0.5, rz: 0.5 },
     },
-    nullspace: { stiffness: 1, damping: -1, weights: new Array<number>(dof).fill(1), regularization: 1e-6, projector_type: 'kinematic', max_tau: 5 },
+    nullspace: {
+      stiffness: 1,
+      damping: -1,
+      weights: new Array<number>(dof).fill(1),
+      regularization: 1e-6,
+      projector_type: 'kinematic',
+      max_tau: 5,
+    },
     filter: { target_pose: 0.1, q: 0.5, dq: 0.5, q_ref: 0.5, output_torque: 0.5 },
     limit_error: true,
     limit_torques: true,
@@ -101,7 +117,14 @@ export function jointImpedanceDefaults(dof: number): CrispParams {
   const p = cartesianImpedanceDefaults(dof);
   p.task.k_pos_x = p.task.k_pos_y = p.task.k_pos_z = 0;
   p.task.k_rot_x = p.task.k_rot_y = p.task.k_rot_z = 0;
-  p.nullspace = { stiffness: 5, damping: 1, weights: new Array<number>(dof).fill(8), regularization: 1e-6, projector_type: 'none', max_tau: 5 };
+  p.nullspace = {
+    stiffness: 5,
+    damping: 1,
+    weights: new Array<number>(dof).fill(8),
+    regularization: 1e-6,
+    projector_type: 'none',
+    max_tau: 5,
+  };
   return p;
 }
 
@@ -131,7 +154,13 @@ export interface LawTerms {
 const ema = (old: number, current: number, alpha: number) => (1 - alpha) * current + alpha * old;
 
 /** Joint-limit repulsion (CRISP joint_limits.hpp): up to max_torque, growing linearly inside safe_range. */
-export function jointLimitTorque(q: ArrayLike<number>, limits: JointLimits, safeRange: number, maxTorque: number, out: Float64Array): Float64Array {
+export function jointLimitTorque(
+  q: ArrayLike<number>,
+  limits: JointLimits,
+  safeRange: number,
+  maxTorque: number,
+  out: Float64Array,
+): Float64Array {
   for (let i = 0; i < out.length; i++) {
     const toLower = q[i] - limits.positionMin[i];
     const toUpper = limits.positionMax[i] - q[i];
@@ -186,7 +215,13 @@ export class CrispController {
     this.jPinv = new Float64Array(6 * n);
     this.jLocal = new Float64Array(6 * n);
     this.sec = new Float64Array(n);
-    this.terms = { error: new Float64Array(6), tauTask: new Float64Array(n), tauNullspace: new Float64Array(n), tauJointLimits: new Float64Array(n), tau: new Float64Array(n) };
+    this.terms = {
+      error: new Float64Array(6),
+      tauTask: new Float64Array(n),
+      tauNullspace: new Float64Array(n),
+      tauJointLimits: new Float64Array(n),
+      tau: new Float64Array(n),
+    };
     const problems = crispParamProblems(params, n);
     if (problems.length > 0) throw new RangeError(problems.join('; '));
   }
@@ -311,7 +346,8 @@ export class CrispController {
       for (let blk = 0; blk < 2; blk++) {
         for (let r = 0; r < 3; r++) {
           for (let i = 0; i < n; i++) {
-            J[(blk * 3 + r) * n + i] = R[r] * Jw[(blk * 3) * n + i] + R[3 + r] * Jw[(blk * 3 + 1) * n + i] + R[6 + r] * Jw[(blk * 3 + 2) * n + i];
+            J[(blk * 3 + r) * n + i] =
+              R[r] * Jw[blk * 3 * n + i] + R[3 + r] * Jw[(blk * 3 + 1) * n + i] + R[6 + r] * Jw[(blk * 3 + 2) * n + i];
           }
         }
       }
@@ -396,7 +432,8 @@ export function crispParamProblems(p: CrispParams, dof: number): string[] {
   if (!(p.nullspace.stiffness >= 0 && p.nullspace.stiffness <= 500)) out.push('nullspace.stiffness is not in [0, 500]');
   if (!(p.nullspace.damping >= -1 && p.nullspace.damping <= 500)) out.push('nullspace.damping is not in [-1, 500]');
   if (!(p.nullspace.regularization > 0)) out.push('nullspace.regularization must be > 0');
-  if (!(PROJECTOR_TYPES as readonly string[]).includes(p.nullspace.projector_type)) out.push(`nullspace.projector_type '${p.nullspace.projector_type}' (expected kinematic or none)`);
+  if (!(PROJECTOR_TYPES as readonly string[]).includes(p.nullspace.projector_type))
+    out.push(`nullspace.projector_type '${p.nullspace.projector_type}' (expected kinematic or none)`);
   if (!(p.nullspace.max_tau >= 0)) out.push('nullspace.max_tau must be >= 0');
   for (const [k, v] of Object.entries(p.filter)) if (!(v >= 0 && v <= 1)) out.push(`filter.${k} ${v} is not in [0, 1]`);
   if (!(p.max_delta_tau > 0)) out.push('max_delta_tau must be > 0');

@@ -116,8 +116,15 @@ export function encodePooled(tensor: Float32Array, cam: StoredCamera, pool: numb
 
 export function storedCameras(cameras: readonly CameraSpec[], pool: number): StoredCamera[] {
   return cameras.map((c) => {
-    if (c.width % pool !== 0 || c.height % pool !== 0) throw new RangeError(`camera ${c.name}: ${c.width}×${c.height} is not divisible by pool ${pool}`);
-    return { name: c.name, channels: 3, width: c.width / pool, height: c.height / pool, source: { width: c.width, height: c.height, resize: c.resize, channelOrder: c.channelOrder, mean: [...c.mean], std: [...c.std] } };
+    if (c.width % pool !== 0 || c.height % pool !== 0)
+      throw new RangeError(`camera ${c.name}: ${c.width}×${c.height} is not divisible by pool ${pool}`);
+    return {
+      name: c.name,
+      channels: 3,
+      width: c.width / pool,
+      height: c.height / pool,
+      source: { width: c.width, height: c.height, resize: c.resize, channelOrder: c.channelOrder, mean: [...c.mean], std: [...c.std] },
+    };
   });
 }
 
@@ -310,8 +317,25 @@ export class DatasetWriter {
     for (const f of TICK_FIELDS) this.put(`${f.name}.bin`, e[f.name]);
     this.put('frame_tick.bin', e.frameTick);
     for (const c of this.header.cameras) this.put(`images_${c.name}.bin`, e.images[c.name]);
-    const { images: _images, time: _t, state: _s, ee: _e, gripper: _g, object_position: _o, action: _a, success_flag: _f, frame: _fr, frameTick: _ft, ...meta } = e;
-    this.episodes.push({ ...meta, successTime: Number.isNaN(e.successTime) ? null : e.successTime, tickStart: this.tickTotal, frameStart: this.frameTotal });
+    const {
+      images: _images,
+      time: _t,
+      state: _s,
+      ee: _e,
+      gripper: _g,
+      object_position: _o,
+      action: _a,
+      success_flag: _f,
+      frame: _fr,
+      frameTick: _ft,
+      ...meta
+    } = e;
+    this.episodes.push({
+      ...meta,
+      successTime: Number.isNaN(e.successTime) ? null : e.successTime,
+      tickStart: this.tickTotal,
+      frameStart: this.frameTotal,
+    });
     this.tickTotal += e.ticks;
     this.frameTotal += e.frames;
     this.writeIndex();
@@ -332,7 +356,11 @@ export class DatasetWriter {
       ticks: this.tickTotal,
       frames: this.frameTotal,
       fields: [
-        ...TICK_FIELDS.map((f) => ({ file: `${f.name}.bin`, type: f.type, shape: [this.tickTotal, ...(f.width === 1 ? [] : [f.width === -1 ? h.jointNames.length : f.width])] })),
+        ...TICK_FIELDS.map((f) => ({
+          file: `${f.name}.bin`,
+          type: f.type,
+          shape: [this.tickTotal, ...(f.width === 1 ? [] : [f.width === -1 ? h.jointNames.length : f.width])],
+        })),
         { file: 'frame_tick.bin', type: 'int32', shape: [this.frameTotal] },
         ...h.cameras.map((c) => ({ file: `images_${c.name}.bin`, type: 'uint8', shape: [this.frameTotal, 3, c.height, c.width] })),
       ],

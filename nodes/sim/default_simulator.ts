@@ -8,7 +8,12 @@ import { loadRobotFacts, type SimRobot } from './robot_facts.js';
 import { Simulator } from './simulator.js';
 import type { EpisodeChoice } from './tasks.js';
 
-export async function createDefaultSimulator(robot: SimRobot, seed: number, episode: EpisodeChoice, failure?: FailureSpec): Promise<Simulator> {
+export async function createDefaultSimulator(
+  robot: SimRobot,
+  seed: number,
+  episode: EpisodeChoice,
+  failure?: FailureSpec,
+): Promise<Simulator> {
   const facts = loadRobotFacts(robot);
   const n = facts.jointNames.length;
   return Simulator.create({

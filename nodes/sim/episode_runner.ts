@@ -139,7 +139,8 @@ class ActionLoop {
         const out = this.bridge.tick(s * sim.timestep);
         if (out !== undefined) {
           const p = out.target;
-          if (!sim.setTargetPose([p[0], p[1], p[2]], [p[3], p[4], p[5], p[6]])) throw new Error(`the simulator refused the bridge's target at ${t.toFixed(3)} s`);
+          if (!sim.setTargetPose([p[0], p[1], p[2]], [p[3], p[4], p[5], p[6]]))
+            throw new Error(`the simulator refused the bridge's target at ${t.toFixed(3)} s`);
           if (out.gripper !== undefined) sim.setGripperCommand(out.gripper);
         }
       }
@@ -151,7 +152,13 @@ class ActionLoop {
     targetFromAction(decoded.chunk.layout, decoded.chunk.rows[0], this.waypoint, this.waypoint);
     const w = this.waypoint;
     this.target = { p: [w[0], w[1], w[2]], q: [w[3], w[4], w[5], w[6]] };
-    this.options.onTick?.({ time: t, action: a, target: this.target, jointPositions: sim.jointState().position, instruction: sim.instruction });
+    this.options.onTick?.({
+      time: t,
+      action: a,
+      target: this.target,
+      jointPositions: sim.jointState().position,
+      instruction: sim.instruction,
+    });
   }
 
   result(setup: EpisodeSetup): EpisodeResult {

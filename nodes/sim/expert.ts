@@ -13,7 +13,16 @@
 //   lift     open, turn the fingers across the object's narrow side, lower around it, close,
 //            wait for the grasp, lift 12 cm
 
-import { quatFromEulerXyz, quatMultiply, quatConjugate, quatToEulerXyz, quatNormalize, rotateVector, type Quat, type Vec3 } from '../robots/rotation.js';
+import {
+  quatFromEulerXyz,
+  quatMultiply,
+  quatConjugate,
+  quatToEulerXyz,
+  quatNormalize,
+  rotateVector,
+  type Quat,
+  type Vec3,
+} from '../robots/rotation.js';
 import type { BodyPose } from './physics.js';
 import { objectSpec, type ObjectColour } from './scene_mjcf.js';
 import { extentAlong, pushDirection, type EpisodeSetup } from './tasks.js';
@@ -125,7 +134,10 @@ export class ScriptedExpert {
       const d: Vec3 = [goal[0] - this.grip[0], goal[1] - this.grip[1], goal[2] - this.grip[2]];
       const dist = Math.hypot(...d);
       const stepLen = Math.min(dist, w.speed * ACTION_DT);
-      const next: Vec3 = dist > 1e-9 ? [this.grip[0] + (d[0] * stepLen) / dist, this.grip[1] + (d[1] * stepLen) / dist, this.grip[2] + (d[2] * stepLen) / dist] : [...goal];
+      const next: Vec3 =
+        dist > 1e-9
+          ? [this.grip[0] + (d[0] * stepLen) / dist, this.grip[1] + (d[1] * stepLen) / dist, this.grip[2] + (d[2] * stepLen) / dist]
+          : [...goal];
       const nextQ = this.orientation(this.yaw);
       const nextEe = this.eeOf(next, nextQ);
       action[0] = nextEe[0] - prev.p[0];
@@ -146,7 +158,10 @@ export class ScriptedExpert {
   private advancePhase(obs: ExpertObservation, goal: Vec3, remaining: number): void {
     const w = this.plan[this.phase];
     const measured = this.gripOf(obs.ee);
-    const there = remaining < 1e-6 && Math.abs(w.yaw - this.yaw) < 1e-6 && Math.hypot(measured[0] - goal[0], measured[1] - goal[1], measured[2] - goal[2]) < w.tolerance;
+    const there =
+      remaining < 1e-6 &&
+      Math.abs(w.yaw - this.yaw) < 1e-6 &&
+      Math.hypot(measured[0] - goal[0], measured[1] - goal[1], measured[2] - goal[2]) < w.tolerance;
     if (there && Number.isNaN(this.arrivedAt)) this.arrivedAt = obs.time;
     const dwelt = !Number.isNaN(this.arrivedAt) && obs.time - this.arrivedAt >= w.dwell;
     if (dwelt || obs.time - this.phaseStart > PHASE_TIMEOUT) {
@@ -223,7 +238,15 @@ export class ScriptedExpert {
         { label: 'approach', p: start, yaw, gripper: 0, speed: TRANSIT_SPEED, tolerance: 0.02, dwell: 0 },
         { label: 'lower', p: [start[0], start[1], low], yaw, gripper: 0, speed: DESCEND_SPEED, tolerance: 0.008, dwell: 0.1 },
         { label: 'push', p: end, yaw, gripper: 0, speed: PUSH_SPEED, tolerance: 0.02, dwell: 0.2, steer: dir },
-        { label: 'retreat', p: [end[0] - dir[0] * 0.03, end[1] - dir[1] * 0.03, HOVER_Z], yaw, gripper: 0, speed: TRANSIT_SPEED, tolerance: 0.03, dwell: 0 },
+        {
+          label: 'retreat',
+          p: [end[0] - dir[0] * 0.03, end[1] - dir[1] * 0.03, HOVER_Z],
+          yaw,
+          gripper: 0,
+          speed: TRANSIT_SPEED,
+          tolerance: 0.03,
+          dwell: 0,
+        },
       ];
     }
     if (kind === 'touch') {

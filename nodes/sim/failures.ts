@@ -37,7 +37,15 @@ export interface FailureSpec {
   blockMode: BlockMode;
 }
 
-export const NO_FAILURE: FailureSpec = Object.freeze({ kind: 'none', probability: 1, startMin: 1, startMax: 3, duration: 0, camera: 'all', blockMode: 'brake' });
+export const NO_FAILURE: FailureSpec = Object.freeze({
+  kind: 'none',
+  probability: 1,
+  startMin: 1,
+  startMax: 3,
+  duration: 0,
+  camera: 'all',
+  blockMode: 'brake',
+});
 
 /** One episode's failure, fully decided. */
 export interface ScheduledFailure {

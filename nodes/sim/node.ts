@@ -57,7 +57,9 @@ export const sim: NodeDefinition = {
   summary: "Built-in simulated arm (MuJoCo, CRISP's control law at 1 kHz) behind a real robot's topics, with cameras, tasks and /clock.",
   async create(node) {
     if (node.clock.isSimTime) {
-      throw new Error('sim: the simulator publishes /clock itself; run it with use_sim_time:=false (and every other node with use_sim_time:=true)');
+      throw new Error(
+        'sim: the simulator publishes /clock itself; run it with use_sim_time:=false (and every other node with use_sim_time:=true)',
+      );
     }
     const { settings, dynamic: initial } = declareSimParameters(node.parameters);
     const { facts, topics, rates } = settings;
@@ -126,20 +128,32 @@ export const sim: NodeDefinition = {
     const guarded = (topic: string, what: string): boolean => {
       const count = node.countPublishers(topic);
       if (count <= 1) return true;
-      node.logger.throttle('warn', 2, `ignoring ${what}: ${count} publishers on ${topic} (CRISP ignores a command topic with more than one publisher)`, `guard-${what}`);
+      node.logger.throttle(
+        'warn',
+        2,
+        `ignoring ${what}: ${count} publishers on ${topic} (CRISP ignores a command topic with more than one publisher)`,
+        `guard-${what}`,
+      );
       return false;
     };
     const poseSub = node.createSubscription('geometry_msgs/msg/PoseStamped', topics.targetPose, QoSProfiles.command, (m) => {
       if (!guarded(poseSub.topic, 'target_pose')) return;
       const { position: p, orientation: o } = m.pose;
-      if (!simulator.setTargetPose([p.x, p.y, p.z], [o.x, o.y, o.z, o.w])) node.logger.throttle('warn', 5, 'target_pose is not finite or has a zero quaternion: ignored', 'bad-pose');
+      if (!simulator.setTargetPose([p.x, p.y, p.z], [o.x, o.y, o.z, o.w]))
+        node.logger.throttle('warn', 5, 'target_pose is not finite or has a zero quaternion: ignored', 'bad-pose');
     });
     const jointSub = node.createSubscription('sensor_msgs/msg/JointState', topics.targetJoint, QoSProfiles.command, (m) => {
       if (!guarded(jointSub.topic, 'target_joint')) return;
       if (m.position.length !== simulator.dof) {
-        node.logger.throttle('warn', 5, `target_joint has ${m.position.length} positions for ${simulator.dof} joints (read by index, as CRISP does)`, 'joint-len');
+        node.logger.throttle(
+          'warn',
+          5,
+          `target_joint has ${m.position.length} positions for ${simulator.dof} joints (read by index, as CRISP does)`,
+          'joint-len',
+        );
       }
-      if (!simulator.setTargetJoint(m.position, m.velocity)) node.logger.throttle('warn', 5, 'target_joint is not finite: ignored', 'bad-joint');
+      if (!simulator.setTargetJoint(m.position, m.velocity))
+        node.logger.throttle('warn', 5, 'target_joint is not finite: ignored', 'bad-joint');
     });
     node.createSubscription('std_msgs/msg/Float64', topics.gripperCommand, QoSProfiles.command, (m) => {
       if (!simulator.setGripperCommand(m.data)) node.logger.throttle('warn', 5, 'gripper command is not finite: ignored', 'bad-gripper');
@@ -248,7 +262,9 @@ export const sim: NodeDefinition = {
             }),
           });
           successPub.publish({ data: false });
-          node.logger.info(`episode ${episodeId}: "${e.setup.instruction}"${f === undefined ? '' : ` (failure ${f.kind} at ${f.start.toFixed(2)} s)`}`);
+          node.logger.info(
+            `episode ${episodeId}: "${e.setup.instruction}"${f === undefined ? '' : ` (failure ${f.kind} at ${f.start.toFixed(2)} s)`}`,
+          );
           announce(e.setup.instruction);
           break;
         }
@@ -275,7 +291,8 @@ export const sim: NodeDefinition = {
     });
 
     // ------------------------------------------------------------ outputs
-    let schedules: { clock: RateSchedule; joints: RateSchedule; pose: RateSchedule; gripper: RateSchedule; cameras: RateSchedule } | undefined;
+    let schedules:
+      { clock: RateSchedule; joints: RateSchedule; pose: RateSchedule; gripper: RateSchedule; cameras: RateSchedule } | undefined;
     function makeSchedules(): void {
       const k = simulator.steps;
       schedules = {
@@ -296,7 +313,15 @@ export const sim: NodeDefinition = {
         const data = frame.image();
         const header = { stamp, frame_id: CAMERA_FRAMES[camera] };
         const pubs = cameraPubs.get(camera)!;
-        pubs.image.publish({ header, height: model.height, width: model.width, encoding: 'rgb8', is_bigendian: 0, step: model.width * 3, data });
+        pubs.image.publish({
+          header,
+          height: model.height,
+          width: model.width,
+          encoding: 'rgb8',
+          is_bigendian: 0,
+          step: model.width * 3,
+          data,
+        });
         pubs.info.publish({ header, ...cameraInfoFields(model) });
         status.output(node.clock.now());
       }
@@ -311,19 +336,39 @@ export const sim: NodeDefinition = {
       if (s.clock.due(k)) clockPub.publish({ clock: stamp });
       if (s.joints.due(k)) {
         const js = simulator.jointState();
-        jointPub.publish({ header: { stamp, frame_id: '' }, name: jointNames, position: js.position, velocity: js.velocity, effort: js.effort });
+        jointPub.publish({
+          header: { stamp, frame_id: '' },
+          name: jointNames,
+          position: js.position,
+          velocity: js.velocity,
+          effort: js.effort,
+        });
       }
       if (s.pose.due(k)) {
         const { p, q } = simulator.eePose();
-        posePub.publish({ header: { stamp, frame_id: facts.baseFrame }, pose: { position: { x: p[0], y: p[1], z: p[2] }, orientation: { x: q[0], y: q[1], z: q[2], w: q[3] } } });
+        posePub.publish({
+          header: { stamp, frame_id: facts.baseFrame },
+          pose: { position: { x: p[0], y: p[1], z: p[2] }, orientation: { x: q[0], y: q[1], z: q[2], w: q[3] } },
+        });
       }
       if (s.gripper.due(k)) {
         const g = simulator.gripperState();
-        gripperPub.publish({ header: { stamp, frame_id: '' }, name: fingerNames, position: Float64Array.from(g.fingers), velocity: Float64Array.from(g.velocity), effort: new Float64Array(0) });
+        gripperPub.publish({
+          header: { stamp, frame_id: '' },
+          name: fingerNames,
+          position: Float64Array.from(g.fingers),
+          velocity: Float64Array.from(g.velocity),
+          effort: new Float64Array(0),
+        });
       }
       if (s.cameras.due(k)) publishCameras(stamp);
       if (simulator.events.length > 0) drainEvents();
-      if (!episodeEnded && settings.episodeTimeout > 0 && simulator.episode !== undefined && simulator.episodeTime >= settings.episodeTimeout) {
+      if (
+        !episodeEnded &&
+        settings.episodeTimeout > 0 &&
+        simulator.episode !== undefined &&
+        simulator.episodeTime >= settings.episodeTimeout
+      ) {
         finish(false, `episode_timeout ${settings.episodeTimeout} s`);
       }
       if (t >= resetAt) reset();
@@ -392,7 +437,10 @@ export const sim: NodeDefinition = {
       lastStatus = { wall: now, sim: simTime() };
       const ep = simulator.episode;
       const ts = simulator.taskStatus;
-      status.set(running ? (pacer.lagEvents > 0 && rtf < 0.9 * pacer.realTimeFactor ? 'degraded' : 'running') : 'starting', ep === undefined ? 'no episode' : `${episodeId} "${simulator.instruction}": ${ts?.detail ?? ''}`);
+      status.set(
+        running ? (pacer.lagEvents > 0 && rtf < 0.9 * pacer.realTimeFactor ? 'degraded' : 'running') : 'starting',
+        ep === undefined ? 'no episode' : `${episodeId} "${simulator.instruction}": ${ts?.detail ?? ''}`,
+      );
       status.setValue('sim_time', simTime().toFixed(3));
       status.setValue('real_time_factor', rtf.toFixed(2));
       status.setValue('lag_events', pacer.lagEvents);

@@ -90,7 +90,13 @@ export class Physics {
     this.fingerDof = Int32Array.from(fingerJ.map((j) => j.dof));
     this.objects = scene.objects.map((o) => {
       const j = jointAdr(`object_${o.colour}`);
-      return { colour: o.colour, body: objectId(mj, model, 'body', `object_${o.colour}`), geom: objectId(mj, model, 'geom', `object_${o.colour}`), qpos: j.qpos, dof: j.dof };
+      return {
+        colour: o.colour,
+        body: objectId(mj, model, 'body', `object_${o.colour}`),
+        geom: objectId(mj, model, 'geom', `object_${o.colour}`),
+        qpos: j.qpos,
+        dof: j.dof,
+      };
     });
     this.eeSite = objectId(mj, model, 'site', arm.eeSite);
     this.gripSite = objectId(mj, model, 'site', arm.gripSite);
@@ -211,7 +217,10 @@ export class Physics {
   bodyPose(body: number): BodyPose {
     const p = f64(this.data.xpos);
     const q = f64(this.data.xquat);
-    return { p: [p[3 * body], p[3 * body + 1], p[3 * body + 2]], q: toXyzw(q[4 * body], q[4 * body + 1], q[4 * body + 2], q[4 * body + 3]) };
+    return {
+      p: [p[3 * body], p[3 * body + 1], p[3 * body + 2]],
+      q: toXyzw(q[4 * body], q[4 * body + 1], q[4 * body + 2], q[4 * body + 3]),
+    };
   }
 
   get wristCameraBody(): number {

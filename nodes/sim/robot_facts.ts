@@ -50,10 +50,13 @@ export function robotFactProblems(f: RobotFacts): string[] {
   check('robot.home_joint_positions', f.home);
   if (problems.length > 0) return problems;
   for (let i = 0; i < n; i++) {
-    if (!(f.positionMin[i] < f.positionMax[i])) problems.push(`joint ${f.jointNames[i]}: min ${f.positionMin[i]} >= max ${f.positionMax[i]}`);
-    else if (f.home[i] < f.positionMin[i] || f.home[i] > f.positionMax[i]) problems.push(`home of ${f.jointNames[i]} (${f.home[i]}) is outside its limits`);
+    if (!(f.positionMin[i] < f.positionMax[i]))
+      problems.push(`joint ${f.jointNames[i]}: min ${f.positionMin[i]} >= max ${f.positionMax[i]}`);
+    else if (f.home[i] < f.positionMin[i] || f.home[i] > f.positionMax[i])
+      problems.push(`home of ${f.jointNames[i]} (${f.home[i]}) is outside its limits`);
   }
-  if (!(f.gripperMaxWidth > 0 && f.gripperMaxWidth <= 0.2)) problems.push(`robot.gripper.max_width ${f.gripperMaxWidth} m is not in (0, 0.2]`);
+  if (!(f.gripperMaxWidth > 0 && f.gripperMaxWidth <= 0.2))
+    problems.push(`robot.gripper.max_width ${f.gripperMaxWidth} m is not in (0, 0.2]`);
   return problems;
 }
 

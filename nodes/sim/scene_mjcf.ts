@@ -34,7 +34,11 @@ export function objectSpec(colour: ObjectColour): SceneObjectSpec {
   return SCENE_OBJECTS.find((o) => o.colour === colour)!;
 }
 
-export const TABLE = Object.freeze({ centre: [0.45, 0, -0.02] as Vec3, halfSize: [0.6, 0.7, 0.02] as Vec3, rgba: [0.55, 0.42, 0.3, 1] as Rgba });
+export const TABLE = Object.freeze({
+  centre: [0.45, 0, -0.02] as Vec3,
+  halfSize: [0.6, 0.7, 0.02] as Vec3,
+  rgba: [0.55, 0.42, 0.3, 1] as Rgba,
+});
 export const FLOOR_Z = -0.75;
 
 export const PHYSICS_TIMESTEP = 0.001;

@@ -125,7 +125,8 @@ function layoutOk(placements: ObjectPlacement[], target: ObjectColour, kind: Tas
     // The pushed object ends inside the region grown by the push distance.
     const endX = t.x + dir[0] * (PUSH_SUCCESS_DISTANCE + 0.04);
     const endY = t.y + dir[1] * (PUSH_SUCCESS_DISTANCE + 0.04);
-    if (Math.abs(endX - region.centre[0]) > region.half[0] + 0.12 || Math.abs(endY - region.centre[1]) > region.half[1] + 0.12) return false;
+    if (Math.abs(endX - region.centre[0]) > region.half[0] + 0.12 || Math.abs(endY - region.centre[1]) > region.half[1] + 0.12)
+      return false;
     for (const o of placements) {
       if (o.colour === target) continue;
       const rx = o.x - t.x;
@@ -219,14 +220,22 @@ export class TaskMonitor {
       const moved = (p.p[0] - s.p[0]) * dir[0] + (p.p[1] - s.p[1]) * dir[1];
       // On the table (not lifted or knocked off): the push must slide it.
       const onTable = Math.abs(p.p[2] - s.p[2]) < 0.02;
-      now = { success: moved >= PUSH_SUCCESS_DISTANCE && onTable, progress: Math.max(0, Math.min(1, moved / PUSH_SUCCESS_DISTANCE)), detail: `moved ${(moved * 100).toFixed(1)} cm ${kind.slice(5)}` };
+      now = {
+        success: moved >= PUSH_SUCCESS_DISTANCE && onTable,
+        progress: Math.max(0, Math.min(1, moved / PUSH_SUCCESS_DISTANCE)),
+        detail: `moved ${(moved * 100).toFixed(1)} cm ${kind.slice(5)}`,
+      };
     } else if (kind === 'touch') {
       const c = world.gripperContacts(colour);
       now = { success: c.any, progress: c.any ? 1 : 0, detail: c.any ? 'gripper touches it' : 'not touched' };
     } else {
       const c = world.gripperContacts(colour);
       const up = p.p[2] - s.p[2];
-      now = { success: up >= LIFT_SUCCESS_HEIGHT && c.fingers >= 2, progress: Math.max(0, Math.min(1, up / LIFT_SUCCESS_HEIGHT)), detail: `raised ${(up * 100).toFixed(1)} cm, ${c.fingers} finger(s) on it` };
+      now = {
+        success: up >= LIFT_SUCCESS_HEIGHT && c.fingers >= 2,
+        progress: Math.max(0, Math.min(1, up / LIFT_SUCCESS_HEIGHT)),
+        detail: `raised ${(up * 100).toFixed(1)} cm, ${c.fingers} finger(s) on it`,
+      };
     }
     if (now.success && !this.achieved) {
       this.achieved = true;

@@ -111,7 +111,8 @@ export class LatentProducer {
   /** The VLM's outputs for `job`, ready at `ready` → the latent to publish, or why it is dropped. */
   finish(job: VlmJob, outputs: Record<string, TensorData>, ready: number, computeSec: number): LatentResult {
     // A newer instruction arrived while the VLM ran: this latent answers an old question.
-    if (this.instruction?.id !== job.instruction.id) return { ok: false, reason: `instruction '${job.instruction.id}' was replaced while the VLM ran` };
+    if (this.instruction?.id !== job.instruction.id)
+      return { ok: false, reason: `instruction '${job.instruction.id}' was replaced while the VLM ran` };
     const tensors = this.manifest.vlm.latentOutputs.map((name) => toNamedTensor(name, outputs[name]));
     this.version++;
     this.answered = job.instruction.id;

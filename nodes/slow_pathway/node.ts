@@ -40,7 +40,7 @@ export const slowPathway: NodeDefinition = {
     const { manifest } = bundle;
     const rateHz = node.parameters.declare('rate_hz', manifest.vlm.rateHz, {
       type: 'double',
-      description: 'VLM rate [Hz] (default: the bundle\'s vlm.rate_hz).',
+      description: "VLM rate [Hz] (default: the bundle's vlm.rate_hz).",
       range: { from: 0.1, to: 30 },
       readOnly: true,
     });
@@ -105,7 +105,12 @@ export const slowPathway: NodeDefinition = {
         producer.clearInstruction();
         status.drop();
         status.setValue(`instructions_${check.reason}`, ++refusedInstructions[check.reason]);
-        node.logger.throttle('warn', 5, `instruction '${instructionForLog(msg.id)}' refused: ${check.error}`, `instruction-${check.reason}`);
+        node.logger.throttle(
+          'warn',
+          5,
+          `instruction '${instructionForLog(msg.id)}' refused: ${check.error}`,
+          `instruction-${check.reason}`,
+        );
         return;
       }
       if (!producer.setInstruction(msg)) return;
@@ -138,7 +143,11 @@ export const slowPathway: NodeDefinition = {
     async function runVlm(job: VlmJob): Promise<void> {
       try {
         const { feeds, truncated } = producer.start(job);
-        if (truncated) node.logger.once('warn', `instruction "${instructionForLog(job.instruction.text)}" is longer than ${manifest.instruction.maxTokens} tokens: truncated`);
+        if (truncated)
+          node.logger.once(
+            'warn',
+            `instruction "${instructionForLog(job.instruction.text)}" is longer than ${manifest.instruction.maxTokens} tokens: truncated`,
+          );
         const done = inference.run('vlm', feeds, manifest.vlm.latentOutputs);
         const requestedIn = jumps;
         const { value: outputs, computeSec } = await node.clock.deliverAt(job.requestedAt + manifest.vlm.modelledLatency, done);

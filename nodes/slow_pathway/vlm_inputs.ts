@@ -17,7 +17,10 @@ export function vlmFeeds(
   for (const [camera, input] of Object.entries(vlm.inputs.images)) {
     const spec = cameras.find((c) => c.name === camera)!;
     const image = observation.images.find((t) => t.name === camera);
-    if (image === undefined) throw new Error(`observation has no image for camera '${camera}' (has ${observation.images.map((t) => t.name).join(', ') || 'none'})`);
+    if (image === undefined)
+      throw new Error(
+        `observation has no image for camera '${camera}' (has ${observation.images.map((t) => t.name).join(', ') || 'none'})`,
+      );
     const { dims, data } = float32Of(image);
     if (dims.length !== 3 || dims[0] !== 3 || dims[1] !== spec.height || dims[2] !== spec.width) {
       throw new Error(`camera '${camera}': image is [${dims.join(',')}], the VLM expects [3,${spec.height},${spec.width}]`);

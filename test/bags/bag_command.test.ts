@@ -6,7 +6,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tempDir, vlaRos } from './helpers.js';
 
-
 describe('bags: vla-ros bag info', function () {
   this.timeout(30_000);
 

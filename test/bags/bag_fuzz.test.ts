@@ -25,13 +25,25 @@ describe('bags: byte-mutation fuzz of the readers', function () {
     assert.equal(isProjectError(new BagWriteError('out: copied 3 of its 5 messages')), true);
     assert.equal(isProjectError(new BagReadError('a topic name with a\nnewline')), true, 'control characters are escaped');
     assert.equal(new BagReadError('a\nb').message, 'a\\x0ab');
-    for (const foreign of [new Error('database disk image is malformed'), new TypeError('x is undefined'), new RangeError('Offset is outside the bounds of the DataView'), 'a string']) {
+    for (const foreign of [
+      new Error('database disk image is malformed'),
+      new TypeError('x is undefined'),
+      new RangeError('Offset is outside the bounds of the DataView'),
+      'a string',
+    ]) {
       assert.equal(isProjectError(foreign), false, String(foreign));
     }
   });
 
   it('counts a child that aborts, hangs or throws a foreign error as a finding, and goes on with the next case', async () => {
-    const summary = await runFuzz({ cases: 10, seed: 1, jobs: 1, workDir: tmp.dir, caseTimeoutMs: 1500, worker: path.join(here, 'fuzz', 'stand_in_worker.js') });
+    const summary = await runFuzz({
+      cases: 10,
+      seed: 1,
+      jobs: 1,
+      workDir: tmp.dir,
+      caseTimeoutMs: 1500,
+      worker: path.join(here, 'fuzz', 'stand_in_worker.js'),
+    });
     assert.equal(summary.cases, 10);
     assert.deepEqual(
       summary.findings.map((f) => [f.index, f.outcome]),
@@ -50,7 +62,8 @@ describe('bags: byte-mutation fuzz of the readers', function () {
     assert.equal(summary.cases, 2000);
     assert.deepEqual(summary.findings, []);
     // Every seed bag is both read after some mutations and refused after others: the mutations reach the readers.
-    for (const [name, s] of Object.entries(summary.perSeed)) assert.ok(s.read > 0 && s.read < s.cases, `${name}: ${s.read} of ${s.cases} read`);
+    for (const [name, s] of Object.entries(summary.perSeed))
+      assert.ok(s.read > 0 && s.read < s.cases, `${name}: ${s.read} of ${s.cases} read`);
     assert.equal(Object.keys(summary.perSeed).length, 8);
     assert.equal(summary.read + summary.projectErrors, 2000);
   });

@@ -13,7 +13,6 @@ import { copyBag } from '../../nodes/bags/bag_copy.js';
 import { BagWriteError } from '../../nodes/bags/mcap_writer.js';
 import { collect, registry, sharedRosbag2, START_NS, tempDir, writeSqliteBag, vlaRos } from './helpers.js';
 
-
 /** rosbag2 writes Empty's definition as an empty ros2msg text; `a_empty` is a relative name, as in rosbag2's convert tests. */
 async function writeEmptyTopicBag(file: string): Promise<void> {
   const handle = await fs.promises.open(file, 'w');
@@ -21,13 +20,24 @@ async function writeEmptyTopicBag(file: string): Promise<void> {
   await writer.start({ profile: 'ros2', library: 'rosbag2' });
   const enc = new TextEncoder();
   const empty = await writer.registerSchema({ name: 'test_msgs/msg/Empty', encoding: 'ros2msg', data: new Uint8Array(0) });
-  const text = await writer.registerSchema({ name: 'std_msgs/msg/String', encoding: 'ros2msg', data: enc.encode(registry.schemaText('std_msgs/msg/String')) });
+  const text = await writer.registerSchema({
+    name: 'std_msgs/msg/String',
+    encoding: 'ros2msg',
+    data: enc.encode(registry.schemaText('std_msgs/msg/String')),
+  });
   const a = await writer.registerChannel({ topic: 'a_empty', schemaId: empty, messageEncoding: 'cdr', metadata: new Map() });
   const b = await writer.registerChannel({ topic: '/chatter', schemaId: text, messageEncoding: 'cdr', metadata: new Map() });
   for (let i = 0; i < 10; i++) {
     const t = START_NS + BigInt(i);
     await writer.addMessage({ channelId: a, sequence: i, logTime: t, publishTime: t, data: Uint8Array.of(0, 1, 0, 0, 0) });
-    if (i % 2 === 0) await writer.addMessage({ channelId: b, sequence: i, logTime: t, publishTime: t, data: registry.serialize('std_msgs/msg/String', { data: `m${i}` }) });
+    if (i % 2 === 0)
+      await writer.addMessage({
+        channelId: b,
+        sequence: i,
+        logTime: t,
+        publishTime: t,
+        data: registry.serialize('std_msgs/msg/String', { data: `m${i}` }),
+      });
   }
   await writer.end();
   await handle.close();
@@ -64,13 +74,28 @@ describe('bags: bag convert copies everything or fails', function () {
 
   it('copies topics without a definition (an old sqlite3 bag of a custom type) as rosbag2 does: type name, no definition', async () => {
     const input = path.join(tmp.dir, 'custom.db3');
-    const rows = [0, 1, 2, 3].map((i) => ({ topic: i % 2 === 0 ? 'widget' : '/chatter', ns: START_NS + BigInt(i), data: i % 2 === 0 ? Uint8Array.of(0, 1, 0, 0, i, 0, 0, 0) : registry.serialize('std_msgs/msg/String', { data: 'x' }) }));
-    await writeSqliteBag(input, 'humble', [{ name: 'widget', type: 'acme_msgs/msg/Widget' }, { name: '/chatter', type: 'std_msgs/msg/String' }], rows);
+    const rows = [0, 1, 2, 3].map((i) => ({
+      topic: i % 2 === 0 ? 'widget' : '/chatter',
+      ns: START_NS + BigInt(i),
+      data: i % 2 === 0 ? Uint8Array.of(0, 1, 0, 0, i, 0, 0, 0) : registry.serialize('std_msgs/msg/String', { data: 'x' }),
+    }));
+    await writeSqliteBag(
+      input,
+      'humble',
+      [
+        { name: 'widget', type: 'acme_msgs/msg/Widget' },
+        { name: '/chatter', type: 'std_msgs/msg/String' },
+      ],
+      rows,
+    );
     const out = path.join(tmp.dir, 'custom_copy');
     const notes: string[] = [];
     const r = await copyBag(input, out, { onNote: (n) => notes.push(n) });
     assert.equal(r.messages, 4);
-    assert.match(notes.join('\n'), /widget \(acme_msgs\/msg\/Widget\): no definition in the bag and none known: copied with its type name and no definition, as rosbag2 does/);
+    assert.match(
+      notes.join('\n'),
+      /widget \(acme_msgs\/msg\/Widget\): no definition in the bag and none known: copied with its type name and no definition, as rosbag2 does/,
+    );
     assert.deepEqual(await topicCounts(out), [
       ['widget', 'acme_msgs/msg/Widget', 2, 'not decoded'],
       ['/chatter', 'std_msgs/msg/String', 2, 'decoded'],
@@ -93,7 +118,14 @@ describe('bags: bag convert copies everything or fails', function () {
     bytes.writeBigUInt64LE(bytes.readBigUInt64LE(p + 9) + 3n, p + 9);
     bytes.writeUInt32LE(0, bytes.length - 8 - 4);
     fs.writeFileSync(input, bytes);
-    await assert.rejects(copyBag(input, path.join(tmp.dir, 'short_copy')), (err: unknown) => err instanceof BagWriteError && /short\.mcap: copied 15 of its 18 messages \(the rest cannot be read: see the notes\); .*short_copy is incomplete/.test(err.message));
+    await assert.rejects(
+      copyBag(input, path.join(tmp.dir, 'short_copy')),
+      (err: unknown) =>
+        err instanceof BagWriteError &&
+        /short\.mcap: copied 15 of its 18 messages \(the rest cannot be read: see the notes\); .*short_copy is incomplete/.test(
+          err.message,
+        ),
+    );
     const r = vlaRos('bag', 'convert', input, path.join(tmp.dir, 'short_copy2'));
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stderr, /^vla-ros: .*copied 15 of its 18 messages/m);
@@ -118,7 +150,11 @@ describe('bags: bag convert copies everything or fails', function () {
       const expected = await topicCounts(input);
       const out = path.join(tmp.dir, `real_${name}`);
       const r = await copyBag(input, out);
-      assert.equal(r.messages, expected.reduce((n, t) => n + t[2], 0), name);
+      assert.equal(
+        r.messages,
+        expected.reduce((n, t) => n + t[2], 0),
+        name,
+      );
       const counts = (topics: [string, string, number, string][]) => topics.map((t) => `${t[0]} ${t[2]}`).sort();
       assert.deepEqual(counts(await topicCounts(out)), counts(expected), name);
     }

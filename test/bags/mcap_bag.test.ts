@@ -38,9 +38,29 @@ describe('MCAP bags (rosbag2-compatible)', () => {
     await bag.addTopic('/episode_events', 'vla_ros_msgs/EpisodeEvent');
     await bag.addTopic('/instruction', 'vla_ros_msgs/msg/Instruction', QoSProfiles.transientLocal);
     await bag.write('/instruction', { header: { stamp: { sec: 99, nanosec: 0 }, frame_id: '' }, id: 'ep1', text: 'push the red cube' }, 99);
-    await bag.write('/episode_events', { header: { stamp: { sec: 99, nanosec: 0 }, frame_id: '' }, episode_id: 'ep1', event: 0, instruction: 'push the red cube', success: false }, 99);
+    await bag.write(
+      '/episode_events',
+      {
+        header: { stamp: { sec: 99, nanosec: 0 }, frame_id: '' },
+        episode_id: 'ep1',
+        event: 0,
+        instruction: 'push the red cube',
+        success: false,
+      },
+      99,
+    );
     for (let s = 0; s < n; s++) await bag.write('/policy_features', features('ep1', s), 100 + s / 30);
-    await bag.write('/episode_events', { header: { stamp: { sec: 120, nanosec: 0 }, frame_id: '' }, episode_id: 'ep1', event: 2, instruction: 'push the red cube', success: true }, 120n * 1_000_000_000n);
+    await bag.write(
+      '/episode_events',
+      {
+        header: { stamp: { sec: 120, nanosec: 0 }, frame_id: '' },
+        episode_id: 'ep1',
+        event: 2,
+        instruction: 'push the red cube',
+        success: true,
+      },
+      120n * 1_000_000_000n,
+    );
     assert.equal(bag.messageCount, n + 3);
     await bag.close();
   }
@@ -50,11 +70,14 @@ describe('MCAP bags (rosbag2-compatible)', () => {
     await writeSample(file);
     const messages = await collect(file);
     assert.equal(messages.length, 303);
-    assert.deepEqual([...new Set(messages.map((m) => `${m.topic} ${m.type}`))], [
-      '/instruction vla_ros_msgs/msg/Instruction',
-      '/episode_events vla_ros_msgs/msg/EpisodeEvent',
-      '/policy_features vla_ros_msgs/msg/PolicyFeatures',
-    ]);
+    assert.deepEqual(
+      [...new Set(messages.map((m) => `${m.topic} ${m.type}`))],
+      [
+        '/instruction vla_ros_msgs/msg/Instruction',
+        '/episode_events vla_ros_msgs/msg/EpisodeEvent',
+        '/policy_features vla_ros_msgs/msg/PolicyFeatures',
+      ],
+    );
     const f = messages.filter((m) => m.topic === '/policy_features');
     assert.equal(f.length, 300);
     const m7 = f[7].message as vla_ros_msgs.msg.PolicyFeatures;
@@ -66,7 +89,10 @@ describe('MCAP bags (rosbag2-compatible)', () => {
     const end = messages.at(-1)!;
     assert.equal((end.message as vla_ros_msgs.msg.EpisodeEvent).success, true);
     assert.equal(end.logTime, 120_000_000_000n);
-    assert.match(messages[0].channel.metadata.get('offered_qos_profiles')!, /^- history: 1\n {2}depth: 1\n {2}reliability: 1\n {2}durability: 1\n/);
+    assert.match(
+      messages[0].channel.metadata.get('offered_qos_profiles')!,
+      /^- history: 1\n {2}depth: 1\n {2}reliability: 1\n {2}durability: 1\n/,
+    );
     assert.match(f[0].channel.metadata.get('offered_qos_profiles')!, /durability: 2\n/);
   });
 
@@ -90,7 +116,10 @@ describe('MCAP bags (rosbag2-compatible)', () => {
     // Indexed: the summary lets an indexed reader seek by topic.
     const handle = await fs.promises.open(file, 'r');
     try {
-      const indexed = await McapIndexedReader.Initialize({ readable: new FileHandleReadable(handle), decompressHandlers: await decompressHandlers() });
+      const indexed = await McapIndexedReader.Initialize({
+        readable: new FileHandleReadable(handle),
+        decompressHandlers: await decompressHandlers(),
+      });
       assert.equal(indexed.statistics?.messageCount, 303n);
       let n = 0;
       for await (const _ of indexed.readMessages({ topics: ['/episode_events'] })) n++;
@@ -135,14 +164,24 @@ describe('MCAP bags (rosbag2-compatible)', () => {
     const writer = new McapWriter({ writable: new FileHandleWritable(handle) });
     await writer.start({ profile: 'ros2', library: 'test' });
     const enc = new TextEncoder();
-    const srv = await writer.registerSchema({ name: 'std_srvs/srv/SetBool_Event', encoding: 'ros2msg', data: enc.encode('bool data\n---\nbool success\nstring message\n') });
+    const srv = await writer.registerSchema({
+      name: 'std_srvs/srv/SetBool_Event',
+      encoding: 'ros2msg',
+      data: enc.encode('bool data\n---\nbool success\nstring message\n'),
+    });
     const str = await writer.registerSchema({ name: 'std_msgs/msg/String', encoding: 'ros2msg', data: enc.encode('string data\n') });
     const json = await writer.registerSchema({ name: 'Foo', encoding: 'jsonschema', data: enc.encode('{}') });
     const c1 = await writer.registerChannel({ topic: '/svc/_service_event', schemaId: srv, messageEncoding: 'cdr', metadata: new Map() });
     const c2 = await writer.registerChannel({ topic: '/chatter', schemaId: str, messageEncoding: 'cdr', metadata: new Map() });
     const c3 = await writer.registerChannel({ topic: '/json', schemaId: json, messageEncoding: 'json', metadata: new Map() });
     await writer.addMessage({ channelId: c1, sequence: 0, logTime: 1n, publishTime: 1n, data: new Uint8Array([0, 1, 0, 0, 1]) });
-    await writer.addMessage({ channelId: c2, sequence: 0, logTime: 2n, publishTime: 2n, data: defaultMessageRegistry().serialize('std_msgs/msg/String', { data: 'hi' }) });
+    await writer.addMessage({
+      channelId: c2,
+      sequence: 0,
+      logTime: 2n,
+      publishTime: 2n,
+      data: defaultMessageRegistry().serialize('std_msgs/msg/String', { data: 'hi' }),
+    });
     await writer.addMessage({ channelId: c3, sequence: 0, logTime: 3n, publishTime: 3n, data: enc.encode('{}') });
     await writer.end();
     await handle.close();
@@ -153,7 +192,10 @@ describe('MCAP bags (rosbag2-compatible)', () => {
       [['/chatter', { data: 'hi' }]],
     );
     assert.equal(notes.length, 2);
-    assert.match(notes[0], /topic \/svc\/_service_event skipped: std_srvs\/srv\/SetBool_Event is a service \(\.srv\) schema \(a rosbag2 service-event topic\), which is not decoded/);
+    assert.match(
+      notes[0],
+      /topic \/svc\/_service_event skipped: std_srvs\/srv\/SetBool_Event is a service \(\.srv\) schema \(a rosbag2 service-event topic\), which is not decoded/,
+    );
     assert.match(notes[1], /topic \/json skipped: encoding json\/jsonschema, not cdr\/ros2msg/);
   });
 
@@ -172,7 +214,10 @@ describe('MCAP bags (rosbag2-compatible)', () => {
   it('gives clear errors for files that are not MCAP bags', async () => {
     const text = path.join(dir, 'notes.txt');
     fs.writeFileSync(text, 'hello, this is not a bag at all');
-    await assert.rejects(collect(text), (err: unknown) => err instanceof BagReadError && /notes\.txt is not an MCAP file/.test(err.message));
+    await assert.rejects(
+      collect(text),
+      (err: unknown) => err instanceof BagReadError && /notes\.txt is not an MCAP file/.test(err.message),
+    );
     await assert.rejects(collect(path.join(dir, 'missing.mcap')), /cannot read bag .*missing\.mcap: ENOENT/);
     await assert.rejects(collect(dir), /is not a bag: no metadata\.yaml and no \.mcap or \.db3 files/);
     const empty = path.join(dir, 'empty.mcap');
@@ -184,10 +229,16 @@ describe('MCAP bags (rosbag2-compatible)', () => {
     const bag = await McapBagWriter.create(path.join(dir, 'w.mcap'));
     await bag.addTopic('/a', 'std_msgs/msg/String');
     await bag.addTopic('/a', 'std_msgs/String'); // same type, other spelling: fine
-    await assert.rejects(bag.addTopic('/a', 'std_msgs/msg/Bool'), /topic \/a already has type std_msgs\/msg\/String, not std_msgs\/msg\/Bool/);
+    await assert.rejects(
+      bag.addTopic('/a', 'std_msgs/msg/Bool'),
+      /topic \/a already has type std_msgs\/msg\/String, not std_msgs\/msg\/Bool/,
+    );
     await assert.rejects(bag.write('/b', { data: 'x' }, 1), /topic \/b was not declared with addTopic\(\)/);
     await assert.rejects(bag.write('/a', { data: 3 }, 1), /data/);
     await bag.close();
-    await assert.rejects(bag.write('/a', { data: 'x' }, 1), (err: unknown) => err instanceof BagWriteError && /the bag is closed/.test(err.message));
+    await assert.rejects(
+      bag.write('/a', { data: 'x' }, 1),
+      (err: unknown) => err instanceof BagWriteError && /the bag is closed/.test(err.message),
+    );
   });
 });

@@ -10,7 +10,6 @@ import { McapFileReadable } from '../../nodes/bags/mcap_file_readable.js';
 import { BagReadError } from '../../nodes/bags/storage.js';
 import { tempDir, writeSample, vlaRos } from './helpers.js';
 
-
 describe('bags: MCAP lengths past the end of the file', function () {
   this.timeout(60_000);
   let tmp: ReturnType<typeof tempDir>;
@@ -19,13 +18,20 @@ describe('bags: MCAP lengths past the end of the file', function () {
 
   it('refuses a read past the end of the file with a BagReadError, and reads within it in full', async () => {
     const file = path.join(tmp.dir, 'bytes.bin');
-    fs.writeFileSync(file, Uint8Array.from({ length: 100 }, (_, i) => i));
+    fs.writeFileSync(
+      file,
+      Uint8Array.from({ length: 100 }, (_, i) => i),
+    );
     const handle = await fs.promises.open(file, 'r');
     try {
       const readable = await McapFileReadable.open(handle, file);
       assert.equal(await readable.size(), 100n);
       assert.deepEqual([...(await readable.read(90n, 10n))], [90, 91, 92, 93, 94, 95, 96, 97, 98, 99]);
-      await assert.rejects(readable.read(9n, 2n ** 31n), (err: unknown) => err instanceof BagReadError && /2147483648 bytes at offset 9, past the end of the file \(100 bytes\)/.test(err.message));
+      await assert.rejects(
+        readable.read(9n, 2n ** 31n),
+        (err: unknown) =>
+          err instanceof BagReadError && /2147483648 bytes at offset 9, past the end of the file \(100 bytes\)/.test(err.message),
+      );
       await assert.rejects(readable.read(95n, 6n), BagReadError);
     } finally {
       await handle.close();
@@ -66,7 +72,10 @@ describe('bags: MCAP lengths past the end of the file', function () {
     const r = vlaRos('bag', 'convert', file, path.join(tmp.dir, 'out2'));
     assert.equal(r.signal, null, r.stderr);
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /^vla-ros: .*huge_chunk\.mcap: cannot read its indexed data: .*1099511627776 bytes at offset \d+, past the end of the file/m);
+    assert.match(
+      r.stderr,
+      /^vla-ros: .*huge_chunk\.mcap: cannot read its indexed data: .*1099511627776 bytes at offset \d+, past the end of the file/m,
+    );
     assert.doesNotMatch(r.stderr, /\n +at /);
   });
 });

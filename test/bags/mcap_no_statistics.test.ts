@@ -14,12 +14,22 @@ async function writeWithoutStatistics(file: string, chunked: boolean): Promise<v
   const handle = await fs.promises.open(file, 'w');
   const writer = new McapWriter({ writable: new FileHandleWritable(handle), useStatistics: false, useChunks: chunked, chunkSize: 256 });
   await writer.start({ profile: 'ros2', library: 'a writer without statistics' });
-  const schema = await writer.registerSchema({ name: 'std_msgs/msg/String', encoding: 'ros2msg', data: new TextEncoder().encode(registry.schemaText('std_msgs/msg/String')) });
+  const schema = await writer.registerSchema({
+    name: 'std_msgs/msg/String',
+    encoding: 'ros2msg',
+    data: new TextEncoder().encode(registry.schemaText('std_msgs/msg/String')),
+  });
   const a = await writer.registerChannel({ topic: '/a', schemaId: schema, messageEncoding: 'cdr', metadata: new Map() });
   const b = await writer.registerChannel({ topic: '/b', schemaId: schema, messageEncoding: 'cdr', metadata: new Map() });
   for (let i = 0; i < 30; i++) {
     const t = 1_000_000_000n + BigInt(i) * 10_000_000n;
-    await writer.addMessage({ channelId: i % 3 === 0 ? b : a, sequence: i, logTime: t, publishTime: t, data: registry.serialize('std_msgs/msg/String', { data: `m${i}` }) });
+    await writer.addMessage({
+      channelId: i % 3 === 0 ? b : a,
+      sequence: i,
+      logTime: t,
+      publishTime: t,
+      data: registry.serialize('std_msgs/msg/String', { data: `m${i}` }),
+    });
   }
   await writer.end();
   await handle.close();
@@ -38,7 +48,10 @@ describe('bags: MCAP without a Statistics record', () => {
       try {
         const info = await bag.info();
         assert.equal(info.messageCount, 30);
-        assert.deepEqual(info.topics.map((t) => [t.topic, t.count]).sort(), [['/a', 20], ['/b', 10]]);
+        assert.deepEqual(info.topics.map((t) => [t.topic, t.count]).sort(), [
+          ['/a', 20],
+          ['/b', 10],
+        ]);
         assert.equal(info.start, 1_000_000_000n);
         assert.equal(info.end, 1_290_000_000n);
         if (chunked) assert.equal(info.files[0].indexed, true);

@@ -11,8 +11,8 @@ import { BagMetadataError, METADATA_NEWEST_VERSION, parseBagMetadata } from '../
 import { BagReadError } from '../../nodes/bags/storage.js';
 import { collect, tempDir, writeSample, vlaRos } from './helpers.js';
 
-
-const withVersion = (version: string) => `rosbag2_bagfile_information:\n  version: ${version}\n  storage_identifier: mcap\n  relative_file_paths:\n    - a_0.mcap\n`;
+const withVersion = (version: string) =>
+  `rosbag2_bagfile_information:\n  version: ${version}\n  storage_identifier: mcap\n  relative_file_paths:\n    - a_0.mcap\n`;
 
 describe('bags: metadata.yaml version and file list', function () {
   this.timeout(30_000);
@@ -27,7 +27,12 @@ describe('bags: metadata.yaml version and file list', function () {
     for (const bad of ['0', '-3', '5.5', 'five', '[5]', '99999999999999999999']) {
       assert.throws(
         () => parseBagMetadata(withVersion(bad), 'bag/metadata.yaml'),
-        (err: unknown) => err instanceof BagMetadataError && err instanceof BagReadError && /^bag\/metadata\.yaml: unsupported metadata\.yaml version .* \(vla-ros reads versions 1 to 9, and newer ones as 9\)$/.test(err.message),
+        (err: unknown) =>
+          err instanceof BagMetadataError &&
+          err instanceof BagReadError &&
+          /^bag\/metadata\.yaml: unsupported metadata\.yaml version .* \(vla-ros reads versions 1 to 9, and newer ones as 9\)$/.test(
+            err.message,
+          ),
         bad,
       );
     }
@@ -41,11 +46,17 @@ describe('bags: metadata.yaml version and file list', function () {
     fs.writeFileSync(file, original.replace('version: 5', 'version: 11'));
     const { records, notes } = await collect(dir);
     assert.ok(records.length > 0);
-    assert.match(notes.join('\n'), /metadata\.yaml version 11 is newer than the newest vla-ros knows \(9\): read as version 9, as rosbag2 does/);
+    assert.match(
+      notes.join('\n'),
+      /metadata\.yaml version 11 is newer than the newest vla-ros knows \(9\): read as version 9, as rosbag2 does/,
+    );
     fs.writeFileSync(file, original.replace('version: 5', 'version: 0'));
     const r = vlaRos('bag', 'info', dir);
     assert.equal(r.status, 1, r.stderr);
-    assert.match(r.stderr, /^vla-ros: .*metadata\.yaml: unsupported metadata\.yaml version 0 \(vla-ros reads versions 1 to 9, and newer ones as 9\)\n$/);
+    assert.match(
+      r.stderr,
+      /^vla-ros: .*metadata\.yaml: unsupported metadata\.yaml version 0 \(vla-ros reads versions 1 to 9, and newer ones as 9\)\n$/,
+    );
   });
 
   it('an empty entry or a folder in relative_file_paths: skipped with a note, or one line when nothing else is listed', async () => {
@@ -54,13 +65,19 @@ describe('bags: metadata.yaml version and file list', function () {
     const file = path.join(dir, 'metadata.yaml');
     const original = fs.readFileSync(file, 'utf8');
     fs.mkdirSync(path.join(dir, 'sub'));
-    fs.writeFileSync(file, original.replace('  relative_file_paths:\n', '  relative_file_paths:\n    - ""\n    - sub\n    - "a\\0b.mcap"\n'));
+    fs.writeFileSync(
+      file,
+      original.replace('  relative_file_paths:\n', '  relative_file_paths:\n    - ""\n    - sub\n    - "a\\0b.mcap"\n'),
+    );
     const { records, notes } = await collect(dir);
     assert.ok(records.length > 0);
     assert.match(notes.join('\n'), /metadata\.yaml lists "", which is missing or not a file: skipped/);
     assert.match(notes.join('\n'), /metadata\.yaml lists "sub", which is missing or not a file: skipped/);
     assert.match(notes.join('\n'), /metadata\.yaml lists "a\\u0000b\.mcap", which is missing or not a file: skipped/);
     fs.writeFileSync(file, original.replace(/ {2}relative_file_paths:\n( {4}- .*\n)+/, '  relative_file_paths:\n    -\n'));
-    await assert.rejects(collect(dir), (err: unknown) => err instanceof BagReadError && /metadata\.yaml lists "", none of which is a file that exists$/.test(err.message));
+    await assert.rejects(
+      collect(dir),
+      (err: unknown) => err instanceof BagReadError && /metadata\.yaml lists "", none of which is a file that exists$/.test(err.message),
+    );
   });
 });

@@ -36,7 +36,10 @@ describe('bags: progress', () => {
     const p = new Progress({ label: 'convert a', total: 4, unit: 'msg', stream: out, intervalSec: 3600 });
     for (let i = 1; i <= 4; i++) p.update(i);
     p.finish('done');
-    const lines = out.text().split('\n').filter((l) => l !== '');
+    const lines = out
+      .text()
+      .split('\n')
+      .filter((l) => l !== '');
     assert.ok(lines.length <= 2, lines.join('|'));
     assert.match(lines[lines.length - 1], /^convert a: 100%, 4 msg of 4 msg, .*, done$/);
     assert.ok(!out.text().includes('\r'));

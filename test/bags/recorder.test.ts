@@ -35,7 +35,11 @@ describe('bags: recording', () => {
     await time.flush();
     const writer = await RosbagWriter.create(path.join(tmp.dir, 'rec'));
     const notes: string[] = [];
-    const recorder = new BagRecorder(writer, domainRecordSource(backend.domain), { all: true, exclude: /ignored/, onNote: (n) => notes.push(n) });
+    const recorder = new BagRecorder(writer, domainRecordSource(backend.domain), {
+      all: true,
+      exclude: /ignored/,
+      onNote: (n) => notes.push(n),
+    });
     recorder.start();
     const ignored = a.createPublisher('std_msgs/msg/String', '/ignored', 'default');
     const published: { topic: string; t: number; data: string }[] = [];
@@ -43,7 +47,13 @@ describe('bags: recording', () => {
       await time.advanceTo(1_700_000_000 + 0.01 * (i + 1));
       chatter.publish({ data: `hello ${i}` });
       published.push({ topic: '/chatter', t: time.now(), data: `hello ${i}` });
-      joints.publish({ header: { stamp: toRosTime(time.now()), frame_id: '' }, name: ['j1'], position: Float64Array.of(i), velocity: new Float64Array(0), effort: new Float64Array(0) });
+      joints.publish({
+        header: { stamp: toRosTime(time.now()), frame_id: '' },
+        name: ['j1'],
+        position: Float64Array.of(i),
+        velocity: new Float64Array(0),
+        effort: new Float64Array(0),
+      });
       ignored.publish({ data: 'no' });
       if (i === 25) {
         // A topic that appears while recording is discovered at the next poll.
@@ -56,20 +66,45 @@ describe('bags: recording', () => {
     const summary = await recorder.stop();
     await backend.shutdown();
     assert.deepEqual(notes, []);
-    assert.deepEqual(summary.topics.map((t) => [t.topic, t.count]).sort(), [['/chatter', 50], ['/instruction', 1], ['/joint_states', 50], ['/late', 1]]);
+    assert.deepEqual(summary.topics.map((t) => [t.topic, t.count]).sort(), [
+      ['/chatter', 50],
+      ['/instruction', 1],
+      ['/joint_states', 50],
+      ['/late', 1],
+    ]);
     const { records } = await collect(path.join(tmp.dir, 'rec'));
     const chat = records.filter((r) => r.topic === '/chatter');
-    assert.deepEqual(chat.map((r) => [Number(r.logTime) / 1e9, (r.decode() as { data: string }).data]), published.map((p) => [Math.round(p.t * 1e9) / 1e9, p.data]));
-    assert.deepEqual(records[0].decode(), { header: { stamp: { sec: 1_700_000_000, nanosec: 0 }, frame_id: '' }, id: 'ep1', text: 'stack the cups' });
+    assert.deepEqual(
+      chat.map((r) => [Number(r.logTime) / 1e9, (r.decode() as { data: string }).data]),
+      published.map((p) => [Math.round(p.t * 1e9) / 1e9, p.data]),
+    );
+    assert.deepEqual(records[0].decode(), {
+      header: { stamp: { sec: 1_700_000_000, nanosec: 0 }, frame_id: '' },
+      id: 'ep1',
+      text: 'stack the cups',
+    });
     const meta = readBagMetadata(path.join(tmp.dir, 'rec'))!;
     assert.match(meta.topics.find((t) => t.name === '/instruction')!.offeredQosProfiles, /reliability: 1\n {2}durability: 1\n/);
     assert.match(meta.topics.find((t) => t.name === '/joint_states')!.offeredQosProfiles, /reliability: 2\n {2}durability: 2\n/);
   });
 
   it('subscribes so that every publisher is heard: best effort unless all are reliable, transient local only if all are', () => {
-    assert.deepEqual(subscriptionQosFor([QoSProfiles.transientLocal]), { history: 'keep_all', depth: 1000, reliability: 'reliable', durability: 'transient_local' });
-    assert.deepEqual(subscriptionQosFor([QoSProfiles.transientLocal, QoSProfiles.sensorData]), { history: 'keep_all', depth: 1000, reliability: 'best_effort', durability: 'volatile' });
-    assert.deepEqual(parseTopicRequest('fr3/action_chunk:ActionChunk'), { topic: '/fr3/action_chunk', type: 'vla_ros_msgs/msg/ActionChunk' });
+    assert.deepEqual(subscriptionQosFor([QoSProfiles.transientLocal]), {
+      history: 'keep_all',
+      depth: 1000,
+      reliability: 'reliable',
+      durability: 'transient_local',
+    });
+    assert.deepEqual(subscriptionQosFor([QoSProfiles.transientLocal, QoSProfiles.sensorData]), {
+      history: 'keep_all',
+      depth: 1000,
+      reliability: 'best_effort',
+      durability: 'volatile',
+    });
+    assert.deepEqual(parseTopicRequest('fr3/action_chunk:ActionChunk'), {
+      topic: '/fr3/action_chunk',
+      type: 'vla_ros_msgs/msg/ActionChunk',
+    });
     assert.deepEqual(parseTopicRequest('/js:sensor_msgs/JointState'), { topic: '/js', type: 'sensor_msgs/msg/JointState' });
     assert.throws(() => parseTopicRequest('/x:NoSuchType'), /no message type named NoSuchType/);
   });
@@ -81,12 +116,18 @@ describe('bags: recording', () => {
     const listener: RosNode = await backend.createNode(config('recorder'));
     const pub = talker.createPublisher('std_msgs/msg/String', '/chatter', 'default');
     const w1 = await RosbagWriter.create(path.join(tmp.dir, 'untyped.mcap'));
-    assert.throws(() => new BagRecorder(w1, nodeRecordSource(listener), { topics: [parseTopicRequest('/chatter')] }), /cannot list the graph's topics, so the type of \/chatter is unknown: give topics with their types, as \/topic:pkg\/msg\/Type/);
+    assert.throws(
+      () => new BagRecorder(w1, nodeRecordSource(listener), { topics: [parseTopicRequest('/chatter')] }),
+      /cannot list the graph's topics, so the type of \/chatter is unknown: give topics with their types, as \/topic:pkg\/msg\/Type/,
+    );
     assert.throws(() => new BagRecorder(w1, nodeRecordSource(listener), { all: true }), /--all is not possible/);
     await w1.close();
     const writer = await RosbagWriter.create(path.join(tmp.dir, 'typed.mcap'));
     const notes: string[] = [];
-    const recorder = new BagRecorder(writer, nodeRecordSource(listener), { topics: [parseTopicRequest('/chatter:std_msgs/msg/String')], onNote: (n) => notes.push(n) });
+    const recorder = new BagRecorder(writer, nodeRecordSource(listener), {
+      topics: [parseTopicRequest('/chatter:std_msgs/msg/String')],
+      onNote: (n) => notes.push(n),
+    });
     recorder.start();
     pub.publish({ data: 'plain' });
     pub.publish({ data: 'naïve café' }); // non-ASCII: the CDR writer in use refuses it (docs/bags.md)
@@ -110,7 +151,18 @@ describe('bags: recording', () => {
     // The real entry point (a `node -e` script would pass its --input-type to the node threads).
     const child = spawn(
       process.execPath,
-      [packagePath('tools', 'vla-ros.js'), 'record', '-o', out, '--all', '--launch', 'bringup.launch.xml', 'instruction:=wave', '--log-level', 'error'],
+      [
+        packagePath('tools', 'vla-ros.js'),
+        'record',
+        '-o',
+        out,
+        '--all',
+        '--launch',
+        'bringup.launch.xml',
+        'instruction:=wave',
+        '--log-level',
+        'error',
+      ],
       { cwd: packagePath(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
@@ -134,7 +186,8 @@ describe('bags: recording', () => {
     assert.deepEqual(notes, []);
     assert.equal(records.length, meta.messageCount);
     const topics = new Set(records.map((r) => r.topic));
-    for (const t of ['/instruction', '/episode_events', '/fast_pathway/transition_event']) assert.ok(topics.has(t), `${t} in ${[...topics].join(', ')}`);
+    for (const t of ['/instruction', '/episode_events', '/fast_pathway/transition_event'])
+      assert.ok(topics.has(t), `${t} in ${[...topics].join(', ')}`);
     for (const r of records) r.decode();
   });
 });

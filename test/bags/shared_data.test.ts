@@ -34,7 +34,10 @@ describe('bags: real rosbag2 bags (../shared/data)', function () {
     assert.equal(results[0].records.length, 20);
     assert.deepEqual(results[1].records, results[0].records);
     assert.match(results[0].records.find((r) => r[0] === '/topic')![2] as string, /"data":"Hello, world! 0"/);
-    assert.match(results[0].records.find((r) => r[0] === '/rosout')![2] as string, /"name":"minimal_publisher","msg":"Publishing: 'Hello, world! 0'"/);
+    assert.match(
+      results[0].records.find((r) => r[0] === '/rosout')![2] as string,
+      /"name":"minimal_publisher","msg":"Publishing: 'Hello, world! 0'"/,
+    );
     // The sqlite3 bag stores definitions that do not fit its data: the standard ones are used, with a note.
     assert.match(results[1].notes.join('\n'), /topic \/rosout: the bag's definition of rcl_interfaces\/msg\/Log does not match its data/);
   });
@@ -44,7 +47,10 @@ describe('bags: real rosbag2 bags (../shared/data)', function () {
       const { records, notes } = await collect(path.join(root, name));
       assert.deepEqual(records.map((r) => r.topic).sort(), ['/test_topic1', '/test_topic2']);
       assert.equal((records[0].decode() as { string_value_default1: string }).string_value_default1, 'Hello world!');
-      assert.equal(notes.filter((n) => /_service_event skipped: test_msgs\/srv\/BasicTypes_Event is a service \(\.srv\) schema/.test(n)).length, 2);
+      assert.equal(
+        notes.filter((n) => /_service_event skipped: test_msgs\/srv\/BasicTypes_Event is a service \(\.srv\) schema/.test(n)).length,
+        2,
+      );
       const bag = await BagReader.open(path.join(root, name));
       const info = await bag.info();
       bag.close();

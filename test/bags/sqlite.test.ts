@@ -17,7 +17,14 @@ describe('bags: sqlite3 storage', () => {
 
   it('reads a Humble bag (no definitions stored) with the standard definitions, in time order, with exact ns times', async () => {
     const file = path.join(tmp.dir, 'humble_0.db3');
-    const js = (i: number) => registry.serialize('sensor_msgs/msg/JointState', { header: { stamp: { sec: 1, nanosec: i }, frame_id: 'x' }, name: ['j'], position: Float64Array.of(i), velocity: new Float64Array(0), effort: new Float64Array(0) });
+    const js = (i: number) =>
+      registry.serialize('sensor_msgs/msg/JointState', {
+        header: { stamp: { sec: 1, nanosec: i }, frame_id: 'x' },
+        name: ['j'],
+        position: Float64Array.of(i),
+        velocity: new Float64Array(0),
+        effort: new Float64Array(0),
+      });
     await writeSqliteBag(
       file,
       'humble',
@@ -33,11 +40,14 @@ describe('bags: sqlite3 storage', () => {
     );
     const { records, notes } = await collect(file);
     assert.deepEqual(notes, []);
-    assert.deepEqual(records.map((r) => [r.topic, r.logTime, r.publishTime]), [
-      ['/chatter', BIG, BIG],
-      ['/joint_states', BIG + 10n, BIG + 10n],
-      ['/joint_states', BIG + 20n, BIG + 20n],
-    ]);
+    assert.deepEqual(
+      records.map((r) => [r.topic, r.logTime, r.publishTime]),
+      [
+        ['/chatter', BIG, BIG],
+        ['/joint_states', BIG + 10n, BIG + 10n],
+        ['/joint_states', BIG + 20n, BIG + 20n],
+      ],
+    );
     assert.deepEqual(records[0].decode(), { data: 'first' });
     assert.deepEqual(Array.from((records[2].decode() as { position: Float64Array }).position), [2]);
     const bag = await BagReader.open(file);
@@ -46,10 +56,19 @@ describe('bags: sqlite3 storage', () => {
     assert.equal(info.storage, 'sqlite3');
     assert.equal(info.start, BIG);
     assert.equal(info.end, BIG + 20n);
-    assert.deepEqual(info.topics.map((t) => [t.topic, t.count, t.definition]), [['/chatter', 1, 'standard'], ['/joint_states', 2, 'standard']]);
+    assert.deepEqual(
+      info.topics.map((t) => [t.topic, t.count, t.definition]),
+      [
+        ['/chatter', 1, 'standard'],
+        ['/joint_states', 2, 'standard'],
+      ],
+    );
     assert.match(info.files[0].writer, /schema 3, humble/);
     // Time ranges are evaluated in SQL, exactly.
-    assert.deepEqual((await collect(file, { start: BIG + 10n, end: BIG + 10n })).records.map((r) => r.logTime), [BIG + 10n]);
+    assert.deepEqual(
+      (await collect(file, { start: BIG + 10n, end: BIG + 10n })).records.map((r) => r.logTime),
+      [BIG + 10n],
+    );
   });
 
   it('reads an Iron bag: its own definitions, a wrong stored one replaced by the standard one, unknown types and service events reported', async () => {
@@ -73,24 +92,36 @@ describe('bags: sqlite3 storage', () => {
       ],
     );
     const { records, notes } = await collect(file);
-    assert.deepEqual(records.map((r) => [r.topic, r.decode()]), [
-      ['/widget', { x: 7, name: 'bolt' }],
-      ['/chatter', { data: 'hello there' }],
-    ]);
+    assert.deepEqual(
+      records.map((r) => [r.topic, r.decode()]),
+      [
+        ['/widget', { x: 7, name: 'bolt' }],
+        ['/chatter', { data: 'hello there' }],
+      ],
+    );
     const text = notes.join('\n');
-    assert.match(text, /topic \/chatter: the bag's definition of std_msgs\/msg\/String does not match its data \(it accounts for 5 of the 20 bytes of a message\); using the standard definition, which does/);
-    assert.match(text, /topic \/mystery skipped: unknown message type acme_msgs\/msg\/Mystery: the bag stores no definition and none is known/);
+    assert.match(
+      text,
+      /topic \/chatter: the bag's definition of std_msgs\/msg\/String does not match its data \(it accounts for 5 of the 20 bytes of a message\); using the standard definition, which does/,
+    );
+    assert.match(
+      text,
+      /topic \/mystery skipped: unknown message type acme_msgs\/msg\/Mystery: the bag stores no definition and none is known/,
+    );
     assert.match(text, /topic \/svc\/_service_event skipped: std_srvs\/srv\/SetBool_Event is a service \(\.srv\) schema/);
     // bag info decides the definition the same way (from the first message).
     const bag = await BagReader.open(file);
     const info = await bag.info();
     bag.close();
-    assert.deepEqual(info.topics.map((t) => [t.topic, t.definition ?? t.problem?.slice(0, 20)]), [
-      ['/widget', 'bag'],
-      ['/chatter', 'standard'],
-      ['/mystery', 'unknown message type'],
-      ['/svc/_service_event', 'std_srvs/srv/SetBool'],
-    ]);
+    assert.deepEqual(
+      info.topics.map((t) => [t.topic, t.definition ?? t.problem?.slice(0, 20)]),
+      [
+        ['/widget', 'bag'],
+        ['/chatter', 'standard'],
+        ['/mystery', 'unknown message type'],
+        ['/svc/_service_event', 'std_srvs/srv/SetBool'],
+      ],
+    );
   });
 
   it('refuses a database that is not a rosbag2 bag, and a file that is neither MCAP nor SQLite', async () => {
@@ -114,11 +145,19 @@ describe('bags: sqlite3 storage', () => {
     }
     const file = path.join(tmp.dir, 'wal_0.db3');
     const hello = (s: string) => Buffer.from(registry.serialize('std_msgs/msg/String', { data: s })).toString('hex');
-    await writeSqliteBag(file, 'humble', [{ name: '/chatter', type: 'std_msgs/msg/String' }], [{ topic: '/chatter', ns: 1n, data: registry.serialize('std_msgs/msg/String', { data: 'before' }) }]);
+    await writeSqliteBag(
+      file,
+      'humble',
+      [{ name: '/chatter', type: 'std_msgs/msg/String' }],
+      [{ topic: '/chatter', ns: 1n, data: registry.serialize('std_msgs/msg/String', { data: 'before' }) }],
+    );
     const saved = path.join(tmp.dir, 'saved-wal');
     // Rows written in WAL mode, then the WAL copied away while the connection is still open
     // (sqlite3 checkpoints it when it closes normally).
-    const inserts = Array.from({ length: 50 }, (_, i) => `INSERT INTO messages (topic_id, timestamp, data) VALUES (1, ${i + 2}, x'${hello(`after ${i}`)}');`).join('\n');
+    const inserts = Array.from(
+      { length: 50 },
+      (_, i) => `INSERT INTO messages (topic_id, timestamp, data) VALUES (1, ${i + 2}, x'${hello(`after ${i}`)}');`,
+    ).join('\n');
     const script = `PRAGMA journal_mode=WAL;\nPRAGMA wal_autocheckpoint=0;\n${inserts}\n.shell cp ${file}-wal ${saved}\n`;
     const r = spawnSync('sqlite3', [file], { input: script });
     assert.equal(r.status, 0, r.stderr.toString());

@@ -10,7 +10,6 @@ import { BagReader } from '../../nodes/bags/bag_reader.js';
 import { BagReadError } from '../../nodes/bags/storage.js';
 import { collect, registry, START_NS, tempDir, writeSqliteBag, vlaRos } from './helpers.js';
 
-
 /** info() and every message of the bag. */
 async function readAll(file: string): Promise<number> {
   const bag = await BagReader.open(file);
@@ -26,7 +25,11 @@ async function readAll(file: string): Promise<number> {
 
 /** Applies SQL to a sample Humble bag. */
 async function alteredBag(file: string, ...sql: string[]): Promise<void> {
-  const rows = [0, 1, 2].map((i) => ({ topic: '/chatter', ns: START_NS + BigInt(i), data: registry.serialize('std_msgs/msg/String', { data: `m${i}` }) }));
+  const rows = [0, 1, 2].map((i) => ({
+    topic: '/chatter',
+    ns: START_NS + BigInt(i),
+    data: registry.serialize('std_msgs/msg/String', { data: `m${i}` }),
+  }));
   await writeSqliteBag(file, 'humble', [{ name: '/chatter', type: 'std_msgs/msg/String' }], rows);
   const SQL = await initSqlJs();
   const db = new SQL.Database(fs.readFileSync(file));
@@ -35,7 +38,8 @@ async function alteredBag(file: string, ...sql: string[]): Promise<void> {
   db.close();
 }
 
-const oneLine = (pattern: RegExp) => (err: unknown) => err instanceof BagReadError && !err.message.includes('\n') && pattern.test(err.message);
+const oneLine = (pattern: RegExp) => (err: unknown) =>
+  err instanceof BagReadError && !err.message.includes('\n') && pattern.test(err.message);
 
 describe('bags: damaged sqlite3 bags', function () {
   this.timeout(30_000);
@@ -57,16 +61,33 @@ describe('bags: damaged sqlite3 bags', function () {
 
   it('NULL and non-integer timestamps: one line naming the message', async () => {
     const nullFile = path.join(tmp.dir, 'null.db3');
-    await alteredBag(nullFile, 'CREATE TABLE m2(id INTEGER PRIMARY KEY, topic_id INTEGER, timestamp INTEGER, data BLOB)', 'INSERT INTO m2 SELECT * FROM messages', 'DROP TABLE messages', 'ALTER TABLE m2 RENAME TO messages', 'UPDATE messages SET timestamp = NULL WHERE id = 2');
-    await assert.rejects(collect(nullFile), oneLine(/null\.db3: not a rosbag2 sqlite3 bag: the timestamp of message 2 is NULL, not an integer timestamp \[ns\]/));
+    await alteredBag(
+      nullFile,
+      'CREATE TABLE m2(id INTEGER PRIMARY KEY, topic_id INTEGER, timestamp INTEGER, data BLOB)',
+      'INSERT INTO m2 SELECT * FROM messages',
+      'DROP TABLE messages',
+      'ALTER TABLE m2 RENAME TO messages',
+      'UPDATE messages SET timestamp = NULL WHERE id = 2',
+    );
+    await assert.rejects(
+      collect(nullFile),
+      oneLine(/null\.db3: not a rosbag2 sqlite3 bag: the timestamp of message 2 is NULL, not an integer timestamp \[ns\]/),
+    );
     const realFile = path.join(tmp.dir, 'real.db3');
     await alteredBag(realFile, "UPDATE messages SET timestamp = 'soon' WHERE id = 1");
-    await assert.rejects(readAll(realFile), oneLine(/real\.db3: not a rosbag2 sqlite3 bag: the (first|last) message timestamp is "soon", not an integer timestamp/));
+    await assert.rejects(
+      readAll(realFile),
+      oneLine(/real\.db3: not a rosbag2 sqlite3 bag: the (first|last) message timestamp is "soon", not an integer timestamp/),
+    );
   });
 
   it('a malformed database: one line from bag info, exit 1, no stack trace', async () => {
     const file = path.join(tmp.dir, 'malformed.db3');
-    const rows = Array.from({ length: 400 }, (_, i) => ({ topic: '/chatter', ns: START_NS + BigInt(i), data: registry.serialize('std_msgs/msg/String', { data: `message ${i} `.repeat(20) }) }));
+    const rows = Array.from({ length: 400 }, (_, i) => ({
+      topic: '/chatter',
+      ns: START_NS + BigInt(i),
+      data: registry.serialize('std_msgs/msg/String', { data: `message ${i} `.repeat(20) }),
+    }));
     await writeSqliteBag(file, 'humble', [{ name: '/chatter', type: 'std_msgs/msg/String' }], rows);
     const bytes = fs.readFileSync(file);
     const pageSize = bytes.readUInt16BE(16);

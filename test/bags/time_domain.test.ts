@@ -25,7 +25,10 @@ async function writeBag(dir: string, options: { clock: boolean; sameClock?: bool
     if (k % 2 === 0) {
       await writer.write(
         '/current_pose',
-        { header: { stamp: toRosTime(sim), frame_id: 'base' }, pose: { position: { x: 0, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } } },
+        {
+          header: { stamp: toRosTime(sim), frame_id: 'base' },
+          pose: { position: { x: 0, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
+        },
         log(sim) + 0.001,
       );
     }

@@ -33,12 +33,21 @@ describe('bags: truncated recordings', () => {
         const { records, notes } = await collect(cut);
         // What is read is exactly the start of the recording.
         const order = [...written].sort((a, b) => (a.logTime < b.logTime ? -1 : a.logTime > b.logTime ? 1 : 0));
-        if (layout.chunked) assert.deepEqual(records.map((r) => r.logTime), order.slice(0, records.length).map((w) => w.logTime), `cut at ${f}`);
+        if (layout.chunked)
+          assert.deepEqual(
+            records.map((r) => r.logTime),
+            order.slice(0, records.length).map((w) => w.logTime),
+            `cut at ${f}`,
+          );
         for (const r of records) r.decode();
         assert.ok(records.length >= previous, `more of the file never gives fewer messages (${f}: ${records.length} < ${previous})`);
         previous = records.length;
         if (records.length < total) {
-          assert.match(notes.join('\n'), /ends (before the MCAP footer \(truncated recording\?\): read the \d+ messages before the cut|inside its MCAP header .*truncated recording\?\): no messages)/, `cut at ${f}`);
+          assert.match(
+            notes.join('\n'),
+            /ends (before the MCAP footer \(truncated recording\?\): read the \d+ messages before the cut|inside its MCAP header .*truncated recording\?\): no messages)/,
+            `cut at ${f}`,
+          );
         }
         const bag = await BagReader.open(cut);
         const info = await bag.info();
@@ -57,7 +66,12 @@ describe('bags: truncated recordings', () => {
       // One big chunk of incompressible images: the cut falls inside it.
       let x = 7;
       const messages = sampleMessages().map((m) =>
-        m.topic === '/camera/image_raw' ? { ...m, message: { ...m.message, data: Uint8Array.from({ length: 6000 }, () => ((x = (x * 1103515245 + 12345) >>> 0), x >>> 24)) } } : m,
+        m.topic === '/camera/image_raw'
+          ? {
+              ...m,
+              message: { ...m.message, data: Uint8Array.from({ length: 6000 }, () => ((x = (x * 1103515245 + 12345) >>> 0), x >>> 24)) },
+            }
+          : m,
       );
       await writeSample(file, { compression, chunkSize: 64 * 1024 * 1024 }, messages);
       const bytes = fs.readFileSync(file);
@@ -66,10 +80,16 @@ describe('bags: truncated recordings', () => {
       const { records, notes } = await collect(cut);
       if (compression === 'none') {
         assert.ok(records.length > 100, `salvaged ${records.length}`);
-        assert.match(notes.join('\n'), /an uncompressed chunk \(messages from t=1700000000\.000 … 1700000001\.\d+ s\), from which \d+ complete messages were salvaged/);
+        assert.match(
+          notes.join('\n'),
+          /an uncompressed chunk \(messages from t=1700000000\.000 … 1700000001\.\d+ s\), from which \d+ complete messages were salvaged/,
+        );
       } else {
         assert.equal(records.length, 0);
-        assert.match(notes.join('\n'), /a zstd chunk \(messages from t=1700000000\.000 … 1700000001\.\d+ s\), which cannot be decompressed partially: those messages are lost/);
+        assert.match(
+          notes.join('\n'),
+          /a zstd chunk \(messages from t=1700000000\.000 … 1700000001\.\d+ s\), which cannot be decompressed partially: those messages are lost/,
+        );
       }
     }
   });

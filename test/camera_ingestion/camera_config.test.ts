@@ -39,7 +39,10 @@ describe('camera_ingestion camera parameters', () => {
   });
 
   it('names the parameter in every error', () => {
-    assert.throws(() => resolveCameras(MANIFEST, { ...none, names: ['front'] }), /camera_names: 'front' is not a camera of the policy bundle \(its cameras: scene, wrist, side\)/);
+    assert.throws(
+      () => resolveCameras(MANIFEST, { ...none, names: ['front'] }),
+      /camera_names: 'front' is not a camera of the policy bundle \(its cameras: scene, wrist, side\)/,
+    );
     assert.throws(() => resolveCameras(MANIFEST, { ...none, names: ['scene', 'scene'] }), /listed twice/);
     assert.throws(() => resolveCameras(MANIFEST, { ...none, transports: ['raw'] }), /camera_transports: 1 value\(s\) for 3 camera\(s\)/);
     assert.throws(() => resolveCameras(MANIFEST, { ...none, transports: ['raw', 'jpeg', 'raw'] }), /'jpeg' is not one of raw, compressed/);

@@ -90,13 +90,20 @@ describe('camera_ingestion compressed images', () => {
       const g = await sharpDecoder(await raw(grey, 4, 2, 1).png().toBuffer());
       const one = new ImagePreprocessor(camera('g', { width: 4, height: 2 }));
       const tg = ok(one.processPixels(g.data, 4, 2, 4 * g.channels, decodedLayout(g), false));
-      assert.deepEqual(Array.from(tg.subarray(0, 8), (v) => Math.round(v * 255)), [0, 50, 100, 150, 200, 250, 10, 20]);
+      assert.deepEqual(
+        Array.from(tg.subarray(0, 8), (v) => Math.round(v * 255)),
+        [0, 50, 100, 150, 200, 250, 10, 20],
+      );
 
       const rgba = Buffer.from(Array.from({ length: 8 }, (_, i) => [i * 10, i * 20, i * 30, 128]).flat());
       const d = await sharpDecoder(await raw(rgba, 4, 2, 4).png().toBuffer());
       assert.equal(d.channels, 4);
       const t = ok(one.processPixels(d.data, 4, 2, 16, decodedLayout(d), false));
-      assert.deepEqual(Array.from(t.subarray(16, 24), (v) => Math.round(v * 255)), [0, 30, 60, 90, 120, 150, 180, 210], 'blue plane');
+      assert.deepEqual(
+        Array.from(t.subarray(16, 24), (v) => Math.round(v * 255)),
+        [0, 30, 60, 90, 120, 150, 180, 210],
+        'blue plane',
+      );
     });
 
     it('16-bit PNG (mono16 / rgb16 cameras) decodes to 8-bit', async () => {

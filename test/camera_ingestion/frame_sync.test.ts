@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { ApproximateSync, type OfferResult } from '../../nodes/camera_ingestion/frame_sync.js';
 
 const SKEW = 0.02;
-const setOf = (r: OfferResult<string>) => (r.set === undefined ? undefined : { stamp: r.set.stamp, payloads: r.set.frames.map((f) => f.payload) });
+const setOf = (r: OfferResult<string>) =>
+  r.set === undefined ? undefined : { stamp: r.set.stamp, payloads: r.set.frames.map((f) => f.payload) };
 const reasons = (r: OfferResult<string>) => r.drops.map((d) => `${d.camera}:${d.reason}@${d.stamp}`);
 
 describe('camera_ingestion approximate-time sync', () => {
@@ -48,7 +49,7 @@ describe('camera_ingestion approximate-time sync', () => {
     assert.deepEqual(setOf(s.offer(1, 1.04, 'b', SKEW)), { stamp: 1.033, payloads: ['a2', 'b'] });
   });
 
-  it('frames older than the last observation are late; not newer than the camera\'s last are out of order', () => {
+  it("frames older than the last observation are late; not newer than the camera's last are out of order", () => {
     const s = new ApproximateSync<string>(2);
     s.offer(0, 2.0, 'a', SKEW);
     s.offer(1, 2.01, 'b', SKEW);
@@ -128,7 +129,10 @@ describe('camera_ingestion approximate-time sync', () => {
     s.offer(0, 5.0, 'a', SKEW);
     s.offer(1, 5.0, 'b', SKEW);
     s.offer(0, 5.1, 'waiting', SKEW);
-    assert.deepEqual(s.reset().map((d) => d.reason), ['stale']);
+    assert.deepEqual(
+      s.reset().map((d) => d.reason),
+      ['stale'],
+    );
     s.offer(0, 1.0, 'a', SKEW);
     assert.deepEqual(setOf(s.offer(1, 1.0, 'b', SKEW)), { stamp: 1.0, payloads: ['a', 'b'] });
   });

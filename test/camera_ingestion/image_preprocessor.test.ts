@@ -14,7 +14,8 @@ function spec(overrides: Partial<PreprocessSpec> = {}): PreprocessSpec {
 }
 
 const channel = (c: number) => RGB.map((row) => row.map((px) => px[c] / 255));
-const reorder = (order: number[], extra?: number) => RGB.map((row) => row.map((px) => [...order.map((c) => px[c]), ...(extra === undefined ? [] : [extra])]));
+const reorder = (order: number[], extra?: number) =>
+  RGB.map((row) => row.map((px) => [...order.map((c) => px[c]), ...(extra === undefined ? [] : [extra])]));
 
 describe('camera_ingestion image preprocessing', () => {
   describe('encodings (4×2 → 4×2 stretch: every output pixel is exactly one source pixel)', () => {
@@ -52,12 +53,27 @@ describe('camera_ingestion image preprocessing', () => {
       assert.ok(Math.abs(rgb[8] - (20 / 255 - 0.25) / 0.25) < 1e-6); // −0.68627
       assert.ok(Math.abs(rgb[16] - (30 / 255 - 0.125) / 2) < 1e-6); // −0.003676
       for (let c = 0; c < 3; c++) {
-        assertClose(plane(rgb, 4, 2, c), channel(c).map((r) => r.map((v) => (v - mean[c]) / std[c])), 1e-6, `rgb channel ${c}`);
+        assertClose(
+          plane(rgb, 4, 2, c),
+          channel(c).map((r) => r.map((v) => (v - mean[c]) / std[c])),
+          1e-6,
+          `rgb channel ${c}`,
+        );
       }
       // bgr order: mean[0]/std[0] belong to blue now.
       const bgr = ok(new ImagePreprocessor(spec({ mean, std, channelOrder: 'bgr' })).process(makeImage('rgb8', reorder([0, 1, 2]))));
-      assertClose(plane(bgr, 4, 2, 0), channel(2).map((r) => r.map((v) => (v - 0.5) / 0.5)), 1e-6, 'bgr out 0 (blue)');
-      assertClose(plane(bgr, 4, 2, 2), channel(0).map((r) => r.map((v) => (v - 0.125) / 2)), 1e-6, 'bgr out 2 (red)');
+      assertClose(
+        plane(bgr, 4, 2, 0),
+        channel(2).map((r) => r.map((v) => (v - 0.5) / 0.5)),
+        1e-6,
+        'bgr out 0 (blue)',
+      );
+      assertClose(
+        plane(bgr, 4, 2, 2),
+        channel(0).map((r) => r.map((v) => (v - 0.125) / 2)),
+        1e-6,
+        'bgr out 2 (red)',
+      );
     });
 
     it('mono8: the grey value in all three channels, each with its own mean/std', () => {
@@ -67,9 +83,21 @@ describe('camera_ingestion image preprocessing', () => {
       ];
       const mean: [number, number, number] = [0.1, 0.2, 0.3];
       const std: [number, number, number] = [1, 2, 4];
-      const t = ok(new ImagePreprocessor(spec({ mean, std })).process(makeImage('mono8', grey.map((r) => r.map((g) => [g])))));
+      const t = ok(
+        new ImagePreprocessor(spec({ mean, std })).process(
+          makeImage(
+            'mono8',
+            grey.map((r) => r.map((g) => [g])),
+          ),
+        ),
+      );
       for (let c = 0; c < 3; c++) {
-        assertClose(plane(t, 4, 2, c), grey.map((r) => r.map((g) => (g / 255 - mean[c]) / std[c])), 1e-6, `mono8 channel ${c}`);
+        assertClose(
+          plane(t, 4, 2, c),
+          grey.map((r) => r.map((g) => (g / 255 - mean[c]) / std[c])),
+          1e-6,
+          `mono8 channel ${c}`,
+        );
       }
       assert.ok(Math.abs(t[0] - -0.1) < 1e-7 && Math.abs(t[5] - (1 - 0.1)) < 1e-7);
     });
@@ -82,7 +110,11 @@ describe('camera_ingestion image preprocessing', () => {
       const expected = grey.map((r) => r.map((g) => g / 65535));
       const p = new ImagePreprocessor(spec());
       for (const bigEndian of [false, true]) {
-        const img = makeImage('mono16', grey.map((r) => r.map((g) => [g])), { bigEndian });
+        const img = makeImage(
+          'mono16',
+          grey.map((r) => r.map((g) => [g])),
+          { bigEndian },
+        );
         assert.equal(img.data[2], bigEndian ? 0x12 : 0x34, 'the test image really has that byte order');
         const t = ok(p.process(img));
         for (let c = 0; c < 3; c++) assertClose(plane(t, 4, 2, c), expected, 1e-7, `mono16 ${bigEndian ? 'BE' : 'LE'} channel ${c}`);
@@ -93,7 +125,14 @@ describe('camera_ingestion image preprocessing', () => {
       const px16 = RGB.map((row) => row.map((px) => px.map((v) => v * 257)));
       const p = new ImagePreprocessor(spec());
       const rgb16 = ok(p.process(makeImage('rgb16', px16, { bigEndian: true })));
-      const bgra16 = ok(p.process(makeImage('bgra16', px16.map((row) => row.map(([r, g, b]) => [b, g, r, 65535])))));
+      const bgra16 = ok(
+        p.process(
+          makeImage(
+            'bgra16',
+            px16.map((row) => row.map(([r, g, b]) => [b, g, r, 65535])),
+          ),
+        ),
+      );
       for (let c = 0; c < 3; c++) {
         assertClose(plane(rgb16, 4, 2, c), channel(c), 1e-6, `rgb16 channel ${c}`);
         assertClose(plane(bgra16, 4, 2, c), channel(c), 1e-6, `bgra16 channel ${c}`);
@@ -115,7 +154,13 @@ describe('camera_ingestion image preprocessing', () => {
       ].map((r) => r.map((g) => [g]));
       const odd = makeImage('mono16', grey, { rowPadding: 3 });
       assert.equal(odd.step, 11);
-      assertClose(plane(ok(p.process(odd)), 4, 2, 0), [[1000, 2000, 3000, 4000], [5000, 6000, 7000, 8000]].map((r) => r.map((g) => g / 65535)));
+      assertClose(
+        plane(ok(p.process(odd)), 4, 2, 0),
+        [
+          [1000, 2000, 3000, 4000],
+          [5000, 6000, 7000, 8000],
+        ].map((r) => r.map((g) => g / 65535)),
+      );
     });
 
     it('is_bigendian is read as a flag (a boolean from a client library counts too)', () => {
@@ -127,7 +172,11 @@ describe('camera_ingestion image preprocessing', () => {
   });
 
   describe('resize (mono8 sources, mean 0 std 1, so outputs are v/255)', () => {
-    const grey = (rows: number[][]) => makeImage('mono8', rows.map((r) => r.map((g) => [g])));
+    const grey = (rows: number[][]) =>
+      makeImage(
+        'mono8',
+        rows.map((r) => r.map((g) => [g])),
+      );
     const run = (s: Partial<PreprocessSpec>, rows: number[][]) => {
       const full = spec(s);
       const t = ok(new ImagePreprocessor(full).process(grey(rows)));
@@ -192,7 +241,19 @@ describe('camera_ingestion image preprocessing', () => {
     });
 
     it('crop 2×4 → 2×2 (tall source): the centred rows 1 and 2', () => {
-      assertClose(run({ width: 2, height: 2, resize: 'crop' }, [[0, 10], [20, 30], [40, 50], [60, 70]]), [[20, 30], [40, 50]], 1e-5);
+      assertClose(
+        run({ width: 2, height: 2, resize: 'crop' }, [
+          [0, 10],
+          [20, 30],
+          [40, 50],
+          [60, 70],
+        ]),
+        [
+          [20, 30],
+          [40, 50],
+        ],
+        1e-5,
+      );
     });
 
     it('crop 5×2 → 2×2: a fractional window offset (1.5) samples between source columns', () => {
@@ -246,24 +307,52 @@ describe('camera_ingestion image preprocessing', () => {
       const rows = Array.from({ length: 2 }, (_, y) => Array.from({ length: 4 }, (_, x) => 10 * x + 50 * y));
       const t = ok(new ImagePreprocessor(spec({ width: 3, height: 3, resize: 'pad', mean: [0.5, 0.5, 0.5] })).process(grey(rows)));
       const content = (v: number) => v / 255 - 0.5;
+      assertClose(plane(t, 3, 3, 0), [[10 / 6, 15, 170 / 6].map(content), [10 / 6 + 50, 65, 170 / 6 + 50].map(content), [0, 0, 0]], 1e-6);
+    });
+
+    it('pad 2×4 → 4×4 (tall source): content in columns 1–2, columns 0 and 3 padded', () => {
+      const t = ok(
+        new ImagePreprocessor(spec({ width: 4, height: 4, resize: 'pad', mean: [0.5, 0.5, 0.5] })).process(
+          grey([
+            [0, 10],
+            [20, 30],
+            [40, 50],
+            [60, 70],
+          ]),
+        ),
+      );
+      const c = (v: number) => v / 255 - 0.5;
       assertClose(
-        plane(t, 3, 3, 0),
-        [[10 / 6, 15, 170 / 6].map(content), [10 / 6 + 50, 65, 170 / 6 + 50].map(content), [0, 0, 0]],
+        plane(t, 4, 4, 1),
+        [
+          [0, c(0), c(10), 0],
+          [0, c(20), c(30), 0],
+          [0, c(40), c(50), 0],
+          [0, c(60), c(70), 0],
+        ],
         1e-6,
       );
     });
 
-    it('pad 2×4 → 4×4 (tall source): content in columns 1–2, columns 0 and 3 padded', () => {
-      const t = ok(new ImagePreprocessor(spec({ width: 4, height: 4, resize: 'pad', mean: [0.5, 0.5, 0.5] })).process(grey([[0, 10], [20, 30], [40, 50], [60, 70]])));
-      const c = (v: number) => v / 255 - 0.5;
-      assertClose(plane(t, 4, 4, 1), [[0, c(0), c(10), 0], [0, c(20), c(30), 0], [0, c(40), c(50), 0], [0, c(60), c(70), 0]], 1e-6);
-    });
-
     it('rebuilds its sampling tables when the source size changes, and allocates a fresh tensor per frame', () => {
       const p = new ImagePreprocessor(spec({ width: 2, height: 1 }));
-      const a = ok(p.process(grey([[0, 40, 80, 120], [200, 240, 160, 100]])));
+      const a = ok(
+        p.process(
+          grey([
+            [0, 40, 80, 120],
+            [200, 240, 160, 100],
+          ]),
+        ),
+      );
       const b = ok(p.process(grey([[0, 200]])));
-      const c = ok(p.process(grey([[0, 40, 80, 120], [200, 240, 160, 100]])));
+      const c = ok(
+        p.process(
+          grey([
+            [0, 40, 80, 120],
+            [200, 240, 160, 100],
+          ]),
+        ),
+      );
       assertClose(Array.from(a).slice(0, 2), [120 / 255, 115 / 255]);
       assertClose(Array.from(b).slice(0, 2), [0, 200 / 255]); // 2×1 → 2×1: identity
       assert.deepEqual(Array.from(c), Array.from(a));
@@ -323,7 +412,18 @@ describe('camera_ingestion image preprocessing', () => {
     }
 
     it('lists exactly the supported encodings', () => {
-      assert.deepEqual([...SUPPORTED_ENCODINGS].sort(), ['bgr16', 'bgr8', 'bgra16', 'bgra8', 'mono16', 'mono8', 'rgb16', 'rgb8', 'rgba16', 'rgba8']);
+      assert.deepEqual([...SUPPORTED_ENCODINGS].sort(), [
+        'bgr16',
+        'bgr8',
+        'bgra16',
+        'bgra8',
+        'mono16',
+        'mono8',
+        'rgb16',
+        'rgb8',
+        'rgba16',
+        'rgba8',
+      ]);
       for (const e of SUPPORTED_ENCODINGS) assert.ok(pixelLayout(e).ok);
     });
 

@@ -2,11 +2,20 @@ import { strict as assert } from 'node:assert';
 import { resolveCameras } from '../../nodes/camera_ingestion/camera_config.js';
 import type { DecodedImage } from '../../nodes/camera_ingestion/compressed_decoder.js';
 import { plainAllocator } from '../../nodes/camera_ingestion/image_preprocessor.js';
-import { IngestionPipeline, type DropReason, type IngestedObservation, type Stamp } from '../../nodes/camera_ingestion/ingestion_pipeline.js';
+import {
+  IngestionPipeline,
+  type DropReason,
+  type IngestedObservation,
+  type Stamp,
+} from '../../nodes/camera_ingestion/ingestion_pipeline.js';
 import { camera, makeImage } from './helpers.js';
 
 const stampOf = (t: number): Stamp => ({ sec: Math.floor(t), nanosec: Math.round((t - Math.floor(t)) * 1e9) });
-const grey = (v: number) => makeImage('mono8', [[[v], [v], [v], [v]], [[v], [v], [v], [v]]]);
+const grey = (v: number) =>
+  makeImage('mono8', [
+    [[v], [v], [v], [v]],
+    [[v], [v], [v], [v]],
+  ]);
 
 /** A decoder whose results the test releases one by one. */
 class ManualDecoder {
@@ -72,10 +81,13 @@ describe('camera_ingestion pipeline', () => {
     const o = s.observations[0];
     assert.deepEqual(o.stamp, stampOf(99.99));
     assert.ok(Math.abs(o.time - 99.99) < 1e-9);
-    assert.deepEqual(o.frames.map((f) => [f.camera, f.stamp]), [
-      ['a', stampOf(99.99)],
-      ['b', stampOf(99.995)],
-    ]);
+    assert.deepEqual(
+      o.frames.map((f) => [f.camera, f.stamp]),
+      [
+        ['a', stampOf(99.99)],
+        ['b', stampOf(99.995)],
+      ],
+    );
     assert.ok(Math.abs(o.frames[0].tensor[0] - 10 / 255) < 1e-7);
     assert.ok(Math.abs(o.frames[1].tensor[0] - 20 / 255) < 1e-7);
     assert.equal(s.pipeline.observations, 1);
@@ -98,7 +110,10 @@ describe('camera_ingestion pipeline', () => {
     assert.equal(s.observations.length, 1, 'good frames still make observations');
     s.raw(1, 99.98); // older than the observation
     s.raw(0, 99.99); // same stamp again
-    assert.deepEqual(s.drops.slice(6).map(([c, r]) => `${c}:${r}`), ['b:late', 'a:out_of_order']);
+    assert.deepEqual(
+      s.drops.slice(6).map(([c, r]) => `${c}:${r}`),
+      ['b:late', 'a:out_of_order'],
+    );
     const counts = s.pipeline.dropCounts();
     assert.equal(counts.zero_stamp, 1);
     assert.equal(counts.late, 1);
@@ -134,7 +149,11 @@ describe('camera_ingestion pipeline', () => {
     assert.equal(s.observations.length, 1);
     assert.deepEqual(s.observations[0].frames[0].stamp, stampOf(99.966));
     assert.ok(Math.abs(s.observations[0].frames[0].tensor[0] - 3 / 255) < 1e-7);
-    assert.deepEqual(s.drops.map(([c, r]) => `${c}:${r}`), ['a:busy', 'a:superseded'], 'the first decoded frame found no partner');
+    assert.deepEqual(
+      s.drops.map(([c, r]) => `${c}:${r}`),
+      ['a:busy', 'a:superseded'],
+      'the first decoded frame found no partner',
+    );
   });
 
   it('compressed: a corrupt frame is a decode_error drop; the next frame decodes', async () => {
@@ -160,7 +179,10 @@ describe('camera_ingestion pipeline', () => {
     s.setNow(100.3);
     s.decoder.release(0);
     await settle();
-    assert.deepEqual(s.drops.map(([, r]) => r), ['encoding', 'stale']);
+    assert.deepEqual(
+      s.drops.map(([, r]) => r),
+      ['encoding', 'stale'],
+    );
   });
 
   it('reset discards in-flight decodes and waiting frames', async () => {
@@ -169,7 +191,10 @@ describe('camera_ingestion pipeline', () => {
     s.jpeg(0, 99.99, 1);
     s.jpeg(0, 99.995, 2);
     s.pipeline.reset();
-    assert.deepEqual(s.drops.map(([c, r]) => `${c}:${r}`), ['b:stale']);
+    assert.deepEqual(
+      s.drops.map(([c, r]) => `${c}:${r}`),
+      ['b:stale'],
+    );
     s.decoder.release(0);
     await settle();
     assert.equal(s.decoder.calls.length, 1, 'the waiting frame was forgotten');

@@ -45,7 +45,14 @@ describe('camera_ingestion node', () => {
     time = new VirtualTimeBase(100);
     logs = [];
     backend = new EmbeddedBackend({ time, logSink: (r) => logs.push(r) });
-    probe = await backend.createNode({ name: 'probe', namespace: '/arm', remaps: [], parameterSections: [], logLevel: 'error', rosArgv: [] });
+    probe = await backend.createNode({
+      name: 'probe',
+      namespace: '/arm',
+      remaps: [],
+      parameterSections: [],
+      logLevel: 'error',
+      rosArgv: [],
+    });
     observations = [];
     statuses = [];
     diagnostics = [];
@@ -59,7 +66,9 @@ describe('camera_ingestion node', () => {
         typeof value === 'string'
           ? 'string'
           : typeof value === 'number'
-            ? Number.isInteger(value) ? 'integer' : 'double'
+            ? Number.isInteger(value)
+              ? 'integer'
+              : 'double'
             : value.every((v) => typeof v === 'string')
               ? 'string_array'
               : 'integer_array',
@@ -120,7 +129,12 @@ describe('camera_ingestion node', () => {
     );
     for (const t of o.images) assert.ok(t.data.buffer instanceof SharedArrayBuffer, 'tensor bytes over a SharedArrayBuffer');
     const f = new Float32Array(o.images[0].data.buffer, o.images[0].data.byteOffset, 24);
-    assertClose(plane(f, 4, 2, 0), RGB.map((r) => r.map((px) => (px[0] / 255 - 0.5) / 0.5)), 1e-6, 'front red');
+    assertClose(
+      plane(f, 4, 2, 0),
+      RGB.map((r) => r.map((px) => (px[0] / 255 - 0.5) / 0.5)),
+      1e-6,
+      'front red',
+    );
     const w = new Float32Array(o.images[1].data.buffer, o.images[1].data.byteOffset, 48);
     // wrist: bgr order, padded 4×2 → 4×4: rows 0 and 3 are padding (0), rows 1-2 the image.
     assertClose(plane(w, 4, 4, 0), [[0, 0, 0, 0], ...RGB.map((r) => r.map((px) => px[2] / 255)), [0, 0, 0, 0]], 1e-6, 'wrist blue');
@@ -165,10 +179,21 @@ describe('camera_ingestion node', () => {
 
     const malformedLogs = logs.filter((r) => r.level === 'warn' && /\(malformed, /.test(r.message));
     assert.equal(malformedLogs.length, 1, 'ten malformed frames in 0.1 s: one log line');
-    assert.match(malformedLogs[0].message, /camera 'front': dropped frame \(malformed, 1 so far\): step 5 is less than width·bytes per pixel/);
+    assert.match(
+      malformedLogs[0].message,
+      /camera 'front': dropped frame \(malformed, 1 so far\): step 5 is less than width·bytes per pixel/,
+    );
     assert.ok(logs.some((r) => r.level === 'warn' && /\(encoding, .*Bayer mosaic/.test(r.message)));
-    assert.equal(logs.filter((r) => /\(encoding, /.test(r.message)).length, 1, 'the depth frame right after: same camera and reason, throttled');
-    assert.equal(logs.filter((r) => /\((zero_stamp|stale|wrong_size), 1 so far/.test(r.message)).length, 3, 'other reasons log on their own');
+    assert.equal(
+      logs.filter((r) => /\(encoding, /.test(r.message)).length,
+      1,
+      'the depth frame right after: same camera and reason, throttled',
+    );
+    assert.equal(
+      logs.filter((r) => /\((zero_stamp|stale|wrong_size), 1 so far/.test(r.message)).length,
+      3,
+      'other reasons log on their own',
+    );
 
     await time.advanceBy(1);
     const s = statuses[statuses.length - 1];
@@ -197,15 +222,24 @@ describe('camera_ingestion node', () => {
     const front = probe.createPublisher('sensor_msgs/msg/CompressedImage', 'cameras/front/image_raw/compressed', QoSProfiles.sensorData);
     const wrist = probe.createPublisher('sensor_msgs/msg/CompressedImage', 'cameras/wrist/image_raw/compressed', QoSProfiles.sensorData);
     const rgb = Buffer.from(RGB.flat(2));
-    const png = await sharp(rgb, { raw: { width: 4, height: 2, channels: 3 } }).png().toBuffer();
-    const jpeg = await sharp(Buffer.alloc(64 * 48 * 3, 77), { raw: { width: 64, height: 48, channels: 3 } }).jpeg().toBuffer();
+    const png = await sharp(rgb, { raw: { width: 4, height: 2, channels: 3 } })
+      .png()
+      .toBuffer();
+    const jpeg = await sharp(Buffer.alloc(64 * 48 * 3, 77), { raw: { width: 64, height: 48, channels: 3 } })
+      .jpeg()
+      .toBuffer();
     const header = (t: number) => ({ stamp: toRosTime(t), frame_id: '' });
     front.publish({ header: header(99.99), format: 'rgb8; png compressed bgr8', data: png });
     wrist.publish({ header: header(99.995), format: 'jpeg', data: jpeg });
     await time.flush();
     assert.equal(observations.length, 1);
     const f = new Float32Array(observations[0].images[0].data.buffer, 0, 24);
-    assertClose(plane(f, 4, 2, 1), RGB.map((r) => r.map((px) => (px[1] / 255 - 0.5) / 0.5)), 1e-6, 'PNG is lossless');
+    assertClose(
+      plane(f, 4, 2, 1),
+      RGB.map((r) => r.map((px) => (px[1] / 255 - 0.5) / 0.5)),
+      1e-6,
+      'PNG is lossless',
+    );
     const w = new Float32Array(observations[0].images[1].data.buffer, 0, 48);
     assert.ok(Math.abs(w[4 * 1 + 1] - 77 / 255) < 3 / 255, `JPEG grey 77: ${w[5] * 255}`);
 
@@ -218,7 +252,12 @@ describe('camera_ingestion node', () => {
     assert.equal(v.drops_decode_error, '1');
     assert.equal(v.drops_encoding, '1');
     assert.ok(logs.some((r) => r.level === 'warn' && /camera 'front': dropped frame \(decode_error, 1 so far\)/.test(r.message)));
-    assert.ok(logs.some((r) => r.level === 'warn' && /camera 'wrist': dropped frame \(encoding, 1 so far\): format '16UC1; compressedDepth png'/.test(r.message)));
+    assert.ok(
+      logs.some(
+        (r) =>
+          r.level === 'warn' && /camera 'wrist': dropped frame \(encoding, 1 so far\): format '16UC1; compressedDepth png'/.test(r.message),
+      ),
+    );
   });
 
   it('reports running at the camera rate, degraded naming a silent camera, and latency = observation age', async () => {
@@ -259,7 +298,11 @@ describe('camera_ingestion node', () => {
 
     await start({ policy_bundle: bundle([FRONT]), camera_names: ['rear'] });
     assert.equal(running!.instance.lifecycle!.state, 'unconfigured');
-    assert.ok(logs.some((r) => r.level === 'error' && /camera_names: 'rear' is not a camera of the policy bundle \(its cameras: front\)/.test(r.message)));
+    assert.ok(
+      logs.some(
+        (r) => r.level === 'error' && /camera_names: 'rear' is not a camera of the policy bundle \(its cameras: front\)/.test(r.message),
+      ),
+    );
   });
 
   it('stops listening when deactivated and resumes, with fresh synchronisation, when activated again', async () => {

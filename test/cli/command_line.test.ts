@@ -25,7 +25,10 @@ describe('vla-ros command line validation', function () {
   it('an unknown option stops the command before it starts anything, with a suggestion', () => {
     const launch = vlaRos('launch', 'sim.launch.xml', '--duraton', '5');
     assert.equal(launch.code, 2, launch.err);
-    assert.match(launch.err, /^vla-ros: unknown option --duraton \(did you mean --duration\?\)\nRun `vla-ros launch --help` for usage\.\n$/);
+    assert.match(
+      launch.err,
+      /^vla-ros: unknown option --duraton \(did you mean --duration\?\)\nRun `vla-ros launch --help` for usage\.\n$/,
+    );
     assert.equal(launch.out, '', 'no node was started');
     const run = vlaRos('run', 'episode_manager', '--help-param');
     assert.equal(run.code, 2, run.err);
@@ -67,7 +70,17 @@ describe('vla-ros command line validation', function () {
     assert.equal(one.code, 2, one.err);
     assert.match(one.err, /has no parameter 'merge_rul' \(from -p\): did you mean 'merge_rule'\?/);
     assert.match(one.err, /also: controller_bridge: robot\.joint_names is empty/);
-    const all = vlaRos('run', 'controller_bridge', '--ros-args', '-p', 'merge_rul:=rtc', '-p', 'publish_rate_hz:=abc', '-p', 'max_chunk_age:=-3');
+    const all = vlaRos(
+      'run',
+      'controller_bridge',
+      '--ros-args',
+      '-p',
+      'merge_rul:=rtc',
+      '-p',
+      'publish_rate_hz:=abc',
+      '-p',
+      'max_chunk_age:=-3',
+    );
     assert.equal(all.code, 2, all.err);
     assert.match(all.err, /did you mean 'merge_rule'\?/);
     assert.match(all.err, /parameter 'publish_rate_hz' of node '\/controller_bridge': expected double, got string "abc" \(from -p\)/);
@@ -86,7 +99,10 @@ describe('vla-ros command line validation', function () {
     try {
       const bad = path.join(dir, 'bad.mcap');
       fs.writeFileSync(bad, 'not a bag\n');
-      for (const args of [['replay', path.join(dir, 'missing')], ['report', bad, '-o', path.join(dir, 'r.html')]]) {
+      for (const args of [
+        ['replay', path.join(dir, 'missing')],
+        ['report', bad, '-o', path.join(dir, 'r.html')],
+      ]) {
         const r = vlaRos(...args);
         assert.equal(r.code, 1, r.err);
         assert.match(r.err, /^vla-ros: [^\n]+\n$/, `${args[0]}: only the error line, got ${JSON.stringify(r.err)}`);

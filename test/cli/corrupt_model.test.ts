@@ -17,7 +17,10 @@ const RUNS = 8;
 function simRun(policy: string): Promise<{ code: number | null; signal: string | null; err: string }> {
   const env = { ...process.env };
   for (const key of ['AMENT_PREFIX_PATH', 'ROS_DISTRO', 'ROS_VERSION', 'COLCON_PREFIX_PATH']) delete env[key];
-  const child = spawn(process.execPath, [CLI, 'sim', 'run', '--policy', policy, '--episodes', '1', '--duration', '30'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'sim', 'run', '--policy', policy, '--episodes', '1', '--duration', '30'], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, err })));

@@ -47,7 +47,9 @@ function run(command: string, args: string[]): Run {
   };
   child.stdout.on('data', read);
   child.stderr.on('data', read);
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.on('exit', (code, signal) => r({ code, signal })),
+  );
   return { child, output: () => out, ready, exit };
 }
 

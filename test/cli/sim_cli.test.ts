@@ -32,7 +32,10 @@ describe('vla-ros sim', function () {
       assert.equal(held.code, 1, held.err);
       const cliLines = held.err.split('\n').filter((l) => l.startsWith('vla-ros:'));
       assert.equal(cliLines.length, 1, held.err);
-      assert.match(cliLines[0], /^vla-ros: failure_monitor: cannot configure: .*safe_mlp\.onnx.*: the arm was held; .*--no-failure-monitor/);
+      assert.match(
+        cliLines[0],
+        /^vla-ros: failure_monitor: cannot configure: .*safe_mlp\.onnx.*: the arm was held; .*--no-failure-monitor/,
+      );
       assert.match(held.err, /\[controller_bridge\]: HOLD: the failure monitor cannot run/);
       assert.doesNotMatch(held.err, /\n\s+at /, 'no stack trace');
 
@@ -72,13 +75,36 @@ describe('vla-ros sim', function () {
   it('eval: one short episode per setting → table on stdout, report.md, results.json and plots', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vla-sim-eval-'));
     try {
-      const r = vlaRos('sim', 'eval', '--episodes', '1', '--max-time', '1', '--parts', 'sync_async,rules', '--rules', 'rtc', '--latencies', '0,300', '--quiet', '--out', dir);
+      const r = vlaRos(
+        'sim',
+        'eval',
+        '--episodes',
+        '1',
+        '--max-time',
+        '1',
+        '--parts',
+        'sync_async,rules',
+        '--rules',
+        'rtc',
+        '--latencies',
+        '0,300',
+        '--quiet',
+        '--out',
+        dir,
+      );
       assert.equal(r.code, 0, r.err);
-      for (const row of ['| sync weighted_average +100ms | 1 |', '| async weighted_average +100ms | 1 |', '| async rtc +0ms | 1 |', '| async rtc +300ms | 1 |']) {
+      for (const row of [
+        '| sync weighted_average +100ms | 1 |',
+        '| async weighted_average +100ms | 1 |',
+        '| async rtc +0ms | 1 |',
+        '| async rtc +300ms | 1 |',
+      ]) {
         assert.ok(r.out.includes(row), `table has ${row}`);
       }
       assert.match(r.out, /reference \(trained\)/, "the report says whether the bundle is trained (the manifest's `trained`)");
-      const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as { settings: Array<{ name: string; episodes: number; chunkRate: number }> };
+      const results = JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as {
+        settings: Array<{ name: string; episodes: number; chunkRate: number }>;
+      };
       assert.equal(results.settings.length, 4);
       assert.ok(results.settings.every((s) => s.episodes === 1 && s.chunkRate > 0));
       assert.equal(fs.readFileSync(path.join(dir, 'report.md'), 'utf8'), r.out.split('wrote ')[0]);

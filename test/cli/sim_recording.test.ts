@@ -24,7 +24,14 @@ describe('cli: sim run --record', function () {
     try {
       const time = new VirtualTimeBase(1_700_000_000);
       const backend = new EmbeddedBackend({ time, logSink: () => {} });
-      const node = await backend.createNode({ name: 'fake_bridge', namespace: '/', remaps: [], parameterSections: [], logLevel: 'warn', rosArgv: [] });
+      const node = await backend.createNode({
+        name: 'fake_bridge',
+        namespace: '/',
+        remaps: [],
+        parameterSections: [],
+        logLevel: 'warn',
+        rosArgv: [],
+      });
       const pose = node.createPublisher('geometry_msgs/msg/PoseStamped', '/target_pose', 'default');
       // The domain runs on wall-like time; the suite's time is the sim's /clock, from 5 s.
       const clock = node.createPublisher('rosgraph_msgs/msg/Clock', '/clock', QoSProfiles.clock);
@@ -39,18 +46,29 @@ describe('cli: sim run --record', function () {
       for (let i = 0; i < 20; i++) {
         await time.advanceTo(1_700_000_000 + 0.02 * (i + 1));
         clock.publish({ clock: toRosTime(sim(i + 1)) });
-        pose.publish({ header: { stamp: toRosTime(sim(i + 1)), frame_id: 'base' }, pose: { position: { x: 0.3 + 0.001 * i, y: 0, z: 0.5 }, orientation: { x: 1, y: 0, z: 0, w: 0 } } });
+        pose.publish({
+          header: { stamp: toRosTime(sim(i + 1)), frame_id: 'base' },
+          pose: { position: { x: 0.3 + 0.001 * i, y: 0, z: 0.5 }, orientation: { x: 1, y: 0, z: 0, w: 0 } },
+        });
       }
       await time.flush();
       assert.equal(typeof stop, 'function');
       await (stop as () => Promise<void>)();
       await backend.shutdown();
       const { records } = await collect(bag);
-      const xs = records.filter((r) => r.topic === '/target_pose').map((r) => (r.decode() as { pose: { position: { x: number } } }).pose.position.x);
-      assert.deepEqual(xs, Array.from({ length: 20 }, (_, i) => 0.3 + 0.001 * i));
+      const xs = records
+        .filter((r) => r.topic === '/target_pose')
+        .map((r) => (r.decode() as { pose: { position: { x: number } } }).pose.position.x);
+      assert.deepEqual(
+        xs,
+        Array.from({ length: 20 }, (_, i) => 0.3 + 0.001 * i),
+      );
       const logTimes = records.filter((r) => r.topic === '/target_pose').map((r) => fromNanoseconds(r.logTime));
       logTimes.forEach((t, i) => assert.ok(Math.abs(t - sim(i + 1)) < 1e-6, `log time ${t} is sim time ${sim(i + 1)}`));
-      assert.ok(lines.some((l) => /recorded 40 messages on 2 topics/.test(l)), lines.join(''));
+      assert.ok(
+        lines.some((l) => /recorded 40 messages on 2 topics/.test(l)),
+        lines.join(''),
+      );
       const report = await recording.writeReport();
       assert.equal(report, path.join(bag, 'report.html'));
       const html = fs.readFileSync(report, 'utf8');

@@ -11,7 +11,8 @@ import { chunk } from './helpers.js';
 
 const POSE: DecoderContext = { commandInterface: 'pose', jointNames: ['j1', 'j2', 'j3'], baseFrame: 'base' };
 const JOINT: DecoderContext = { ...POSE, commandInterface: 'joint' };
-const close = (a: ArrayLike<number>, b: readonly number[], tol = 1e-6) => b.forEach((v, i) => assert.ok(Math.abs(a[i] - v) <= tol, `[${i}] ${a[i]} vs ${v}`));
+const close = (a: ArrayLike<number>, b: readonly number[], tol = 1e-6) =>
+  b.forEach((v, i) => assert.ok(Math.abs(a[i] - v) <= tol, `[${i}] ${a[i]} vs ${v}`));
 
 function decoded(ctx: DecoderContext, rows: number[][], fields: Parameters<typeof chunk>[1]) {
   const r = decodeChunk(chunk(rows, fields), ctx);
@@ -26,9 +27,21 @@ describe('action decoder', () => {
     const q = quatFromEulerXyz(0.1, -0.2, 0.3);
     const rv = quatToRotationVector(q);
     const forms = [
-      decoded(POSE, [[0.5, 0.1, 0.2, 0.1, -0.2, 0.3, 1]], { actionSpace: 'ee_absolute', rotation: 'euler_xyz', gripper: 'absolute_continuous' }),
-      decoded(POSE, [[0.5, 0.1, 0.2, ...q.map((v) => 2 * v), 1]], { actionSpace: 'ee_absolute', rotation: 'quaternion', gripper: 'absolute_continuous' }),
-      decoded(POSE, [[0.5, 0.1, 0.2, ...rv, 1]], { actionSpace: 'ee_absolute', rotation: 'rotation_vector', gripper: 'absolute_continuous' }),
+      decoded(POSE, [[0.5, 0.1, 0.2, 0.1, -0.2, 0.3, 1]], {
+        actionSpace: 'ee_absolute',
+        rotation: 'euler_xyz',
+        gripper: 'absolute_continuous',
+      }),
+      decoded(POSE, [[0.5, 0.1, 0.2, ...q.map((v) => 2 * v), 1]], {
+        actionSpace: 'ee_absolute',
+        rotation: 'quaternion',
+        gripper: 'absolute_continuous',
+      }),
+      decoded(POSE, [[0.5, 0.1, 0.2, ...rv, 1]], {
+        actionSpace: 'ee_absolute',
+        rotation: 'rotation_vector',
+        gripper: 'absolute_continuous',
+      }),
     ];
     for (const c of forms) {
       assert.equal(c.layout.key, forms[0].layout.key, 'one canonical layout, mergeable');
@@ -72,7 +85,13 @@ describe('action decoder', () => {
   const refusals: [string, DecoderContext, number[][], Parameters<typeof chunk>[1], string][] = [
     ['unknown space', POSE, [[0, 0, 0, 0, 0, 0]], { actionSpace: 'ee_velocity', rotation: 'euler_xyz' }, 'unknown_space'],
     ['joint chunk on the pose interface', POSE, [[1, 2, 3]], {}, 'space_mismatch'],
-    ['pose chunk on the joint interface', JOINT, [[0, 0, 0, 0, 0, 0]], { actionSpace: 'ee_delta', rotation: 'euler_xyz' }, 'space_mismatch'],
+    [
+      'pose chunk on the joint interface',
+      JOINT,
+      [[0, 0, 0, 0, 0, 0]],
+      { actionSpace: 'ee_delta', rotation: 'euler_xyz' },
+      'space_mismatch',
+    ],
     ['unknown rotation', POSE, [[0, 0, 0, 0, 0, 0]], { actionSpace: 'ee_delta', rotation: 'axis_angle' }, 'unknown_rotation'],
     ['rotation for joints', JOINT, [[1, 2, 3]], { rotation: 'euler_xyz' }, 'unknown_rotation'],
     ['unknown gripper', JOINT, [[1, 2, 3, 1]], { gripper: 'absolute' }, 'unknown_gripper'],
@@ -153,6 +172,7 @@ describe('gripper commands (crisp_gym semantics)', () => {
     assert.equal(chunkInputFromMessage(msg(9.75, 0.3)).observationStamp, 9.75);
     assert.equal(chunkInputFromMessage(msg(0, 0.25)).observationStamp, 9.75);
     assert.equal(chunkInputFromMessage(msg(0, 0)).observationStamp, 10);
-    for (const bad of [NaN, -1, Infinity]) assert.ok(Number.isNaN(chunkInputFromMessage(msg(0, bad)).observationStamp), `latent_age ${bad}`);
+    for (const bad of [NaN, -1, Infinity])
+      assert.ok(Number.isNaN(chunkInputFromMessage(msg(0, bad)).observationStamp), `latent_age ${bad}`);
   });
 });

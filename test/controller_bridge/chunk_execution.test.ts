@@ -23,7 +23,12 @@ function decode(input: ChunkInput): DecodedChunk {
 
 /** A chunk of one-joint positions observed at `stamp` (action 0 at `start`, default = stamp). */
 function positions(values: number[], stamp: number, start = stamp, sequence = 0): DecodedChunk {
-  return decode(chunk(values.map((v) => [v]), { stamp, startTime: start, dt: DT, sequence }));
+  return decode(
+    chunk(
+      values.map((v) => [v]),
+      { stamp, startTime: start, dt: DT, sequence },
+    ),
+  );
 }
 
 function executor(rule: MergeRuleName, start = 0): ChunkExecutor {
@@ -39,7 +44,8 @@ function executor(rule: MergeRuleName, start = 0): ChunkExecutor {
 }
 
 const at = (ex: ChunkExecutor, t: number) => ex.sample(t, new Float64Array(1))[0];
-const near = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual}, expected ${expected}`);
+const near = (actual: number, expected: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual}, expected ${expected}`);
 
 /** Waypoint values at steps 1..n (sampled exactly at their due time). */
 function waypoints(ex: ChunkExecutor, from: number, to: number): number[] {
@@ -167,13 +173,25 @@ describe('chunk execution: hand-computed timelines', () => {
   });
 
   it('deltas integrate on the previous waypoint, every step even when sampled rarely', () => {
-    const ex = new ChunkExecutor({ kind: 'joint', targetSize: 1, rule: createMergeRule('latest_only'), clampWaypoint: (w) => (w[0] = Math.min(w[0], 0.35)), gripperThreshold: 0.1 });
+    const ex = new ChunkExecutor({
+      kind: 'joint',
+      targetSize: 1,
+      rule: createMergeRule('latest_only'),
+      clampWaypoint: (w) => (w[0] = Math.min(w[0], 0.35)),
+      gripperThreshold: 0.1,
+    });
     ex.hold(T0, Float64Array.of(0), true);
     const deltas = decode(chunk([[0], [0.125], [0.125], [0.125], [0.125], [0.125]], { actionSpace: 'joint_delta', stamp: T0, dt: DT }));
     ex.insert(deltas, T0);
     // One sample after every step has passed: 5 deltas of 0.125, clamped at 0.35 by the waypoint clamp.
     near(at(ex, T0 + 1), 0.35, 'integrated and clamped');
-    const ex2 = new ChunkExecutor({ kind: 'joint', targetSize: 1, rule: createMergeRule('latest_only'), clampWaypoint: () => {}, gripperThreshold: 0.1 });
+    const ex2 = new ChunkExecutor({
+      kind: 'joint',
+      targetSize: 1,
+      rule: createMergeRule('latest_only'),
+      clampWaypoint: () => {},
+      gripperThreshold: 0.1,
+    });
     ex2.hold(T0, Float64Array.of(0), true);
     ex2.insert(deltas, T0);
     near(at(ex2, T0 + 1), 0.625, 'no delta skipped');
@@ -204,9 +222,20 @@ describe('merge rule details', () => {
   it('the timeline drops a superseded plan beyond the new chunk and never touches committed steps', () => {
     const layout = actionLayout('joint_position', 'none', 'none', 1);
     const t = new ChunkTimeline(createMergeRule('latest_only'), layout);
-    t.insert(0, [1, 2, 3, 4, 5].map((v) => Float64Array.of(v)), -1);
-    t.insert(1, [20, 30].map((v) => Float64Array.of(v)), 1);
-    assert.deepEqual([0, 1, 2, 3, 4].map((k) => t.predictions(k).map((p) => p[0])), [[1], [2], [30], [], []]);
+    t.insert(
+      0,
+      [1, 2, 3, 4, 5].map((v) => Float64Array.of(v)),
+      -1,
+    );
+    t.insert(
+      1,
+      [20, 30].map((v) => Float64Array.of(v)),
+      1,
+    );
+    assert.deepEqual(
+      [0, 1, 2, 3, 4].map((k) => t.predictions(k).map((p) => p[0])),
+      [[1], [2], [30], [], []],
+    );
     assert.equal(t.take(1)?.[0], 2);
     assert.equal(t.size, 1);
   });

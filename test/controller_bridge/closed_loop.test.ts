@@ -55,7 +55,9 @@ function startPolicy(h: Harness, mode: Mode, goal: { pose?: Pose; joints?: numbe
         q = q.map((v, j) => v + Math.max(-0.5 * DT, Math.min(0.5 * DT, goal.joints![j] - v)));
         rows.push(q);
       }
-      h.time.at(obs.stamp + LATENCY, () => h.publishChunk(chunk(rows, { stamp: obs.stamp, startTime: obs.stamp + DT, dt: DT, sequence: seq, dimensionNames: [...names] })));
+      h.time.at(obs.stamp + LATENCY, () =>
+        h.publishChunk(chunk(rows, { stamp: obs.stamp, startTime: obs.stamp + DT, dt: DT, sequence: seq, dimensionNames: [...names] })),
+      );
       return;
     }
     const obs = latestPose;
@@ -71,7 +73,11 @@ function startPolicy(h: Harness, mode: Mode, goal: { pose?: Pose; joints?: numbe
       // A delta policy spreads the way to go over its horizon; steps executed during its
       // inference are dropped by the bridge, so it converges like a P controller with delay.
       const whole = { p: [0, 1, 2].map((i) => goal.pose!.p[i] - obs.pose.p[i]), r: orientationError(obs.pose.q, goal.pose!.q) };
-      const cap = Math.min(1, (SPEED * DT) / Math.max(1e-12, Math.hypot(...whole.p) / HORIZON), (TURN * DT) / Math.max(1e-12, Math.hypot(...whole.r) / HORIZON));
+      const cap = Math.min(
+        1,
+        (SPEED * DT) / Math.max(1e-12, Math.hypot(...whole.p) / HORIZON),
+        (TURN * DT) / Math.max(1e-12, Math.hypot(...whole.r) / HORIZON),
+      );
       rows.length = 0;
       for (let i = 0; i < HORIZON; i++) rows.push([...whole.p.map((v) => (cap * v) / HORIZON), ...whole.r.map((v) => (cap * v) / HORIZON)]);
     }
@@ -80,7 +86,9 @@ function startPolicy(h: Harness, mode: Mode, goal: { pose?: Pose; joints?: numbe
         ? { actionSpace: 'ee_absolute', rotation: 'quaternion', dimensionNames: ['x', 'y', 'z', 'qx', 'qy', 'qz', 'qw'] }
         : { actionSpace: 'ee_delta', rotation: 'rotation_vector', dimensionNames: ['dx', 'dy', 'dz', 'rx', 'ry', 'rz'] };
     // Action 0 is for the next control step after the observation.
-    h.time.at(obs.stamp + LATENCY, () => h.publishChunk(chunk(rows, { ...fields, stamp: obs.stamp, startTime: obs.stamp + DT, dt: DT, sequence: seq })));
+    h.time.at(obs.stamp + LATENCY, () =>
+      h.publishChunk(chunk(rows, { ...fields, stamp: obs.stamp, startTime: obs.stamp + DT, dt: DT, sequence: seq })),
+    );
   });
 }
 
@@ -115,7 +123,17 @@ describe('controller bridge closed loop (kinematic arm at 1 kHz, virtual time)',
       // On the way: every published target within the limits, the arm inside its joint limits.
       const f = robotFixture(c.robot);
       checkStream(
-        h.robot.poses.map((p) => ({ target: [p.msg.pose.position.x, p.msg.pose.position.y, p.msg.pose.position.z, p.msg.pose.orientation.x, p.msg.pose.orientation.y, p.msg.pose.orientation.z, p.msg.pose.orientation.w] })),
+        h.robot.poses.map((p) => ({
+          target: [
+            p.msg.pose.position.x,
+            p.msg.pose.position.y,
+            p.msg.pose.position.z,
+            p.msg.pose.orientation.x,
+            p.msg.pose.orientation.y,
+            p.msg.pose.orientation.z,
+            p.msg.pose.orientation.w,
+          ],
+        })),
         bridgeConfig(f),
         'pose',
       );

@@ -142,8 +142,14 @@ describe('continuity across chunk boundaries (FR3, 50 Hz, chunks disagree by ±3
       const latest = results.get('latest_only')!;
       for (const rule of ['weighted_average', 'average', 'conservative', 'temporal_ensemble'] as const) {
         const m = results.get(rule)!;
-        assert.ok(m.maxStepBoundary <= latest.maxStepBoundary + 1e-9, `${rule} step ${m.maxStepBoundary} vs latest_only ${latest.maxStepBoundary}`);
-        assert.ok(m.maxJerkBoundary <= latest.maxJerkBoundary + 1e-9, `${rule} jerk ${m.maxJerkBoundary} vs latest_only ${latest.maxJerkBoundary}`);
+        assert.ok(
+          m.maxStepBoundary <= latest.maxStepBoundary + 1e-9,
+          `${rule} step ${m.maxStepBoundary} vs latest_only ${latest.maxStepBoundary}`,
+        );
+        assert.ok(
+          m.maxJerkBoundary <= latest.maxJerkBoundary + 1e-9,
+          `${rule} jerk ${m.maxJerkBoundary} vs latest_only ${latest.maxJerkBoundary}`,
+        );
       }
     });
 

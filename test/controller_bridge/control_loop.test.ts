@@ -19,7 +19,15 @@ function poseLoop(overrides: Partial<BridgeConfig> = {}, robot: RobotFixture = r
 
 /** An ee_absolute chunk (euler_xyz) of `rows` = [x y z roll pitch yaw]. */
 function absolute(rows: number[][], stamp: number, sequence = 1, extra: Parameters<typeof chunk>[1] = {}) {
-  return chunk(rows, { actionSpace: 'ee_absolute', rotation: 'euler_xyz', stamp, dt: 0.1, sequence, dimensionNames: ['x', 'y', 'z', 'roll', 'pitch', 'yaw'], ...extra });
+  return chunk(rows, {
+    actionSpace: 'ee_absolute',
+    rotation: 'euler_xyz',
+    stamp,
+    dt: 0.1,
+    sequence,
+    dimensionNames: ['x', 'y', 'z', 'roll', 'pitch', 'yaw'],
+    ...extra,
+  });
 }
 
 function eulerOf(q: ArrayLike<number>): number[] {
@@ -72,7 +80,17 @@ describe('control loop', () => {
     const [x, y, z] = start.p;
     const e = quatToEulerXyz(start.q);
     // 1 m away in one step: far beyond 0.5 m/s × 20 ms = 10 mm per tick.
-    const v = loop.offerChunk(absolute([[x, y, z, ...e], [x, y, z + 1, ...e], [x, y, z + 1, ...e]], T0 + 0.01), T0 + 0.02);
+    const v = loop.offerChunk(
+      absolute(
+        [
+          [x, y, z, ...e],
+          [x, y, z + 1, ...e],
+          [x, y, z + 1, ...e],
+        ],
+        T0 + 0.01,
+      ),
+      T0 + 0.02,
+    );
     assert.ok(v.accepted);
     let prev = poseArray(start);
     for (let t = T0 + 0.04; t < T0 + 0.3; t += 0.02) {
@@ -93,7 +111,17 @@ describe('control loop', () => {
     for (let k = 0; k < 60; k++) {
       t += 0.1;
       const spun = quatMultiply(start.q, quatFromEulerXyz(0, 0, 0.3 * (k + 1)));
-      loop.offerChunk(absolute([[...start.p, ...quatToEulerXyz(spun)], [...start.p, ...quatToEulerXyz(spun)]], t - 0.01, seq++), t);
+      loop.offerChunk(
+        absolute(
+          [
+            [...start.p, ...quatToEulerXyz(spun)],
+            [...start.p, ...quatToEulerXyz(spun)],
+          ],
+          t - 0.01,
+          seq++,
+        ),
+        t,
+      );
       for (let i = 0; i < 5; i++) loop.tick(t + i * 0.02);
     }
     const q = loop.commandedJoints!;
@@ -125,7 +153,19 @@ describe('control loop', () => {
     assert.ok(held[2] < z + 0.06, 'held where it was, well short of the last action');
     assert.equal(loop.watchdogTrips, 1);
     // A fresh chunk resumes.
-    assert.ok(loop.offerChunk(absolute([[x, y, z, ...e], [x, y, z, ...e]], T0 + 2.05, 2), T0 + 2.06).accepted);
+    assert.ok(
+      loop.offerChunk(
+        absolute(
+          [
+            [x, y, z, ...e],
+            [x, y, z, ...e],
+          ],
+          T0 + 2.05,
+          2,
+        ),
+        T0 + 2.06,
+      ).accepted,
+    );
     assert.equal(loop.tick(T0 + 2.08)!.state, 'running');
   });
 
@@ -133,7 +173,12 @@ describe('control loop', () => {
     const { loop, start } = poseLoop();
     const [x, y, z] = start.p;
     const e = quatToEulerXyz(start.q);
-    const up = (stamp: number, seq: number) => absolute(Array.from({ length: 10 }, (_, i) => [x, y, z + 0.02 * i, ...e]), stamp, seq);
+    const up = (stamp: number, seq: number) =>
+      absolute(
+        Array.from({ length: 10 }, (_, i) => [x, y, z + 0.02 * i, ...e]),
+        stamp,
+        seq,
+      );
     loop.offerChunk(up(T0 + 0.01, 1), T0 + 0.02);
     loop.tick(T0 + 0.2);
     assert.equal(loop.hold(T0 + 0.2), true);
@@ -158,7 +203,10 @@ describe('control loop', () => {
   it('drops duplicates, out-of-order, stale, future and late chunks, counting each reason', () => {
     const { loop, start } = poseLoop();
     const e = quatToEulerXyz(start.q);
-    const rows = [[...start.p, ...e], [...start.p, ...e]];
+    const rows = [
+      [...start.p, ...e],
+      [...start.p, ...e],
+    ];
     assert.ok(loop.offerChunk(absolute(rows, T0 + 0.5, 7), T0 + 0.52).accepted);
     const verdicts = [
       loop.offerChunk(absolute(rows, T0 + 0.5, 7), T0 + 0.53),
@@ -175,13 +223,32 @@ describe('control loop', () => {
     const { loop, start } = poseLoop();
     const [x, y, z] = start.p;
     const e = quatToEulerXyz(start.q);
-    loop.offerChunk(absolute(Array.from({ length: 10 }, (_, i) => [x, y, z + 0.02 * i, ...e]), T0 + 0.01, 5), T0 + 0.02);
+    loop.offerChunk(
+      absolute(
+        Array.from({ length: 10 }, (_, i) => [x, y, z + 0.02 * i, ...e]),
+        T0 + 0.01,
+        5,
+      ),
+      T0 + 0.02,
+    );
     const before = Array.from(loop.tick(T0 + 0.3)!.target);
     const out = loop.tick(T0 - 50)!;
     assert.equal(out.state, 'waiting');
     assert.ok(Math.hypot(out.target[2] - before[2]) < 0.01 + 1e-12, 'no jump');
     assert.deepEqual(Array.from(loop.tick(T0 - 49)!.target), Array.from(out.target), 'holds');
-    assert.ok(loop.offerChunk(absolute([[x, y, z, ...e], [x, y, z, ...e]], T0 - 48.99, 1), T0 - 48.98).accepted);
+    assert.ok(
+      loop.offerChunk(
+        absolute(
+          [
+            [x, y, z, ...e],
+            [x, y, z, ...e],
+          ],
+          T0 - 48.99,
+          1,
+        ),
+        T0 - 48.98,
+      ).accepted,
+    );
   });
 
   it('ee_delta chunks move relative to the previous target', () => {
@@ -225,7 +292,10 @@ describe('control loop', () => {
     const { loop, start } = poseLoop({ publishRateHz: 1000 });
     const e = quatToEulerXyz(start.q);
     const rows = Array.from({ length: 20 }, (_, i) => [...start.p, ...e, i < 2 ? 1 : 0]);
-    const c = absolute(rows, T0 + 0.01, 1, { gripper: 'absolute_binary', dimensionNames: ['x', 'y', 'z', 'roll', 'pitch', 'yaw', 'gripper'] });
+    const c = absolute(rows, T0 + 0.01, 1, {
+      gripper: 'absolute_binary',
+      dimensionNames: ['x', 'y', 'z', 'roll', 'pitch', 'yaw', 'gripper'],
+    });
     assert.ok(loop.offerChunk(c, T0 + 0.01).accepted);
     const commands: [number, number][] = [];
     for (let k = 1; k <= 1000; k++) {

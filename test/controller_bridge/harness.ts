@@ -18,7 +18,15 @@ export const NS = '/arm';
 
 function override(name: string, value: ParameterValue): ParameterOverride {
   const type =
-    typeof value === 'boolean' ? 'bool' : typeof value === 'string' ? 'string' : typeof value === 'number' ? (Number.isInteger(value) ? 'integer' : 'double') : 'double_array';
+    typeof value === 'boolean'
+      ? 'bool'
+      : typeof value === 'string'
+        ? 'string'
+        : typeof value === 'number'
+          ? Number.isInteger(value)
+            ? 'integer'
+            : 'double'
+          : 'double_array';
   return { name, type, value, source: 'test' };
 }
 
@@ -73,7 +81,10 @@ export async function startHarness(
     logLevel: 'info',
     parameterSections: [
       ...robotSections(robotName),
-      { nodePattern: `${NS}/controller_bridge`, params: Object.entries({ autostart: options.autostart ?? false, ...params }).map(([k, v]) => override(k, v)) },
+      {
+        nodePattern: `${NS}/controller_bridge`,
+        params: Object.entries({ autostart: options.autostart ?? false, ...params }).map(([k, v]) => override(k, v)),
+      },
     ],
   });
   const chunkPub = probe.createPublisher('vla_ros_msgs/msg/ActionChunk', 'action_chunk', 10);

@@ -19,7 +19,9 @@ import { bridgeConfig, chunk, robotFixture } from './helpers.js';
 import { activate, startHarness, transition, type Harness } from './harness.js';
 import { buildChunk, checkStream, scenarioEvents, type Published } from './scenario.js';
 
-const poseOf = (m: { pose: { position: { x: number; y: number; z: number }; orientation: { x: number; y: number; z: number; w: number } } }) => [
+const poseOf = (m: {
+  pose: { position: { x: number; y: number; z: number }; orientation: { x: number; y: number; z: number; w: number } };
+}) => [
   m.pose.position.x,
   m.pose.position.y,
   m.pose.position.z,
@@ -35,9 +37,21 @@ function episodeDriver(h: Harness) {
   const holdPub = h.probe.createPublisher('vla_ros_msgs/msg/HoldRequest', 'hold_request', 10);
   return {
     startEpisode: (id: string) =>
-      events.publish({ header: { stamp: h.probe.clock.stamp(), frame_id: '' }, episode_id: id, event: 0, instruction: 'push', success: false }),
+      events.publish({
+        header: { stamp: h.probe.clock.stamp(), frame_id: '' },
+        episode_id: id,
+        event: 0,
+        instruction: 'push',
+        success: false,
+      }),
     holdFor: (episode: string, source = 'failure_monitor') =>
-      holdPub.publish({ header: { stamp: h.probe.clock.stamp(), frame_id: '' }, hold: true, source, reason: 'SAFE alarm', episode_id: episode }),
+      holdPub.publish({
+        header: { stamp: h.probe.clock.stamp(), frame_id: '' },
+        hold: true,
+        source,
+        reason: 'SAFE alarm',
+        episode_id: episode,
+      }),
     up: (seq: number) => {
       const p = h.robot.arm.pose();
       const e = quatToEulerXyz(p.q);
@@ -176,7 +190,10 @@ describe('controller_bridge node', function () {
     const heldAt = lastPose();
     h.publishChunk(up(1));
     await h.time.advanceBy(1.2);
-    assert.ok(lastPose().every((v, i) => Math.abs(v - heldAt[i]) < 1e-12), 'held for the rest of ep-0');
+    assert.ok(
+      lastPose().every((v, i) => Math.abs(v - heldAt[i]) < 1e-12),
+      'held for the rest of ep-0',
+    );
     assert.match(status[status.length - 1].message, /held by failure_monitor/);
 
     // Between episodes the arm is put somewhere else (a simulator reset).
@@ -186,7 +203,10 @@ describe('controller_bridge node', function () {
     startEpisode('ep-1');
     await h.time.advanceBy(0.1);
     const first = lastPose();
-    assert.ok(Math.hypot(first[0] - reset.p[0], first[1] - reset.p[1], first[2] - reset.p[2]) < 1e-3, 'starts where the arm is, not at the held target');
+    assert.ok(
+      Math.hypot(first[0] - reset.p[0], first[1] - reset.p[1], first[2] - reset.p[2]) < 1e-3,
+      'starts where the arm is, not at the held target',
+    );
     assert.ok(h.logs.some((l) => /episode 'ep-1' started: released the hold of episode 'ep-0'/.test(l.message)));
     h.publishChunk(up(2));
     await h.time.advanceBy(0.5);
@@ -209,7 +229,10 @@ describe('controller_bridge node', function () {
     const held = lastPose();
     h.publishChunk(up(4));
     await h.time.advanceBy(1.1);
-    assert.ok(lastPose().every((v, i) => Math.abs(v - held[i]) < 1e-9), 'the operator hold stays');
+    assert.ok(
+      lastPose().every((v, i) => Math.abs(v - held[i]) < 1e-9),
+      'the operator hold stays',
+    );
     assert.match(status[status.length - 1].message, /held by operator/);
   });
 
@@ -231,7 +254,10 @@ describe('controller_bridge node', function () {
     const held = lastPose();
     h.publishChunk(up(2));
     await h.time.advanceBy(0.6);
-    assert.ok(lastPose().every((v, i) => Math.abs(v - held[i]) < 1e-12), 'held');
+    assert.ok(
+      lastPose().every((v, i) => Math.abs(v - held[i]) < 1e-12),
+      'held',
+    );
   });
 
   it('warns (throttled) and degrades when another node publishes on the command topic', async () => {
@@ -265,7 +291,10 @@ describe('controller_bridge node', function () {
     await h.time.advanceBy(0.1);
     const first = poseOf(h.robot.poses[count].msg);
     const now = h.robot.arm.pose();
-    assert.ok(Math.hypot(first[0] - now.p[0], first[1] - now.p[1], first[2] - now.p[2]) < 1e-3, 'starts where the arm is, not at the old target');
+    assert.ok(
+      Math.hypot(first[0] - now.p[0], first[1] - now.p[1], first[2] - now.p[2]) < 1e-3,
+      'starts where the arm is, not at the old target',
+    );
   });
 
   it('drops bad chunks with one log line per reason per 5 s', async () => {
@@ -296,7 +325,12 @@ describe('controller_bridge node', function () {
     for (let i = 1; i < after.length; i++) assert.ok(Math.abs(after[i][0] - after[i - 1][0]) <= 0.5 * 0.02 + 1e-12);
     assert.ok(h.logs.some((l) => /time jumped back 20\.000 s/.test(l.message)));
     const x = after[after.length - 1][0];
-    h.publishChunk(chunk(rows.map((r) => [x + 0.05, ...r.slice(1)]), { actionSpace: 'ee_absolute', rotation: 'euler_xyz', stamp: h.time.now(), dt: 0.05, sequence: 1 }));
+    h.publishChunk(
+      chunk(
+        rows.map((r) => [x + 0.05, ...r.slice(1)]),
+        { actionSpace: 'ee_absolute', rotation: 'euler_xyz', stamp: h.time.now(), dt: 0.05, sequence: 1 },
+      ),
+    );
     await h.time.advanceBy(0.4);
     assert.ok(poseOf(h.robot.poses[h.robot.poses.length - 1].msg)[0] > x + 0.04, 'chunks of the new time are executed');
   });
@@ -304,7 +338,14 @@ describe('controller_bridge node', function () {
   it('refuses to start without a robot config, naming what is missing', async () => {
     const backend = new EmbeddedBackend({ time: new VirtualTimeBase(), logSink: () => {} });
     await assert.rejects(
-      startNode(controllerBridge, backend, { name: 'controller_bridge', namespace: '/', remaps: [], parameterSections: [], logLevel: 'fatal', rosArgv: [] }),
+      startNode(controllerBridge, backend, {
+        name: 'controller_bridge',
+        namespace: '/',
+        remaps: [],
+        parameterSections: [],
+        logLevel: 'fatal',
+        rosArgv: [],
+      }),
       /robot\.joint_names is empty: pass the robot config/,
     );
     await backend.shutdown();
@@ -313,7 +354,14 @@ describe('controller_bridge node', function () {
 
   it('lists its parameters for --help-params', async () => {
     const text = await describeNodeParameters(controllerBridge);
-    for (const p of ['merge_rule (string) = "weighted_average"', 'publish_rate_hz (double) = 50', 'max_chunk_age', 'workspace.min_z', 'crisp.target_pose_topic', 'robot.joint_names']) {
+    for (const p of [
+      'merge_rule (string) = "weighted_average"',
+      'publish_rate_hz (double) = 50',
+      'max_chunk_age',
+      'workspace.min_z',
+      'crisp.target_pose_topic',
+      'robot.joint_names',
+    ]) {
       assert.ok(text.includes(p), `${p} in:\n${text}`);
     }
     h = undefined as unknown as Harness;
@@ -348,7 +396,14 @@ describe('controller_bridge node', function () {
             else {
               const last = h.robot.poses[h.robot.poses.length - 1]?.msg;
               const centre = last === undefined ? [0.3, 0, 0.5] : poseOf(last);
-              const c = buildChunk(e.spec, { now: h.time.now(), kind: 'pose', centre, jointNames: fixture.facts.jointNames, previous, sequence: ++sequence });
+              const c = buildChunk(e.spec, {
+                now: h.time.now(),
+                kind: 'pose',
+                centre,
+                jointNames: fixture.facts.jointNames,
+                previous,
+                sequence: ++sequence,
+              });
               h.publishChunk(c);
               previous = c;
               await h.time.flush();
@@ -357,7 +412,11 @@ describe('controller_bridge node', function () {
           const stream: Published[] = h.robot.poses.map((p) => ({ target: poseOf(p.msg) }));
           checkStream(stream, config, 'pose');
           const first = stream[0]?.target;
-          if (first !== undefined && stream.some((p) => Math.hypot(p.target[0] - first[0], p.target[1] - first[1], p.target[2] - first[2]) > 0.005)) moved++;
+          if (
+            first !== undefined &&
+            stream.some((p) => Math.hypot(p.target[0] - first[0], p.target[1] - first[1], p.target[2] - first[2]) > 0.005)
+          )
+            moved++;
           assert.ok(h.robot.poses.every((p) => Number.isFinite(fromRosTime(p.msg.header.stamp))));
         } finally {
           await h.stop();

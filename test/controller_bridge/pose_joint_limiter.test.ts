@@ -28,7 +28,12 @@ function limiter(min: number[], max: number[], maxStep: number[]): PoseJointLimi
   return l;
 }
 
-const wide = () => limiter(home.map(() => -WIDE), home.map(() => WIDE), home.map(() => WIDE));
+const wide = () =>
+  limiter(
+    home.map(() => -WIDE),
+    home.map(() => WIDE),
+    home.map(() => WIDE),
+  );
 
 /** Joint 7's change for an unlimited step to `to`. */
 function freeStep(to: Float64Array): number {
@@ -57,7 +62,11 @@ describe('pose joint limiter', () => {
   it('velocity: the step is scaled so the fastest joint moves exactly its max step', () => {
     const dq = freeStep(turned(0.1));
     const step = Math.abs(dq) / 4;
-    const l = limiter(home.map(() => -WIDE), home.map(() => WIDE), home.map((_, j) => (j === J7 ? step : WIDE)));
+    const l = limiter(
+      home.map(() => -WIDE),
+      home.map(() => WIDE),
+      home.map((_, j) => (j === J7 ? step : WIDE)),
+    );
     const r = l.limit(start(), turned(0.1), 1);
     assert.equal(r.flags, JOINT_LIMIT_FLAGS.velocity);
     assert.ok(Math.abs(r.scale - 0.25) < 1e-9, `scale ${r.scale}`);
@@ -73,7 +82,11 @@ describe('pose joint limiter', () => {
       const limitAt = home[J7] + dq / 4;
       const min = home.map((_, j) => (j === J7 && side === 'lower' ? limitAt : -WIDE));
       const max = home.map((_, j) => (j === J7 && side === 'upper' ? limitAt : WIDE));
-      const l = limiter(min, max, home.map(() => WIDE));
+      const l = limiter(
+        min,
+        max,
+        home.map(() => WIDE),
+      );
       const r = l.limit(start(), turned(angle), 1);
       assert.equal(r.flags, JOINT_LIMIT_FLAGS.position);
       assert.ok(Math.abs(r.scale - 0.25) < 1e-9, `scale ${r.scale}`);

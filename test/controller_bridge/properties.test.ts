@@ -15,7 +15,8 @@ const T0 = 1000;
 /** Runs a scenario against the pure control loop; returns what it published (and the joint track). */
 export function runScenario(events: readonly ScenarioEvent[], config: BridgeConfig, robot: RobotFixture) {
   const loop = new ControlLoop(config, robot.chain);
-  const start = config.commandInterface === 'pose' ? { pose: poseArray(robot.chain.pose(robot.home)), joints: robot.home } : { joints: robot.home };
+  const start =
+    config.commandInterface === 'pose' ? { pose: poseArray(robot.chain.pose(robot.home)), joints: robot.home } : { joints: robot.home };
   const activated = loop.activate(T0, start);
   if (!activated.ok) throw new Error(activated.reason);
   const period = 1 / config.publishRateHz;
@@ -38,7 +39,14 @@ export function runScenario(events: readonly ScenarioEvent[], config: BridgeConf
       case 'chunk': {
         // Chunks arrive between ticks.
         const at = now + period * 0.37;
-        const c = buildChunk(e.spec, { now: at, kind: config.commandInterface, centre: loop.lastTarget, jointNames: config.robot.jointNames, previous, sequence: ++sequence });
+        const c = buildChunk(e.spec, {
+          now: at,
+          kind: config.commandInterface,
+          centre: loop.lastTarget,
+          jointNames: config.robot.jointNames,
+          previous,
+          sequence: ++sequence,
+        });
         if (loop.offerChunk(c, at).accepted) accepted++;
         previous = c;
         break;
@@ -72,13 +80,16 @@ class Coverage {
   }
   expect(keys: string[]): void {
     const missing = keys.filter((k) => !(this.counts.get(k)! > 0));
-    if (missing.length > 0) throw new Error(`the generated scenarios never exercised ${missing.join(', ')}: ${JSON.stringify(Object.fromEntries(this.counts))}`);
+    if (missing.length > 0)
+      throw new Error(`the generated scenarios never exercised ${missing.join(', ')}: ${JSON.stringify(Object.fromEntries(this.counts))}`);
   }
 }
 
 // Reasons the random scenarios hit often (≥ ~15 per 100 runs), so the check cannot flake; the
 // rarer ones (duplicate, stale, late) are pinned down in control_loop.test.ts.
-const DROPS = ['non_finite', 'wrong_dimension', 'unknown_space', 'out_of_order', 'from_future', 'malformed', 'held'].map((d) => `drop:${d}`);
+const DROPS = ['non_finite', 'wrong_dimension', 'unknown_space', 'out_of_order', 'from_future', 'malformed', 'held'].map(
+  (d) => `drop:${d}`,
+);
 
 describe('controller bridge properties', function () {
   this.timeout(60_000);
@@ -88,13 +99,17 @@ describe('controller bridge properties', function () {
     const config = bridgeConfig(robot, { workspace: { min: [0.1, -0.4, 0.2], max: [0.6, 0.4, 0.7] } });
     const coverage = new Coverage();
     fc.assert(
-      fc.property(scenarioEvents, fc.constantFrom('rtc' as const, 'latest_only' as const, 'weighted_average' as const, 'temporal_ensemble' as const), (events, rule) => {
-        const { stream, track, loop, accepted } = runScenario(events, { ...config, mergeRule: rule }, robot);
-        checkStream(stream, config, 'pose');
-        if (!loop.poseJointLimitsActive) throw new Error('the model should be active');
-        checkJointTrack(track, config);
-        coverage.add(loop, accepted);
-      }),
+      fc.property(
+        scenarioEvents,
+        fc.constantFrom('rtc' as const, 'latest_only' as const, 'weighted_average' as const, 'temporal_ensemble' as const),
+        (events, rule) => {
+          const { stream, track, loop, accepted } = runScenario(events, { ...config, mergeRule: rule }, robot);
+          checkStream(stream, config, 'pose');
+          if (!loop.poseJointLimitsActive) throw new Error('the model should be active');
+          checkJointTrack(track, config);
+          coverage.add(loop, accepted);
+        },
+      ),
       { numRuns: 150 },
     );
     coverage.expect([...DROPS, 'accepted', 'limit:translation', 'limit:rotation', 'limit:jointVelocity', 'watchdog']);
@@ -122,11 +137,15 @@ describe('controller bridge properties', function () {
     const config = bridgeConfig(robot, { commandInterface: 'joint', publishRateHz: 100 });
     const coverage = new Coverage();
     fc.assert(
-      fc.property(scenarioEvents, fc.constantFrom('rtc' as const, 'conservative' as const, 'temporal_ensemble' as const), (events, rule) => {
-        const { stream, loop, accepted } = runScenario(events, { ...config, mergeRule: rule }, robot);
-        checkStream(stream, config, 'joint');
-        coverage.add(loop, accepted);
-      }),
+      fc.property(
+        scenarioEvents,
+        fc.constantFrom('rtc' as const, 'conservative' as const, 'temporal_ensemble' as const),
+        (events, rule) => {
+          const { stream, loop, accepted } = runScenario(events, { ...config, mergeRule: rule }, robot);
+          checkStream(stream, config, 'joint');
+          coverage.add(loop, accepted);
+        },
+      ),
       { numRuns: 150 },
     );
     coverage.expect([...DROPS, 'accepted', 'limit:jointVelocity', 'watchdog']);

@@ -119,9 +119,16 @@ describe('robots: kinematics', () => {
 
   it('the kinematic arm follows a pose target within joint velocity limits and stops at its joint limits', () => {
     const { chain, facts, home } = robotFixture('fr3');
-    const arm = new KinematicArm(chain, { positionMin: facts.positionMin, positionMax: facts.positionMax, velocityMax: facts.velocityMax }, home);
+    const arm = new KinematicArm(
+      chain,
+      { positionMin: facts.positionMin, positionMax: facts.positionMax, velocityMax: facts.velocityMax },
+      home,
+    );
     const start = arm.pose();
-    const goal = { p: [start.p[0] + 0.1, start.p[1] - 0.1, start.p[2] + 0.05] as [number, number, number], q: quatMultiply(quatFromEulerXyz(0, 0, 0.3), start.q) };
+    const goal = {
+      p: [start.p[0] + 0.1, start.p[1] - 0.1, start.p[2] + 0.05] as [number, number, number],
+      q: quatMultiply(quatFromEulerXyz(0, 0, 0.3), start.q),
+    };
     arm.commandPose(goal);
     let maxSpeed = 0;
     for (let i = 0; i < 2000; i++) {

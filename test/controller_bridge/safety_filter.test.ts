@@ -15,7 +15,11 @@ describe('safety filter', () => {
     const f = new PoseSafetyFilter(LIMITS);
     f.reset(pose(0.5, 0, 0.5));
     const out = new Float64Array(7);
-    for (const bad of [Float64Array.of(NaN, 0, 0, 0, 0, 0, 1), Float64Array.of(0.5, Infinity, 0.5, 0, 0, 0, 1), Float64Array.of(0.5, 0, 0.5, 0, 0, 0, 0)]) {
+    for (const bad of [
+      Float64Array.of(NaN, 0, 0, 0, 0, 0, 1),
+      Float64Array.of(0.5, Infinity, 0.5, 0, 0, 0, 1),
+      Float64Array.of(0.5, 0, 0.5, 0, 0, 0, 0),
+    ]) {
       assert.equal(f.apply(bad, out), LIMIT_FLAGS.nonFinite);
       assert.deepEqual(Array.from(out), Array.from(pose(0.5, 0, 0.5)));
     }
@@ -46,7 +50,11 @@ describe('safety filter', () => {
   });
 
   it('joints: clamps to limits, then scales the whole step to the slowest joint', () => {
-    const f = new JointSafetyFilter({ min: Float64Array.of(-1, -1), max: Float64Array.of(1, 1), maxStepPerTick: Float64Array.of(0.1, 0.01) });
+    const f = new JointSafetyFilter({
+      min: Float64Array.of(-1, -1),
+      max: Float64Array.of(1, 1),
+      maxStepPerTick: Float64Array.of(0.1, 0.01),
+    });
     f.reset([0, 0]);
     const out = new Float64Array(2);
     const flags = f.apply(Float64Array.of(5, 0.5), out);
@@ -82,7 +90,11 @@ describe('safety filter', () => {
   });
 
   it('joints: a step exactly at the per-tick limit passes unscaled; a NaN or Inf holds', () => {
-    const f = new JointSafetyFilter({ min: Float64Array.of(-4, -4), max: Float64Array.of(4, 4), maxStepPerTick: Float64Array.of(0.5, 0.25) });
+    const f = new JointSafetyFilter({
+      min: Float64Array.of(-4, -4),
+      max: Float64Array.of(4, 4),
+      maxStepPerTick: Float64Array.of(0.5, 0.25),
+    });
     f.reset([1, 1]);
     const out = new Float64Array(2);
     assert.equal(f.apply(Float64Array.of(0.5, 1.25), out), 0);
@@ -123,8 +135,15 @@ describe('safety filter', () => {
     assert.deepEqual(Array.from(high.slice(0, 3)), [1, 0.5, 1]);
     assert.deepEqual(Array.from(high.slice(3)), Array.from(pose(0, 0, 0).slice(3)), 'orientation untouched');
     assert.ok(f.inWorkspace([0, -0.5, 0]) && f.inWorkspace([1, 0.5, 1]));
-    for (const p of [[-0.001, 0, 0.5], [1.001, 0, 0.5], [0.5, -0.501, 0.5], [0.5, 0.501, 0.5], [0.5, 0, -0.001], [0.5, 0, 1.001]]) {
-      assert.equal(f.inWorkspace(p), false, p.join(", "));
+    for (const p of [
+      [-0.001, 0, 0.5],
+      [1.001, 0, 0.5],
+      [0.5, -0.501, 0.5],
+      [0.5, 0.501, 0.5],
+      [0.5, 0, -0.001],
+      [0.5, 0, 1.001],
+    ]) {
+      assert.equal(f.inWorkspace(p), false, p.join(', '));
     }
   });
 
@@ -149,7 +168,10 @@ describe('safety filter', () => {
       hit |= f.apply(Float64Array.of(...start.p, ...target), out);
     }
     assert.ok(hit & LIMIT_FLAGS.jointPosition);
-    assert.ok(Math.abs(limiter.q[6] - (facts.positionMax[6] - margin)) < 1e-6 || Math.abs(limiter.q[6] - (facts.positionMin[6] + margin)) < 1e-6, `q7 = ${limiter.q[6]}`);
+    assert.ok(
+      Math.abs(limiter.q[6] - (facts.positionMax[6] - margin)) < 1e-6 || Math.abs(limiter.q[6] - (facts.positionMin[6] + margin)) < 1e-6,
+      `q7 = ${limiter.q[6]}`,
+    );
     const fk = chain.pose(limiter.q);
     assert.ok(quatAngle(fk.q, Array.from(out.slice(3))) < 1e-2, 'the published pose is the reachable one');
   });

@@ -45,12 +45,29 @@ const chunkSpec: fc.Arbitrary<ChunkSpec> = fc.record({
     { weight: 8, arbitrary: fc.constant<Flavour>('valid') },
     {
       weight: 6,
-      arbitrary: fc.constantFrom<Flavour>('huge', 'out_of_workspace', 'nan', 'inf', 'wrong_dimension', 'unknown_space', 'duplicate', 'out_of_order', 'future', 'bad_dt'),
+      arbitrary: fc.constantFrom<Flavour>(
+        'huge',
+        'out_of_workspace',
+        'nan',
+        'inf',
+        'wrong_dimension',
+        'unknown_space',
+        'duplicate',
+        'out_of_order',
+        'future',
+        'bad_dt',
+      ),
     },
   ),
   delta: fc.boolean(),
   rotation: fc.constantFrom('euler_xyz' as const, 'quaternion' as const, 'rotation_vector' as const),
-  gripper: fc.constantFrom('' as const, 'absolute_continuous' as const, 'absolute_binary' as const, 'relative_continuous' as const, 'relative_binary' as const),
+  gripper: fc.constantFrom(
+    '' as const,
+    'absolute_continuous' as const,
+    'absolute_binary' as const,
+    'relative_continuous' as const,
+    'relative_binary' as const,
+  ),
   horizon: fc.integer({ min: 1, max: 20 }),
   dt: fc.constantFrom(0.02, 1 / 30, 0.05, 0.1),
   delay: fc.oneof(fc.double({ min: 0, max: 0.3, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })),
@@ -67,7 +84,6 @@ export const scenarioEvents: fc.Arbitrary<ScenarioEvent[]> = fc.array(
   ),
   { minLength: 5, maxLength: 60 },
 );
-
 
 export interface ChunkContext {
   now: number;
@@ -97,7 +113,10 @@ export function buildChunk(spec: ChunkSpec, ctx: ChunkContext): ChunkInput {
     names = ['x', 'y', 'z', ...Array.from({ length: rotDim }, (_, i) => `r${i}`)];
     for (let i = 0; i < spec.horizon; i++) {
       const p = spec.delta ? [r(0.03 * big), r(0.03 * big), r(0.03 * big)] : [0, 1, 2].map((k) => ctx.centre[k] + r(0.3 * big));
-      const rot = spec.rotation === 'quaternion' ? [r(1), r(1), r(1), r(1)] : [r(spec.delta ? 0.1 * big : Math.PI), r(spec.delta ? 0.1 * big : Math.PI), r(spec.delta ? 0.1 * big : Math.PI)];
+      const rot =
+        spec.rotation === 'quaternion'
+          ? [r(1), r(1), r(1), r(1)]
+          : [r(spec.delta ? 0.1 * big : Math.PI), r(spec.delta ? 0.1 * big : Math.PI), r(spec.delta ? 0.1 * big : Math.PI)];
       rows.push([...p, ...rot]);
     }
   } else {
@@ -153,11 +172,13 @@ export function checkStream(stream: readonly Published[], config: BridgeConfig, 
   let previousGripper: number | undefined;
   for (let i = 0; i < stream.length; i++) {
     const { target, gripper } = stream[i];
-    for (let k = 0; k < target.length; k++) if (!Number.isFinite(target[k])) throw new Error(`tick ${i}: non-finite target ${Array.from(target).join(', ')}`);
+    for (let k = 0; k < target.length; k++)
+      if (!Number.isFinite(target[k])) throw new Error(`tick ${i}: non-finite target ${Array.from(target).join(', ')}`);
     if (kind === 'pose') {
       const { min, max } = config.workspace;
       for (let k = 0; k < 3; k++) {
-        if (target[k] < min[k] - eps || target[k] > max[k] + eps) throw new Error(`tick ${i}: outside the workspace: ${Array.from(target).join(', ')}`);
+        if (target[k] < min[k] - eps || target[k] > max[k] + eps)
+          throw new Error(`tick ${i}: outside the workspace: ${Array.from(target).join(', ')}`);
       }
       const n = Math.hypot(target[3], target[4], target[5], target[6]);
       if (Math.abs(n - 1) > 1e-9) throw new Error(`tick ${i}: quaternion norm ${n}`);
@@ -175,7 +196,8 @@ export function checkStream(stream: readonly Published[], config: BridgeConfig, 
         }
         if (previous !== undefined) {
           const step = Math.abs(target[k] - previous[k]);
-          if (step > r.velocityMax[k] * config.jointVelocityScale * tick + eps) throw new Error(`tick ${i}: joint ${r.jointNames[k]} moved ${step} rad in one tick`);
+          if (step > r.velocityMax[k] * config.jointVelocityScale * tick + eps)
+            throw new Error(`tick ${i}: joint ${r.jointNames[k]} moved ${step} rad in one tick`);
         }
       }
     }

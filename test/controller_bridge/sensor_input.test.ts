@@ -13,7 +13,11 @@ import { activate, startHarness, type Harness } from './harness.js';
 
 const STATUS = msgs.msg.PathwayStatus;
 
-const positionOf = (m: { pose: { position: { x: number; y: number; z: number } } }) => [m.pose.position.x, m.pose.position.y, m.pose.position.z];
+const positionOf = (m: { pose: { position: { x: number; y: number; z: number } } }) => [
+  m.pose.position.x,
+  m.pose.position.y,
+  m.pose.position.z,
+];
 
 /** Publishes the failure monitor's ~/status as the monitor would, in a given state. */
 function monitorReporter(h: Harness): (state: number, message: string) => void {
@@ -59,26 +63,68 @@ describe('controller_bridge: sensor input and required safety components', funct
     const names = [...h.robot.fixture.facts.jointNames];
     const good = Array.from(h.robot.arm.q);
     const send = (name: string[], position: number[]) =>
-      pub.publish({ header: { stamp: h.probe.clock.stamp(), frame_id: '' }, name, position: Float64Array.from(position), velocity: new Float64Array(0), effort: new Float64Array(0) });
+      pub.publish({
+        header: { stamp: h.probe.clock.stamp(), frame_id: '' },
+        name,
+        position: Float64Array.from(position),
+        velocity: new Float64Array(0),
+        effort: new Float64Array(0),
+      });
     h.robot.publishing = false;
     const bad: Array<[string, () => void]> = [
-      ['non_finite', () => send(names, good.map((v, i) => (i === 3 ? NaN : v)))],
+      [
+        'non_finite',
+        () =>
+          send(
+            names,
+            good.map((v, i) => (i === 3 ? NaN : v)),
+          ),
+      ],
       ['duplicate_name', () => send([...names, names[0]], [...good, good[0] + 1])],
       ['missing_joint', () => send(names.slice(1), good.slice(1))],
-      ['out_of_limits', () => send(names, good.map((v, i) => (i === 1 ? v + 50 : v)))],
+      [
+        'out_of_limits',
+        () =>
+          send(
+            names,
+            good.map((v, i) => (i === 1 ? v + 50 : v)),
+          ),
+      ],
     ];
     const posePub = h.probe.createPublisher('geometry_msgs/msg/PoseStamped', 'current_pose', 10);
     for (let round = 0; round < 3; round++) {
       for (const [, publish] of bad) publish();
-      posePub.publish({ header: { stamp: h.probe.clock.stamp(), frame_id: 'base' }, pose: { position: { x: NaN, y: 0, z: 0.5 }, orientation: { x: 0, y: 0, z: 0, w: 1 } } });
+      posePub.publish({
+        header: { stamp: h.probe.clock.stamp(), frame_id: 'base' },
+        pose: { position: { x: NaN, y: 0, z: 0.5 }, orientation: { x: 0, y: 0, z: 0, w: 1 } },
+      });
       await h.time.advanceBy(0.1);
     }
     await h.time.advanceBy(2.1);
-    const values = Object.fromEntries(diagnostics.filter((d) => /controller_bridge/.test(d.name)).at(-1)!.values.map((v) => [v.key, v.value]));
-    for (const [reason] of bad) assert.equal(values[`joint_states_rejected_${reason}`], '3', `${reason} counted: ${JSON.stringify(values)}`);
+    const values = Object.fromEntries(
+      diagnostics
+        .filter((d) => /controller_bridge/.test(d.name))
+        .at(-1)!
+        .values.map((v) => [v.key, v.value]),
+    );
+    for (const [reason] of bad)
+      assert.equal(values[`joint_states_rejected_${reason}`], '3', `${reason} counted: ${JSON.stringify(values)}`);
     assert.equal(values.current_pose_rejected_non_finite, '3');
     for (const [reason] of bad) {
-      const lines = h.logs.filter((l) => l.level === 'warn' && l.message.startsWith('joint_states rejected') && l.message.includes(reason === 'missing_joint' ? 'has no joint' : reason === 'non_finite' ? 'is NaN' : reason === 'duplicate_name' ? 'more than once' : 'outside its limits'));
+      const lines = h.logs.filter(
+        (l) =>
+          l.level === 'warn' &&
+          l.message.startsWith('joint_states rejected') &&
+          l.message.includes(
+            reason === 'missing_joint'
+              ? 'has no joint'
+              : reason === 'non_finite'
+                ? 'is NaN'
+                : reason === 'duplicate_name'
+                  ? 'more than once'
+                  : 'outside its limits',
+          ),
+      );
       assert.equal(lines.length, 1, `one log line for ${reason} in 5 s`);
     }
     // None of them was used: the last good joint_states are now stale, and the bridge says so.
@@ -99,7 +145,10 @@ describe('controller_bridge: sensor input and required safety components', funct
       await h.time.advanceBy(1 / 30);
     }
     const limit = cameraStop - 0.05 + 0.4 + 1 / 50 + 1e-9;
-    const moving = h.robot.poses.map((p, i) => ({ t: p.t, dz: i === 0 ? 0 : positionOf(p.msg)[2] - positionOf(h.robot.poses[i - 1].msg)[2] }));
+    const moving = h.robot.poses.map((p, i) => ({
+      t: p.t,
+      dz: i === 0 ? 0 : positionOf(p.msg)[2] - positionOf(h.robot.poses[i - 1].msg)[2],
+    }));
     const lastMove = moving.filter((m) => Math.abs(m.dz) > 1e-12).at(-1)!;
     assert.ok(lastMove.t <= limit, `last target change at ${lastMove.t.toFixed(3)} s, limit ${limit.toFixed(3)} s`);
     assert.ok(lastMove.t > cameraStop, 'it moved while the camera image was fresh');
@@ -126,10 +175,12 @@ describe('controller_bridge: sensor input and required safety components', funct
     assert.ok(Math.abs(h.robot.arm.pose().p[2] - z0) < 1e-4, 'no monitor status yet: held');
     assert.ok(h.logs.some((l) => /dropped action chunk #\d+: held: held by the interlock/.test(l.message)));
 
-    report(STATUS.STATE_ERROR, "cannot configure: detector safe_mlp.onnx: protobuf parsing failed");
+    report(STATUS.STATE_ERROR, 'cannot configure: detector safe_mlp.onnx: protobuf parsing failed');
     await drive(1);
     assert.ok(Math.abs(h.robot.arm.pose().p[2] - z0) < 1e-4, 'monitor in error: held');
-    const errors = h.logs.filter((l) => l.level === 'error' && /HOLD: the failure monitor cannot run: cannot configure: detector safe_mlp\.onnx/.test(l.message));
+    const errors = h.logs.filter(
+      (l) => l.level === 'error' && /HOLD: the failure monitor cannot run: cannot configure: detector safe_mlp\.onnx/.test(l.message),
+    );
     assert.equal(errors.length, 1, 'one clear error');
 
     report(STATUS.STATE_RUNNING, 'waiting for an episode');
@@ -142,10 +193,16 @@ describe('controller_bridge: sensor input and required safety components', funct
     const silentAt = h.robot.arm.pose().p[2];
     await drive(1);
     assert.ok(Math.abs(h.robot.arm.pose().p[2] - silentAt) < 1e-4, 'held after the monitor went silent');
-    assert.ok(h.logs.some((l) => l.level === 'error' && /HOLD: the failure monitor's last status .* is 2\.\d s old \(failure_monitor_timeout 2\.5 s\)/.test(l.message)));
+    assert.ok(
+      h.logs.some(
+        (l) =>
+          l.level === 'error' &&
+          /HOLD: the failure monitor's last status .* is 2\.\d s old \(failure_monitor_timeout 2\.5 s\)/.test(l.message),
+      ),
+    );
   });
 
-  it('require_failure_monitor: a monitor that goes silent at a backward clock jump is timed out from the jump, not live for the jump\'s length', async () => {
+  it("require_failure_monitor: a monitor that goes silent at a backward clock jump is timed out from the jump, not live for the jump's length", async () => {
     h = await startHarness('fr3', { require_failure_monitor: true, failure_monitor_timeout: 2.5 });
     const report = monitorReporter(h);
     const live = () => report(STATUS.STATE_RUNNING, 'episode ep1');
@@ -166,6 +223,8 @@ describe('controller_bridge: sensor input and required safety components', funct
 
   it('without require_failure_monitor the bridge says at start that no monitor watches the arm', async () => {
     h = await startHarness('fr3');
-    assert.ok(h.logs.some((l) => l.level === 'warn' && /require_failure_monitor is false: the arm moves without a failure monitor/.test(l.message)));
+    assert.ok(
+      h.logs.some((l) => l.level === 'warn' && /require_failure_monitor is false: the arm moves without a failure monitor/.test(l.message)),
+    );
   });
 });

@@ -35,9 +35,14 @@ export class SimulatedRobot {
     private readonly options: SimulatedRobotOptions = {},
   ) {
     const f = fixture.facts;
-    this.arm = new KinematicArm(fixture.chain, { positionMin: f.positionMin, positionMax: f.positionMax, velocityMax: f.velocityMax }, fixture.home, {
-      timeConstant: options.timeConstant ?? 0.03,
-    });
+    this.arm = new KinematicArm(
+      fixture.chain,
+      { positionMin: f.positionMin, positionMax: f.positionMax, velocityMax: f.velocityMax },
+      fixture.home,
+      {
+        timeConstant: options.timeConstant ?? 0.03,
+      },
+    );
     this.driverOrder = [...f.jointNames].reverse();
     this.driverOrder.splice(2, 0, 'finger_joint1', 'finger_joint2');
     this.statePub = node.createPublisher('sensor_msgs/msg/JointState', 'joint_states', 10);
@@ -86,7 +91,10 @@ export class SimulatedRobot {
     const pose = this.arm.pose();
     this.posePub.publish({
       header: { stamp, frame_id: this.fixture.facts.baseFrame },
-      pose: { position: { x: pose.p[0], y: pose.p[1], z: pose.p[2] }, orientation: { x: pose.q[0], y: pose.q[1], z: pose.q[2], w: pose.q[3] } },
+      pose: {
+        position: { x: pose.p[0], y: pose.p[1], z: pose.p[2] },
+        orientation: { x: pose.q[0], y: pose.q[1], z: pose.q[2], w: pose.q[3] },
+      },
     });
   }
 }

@@ -38,7 +38,8 @@ describe('end to end: cameras stop → the arm holds within max_observation_age'
     const probe = await backend.createNode({ ...base, name: 'probe', parameterSections: [] });
     robot = new SimulatedRobot(await backend.createNode({ ...base, name: 'robot', parameterSections: [] }), robotFixture('fr3'));
     robot.start();
-    for (const def of [slowPathway, fastPathway]) running.push(await startNode(def, backend, { ...base, name: def.defaultName, parameterSections: [] }));
+    for (const def of [slowPathway, fastPathway])
+      running.push(await startNode(def, backend, { ...base, name: def.defaultName, parameterSections: [] }));
     const bridge = await startNode(controllerBridge, backend, {
       ...base,
       name: 'controller_bridge',
@@ -86,11 +87,20 @@ describe('end to end: cameras stop → the arm holds within max_observation_age'
 
     const poses = robot.poses.map((p) => ({ t: p.t, x: [p.msg.pose.position.x, p.msg.pose.position.y, p.msg.pose.position.z] }));
     const changes = poses.slice(1).filter((p, i) => p.x.some((v, k) => Math.abs(v - poses[i].x[k]) > 1e-12));
-    assert.ok(changes.some((c) => c.t < lastFrame), 'the arm moved while the cameras ran');
-    assert.ok(chunks.some((t) => t > lastFrame + MAX_OBSERVATION_AGE), 'the fast pathway still produced chunks after max_observation_age');
+    assert.ok(
+      changes.some((c) => c.t < lastFrame),
+      'the arm moved while the cameras ran',
+    );
+    assert.ok(
+      chunks.some((t) => t > lastFrame + MAX_OBSERVATION_AGE),
+      'the fast pathway still produced chunks after max_observation_age',
+    );
     const lastChange = changes.at(-1)!.t;
     const limit = lastFrame + MAX_OBSERVATION_AGE + 1 / PUBLISH_RATE_HZ + 1e-9;
-    assert.ok(lastChange <= limit, `last target change ${(lastChange - lastFrame).toFixed(3)} s after the last frame (limit ${(limit - lastFrame).toFixed(3)} s)`);
+    assert.ok(
+      lastChange <= limit,
+      `last target change ${(lastChange - lastFrame).toFixed(3)} s after the last frame (limit ${(limit - lastFrame).toFixed(3)} s)`,
+    );
     process.stdout.write(`      (last target change ${(lastChange - lastFrame).toFixed(3)} s after the last camera frame)\n`);
   });
 });

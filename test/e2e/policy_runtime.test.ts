@@ -51,12 +51,26 @@ describe('end to end: cameras → pathways → action chunks (reference bundle, 
           name: def.defaultName,
           namespace: '/fr3',
           remaps: [],
-          parameterSections: [{ nodePattern: '/**', params: params.filter((p) => p.name !== 'instruction' || def === episodeManager).filter((p) => p.name !== 'camera_transports' || def === cameraIngestion) }],
+          parameterSections: [
+            {
+              nodePattern: '/**',
+              params: params
+                .filter((p) => p.name !== 'instruction' || def === episodeManager)
+                .filter((p) => p.name !== 'camera_transports' || def === cameraIngestion),
+            },
+          ],
           logLevel: 'warn',
           rosArgv: [],
         }),
       );
-    const probe = await backend.createNode({ name: 'robot', namespace: '/fr3', remaps: [], parameterSections: [], logLevel: 'warn', rosArgv: [] });
+    const probe = await backend.createNode({
+      name: 'robot',
+      namespace: '/fr3',
+      remaps: [],
+      parameterSections: [],
+      logLevel: 'warn',
+      rosArgv: [],
+    });
     const observations: vla_ros_msgs.msg.Observation[] = [];
     const chunks: Array<{ msg: vla_ros_msgs.msg.ActionChunk; at: number }> = [];
     probe.createSubscription('vla_ros_msgs/msg/Observation', 'observation', QoSProfiles.sensorData, (m) => observations.push(m));
@@ -66,13 +80,23 @@ describe('end to end: cameras → pathways → action chunks (reference bundle, 
     const scenePub = probe.createPublisher('sensor_msgs/msg/Image', 'cameras/scene/image_raw', QoSProfiles.sensorData);
     const wristPub = probe.createPublisher('sensor_msgs/msg/CompressedImage', 'cameras/wrist/image_raw/compressed', QoSProfiles.sensorData);
     const jointPub = probe.createPublisher('sensor_msgs/msg/JointState', 'joint_states', QoSProfiles.sensorData);
-    const jpeg = await sharp(Buffer.from(rawFrame(0).filter((_, i) => i % (W * 3 + 8) < W * 3)), { raw: { width: W, height: H, channels: 3 } })
+    const jpeg = await sharp(Buffer.from(rawFrame(0).filter((_, i) => i % (W * 3 + 8) < W * 3)), {
+      raw: { width: W, height: H, channels: 3 },
+    })
       .jpeg({ quality: 85 })
       .toBuffer();
     let k = 0;
     const cams = probe.createTimer(1 / 30, () => {
       const stamp = toRosTime(time.now());
-      scenePub.publish({ header: { stamp, frame_id: 'scene' }, height: H, width: W, encoding: 'rgb8', is_bigendian: 0, step: W * 3 + 8, data: rawFrame(k++) });
+      scenePub.publish({
+        header: { stamp, frame_id: 'scene' },
+        height: H,
+        width: W,
+        encoding: 'rgb8',
+        is_bigendian: 0,
+        step: W * 3 + 8,
+        data: rawFrame(k++),
+      });
       wristPub.publish({ header: { stamp, frame_id: 'wrist' }, format: 'rgb8; jpeg compressed bgr8', data: new Uint8Array(jpeg) });
     });
     const joints = probe.createTimer(0.004, () =>
@@ -105,7 +129,10 @@ describe('end to end: cameras → pathways → action chunks (reference bundle, 
     // Chunks: 30 Hz once the first latent exists, stamped at the tick, all finite.
     assert.ok(chunks.length >= 80, `chunks: ${chunks.length}`);
     const periods = chunks.slice(1).map((c, i) => fromRosTime(c.msg.header.stamp) - fromRosTime(chunks[i].msg.header.stamp));
-    assert.ok(periods.every((p) => Math.abs(p - 1 / 30) < 1e-6), 'one chunk per tick, no missed ticks');
+    assert.ok(
+      periods.every((p) => Math.abs(p - 1 / 30) < 1e-6),
+      'one chunk per tick, no missed ticks',
+    );
     for (const { msg, at } of chunks) {
       assert.equal(msg.data.length, msg.horizon * msg.dimension_names.length);
       assert.ok(msg.data.every((v) => Number.isFinite(v)));

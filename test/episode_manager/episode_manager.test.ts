@@ -24,7 +24,14 @@ describe('episode_manager node', () => {
     time = new VirtualTimeBase(50);
     logs = [];
     backend = new EmbeddedBackend({ time, logSink: (r) => logs.push(r) });
-    probe = await backend.createNode({ name: 'probe', namespace: '/arm', remaps: [], parameterSections: [], logLevel: 'error', rosArgv: [] });
+    probe = await backend.createNode({
+      name: 'probe',
+      namespace: '/arm',
+      remaps: [],
+      parameterSections: [],
+      logLevel: 'error',
+      rosArgv: [],
+    });
     instructions = [];
     events = [];
     probe.createSubscription('vla_ros_msgs/msg/Instruction', 'instruction', QoSProfiles.transientLocal, (m) => instructions.push(m));
@@ -116,7 +123,12 @@ describe('episode_manager node', () => {
     const sub = probe.createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', 10, (m) => seen.push(...m.status));
     await time.advanceBy(1.01);
     sub.destroy();
-    return Object.fromEntries(seen.filter((d) => /episode_manager/.test(d.name)).at(-1)!.values.map((v) => [v.key, v.value]));
+    return Object.fromEntries(
+      seen
+        .filter((d) => /episode_manager/.test(d.name))
+        .at(-1)!
+        .values.map((v) => [v.key, v.value]),
+    );
   }
 
   it('latches a plain-text instruction that arrives before activation, counts it and starts it on activation', async () => {
@@ -127,7 +139,12 @@ describe('episode_manager node', () => {
     text.publish({ data: 'push the red cube' });
     await time.flush();
     assert.equal(instructions.length, 0, 'nothing published while inactive');
-    assert.ok(logs.some((l) => l.level === 'info' && /instruction_text before activation .*"push the red cube" starts when the node activates/.test(l.message)));
+    assert.ok(
+      logs.some(
+        (l) =>
+          l.level === 'info' && /instruction_text before activation .*"push the red cube" starts when the node activates/.test(l.message),
+      ),
+    );
     assert.equal((await running.instance.lifecycle!.activate()).success, true);
     await time.flush();
     assert.deepEqual(

@@ -14,7 +14,16 @@ import { ConformalBand } from '../../nodes/failure_monitor/conformal_band.js';
 function sample(h = 1.5): Calibration {
   return {
     detectorKind: 'lstm',
-    band: new ConformalBand({ alpha: 0.2, horizon: 3, mu: [0.1, 0.2, 0.30000000001], sigma: [0.05, 0.06, 0.07], h, gamma: 0.3, n1: 3, n2: 7 }),
+    band: new ConformalBand({
+      alpha: 0.2,
+      horizon: 3,
+      mu: [0.1, 0.2, 0.30000000001],
+      sigma: [0.05, 0.06, 0.07],
+      h,
+      gamma: 0.3,
+      n1: 3,
+      n2: 7,
+    }),
     counts: { episodes: 10, d1: 3, d2: 7 },
     provenance: {
       created: '2025-01-01T00:00:00.000Z',
@@ -62,14 +71,22 @@ describe('calibration file', () => {
     ['sigma <= 0', /^sigma: .*$/m, 'sigma: [0, 0.06, 0.07]', /field 'sigma\[0\]': expected a number > 0, found 0/],
     ['a text in mu', /^mu: .*$/m, 'mu: [0.1, x, 0.3]', /field 'mu\[1\]': expected a finite number, found "x"/],
     ['alpha outside (0, 1)', /^alpha: .*$/m, 'alpha: 1.2', /field 'alpha': expected a number in \(0, 1\), found 1.2/],
-    ['an unknown detector kind', /^detector_kind: .*$/m, 'detector_kind: gru', /field 'detector_kind': expected one of mlp, lstm, found "gru"/],
+    [
+      'an unknown detector kind',
+      /^detector_kind: .*$/m,
+      'detector_kind: gru',
+      /field 'detector_kind': expected one of mlp, lstm, found "gru"/,
+    ],
     ['another format', /^format: .*$/m, 'format: something@2', /field 'format': expected 'vla-ros\/safe-calibration@1'/],
     ['counts that do not add up', /^ {2}d2: 7$/m, '  d2: 8', /field 'counts': expected d1 \+ d2 = episodes/],
     ['a fractional horizon', /^horizon: .*$/m, 'horizon: 2.5', /field 'horizon': expected an integer >= 1, found 2.5/],
   ];
   for (const [what, from, to, error] of cases) {
     it(`names the field for ${what}`, () => {
-      assert.throws(() => parseCalibration(edited(from, to), 'cal.yaml'), (err: unknown) => err instanceof CalibrationError && error.test(err.message));
+      assert.throws(
+        () => parseCalibration(edited(from, to), 'cal.yaml'),
+        (err: unknown) => err instanceof CalibrationError && error.test(err.message),
+      );
     });
   }
 

@@ -98,13 +98,13 @@ describe('conformal band (SAFE functional conformal prediction)', () => {
     const a = splitCalibrationSet(10, 3);
     assert.equal(a.d1.length, 3);
     assert.equal(a.d2.length, 7);
-    assert.deepEqual([...a.d1, ...a.d2].sort((x, y) => x - y), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      [...a.d1, ...a.d2].sort((x, y) => x - y),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     assert.deepEqual(splitCalibrationSet(10, 3), a);
     assert.notDeepEqual(splitCalibrationSet(10, 4), a);
-    assert.deepEqual(
-      [splitCalibrationSet(2, 0).d1.length, splitCalibrationSet(2, 0).d2.length],
-      [1, 1],
-    );
+    assert.deepEqual([splitCalibrationSet(2, 0).d1.length, splitCalibrationSet(2, 0).d2.length], [1, 1]);
     assert.throws(() => splitCalibrationSet(1, 0), /at least 2 successful calibration rollouts/);
   });
 
@@ -120,7 +120,10 @@ describe('conformal band (SAFE functional conformal prediction)', () => {
 
   it('indexes the band by whole steps, clamped to [0, horizon − 1], and crosses at s_t = δ_t exactly', () => {
     const band = new ConformalBand({ alpha: 0.2, horizon: 3, mu: [0, 1, 2], sigma: [1, 2, 4], h: 0.5, gamma: 0, n1: 1, n2: 1 });
-    assert.deepEqual([band.threshold(-2), band.threshold(0), band.threshold(1.9), band.threshold(2), band.threshold(50)], [0.5, 0.5, 2, 4, 4]);
+    assert.deepEqual(
+      [band.threshold(-2), band.threshold(0), band.threshold(1.9), band.threshold(2), band.threshold(50)],
+      [0.5, 0.5, 2, 4, 4],
+    );
     assert.deepEqual([band.mean(-1), band.mean(1.5), band.mean(2), band.mean(9)], [0, 1, 2, 2]);
     assert.deepEqual(band.thresholds(), [0.5, 2, 4]);
     assert.equal(band.horizon, 3);
@@ -215,7 +218,10 @@ describe('conformal band (SAFE functional conformal prediction)', () => {
         const { mean, se } = falseAlarmRates(alpha, true, 120, nCal, 300);
         const n2 = 42;
         assert.ok(mean <= alpha + 3 * se, `false-alarm rate ${mean.toFixed(4)} > alpha ${alpha} + 3·SE (${se.toFixed(4)})`);
-        assert.ok(mean >= alpha - 1 / (n2 + 1) - 3 * se, `false-alarm rate ${mean.toFixed(4)} is far below alpha: the band is needlessly conservative`);
+        assert.ok(
+          mean >= alpha - 1 / (n2 + 1) - 3 * se,
+          `false-alarm rate ${mean.toFixed(4)} is far below alpha: the band is needlessly conservative`,
+        );
       });
     }
 

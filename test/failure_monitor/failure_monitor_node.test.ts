@@ -18,7 +18,8 @@ import { VirtualTimeBase } from '../../nodes/ros/time_base.js';
 import { startNode, type RunningNode } from '../../nodes/runtime/node_runner.js';
 import { featureSequence, referenceLstmScores, referenceMlpScores, TINY_LSTM, TINY_MLP } from './helpers.js';
 
-const { REASON_SCORE, REASON_FEATURE_TIMEOUT, RESPONSE_HOLD, RESPONSE_ALARM_ONLY, RESPONSE_HOLD_AND_NOTIFY } = vla_ros_msgs.msg.FailureAlarm;
+const { REASON_SCORE, REASON_FEATURE_TIMEOUT, RESPONSE_HOLD, RESPONSE_ALARM_ONLY, RESPONSE_HOLD_AND_NOTIFY } =
+  vla_ros_msgs.msg.FailureAlarm;
 const { EVENT_START, EVENT_RESET, EVENT_END } = vla_ros_msgs.msg.EpisodeEvent;
 
 /** A calibration with a flat threshold δ_t = level for the given detector file. */
@@ -28,9 +29,25 @@ function writeCalibration(dir: string, detector: string, kind: 'mlp' | 'lstm', l
     file,
     formatCalibration({
       detectorKind: kind,
-      band: new ConformalBand({ alpha: 0.2, horizon, mu: new Array<number>(horizon).fill(level - 0.5), sigma: new Array<number>(horizon).fill(0.25), h: 2, gamma: 0.1, n1: 3, n2: 7 }),
+      band: new ConformalBand({
+        alpha: 0.2,
+        horizon,
+        mu: new Array<number>(horizon).fill(level - 0.5),
+        sigma: new Array<number>(horizon).fill(0.25),
+        h: 2,
+        gamma: 0.1,
+        n1: 3,
+        n2: 7,
+      }),
       counts: { episodes: 10, d1: 3, d2: 7 },
-      provenance: { created: 'now', tool: 'test', detector: path.basename(detector), detectorSha256: fileSha256(detector), seed: 0, rollouts: [] },
+      provenance: {
+        created: 'now',
+        tool: 'test',
+        detector: path.basename(detector),
+        detectorSha256: fileSha256(detector),
+        seed: 0,
+        rollouts: [],
+      },
     }),
   );
   return file;
@@ -54,7 +71,14 @@ describe('failure_monitor node', () => {
     time = new VirtualTimeBase(50);
     logs = [];
     backend = new EmbeddedBackend({ time, logSink: (r) => logs.push(r) });
-    probe = await backend.createNode({ name: 'probe', namespace: '/arm', remaps: [], parameterSections: [], logLevel: 'error', rosArgv: [] });
+    probe = await backend.createNode({
+      name: 'probe',
+      namespace: '/arm',
+      remaps: [],
+      parameterSections: [],
+      logLevel: 'error',
+      rosArgv: [],
+    });
     scores = [];
     alarms = [];
     holds = [];
@@ -84,7 +108,8 @@ describe('failure_monitor node', () => {
 
   const header = () => ({ stamp: { sec: Math.floor(time.now()), nanosec: 0 }, frame_id: '' });
   const instruction = (id: string) => instructionPub.publish({ header: header(), id, text: 'push the red cube' });
-  const event = (id: string, e: number, success = false) => eventsPub.publish({ header: header(), episode_id: id, event: e, instruction: 'x', success });
+  const event = (id: string, e: number, success = false) =>
+    eventsPub.publish({ header: header(), episode_id: id, event: e, instruction: 'x', success });
 
   /** Publishes features at 30 Hz, one step per 1/30 s of virtual time. */
   async function steps(episode: string, features: Float32Array[], firstStep = 0): Promise<void> {
@@ -172,7 +197,13 @@ describe('failure_monitor node', () => {
     assert.equal(holds.length, 1);
     // An operator must resume: the hold names no episode, so the bridge keeps it across episodes.
     assert.equal(holds[0].episode_id, '');
-    assert.ok(logs.some((l) => l.level === 'error' && /episode 'e2': policy failure predicted: .*hold requested; an operator must inspect and resume/.test(l.message)));
+    assert.ok(
+      logs.some(
+        (l) =>
+          l.level === 'error' &&
+          /episode 'e2': policy failure predicted: .*hold requested; an operator must inspect and resume/.test(l.message),
+      ),
+    );
   });
 
   it('a START with an id used before starts that episode again: scored, able to alarm and hold', async () => {
@@ -207,7 +238,10 @@ describe('failure_monitor node', () => {
     assert.match(a.detail, /no policy features for 0\.5\d\d s \(feature_timeout 0\.5 s\) after step 3/);
     // Detected within one check period (feature_timeout / 5 = 0.1 s) of the deadline.
     const detectedAt = a.header.stamp.sec + a.header.stamp.nanosec / 1e9;
-    assert.ok(detectedAt - lastFeatures > 0.5 && detectedAt - lastFeatures <= 0.61, `detected ${detectedAt - lastFeatures} s after the last features`);
+    assert.ok(
+      detectedAt - lastFeatures > 0.5 && detectedAt - lastFeatures <= 0.61,
+      `detected ${detectedAt - lastFeatures} s after the last features`,
+    );
     assert.equal(holds.length, 1);
     assert.match(holds[0].reason, /policy features timed out \(episode ep-t\)/);
     await time.advanceBy(5);
@@ -223,8 +257,13 @@ describe('failure_monitor node', () => {
   });
 
   it('starts the episode of an instruction latched before it was active', async () => {
-    await start({ detector: TINY_MLP, calibration: writeCalibration(dir, TINY_MLP, 'mlp', 100), startup_timeout: 1 }, () => instruction('early'));
-    assert.ok(logs.some((l) => /episode 'early' started \(new instruction\)/.test(l.message)), logs.map((l) => l.message).join('\n'));
+    await start({ detector: TINY_MLP, calibration: writeCalibration(dir, TINY_MLP, 'mlp', 100), startup_timeout: 1 }, () =>
+      instruction('early'),
+    );
+    assert.ok(
+      logs.some((l) => /episode 'early' started \(new instruction\)/.test(l.message)),
+      logs.map((l) => l.message).join('\n'),
+    );
     await time.advanceBy(1.2);
     assert.deepEqual(
       alarms.map((a) => [a.episode_id, a.reason]),
@@ -255,7 +294,10 @@ describe('failure_monitor node', () => {
     const got = scores.map((s) => s.score);
     for (let t = 0; t < 5; t++) assert.ok(Math.abs(got[t] - expected[t]) < 1e-5);
     for (let t = 0; t < 8; t++) assert.ok(Math.abs(got[5 + t] - expected[t]) < 1e-5, `after reset, step ${t}`);
-    assert.ok(scores.every((s) => Math.abs(s.step_score - s.score) < 1e-7), 'for an LSTM, step_score = score');
+    assert.ok(
+      scores.every((s) => Math.abs(s.step_score - s.score) < 1e-7),
+      'for an LSTM, step_score = score',
+    );
     assert.ok(logs.some((l) => /episode 'ep-l' started \(features of a new episode; no instruction seen for it\)/.test(l.message)));
     assert.ok(logs.some((l) => /episode 'ep-l' restarted \(RESET event\)/.test(l.message)));
   });
@@ -273,7 +315,15 @@ describe('failure_monitor node', () => {
     const cal = writeCalibration(dir, TINY_MLP, 'mlp', 1);
     await start({ detector: TINY_LSTM, calibration: cal });
     assert.equal(running!.instance.lifecycle!.state, 'unconfigured');
-    assert.ok(logs.some((l) => l.level === 'error' && /cannot configure: .*mlp\.yaml: calibrated for a SAFE-MLP detector, but .*tiny_lstm\.onnx is a SAFE-LSTM detector/.test(l.message)));
+    assert.ok(
+      logs.some(
+        (l) =>
+          l.level === 'error' &&
+          /cannot configure: .*mlp\.yaml: calibrated for a SAFE-MLP detector, but .*tiny_lstm\.onnx is a SAFE-LSTM detector/.test(
+            l.message,
+          ),
+      ),
+    );
     await running!.stop();
     await backend.shutdown();
 
@@ -288,7 +338,13 @@ describe('failure_monitor node', () => {
     const stale = writeCalibration(dir, TINY_LSTM, 'lstm', 1);
     fs.writeFileSync(stale, fs.readFileSync(stale, 'utf8').replace(/detector_sha256: \w+/, `detector_sha256: "${'0'.repeat(64)}"`));
     await start({ detector: TINY_LSTM, calibration: stale });
-    assert.ok(logs.some((l) => /was computed with detector tiny_lstm\.onnx \(sha256 000000000000…\), not with .*tiny_lstm\.onnx .*recalibrate with `vla-ros safe calibrate`/.test(l.message)));
+    assert.ok(
+      logs.some((l) =>
+        /was computed with detector tiny_lstm\.onnx \(sha256 000000000000…\), not with .*tiny_lstm\.onnx .*recalibrate with `vla-ros safe calibrate`/.test(
+          l.message,
+        ),
+      ),
+    );
   });
 
   it('a truncated detector: ERROR on ~/status at once (what a bridge with require_failure_monitor holds on); a working one reports RUNNING on activation', async () => {
@@ -351,7 +407,14 @@ describe('failure_monitor node', () => {
         detectorKind: 'lstm',
         band,
         counts: { episodes: 30, d1: band.params.n1, d2: band.params.n2 },
-        provenance: { created: 'now', tool: 'test', detector: 'tiny_lstm.onnx', detectorSha256: fileSha256(TINY_LSTM), seed: 2, rollouts: [] },
+        provenance: {
+          created: 'now',
+          tool: 'test',
+          detector: 'tiny_lstm.onnx',
+          detectorSha256: fileSha256(TINY_LSTM),
+          seed: 2,
+          rollouts: [],
+        },
       }),
     );
     await start({ detector: TINY_LSTM, calibration: file });
@@ -372,7 +435,9 @@ describe('failure_monitor node', () => {
     await start({ detector: TINY_MLP, calibration: writeCalibration(dir, TINY_MLP, 'mlp', 1) });
     const p = running!.node.parameters;
     assert.deepEqual(
-      ['policy_bundle', 'detector', 'calibration', 'detector_kind', 'response', 'feature_timeout', 'startup_timeout'].map((n) => p.describe(n).type),
+      ['policy_bundle', 'detector', 'calibration', 'detector_kind', 'response', 'feature_timeout', 'startup_timeout'].map(
+        (n) => p.describe(n).type,
+      ),
       ['string', 'string', 'string', 'string', 'string', 'double', 'double'],
     );
     assert.equal(p.get('policy_bundle'), 'reference');

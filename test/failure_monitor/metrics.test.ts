@@ -38,8 +38,10 @@ describe('failure detection metrics', () => {
 
   it('the evaluation protocol separates clearly separable rollouts at every alpha', () => {
     const scored: ScoredEpisode[] = [];
-    for (let i = 0; i < 20; i++) scored.push({ bag: 'b', id: `s${i}`, success: true, scores: Array.from({ length: 10 }, (_, t) => (t + 1) * (0.1 + 0.002 * i)) });
-    for (let i = 0; i < 6; i++) scored.push({ bag: 'b', id: `f${i}`, success: false, scores: Array.from({ length: 10 }, (_, t) => (t + 1) * (0.5 + 0.01 * i)) });
+    for (let i = 0; i < 20; i++)
+      scored.push({ bag: 'b', id: `s${i}`, success: true, scores: Array.from({ length: 10 }, (_, t) => (t + 1) * (0.1 + 0.002 * i)) });
+    for (let i = 0; i < 6; i++)
+      scored.push({ bag: 'b', id: `f${i}`, success: false, scores: Array.from({ length: 10 }, (_, t) => (t + 1) * (0.5 + 0.01 * i)) });
     const res = evaluateScored(scored, { alphas: [0.1, 0.5], repeats: 3, seed: 1 });
     assert.equal(res.rocAuc, 1);
     assert.equal(res.calibrationSuccesses, 10);

@@ -20,7 +20,12 @@ describe('reference bundle SAFE detectors', function () {
     ['mlp', 'safe_mlp.onnx', 'calibration_mlp.yaml'],
   ] as const) {
     it(`${detector} follows the contract, takes the expert's features and matches ${calibration}`, async () => {
-      const setup = await loadMonitorSetup({ policyBundle: BUNDLE, detector: file(detector), calibration: file(calibration), detectorKind: kind });
+      const setup = await loadMonitorSetup({
+        policyBundle: BUNDLE,
+        detector: file(detector),
+        calibration: file(calibration),
+        detectorKind: kind,
+      });
       try {
         assert.equal(setup.detector.kind, kind);
         assert.equal(setup.calibration.detectorKind, kind);

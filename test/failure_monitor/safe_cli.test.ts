@@ -19,7 +19,11 @@ interface EpisodeSpec {
 }
 
 /** Writes episodes into a bag the way the suite records them (see docs/failure-monitor.md). */
-async function writeBag(file: string, episodes: EpisodeSpec[], topics = { features: '/policy_features', events: '/episode_events' }): Promise<void> {
+async function writeBag(
+  file: string,
+  episodes: EpisodeSpec[],
+  topics = { features: '/policy_features', events: '/episode_events' },
+): Promise<void> {
   const bag = await McapBagWriter.create(file);
   await bag.addTopic(topics.features, 'vla_ros_msgs/msg/PolicyFeatures');
   await bag.addTopic(topics.events, 'vla_ros_msgs/msg/EpisodeEvent');
@@ -34,7 +38,12 @@ async function writeBag(file: string, episodes: EpisodeSpec[], topics = { featur
       await bag.write(topics.features, { header: header(), episode_id: ep.id, step: s, source: 'features', features: ep.features[s] }, t);
     }
     t += 0.5;
-    if (ep.success !== undefined) await bag.write(topics.events, { header: header(), episode_id: ep.id, event: 2, instruction: 'push the cube', success: ep.success }, t);
+    if (ep.success !== undefined)
+      await bag.write(
+        topics.events,
+        { header: header(), episode_id: ep.id, event: 2, instruction: 'push the cube', success: ep.success },
+        t,
+      );
     t += 1;
   }
   await bag.close();
@@ -56,7 +65,13 @@ async function prototypes(): Promise<{ low: Float32Array; high: Float32Array }> 
   return { low: low.f, high: high.f };
 }
 
-function episodes(prefix: string, n: number, failure: boolean, seed: number, proto: { low: Float32Array; high: Float32Array }): EpisodeSpec[] {
+function episodes(
+  prefix: string,
+  n: number,
+  failure: boolean,
+  seed: number,
+  proto: { low: Float32Array; high: Float32Array },
+): EpisodeSpec[] {
   const random = seededRandom(seed);
   return Array.from({ length: n }, (_, i) => {
     const length = 20 + Math.floor(random() * 10);
@@ -114,7 +129,10 @@ describe('vla-ros safe calibrate | eval', () => {
     assert.equal(cal.provenance.detectorSha256, fileSha256(TINY_MLP));
     assert.deepEqual(cal.provenance.rollouts, ['a.mcap', 'b.mcap']);
     assert.equal(cal.provenance.seed, 3);
-    assert.match(out.join(''), /SAFE-MLP band from 20 successful episodes \(D1 6, D2 14; 4 failures ignored\), alpha 0\.2: horizon 29 steps/);
+    assert.match(
+      out.join(''),
+      /SAFE-MLP band from 20 successful episodes \(D1 6, D2 14; 4 failures ignored\), alpha 0\.2: horizon 29 steps/,
+    );
     assert.match(err.join(''), /note: b\.mcap: episode 'cut' \(1 steps\) has no EVENT_END on \/episode_events, so no label: left out/);
     // The band is increasing (cumulative scores) and above μ.
     const d = cal.band.thresholds();
@@ -131,7 +149,9 @@ describe('vla-ros safe calibrate | eval', () => {
     assert.match(text, /protocol: 3 random splits; each calibrates the band on 15 successes/);
     const auc = Number(/ROC-AUC \(rollout score max_t s_t\): ([\d.]+)/.exec(text)?.[1]);
     assert.ok(auc > 0.95, `ROC-AUC ${auc}`);
-    const rows = [...text.matchAll(/^\| +([\d.]+) \| ([\d.]+) \| ([\d.]+) \| +([\d.]+) +\| ([\d.]+) \|/gm)].map((m) => m.slice(1).map(Number));
+    const rows = [...text.matchAll(/^\| +([\d.]+) \| ([\d.]+) \| ([\d.]+) \| +([\d.]+) +\| ([\d.]+) \|/gm)].map((m) =>
+      m.slice(1).map(Number),
+    );
     assert.deepEqual(
       rows.map((r) => r[0]),
       [0.05, 0.2, 0.5],
@@ -182,13 +202,20 @@ describe('vla-ros safe calibrate | eval', () => {
   it('gives clear errors: no successes, missing topics, bad files, bad options', async () => {
     const fails = path.join(dir, 'fails.mcap');
     await writeBag(fails, episodes('f', 3, true, 9, proto));
-    await assert.rejects(run(['safe', 'calibrate', '--detector', TINY_MLP, fails]), (e: unknown) => e instanceof CliError && /no successful episodes in .*fails\.mcap \(3 labelled episodes, all failures\)/.test(e.message));
+    await assert.rejects(
+      run(['safe', 'calibrate', '--detector', TINY_MLP, fails]),
+      (e: unknown) =>
+        e instanceof CliError && /no successful episodes in .*fails\.mcap \(3 labelled episodes, all failures\)/.test(e.message),
+    );
 
     const noFeatures = path.join(dir, 'events.mcap');
     const bag = await McapBagWriter.create(noFeatures);
     await bag.addTopic('/episode_events', 'vla_ros_msgs/msg/EpisodeEvent');
     await bag.close();
-    await assert.rejects(run(['safe', 'calibrate', '--detector', TINY_MLP, noFeatures]), /events\.mcap: no vla_ros_msgs\/msg\/PolicyFeatures topic; the bag has \/episode_events \(vla_ros_msgs\/msg\/EpisodeEvent\)/);
+    await assert.rejects(
+      run(['safe', 'calibrate', '--detector', TINY_MLP, noFeatures]),
+      /events\.mcap: no vla_ros_msgs\/msg\/PolicyFeatures topic; the bag has \/episode_events \(vla_ros_msgs\/msg\/EpisodeEvent\)/,
+    );
 
     const text = path.join(dir, 'notes.mcap');
     fs.writeFileSync(text, 'not a bag');
@@ -196,11 +223,26 @@ describe('vla-ros safe calibrate | eval', () => {
 
     const few = path.join(dir, 'few.mcap');
     await writeBag(few, episodes('s', 2, false, 10, proto));
-    await assert.rejects(run(['safe', 'calibrate', '--alpha', '0.2', '--detector', TINY_MLP, '-o', path.join(dir, 'x.yaml'), few]), /h is infinite: 1 D2 rollouts are too few for alpha = 0\.2/);
-    await assert.rejects(run(['safe', 'calibrate', '--alpha', '1.5', '--detector', TINY_MLP, few]), (e: unknown) => e instanceof CliError && e.exitCode === 2 && /--alpha: expected a number in \(0, 1\), got 1\.5/.test(e.message));
-    await assert.rejects(run(['safe', 'calibrate', '--detector', '/nonexistent.onnx', few]), /detector file \/nonexistent\.onnx does not exist/);
-    await assert.rejects(run(['safe', 'calibrate', '--detector', TINY_LSTM, '--detector-kind', 'mlp', few]), /says detector_kind 'mlp', but the model is a SAFE-LSTM detector/);
-    await assert.rejects(run(['safe', 'eval', '--detector', TINY_MLP, few]), /evaluation needs at least 2 successful episodes to calibrate and 1 to test/);
+    await assert.rejects(
+      run(['safe', 'calibrate', '--alpha', '0.2', '--detector', TINY_MLP, '-o', path.join(dir, 'x.yaml'), few]),
+      /h is infinite: 1 D2 rollouts are too few for alpha = 0\.2/,
+    );
+    await assert.rejects(
+      run(['safe', 'calibrate', '--alpha', '1.5', '--detector', TINY_MLP, few]),
+      (e: unknown) => e instanceof CliError && e.exitCode === 2 && /--alpha: expected a number in \(0, 1\), got 1\.5/.test(e.message),
+    );
+    await assert.rejects(
+      run(['safe', 'calibrate', '--detector', '/nonexistent.onnx', few]),
+      /detector file \/nonexistent\.onnx does not exist/,
+    );
+    await assert.rejects(
+      run(['safe', 'calibrate', '--detector', TINY_LSTM, '--detector-kind', 'mlp', few]),
+      /says detector_kind 'mlp', but the model is a SAFE-LSTM detector/,
+    );
+    await assert.rejects(
+      run(['safe', 'eval', '--detector', TINY_MLP, few]),
+      /evaluation needs at least 2 successful episodes to calibrate and 1 to test/,
+    );
     await assert.rejects(run(['safe', 'calibrate']), /Not enough non-option arguments/);
     assert.throws(() => parseAlphas('0.1,x'), /--alphas: expected comma-separated numbers in \(0, 1\), got 'x'/);
     assert.deepEqual(parseAlphas('0.02, 0.5'), [0.02, 0.5]);

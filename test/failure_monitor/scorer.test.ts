@@ -88,8 +88,14 @@ describe('SAFE scorers on ONNX detectors', () => {
   });
 
   it('checks files against the detector contract', async () => {
-    await assert.rejects(OnnxDetector.load(BAD_NAMES), /bad_names\.onnx: SAFE-MLP detector inputs must be features \(features \[1,F\] → logit \[1,1\]\); the model has x/);
-    await assert.rejects(OnnxDetector.load(TINY_MLP, 'lstm'), /the policy bundle says detector_kind 'lstm', but the model is a SAFE-MLP detector/);
+    await assert.rejects(
+      OnnxDetector.load(BAD_NAMES),
+      /bad_names\.onnx: SAFE-MLP detector inputs must be features \(features \[1,F\] → logit \[1,1\]\); the model has x/,
+    );
+    await assert.rejects(
+      OnnxDetector.load(TINY_MLP, 'lstm'),
+      /the policy bundle says detector_kind 'lstm', but the model is a SAFE-MLP detector/,
+    );
     await assert.rejects(OnnxDetector.load('/nonexistent.onnx'), /detector file \/nonexistent\.onnx does not exist/);
   });
 
@@ -99,22 +105,39 @@ describe('SAFE scorers on ONNX detectors', () => {
     const lstmOut = [t('logit', [1, 1]), t('h_out', [1, 1, 16]), t('c_out', [1, 1, 16])];
 
     it('accepts both contracts and a symbolic batch dimension', () => {
-      assert.deepEqual(checkDetectorSignature([t('features', ['N', 8])], [t('logit', ['N', 1])], 'd.onnx'), { kind: 'mlp', featureSize: 8, hiddenSize: 0 });
+      assert.deepEqual(checkDetectorSignature([t('features', ['N', 8])], [t('logit', ['N', 1])], 'd.onnx'), {
+        kind: 'mlp',
+        featureSize: 8,
+        hiddenSize: 0,
+      });
       assert.deepEqual(checkDetectorSignature(lstmIn, lstmOut, 'd.onnx', 'lstm'), { kind: 'lstm', featureSize: 8, hiddenSize: 16 });
     });
 
     const bad: Array<[string, ValueInfo[], ValueInfo[], RegExp]> = [
-      ['a symbolic feature size', [t('features', [1, 'F'])], [t('logit', [1, 1])], /tensor 'features': dimension 1 must be a fixed size, found F/],
+      [
+        'a symbolic feature size',
+        [t('features', [1, 'F'])],
+        [t('logit', [1, 1])],
+        /tensor 'features': dimension 1 must be a fixed size, found F/,
+      ],
       ['a wrong rank', [t('features', [8])], [t('logit', [1, 1])], /tensor 'features': expected rank 2/],
       ['a float64 input', [t('features', [1, 8], 'float64')], [t('logit', [1, 1])], /tensor 'features': expected float32, found float64/],
       ['a logit of two values', [t('features', [1, 8])], [t('logit', [1, 2])], /tensor 'logit': dimension 1 must be 1, found 2/],
       ['a missing output', [t('features', [1, 8])], [t('score', [1, 1])], /outputs must be logit .*the model has score/],
       ['an LSTM without c_out', lstmIn, lstmOut.slice(0, 2), /SAFE-LSTM detector outputs must be logit, h_out, c_out/],
-      ['state sizes that differ', lstmIn, [lstmOut[0], lstmOut[1], t('c_out', [1, 1, 8])], /tensor 'c_out' has state size 8, but h_in has 16/],
+      [
+        'state sizes that differ',
+        lstmIn,
+        [lstmOut[0], lstmOut[1], t('c_out', [1, 1, 8])],
+        /tensor 'c_out' has state size 8, but h_in has 16/,
+      ],
     ];
     for (const [what, inputs, outputs, error] of bad) {
       it(`refuses ${what}`, () => {
-        assert.throws(() => checkDetectorSignature(inputs, outputs, 'd.onnx'), (err: unknown) => err instanceof DetectorError && error.test(err.message));
+        assert.throws(
+          () => checkDetectorSignature(inputs, outputs, 'd.onnx'),
+          (err: unknown) => err instanceof DetectorError && error.test(err.message),
+        );
       });
     }
   });

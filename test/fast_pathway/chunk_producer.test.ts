@@ -34,11 +34,19 @@ describe('fast pathway core: ChunkProducer', () => {
     p.setInstruction('a');
     p.writeLatent(latent(1, 0.9));
     assert.equal(why(1), 'state');
-    p.updateJoints([...joints].reverse(), joints.map((_, i) => joints.length - 1 - i), 0.95);
+    p.updateJoints(
+      [...joints].reverse(),
+      joints.map((_, i) => joints.length - 1 - i),
+      0.95,
+    );
     assert.equal(why(1), 'decode');
     // Joint state older than state_timeout, latent older than max_latent_age.
     assert.equal(why(1.06), 'state');
-    p.updateJoints(joints, joints.map(() => 0), 2);
+    p.updateJoints(
+      joints,
+      joints.map(() => 0),
+      2,
+    );
     const old = p.request(2);
     assert.ok(!('job' in old) && old.reason === 'latent' && Math.abs(old.latentAge! - 1.1) < 1e-9);
     // A new instruction discards the latent of the old one.
@@ -51,7 +59,11 @@ describe('fast pathway core: ChunkProducer', () => {
     const p = producer();
     p.setInstruction('a');
     p.writeLatent(latent(3, 0.7));
-    p.updateJoints([...joints].reverse(), joints.map((_, i) => joints.length - 1 - i), 0.95);
+    p.updateJoints(
+      [...joints].reverse(),
+      joints.map((_, i) => joints.length - 1 - i),
+      0.95,
+    );
     const r = p.request(1) as ChunkRequest;
     assert.ok('job' in r);
     assert.equal(r.sampledAt, 1);
@@ -67,7 +79,11 @@ describe('fast pathway core: ChunkProducer', () => {
     const p = producer();
     p.setInstruction('a');
     p.writeLatent(latent(5, 0.8));
-    p.updateJoints(joints, joints.map(() => 0), 0.99);
+    p.updateJoints(
+      joints,
+      joints.map(() => 0),
+      0.99,
+    );
     const r = p.request(1.0333) as ChunkRequest;
     // Normalised 0 = the action mean: within bounds.
     const ok = p.finish(r, new Float32Array(horizon * dims), undefined, 0.001);
@@ -79,7 +95,10 @@ describe('fast pathway core: ChunkProducer', () => {
     assert.equal(m.sequence, 1);
     assert.equal(m.latent_version, 5);
     assert.equal(m.action_space, manifest.action.space);
-    assert.deepEqual(Array.from(m.data.slice(0, dims)), manifest.action.mean.map((v) => Math.fround(v)));
+    assert.deepEqual(
+      Array.from(m.data.slice(0, dims)),
+      manifest.action.mean.map((v) => Math.fround(v)),
+    );
     assert.equal(p.sequence, 1);
     const next = p.request(1.0666) as ChunkRequest;
     assert.equal(next.job.seed, 41, 'chunk n uses seed + n');

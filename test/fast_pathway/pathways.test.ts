@@ -34,8 +34,17 @@ class Rig {
   latents: vla_ros_msgs.msg.LatentEntry[] = [];
 
   async start(nodes: Array<'slow' | 'fast'>, params: ParamsFileSection['params'] = []): Promise<void> {
-    this.probe = await this.backend.createNode({ name: 'probe', namespace: '/', remaps: [], parameterSections: [], logLevel: 'warn', rosArgv: [] });
-    this.probe.createSubscription('vla_ros_msgs/msg/ActionChunk', 'action_chunk', 10, (msg) => this.chunks.push({ msg, at: this.time.now() }));
+    this.probe = await this.backend.createNode({
+      name: 'probe',
+      namespace: '/',
+      remaps: [],
+      parameterSections: [],
+      logLevel: 'warn',
+      rosArgv: [],
+    });
+    this.probe.createSubscription('vla_ros_msgs/msg/ActionChunk', 'action_chunk', 10, (msg) =>
+      this.chunks.push({ msg, at: this.time.now() }),
+    );
     this.probe.createSubscription('vla_ros_msgs/msg/PolicyFeatures', 'policy_features', 10, (msg) => this.features.push(msg));
     this.probe.createSubscription('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal, (msg) => this.latents.push(msg));
     for (const n of nodes) {
@@ -146,7 +155,10 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
         ['latent_pooled', [1, 128]],
       ],
     );
-    assert.ok(fromRosTime(first.ready_time) - fromRosTime(first.header.stamp) >= 0.002 - 1e-9, 'ready time after observation + modelled VLM latency');
+    assert.ok(
+      fromRosTime(first.ready_time) - fromRosTime(first.header.stamp) >= 0.002 - 1e-9,
+      'ready time after observation + modelled VLM latency',
+    );
 
     const chunks = rig.chunks;
     assert.ok(chunks.length >= 50, `chunks: ${chunks.length}`);
@@ -215,7 +227,8 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
     rig.probe.createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', 10, (m) => diagnostics.push(...m.status));
     await rig.run(0.3, { observations: false });
     assert.ok(rig.chunks.length > 3, `chunks from good joint states: ${rig.chunks.length}`);
-    for (const c of rig.chunks) assert.equal(fromRosTime(c.msg.observation_stamp), fromRosTime(toRosTime(observedAt)), "observation_stamp = the latent's image");
+    for (const c of rig.chunks)
+      assert.equal(fromRosTime(c.msg.observation_stamp), fromRosTime(toRosTime(observedAt)), "observation_stamp = the latent's image");
     const before = rig.chunks.length;
     // joint2 50 rad beyond its limit: the arm cannot be there, so the policy must not see it.
     const js = rig.probe.createPublisher('sensor_msgs/msg/JointState', 'joint_states', QoSProfiles.sensorData);
@@ -231,8 +244,16 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
     await rig.time.advanceBy(0.6);
     far.cancel();
     await rig.time.advanceBy(0.5); // the next ~/status
-    assert.ok(rig.chunks.length - before <= 4, `chunks after the bad joint states: ${rig.chunks.length - before} (only until state_timeout)`);
-    const values = Object.fromEntries(diagnostics.filter((d) => /fast_pathway/.test(d.name)).at(-1)!.values.map((v) => [v.key, v.value]));
+    assert.ok(
+      rig.chunks.length - before <= 4,
+      `chunks after the bad joint states: ${rig.chunks.length - before} (only until state_timeout)`,
+    );
+    const values = Object.fromEntries(
+      diagnostics
+        .filter((d) => /fast_pathway/.test(d.name))
+        .at(-1)!
+        .values.map((v) => [v.key, v.value]),
+    );
     assert.ok(Number(values.joint_states_rejected_out_of_limits) >= 50, JSON.stringify(values));
     const lines = rig.logs.filter((l) => l.level === 'warn' && /joint_states rejected: .*fr3_joint2.* outside its limits/.test(l.message));
     assert.equal(lines.length, 1, 'one log line per reason per 5 s');
@@ -249,13 +270,18 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
     rig.instruct('ep2', 'push\u0000 '.repeat(200_000));
     await rig.run(1.2, { jointStates: false });
     assert.ok(!rig.latents.some((l) => l.instruction_id === 'ep2'), 'no latent for the refused instruction');
-    const values = Object.fromEntries(diagnostics.filter((d) => /slow_pathway/.test(d.name)).at(-1)!.values.map((v) => [v.key, v.value]));
+    const values = Object.fromEntries(
+      diagnostics
+        .filter((d) => /slow_pathway/.test(d.name))
+        .at(-1)!
+        .values.map((v) => [v.key, v.value]),
+    );
     assert.equal(values.instructions_too_long, '1');
     const line = rig.logs.find((l) => /instruction 'ep2' refused: instruction is \d+ bytes, more than 1024/.test(l.message));
     assert.ok(line && line.message.length < 300 && !/\p{Cc}/u.test(line.message), line?.message.slice(0, 300));
   });
 
-  it('publishes nothing without joint states, saying why (status every tick, the log once), and nothing for another instruction\'s latent', async () => {
+  it("publishes nothing without joint states, saying why (status every tick, the log once), and nothing for another instruction's latent", async () => {
     rig = new Rig();
     await rig.start(['slow', 'fast']);
     const statuses: vla_ros_msgs.msg.PathwayStatus[] = [];
@@ -300,10 +326,13 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
     rig = new Rig();
     const ur5e = ['shoulder_pan_joint', 'shoulder_lift_joint', 'elbow_joint', 'wrist_1_joint', 'wrist_2_joint', 'wrist_3_joint'];
     await assert.rejects(
-      rig.start(['fast'], [
-        { name: 'robot.name', type: 'string', value: 'ur5e', source: 'test' },
-        { name: 'robot.joint_names', type: 'string_array', value: ur5e, source: 'test' },
-      ]),
+      rig.start(
+        ['fast'],
+        [
+          { name: 'robot.name', type: 'string', value: 'ur5e', source: 'test' },
+          { name: 'robot.joint_names', type: 'string_array', value: ur5e, source: 'test' },
+        ],
+      ),
       /does not fit the robot: the policy's state needs joints the robot 'ur5e' does not have: fr3_joint1, fr3_joint2, fr3_joint3, … \(7\)/,
     );
   });

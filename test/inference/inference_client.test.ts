@@ -14,7 +14,10 @@ describe('InferenceClient', function () {
   it('close() lets a request in flight finish (the worker answers it), then refuses new ones', async () => {
     const client = await InferenceClient.start({ vlm: VLM });
     // The worker's own answer (a missing feed), not a closed-client error: it was allowed to finish.
-    const inFlight = assert.rejects(client.run('vlm', { x: float32Tensor([1], [0]) }), (err) => err instanceof Error && !closed(err) && /no feed for input/.test(err.message));
+    const inFlight = assert.rejects(
+      client.run('vlm', { x: float32Tensor([1], [0]) }),
+      (err) => err instanceof Error && !closed(err) && /no feed for input/.test(err.message),
+    );
     await client.close();
     await inFlight;
     await assert.rejects(client.run('vlm', {}), closed);

@@ -19,7 +19,13 @@ describe('NamedTensor conversion', () => {
     bytes.set(new Uint8Array(Float32Array.from([7, 8, 9, 10]).buffer), 1);
     const view = bytes.subarray(1);
     assert.deepEqual([...float32Of({ name: 'x', dtype: 1, shape: Uint32Array.from([4]), data: view }).data], [7, 8, 9, 10]);
-    assert.throws(() => float32Of({ name: 'ids', dtype: 5, shape: Uint32Array.from([2]), data: new Uint8Array(16) }), /tensor 'ids': expected float32/);
-    assert.throws(() => float32Of({ name: 'img', dtype: 1, shape: Uint32Array.from([3, 2]), data: new Uint8Array(20) }), /tensor 'img': shape \[3,2\] needs 24 bytes, got 20/);
+    assert.throws(
+      () => float32Of({ name: 'ids', dtype: 5, shape: Uint32Array.from([2]), data: new Uint8Array(16) }),
+      /tensor 'ids': expected float32/,
+    );
+    assert.throws(
+      () => float32Of({ name: 'img', dtype: 1, shape: Uint32Array.from([3, 2]), data: new Uint8Array(20) }),
+      /tensor 'img': shape \[3,2\] needs 24 bytes, got 20/,
+    );
   });
 });

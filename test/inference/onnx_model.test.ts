@@ -15,24 +15,44 @@ interface GoldenModel {
 }
 interface Golden {
   /** prefix / latent: the experts' latent inputs (the untrained VLM's outputs on the pattern images). */
-  inputs: { token_ids: number[]; attention_mask: number[]; state: number[]; latent_age: number[]; x_t: number[]; t: number[]; tokens: number[]; prefix: number[]; latent: number[] };
+  inputs: {
+    token_ids: number[];
+    attention_mask: number[];
+    state: number[];
+    latent_age: number[];
+    x_t: number[];
+    t: number[];
+    tokens: number[];
+    prefix: number[];
+    latent: number[];
+  };
   models: Record<string, GoldenModel>;
 }
 
-const golden = JSON.parse(fs.readFileSync(packagePath('test', 'fast_pathway', 'decoders', 'fixtures', 'reference_bundle_io.json'), 'utf8')) as Golden;
+const golden = JSON.parse(
+  fs.readFileSync(packagePath('test', 'fast_pathway', 'decoders', 'fixtures', 'reference_bundle_io.json'), 'utf8'),
+) as Golden;
 const modelPath = (rel: string) => packagePath('config', 'policies', ...rel.split('/'));
 
 /** The fixture's images: value at flat index i is ((a·i) mod m)/((m − 1)/2) − 1. */
 function patternImage(a: number, m: number): TensorData {
   const n = 3 * 224 * 224;
   const half = (m - 1) / 2;
-  return float32Tensor([1, 3, 224, 224], Float32Array.from({ length: n }, (_, i) => ((a * i) % m) / half - 1));
+  return float32Tensor(
+    [1, 3, 224, 224],
+    Float32Array.from({ length: n }, (_, i) => ((a * i) % m) / half - 1),
+  );
 }
 
 function sameModel(rel: string, ctx: Mocha.Context): void {
-  const sha = crypto.createHash('sha256').update(fs.readFileSync(modelPath(rel))).digest('hex');
+  const sha = crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(modelPath(rel)))
+    .digest('hex');
   if (sha !== golden.models[rel].sha256) {
-    console.log(`      (skipped: ${rel} is not the model the fixture was made from; rerun tools/policy/make_reference_bundle.py to refresh it)`);
+    console.log(
+      `      (skipped: ${rel} is not the model the fixture was made from; rerun tools/policy/make_reference_bundle.py to refresh it)`,
+    );
     ctx.skip();
   }
 }
@@ -57,8 +77,14 @@ describe('decoders: OnnxModel (onnxruntime-node adapter)', function () {
   it('exposes the session names and declared types and shapes', async () => {
     const m = await OnnxModel.load(modelPath('reference/expert_flow.onnx'));
     try {
-      assert.deepEqual(m.inputs.map((i) => i.name), ['x_t', 't', 'state', 'latent_age', 'prefix', 'latent']);
-      assert.deepEqual(m.outputs.map((o) => o.name), ['velocity', 'features']);
+      assert.deepEqual(
+        m.inputs.map((i) => i.name),
+        ['x_t', 't', 'state', 'latent_age', 'prefix', 'latent'],
+      );
+      assert.deepEqual(
+        m.outputs.map((o) => o.name),
+        ['velocity', 'features'],
+      );
       assert.deepEqual(m.inputs[0], { name: 'x_t', type: 'float32', shape: [1, 16, 7] });
       assert.deepEqual(m.outputs[1], { name: 'features', type: 'float32', shape: [1, 64] });
       assert.deepEqual(missingTensorNames(m, { inputs: ['x_t', 'time'], outputs: ['velocity', 'feats'] }, 'expert'), [
@@ -121,7 +147,11 @@ describe('decoders: OnnxModel (onnxruntime-node adapter)', function () {
   });
 
   it('matches torch on the flow, regression and discrete-diffusion experts', async function () {
-    for (const rel of ['reference/expert_flow.onnx', 'reference_regression/expert_regression.onnx', 'reference_discrete_diffusion/expert_dd.onnx']) {
+    for (const rel of [
+      'reference/expert_flow.onnx',
+      'reference_regression/expert_regression.onnx',
+      'reference_discrete_diffusion/expert_dd.onnx',
+    ]) {
       sameModel(rel, this);
     }
     const flow = await OnnxModel.load(modelPath('reference/expert_flow.onnx'));
@@ -143,7 +173,12 @@ describe('decoders: OnnxModel (onnxruntime-node adapter)', function () {
       const dg = golden.models['reference_discrete_diffusion/expert_dd.onnx'];
       const logits = d.logits.data as Float32Array;
       assert.deepEqual(d.logits.dims, [1, 112, 256]);
-      assert.ok(maxAbsDiff(logits.filter((_, i) => i % 97 === 0), numbers(dg, 'logits_every_97')) < 1e-3);
+      assert.ok(
+        maxAbsDiff(
+          logits.filter((_, i) => i % 97 === 0),
+          numbers(dg, 'logits_every_97'),
+        ) < 1e-3,
+      );
       const sum = logits.reduce((s, v) => s + v, 0);
       assert.ok(Math.abs(sum - (dg.logits_sum as number)) < 1e-3 * Math.max(1, Math.abs(sum)));
       assert.ok(maxAbsDiff(d.features.data as Float32Array, numbers(dg, 'features')) < 1e-4);

@@ -35,7 +35,14 @@ describe('EmbeddedLaunch', function () {
   it('runs launch-file nodes on worker threads that a hub-side node can talk to', async () => {
     const launch = await EmbeddedLaunch.start(bringup({ namespace: '/fr3', instruction: 'touch the blue block' }), quiet);
     try {
-      assert.deepEqual(launch.nodeNames, ['/fr3/episode_manager', '/fr3/camera_ingestion', '/fr3/slow_pathway', '/fr3/fast_pathway', '/fr3/failure_monitor', '/fr3/controller_bridge']);
+      assert.deepEqual(launch.nodeNames, [
+        '/fr3/episode_manager',
+        '/fr3/camera_ingestion',
+        '/fr3/slow_pathway',
+        '/fr3/fast_pathway',
+        '/fr3/failure_monitor',
+        '/fr3/controller_bridge',
+      ]);
       const probe = await new EmbeddedBackend(launch.hub).createNode({
         name: 'probe',
         namespace: '/fr3',

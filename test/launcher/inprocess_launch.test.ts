@@ -14,7 +14,11 @@ describe('InProcessLaunch (virtual time)', function () {
 
   it('starts the bringup on one domain, in order, and stops it', async () => {
     const time = new VirtualTimeBase(500);
-    const description = loadLaunchFile(packagePath('launch', 'bringup.launch.xml'), { namespace: '/arm', instruction: 'touch the blue block' }, defaultLaunchContext({}));
+    const description = loadLaunchFile(
+      packagePath('launch', 'bringup.launch.xml'),
+      { namespace: '/arm', instruction: 'touch the blue block' },
+      defaultLaunchContext({}),
+    );
     const launch = await InProcessLaunch.start(description, { time, logSink: () => {}, logLevel: 'warn' });
     try {
       assert.deepEqual(launch.nodeNames, [
@@ -29,7 +33,10 @@ describe('InProcessLaunch (virtual time)', function () {
       const got: vla_ros_msgs.msg.Instruction[] = [];
       probe.createSubscription('vla_ros_msgs/msg/Instruction', 'instruction', QoSProfiles.transientLocal, (m) => got.push(m));
       await time.advanceBy(0.1);
-      assert.deepEqual(got.map((m) => m.text), ['touch the blue block']);
+      assert.deepEqual(
+        got.map((m) => m.text),
+        ['touch the blue block'],
+      );
       assert.ok(launch.node('/arm/fast_pathway') !== undefined);
     } finally {
       await launch.stop();

@@ -59,14 +59,17 @@ function loadBody(body: string[], o: LoadOptions = {}): LaunchDescription {
 }
 
 function rejectsBody(body: string[], expected: { line: number; element: string; message: RegExp }, o: LoadOptions = {}): void {
-  assert.throws(() => loadBody(body, o), (err: unknown) => {
-    assert.ok(err instanceof LaunchFileError, `expected LaunchFileError, got ${String(err)}`);
-    assert.equal(err.line, expected.line, err.message);
-    assert.equal(err.element, expected.element, err.message);
-    assert.ok(err.message.startsWith(`test.launch.xml:${expected.line}: <${expected.element}>: `), err.message);
-    assert.match(err.message, expected.message);
-    return true;
-  });
+  assert.throws(
+    () => loadBody(body, o),
+    (err: unknown) => {
+      assert.ok(err instanceof LaunchFileError, `expected LaunchFileError, got ${String(err)}`);
+      assert.equal(err.line, expected.line, err.message);
+      assert.equal(err.element, expected.element, err.message);
+      assert.ok(err.message.startsWith(`test.launch.xml:${expected.line}: <${expected.element}>: `), err.message);
+      assert.match(err.message, expected.message);
+      return true;
+    },
+  );
 }
 
 function node(d: LaunchDescription, exec: string): NodeAction {
@@ -78,7 +81,9 @@ function node(d: LaunchDescription, exec: string): NodeAction {
 /** Parameter sources as [kind/global, name=type:value...] for compact assertions. */
 function sources(n: NodeAction): string[] {
   return n.parameters.map((s: ParameterSource) =>
-    s.kind === 'file' ? `file ${s.path}` : `${s.global ? 'global' : 'node'} ${s.params.map((p) => `${p.name}=${p.type}:${JSON.stringify(p.value)}`).join(' ')}`,
+    s.kind === 'file'
+      ? `file ${s.path}`
+      : `${s.global ? 'global' : 'node'} ${s.params.map((p) => `${p.name}=${p.type}:${JSON.stringify(p.value)}`).join(' ')}`,
   );
 }
 
@@ -103,7 +108,11 @@ after(() => {
 describe('launcher/launch_file', () => {
   describe('parseLaunchArguments (ros2launch api.py)', () => {
     it('splits at the first := and lets the last item for a name win', () => {
-      assert.deepEqual(parseLaunchArguments(['robot:=fr3', 'x:=a:=b', 'robot:=panda', 'empty_ok:=:=']), { robot: 'panda', x: 'a:=b', empty_ok: ':=' });
+      assert.deepEqual(parseLaunchArguments(['robot:=fr3', 'x:=a:=b', 'robot:=panda', 'empty_ok:=:=']), {
+        robot: 'panda',
+        x: 'a:=b',
+        empty_ok: ':=',
+      });
     });
     it('rejects items without :=, without a name or with an empty value', () => {
       for (const [item, message] of [
@@ -111,7 +120,10 @@ describe('launcher/launch_file', () => {
         [':=fr3', /expected name:=value, got ':=fr3'/],
         ['robot:=', /got 'robot:=' \(the value is empty/],
       ] as const) {
-        assert.throws(() => parseLaunchArguments([item]), (err: unknown) => err instanceof LaunchArgumentError && message.test(err.message));
+        assert.throws(
+          () => parseLaunchArguments([item]),
+          (err: unknown) => err instanceof LaunchArgumentError && message.test(err.message),
+        );
       }
     });
     it('keeps names like __proto__ as plain keys', () => {
@@ -125,19 +137,37 @@ describe('launcher/launch_file', () => {
       assert.equal(valueOf('$(var robot)', { args: { robot: 'fr3' } }), 'fr3');
       assert.equal(valueOf('$(var missing fallback)'), 'fallback');
       assert.equal(valueOf("$(var missing 'two words')"), 'two words');
-      rejectsBody(['<let name="x" value="a $(var missing)"/>'], { line: 2, element: 'let', message: /attribute 'value': launch configuration 'missing' does not exist/ });
+      rejectsBody(['<let name="x" value="a $(var missing)"/>'], {
+        line: 2,
+        element: 'let',
+        message: /attribute 'value': launch configuration 'missing' does not exist/,
+      });
     });
     it('$(env NAME [default]) reads the context environment', () => {
       assert.equal(valueOf('$(env HOME)'), '/home/robot');
       assert.equal(valueOf('$(env ROBOT_IP 10.0.0.2)'), '10.0.0.2');
       assert.equal(valueOf('$(env ROBOT_IP 10.0.0.2)', { env: { ROBOT_IP: '192.168.1.7' } }), '192.168.1.7');
       assert.equal(valueOf("$(env EMPTY_DEFAULT '')"), '');
-      rejectsBody(['<let name="x" value="$(env NOT_SET_ANYWHERE)"/>'], { line: 2, element: 'let', message: /environment variable 'NOT_SET_ANYWHERE' is not set/ });
+      rejectsBody(['<let name="x" value="$(env NOT_SET_ANYWHERE)"/>'], {
+        line: 2,
+        element: 'let',
+        message: /environment variable 'NOT_SET_ANYWHERE' is not set/,
+      });
     });
     it('$(dirname) and $(filename) name the file the substitution is written in', () => {
       const dir = fixture({
-        'top.launch.xml': ['<launch>', '  <include file="$(dirname)/sub/child.launch.xml"/>', '  <let name="top_dir" value="$(dirname)"/>', '</launch>'],
-        'sub/child.launch.xml': ['<launch>', '  <let name="child_dir" value="$(dirname)"/>', '  <let name="child_file" value="$(filename)"/>', '</launch>'],
+        'top.launch.xml': [
+          '<launch>',
+          '  <include file="$(dirname)/sub/child.launch.xml"/>',
+          '  <let name="top_dir" value="$(dirname)"/>',
+          '</launch>',
+        ],
+        'sub/child.launch.xml': [
+          '<launch>',
+          '  <let name="child_dir" value="$(dirname)"/>',
+          '  <let name="child_file" value="$(filename)"/>',
+          '</launch>',
+        ],
       });
       const d = load(dir, 'top.launch.xml');
       assert.equal(d.values.child_dir, path.join(dir, 'sub'));
@@ -146,17 +176,34 @@ describe('launcher/launch_file', () => {
     });
     it('$(find-pkg-share) and $(find-pkg-prefix)', () => {
       const dir = fixture({
-        'test.launch.xml': ['<launch>', '  <let name="share" value="$(find-pkg-share franka_description)/urdf"/>', '  <let name="prefix" value="$(find-pkg-prefix franka_description)"/>', '</launch>'],
+        'test.launch.xml': [
+          '<launch>',
+          '  <let name="share" value="$(find-pkg-share franka_description)/urdf"/>',
+          '  <let name="prefix" value="$(find-pkg-prefix franka_description)"/>',
+          '</launch>',
+        ],
         'install/share/franka_description/package.xml': ['<package/>'],
       });
       const d = load(dir, 'test.launch.xml');
       assert.equal(d.values.share, path.join(dir, 'install', 'share', 'franka_description', 'urdf'));
       assert.equal(d.values.prefix, path.join(dir, 'install'));
-      rejectsBody(['<let name="x" value="$(find-pkg-share no_such_pkg)"/>'], { line: 2, element: 'let', message: /package 'no_such_pkg' not found/ });
-      rejectsBody(['<let name="x" value="$(find-pkg-prefix vla_ros)"/>'], { line: 2, element: 'let', message: /not an install prefix's share\/vla_ros folder/ });
+      rejectsBody(['<let name="x" value="$(find-pkg-share no_such_pkg)"/>'], {
+        line: 2,
+        element: 'let',
+        message: /package 'no_such_pkg' not found/,
+      });
+      rejectsBody(['<let name="x" value="$(find-pkg-prefix vla_ros)"/>'], {
+        line: 2,
+        element: 'let',
+        message: /not an install prefix's share\/vla_ros folder/,
+      });
     });
     it('$(anon name) is stable per name and remembered as the configuration anon<name>', () => {
-      const d = loadBody(['<let name="a" value="$(anon cam)"/>', '<let name="b" value="$(anon cam)"/>', '<let name="c" value="$(anon other)"/>']);
+      const d = loadBody([
+        '<let name="a" value="$(anon cam)"/>',
+        '<let name="b" value="$(anon cam)"/>',
+        '<let name="c" value="$(anon other)"/>',
+      ]);
       assert.match(d.values.a, /^cam_[A-Za-z0-9_]+_\d+_\d+$/);
       assert.equal(d.values.a, d.values.b);
       assert.notEqual(d.values.a, d.values.c);
@@ -190,9 +237,14 @@ describe('launcher/launch_file', () => {
       rejectsBody([`<let name="x" value="$(eval &quot;__import__('os').system('true')&quot;)"/>`], {
         line: 2,
         element: 'let',
-        message: /\$\(eval .*'__import__' is not supported: the embedded launcher evaluates only literals.*ros2 launch evaluates full Python/,
+        message:
+          /\$\(eval .*'__import__' is not supported: the embedded launcher evaluates only literals.*ros2 launch evaluates full Python/,
       });
-      rejectsBody([`<let name="x" value="$(eval &quot;1 + 2&quot;)"/>`], { line: 2, element: 'let', message: /'\+' here is not supported/ });
+      rejectsBody([`<let name="x" value="$(eval &quot;1 + 2&quot;)"/>`], {
+        line: 2,
+        element: 'let',
+        message: /'\+' here is not supported/,
+      });
     });
     it('escapes and quoting follow the launch grammar', () => {
       assert.equal(valueOf('\\$(var x) costs \\\\5'), '$(var x) costs \\5');
@@ -203,13 +255,29 @@ describe('launcher/launch_file', () => {
       assert.equal(valueOf('plain $ and ( ) text'), 'plain $ and ( ) text');
     });
     it('rejects bad syntax, unknown substitutions and wrong argument counts when parsing', () => {
-      rejectsBody(['<let name="x" value="$(var a"/>'], { line: 2, element: 'let', message: /invalid substitution syntax in '\$\(var a': '\$\(var' is not closed with '\)'/ });
+      rejectsBody(['<let name="x" value="$(var a"/>'], {
+        line: 2,
+        element: 'let',
+        message: /invalid substitution syntax in '\$\(var a': '\$\(var' is not closed with '\)'/,
+      });
       rejectsBody(['<let name="x" value="$(var  a)"/>'], { line: 2, element: 'let', message: /empty substitution argument/ });
-      rejectsBody(['<let name="x" value="$(optenv HOME)"/>'], { line: 2, element: 'let', message: /unknown substitution '\$\(optenv\)' \(that is ROS 1; ROS 2 writes \$\(env NAME default\)\)/ });
+      rejectsBody(['<let name="x" value="$(optenv HOME)"/>'], {
+        line: 2,
+        element: 'let',
+        message: /unknown substitution '\$\(optenv\)' \(that is ROS 1; ROS 2 writes \$\(env NAME default\)\)/,
+      });
       rejectsBody(['<let name="x" value="$(arg robot)"/>'], { line: 2, element: 'let', message: /ROS 2 writes \$\(var name\)/ });
-      rejectsBody(['<let name="x" value="$(dirname extra)"/>'], { line: 2, element: 'let', message: /\$\(dirname\) takes 0 argument\(s\), got 1/ });
+      rejectsBody(['<let name="x" value="$(dirname extra)"/>'], {
+        line: 2,
+        element: 'let',
+        message: /\$\(dirname\) takes 0 argument\(s\), got 1/,
+      });
       // Parse errors surface even in a branch that never runs, as in ros2 launch.
-      rejectsBody(['<group if="false">', '  <let name="x" value="$(nope)"/>', '</group>'], { line: 3, element: 'let', message: /unknown substitution '\$\(nope\)'/ });
+      rejectsBody(['<group if="false">', '  <let name="x" value="$(nope)"/>', '</group>'], {
+        line: 3,
+        element: 'let',
+        message: /unknown substitution '\$\(nope\)'/,
+      });
     });
     it('substitutions ros2 launch has but the embedded launcher cannot run fail only when evaluated', () => {
       rejectsBody(['<let name="x" value="$(command xacro robot.urdf.xacro)"/>'], {
@@ -242,10 +310,18 @@ describe('launcher/launch_file', () => {
       assert.equal(loadBody(ARGS, { args: { ip: 'x', robot: 'panda' } }).values.rate, 'panda_30');
     });
     it('checks the value against <choice>', () => {
-      rejectsBody(ARGS, { line: 2, element: 'arg', message: /argument 'robot' is 'ur5' but must be one of: fr3, panda/ }, { args: { ip: 'x', robot: 'ur5' } });
+      rejectsBody(
+        ARGS,
+        { line: 2, element: 'arg', message: /argument 'robot' is 'ur5' but must be one of: fr3, panda/ },
+        { args: { ip: 'x', robot: 'ur5' } },
+      );
     });
     it('names a required argument that was not given, with what was given', () => {
-      rejectsBody(ARGS, { line: 7, element: 'arg', message: /required argument 'ip' was not given \(pass ip:=<value>\); given: robot/ }, { args: { robot: 'fr3' } });
+      rejectsBody(
+        ARGS,
+        { line: 7, element: 'arg', message: /required argument 'ip' was not given \(pass ip:=<value>\); given: robot/ },
+        { args: { robot: 'fr3' } },
+      );
     });
     it('does not require arguments declared under a condition unless they are reached', () => {
       const body = ['<arg name="sim" default="false"/>', '<group if="$(var sim)">', '  <arg name="world"/>', '</group>'];
@@ -253,11 +329,16 @@ describe('launcher/launch_file', () => {
       rejectsBody(body, { line: 4, element: 'arg', message: /required argument 'world' was not given/ }, { args: { sim: 'true' } });
     });
     it('rejects command-line arguments nothing declares or reads', () => {
-      rejectsBody(['<arg name="robot" default="fr3"/>'], {
-        line: 1,
-        element: 'launch',
-        message: /unknown launch argument 'robt' given on the command line: no <arg> declares it and no \$\(var\) reads it.*\(declared: robot\)/,
-      }, { args: { robt: 'fr3' } });
+      rejectsBody(
+        ['<arg name="robot" default="fr3"/>'],
+        {
+          line: 1,
+          element: 'launch',
+          message:
+            /unknown launch argument 'robt' given on the command line: no <arg> declares it and no \$\(var\) reads it.*\(declared: robot\)/,
+        },
+        { args: { robt: 'fr3' } },
+      );
       // ros2 launch passes command-line values to every file: reading one with $(var) is enough.
       assert.equal(loadBody(['<let name="x" value="$(var extra)"/>'], { args: { extra: 'e' } }).values.x, 'e');
     });
@@ -286,17 +367,31 @@ describe('launcher/launch_file', () => {
         'extra.launch.xml': ['<launch>', `  <node ${NODE} exec="extra"/>`, '</launch>'],
       });
       const real = load(dir, 'top.launch.xml');
-      assert.deepEqual(real.nodes.map((n) => n.exec), ['real_driver', 'always']);
+      assert.deepEqual(
+        real.nodes.map((n) => n.exec),
+        ['real_driver', 'always'],
+      );
       assert.equal(real.values.mode, 'real');
       assert.deepEqual(node(real, 'always').parameters, []);
       const sim = load(dir, 'top.launch.xml', { args: { sim: '1' } });
-      assert.deepEqual(sim.nodes.map((n) => `${n.namespace} ${n.exec}`), ['/ sim_driver', '/sim always', '/sim extra']);
+      assert.deepEqual(
+        sim.nodes.map((n) => `${n.namespace} ${n.exec}`),
+        ['/ sim_driver', '/sim always', '/sim extra'],
+      );
       assert.equal(sim.values.mode, 'sim');
       assert.deepEqual(sources(node(sim, 'extra')), ['global use_sim_time=bool:true']);
     });
     it('accepts only true/false/1/0 (any case, surrounding spaces) and rejects both at once', () => {
-      rejectsBody([`<node ${NODE} exec="x" if="yes"/>`], { line: 2, element: 'node', message: /attribute 'if': 'yes' is not a valid condition; it must evaluate to true, false, 1 or 0/ });
-      rejectsBody([`<node ${NODE} exec="x" if="true" unless="false"/>`], { line: 2, element: 'node', message: /'if' and 'unless' cannot be used together/ });
+      rejectsBody([`<node ${NODE} exec="x" if="yes"/>`], {
+        line: 2,
+        element: 'node',
+        message: /attribute 'if': 'yes' is not a valid condition; it must evaluate to true, false, 1 or 0/,
+      });
+      rejectsBody([`<node ${NODE} exec="x" if="true" unless="false"/>`], {
+        line: 2,
+        element: 'node',
+        message: /'if' and 'unless' cannot be used together/,
+      });
     });
   });
 
@@ -330,7 +425,11 @@ describe('launcher/launch_file', () => {
       assert.equal(node(d, 'a').namespace, '/robot');
     });
     it('rejects invalid namespaces with the element line', () => {
-      rejectsBody(['<push-ros-namespace namespace="1bad"/>'], { line: 2, element: 'push-ros-namespace', message: /the resulting namespace '\/1bad' is invalid/ });
+      rejectsBody(['<push-ros-namespace namespace="1bad"/>'], {
+        line: 2,
+        element: 'push-ros-namespace',
+        message: /the resulting namespace '\/1bad' is invalid/,
+      });
       rejectsBody([`<node ${NODE} exec="a" namespace="a b"/>`], { line: 2, element: 'node', message: /namespace '\/a b' is invalid/ });
     });
   });
@@ -365,10 +464,17 @@ describe('launcher/launch_file', () => {
         `  <node ${NODE} exec="b" name="$(var has_robot)"/>`,
         '</group>',
       ]);
-      assert.deepEqual(d.nodes.map((n) => `${n.name} ${n.namespace}`), ['fr3 /', 'not_forwarded /']);
+      assert.deepEqual(
+        d.nodes.map((n) => `${n.name} ${n.namespace}`),
+        ['fr3 /', 'not_forwarded /'],
+      );
     });
     it('takes literal booleans only for scoped/forwarding', () => {
-      rejectsBody(['<group scoped="$(var s)"/>'], { line: 2, element: 'group', message: /attribute 'scoped' must be true or false, got '\$\(var s\)'/ });
+      rejectsBody(['<group scoped="$(var s)"/>'], {
+        line: 2,
+        element: 'group',
+        message: /attribute 'scoped' must be true or false, got '\$\(var s\)'/,
+      });
     });
   });
 
@@ -416,16 +522,27 @@ describe('launcher/launch_file', () => {
       assert.equal(d.values.after, 'right');
       assert.equal(d.values.label, 'none');
     });
-    it('requires the included file\'s required arguments to be passed explicitly', () => {
+    it("requires the included file's required arguments to be passed explicitly", () => {
       const dir = fixture({
-        'top.launch.xml': ['<launch>', '  <let name="side" value="left"/>', '  <include file="$(dirname)/launch/arm.launch.xml"/>', '</launch>'],
+        'top.launch.xml': [
+          '<launch>',
+          '  <let name="side" value="left"/>',
+          '  <include file="$(dirname)/launch/arm.launch.xml"/>',
+          '</launch>',
+        ],
         'launch/arm.launch.xml': files['launch/arm.launch.xml'],
       });
-      assert.throws(() => load(dir, 'top.launch.xml'), (err: unknown) => {
-        assert.ok(err instanceof LaunchFileError);
-        assert.equal(err.message, `top.launch.xml:3: <include>: 'launch/arm.launch.xml' requires argument 'side' (declared at line 2); pass it with <arg name="side" value="..."/> inside the <include> (given: none)`);
-        return true;
-      });
+      assert.throws(
+        () => load(dir, 'top.launch.xml'),
+        (err: unknown) => {
+          assert.ok(err instanceof LaunchFileError);
+          assert.equal(
+            err.message,
+            `top.launch.xml:3: <include>: 'launch/arm.launch.xml' requires argument 'side' (declared at line 2); pass it with <arg name="side" value="..."/> inside the <include> (given: none)`,
+          );
+          return true;
+        },
+      );
     });
     it('reports missing, Python, YAML and cyclic includes at the <include>', () => {
       const dir = fixture({
@@ -436,7 +553,10 @@ describe('launcher/launch_file', () => {
         'missing.launch.xml': ['<launch>', '  <include file="nope.launch.xml"/>', '</launch>'],
       });
       const expect = (file: string, message: RegExp): void => {
-        assert.throws(() => load(dir, file), (err: unknown) => err instanceof LaunchFileError && message.test(err.message));
+        assert.throws(
+          () => load(dir, file),
+          (err: unknown) => err instanceof LaunchFileError && message.test(err.message),
+        );
       };
       expect('a.launch.xml', /^b\.launch\.xml:3: <include>: include cycle: a\.launch\.xml → b\.launch\.xml → a\.launch\.xml$/);
       expect('py.launch.xml', /^py\.launch\.xml:2: <include>: 'x\.launch\.py' is a Python launch file.*write it as an XML launch file/);
@@ -445,7 +565,10 @@ describe('launcher/launch_file', () => {
     });
     it('refuses a Python or YAML top-level file with a pointer to XML', () => {
       const dir = fixture({ 'bringup.launch.py': ['# python'] });
-      assert.throws(() => load(dir, 'bringup.launch.py'), /bringup\.launch\.py' is a Python launch file, which the embedded launcher cannot run: write it as an XML launch file/);
+      assert.throws(
+        () => load(dir, 'bringup.launch.py'),
+        /bringup\.launch\.py' is a Python launch file, which the embedded launcher cannot run: write it as an XML launch file/,
+      );
     });
   });
 
@@ -477,39 +600,78 @@ describe('launcher/launch_file', () => {
         },
       );
       const monitor = node(d, 'monitor');
-      assert.deepEqual([monitor.name, monitor.output, monitor.respawn, monitor.respawnDelay, monitor.args], [undefined, undefined, false, 0, []]);
+      assert.deepEqual(
+        [monitor.name, monitor.output, monitor.respawn, monitor.respawnDelay, monitor.args],
+        [undefined, undefined, false, 0, []],
+      );
     });
     it('keeps a substitution result as one argument, glued to adjacent text', () => {
       const d = loadBody(['<arg name="two" default="a b"/>', `<node ${NODE} exec="x" args="pre$(var two)post  $(var two) 'q r'"/>`]);
       assert.deepEqual(node(d, 'x').args, ['prea bpost', 'a b', 'q r']);
       // Each text piece is shell-split on its own, so quotes cannot span a substitution (as upstream).
-      rejectsBody([`<node ${NODE} exec="x" args="'$(var two)'"/>`], { line: 2, element: 'node', message: /attribute 'args': no closing ' quotation/ }, { args: { two: 'a' } });
+      rejectsBody(
+        [`<node ${NODE} exec="x" args="'$(var two)'"/>`],
+        { line: 2, element: 'node', message: /attribute 'args': no closing ' quotation/ },
+        { args: { two: 'a' } },
+      );
     });
     it('rejects what ros2 launch rejects, with file and line', () => {
       rejectsBody([`<node ${NODE} name="x"/>`], { line: 2, element: 'node', message: /attribute 'exec' is required/ });
-      rejectsBody(['', `<node ${NODE} exec="x" nmae="y"/>`], { line: 3, element: 'node', message: /unexpected attribute 'nmae' \(known: .*\bname\b/ });
+      rejectsBody(['', `<node ${NODE} exec="x" nmae="y"/>`], {
+        line: 3,
+        element: 'node',
+        message: /unexpected attribute 'nmae' \(known: .*\bname\b/,
+      });
       rejectsBody([`<node ${NODE} exec="x" type="y"/>`], { line: 2, element: 'node', message: /unexpected attribute 'type': use 'exec'/ });
-      rejectsBody([`<node ${NODE} exec="x">`, '  <parm name="a" value="1"/>', '</node>'], { line: 3, element: 'node', message: /unexpected child element <parm> \(allowed: .*<param>/ });
-      rejectsBody([`<node ${NODE} exec="x" name="bad-name"/>`], { line: 2, element: 'node', message: /attribute 'name': invalid node name 'bad-name'/ });
-      rejectsBody([`<node ${NODE} exec="x" respawn_delay="-1"/>`], { line: 2, element: 'node', message: /'respawn_delay' must not be negative/ });
+      rejectsBody([`<node ${NODE} exec="x">`, '  <parm name="a" value="1"/>', '</node>'], {
+        line: 3,
+        element: 'node',
+        message: /unexpected child element <parm> \(allowed: .*<param>/,
+      });
+      rejectsBody([`<node ${NODE} exec="x" name="bad-name"/>`], {
+        line: 2,
+        element: 'node',
+        message: /attribute 'name': invalid node name 'bad-name'/,
+      });
+      rejectsBody([`<node ${NODE} exec="x" respawn_delay="-1"/>`], {
+        line: 2,
+        element: 'node',
+        message: /'respawn_delay' must not be negative/,
+      });
       rejectsBody([`<node ${NODE} exec="x" output="loud"/>`], { line: 2, element: 'node', message: /'loud' is not an output setting/ });
-      rejectsBody([`<node ${NODE} exec="x" args="'unclosed"/>`], { line: 2, element: 'node', message: /attribute 'args': no closing ' quotation/ });
+      rejectsBody([`<node ${NODE} exec="x" args="'unclosed"/>`], {
+        line: 2,
+        element: 'node',
+        message: /attribute 'args': no closing ' quotation/,
+      });
       rejectsBody(['<node exec="x"/>'], { line: 2, element: 'node', message: /attribute 'pkg' is required by the embedded launcher/ });
     });
     it('refuses node features the embedded launcher cannot honour, only when the node runs', () => {
       rejectsBody([`<node ${NODE} exec="x" launch-prefix="gdb -ex run --args"/>`], {
         line: 2,
         element: 'node',
-        message: /attribute 'launch-prefix' \('gdb -ex run --args'\) is not supported by the embedded launcher; run this file with ros2 launch/,
+        message:
+          /attribute 'launch-prefix' \('gdb -ex run --args'\) is not supported by the embedded launcher; run this file with ros2 launch/,
       });
       rejectsBody([`<node ${NODE} exec="x" cwd="/tmp" sigterm_timeout="3"/>`], {
         line: 2,
         element: 'node',
         message: /attribute 'cwd', attribute 'sigterm_timeout' are not supported by the embedded launcher/,
       });
-      rejectsBody([`<node ${NODE} exec="x" output="own_log"/>`], { line: 2, element: 'node', message: /output 'own_log' \(rather than screen, log or both\) is not supported by the embedded launcher/ });
-      const d = loadBody(['<arg name="prefix" default=""/>', `<node ${NODE} exec="x" launch-prefix="$(var prefix)"/>`, `<node ${NODE} exec="y" cwd="/tmp" if="false"/>`]);
-      assert.deepEqual(d.nodes.map((n) => n.exec), ['x']);
+      rejectsBody([`<node ${NODE} exec="x" output="own_log"/>`], {
+        line: 2,
+        element: 'node',
+        message: /output 'own_log' \(rather than screen, log or both\) is not supported by the embedded launcher/,
+      });
+      const d = loadBody([
+        '<arg name="prefix" default=""/>',
+        `<node ${NODE} exec="x" launch-prefix="$(var prefix)"/>`,
+        `<node ${NODE} exec="y" cwd="/tmp" if="false"/>`,
+      ]);
+      assert.deepEqual(
+        d.nodes.map((n) => n.exec),
+        ['x'],
+      );
     });
   });
 
@@ -578,12 +740,12 @@ describe('launcher/launch_file', () => {
       assert.deepEqual(inlineParams(node(d, 'x')), { 'gains.kp': ['double', 1.5], 'gains.limits.max': ['integer', 2] });
       assert.equal(node(d, 'x').parameters.length, 1);
     });
-    it('orders sources: <set_parameter> (global) first, then the node\'s own in document order', () => {
+    it("orders sources: <set_parameter> (global) first, then the node's own in document order", () => {
       const dir = fixture({
         'test.launch.xml': [
           '<launch>',
           '  <set_parameter name="use_sim_time" value="false"/>',
-          "  <set_parameter name=\"id\" value=\"'7'\"/>",
+          '  <set_parameter name="id" value="\'7\'"/>',
           '  <set_parameters_from_file filename="config/common.yaml"/>',
           '  <set_parameter name="after_file" value="x"/>',
           `  <node ${NODE} exec="x">`,
@@ -612,24 +774,36 @@ describe('launcher/launch_file', () => {
       assert.equal(inline.params[0].source, 'launch test.launch.xml:2');
     });
     it('reports bad values, missing files and bad <param> shapes with file and line', () => {
-      const at = (line: string, message: RegExp): void => rejectsBody([`<node ${NODE} exec="x">`, line, '</node>'], { line: 3, element: 'param', message });
+      const at = (line: string, message: RegExp): void =>
+        rejectsBody([`<node ${NODE} exec="x">`, line, '</node>'], { line: 3, element: 'param', message });
       at('<param name="mixed" value="[1, a]"/>', /parameter 'mixed': value '\[1, a\]': arrays must hold one type/);
       at('<param name="empty" value="[]"/>', /parameter 'empty'.*empty arrays cannot be typed/);
       at('<param name="n" value="1.5" type="int"/>', /'1\.5' is not an int/);
-      at('<param name="f" value="[1, 2]" type="list_of_float"/>', /type 'list_of_float' needs a YAML list of that type, got integer_array \(write every number with a decimal point/);
+      at(
+        '<param name="f" value="[1, 2]" type="list_of_float"/>',
+        /type 'list_of_float' needs a YAML list of that type, got integer_array \(write every number with a decimal point/,
+      );
       at('<param name="t" value="1" type="double"/>', /invalid type 'double' \(one of str, bool, float, int/);
       at('<param from="config/missing.yaml"/>', /params file '.*config\/missing\.yaml' does not exist/);
       at('<param name="a" from="x.yaml"/>', /'name' and 'from' cannot be used together/);
       at('<param name="a"/>', /either a 'value' attribute or nested <param> elements are needed/);
       at('<param name="a" value="1"><param name="b" value="2"/></param>', /'value' and nested <param> elements cannot be used together/);
       at('<param value="1"/>', /a <param> needs a 'name'/);
-      rejectsBody(['<set_parameter name="l" value="[1, 2]"/>'], { line: 2, element: 'set_parameter', message: /ros2 launch passes a list given to <set_parameter> as the text of a Python tuple/ });
-      rejectsBody(['<set_parameters_from_file filename="none.yaml"/>'], { line: 2, element: 'set_parameters_from_file', message: /params file '.*none\.yaml' does not exist/ });
+      rejectsBody(['<set_parameter name="l" value="[1, 2]"/>'], {
+        line: 2,
+        element: 'set_parameter',
+        message: /ros2 launch passes a list given to <set_parameter> as the text of a Python tuple/,
+      });
+      rejectsBody(['<set_parameters_from_file filename="none.yaml"/>'], {
+        line: 2,
+        element: 'set_parameters_from_file',
+        message: /params file '.*none\.yaml' does not exist/,
+      });
     });
   });
 
   describe('remaps', () => {
-    it('puts <set_remap> rules in scope before the node\'s own <remap> rules (rcl: first match wins)', () => {
+    it("puts <set_remap> rules in scope before the node's own <remap> rules (rcl: first match wins)", () => {
       const d = loadBody([
         '<arg name="robot" default="fr3"/>',
         '<set_remap from="/tf" to="tf"/>',
@@ -643,7 +817,11 @@ describe('launcher/launch_file', () => {
         { from: 'joint_states', to: '/fr3/joint_states' },
         { nodeName: 'bridge', from: 'cmd', to: 'cmd_fast' },
       ]);
-      rejectsBody([`<node ${NODE} exec="x">`, '  <remap from="a b" to="c"/>', '</node>'], { line: 3, element: 'remap', message: /invalid remap rule 'a b:=c'/ });
+      rejectsBody([`<node ${NODE} exec="x">`, '  <remap from="a b" to="c"/>', '</node>'], {
+        line: 3,
+        element: 'remap',
+        message: /invalid remap rule 'a b:=c'/,
+      });
     });
   });
 
@@ -672,10 +850,17 @@ describe('launcher/launch_file', () => {
   describe('file-level errors', () => {
     it('names file and line for XML syntax errors, unknown and unsupported elements', () => {
       const dir = fixture({ 'broken.launch.xml': ['<launch>', '  <node pkg="a" exec="b">', '</launch>'] });
-      assert.throws(() => load(dir, 'broken.launch.xml'), /^LaunchFileError: broken\.launch\.xml:3: not well-formed XML: Expected closing tag 'node'/);
+      assert.throws(
+        () => load(dir, 'broken.launch.xml'),
+        /^LaunchFileError: broken\.launch\.xml:3: not well-formed XML: Expected closing tag 'node'/,
+      );
       rejectsBody(['<nodes/>'], { line: 2, element: 'nodes', message: /unknown element \(ros2 launch does not know it either\)/ });
       rejectsBody(['<param name="a" value="1"/>'], { line: 2, element: 'param', message: /unknown element; in ROS 2 use <set_parameter/ });
-      rejectsBody(['<executable cmd="ls"/>'], { line: 2, element: 'executable', message: /<executable> \(runs an arbitrary process\) is not supported by the embedded launcher; run this file with ros2 launch/ });
+      rejectsBody(['<executable cmd="ls"/>'], {
+        line: 2,
+        element: 'executable',
+        message: /<executable> \(runs an arbitrary process\) is not supported by the embedded launcher; run this file with ros2 launch/,
+      });
       rejectsBody(['<node_container pkg="rclcpp_components" exec="component_container" name="c" namespace=""/>'], {
         line: 2,
         element: 'node_container',

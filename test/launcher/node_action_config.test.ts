@@ -43,10 +43,15 @@ describe('launch <node> → node configuration', () => {
     fs.writeFileSync(robot, '/**:\n  ros__parameters:\n    robot.name: fr3\n');
     const file = path.join(dir, 'nodes.yaml');
     fs.writeFileSync(file, '/**/episode_manager:\n  ros__parameters:\n    instruction: from file\n');
-    const inline = { kind: 'inline' as const, global: false, params: [{ name: 'instruction', type: 'string' as const, value: 'from launch', source: 'launch' }] };
+    const inline = {
+      kind: 'inline' as const,
+      global: false,
+      params: [{ name: 'instruction', type: 'string' as const, value: 'from launch', source: 'launch' }],
+    };
     const value = (a: NodeAction) => {
       const c = nodeConfigFromAction(a, 'episode_manager', 'info');
-      return collectOverrides(c.parameterSections, `${c.namespace === '/' ? '' : c.namespace}/${c.name}`).overrides.get('instruction')?.value;
+      return collectOverrides(c.parameterSections, `${c.namespace === '/' ? '' : c.namespace}/${c.name}`).overrides.get('instruction')
+        ?.value;
     };
     const params = [{ kind: 'file' as const, path: robot }, { kind: 'file' as const, path: file }, inline];
     assert.equal(value(action({ namespace: '/fr3', namespaceGiven: true, parameters: params })), 'from launch');
@@ -58,13 +63,25 @@ describe('launch <node> → node configuration', () => {
 
   it('builds the command line ros2 launch passes, with inline params in a params file keyed the same way', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vla_argv_'));
-    const inline = { kind: 'inline' as const, global: false, params: [{ name: 'instruction', type: 'string' as const, value: 'go', source: 'launch' }] };
-    const argv = rosArgvFromAction(action({ namespace: '/fr3', namespaceGiven: true, parameters: [inline], remaps: [{ from: 'a', to: 'b' }] }), 'episode_manager', dir);
+    const inline = {
+      kind: 'inline' as const,
+      global: false,
+      params: [{ name: 'instruction', type: 'string' as const, value: 'go', source: 'launch' }],
+    };
+    const argv = rosArgvFromAction(
+      action({ namespace: '/fr3', namespaceGiven: true, parameters: [inline], remaps: [{ from: 'a', to: 'b' }] }),
+      'episode_manager',
+      dir,
+    );
     assert.deepEqual(argv.slice(0, 5), ['--ros-args', '-r', '__node:=episode_manager', '-r', '__ns:=/fr3']);
     assert.equal(argv[5], '--params-file');
     assert.equal(fs.readFileSync(argv[6], 'utf8'), '/fr3/episode_manager:\n  ros__parameters:\n    instruction: go\n');
     assert.deepEqual(argv.slice(7), ['-r', 'a:=b']);
-    assert.deepEqual(rosArgvFromAction(action({}), 'episode_manager', dir), ['--ros-args', '-r', '__node:=episode_manager'], 'no __ns without a namespace');
+    assert.deepEqual(
+      rosArgvFromAction(action({}), 'episode_manager', dir),
+      ['--ros-args', '-r', '__node:=episode_manager'],
+      'no __ns without a namespace',
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -16,7 +16,10 @@ import { ROSBAG2_DATA, SYSTEM_PYTHON, skipWithReason } from './helpers.js';
 const registry = new MessageRegistry();
 
 function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex').replace(/(.{8})/g, '$1 ').trim();
+  return Buffer.from(bytes)
+    .toString('hex')
+    .replace(/(.{8})/g, '$1 ')
+    .trim();
 }
 
 function stamp(sec: number, nanosec: number): builtin_interfaces.msg.Time {

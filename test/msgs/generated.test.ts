@@ -13,12 +13,7 @@ import {
   type ServiceTypeName,
   type sensor_msgs,
 } from '../../nodes/msgs/index.js';
-import {
-  ARRAY_TS_TYPES,
-  GENERATED_INTERFACES_PATH,
-  SCALAR_TS_TYPES,
-  generateInterfacesSource,
-} from '../../tools/gen_msg_types.js';
+import { ARRAY_TS_TYPES, GENERATED_INTERFACES_PATH, SCALAR_TS_TYPES, generateInterfacesSource } from '../../tools/gen_msg_types.js';
 
 describe('generated message types (nodes/msgs/generated/interfaces.ts)', () => {
   it('is up to date with the definitions (run `npm run gen:msgs` if not)', () => {

@@ -18,10 +18,7 @@ const registry = new MessageRegistry();
 
 /** Every message type including service halves. */
 function allMessageTypes(from: MessageRegistry): string[] {
-  return [
-    ...from.messageTypes(),
-    ...from.serviceTypes().flatMap((service) => [service.request, service.response]),
-  ];
+  return [...from.messageTypes(), ...from.serviceTypes().flatMap((service) => [service.request, service.response])];
 }
 
 function assertSameDefinitions(actual: MessageDefinition[], expected: MessageDefinition[], context: string): void {
@@ -145,22 +142,24 @@ describe('MessageRegistry', () => {
       const text = registry.schemaText('vla_ros_msgs/msg/Observation');
       const observationFile = fs.readFileSync(registry.describe('vla_ros_msgs/msg/Observation').file ?? '', 'utf8');
       assert.ok(text.startsWith(observationFile), 'root section is the .msg file as is');
-      assert.deepEqual(dependencyHeaders(text), [
-        'MSG: std_msgs/Header',
-        'MSG: builtin_interfaces/Time',
-        'MSG: vla_ros_msgs/NamedTensor',
-      ]);
+      assert.deepEqual(dependencyHeaders(text), ['MSG: std_msgs/Header', 'MSG: builtin_interfaces/Time', 'MSG: vla_ros_msgs/NamedTensor']);
       assert.ok(text.includes(`\n${'='.repeat(80)}\nMSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id\n`));
       assert.equal(SCHEMA_SEPARATOR.length, 80);
     });
 
     it('renders standard types with builtin_interfaces/Time fields, as a ROS 2 .msg writes them', () => {
       const text = registry.schemaText('std_msgs/msg/Header');
-      assert.equal(text, `builtin_interfaces/Time stamp\nstring frame_id\n${SCHEMA_SEPARATOR}\nMSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec\n`);
+      assert.equal(
+        text,
+        `builtin_interfaces/Time stamp\nstring frame_id\n${SCHEMA_SEPARATOR}\nMSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec\n`,
+      );
     });
 
     it('splits services into request and response texts', () => {
-      assert.equal(registry.schemaText('vla_ros_msgs/srv/SetInstruction_Request').split('\n')[0], '# Start a new episode with a language instruction.');
+      assert.equal(
+        registry.schemaText('vla_ros_msgs/srv/SetInstruction_Request').split('\n')[0],
+        '# Start a new episode with a language instruction.',
+      );
       assert.match(registry.schemaText('vla_ros_msgs/srv/SetInstruction_Response'), /^bool success\nstring message\nstring id/);
       assert.equal(registry.schemaText('std_srvs/srv/Trigger_Request'), '');
     });
@@ -200,15 +199,43 @@ describe('MessageRegistry', () => {
 
     it('rejects wrong-typed fields with their path', () => {
       const image = { header: validHeader, height: 1, width: 1, encoding: 'mono8', is_bigendian: 0, step: 1, data: new Uint8Array(1) };
-      expectValidationError(() => registry.serialize('sensor_msgs/msg/Image', { ...image, height: '480' } as never), 'height', /must be a number \(uint32\), got a string/);
-      expectValidationError(() => registry.serialize('sensor_msgs/msg/Image', { ...image, is_bigendian: 300 }), 'is_bigendian', /integer in \[0, 255\]/);
-      expectValidationError(() => registry.serialize('sensor_msgs/msg/Image', { ...image, step: -1 }), 'step', /integer in \[0, 4294967295\]/);
-      expectValidationError(() => registry.serialize('sensor_msgs/msg/Image', { ...image, header: { ...validHeader, frame_id: 7 } } as never), 'header.frame_id', /must be a string/);
-      expectValidationError(() => registry.serialize('sensor_msgs/msg/Image', { ...image, data: 'abc' } as never), 'data', /Uint8Array or an array/);
-      expectValidationError(() => registry.serialize('sensor_msgs/msg/Image', { ...image, data: [1, 2, 256] } as never), 'data[2]', /\[0, 255\]/);
+      expectValidationError(
+        () => registry.serialize('sensor_msgs/msg/Image', { ...image, height: '480' } as never),
+        'height',
+        /must be a number \(uint32\), got a string/,
+      );
+      expectValidationError(
+        () => registry.serialize('sensor_msgs/msg/Image', { ...image, is_bigendian: 300 }),
+        'is_bigendian',
+        /integer in \[0, 255\]/,
+      );
+      expectValidationError(
+        () => registry.serialize('sensor_msgs/msg/Image', { ...image, step: -1 }),
+        'step',
+        /integer in \[0, 4294967295\]/,
+      );
+      expectValidationError(
+        () => registry.serialize('sensor_msgs/msg/Image', { ...image, header: { ...validHeader, frame_id: 7 } } as never),
+        'header.frame_id',
+        /must be a string/,
+      );
+      expectValidationError(
+        () => registry.serialize('sensor_msgs/msg/Image', { ...image, data: 'abc' } as never),
+        'data',
+        /Uint8Array or an array/,
+      );
+      expectValidationError(
+        () => registry.serialize('sensor_msgs/msg/Image', { ...image, data: [1, 2, 256] } as never),
+        'data[2]',
+        /\[0, 255\]/,
+      );
       expectValidationError(() => registry.serialize('std_msgs/msg/Bool', { data: 1 } as never), 'data', /must be a boolean/);
       expectValidationError(() => registry.serialize('std_msgs/msg/Int64', { data: 1.5 } as never), 'data', /bigint or a safe integer/);
-      expectValidationError(() => registry.serialize('std_msgs/msg/Int64MultiArray', { layout: { dim: [], data_offset: 0 }, data: [1] } as never), 'data[0]', /must be a bigint/);
+      expectValidationError(
+        () => registry.serialize('std_msgs/msg/Int64MultiArray', { layout: { dim: [], data_offset: 0 }, data: [1] } as never),
+        'data[0]',
+        /must be a bigint/,
+      );
       expectValidationError(() => registry.serialize('std_msgs/msg/String', null as never), '', /must be an object/);
     });
 
@@ -234,14 +261,34 @@ describe('MessageRegistry', () => {
     });
 
     it('rejects fixed-size arrays of the wrong length and over-long bounded fields', () => {
-      const info = registry.deserialize('sensor_msgs/msg/CameraInfo', registry.serialize('sensor_msgs/msg/CameraInfo', {
-        header: validHeader, height: 0, width: 0, distortion_model: '', d: new Float64Array(0),
-        k: new Float64Array(9), r: new Float64Array(9), p: new Float64Array(12),
-        binning_x: 0, binning_y: 0, roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
-      }));
-      expectValidationError(() => registry.serialize('sensor_msgs/msg/CameraInfo', { ...info, k: new Float64Array(8) }), 'k', /exactly 9 elements \(float64\[9\]\), has 8/);
+      const info = registry.deserialize(
+        'sensor_msgs/msg/CameraInfo',
+        registry.serialize('sensor_msgs/msg/CameraInfo', {
+          header: validHeader,
+          height: 0,
+          width: 0,
+          distortion_model: '',
+          d: new Float64Array(0),
+          k: new Float64Array(9),
+          r: new Float64Array(9),
+          p: new Float64Array(12),
+          binning_x: 0,
+          binning_y: 0,
+          roi: { x_offset: 0, y_offset: 0, height: 0, width: 0, do_rectify: false },
+        }),
+      );
       expectValidationError(
-        () => registry.serialize('shape_msgs/msg/SolidPrimitive', { type: 1, dimensions: Float64Array.from([1, 2, 3, 4]), polygon: { points: [] } }),
+        () => registry.serialize('sensor_msgs/msg/CameraInfo', { ...info, k: new Float64Array(8) }),
+        'k',
+        /exactly 9 elements \(float64\[9\]\), has 8/,
+      );
+      expectValidationError(
+        () =>
+          registry.serialize('shape_msgs/msg/SolidPrimitive', {
+            type: 1,
+            dimensions: Float64Array.from([1, 2, 3, 4]),
+            polygon: { points: [] },
+          }),
         'dimensions',
         /at most 3 elements/,
       );
@@ -273,7 +320,10 @@ describe('MessageRegistry', () => {
 
     it('names the type when bytes are truncated', () => {
       const bytes = registry.serialize('std_msgs/msg/String', { data: 'hello' });
-      assert.throws(() => registry.deserialize('std_msgs/String', bytes.subarray(0, 7)), /cannot deserialize std_msgs\/msg\/String from 7 bytes/);
+      assert.throws(
+        () => registry.deserialize('std_msgs/String', bytes.subarray(0, 7)),
+        /cannot deserialize std_msgs\/msg\/String from 7 bytes/,
+      );
     });
   });
 
@@ -348,7 +398,10 @@ describe('MessageRegistry', () => {
 
     it('refuses service-event schemas with a clear reason', () => {
       const eventSchema = schema(services, 'test_msgs/srv/BasicTypes_Event');
-      assert.throws(() => new MessageRegistry().register('test_msgs/srv/BasicTypes_Event', eventSchema), /service definition.*skip those topics/);
+      assert.throws(
+        () => new MessageRegistry().register('test_msgs/srv/BasicTypes_Event', eventSchema),
+        /service definition.*skip those topics/,
+      );
     });
 
     it('replaces a differing definition with the bag version', () => {

@@ -37,9 +37,7 @@ interface RosidlMessage {
 }
 
 type RosidlResult =
-  | ({ kind: 'msg' } & RosidlMessage)
-  | { kind: 'srv'; request: RosidlMessage; response: RosidlMessage }
-  | { kind: 'error'; error: string };
+  ({ kind: 'msg' } & RosidlMessage) | { kind: 'srv'; request: RosidlMessage; response: RosidlMessage } | { kind: 'error'; error: string };
 
 const ROSIDL_SCRIPT = `
 import json, sys
@@ -239,10 +237,9 @@ describe('interface files against ROS 2 tooling (rosidl_adapter, catkin_pkg)', f
 
 /** The packages vla_ros_msgs' messages and services refer to, other than itself. */
 function externalPackages(registry: MessageRegistry): string[] {
-  const types = [
-    ...registry.messageTypes(),
-    ...registry.serviceTypes().flatMap((service) => [service.request, service.response]),
-  ].filter((type) => type.startsWith('vla_ros_msgs/'));
+  const types = [...registry.messageTypes(), ...registry.serviceTypes().flatMap((service) => [service.request, service.response])].filter(
+    (type) => type.startsWith('vla_ros_msgs/'),
+  );
   const packages = new Set<string>();
   for (const type of types) {
     for (const reference of referencedTypes(registry.describe(type).definition)) {

@@ -119,7 +119,10 @@ describe('ROS packaging', function () {
         assert.match(r.stdout, new RegExp(`Parameters of ${exec}`));
       }
       // The installed copy finds its data next to itself (share/vla_ros), not in the checkout.
-      const doctor = spawnSync(process.execPath, [path.join(share, 'tools', 'vla-ros.js'), 'doctor'], { encoding: 'utf8', env: debianEnv() });
+      const doctor = spawnSync(process.execPath, [path.join(share, 'tools', 'vla-ros.js'), 'doctor'], {
+        encoding: 'utf8',
+        env: debianEnv(),
+      });
       assert.match(doctor.stdout, new RegExp(`package at ${share.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
@@ -151,7 +154,8 @@ describe('shipped launch files and configs', () => {
       const max = get('robot.joint_position_max') as number[];
       const vel = get('robot.joint_velocity_max') as number[];
       const home = get('robot.home_joint_positions') as number[];
-      for (const [name, arr] of Object.entries({ min, max, vel, home })) assert.equal(arr.length, joints.length, `${name} has one value per joint`);
+      for (const [name, arr] of Object.entries({ min, max, vel, home }))
+        assert.equal(arr.length, joints.length, `${name} has one value per joint`);
       joints.forEach((_, i) => {
         assert.ok(min[i] < max[i], `joint ${i}: min < max`);
         assert.ok(vel[i] > 0, `joint ${i}: velocity limit > 0`);

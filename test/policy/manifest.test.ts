@@ -38,32 +38,59 @@ describe('policy manifest', () => {
 
   const errors: Array<[string, Patch, RegExp]> = [
     ['wrong format', (m) => (m.format = 'v2'), /field 'format': expected 'vla-ros\/policy-bundle@1', found "v2"/],
-    ['unknown resize mode', (m) => (m.cameras[0].resize = 'squash'), /field 'cameras\[0\]\.resize': expected one of stretch, crop, pad, found "squash"/],
+    [
+      'unknown resize mode',
+      (m) => (m.cameras[0].resize = 'squash'),
+      /field 'cameras\[0\]\.resize': expected one of stretch, crop, pad, found "squash"/,
+    ],
     ['zero std', (m) => (m.cameras[1].std = [1, 0, 1]), /field 'cameras\[1\]\.std': expected a list of 3 positive numbers/],
     ['duplicate camera', (m) => (m.cameras[1].name = 'scene'), /unique camera names/],
     ['template without placeholder', (m) => (m.instruction.template = 'hello'), /field 'instruction\.template'.*'\{instruction\}'/],
-    ['state stats of the wrong length', (_m, s) => (s.state.mean = [0, 0]), /stats\.json: field 'state\.mean': expected a list of 3 numbers/],
-    ['VLM image for an unknown camera', (m) => (m.vlm.inputs.images.top = 'image_top'), /field 'vlm\.inputs\.images': expected camera names from 'cameras'/],
-    ['expert latent not produced by the VLM', (m) => (m.expert.inputs.latent = { latent_tokens: 'prefix' }), /field 'expert\.inputs\.latent'.*latent_pooled/],
-    ['flow without a time input', (m) => delete m.expert.inputs.time, /field 'expert\.inputs\.time': expected the time input for flow decoding/],
+    [
+      'state stats of the wrong length',
+      (_m, s) => (s.state.mean = [0, 0]),
+      /stats\.json: field 'state\.mean': expected a list of 3 numbers/,
+    ],
+    [
+      'VLM image for an unknown camera',
+      (m) => (m.vlm.inputs.images.top = 'image_top'),
+      /field 'vlm\.inputs\.images': expected camera names from 'cameras'/,
+    ],
+    [
+      'expert latent not produced by the VLM',
+      (m) => (m.expert.inputs.latent = { latent_tokens: 'prefix' }),
+      /field 'expert\.inputs\.latent'.*latent_pooled/,
+    ],
+    [
+      'flow without a time input',
+      (m) => delete m.expert.inputs.time,
+      /field 'expert\.inputs\.time': expected the time input for flow decoding/,
+    ],
     ['steps of 0', (m) => (m.expert.decoding.steps = 0), /field 'expert\.decoding\.steps': expected an integer >= 1, found 0/],
     ['action names of the wrong count', (m) => m.action.names.pop(), /field 'action\.names': expected 4 names for joint_delta/],
     ['rotation for a joint space', (m) => (m.action.rotation = 'euler_xyz'), /field 'action\.rotation': expected 'none' for a joint space/],
     ['min above max', (m) => (m.action.min[0] = 0.2), /each min below its max \(dimension j1\)/],
     ['action std not positive', (_m, s) => (s.action.std[3] = -1), /stats\.json: field 'action\.std'/],
-    ['failure monitor without expert features', (m) => {
-      m.failure_monitor = { detector: 'd.onnx', detector_kind: 'mlp', calibration: 'c.yaml' };
-      delete m.expert.outputs.features;
-    }, /field 'expert\.outputs\.features'/],
+    [
+      'failure monitor without expert features',
+      (m) => {
+        m.failure_monitor = { detector: 'd.onnx', detector_kind: 'mlp', calibration: 'c.yaml' };
+        delete m.expert.outputs.features;
+      },
+      /field 'expert\.outputs\.features'/,
+    ],
     ['NaN in bounds', (m) => (m.action.max[2] = '.nan'), /field 'action\.max'/],
   ];
   for (const [what, patch, expected] of errors) {
     it(`refuses ${what}, naming the field`, () => {
-      assert.throws(() => parseWith(patch), (err: unknown) => {
-        assert.ok(err instanceof ManifestError, String(err));
-        assert.match(err.message, expected);
-        return true;
-      });
+      assert.throws(
+        () => parseWith(patch),
+        (err: unknown) => {
+          assert.ok(err instanceof ManifestError, String(err));
+          assert.match(err.message, expected);
+          return true;
+        },
+      );
     });
   }
 

@@ -76,7 +76,10 @@ export function writeBundle(manifest = validManifest(), stats = validStats()): s
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vla_bundle_'));
   fs.writeFileSync(path.join(dir, 'manifest.yaml'), stringify(manifest));
   fs.writeFileSync(path.join(dir, 'stats.json'), JSON.stringify(stats));
-  fs.writeFileSync(path.join(dir, 'tokenizer.json'), JSON.stringify(tinyTokenizer(['what', 'should', 'the', 'robot', 'do', 'to', 'push', 'cube'])));
+  fs.writeFileSync(
+    path.join(dir, 'tokenizer.json'),
+    JSON.stringify(tinyTokenizer(['what', 'should', 'the', 'robot', 'do', 'to', 'push', 'cube'])),
+  );
   fs.writeFileSync(path.join(dir, 'vlm.onnx'), '');
   fs.writeFileSync(path.join(dir, 'expert.onnx'), '');
   return dir;

@@ -21,7 +21,11 @@ interface Published {
   message: unknown;
 }
 
-function recordingTarget(time: VirtualTimeBase, refuse: Record<string, { reason: string; permanent: boolean }> = {}, needed: string[] = []) {
+function recordingTarget(
+  time: VirtualTimeBase,
+  refuse: Record<string, { reason: string; permanent: boolean }> = {},
+  needed: string[] = [],
+) {
   const published: Published[] = [];
   const target: ReplayTarget = {
     copyMessages: false,
@@ -32,13 +36,22 @@ function recordingTarget(time: VirtualTimeBase, refuse: Record<string, { reason:
   return { target, published };
 }
 
-async function play(bag: string, options: Partial<PlayOptions>, refuse?: Record<string, { reason: string; permanent: boolean }>, needed?: string[]) {
+async function play(
+  bag: string,
+  options: Partial<PlayOptions>,
+  refuse?: Record<string, { reason: string; permanent: boolean }>,
+  needed?: string[],
+) {
   const time = new VirtualTimeBase(START);
   const { target, published } = recordingTarget(time, refuse, needed);
   const notes: string[] = [];
   const reader = await BagReader.open(bag);
   try {
-    const result = await new BagPlayer(reader, target, new VirtualTimeline(time), { clockHz: 100, onNote: (n) => notes.push(n), ...options }).play();
+    const result = await new BagPlayer(reader, target, new VirtualTimeline(time), {
+      clockHz: 100,
+      onNote: (n) => notes.push(n),
+      ...options,
+    }).play();
     return { result, published, notes };
   } finally {
     reader.close();
@@ -67,7 +80,9 @@ describe('replay: bag player', () => {
     // Joint state i was received at START + 5 ms + 10 ms × i: published exactly then.
     const joints = data.filter((p) => p.topic === '/joint_states');
     joints.forEach((p, i) => assert.ok(Math.abs(p.at - (START + 0.005 + 0.01 * i)) < 1e-6, `joint state ${i} at ${p.at - START}`));
-    const clock = published.filter((p) => p.topic === '/clock').map((p) => fromRosTime((p.message as { clock: { sec: number; nanosec: number } }).clock));
+    const clock = published
+      .filter((p) => p.topic === '/clock')
+      .map((p) => fromRosTime((p.message as { clock: { sec: number; nanosec: number } }).clock));
     assert.equal(clock[0], START);
     for (let i = 1; i < clock.length; i++) assert.ok(clock[i] > clock[i - 1]);
     // Every message's time is on /clock; the grid fills the gaps at 100 Hz.
@@ -77,9 +92,18 @@ describe('replay: bag player', () => {
   });
 
   it('plays only --topics, remapped, within --start/--duration', async () => {
-    const { result, published } = await play(bag, { topics: ['/chatter'], remap: new Map([['/chatter', '/talk']]), start: 0.5, duration: 0.5, clockHz: 0 });
+    const { result, published } = await play(bag, {
+      topics: ['/chatter'],
+      remap: new Map([['/chatter', '/talk']]),
+      start: 0.5,
+      duration: 0.5,
+      clockHz: 0,
+    });
     assert.deepEqual([...new Set(published.map((p) => p.topic))], ['/talk']);
-    assert.deepEqual(published.map((p) => (p.message as { data: string }).data), ['hello 50', 'hello 60', 'hello 70', 'hello 80', 'hello 90']);
+    assert.deepEqual(
+      published.map((p) => (p.message as { data: string }).data),
+      ['hello 50', 'hello 60', 'hello 70', 'hello 80', 'hello 90'],
+    );
     assert.ok(published.every((p) => p.at >= START + 0.5 && p.at <= START + 1));
     assert.equal(result.start, START + 0.5);
     assert.equal(result.end, START + 1);
@@ -98,6 +122,9 @@ describe('replay: bag player', () => {
     await w.close();
     const skipped = await play(broken, {});
     assert.match(skipped.notes.join('\n'), /\/odd is not replayed: /);
-    await assert.rejects(play(broken, {}, undefined, ['/odd']), /topic \/odd \(acme_msgs\/msg\/Odd\) is needed by the replayed nodes but cannot be decoded: /);
+    await assert.rejects(
+      play(broken, {}, undefined, ['/odd']),
+      /topic \/odd \(acme_msgs\/msg\/Odd\) is needed by the replayed nodes but cannot be decoded: /,
+    );
   });
 });

@@ -130,7 +130,10 @@ describe('replay: clock jumps on loop and seek', function () {
     assert.deepEqual(r.suiteProblems, []);
     assert.equal(r.play.perTopic.get('/joint_states'), 250);
     assert.ok(Math.abs(r.play.seconds - 2 * (r.play.end - r.play.start)) < 1e-6, `played ${r.play.seconds} s`);
-    assert.deepEqual(logs.filter((l) => l.level === 'error' || l.level === 'fatal'), []);
+    assert.deepEqual(
+      logs.filter((l) => l.level === 'error' || l.level === 'fatal'),
+      [],
+    );
     assert.equal(r.play.start, T0);
     checkPasses(out, r.play.start, r.play.end, 0.5);
   });
@@ -139,12 +142,21 @@ describe('replay: clock jumps on loop and seek', function () {
     const { r, logs, out } = await loopedReplay(tmp.dir, { start: 1, duration: 1 });
     assert.equal(r.play.passes, 2);
     assert.deepEqual(r.suiteProblems, []);
-    assert.deepEqual(logs.filter((l) => l.level === 'error' || l.level === 'fatal'), []);
+    assert.deepEqual(
+      logs.filter((l) => l.level === 'error' || l.level === 'fatal'),
+      [],
+    );
     // Robot state replayed (recorded among the outputs) lies in the range only: 50 Hz × 1 s per pass.
     const joints = passes(out.get('/joint_states')!);
-    assert.deepEqual(joints.map((p) => p.length), [51, 51]);
+    assert.deepEqual(
+      joints.map((p) => p.length),
+      [51, 51],
+    );
     for (const { t } of joints.flat()) assert.ok(t >= T0 + 1 && t <= T0 + 2);
-    assert.deepEqual([r.play.start - T0, r.play.end - T0].map((x) => Math.round(x * 1e6) / 1e6), [1, 2]);
+    assert.deepEqual(
+      [r.play.start - T0, r.play.end - T0].map((x) => Math.round(x * 1e6) / 1e6),
+      [1, 2],
+    );
     checkPasses(out, r.play.start, r.play.end, 0.5);
   });
 });

@@ -43,9 +43,20 @@ describe('replay: compressed cameras, deterministic on sim time', function () {
   it(`gives an observation for each of ${FRAMES} JPEG frame pairs, the same outputs twice`, async () => {
     const input = path.join(tmp.dir, 'input');
     // 10 Hz cameras over 2 s: 20 frames per camera, each pair within max_skew.
-    await writeSyntheticRobotBag(input, { duration: FRAMES / 10, cameraHz: 10, jointHz: 50, width: 320, height: 240, jpeg: true, compression: 'none' });
+    await writeSyntheticRobotBag(input, {
+      duration: FRAMES / 10,
+      cameraHz: 10,
+      jointHz: 50,
+      width: 320,
+      height: 240,
+      jpeg: true,
+      compression: 'none',
+    });
     // The suite's parameters with both cameras on the compressed transport.
-    const params = YAML.parse(fs.readFileSync(packagePath('config', 'nodes.yaml'), 'utf8')) as Record<string, { ros__parameters: Record<string, unknown> }>;
+    const params = YAML.parse(fs.readFileSync(packagePath('config', 'nodes.yaml'), 'utf8')) as Record<
+      string,
+      { ros__parameters: Record<string, unknown> }
+    >;
     params['/**/camera_ingestion'].ros__parameters.camera_transports = ['compressed', 'compressed'];
     const paramsFile = path.join(tmp.dir, 'nodes.yaml');
     fs.writeFileSync(paramsFile, YAML.stringify(params));
@@ -54,7 +65,14 @@ describe('replay: compressed cameras, deterministic on sim time', function () {
     const outputs: string[] = [];
     for (const name of ['a', 'b']) {
       const outputBag = path.join(tmp.dir, name);
-      const r = await replayBag({ bag: input, mode: 'deterministic', launch, outputBag, includeOutputTypes: ['vla_ros_msgs/msg/Observation'], logSink: () => {} });
+      const r = await replayBag({
+        bag: input,
+        mode: 'deterministic',
+        launch,
+        outputBag,
+        includeOutputTypes: ['vla_ros_msgs/msg/Observation'],
+        logSink: () => {},
+      });
       assert.deepEqual(r.suiteProblems, []);
       assert.equal(r.play.perTopic.get('/cameras/scene/image_raw/compressed'), FRAMES);
       assert.equal(r.play.perTopic.get('/cameras/wrist/image_raw/compressed'), FRAMES);
@@ -65,7 +83,9 @@ describe('replay: compressed cameras, deterministic on sim time', function () {
     assert.ok(a.chunks > 0, 'the policy ran on them');
     // The tensors byte for byte (the golden comparison would flatten 300k floats per message).
     assert.equal(b.observations.length, a.observations.length);
-    a.observations.forEach((bytes, i) => assert.ok(Buffer.from(bytes).equals(Buffer.from(b.observations[i])), `observation #${i} differs between the runs`));
+    a.observations.forEach((bytes, i) =>
+      assert.ok(Buffer.from(bytes).equals(Buffer.from(b.observations[i])), `observation #${i} differs between the runs`),
+    );
     const zero = { actions: 0, values: 0, time: 0, count: 0 };
     const same = await compareWithGolden(outputs[1], outputs[0], { tolerance: zero, excludeTopics: ['/observation'] });
     assert.ok(same.ok, same.text);

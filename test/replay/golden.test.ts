@@ -55,11 +55,31 @@ async function outputs(file: string, r: Run = {}): Promise<string> {
       t,
     );
     if (r.withPose !== false) {
-      await bag.write('/target_pose', { header: { stamp, frame_id: 'base' }, pose: { position: { x: 0.3 + i * 1e-3 + (r.poseOffset ?? 0), y: 0, z: 0.5 }, orientation: { x: 1, y: 0, z: 0, w: 0 } } }, t + 0.001);
+      await bag.write(
+        '/target_pose',
+        {
+          header: { stamp, frame_id: 'base' },
+          pose: { position: { x: 0.3 + i * 1e-3 + (r.poseOffset ?? 0), y: 0, z: 0.5 }, orientation: { x: 1, y: 0, z: 0, w: 0 } },
+        },
+        t + 0.001,
+      );
     }
   }
   if (r.alarmAt !== undefined) {
-    await bag.write('/failure_alarm', { header: { stamp: toRosTime(T0 + r.alarmAt), frame_id: '' }, episode_id: 'ep1', step: 3, reason: 0, score: 0.7, threshold: 0.6, response: 1, detail: '' }, T0 + r.alarmAt);
+    await bag.write(
+      '/failure_alarm',
+      {
+        header: { stamp: toRosTime(T0 + r.alarmAt), frame_id: '' },
+        episode_id: 'ep1',
+        step: 3,
+        reason: 0,
+        score: 0.7,
+        threshold: 0.6,
+        response: 1,
+        detail: '',
+      },
+      T0 + r.alarmAt,
+    );
   }
   await bag.close();
   return file;
@@ -102,7 +122,10 @@ describe('replay: golden comparison', () => {
 
   it('other numbers count against values, receive times against time, counts against count', async () => {
     const pose = await compareWithGolden(await run('pose', { poseOffset: 5e-3 }), golden, { tolerance: { values: 1e-3 } });
-    assert.match(pose.text, /pose\.position\.x: max \|Δ\| 0\.005000, mean \|Δ\| 0\.005000 > tolerance 0\.001; 10 of 10 values off, first at message #0 \(t=\+0\.001 s\): 0\.3050 vs 0\.3000 in the golden/);
+    assert.match(
+      pose.text,
+      /pose\.position\.x: max \|Δ\| 0\.005000, mean \|Δ\| 0\.005000 > tolerance 0\.001; 10 of 10 values off, first at message #0 \(t=\+0\.001 s\): 0\.3050 vs 0\.3000 in the golden/,
+    );
     const late = await compareWithGolden(await run('late', { timeOffset: 0.01 }), golden);
     assert.ok(!late.ok);
     assert.match(late.text, /receive time differs by up to 0\.01000 s \(tolerance 0\.001 s\), first at message #0/);

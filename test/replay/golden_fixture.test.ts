@@ -16,7 +16,10 @@ import { tempDir } from '../bags/helpers.js';
 import { FIXTURE_GOLDEN, FIXTURE_INPUT, FIXTURE_LAUNCH_ARGS, fixtureLaunch } from './fixtures/replay_fixture.js';
 
 function vlaRos(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [packagePath('tools', 'vla-ros.js'), ...args], { cwd: packagePath(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [packagePath('tools', 'vla-ros.js'), ...args], {
+    cwd: packagePath(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -45,14 +48,19 @@ describe('replay: the committed fixture against its golden', function () {
       const r = await replayBag({ bag: FIXTURE_INPUT, mode: 'deterministic', launch: fixtureLaunch(), outputBag, logSink: () => {} });
       assert.deepEqual(r.suiteProblems, []);
       // The suite's inputs are played; the bag's extra topic nobody subscribes to is not.
-      assert.deepEqual([...r.play.perTopic].sort(), [['/cameras/scene/image_raw', 75], ['/cameras/wrist/image_raw', 75], ['/current_pose', 125], ['/joint_states', 125]]);
+      assert.deepEqual([...r.play.perTopic].sort(), [
+        ['/cameras/scene/image_raw', 75],
+        ['/cameras/wrist/image_raw', 75],
+        ['/current_pose', 125],
+        ['/joint_states', 125],
+      ]);
       assert.match(r.play.notPlayed.get('/notes') ?? '', /3 message\(s\): no suite node subscribed/);
     }
     // Zero tolerance: only the measured compute times (ignored fields) may differ.
     const zero = { actions: 0, values: 0, time: 0, count: 0 };
-    const repeat = await compareWithGolden(outputs[1], outputs[0], { tolerance: zero});
+    const repeat = await compareWithGolden(outputs[1], outputs[0], { tolerance: zero });
     assert.ok(repeat.ok, repeat.text);
-    const golden = await compareWithGolden(outputs[0], FIXTURE_GOLDEN, { tolerance: zero});
+    const golden = await compareWithGolden(outputs[0], FIXTURE_GOLDEN, { tolerance: zero });
     assert.ok(golden.ok, golden.text);
     // What the golden holds: the 30 Hz fast pathway over 2.5 s of bag, its features and scores,
     // target poses from the bridge, no failure alarm.
@@ -73,7 +81,14 @@ describe('replay: the committed fixture against its golden', function () {
     assert.match(same.stdout, /RESULT: the replay matches the golden/);
 
     // Another instruction: other language tokens, so other actions, features and scores.
-    const other = await vlaRos(['replay', 'test/replay/fixtures/input', 'instruction:=stack the cups', '--expect', 'test/replay/fixtures/golden', '-q']);
+    const other = await vlaRos([
+      'replay',
+      'test/replay/fixtures/input',
+      'instruction:=stack the cups',
+      '--expect',
+      'test/replay/fixtures/golden',
+      '-q',
+    ]);
     assert.equal(other.code, 1, other.stderr);
     assert.match(other.stdout, /DIFF {2}\/action_chunk .*actions max\|Δ\| [0-9.e-]+ mean\|Δ\|/);
     assert.match(other.stdout, /DIFF {2}\/instruction/);
@@ -81,7 +96,18 @@ describe('replay: the committed fixture against its golden', function () {
     assert.match(other.stderr, /differs from the golden test\/replay\/fixtures\/golden \(diff above\)/);
 
     // A loose enough tolerance accepts small action differences but not the other differences.
-    const loose = await vlaRos(['replay', 'test/replay/fixtures/input', 'instruction:=stack the cups', '--expect', 'test/replay/fixtures/golden', '--tolerance', 'actions=1', '-q', '--compare-topics', '/action_chunk']);
+    const loose = await vlaRos([
+      'replay',
+      'test/replay/fixtures/input',
+      'instruction:=stack the cups',
+      '--expect',
+      'test/replay/fixtures/golden',
+      '--tolerance',
+      'actions=1',
+      '-q',
+      '--compare-topics',
+      '/action_chunk',
+    ]);
     assert.equal(loose.code, 0, loose.stdout + loose.stderr);
   });
 
@@ -89,7 +115,10 @@ describe('replay: the committed fixture against its golden', function () {
     const golden = path.join(tmp.dir, 'empty_golden');
     const saved = await vlaRos(['replay', 'test/replay/fixtures/input', '--save-golden', golden, '-q']);
     assert.equal(saved.code, 1, saved.stdout + saved.stderr);
-    assert.match(saved.stderr, /not saving the golden .*: the suite published no action chunk although 150 camera frame\(s\) and 125 joint state\(s\) were played into it/);
+    assert.match(
+      saved.stderr,
+      /not saving the golden .*: the suite published no action chunk although 150 camera frame\(s\) and 125 joint state\(s\) were played into it/,
+    );
     assert.equal(fs.existsSync(golden), false, 'no golden left behind');
     const plain = await vlaRos(['replay', 'test/replay/fixtures/input', '--mode', 'deterministic', '-q']);
     assert.equal(plain.code, 1, plain.stdout + plain.stderr);

@@ -21,27 +21,55 @@ describe('replay: report', function () {
     const chunks = d.chunks.get('/action_chunk')!;
     assert.equal(chunks.count, 77);
     assert.deepEqual(chunks.names, ['x', 'y', 'z', 'roll', 'pitch', 'yaw', 'gripper']);
-    assert.deepEqual(chunks.first.map((series) => series.length), [77, 77, 77, 77, 77, 77, 77]);
+    assert.deepEqual(
+      chunks.first.map((series) => series.length),
+      [77, 77, 77, 77, 77, 77, 77],
+    );
     assert.equal(chunks.latentAge.length, 77);
     assert.ok(chunks.latentAge.every(([t, age]) => t >= 0 && age >= 0 && age < 0.6));
-    assert.deepEqual([...d.poses].map(([topic, p]) => [topic, p.xyz[0].length]), [['/current_pose', 125], ['/target_pose', 146]]);
-    assert.deepEqual([...d.statuses.values()].map((s) => s.node).sort(), ['/camera_ingestion', '/controller_bridge', '/episode_manager', '/failure_monitor', '/fast_pathway', '/slow_pathway']);
+    assert.deepEqual(
+      [...d.poses].map(([topic, p]) => [topic, p.xyz[0].length]),
+      [
+        ['/current_pose', 125],
+        ['/target_pose', 146],
+      ],
+    );
+    assert.deepEqual([...d.statuses.values()].map((s) => s.node).sort(), [
+      '/camera_ingestion',
+      '/controller_bridge',
+      '/episode_manager',
+      '/failure_monitor',
+      '/fast_pathway',
+      '/slow_pathway',
+    ]);
     const score = d.scores.get('/failure_score')!;
     assert.equal(score.score.length, 77);
-    assert.ok(score.score.every(([, s], i) => s < score.threshold[i][1]), 'no alarm in the golden: every score below its threshold');
+    assert.ok(
+      score.score.every(([, s], i) => s < score.threshold[i][1]),
+      'no alarm in the golden: every score below its threshold',
+    );
     assert.deepEqual(d.alarms, []);
     assert.equal(d.topics.length, 23); // with /episode_manager/status
   });
 
   it('renders one self-contained page with every plot, and `vla-ros report` writes it', async () => {
     const html = renderReport(await collectReportData(FIXTURE_GOLDEN));
-    for (const h of ['Action chunks over time', 'Commanded vs actual pose', 'Pathway latencies and latent age', 'Failure score vs threshold', 'Topics']) assert.ok(html.includes(`<h2>${h}</h2>`), h);
+    for (const h of [
+      'Action chunks over time',
+      'Commanded vs actual pose',
+      'Pathway latencies and latent age',
+      'Failure score vs threshold',
+      'Topics',
+    ])
+      assert.ok(html.includes(`<h2>${h}</h2>`), h);
     assert.ok((html.match(/<svg/g) ?? []).length >= 10);
     assert.ok(!/<script|https?:\/\/(?!www\.w3\.org)/.test(html), 'no scripts, no network');
     const tmp = tempDir('vla-report-');
     try {
       const out = path.join(tmp.dir, 'run.html');
-      const child = spawn(process.execPath, [packagePath('tools', 'vla-ros.js'), 'report', FIXTURE_GOLDEN, '-o', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [packagePath('tools', 'vla-ros.js'), 'report', FIXTURE_GOLDEN, '-o', out], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
       const code = await new Promise<number | null>((r) => child.on('exit', r));
@@ -101,7 +129,11 @@ describe('replay: report', function () {
         { header: stamp(1.5), episode_id: 'ep-0', step: 15, reason: 0, score: 2, threshold: 1, response: 1, detail: 'score 2 >= 1' },
         wall + 1.5,
       );
-      await writer.write('/hold_request', { header: stamp(1.5), hold: true, source: 'failure_monitor', reason: 'SAFE', episode_id: 'ep-0' }, wall + 1.5);
+      await writer.write(
+        '/hold_request',
+        { header: stamp(1.5), hold: true, source: 'failure_monitor', reason: 'SAFE', episode_id: 'ep-0' },
+        wall + 1.5,
+      );
       await event(2, 'ep-0', 2);
       await event(2.5, 'ep-1', 0);
       await event(3.9, 'ep-1', 2, true);
@@ -110,9 +142,19 @@ describe('replay: report', function () {
       const d = await collectReportData(bag);
       const first = d.chunks.get('/action_chunk')!.first[0];
       assert.equal(first.length, 40);
-      first.forEach(([t], i) => assert.ok(Math.abs(t - 0.1 * i) < 0.02, `chunk ${i} at ${t} s from the bag start, not at ${t - d.start} s`));
+      first.forEach(([t], i) =>
+        assert.ok(Math.abs(t - 0.1 * i) < 0.02, `chunk ${i} at ${t} s from the bag start, not at ${t - d.start} s`),
+      );
       assert.deepEqual(
-        d.episodes.map((e) => [e.id, e.instruction, Number(e.start!.toFixed(3)), Number(e.end!.toFixed(3)), e.success, e.alarms.length, e.holds.length]),
+        d.episodes.map((e) => [
+          e.id,
+          e.instruction,
+          Number(e.start!.toFixed(3)),
+          Number(e.end!.toFixed(3)),
+          e.success,
+          e.alarms.length,
+          e.holds.length,
+        ]),
         [
           ['ep-0', 'task of ep-0', 0, 2, false, 1, 1],
           ['ep-1', 'task of ep-1', 2.5, 3.9, true, 0, 0],

@@ -79,7 +79,13 @@ describe('JointStateMapper', () => {
     it('map: a message missing one of our joints is rejected as missing_joint; limitsByName matches robot facts by name', () => {
       const robot = { jointNames: ['b', 'x', 'a'], positionMin: [-2, -9, -1], positionMax: [2, 9, 1] };
       const l = limitsByName(['a', 'b', 'c'], robot, 0.1);
-      assert.deepEqual([Array.from(l.min), Array.from(l.max)], [[-1, -2, -Infinity], [1, 2, Infinity]]);
+      assert.deepEqual(
+        [Array.from(l.min), Array.from(l.max)],
+        [
+          [-1, -2, -Infinity],
+          [1, 2, Infinity],
+        ],
+      );
       const m = new JointStateMapper(['a', 'b', 'c'], l);
       const r = m.map(['a', 'b'], [0, 0]);
       assert.ok(!r.ok && r.reason === 'missing_joint' && /'c'/.test(r.error));

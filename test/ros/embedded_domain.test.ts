@@ -88,11 +88,16 @@ describe('EmbeddedDomain (virtual time)', () => {
   it('keep_all keeps every sample of a burst', async () => {
     const { time, domain } = virtualDomain();
     const got: number[] = [];
-    const sub = domain.addSubscription({ topic: '/burst', type: STRING, qos: keepAll, node: '/sub' }, owner(), (m) => got.push(m as number));
+    const sub = domain.addSubscription({ topic: '/burst', type: STRING, qos: keepAll, node: '/sub' }, owner(), (m) =>
+      got.push(m as number),
+    );
     const pub = domain.addPublisher({ topic: '/burst', type: STRING, qos: keepLast(1), node: '/pub' }, owner());
     for (let i = 0; i < 50; i++) pub.publish(i);
     await time.flush();
-    assert.deepEqual(got, Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      got,
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     assert.equal(sub.dropped, 0);
   });
 
@@ -166,7 +171,12 @@ describe('EmbeddedDomain (virtual time)', () => {
     const { domain } = virtualDomain();
     domain.addPublisher({ topic: '/chatter', type: STRING, qos: QoSProfiles.default, node: '/talker' }, owner());
     assert.throws(
-      () => domain.addSubscription({ topic: '/chatter', type: 'std_msgs/Int32', qos: QoSProfiles.default, node: '/listener' }, owner(), () => {}),
+      () =>
+        domain.addSubscription(
+          { topic: '/chatter', type: 'std_msgs/Int32', qos: QoSProfiles.default, node: '/listener' },
+          owner(),
+          () => {},
+        ),
       (err: unknown) => {
         assert.ok(err instanceof TopicTypeError);
         assert.equal(err.name, 'TopicTypeError');
@@ -273,7 +283,9 @@ describe('EmbeddedDomain (virtual time)', () => {
     const p1 = domain.addPublisher({ topic: '/t', type: STRING, qos: QoSProfiles.default, node: '/a' }, owner());
     const p2 = domain.addPublisher({ topic: '/t', type: STRING, qos: QoSProfiles.default, node: '/b' }, owner());
     const got: string[] = [];
-    const s = domain.addSubscription({ topic: '/t', type: STRING, qos: QoSProfiles.default, node: '/c' }, owner(), (m) => got.push(m as string));
+    const s = domain.addSubscription({ topic: '/t', type: STRING, qos: QoSProfiles.default, node: '/c' }, owner(), (m) =>
+      got.push(m as string),
+    );
     assert.deepEqual([domain.countPublishers('/t'), domain.countSubscriptions('/t'), p1.subscriptionCount()], [2, 1, 1]);
     assert.equal(domain.endpoints().length, 3);
     p1.destroy();
@@ -316,14 +328,19 @@ describe('EmbeddedDomain (virtual time)', () => {
     domain.addService({ name: '/fail', type: 'std_srvs/srv/Trigger', node: '/n' }, () => {
       throw new Error('motor not ready');
     });
-    domain.addService({ name: '/fail_async', type: 'std_srvs/srv/Trigger', node: '/n' }, () => Promise.reject(new Error('timeout in driver')));
+    domain.addService({ name: '/fail_async', type: 'std_srvs/srv/Trigger', node: '/n' }, () =>
+      Promise.reject(new Error('timeout in driver')),
+    );
     await assert.rejects(domain.callService('/fail', {}), (err: unknown) => {
       assert.ok(err instanceof ServiceCallError);
       assert.equal(err.message, "service '/fail' failed: motor not ready");
       return true;
     });
     await assert.rejects(domain.callService('/fail_async', {}), /service '\/fail_async' failed: timeout in driver/);
-    await assert.rejects(domain.callService('/nope', {}), (err: unknown) => err instanceof ServiceCallError && /'\/nope' is not available/.test(err.message));
+    await assert.rejects(
+      domain.callService('/nope', {}),
+      (err: unknown) => err instanceof ServiceCallError && /'\/nope' is not available/.test(err.message),
+    );
 
     svc.destroy();
     svc.destroy();
@@ -367,7 +384,10 @@ describe('EmbeddedDomain (virtual time)', () => {
     assert.ok(r1.op === 'request' && r2.op === 'request');
     assert.notEqual(r1.requestId, r2.requestId);
     assert.equal(time.pendingAlarms, 2);
-    const badChecked = assert.rejects(bad, (err: unknown) => err instanceof ServiceCallError && err.message === "service '/remote' failed: busy");
+    const badChecked = assert.rejects(
+      bad,
+      (err: unknown) => err instanceof ServiceCallError && err.message === "service '/remote' failed: busy",
+    );
     link.inject({ op: 'response', requestId: r1.requestId, response: { success: true, message: 'done' } });
     link.inject({ op: 'response', requestId: r2.requestId, error: "service '/remote' failed: busy" });
     assert.deepEqual(await ok, { success: true, message: 'done' });
@@ -382,7 +402,9 @@ describe('EmbeddedDomain (virtual time)', () => {
     const link = new FakeLink();
     domain.connect(link);
     assert.deepEqual(
-      link.sent.map((m) => (m.op === 'endpoint_add' ? `endpoint ${m.info.kind} ${m.info.topic}` : m.op === 'service_add' ? `service ${m.info.name}` : m.op)),
+      link.sent.map((m) =>
+        m.op === 'endpoint_add' ? `endpoint ${m.info.kind} ${m.info.topic}` : m.op === 'service_add' ? `service ${m.info.name}` : m.op,
+      ),
       ['endpoint publisher /t', 'service /s'],
     );
     link.inject({
@@ -449,11 +471,16 @@ describe('EmbeddedDomain (linked domains, wall time)', () => {
     const early = a.addPublisher({ topic: '/chatter', type: STRING, qos: QoSProfiles.default, node: '/talker' }, owner());
     join(a, b);
     const got: unknown[] = [];
-    b.addSubscription({ topic: '/chatter', type: 'std_msgs/String', qos: QoSProfiles.default, node: '/listener' }, owner(), (m) => got.push(m));
+    b.addSubscription({ topic: '/chatter', type: 'std_msgs/String', qos: QoSProfiles.default, node: '/listener' }, owner(), (m) =>
+      got.push(m),
+    );
     await until(() => b.countPublishers('/chatter') === 1 && a.countSubscriptions('/chatter') === 1, 'discovery');
     assert.equal(early.subscriptionCount(), 1);
     assert.deepEqual(
-      a.endpoints().map((e) => `${e.kind} ${e.node} ${e.id}`).sort(),
+      a
+        .endpoints()
+        .map((e) => `${e.kind} ${e.node} ${e.id}`)
+        .sort(),
       ['publisher /talker a:1', 'subscription /listener b:1'],
     );
     assert.equal(b.topicType('/chatter'), STRING);

@@ -235,6 +235,9 @@ describe('EmbeddedNode', () => {
     const a = await node({ name: 'a' });
     a.createService('std_srvs/srv/Trigger', '/svc', () => ({ success: true, message: '' }));
     const wrong = a.createClient('std_srvs/srv/SetBool', '/svc');
-    await assert.rejects(wrong.call({ data: true }), /service '\/svc' has type 'std_srvs\/srv\/Trigger', client expects 'std_srvs\/srv\/SetBool'/);
+    await assert.rejects(
+      wrong.call({ data: true }),
+      /service '\/svc' has type 'std_srvs\/srv\/Trigger', client expects 'std_srvs\/srv\/SetBool'/,
+    );
   });
 });

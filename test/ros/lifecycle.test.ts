@@ -56,15 +56,12 @@ describe('lifecycle state machine', () => {
   });
 
   it('offers exactly the legal transitions from every primary state', () => {
-    assert.deepEqual(
-      Object.fromEntries(PRIMARY.map((s) => [s, availableTransitions(s).map((t) => `${t.name}#${t.id}`)])),
-      {
-        unconfigured: ['configure#1', 'shutdown#5'],
-        inactive: ['cleanup#2', 'activate#3', 'shutdown#6'],
-        active: ['deactivate#4', 'shutdown#7'],
-        finalized: [],
-      },
-    );
+    assert.deepEqual(Object.fromEntries(PRIMARY.map((s) => [s, availableTransitions(s).map((t) => `${t.name}#${t.id}`)])), {
+      unconfigured: ['configure#1', 'shutdown#5'],
+      inactive: ['cleanup#2', 'activate#3', 'shutdown#6'],
+      active: ['deactivate#4', 'shutdown#7'],
+      finalized: [],
+    });
   });
 
   it('finds a transition by label only when it is legal from the state', () => {
@@ -413,7 +410,8 @@ describe('LifecycleNode', () => {
     const client = observer.createClient('lifecycle_msgs/srv/GetAvailableTransitions', '/managed/get_available_transitions');
     const list = async () =>
       (await client.call({})).available_transitions.map(
-        (d) => `${d.transition.label}#${d.transition.id} ${d.start_state.label}(${d.start_state.id})->${d.goal_state.label}(${d.goal_state.id})`,
+        (d) =>
+          `${d.transition.label}#${d.transition.id} ${d.start_state.label}(${d.start_state.id})->${d.goal_state.label}(${d.goal_state.id})`,
       );
     assert.deepEqual(await list(), ['configure#1 unconfigured(1)->configuring(10)', 'shutdown#5 unconfigured(1)->shuttingdown(12)']);
     await lc.configure();
@@ -453,10 +451,7 @@ describe('LifecycleNode', () => {
     assert.deepEqual(await change.call({ transition: { id: 3, label: '' } }), { success: false });
     assert.equal(lc.state, 'unconfigured');
     const refusal = logLines('warn').find((m) => m.startsWith('refused lifecycle transition'));
-    assert.equal(
-      refusal,
-      `refused lifecycle transition {"id":3,"label":""} in state 'unconfigured': available: configure, shutdown`,
-    );
+    assert.equal(refusal, `refused lifecycle transition {"id":3,"label":""} in state 'unconfigured': available: configure, shutdown`);
     assert.deepEqual(await change.call({ transition: { id: 0, label: 'configure' } }), { success: true });
     assert.deepEqual(await change.call({ transition: { id: 3, label: '' } }), { success: true });
     assert.equal(lc.state, 'active');

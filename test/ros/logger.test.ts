@@ -1,18 +1,17 @@
 // Node logging: rcutils' console format, severity filtering, and the throttled / once-only
 // variants, which run on the node's clock (so on virtual time in tests).
 import { strict as assert } from 'node:assert';
-import {
-  NodeLogger,
-  consoleLogSink,
-  formatLogRecord,
-  loggerNameFor,
-  type LogRecord,
-} from '../../nodes/ros/logger.js';
+import { NodeLogger, consoleLogSink, formatLogRecord, loggerNameFor, type LogRecord } from '../../nodes/ros/logger.js';
 
 function makeLogger(level: NodeLogger['level'] = 'info') {
   const records: LogRecord[] = [];
   const clock = { t: 100 };
-  const logger = new NodeLogger('fr3.bridge', () => clock.t, (r) => records.push(r), level);
+  const logger = new NodeLogger(
+    'fr3.bridge',
+    () => clock.t,
+    (r) => records.push(r),
+    level,
+  );
   const lines = () => records.map((r) => `${r.level} ${r.message}`);
   return { logger, records, clock, lines };
 }
@@ -115,7 +114,11 @@ describe('NodeLogger', () => {
   });
 
   it('defaults to info', () => {
-    const logger = new NodeLogger('n', () => 0, () => {});
+    const logger = new NodeLogger(
+      'n',
+      () => 0,
+      () => {},
+    );
     assert.equal(logger.level, 'info');
     assert.equal(logger.isEnabled('debug'), false);
     assert.equal(logger.isEnabled('info'), true);

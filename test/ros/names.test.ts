@@ -91,9 +91,30 @@ describe('ros/names', () => {
 
   describe('validateTopicName (input names)', () => {
     // The accepted list of rcl's test_validate_topic_name.cpp.
-    const good = ['foo', 'abc123', '_foo', 'Foo', 'BAR', '~', 'foo/bar', '~/foo', '{foo}_bar', 'foo/{ping}/bar',
-      'foo/_bar', 'foo_/bar', 'foo_', '/foo', '/bar/baz', '/_private/thing', '/public_namespace/_private/thing',
-      '{foo1}', '{foo_bar}', '{_bar}', '{node}', '{ns}/x'];
+    const good = [
+      'foo',
+      'abc123',
+      '_foo',
+      'Foo',
+      'BAR',
+      '~',
+      'foo/bar',
+      '~/foo',
+      '{foo}_bar',
+      'foo/{ping}/bar',
+      'foo/_bar',
+      'foo_/bar',
+      'foo_',
+      '/foo',
+      '/bar/baz',
+      '/_private/thing',
+      '/public_namespace/_private/thing',
+      '{foo1}',
+      '{foo_bar}',
+      '{_bar}',
+      '{node}',
+      '{ns}/x',
+    ];
     for (const name of good) it(`accepts '${name}'`, () => validateTopicName(name));
     // Rejections with rcl's positions; '//' is checked here too (rcl catches it after expansion).
     const bad: [string, number, RegExp][] = [
@@ -125,7 +146,14 @@ describe('ros/names', () => {
   });
 
   describe('normalizeNamespace / fullyQualifiedNodeName', () => {
-    const table: [string, string][] = [['', '/'], ['/', '/'], ['a', '/a'], ['/a', '/a'], ['/a/', '/a'], ['a/b/', '/a/b']];
+    const table: [string, string][] = [
+      ['', '/'],
+      ['/', '/'],
+      ['a', '/a'],
+      ['/a', '/a'],
+      ['/a/', '/a'],
+      ['a/b/', '/a/b'],
+    ];
     for (const [input, expected] of table) it(`'${input}' → '${expected}'`, () => assert.equal(normalizeNamespace(input), expected));
     it('still validates', () => {
       rejects(() => normalizeNamespace('//'), undefined);

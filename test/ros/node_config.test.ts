@@ -38,7 +38,18 @@ describe('nodeConfigFromArgv', () => {
   });
 
   it('takes the node name and namespace from __node / __ns remaps', () => {
-    const c = nodeConfigFromArgv('talker', ['user', '--ros-args', '-r', '__node:=bridge', '-r', '__ns:=/fr3', '-r', 'cmd:=target', '--', 'more']);
+    const c = nodeConfigFromArgv('talker', [
+      'user',
+      '--ros-args',
+      '-r',
+      '__node:=bridge',
+      '-r',
+      '__ns:=/fr3',
+      '-r',
+      'cmd:=target',
+      '--',
+      'more',
+    ]);
     assert.equal(c.name, 'bridge');
     assert.equal(c.namespace, '/fr3');
     assert.equal(fqnOf(c), '/fr3/bridge');
@@ -63,12 +74,18 @@ describe('nodeConfigFromArgv', () => {
     const specific = file('bridge.yaml', ['/fr3/bridge:', '  ros__parameters:', '    rate_hz: 30']);
     const c = nodeConfigFromArgv('talker', [
       '--ros-args',
-      '-r', '__node:=bridge',
-      '-r', '__ns:=/fr3',
-      '--params-file', common,
-      '-p', 'rate_hz:=20',
-      '--params-file', specific,
-      '--param', 'gain:=2.5',
+      '-r',
+      '__node:=bridge',
+      '-r',
+      '__ns:=/fr3',
+      '--params-file',
+      common,
+      '-p',
+      'rate_hz:=20',
+      '--params-file',
+      specific,
+      '--param',
+      'gain:=2.5',
     ]);
     assert.deepEqual(
       c.parameterSections.map((s) => [s.nodePattern, s.params.map((p) => `${p.name}=${String(p.value)} (${p.type}, ${p.source})`)]),
@@ -157,9 +174,15 @@ describe('nodeConfigFromArgv', () => {
     });
 
     it('bad remaps, log levels, unknown flags and node names', () => {
-      fails(['--ros-args', '-r', '__node:=9lives'], { type: RosArgsError, message: /^invalid ROS argument '-r __node:=9lives': .*'9lives' is not a valid node name/ });
+      fails(['--ros-args', '-r', '__node:=9lives'], {
+        type: RosArgsError,
+        message: /^invalid ROS argument '-r __node:=9lives': .*'9lives' is not a valid node name/,
+      });
       fails(['--ros-args', '-r', '__ns:=relative'], { type: RosArgsError, message: /namespace 'relative' must be absolute/ });
-      fails(['--ros-args', '--log-level', 'loud'], { type: RosArgsError, message: /^invalid ROS argument '--log-level loud': unknown log level 'loud'/ });
+      fails(['--ros-args', '--log-level', 'loud'], {
+        type: RosArgsError,
+        message: /^invalid ROS argument '--log-level loud': unknown log level 'loud'/,
+      });
       fails(['--ros-args', '--bogus'], { type: RosArgsError, message: /^unknown ROS argument '--bogus' after --ros-args; known: / });
       fails([], { type: NameError, message: /bad-name/ }, 'bad-name');
     });

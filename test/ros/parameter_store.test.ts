@@ -53,7 +53,10 @@ describe('ros/parameter_store', () => {
     });
     it('asks for the type when a number default cannot tell integer from double', () => {
       const store = storeWith();
-      throwsParameterError(() => store.declare('rate_hz', 30), /parameter 'rate_hz' of node '\/fast_pathway': the default 30 does not tell the type; pass \{ type: 'integer' or 'double' \}/);
+      throwsParameterError(
+        () => store.declare('rate_hz', 30),
+        /parameter 'rate_hz' of node '\/fast_pathway': the default 30 does not tell the type; pass \{ type: 'integer' or 'double' \}/,
+      );
       throwsParameterError(() => store.declare('ids', [1, 2]), /does not tell the type; pass \{ type: the array type/);
       throwsParameterError(() => store.declare('empty', []), /does not tell the type/);
       assert.equal(store.declare('rate_hz', 30, { type: 'double' }), 30);
@@ -65,7 +68,10 @@ describe('ros/parameter_store', () => {
       const store = storeWith();
       throwsParameterError(() => store.declare('n', 1.5, { type: 'integer' }), /expected integer, got double 1\.5 \(default\)/);
       throwsParameterError(() => store.declare('s', 'x', { type: 'bool' }), /expected bool, got string "x" \(default\)/);
-      throwsParameterError(() => store.declare('a', [1, 'x'] as unknown as number[], { type: 'double_array' }), /expected double_array, got mixed array/);
+      throwsParameterError(
+        () => store.declare('a', [1, 'x'] as unknown as number[], { type: 'double_array' }),
+        /expected double_array, got mixed array/,
+      );
     });
     it('fills the descriptor', () => {
       const store = storeWith();
@@ -86,7 +92,10 @@ describe('ros/parameter_store', () => {
     });
     it('refuses ranges and choices that do not apply', () => {
       const store = storeWith();
-      throwsParameterError(() => store.declare('s', 'a', { range: { from: 0, to: 1 } }), /a range only applies to integer and double parameters, not string/);
+      throwsParameterError(
+        () => store.declare('s', 'a', { range: { from: 0, to: 1 } }),
+        /a range only applies to integer and double parameters, not string/,
+      );
       throwsParameterError(() => store.declare('d', 0.5, { choices: ['a'] }), /choices only apply to string parameters, not double/);
       throwsParameterError(() => store.declare('r', 0.5, { range: { from: 1, to: 0 } }), /invalid range/);
       throwsParameterError(() => store.declare('i', 1, { type: 'integer', range: { from: 0, to: 10, step: 0.5 } }), /invalid range/);
@@ -128,8 +137,14 @@ describe('ros/parameter_store', () => {
         () => store.declare('rate_hz', 10, { type: 'double', range: { from: 1, to: 100 } }),
         `parameter 'rate_hz' of node '/fast_pathway': 500 is outside the range [1, 100] (from config/x.yaml)`,
       );
-      throwsParameterError(() => store.declare('mode', 'sim', { choices: ['sim', 'real'] }), /"robot" is not one of "sim", "real" \(from config\/x\.yaml\)/);
-      throwsParameterError(() => store.declare('gain', 5.5, { range: { from: 0, to: 1 } }), /5\.5 is outside the range \[0, 1\] \(from default\)/);
+      throwsParameterError(
+        () => store.declare('mode', 'sim', { choices: ['sim', 'real'] }),
+        /"robot" is not one of "sim", "real" \(from config\/x\.yaml\)/,
+      );
+      throwsParameterError(
+        () => store.declare('gain', 5.5, { range: { from: 0, to: 1 } }),
+        /5\.5 is outside the range \[0, 1\] \(from default\)/,
+      );
     });
     it('gives read-only parameters their override', () => {
       const store = storeWith([override('robot_ip', 'string', '10.0.0.2')]);
@@ -155,7 +170,10 @@ describe('ros/parameter_store', () => {
     });
     it('type-checks the override', () => {
       const store = storeWith([override('robot_ip', 'integer', 10)]);
-      throwsParameterError(() => store.declareRequired('robot_ip', { type: 'string' }), /expected string, got integer 10 \(from config\/x\.yaml\)/);
+      throwsParameterError(
+        () => store.declareRequired('robot_ip', { type: 'string' }),
+        /expected string, got integer 10 \(from config\/x\.yaml\)/,
+      );
     });
   });
 
@@ -185,7 +203,10 @@ describe('ros/parameter_store', () => {
       store.declare('rate_hz', 30, { type: 'double' });
       assert.equal(store.has('rate_hz'), true);
       assert.equal(store.has('rate'), false);
-      throwsParameterError(() => store.get('rate_h'), "parameter 'rate_h' of node '/fast_pathway' is not declared (did you mean 'rate_hz'?)");
+      throwsParameterError(
+        () => store.get('rate_h'),
+        "parameter 'rate_h' of node '/fast_pathway' is not declared (did you mean 'rate_hz'?)",
+      );
       throwsParameterError(() => store.describe('zzz'), "parameter 'zzz' of node '/fast_pathway' is not declared");
     });
     it('hands out copies', () => {
@@ -412,7 +433,10 @@ describe('ros/parameter_store', () => {
       assert.deepEqual(store.unusedOverrideDetails()[0], { name: 'rat_hz', source: FILE, suggestion: 'rate_hz' });
     });
     it('counts names the node declares elsewhere (alsoDeclared) as declared and as suggestions', () => {
-      const store = storeWith([override('rate_hz', 'double', 2, '-p'), override('merge_rul', 'string', 'rtc', '-p')], ['rate_hz', 'merge_rul']);
+      const store = storeWith(
+        [override('rate_hz', 'double', 2, '-p'), override('merge_rul', 'string', 'rtc', '-p')],
+        ['rate_hz', 'merge_rul'],
+      );
       store.declare('policy_bundle', 'reference');
       assert.deepEqual(store.unusedOverrides(['rate_hz', 'merge_rule']), ["'merge_rul' (from -p): did you mean 'merge_rule'?"]);
     });

@@ -25,18 +25,21 @@ function yaml(lines: string[]): string {
 }
 
 function rejects(text: string, expected: { line?: number; keyPath?: string[]; message: RegExp }): void {
-  assert.throws(() => parseParamsYaml(text, FILE), (err: unknown) => {
-    assert.ok(err instanceof ParamsFileError, `expected ParamsFileError, got ${String(err)}`);
-    assert.equal(err.file, FILE);
-    assert.ok(err.message.startsWith(FILE), err.message);
-    if (expected.line !== undefined) {
-      assert.equal(err.line, expected.line, err.message);
-      assert.ok(err.message.startsWith(`${FILE}:${expected.line}:`), err.message);
-    }
-    if (expected.keyPath !== undefined) assert.deepEqual(err.keyPath, expected.keyPath);
-    assert.match(err.message, expected.message);
-    return true;
-  });
+  assert.throws(
+    () => parseParamsYaml(text, FILE),
+    (err: unknown) => {
+      assert.ok(err instanceof ParamsFileError, `expected ParamsFileError, got ${String(err)}`);
+      assert.equal(err.file, FILE);
+      assert.ok(err.message.startsWith(FILE), err.message);
+      if (expected.line !== undefined) {
+        assert.equal(err.line, expected.line, err.message);
+        assert.ok(err.message.startsWith(`${FILE}:${expected.line}:`), err.message);
+      }
+      if (expected.keyPath !== undefined) assert.deepEqual(err.keyPath, expected.keyPath);
+      assert.match(err.message, expected.message);
+      return true;
+    },
+  );
 }
 
 function values(section: ParamsFileSection): Record<string, unknown> {
@@ -106,23 +109,39 @@ describe('ros/params_file', () => {
         ]),
         FILE,
       );
-      assert.deepEqual(sections.map((s) => s.nodePattern), ['fr3/controller_bridge', '/fr3/arm', '/**/camera', '/robot', '/robot/gripper']);
+      assert.deepEqual(
+        sections.map((s) => s.nodePattern),
+        ['fr3/controller_bridge', '/fr3/arm', '/**/camera', '/robot', '/robot/gripper'],
+      );
     });
     it('accepts wildcard keys and an empty ros__parameters', () => {
       const sections = parseParamsYaml(
         yaml(['/**:', '  ros__parameters: {use_sim_time: false}', '/*:', '  ros__parameters: {}', '/fr3/*:', '  ros__parameters: {x: 1}']),
         FILE,
       );
-      assert.deepEqual(sections.map((s) => [s.nodePattern, s.params.length]), [['/**', 1], ['/*', 0], ['/fr3/*', 1]]);
+      assert.deepEqual(
+        sections.map((s) => [s.nodePattern, s.params.length]),
+        [
+          ['/**', 1],
+          ['/*', 0],
+          ['/fr3/*', 1],
+        ],
+      );
     });
     it('lets a repeated key win, as libyaml + rcl do', () => {
       const [only] = parseParamsYaml(yaml(['/n:', '  ros__parameters:', '    x: 1', '    x: 2']), FILE);
-      assert.deepEqual(only.params.map((p) => p.value), [1, 2]);
+      assert.deepEqual(
+        only.params.map((p) => p.value),
+        [1, 2],
+      );
       assert.equal(collectOverrides([only], '/n').overrides.get('x')!.value, 2);
     });
     it('reads every document of a multi-document file; an empty file has no sections', () => {
       const sections = parseParamsYaml(yaml(['/a:', '  ros__parameters: {x: 1}', '---', '/b:', '  ros__parameters: {x: 2}']), FILE);
-      assert.deepEqual(sections.map((s) => s.nodePattern), ['/a', '/b']);
+      assert.deepEqual(
+        sections.map((s) => s.nodePattern),
+        ['/a', '/b'],
+      );
       assert.deepEqual(parseParamsYaml('', FILE), []);
       assert.deepEqual(parseParamsYaml('# only a comment\n', FILE), []);
     });
@@ -141,13 +160,19 @@ describe('ros/params_file', () => {
       });
     });
     it('empty arrays (rclcpp: "No parameter value set")', () => {
-      rejects(yaml(['/n:', '  ros__parameters:', '    joints: []']), { line: 3, message: /parameter 'joints': empty arrays cannot be typed/ });
+      rejects(yaml(['/n:', '  ros__parameters:', '    joints: []']), {
+        line: 3,
+        message: /parameter 'joints': empty arrays cannot be typed/,
+      });
     });
     it('empty and null values', () => {
       rejects(yaml(['/n:', '  ros__parameters:', '    a: 1', '    model:']), { line: 4, message: /parameter 'model': no value given/ });
       rejects(yaml(['/n:', '  ros__parameters:', '    model: null']), { line: 3, message: /'null' is YAML null/ });
       rejects(yaml(['/n:', '  ros__parameters:', '    model: ~']), { line: 3, message: /YAML null/ });
-      rejects(yaml(['/n:', '  ros__parameters:', '    nested: {}']), { line: 3, message: /parameter 'nested': an empty mapping has no value/ });
+      rejects(yaml(['/n:', '  ros__parameters:', '    nested: {}']), {
+        line: 3,
+        message: /parameter 'nested': an empty mapping has no value/,
+      });
     });
     it('nested arrays and mappings inside arrays', () => {
       rejects(yaml(['/n:', '  ros__parameters:', '    m: [[1, 2], [3]]']), { line: 3, message: /nested arrays and mappings/ });
@@ -194,18 +219,24 @@ describe('ros/params_file', () => {
     });
     it('names the path of a missing or unreadable file', () => {
       const missing = join(dir, 'missing.yaml');
-      assert.throws(() => loadParamsFile(missing), (err: unknown) => {
-        assert.ok(err instanceof ParamsFileError);
-        assert.equal(err.file, missing);
-        assert.match(err.message, new RegExp(`cannot read params file '${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}'.*ENOENT`));
-        return true;
-      });
+      assert.throws(
+        () => loadParamsFile(missing),
+        (err: unknown) => {
+          assert.ok(err instanceof ParamsFileError);
+          assert.equal(err.file, missing);
+          assert.match(err.message, new RegExp(`cannot read params file '${missing.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}'.*ENOENT`));
+          return true;
+        },
+      );
       assert.throws(() => loadParamsFile(dir), /cannot read params file .*EISDIR/);
     });
     it('reports errors with the path and line', () => {
       const path = join(dir, 'bad.yaml');
       writeFileSync(path, yaml(['/n:', '  ros__parameters:', '    a: []']));
-      assert.throws(() => loadParamsFile(path), (err: unknown) => err instanceof ParamsFileError && err.message.startsWith(`${path}:3:`));
+      assert.throws(
+        () => loadParamsFile(path),
+        (err: unknown) => err instanceof ParamsFileError && err.message.startsWith(`${path}:3:`),
+      );
     });
   });
 
@@ -237,17 +268,21 @@ describe('ros/params_file', () => {
       ['*', '/x', true],
     ];
     for (const [pattern, fqn, expected] of table) {
-      it(`'${pattern}' ${expected ? 'matches' : 'does not match'} '${fqn}'`, () => assert.equal(nodeMatchesPattern(pattern, fqn), expected));
+      it(`'${pattern}' ${expected ? 'matches' : 'does not match'} '${fqn}'`, () =>
+        assert.equal(nodeMatchesPattern(pattern, fqn), expected));
     }
   });
 
   describe('collectOverrides', () => {
     it('keeps only matching sections; later ones win', () => {
-      const { overrides } = collectOverrides(
-        [section('/**', { a: 1, b: 1 }), section('/other', { a: 9 }), section('/**', { b: 2 })],
-        '/n',
+      const { overrides } = collectOverrides([section('/**', { a: 1, b: 1 }), section('/other', { a: 9 }), section('/**', { b: 2 })], '/n');
+      assert.deepEqual(
+        [...overrides].map(([k, v]) => [k, v.value]),
+        [
+          ['a', 1],
+          ['b', 2],
+        ],
       );
-      assert.deepEqual([...overrides].map(([k, v]) => [k, v.value]), [['a', 1], ['b', 2]]);
     });
     it('orders node keys by first appearance, as rcl merges them', () => {
       const wildcardFirst = [section('/**', { x: 1 }), section('/n', { x: 2 }), section('/**', { x: 3 })];
@@ -285,7 +320,10 @@ describe('ros/params_file', () => {
     it('puts -p rules under /** or their node prefix, in command-line order', () => {
       const args = parseRosArgs(['--ros-args', '-p', 'mode:=real', '--params-file', 'base.yaml', '-p', 'bridge:ip:=10.0.0.2']);
       const sections = sectionsFromRosArgs(args, load);
-      assert.deepEqual(sections.map((s) => s.nodePattern), ['/**', '/**', '/fr3/bridge', 'bridge']);
+      assert.deepEqual(
+        sections.map((s) => s.nodePattern),
+        ['/**', '/**', '/fr3/bridge', 'bridge'],
+      );
       // '/**' first appeared with the -p rule; the file's '/**' updates that entry in place.
       const { overrides } = collectOverrides(sections, '/fr3/bridge');
       assert.equal(overrides.get('mode')!.value, 'sim');
@@ -294,7 +332,10 @@ describe('ros/params_file', () => {
       assert.equal(overrides.has('ip'), false, "'bridge:' only names the root-namespace node '/bridge'");
     });
     it('a -p rule after a file overrides its wildcard section but not a node section that came first', () => {
-      const sections = sectionsFromRosArgs(parseRosArgs(['--ros-args', '--params-file', 'base.yaml', '-p', 'rate_hz:=99.0', '-p', 'mode:=real']), load);
+      const sections = sectionsFromRosArgs(
+        parseRosArgs(['--ros-args', '--params-file', 'base.yaml', '-p', 'rate_hz:=99.0', '-p', 'mode:=real']),
+        load,
+      );
       const { overrides } = collectOverrides(sections, '/fr3/bridge');
       assert.equal(overrides.get('mode')!.value, 'real');
       assert.equal(overrides.get('mode')!.source, '-p');

@@ -21,18 +21,15 @@ const qos = (reliability: Reliability, durability: Durability, depth = 10): QoSP
 
 describe('QoS profiles', () => {
   it('have the values of rmw/qos_profiles.h and the suite’s own profiles', () => {
-    assert.deepEqual(
-      Object.fromEntries(Object.entries(QoSProfiles).map(([name, p]) => [name, describeQoS(p)])),
-      {
-        default: 'keep_last(10), reliable, volatile',
-        sensorData: 'keep_last(5), best_effort, volatile',
-        services: 'keep_last(10), reliable, volatile',
-        parameterEvents: 'keep_last(1000), reliable, volatile',
-        clock: 'keep_last(1), best_effort, volatile',
-        transientLocal: 'keep_last(1), reliable, transient_local',
-        command: 'keep_last(1), reliable, volatile',
-      },
-    );
+    assert.deepEqual(Object.fromEntries(Object.entries(QoSProfiles).map(([name, p]) => [name, describeQoS(p)])), {
+      default: 'keep_last(10), reliable, volatile',
+      sensorData: 'keep_last(5), best_effort, volatile',
+      services: 'keep_last(10), reliable, volatile',
+      parameterEvents: 'keep_last(1000), reliable, volatile',
+      clock: 'keep_last(1), best_effort, volatile',
+      transientLocal: 'keep_last(1), reliable, transient_local',
+      command: 'keep_last(1), reliable, volatile',
+    });
   });
 
   it('are frozen', () => {
@@ -45,7 +42,10 @@ describe('QoS profiles', () => {
   });
 
   it('describeQoS writes keep_all without a depth', () => {
-    assert.equal(describeQoS({ history: 'keep_all', depth: 0, reliability: 'reliable', durability: 'transient_local' }), 'keep_all, reliable, transient_local');
+    assert.equal(
+      describeQoS({ history: 'keep_all', depth: 0, reliability: 'reliable', durability: 'transient_local' }),
+      'keep_all, reliable, transient_local',
+    );
   });
 });
 
@@ -151,9 +151,6 @@ describe('checkQoSCompatibility', () => {
 
   it('ignores history and depth', () => {
     assert.equal(checkQoSCompatibility(qos('reliable', 'volatile', 1), qos('reliable', 'volatile', 1000)).compatible, true);
-    assert.equal(
-      checkQoSCompatibility({ ...QoSProfiles.default, history: 'keep_all' }, QoSProfiles.command).compatible,
-      true,
-    );
+    assert.equal(checkQoSCompatibility({ ...QoSProfiles.default, history: 'keep_all' }, QoSProfiles.command).compatible, true);
   });
 });

@@ -46,7 +46,6 @@ describe('port regressions', () => {
     let time = 100;
     for (let i = 0; i < 10; i++) time += 0.1; // 100.99999999999994, as a 10 Hz timer produces
     assert.equal(formatLogRecord({ level: 'info', name: 'n', time, message: 'm' }), '[INFO] [101.000000000] [n]: m');
-
   });
 
   it('--log-level <logger>:=level must use the rcl logger name (ns.name) and beat the default level', () => {
@@ -75,7 +74,10 @@ describe('port regressions', () => {
       assert.ok(await until(() => b.countPublishers('/t') === 1 && b.hasService('/svc')));
       hub.disconnect(hubToA);
       assert.ok(await until(() => !b.hasService('/svc')), 'services are removed');
-      assert.ok(await until(() => b.countPublishers('/t') === 0), `B still counts ${b.countPublishers('/t')} publisher(s) of the gone spoke`);
+      assert.ok(
+        await until(() => b.countPublishers('/t') === 0),
+        `B still counts ${b.countPublishers('/t')} publisher(s) of the gone spoke`,
+      );
     } finally {
       hub.disconnect(hubToB);
       b.disconnect(bToHub);
@@ -99,7 +101,10 @@ describe('port regressions', () => {
   it('a volatile late joiner must not receive transient-local history (DDS/ROS 2)', async () => {
     const time = new VirtualTimeBase(100);
     const d = new EmbeddedDomain({ time, logSink: () => {} });
-    const pub = d.addPublisher({ topic: '/map', type: 'std_msgs/msg/String', qos: QoSProfiles.transientLocal, node: '/map_server' }, owner());
+    const pub = d.addPublisher(
+      { topic: '/map', type: 'std_msgs/msg/String', qos: QoSProfiles.transientLocal, node: '/map_server' },
+      owner(),
+    );
     pub.publish('map');
     await time.flush();
     const got: unknown[] = [];

@@ -8,12 +8,15 @@ import { RosArgsError, formatParamValue, formatRosArgs, parseParamRule, parseRos
 import type { RosArgs } from '../../nodes/ros/ros_args.js';
 
 function rejects(argv: string[], message: RegExp): void {
-  assert.throws(() => parseRosArgs(argv), (err: unknown) => {
-    assert.ok(err instanceof RosArgsError, `expected RosArgsError, got ${String(err)}`);
-    assert.match(err.message, message);
-    assert.ok(!err.message.includes('\n'), 'one-line message');
-    return true;
-  });
+  assert.throws(
+    () => parseRosArgs(argv),
+    (err: unknown) => {
+      assert.ok(err instanceof RosArgsError, `expected RosArgsError, got ${String(err)}`);
+      assert.match(err.message, message);
+      assert.ok(!err.message.includes('\n'), 'one-line message');
+      return true;
+    },
+  );
 }
 
 function typed(valueText: string): { type: ParameterType; value: ParameterValue } {
@@ -31,7 +34,20 @@ describe('ros/ros_args', () => {
     });
     it('ends a section at a bare -- and allows several sections', () => {
       const args = parseRosArgs([
-        'a', '--ros-args', '-r', 'x:=y', '--', 'b', '--', 'c', '--ros-args', '-p', 'k:=1', '--ros-args', '--log-level', 'debug',
+        'a',
+        '--ros-args',
+        '-r',
+        'x:=y',
+        '--',
+        'b',
+        '--',
+        'c',
+        '--ros-args',
+        '-p',
+        'k:=1',
+        '--ros-args',
+        '--log-level',
+        'debug',
       ]);
       assert.deepEqual(args.userArgs, ['a', 'b', '--', 'c']);
       assert.deepEqual(args.remaps, [{ from: 'x', to: 'y' }]);
@@ -48,24 +64,39 @@ describe('ros/ros_args', () => {
     it('reads every known flag', () => {
       const args = parseRosArgs([
         '--ros-args',
-        '-p', 'rate_hz:=30.0',
-        '--param', 'bridge:robot_ip:=10.0.0.2',
-        '--params-file', 'config/a.yaml',
-        '-r', '__ns:=/fr3',
-        '--remap', 'bridge:cmd:=/arm/cmd',
-        '--log-level', 'WARN',
-        '--log-level', 'bridge.io:=debug',
-        '-e', '/fr3/bridge',
-        '--log-file-name', 'prefix',
-        '--log-config-file', 'log.config',
-        '--disable-rosout-logs', '--enable-stdout-logs', '--disable-external-lib-logs',
+        '-p',
+        'rate_hz:=30.0',
+        '--param',
+        'bridge:robot_ip:=10.0.0.2',
+        '--params-file',
+        'config/a.yaml',
+        '-r',
+        '__ns:=/fr3',
+        '--remap',
+        'bridge:cmd:=/arm/cmd',
+        '--log-level',
+        'WARN',
+        '--log-level',
+        'bridge.io:=debug',
+        '-e',
+        '/fr3/bridge',
+        '--log-file-name',
+        'prefix',
+        '--log-config-file',
+        'log.config',
+        '--disable-rosout-logs',
+        '--enable-stdout-logs',
+        '--disable-external-lib-logs',
       ]);
       assert.deepEqual(args.params, [
         { name: 'rate_hz', type: 'double', value: 30, source: '-p' },
         { name: 'robot_ip', type: 'string', value: '10.0.0.2', source: '--param', nodeName: 'bridge' },
       ]);
       assert.deepEqual(args.paramsFiles, ['config/a.yaml']);
-      assert.deepEqual(args.overrideSources.map((s) => s.kind), ['param', 'param', 'file']);
+      assert.deepEqual(
+        args.overrideSources.map((s) => s.kind),
+        ['param', 'param', 'file'],
+      );
       assert.deepEqual(args.remaps, [
         { from: '__ns', to: '/fr3' },
         { nodeName: 'bridge', from: 'cmd', to: '/arm/cmd' },
@@ -194,7 +225,8 @@ describe('ros/ros_args', () => {
       ['x:=9007199254740993', /outside the range/],
     ];
     for (const [rule, message] of badParams) {
-      it(`-p ${rule}`, () => rejects(['--ros-args', '-p', rule], new RegExp(`invalid ROS argument '-p [^']*'.*${message.source}.*usage: -p`)));
+      it(`-p ${rule}`, () =>
+        rejects(['--ros-args', '-p', rule], new RegExp(`invalid ROS argument '-p [^']*'.*${message.source}.*usage: -p`)));
     }
     const badRemaps = ['foo:=', ':=bar', 'f oo:=/bar', '__ns:=foo', '__node:=/a', 'a:b:c:=d'];
     for (const rule of badRemaps) {
@@ -210,7 +242,10 @@ describe('ros/ros_args', () => {
       rejects(['--ros-args', '-e', 'relative'], /invalid ROS argument '-e relative': invalid enclave/);
     });
     it('unknown flags, named with the known ones', () => {
-      rejects(['--ros-args', '--custom-ros-arg'], /unknown ROS argument '--custom-ros-arg' after --ros-args; known: -p\/--param, .*end ROS arguments with '--'/);
+      rejects(
+        ['--ros-args', '--custom-ros-arg'],
+        /unknown ROS argument '--custom-ros-arg' after --ros-args; known: -p\/--param, .*end ROS arguments with '--'/,
+      );
       rejects(['--ros-args', 'foo:=bar'], /unknown ROS argument 'foo:=bar'/);
       rejects(['--ros-args', '-p=x:=1'], /unknown ROS argument '-p=x:=1'/);
       rejects(['--ros-args', '--log-level', 'info', 'extra'], /unknown ROS argument 'extra'/);
@@ -224,9 +259,23 @@ describe('ros/ros_args', () => {
       ['u', '--ros-args', '-p', 'a:=1', '--params-file', 'f.yaml', '-p', 'n:b:=x', '-r', 'n:c:=d', '-r', '__ns:=/ns'],
       ['--ros-args', '--log-level', 'info', '--log-level', 'x.y:=fatal', '-e', '/e', '--disable-rosout-logs', '--enable-external-lib-logs'],
       ['--ros-args', '--log-file-name', 'p', '--log-config-file', 'c', '--disable-stdout-logs'],
-      ['--ros-args', '-p', 'd:=1.0', '-p', 'e:=[1.5, -2.0]', '-p', "s:='it''s'", '-p', 's2:=["yes", "1"]', '-p', 'i:=[1, -2]', '-p', 'b:=[on]'],
+      [
+        '--ros-args',
+        '-p',
+        'd:=1.0',
+        '-p',
+        'e:=[1.5, -2.0]',
+        '-p',
+        "s:='it''s'",
+        '-p',
+        's2:=["yes", "1"]',
+        '-p',
+        'i:=[1, -2]',
+        '-p',
+        'b:=[on]',
+      ],
       ['--ros-args', '-p', 'n:=.nan', '-p', 'inf:=-.inf', '-p', 'big:=1e300', '-p', 'tiny:=5e-324', '-p', 'z:=-0.0'],
-      ['--ros-args', '-p', 'text:="line\\nnext \\"quoted\\""', '-p', 'nulltext:=\'null\'', '-p', 'num:=\'30\''],
+      ['--ros-args', '-p', 'text:="line\\nnext \\"quoted\\""', '-p', "nulltext:='null'", '-p', "num:='30'"],
     ];
     for (const argv of roundTrips) {
       it(`round-trips ${JSON.stringify(argv)}`, () => {
@@ -252,7 +301,15 @@ describe('ros/ros_args', () => {
         userArgs: ['--model', 'm.onnx'],
       });
       assert.deepEqual(argv, [
-        '--model', 'm.onnx', '--ros-args', '--params-file', 'config/x.yaml', '-p', 'fast:rate_hz:=30.0', '-r', 'image:=/camera/image',
+        '--model',
+        'm.onnx',
+        '--ros-args',
+        '--params-file',
+        'config/x.yaml',
+        '-p',
+        'fast:rate_hz:=30.0',
+        '-r',
+        'image:=/camera/image',
       ]);
     });
     it('rejects values ROS cannot take on the command line', () => {

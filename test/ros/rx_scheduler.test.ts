@@ -1,17 +1,7 @@
 // TimeBaseScheduler: rxjs time operators on a node's clock. rxjs speaks milliseconds, the port
 // seconds; on virtual time every value must appear at an exact virtual instant.
 import { strict as assert } from 'node:assert';
-import {
-  Subject,
-  TimeoutError,
-  debounceTime,
-  delay,
-  interval,
-  sampleTime,
-  take,
-  timeout,
-  timer,
-} from 'rxjs';
+import { Subject, TimeoutError, debounceTime, delay, interval, sampleTime, take, timeout, timer } from 'rxjs';
 import { TimeBaseScheduler } from '../../nodes/ros/rx_scheduler.js';
 import { VirtualTimeBase } from '../../nodes/ros/time_base.js';
 

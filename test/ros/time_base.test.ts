@@ -2,13 +2,7 @@
 // before time passes it), SimTimeBase (/clock) and WallTimeBase (real time; only loose bounds
 // are asserted, since a CI machine may be slow).
 import { strict as assert } from 'node:assert';
-import {
-  SimTimeBase,
-  VirtualTimeBase,
-  WallTimeBase,
-  wallNow,
-  type TimeJump,
-} from '../../nodes/ros/time_base.js';
+import { SimTimeBase, VirtualTimeBase, WallTimeBase, wallNow, type TimeJump } from '../../nodes/ros/time_base.js';
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const nextMacrotask = () => new Promise<void>((r) => setImmediate(r));

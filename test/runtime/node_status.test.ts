@@ -7,7 +7,13 @@ describe('NodeStatus', () => {
     assert.equal(percentile([5], 99), 5);
     assert.equal(percentile([1, 2, 3, 4], 50), 2);
     assert.equal(percentile([1, 2, 3, 4], 99), 4);
-    assert.equal(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 99), 99);
+    assert.equal(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        99,
+      ),
+      99,
+    );
   });
 
   it('reports rate and latency percentiles over its window, and counters since start', () => {

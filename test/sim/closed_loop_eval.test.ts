@@ -31,7 +31,15 @@ describe('closed-loop evaluation episodes (reference bundle)', function () {
   });
 
   const run = (o: Partial<ClosedLoopOptions>) =>
-    runClosedLoopEpisode(sim, rig, renderer, policy, { mode: 'async', mergeRule: 'rtc', addedVlmLatency: 0, index: 1, maxTime: 2, decoderSeed: 7, ...o });
+    runClosedLoopEpisode(sim, rig, renderer, policy, {
+      mode: 'async',
+      mergeRule: 'rtc',
+      addedVlmLatency: 0,
+      index: 1,
+      maxTime: 2,
+      decoderSeed: 7,
+      ...o,
+    });
 
   it('async: chunks at 30 Hz from latents whose age reflects the VLM latency; bounded, finite targets', async () => {
     const ep = await run({ addedVlmLatency: 0.3 });
@@ -73,7 +81,18 @@ describe('closed-loop evaluation episodes (reference bundle)', function () {
     assert.equal(s.episodes, 2);
     assert.equal(s.successRate, ep.success ? 1 : 0);
     assert.ok(Math.abs(s.chunkRate - ep.chunksAccepted / ep.duration) < 1e-9);
-    const text = formatReport({ bundle: '/x/reference', trained: false, robot: 'fr3', seed: 0, episodesPerSetting: 2, maxTime: 2, maxLatentAge: 1, wallSeconds: 1, settings: [s], safe: undefined });
+    const text = formatReport({
+      bundle: '/x/reference',
+      trained: false,
+      robot: 'fr3',
+      seed: 0,
+      episodesPerSetting: 2,
+      maxTime: 2,
+      maxLatentAge: 1,
+      wallSeconds: 1,
+      settings: [s],
+      safe: undefined,
+    });
     assert.match(text, /reference \(UNTRAINED\)/);
     assert.match(text, /\| async rtc \+0ms \| 2 \|/);
   });

@@ -37,13 +37,19 @@ describe('closed loop through the full suite (sim.launch.xml, reference bundle, 
 
   before(async () => {
     const time = new VirtualTimeBase(0);
-    const description = loadLaunchFile(packagePath('launch', 'sim.launch.xml'), { robot: 'fr3', task: 'touch', seed: '1' }, defaultLaunchContext({}));
+    const description = loadLaunchFile(
+      packagePath('launch', 'sim.launch.xml'),
+      { robot: 'fr3', task: 'touch', seed: '1' },
+      defaultLaunchContext({}),
+    );
     const launch = await InProcessLaunch.start(description, { time, logSink: () => {}, logLevel: 'warn' });
     try {
       const probe = await launch.probe('probe');
       const r: Run = { nodes: launch.nodeNames, chunks: [], targets: [], joints: [], scores: [], success: [], start: time.now() };
       probe.createSubscription('vla_ros_msgs/msg/ActionChunk', 'action_chunk', 10, (m) => r.chunks.push({ m, at: time.now() }));
-      probe.createSubscription('geometry_msgs/msg/PoseStamped', 'target_pose', QoSProfiles.command, (m) => r.targets.push({ m, at: time.now() }));
+      probe.createSubscription('geometry_msgs/msg/PoseStamped', 'target_pose', QoSProfiles.command, (m) =>
+        r.targets.push({ m, at: time.now() }),
+      );
       probe.createSubscription('sensor_msgs/msg/JointState', 'joint_states', QoSProfiles.sensorData, (m) => r.joints.push(m));
       probe.createSubscription('vla_ros_msgs/msg/FailureScore', 'failure_score', 10, (m) => r.scores.push(m));
       probe.createSubscription('std_msgs/msg/Bool', 'sim/task_success', QoSProfiles.transientLocal, (m) => r.success.push(m.data));
@@ -55,7 +61,15 @@ describe('closed loop through the full suite (sim.launch.xml, reference bundle, 
   });
 
   it('starts the sim and the whole suite on one virtual-time domain', () => {
-    assert.deepEqual(run!.nodes, ['/sim', '/episode_manager', '/camera_ingestion', '/slow_pathway', '/fast_pathway', '/failure_monitor', '/controller_bridge']);
+    assert.deepEqual(run!.nodes, [
+      '/sim',
+      '/episode_manager',
+      '/camera_ingestion',
+      '/slow_pathway',
+      '/fast_pathway',
+      '/failure_monitor',
+      '/controller_bridge',
+    ]);
   });
 
   it('delivers action chunks at ~30 Hz from rendered camera frames: finite, within the bundle bounds', () => {
@@ -66,7 +80,10 @@ describe('closed loop through the full suite (sim.launch.xml, reference bundle, 
     for (const { m } of chunks) {
       assert.equal(m.data.length, manifest.action.horizon * d);
       m.data.forEach((v, i) => {
-        assert.ok(Number.isFinite(v) && v >= manifest.action.min[i % d] - 1e-6 && v <= manifest.action.max[i % d] + 1e-6, `action ${i} = ${v}`);
+        assert.ok(
+          Number.isFinite(v) && v >= manifest.action.min[i % d] - 1e-6 && v <= manifest.action.max[i % d] + 1e-6,
+          `action ${i} = ${v}`,
+        );
       });
       assert.ok(m.latent_age >= 0 && m.latent_age <= 1.0, `latent age ${m.latent_age}`);
     }
@@ -87,7 +104,10 @@ describe('closed loop through the full suite (sim.launch.xml, reference bundle, 
     }
     const first = joints[0].position;
     const last = joints.at(-1)!.position;
-    assert.ok(first.some((q, i) => Math.abs(q - last[i]) > 1e-3), 'the arm moved under the bridge targets');
+    assert.ok(
+      first.some((q, i) => Math.abs(q - last[i]) > 1e-3),
+      'the arm moved under the bridge targets',
+    );
     assert.ok(joints.every((j) => j.position.every(Number.isFinite)));
   });
 

@@ -28,7 +28,24 @@ class MockArm implements ArmKinematics {
   ) {}
   transform(q: ArrayLike<number>): Float64Array {
     const R = this.rotation;
-    return Float64Array.of(R[0], R[1], R[2], this.origin[0] + q[0], R[3], R[4], R[5], this.origin[1] + q[1], R[6], R[7], R[8], this.origin[2] + q[2], 0, 0, 0, 1);
+    return Float64Array.of(
+      R[0],
+      R[1],
+      R[2],
+      this.origin[0] + q[0],
+      R[3],
+      R[4],
+      R[5],
+      this.origin[1] + q[1],
+      R[6],
+      R[7],
+      R[8],
+      this.origin[2] + q[2],
+      0,
+      0,
+      0,
+      1,
+    );
   }
   jacobian(): Float64Array {
     const J = new Float64Array(6 * this.dof);
@@ -56,7 +73,12 @@ function raw(dof: number, edit?: (p: CrispParams) => void): CrispParams {
 function close(actual: ArrayLike<number>, expected: number[], tol = 1e-9, what = 'torque'): void {
   assert.equal(actual.length, expected.length);
   for (let i = 0; i < expected.length; i++) {
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `${what}[${i}] = ${actual[i]}, expected ${expected[i]} (all: ${Array.from(actual).map((x) => x.toFixed(6)).join(', ')})`);
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= tol,
+      `${what}[${i}] = ${actual[i]}, expected ${expected[i]} (all: ${Array.from(actual)
+        .map((x) => x.toFixed(6))
+        .join(', ')})`,
+    );
   }
 }
 
@@ -81,14 +103,22 @@ describe('CRISP control law (hand-computed torques)', () => {
     const tau = law.update(zero, dq, new Float64Array(6));
     close(tau, [-2 * Math.sqrt(500) * 0.1, 0, 0, 0, 0, -2 * Math.sqrt(30) * 0.2], 1e-9);
 
-    const law2 = new CrispController(new MockArm(6), LIMITS6, raw(6, (p) => ((p.task.d_pos_x = 10), (p.task.d_rot_z = 3))));
+    const law2 = new CrispController(
+      new MockArm(6),
+      LIMITS6,
+      raw(6, (p) => ((p.task.d_pos_x = 10), (p.task.d_rot_z = 3))),
+    );
     law2.activate(zero, zero);
     close(law2.update(zero, dq, new Float64Array(6)), [-1, 0, 0, 0, 0, -0.6], 1e-9);
   });
 
   it('target filter, torque-rate limit and output filter as CRISP chains them', () => {
     // filter.target_pose 0.1: desired = 0.9·target + 0.1·previous desired.
-    const law = new CrispController(new MockArm(6), LIMITS6, raw(6, (p) => (p.filter.target_pose = 0.1)));
+    const law = new CrispController(
+      new MockArm(6),
+      LIMITS6,
+      raw(6, (p) => (p.filter.target_pose = 0.1)),
+    );
     const zero = new Float64Array(6);
     law.activate(zero, zero);
     law.setTargetPose([0.45, 0, 0.3], [0, 0, 0, 1]);
@@ -96,7 +126,11 @@ describe('CRISP control law (hand-computed torques)', () => {
     close(law.update(zero, zero, new Float64Array(6)), [500 * (0.9 * 0.05 + 0.1 * 0.045), 0, 0, 0, 0, 0], 1e-9);
 
     // limit_torques (0.5 Nm/tick) then the output EMA 0.5: 0 → 0.5 → 0.25, then 0.25 → 0.75 → 0.5.
-    const limited = new CrispController(new MockArm(6), LIMITS6, raw(6, (p) => ((p.limit_torques = true), (p.filter.output_torque = 0.5))));
+    const limited = new CrispController(
+      new MockArm(6),
+      LIMITS6,
+      raw(6, (p) => ((p.limit_torques = true), (p.filter.output_torque = 0.5))),
+    );
     limited.activate(zero, zero);
     limited.setTargetPose([0.45, 0, 0.3], [0, 0, 0, 1]);
     close(limited.update(zero, zero, new Float64Array(6)), [0.25, 0, 0, 0, 0, 0], 1e-12);
@@ -104,7 +138,11 @@ describe('CRISP control law (hand-computed torques)', () => {
   });
 
   it('state filters: q and dq are EMA-filtered before the law sees them', () => {
-    const law = new CrispController(new MockArm(6), LIMITS6, raw(6, (p) => ((p.filter.q = 0.5), (p.filter.dq = 0.5))));
+    const law = new CrispController(
+      new MockArm(6),
+      LIMITS6,
+      raw(6, (p) => ((p.filter.q = 0.5), (p.filter.dq = 0.5))),
+    );
     const zero = new Float64Array(6);
     law.activate(zero, zero);
     // Measured x = 0.02: filtered x = 0.01, error −0.01 → −5 N; measured ẋ = 0.2 → filtered 0.1 → −4.472 N.
@@ -123,7 +161,11 @@ describe('CRISP control law (hand-computed torques)', () => {
     // K_ns = 1·1, D_ns = 2·sqrt(1) = 2: τ7 = 1·0.2 − 2·0.05 = 0.1; N = diag(0,…,0,1) removes the rest.
     close(tau, [0, 0, 0, 0, 0, 0, 0.1], 1e-9);
 
-    const stiff = new CrispController(new MockArm(7), LIMITS7, raw(7, (p) => (p.nullspace.stiffness = 100)));
+    const stiff = new CrispController(
+      new MockArm(7),
+      LIMITS7,
+      raw(7, (p) => (p.nullspace.stiffness = 100)),
+    );
     stiff.activate(zero, zero);
     close(stiff.update(q, new Float64Array(7), new Float64Array(7)), [0, 0, 0, 0, 0, 0, 5], 1e-9); // 20 Nm → max_tau 5
 
@@ -168,7 +210,13 @@ describe('CRISP control law (hand-computed torques)', () => {
   });
 
   it('joint-limit repulsion: up to max_torque, linear within safe_range, away from the limit', () => {
-    const out = jointLimitTorque([2.95, -2.97, 0, 2.999], { positionMin: [-3, -3, -3, -3], positionMax: [3, 3, 3, 3] }, 0.1, 5, new Float64Array(4));
+    const out = jointLimitTorque(
+      [2.95, -2.97, 0, 2.999],
+      { positionMin: [-3, -3, -3, -3], positionMax: [3, 3, 3, 3] },
+      0.1,
+      5,
+      new Float64Array(4),
+    );
     close(out, [-2.5, 3.5, 0, -4.95], 1e-9);
     // In the law it adds to the task torque.
     const law = new CrispController(new MockArm(6), LIMITS6, raw(6));
@@ -182,7 +230,11 @@ describe('CRISP control law (hand-computed torques)', () => {
     const Rz90 = [0, -1, 0, 1, 0, 0, 0, 0, 1];
     const zero = new Float64Array(6);
     const make = (local: boolean) => {
-      const law = new CrispController(new MockArm(6, Rz90), LIMITS6, raw(6, (p) => ((p.task.k_pos_y = 100), (p.use_local_jacobian = local))));
+      const law = new CrispController(
+        new MockArm(6, Rz90),
+        LIMITS6,
+        raw(6, (p) => ((p.task.k_pos_y = 100), (p.use_local_jacobian = local))),
+      );
       law.activate(zero, zero);
       const t = law.targetPose;
       law.setTargetPose([t.p[0] + 0.05, t.p[1], t.p[2]], t.q);

@@ -20,7 +20,16 @@ interface Index {
   frames: number;
   cameras: Array<{ name: string; width: number; height: number }>;
   fields: Array<{ file: string; type: string; shape: number[] }>;
-  episodes: Array<{ task: string; instruction: string; success: boolean; ticks: number; frames: number; tickStart: number; frameStart: number; noiseScale: number }>;
+  episodes: Array<{
+    task: string;
+    instruction: string;
+    success: boolean;
+    ticks: number;
+    frames: number;
+    tickStart: number;
+    frameStart: number;
+    noiseScale: number;
+  }>;
 }
 
 const quiet = { out: () => {}, err: () => {} };
@@ -38,7 +47,10 @@ describe('sim collect: dataset export', function () {
   });
 
   it('pools a tensor by blocks and stores it in pixel units', () => {
-    const [cam] = storedCameras([{ name: 'scene', width: 4, height: 2, resize: 'stretch', channelOrder: 'rgb', mean: [0.5, 0, 0], std: [0.5, 1, 1] }], 2);
+    const [cam] = storedCameras(
+      [{ name: 'scene', width: 4, height: 2, resize: 'stretch', channelOrder: 'rgb', mean: [0.5, 0, 0], std: [0.5, 1, 1] }],
+      2,
+    );
     assert.deepEqual([cam.width, cam.height], [2, 1]);
     // channel 0: x = (u/255 − 0.5)/0.5; the 2×2 block means are 0 and 1 → u = 127.5 → 128, 255
     const t = new Float32Array(3 * 2 * 4);
@@ -53,7 +65,7 @@ describe('sim collect: dataset export', function () {
   it('leaves the expert action alone at noise scale 0 and perturbs it with correlated noise otherwise', () => {
     const spec = { position: 0.002, yaw: 0.01, correlation: 0.8 };
     let s = 1;
-    const random = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+    const random = () => (s = (s * 16807) % 2147483647) / 2147483647;
     const a = [0.001, 0, 0, 0, 0, 0.01, 0];
     assert.deepEqual([...new ActionPerturbation(spec, 0, random).apply(a)], a);
     const noisy = new ActionPerturbation(spec, 1, random);
@@ -69,13 +81,36 @@ describe('sim collect: dataset export', function () {
 
   it('writes two expert episodes as a well-formed export with the recorded values', async () => {
     const out = path.join(dir, 'data');
-    const r = await collectDataset({ out, episodes: 2, seed: 11, robot: 'fr3', tasks: ['push_left', 'touch'], bundle: 'reference', imageEvery: 3, pool: 4, noise: 0, maxTime: 15 }, quiet);
+    const r = await collectDataset(
+      {
+        out,
+        episodes: 2,
+        seed: 11,
+        robot: 'fr3',
+        tasks: ['push_left', 'touch'],
+        bundle: 'reference',
+        imageEvery: 3,
+        pool: 4,
+        noise: 0,
+        maxTime: 15,
+      },
+      quiet,
+    );
     assert.equal(r.successes, 2);
     const index = JSON.parse(fs.readFileSync(path.join(out, 'index.json'), 'utf8')) as Index;
     assert.equal(index.format, DATASET_FORMAT);
     assert.deepEqual(index.joint_names, ['fr3_joint1', 'fr3_joint2', 'fr3_joint3', 'fr3_joint4', 'fr3_joint5', 'fr3_joint6', 'fr3_joint7']);
-    assert.deepEqual(index.cameras.map((c) => [c.name, c.width, c.height]), [['scene', 56, 56], ['wrist', 56, 56]]);
-    assert.deepEqual(index.episodes.map((e) => e.task), ['push_left', 'touch']);
+    assert.deepEqual(
+      index.cameras.map((c) => [c.name, c.width, c.height]),
+      [
+        ['scene', 56, 56],
+        ['wrist', 56, 56],
+      ],
+    );
+    assert.deepEqual(
+      index.episodes.map((e) => e.task),
+      ['push_left', 'touch'],
+    );
     assert.equal(index.episodes[1].tickStart, index.episodes[0].ticks);
     assert.equal(index.ticks, r.ticks);
     for (const f of index.fields) {
@@ -100,7 +135,12 @@ describe('sim collect: dataset export', function () {
     const joints: Float64Array[] = [];
     sim.reset(0);
     joints.push(Float64Array.from(sim.jointState().position));
-    const run = runEpisode(sim, 'expert', { index: 0, maxTime: 15, afterSuccess: 0.3, onTick: (t) => (actions.push(t.action), joints.push(Float64Array.from(t.jointPositions))) });
+    const run = runEpisode(sim, 'expert', {
+      index: 0,
+      maxTime: 15,
+      afterSuccess: 0.3,
+      onTick: (t) => (actions.push(t.action), joints.push(Float64Array.from(t.jointPositions))),
+    });
     const e0 = index.episodes[0];
     assert.equal(e0.ticks, run.actions);
     assert.equal(e0.instruction, run.setup.instruction);
@@ -130,8 +170,22 @@ describe('sim collect: dataset export', function () {
   });
 
   it('refuses bad options with a usage error', async () => {
-    const base = { out: path.join(dir, 'bad'), episodes: 1, seed: 0, robot: 'fr3' as const, tasks: ['touch' as const], bundle: 'reference', imageEvery: 1, pool: 4, noise: 1, maxTime: 1 };
-    await assert.rejects(collectDataset({ ...base, episodes: 0 }, quiet), (e: unknown) => e instanceof CliError && /--episodes/.test(e.message));
+    const base = {
+      out: path.join(dir, 'bad'),
+      episodes: 1,
+      seed: 0,
+      robot: 'fr3' as const,
+      tasks: ['touch' as const],
+      bundle: 'reference',
+      imageEvery: 1,
+      pool: 4,
+      noise: 1,
+      maxTime: 1,
+    };
+    await assert.rejects(
+      collectDataset({ ...base, episodes: 0 }, quiet),
+      (e: unknown) => e instanceof CliError && /--episodes/.test(e.message),
+    );
     await assert.rejects(collectDataset({ ...base, pool: 3 }, quiet), /not divisible by pool 3/);
   });
 });

@@ -39,7 +39,10 @@ describe('episode progress (sim run console)', () => {
     p.chunk(0.4);
     p.chunk(0.4);
     p.end('b', true, 7);
-    assert.equal(p.summary(), '2 episode(s), 1 success(es) (50%), mean time to success 2.00 s, chunk rate 0.6/s, latent age 0.300 s, SAFE alarms 0');
+    assert.equal(
+      p.summary(),
+      '2 episode(s), 1 success(es) (50%), mean time to success 2.00 s, chunk rate 0.6/s, latent age 0.300 s, SAFE alarms 0',
+    );
     assert.match(formatEpisodeLine(p.finished[0]), /failed after 4\.0 s · 0\.3 chunks\/s · latent age 0\.200 s · SAFE max n\/a$/);
   });
 

@@ -16,7 +16,11 @@ function useSimTime(n: NodeAction): unknown {
 
 describe('simulator launch files', () => {
   it('sim.launch.xml: the sim first, on its own clock; every suite node on /clock; sim arguments reach the sim', () => {
-    const d = loadLaunchFile(packagePath('launch', 'sim.launch.xml'), { robot: 'ur5e', task: 'push_left', seed: '7', real_time_factor: '2.0' }, defaultLaunchContext({}));
+    const d = loadLaunchFile(
+      packagePath('launch', 'sim.launch.xml'),
+      { robot: 'ur5e', task: 'push_left', seed: '7', real_time_factor: '2.0' },
+      defaultLaunchContext({}),
+    );
     assert.deepEqual(
       d.nodes.map((n) => n.exec),
       ['sim', 'episode_manager', 'camera_ingestion', 'slow_pathway', 'fast_pathway', 'failure_monitor', 'controller_bridge'],

@@ -29,7 +29,12 @@ function applyDelta(prev: { p: Vec3; q: Quat }, a: ArrayLike<number>): { p: Vec3
   return { p: [prev.p[0] + a[0], prev.p[1] + a[1], prev.p[2] + a[2]], q: quatNormalize(quatMultiply(rd, prev.q))! };
 }
 
-const param = (name: string, value: ParameterOverride['value'], type: ParameterOverride['type']): ParameterOverride => ({ name, value, type, source: 'test' });
+const param = (name: string, value: ParameterOverride['value'], type: ParameterOverride['type']): ParameterOverride => ({
+  name,
+  value,
+  type,
+  source: 'test',
+});
 
 interface Rig {
   time: VirtualTimeBase;
@@ -39,7 +44,11 @@ interface Rig {
   stop(): Promise<void>;
 }
 
-async function rig(robot: SimRobot, overrides: ParameterOverride[] = [], options: { start?: number; episodeManagerAutostart?: boolean } = {}): Promise<Rig> {
+async function rig(
+  robot: SimRobot,
+  overrides: ParameterOverride[] = [],
+  options: { start?: number; episodeManagerAutostart?: boolean } = {},
+): Promise<Rig> {
   const time = new VirtualTimeBase(options.start ?? 500);
   const backend = new EmbeddedBackend({ time, logSink: () => {} });
   const robotParams = loadParamsFile(packagePath('config', 'robots', `${robot}.yaml`));
@@ -51,9 +60,20 @@ async function rig(robot: SimRobot, overrides: ParameterOverride[] = [], options
     logLevel: 'warn' as const,
     rosArgv: [],
   });
-  const em = await startNode(episodeManager, backend, config('episode_manager', options.episodeManagerAutostart === false ? [param('autostart', false, 'bool')] : []));
+  const em = await startNode(
+    episodeManager,
+    backend,
+    config('episode_manager', options.episodeManagerAutostart === false ? [param('autostart', false, 'bool')] : []),
+  );
   const simNode = await startNode(sim, backend, config('sim', overrides));
-  const probe = await backend.createNode({ name: 'probe', namespace: `/${robot}`, remaps: [], parameterSections: [], logLevel: 'warn', rosArgv: [] });
+  const probe = await backend.createNode({
+    name: 'probe',
+    namespace: `/${robot}`,
+    remaps: [],
+    parameterSections: [],
+    logLevel: 'warn',
+    rosArgv: [],
+  });
   return {
     time,
     sim: simNode,
@@ -81,13 +101,19 @@ describe('sim node (virtual time)', function () {
     const infos: Record<string, sensor_msgs.msg.CameraInfo[]> = { scene: [], wrist: [] };
     const episodes: string[] = [];
     const instructions: vla_ros_msgs.msg.Instruction[] = [];
-    probe.createSubscription('rosgraph_msgs/msg/Clock', '/clock', QoSProfiles.clock, (m) => clocks.push({ t: fromRosTime(m.clock), at: time.now() }));
-    probe.createSubscription('sensor_msgs/msg/JointState', 'joint_states', QoSProfiles.sensorData, (m) => joints.push({ m, at: time.now() }));
+    probe.createSubscription('rosgraph_msgs/msg/Clock', '/clock', QoSProfiles.clock, (m) =>
+      clocks.push({ t: fromRosTime(m.clock), at: time.now() }),
+    );
+    probe.createSubscription('sensor_msgs/msg/JointState', 'joint_states', QoSProfiles.sensorData, (m) =>
+      joints.push({ m, at: time.now() }),
+    );
     probe.createSubscription('geometry_msgs/msg/PoseStamped', 'current_pose', QoSProfiles.sensorData, (m) => poses.push(m));
     probe.createSubscription('sensor_msgs/msg/JointState', 'gripper/joint_states', QoSProfiles.sensorData, (m) => grippers.push(m));
     for (const cam of ['scene', 'wrist']) {
       probe.createSubscription('sensor_msgs/msg/Image', `cameras/${cam}/image_raw`, QoSProfiles.sensorData, (m) => images[cam].push(m));
-      probe.createSubscription('sensor_msgs/msg/CameraInfo', `cameras/${cam}/camera_info`, QoSProfiles.sensorData, (m) => infos[cam].push(m));
+      probe.createSubscription('sensor_msgs/msg/CameraInfo', `cameras/${cam}/camera_info`, QoSProfiles.sensorData, (m) =>
+        infos[cam].push(m),
+      );
     }
     probe.createSubscription('std_msgs/msg/String', 'sim/episode', QoSProfiles.transientLocal, (m) => episodes.push(m.data));
     probe.createSubscription('vla_ros_msgs/msg/Instruction', 'instruction', QoSProfiles.transientLocal, (m) => instructions.push(m));
@@ -175,7 +201,14 @@ describe('sim node (virtual time)', function () {
       const f = Math.min(1, (time.now() - t0) / 1);
       targetPub.publish({
         header: { stamp: toRosTime(time.now()), frame_id: 'base_link' },
-        pose: { position: { x: start.position.x + f * (goal.x - start.position.x), y: start.position.y + f * (goal.y - start.position.y), z: start.position.z + f * (goal.z - start.position.z) }, orientation: start.orientation },
+        pose: {
+          position: {
+            x: start.position.x + f * (goal.x - start.position.x),
+            y: start.position.y + f * (goal.y - start.position.y),
+            z: start.position.z + f * (goal.z - start.position.z),
+          },
+          orientation: start.orientation,
+        },
       });
     });
     await time.advanceBy(2.5);
@@ -207,7 +240,13 @@ describe('sim node (virtual time)', function () {
     const goal = facts.home.map((h, i) => h + [0.2, -0.15, 0.1, 0.2, -0.2, 0.15, 0.3][i]);
     const pub = probe.createPublisher('sensor_msgs/msg/JointState', 'target_joint', QoSProfiles.command);
     // Names in reverse order: CRISP (and the sim) ignore them and take the positions in controller order.
-    pub.publish({ header: { stamp: toRosTime(time.now()), frame_id: '' }, name: [...facts.jointNames].reverse(), position: Float64Array.from(goal), velocity: new Float64Array(0), effort: new Float64Array(0) });
+    pub.publish({
+      header: { stamp: toRosTime(time.now()), frame_id: '' },
+      name: [...facts.jointNames].reverse(),
+      position: Float64Array.from(goal),
+      velocity: new Float64Array(0),
+      effort: new Float64Array(0),
+    });
     await time.advanceBy(4);
     const q = js!.position;
     const worst = Math.max(...goal.map((g, i) => Math.abs(q[i] - g)));
@@ -242,16 +281,34 @@ describe('sim node (virtual time)', function () {
     assert.ok(reply.success && reply.message.includes('sim-8-0001'), reply.message);
     await time.advanceBy(0.05);
     assert.equal(episodes.length, 2);
-    const ep = JSON.parse(episodes[1]) as { id: string; index: number; task: string; object: ObjectColour; instruction: string; layout: ObjectPlacement[]; seed: number };
+    const ep = JSON.parse(episodes[1]) as {
+      id: string;
+      index: number;
+      task: string;
+      object: ObjectColour;
+      instruction: string;
+      layout: ObjectPlacement[];
+      seed: number;
+    };
     assert.equal(ep.index, 1);
     assert.equal(ep.task, 'touch');
     // The episode manager ended the first episode and started the second with the sim's id.
-    assert.deepEqual(events.map((e) => e.event), [0, 2, 0]);
+    assert.deepEqual(
+      events.map((e) => e.event),
+      [0, 2, 0],
+    );
     assert.equal(events[2].episode_id, ep.id);
     assert.equal(events[2].instruction, ep.instruction);
 
     // A policy over ROS: the scripted expert at 30 Hz, observing current_pose, commanding target_pose.
-    const setup: EpisodeSetup = { index: ep.index, seed: ep.seed, kind: 'touch', colour: ep.object, instruction: ep.instruction, placements: ep.layout };
+    const setup: EpisodeSetup = {
+      index: ep.index,
+      seed: ep.seed,
+      kind: 'touch',
+      colour: ep.object,
+      instruction: ep.instruction,
+      placements: ep.layout,
+    };
     const arm = buildScene(loadRobotFacts('fr3')).arm;
     const expert = new ScriptedExpert(setup, { gripOffset: arm.gripOffset, tipOffset: arm.tipOffset });
     const place = (c: ObjectColour) => {
@@ -269,7 +326,13 @@ describe('sim node (virtual time)', function () {
     const policy = probe.createTimer(1 / 30, () => {
       const a = expert.act({ time: time.now() - t0, target, ee: current(), objectPose: place });
       target = applyDelta(target, a);
-      targetPub.publish({ header: { stamp: toRosTime(time.now()), frame_id: 'base' }, pose: { position: { x: target.p[0], y: target.p[1], z: target.p[2] }, orientation: { x: target.q[0], y: target.q[1], z: target.q[2], w: target.q[3] } } });
+      targetPub.publish({
+        header: { stamp: toRosTime(time.now()), frame_id: 'base' },
+        pose: {
+          position: { x: target.p[0], y: target.p[1], z: target.p[2] },
+          orientation: { x: target.q[0], y: target.q[1], z: target.q[2], w: target.q[3] },
+        },
+      });
       gripperPub.publish({ data: a[6] });
     });
     for (let i = 0; i < 100 && !success.at(-1); i++) await time.advanceBy(0.1);
@@ -284,7 +347,9 @@ describe('sim node (virtual time)', function () {
   });
 
   it('the first episode gets its instruction although the episode manager activates after the sim (launch order)', async () => {
-    const r = await rig('fr3', [param('cameras.enabled', false, 'bool'), param('task', 'touch', 'string'), param('seed', 8, 'integer')], { episodeManagerAutostart: false });
+    const r = await rig('fr3', [param('cameras.enabled', false, 'bool'), param('task', 'touch', 'string'), param('seed', 8, 'integer')], {
+      episodeManagerAutostart: false,
+    });
     try {
       const events: vla_ros_msgs.msg.EpisodeEvent[] = [];
       r.probe.createSubscription('vla_ros_msgs/msg/EpisodeEvent', 'episode_events', 10, (m) => events.push(m));
@@ -297,7 +362,7 @@ describe('sim node (virtual time)', function () {
       assert.deepEqual(
         events.map((e) => [e.event, e.episode_id]),
         [[0, 'sim-8-0000']],
-        'START of the sim\'s first episode, once the manager is active',
+        "START of the sim's first episode, once the manager is active",
       );
     } finally {
       await r.stop();
@@ -306,12 +371,23 @@ describe('sim node (virtual time)', function () {
 
   it('deterministic: two runs with the same seed publish identical joint_states', async () => {
     const run = async () => {
-      const r = await rig('ur5e', [param('cameras.enabled', false, 'bool'), param('seed', 21, 'integer'), param('failure.kind', 'object_moved', 'string'), param('failure.start_min', 0.2, 'double'), param('failure.start_max', 0.4, 'double')]);
+      const r = await rig('ur5e', [
+        param('cameras.enabled', false, 'bool'),
+        param('seed', 21, 'integer'),
+        param('failure.kind', 'object_moved', 'string'),
+        param('failure.start_min', 0.2, 'double'),
+        param('failure.start_max', 0.4, 'double'),
+      ]);
       const out: number[] = [];
-      r.probe.createSubscription('sensor_msgs/msg/JointState', 'joint_states', QoSProfiles.sensorData, (m) => out.push(fromRosTime(m.header.stamp), ...m.position, ...m.velocity));
+      r.probe.createSubscription('sensor_msgs/msg/JointState', 'joint_states', QoSProfiles.sensorData, (m) =>
+        out.push(fromRosTime(m.header.stamp), ...m.position, ...m.velocity),
+      );
       const pub = r.probe.createPublisher('geometry_msgs/msg/PoseStamped', 'target_pose', QoSProfiles.command);
       await r.time.advanceBy(0.1);
-      pub.publish({ header: { stamp: toRosTime(r.time.now()), frame_id: '' }, pose: { position: { x: 0.45, y: 0.2, z: 0.35 }, orientation: { x: -0.7071, y: 0.7071, z: 0, w: 0 } } });
+      pub.publish({
+        header: { stamp: toRosTime(r.time.now()), frame_id: '' },
+        pose: { position: { x: 0.45, y: 0.2, z: 0.35 }, orientation: { x: -0.7071, y: 0.7071, z: 0, w: 0 } },
+      });
       await r.time.advanceBy(0.6);
       await r.stop();
       return out;
@@ -326,7 +402,14 @@ describe('sim node (virtual time)', function () {
     const time = new VirtualTimeBase(10);
     const backend = new EmbeddedBackend({ time, logSink: () => {} });
     const robotParams = loadParamsFile(packagePath('config', 'robots', 'fr3.yaml'));
-    const cfg = (params: ParameterOverride[]) => ({ name: 'sim', namespace: '/', remaps: [], parameterSections: [...robotParams, { nodePattern: '/sim', params }], logLevel: 'fatal' as const, rosArgv: [] });
+    const cfg = (params: ParameterOverride[]) => ({
+      name: 'sim',
+      namespace: '/',
+      remaps: [],
+      parameterSections: [...robotParams, { nodePattern: '/sim', params }],
+      logLevel: 'fatal' as const,
+      rosArgv: [],
+    });
     await assert.rejects(startNode(sim, backend, cfg([param('use_sim_time', true, 'bool')])), /publishes \/clock itself/);
     await assert.rejects(startNode(sim, backend, cfg([param('robot.name', 'panda', 'string')])), /no simulated model/);
     await assert.rejects(startNode(sim, backend, cfg([param('cartesian_impedance_controller.task.k_pos_z', -5.0, 'double')])), /k_pos_z/);

@@ -23,7 +23,10 @@ describe('simulated workcell (MuJoCo)', function () {
         facts.jointNames.forEach((name, i) => {
           const m = new RegExp(`<joint name="${name}" type="hinge" axis="0 0 1" range="([^ ]+) ([^"]+)"`).exec(xml);
           assert.ok(m, `joint ${name} in the MJCF`);
-          assert.ok(Math.abs(Number(m[1]) - facts.positionMin[i]) < 1e-9 && Math.abs(Number(m[2]) - facts.positionMax[i]) < 1e-9, `${name} range`);
+          assert.ok(
+            Math.abs(Number(m[1]) - facts.positionMin[i]) < 1e-9 && Math.abs(Number(m[2]) - facts.positionMax[i]) < 1e-9,
+            `${name} range`,
+          );
         });
         assert.match(xml, /type="slide"[^>]*range="0 (0\.04|0\.0425)"/);
       });

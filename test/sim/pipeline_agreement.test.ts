@@ -66,10 +66,16 @@ interface Case {
 async function throughSuite(c: Case): Promise<Outcome> {
   const time = new VirtualTimeBase(0);
   // failure_monitor:=false: eval scores SAFE offline and applies no hold (the bridge then requires no monitor).
-  const description = loadLaunchFile(packagePath('launch', 'sim.launch.xml'), { robot: 'fr3', task: c.task, seed: String(c.seed), failure_monitor: 'false' }, defaultLaunchContext({}));
+  const description = loadLaunchFile(
+    packagePath('launch', 'sim.launch.xml'),
+    { robot: 'fr3', task: c.task, seed: String(c.seed), failure_monitor: 'false' },
+    defaultLaunchContext({}),
+  );
   assert.ok(!description.nodes.some((n) => n.exec === 'failure_monitor'), 'failure_monitor:=false launches no monitor');
   const set = (exec: string, name: string, type: 'integer' | 'string', value: number | string) =>
-    description.nodes.find((n) => n.exec === exec)!.parameters.push({ kind: 'inline', global: false, params: [{ name, type, value, source: 'agreement test' }] });
+    description.nodes
+      .find((n) => n.exec === exec)!
+      .parameters.push({ kind: 'inline', global: false, params: [{ name, type, value, source: 'agreement test' }] });
   set('fast_pathway', 'seed', 'integer', c.decoderSeed);
   set('controller_bridge', 'merge_rule', 'string', c.mergeRule);
   const suite = await DeterministicSuite.create(description, time, { logSink: () => {}, logLevel: 'warn' });
@@ -99,7 +105,12 @@ async function throughEval(policy: BundlePolicy, c: Case): Promise<Outcome> {
     const options = { mode: 'async', mergeRule: c.mergeRule, addedVlmLatency: 0, decoderSeed: c.decoderSeed } as const;
     const rig = simCameraRig(sim);
     if (c.reusedSimulator) await runClosedLoopEpisode(sim, rig, new Renderer(), policy, { ...options, index: 1, maxTime: 1 });
-    const ep = await runClosedLoopEpisode(sim, rig, new Renderer(), policy, { ...options, index: 0, maxTime: c.seconds, onChunk: (m, at) => chunks.push(chunkOf(m, at)) });
+    const ep = await runClosedLoopEpisode(sim, rig, new Renderer(), policy, {
+      ...options,
+      index: 0,
+      maxTime: c.seconds,
+      onChunk: (m, at) => chunks.push(chunkOf(m, at)),
+    });
     return { chunks, success: ep.success ? ep.successTime : undefined };
   } finally {
     sim.dispose();
@@ -142,12 +153,18 @@ describe('one pipeline: sim eval and the launched suite agree (reference bundle,
       const suite = await throughSuite(c);
       const evaluated = await throughEval(policy, c);
       assert.equal(suite.success !== undefined, c.solved, `the suite ${c.solved ? 'did not solve' : 'solved'} the episode`);
-      assert.ok(suite.chunks.length >= 0.8 * 30 * (Math.min(c.seconds, suite.success ?? Infinity) - 0.2), `${suite.chunks.length} chunks from the suite`);
+      assert.ok(
+        suite.chunks.length >= 0.8 * 30 * (Math.min(c.seconds, suite.success ?? Infinity) - 0.2),
+        `${suite.chunks.length} chunks from the suite`,
+      );
       assertSameChunks(suite.chunks, evaluated.chunks);
       if (suite.success === undefined) assert.equal(evaluated.success, undefined, 'eval solved an episode the suite did not');
       else {
         assert.ok(evaluated.success !== undefined, `the suite solved it at ${suite.success} s, eval did not`);
-        assert.ok(Math.abs(evaluated.success - suite.success) <= 1e-6, `success at ${suite.success} s (suite) vs ${evaluated.success} s (eval)`);
+        assert.ok(
+          Math.abs(evaluated.success - suite.success) <= 1e-6,
+          `success at ${suite.success} s (suite) vs ${evaluated.success} s (eval)`,
+        );
       }
     });
   }
@@ -252,17 +269,36 @@ describe("one pipeline: npm start's episodes 0, 1, 2 agree with eval's back-to-b
     it(`seed ${SEED}, ${TASK}, ${limit} s episode timeout: the same chunks and outcome in each episode`, async () => {
       const suite = await throughSuite(limit);
       const evaluated = await throughEval(policy, limit);
-      assert.deepEqual(suite.map((e) => e.index), INDICES, 'the suite ran episodes 0, 1, 2');
-      assert.deepEqual(evaluated.map((e) => e.index), INDICES, 'eval ran episodes 0, 1, 2');
-      assert.deepEqual(suite.map((e) => e.success !== undefined), solved, 'episodes the suite solved');
+      assert.deepEqual(
+        suite.map((e) => e.index),
+        INDICES,
+        'the suite ran episodes 0, 1, 2',
+      );
+      assert.deepEqual(
+        evaluated.map((e) => e.index),
+        INDICES,
+        'eval ran episodes 0, 1, 2',
+      );
+      assert.deepEqual(
+        suite.map((e) => e.success !== undefined),
+        solved,
+        'episodes the suite solved',
+      );
       suite.forEach((s, i) => {
         const e = evaluated[i];
-        assert.ok(s.chunks.length >= 0.8 * 30 * (Math.min(limit, s.success ?? Infinity) - 0.2), `episode ${s.index}: ${s.chunks.length} chunks from the suite`);
+        assert.ok(
+          s.chunks.length >= 0.8 * 30 * (Math.min(limit, s.success ?? Infinity) - 0.2),
+          `episode ${s.index}: ${s.chunks.length} chunks from the suite`,
+        );
         assertSameChunks(s.chunks, e.chunks, `episode ${s.index}: `);
-        if (s.success === undefined) assert.equal(e.success, undefined, `episode ${s.index}: eval solved it at ${e.success} s, the suite did not`);
+        if (s.success === undefined)
+          assert.equal(e.success, undefined, `episode ${s.index}: eval solved it at ${e.success} s, the suite did not`);
         else {
           assert.ok(e.success !== undefined, `episode ${s.index}: the suite solved it at ${s.success} s, eval did not`);
-          assert.ok(Math.abs(e.success - s.success) <= 1e-3, `episode ${s.index}: success at ${s.success} s (suite) vs ${e.success} s (eval)`);
+          assert.ok(
+            Math.abs(e.success - s.success) <= 1e-3,
+            `episode ${s.index}: success at ${s.success} s (suite) vs ${e.success} s (eval)`,
+          );
         }
       });
     });

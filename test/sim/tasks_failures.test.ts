@@ -10,7 +10,13 @@ import { PUSH_SUCCESS_DISTANCE, TASK_KINDS, instructionFor, pushDirection, sampl
 import { quatFromEulerXyz } from '../../nodes/robots/rotation.js';
 import { makeSimulator, maxAbsDiff } from './sim_helpers.js';
 
-const spec = (kind: FailureSpec['kind'], over: Partial<FailureSpec> = {}): FailureSpec => ({ ...NO_FAILURE, kind, startMin: 0.5, startMax: 0.5, ...over });
+const spec = (kind: FailureSpec['kind'], over: Partial<FailureSpec> = {}): FailureSpec => ({
+  ...NO_FAILURE,
+  kind,
+  startMin: 0.5,
+  startMax: 0.5,
+  ...over,
+});
 
 describe('tasks', () => {
   it('instructions name the object by colour and shape', () => {
@@ -69,7 +75,10 @@ describe('tasks', () => {
     sim.advance(20);
     assert.equal(sim.taskStatus!.success, false);
     // Moved left by a little more than the threshold: success, and it stays (latched).
-    sim.physics.setObjectPose('red', { p: [start.p[0], start.p[1] + PUSH_SUCCESS_DISTANCE + 0.002, start.p[2]], q: quatFromEulerXyz(0, 0, 0.2) });
+    sim.physics.setObjectPose('red', {
+      p: [start.p[0], start.p[1] + PUSH_SUCCESS_DISTANCE + 0.002, start.p[2]],
+      q: quatFromEulerXyz(0, 0, 0.2),
+    });
     sim.physics.forward();
     sim.advance(20);
     assert.equal(sim.taskStatus!.success, true);
@@ -103,7 +112,10 @@ describe('failure injection', function () {
     assert.equal(scheduleFailure({ ...s, probability: 0 }, setup, region), undefined);
     let injected = 0;
     for (let i = 0; i < 200; i++) {
-      if (scheduleFailure({ ...s, probability: 0.3 }, sampleEpisode('fr3', 1, i, { task: 'touch', object: 'random' }), region) !== undefined) injected++;
+      if (
+        scheduleFailure({ ...s, probability: 0.3 }, sampleEpisode('fr3', 1, i, { task: 'touch', object: 'random' }), region) !== undefined
+      )
+        injected++;
     }
     assert.ok(injected > 35 && injected < 85, `${injected}/200 episodes got the failure at probability 0.3`);
   });
@@ -134,13 +146,19 @@ describe('failure injection', function () {
     assert.ok(maxAbsDiff(sim.jointState().position, held) < 2e-3, `moved ${maxAbsDiff(sim.jointState().position, held)} rad while blocked`);
     sim.advance(1500);
     const e = sim.eePose();
-    assert.ok(Math.hypot(e.p[0] - s.p[0] - 0.1, e.p[1] - s.p[1] - 0.1, e.p[2] - s.p[2] + 0.1) < 0.01, 'reaches the target after the failure ends');
+    assert.ok(
+      Math.hypot(e.p[0] - s.p[0] - 0.1, e.p[1] - s.p[1] - 0.1, e.p[2] - s.p[2] + 0.1) < 0.01,
+      'reaches the target after the failure ends',
+    );
     assert.ok(sim.events.some((ev) => ev.kind === 'failure_ended'));
     sim.dispose();
   });
 
   it('arm_blocked (wall): the gripper cannot go past a wall toward the target object', async () => {
-    const sim = await makeSimulator('fr3', { episode: { task: 'touch', object: 'random' }, failure: spec('arm_blocked', { blockMode: 'wall' }) });
+    const sim = await makeSimulator('fr3', {
+      episode: { task: 'touch', object: 'random' },
+      failure: spec('arm_blocked', { blockMode: 'wall' }),
+    });
     const setup = sim.reset(0);
     sim.advance(510);
     const wallPoint = sim.physics.gripPoint();

@@ -13,7 +13,11 @@ describe('slow pathway core: LatentProducer', () => {
   const bundle = loadPolicyBundle('reference');
   const m = bundle.manifest;
   const encoder = new InstructionEncoder(m.instruction, bundle.file(m.instruction.tokenizer));
-  const instruction = (id: string, text = 'touch the red block'): vla_ros_msgs.msg.Instruction => ({ header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' }, id, text });
+  const instruction = (id: string, text = 'touch the red block'): vla_ros_msgs.msg.Instruction => ({
+    header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' },
+    id,
+    text,
+  });
   let built = 0;
   const observation = (sequence: number, stamp: number): ObservationRef => ({
     stamp: toRosTime(stamp),
@@ -25,12 +29,18 @@ describe('slow pathway core: LatentProducer', () => {
         sequence,
         camera_names: m.cameras.map((c) => c.name),
         camera_stamps: m.cameras.map(() => toRosTime(stamp)),
-        images: m.cameras.map((c) => ({ name: c.name, dtype: 1, shape: Uint32Array.of(3, c.height, c.width), data: new Uint8Array(4 * 3 * c.height * c.width) })),
+        images: m.cameras.map((c) => ({
+          name: c.name,
+          dtype: 1,
+          shape: Uint32Array.of(3, c.height, c.width),
+          data: new Uint8Array(4 * 3 * c.height * c.width),
+        })),
       };
     },
   });
   const reasonOf = (r: ReturnType<LatentProducer['pick']>) => ('observation' in r ? 'job' : r.reason);
-  const outputs = () => Object.fromEntries(m.vlm.latentOutputs.map((n) => [n, { type: 'float32' as const, dims: [1, 2], data: Float32Array.of(1, 2) }]));
+  const outputs = () =>
+    Object.fromEntries(m.vlm.latentOutputs.map((n) => [n, { type: 'float32' as const, dims: [1, 2], data: Float32Array.of(1, 2) }]));
 
   it('runs at once on the first observation of a new instruction, never on a stale one or the same one twice', () => {
     const p = new LatentProducer(m, encoder, 0.25);
@@ -66,7 +76,10 @@ describe('slow pathway core: LatentProducer', () => {
     assert.deepEqual(r.latent.ready_time, toRosTime(2.013));
     assert.equal(r.latent.version, 1);
     assert.equal(r.latent.instruction_id, 'a');
-    assert.deepEqual(r.latent.tensors.map((t) => t.name), m.vlm.latentOutputs);
+    assert.deepEqual(
+      r.latent.tensors.map((t) => t.name),
+      m.vlm.latentOutputs,
+    );
     // Answered: a new observation no longer runs at once.
     assert.equal(p.observe(observation(2, 2.03)), false);
     const next = p.pick(2.2) as VlmJob;

@@ -29,7 +29,9 @@ async function time(label: string, iterations: number, fn: () => Promise<unknown
   ms.sort((a, b) => a - b);
   const q = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))].toFixed(3);
   const mean = (ms.reduce((s, v) => s + v, 0) / ms.length).toFixed(3);
-  console.log(`${label.padEnd(44)} mean ${mean.padStart(7)} ms   p50 ${q(0.5).padStart(7)}   p95 ${q(0.95).padStart(7)}   max ${q(1).padStart(7)}`);
+  console.log(
+    `${label.padEnd(44)} mean ${mean.padStart(7)} ms   p50 ${q(0.5).padStart(7)}   p95 ${q(0.95).padStart(7)}   max ${q(1).padStart(7)}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -44,8 +46,14 @@ async function main(): Promise<void> {
     const vlm = await OnnxModel.load(bundle.file(m.vlm.model), { intraOpThreads: threads });
     const expert = await OnnxModel.load(bundle.file(m.expert.model), { intraOpThreads: threads });
     const feeds: Record<string, TensorData> = {
-      [m.vlm.inputs.tokenIds]: int64Tensor([1, m.instruction.maxTokens], [121, 8, 66, 80, ...new Array<number>(m.instruction.maxTokens - 4).fill(0)]),
-      [m.vlm.inputs.attentionMask]: int64Tensor([1, m.instruction.maxTokens], [1, 1, 1, 1, ...new Array<number>(m.instruction.maxTokens - 4).fill(0)]),
+      [m.vlm.inputs.tokenIds]: int64Tensor(
+        [1, m.instruction.maxTokens],
+        [121, 8, 66, 80, ...new Array<number>(m.instruction.maxTokens - 4).fill(0)],
+      ),
+      [m.vlm.inputs.attentionMask]: int64Tensor(
+        [1, m.instruction.maxTokens],
+        [1, 1, 1, 1, ...new Array<number>(m.instruction.maxTokens - 4).fill(0)],
+      ),
     };
     for (const cam of m.cameras) feeds[m.vlm.inputs.images[cam.name]] = float32Tensor([1, 3, cam.height, cam.width]);
     if (latent === undefined) {
@@ -65,7 +73,8 @@ async function main(): Promise<void> {
     }
     await time(`${m.expert.model}: one call`, iterations, () => expert.run(step));
     let seed = 0;
-    const what = d.mode === 'flow' ? `${d.steps}-step flow` : d.mode === 'discrete_diffusion' ? `${d.rounds}-round discrete diffusion` : 'regression';
+    const what =
+      d.mode === 'flow' ? `${d.steps}-step flow` : d.mode === 'discrete_diffusion' ? `${d.rounds}-round discrete diffusion` : 'regression';
     await time(`${name}: whole decode (${what})`, iterations, () =>
       decodeChunk(expert, m.expert, { conditioning, horizon: H, dimension: D, rng: new Rng(1, seed++) }),
     );

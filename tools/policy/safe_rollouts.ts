@@ -45,7 +45,15 @@ import { toRosTime } from '../../nodes/ros/time.js';
 
 const { EVENT_START, EVENT_END } = vla_ros_msgs.msg.EpisodeEvent;
 
-export const FAULTS = ['frozen_camera', 'black_camera', 'stale_latent', 'corrupted_latent', 'state_drift', 'instruction_switch', 'object_lost'] as const;
+export const FAULTS = [
+  'frozen_camera',
+  'black_camera',
+  'stale_latent',
+  'corrupted_latent',
+  'state_drift',
+  'instruction_switch',
+  'object_lost',
+] as const;
 export type Fault = (typeof FAULTS)[number];
 
 const CONTROL_HZ = 30;
@@ -79,10 +87,19 @@ class Policy {
     const bundle = loadPolicyBundle(spec);
     if (bundle.manifest.expert.decoding.mode !== 'flow') throw new Error('safe_rollouts drives a flow-matching expert');
     if (bundle.manifest.expert.outputs.features === undefined) throw new Error(`bundle '${spec}' exports no expert features`);
-    const opts: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, extra: { session: { intra_op: { allow_spinning: '0' } } } };
+    const opts: ort.InferenceSession.SessionOptions = {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
+    };
     const vlm = await ort.InferenceSession.create(bundle.file(bundle.manifest.vlm.model), opts);
     const expert = await ort.InferenceSession.create(bundle.file(bundle.manifest.expert.model), opts);
-    return new Policy(bundle, vlm, expert, new InstructionEncoder(bundle.manifest.instruction, bundle.file(bundle.manifest.instruction.tokenizer)));
+    return new Policy(
+      bundle,
+      vlm,
+      expert,
+      new InstructionEncoder(bundle.manifest.instruction, bundle.file(bundle.manifest.instruction.tokenizer)),
+    );
   }
 
   /** The latent tensors for two camera images (normalised CHW) and an instruction. */
@@ -93,7 +110,8 @@ class Policy {
       [m.vlm.inputs.tokenIds]: new ort.Tensor('int64', enc.ids, [1, enc.ids.length]),
       [m.vlm.inputs.attentionMask]: new ort.Tensor('int64', enc.attentionMask, [1, enc.attentionMask.length]),
     };
-    for (const cam of m.cameras) feeds[m.vlm.inputs.images[cam.name]] = new ort.Tensor('float32', images[cam.name], [1, 3, cam.height, cam.width]);
+    for (const cam of m.cameras)
+      feeds[m.vlm.inputs.images[cam.name]] = new ort.Tensor('float32', images[cam.name], [1, 3, cam.height, cam.width]);
     const out = await this.vlm.run(feeds);
     const latent: Record<string, ort.Tensor> = {};
     for (const name of m.vlm.latentOutputs) latent[name] = out[name];
@@ -226,7 +244,8 @@ function planEpisode(id: string, random: () => number, fault: Fault | undefined)
   const side = pick(random, SIDES);
   const instruction = `${pick(random, VERBS)} the ${colourName} block to the ${side}`;
   let other = instruction;
-  while (other === instruction) other = `${pick(random, ['pick', 'lift', 'touch', 'open'])} the ${pick(random, Object.keys(COLOURS))} ${pick(random, ['cup', 'drawer', 'ball', 'bowl'])}`;
+  while (other === instruction)
+    other = `${pick(random, ['pick', 'lift', 'touch', 'open'])} the ${pick(random, Object.keys(COLOURS))} ${pick(random, ['cup', 'drawer', 'ball', 'bowl'])}`;
   const start: [number, number] = [0.3 + 0.4 * random(), 0.45 + 0.2 * random()];
   const d = 0.18 + 0.12 * random();
   const dir: Record<string, [number, number]> = { left: [-1, 0], right: [1, 0], forward: [0, -1], backward: [0, 1] };
@@ -292,7 +311,10 @@ async function runEpisode(policy: Policy, plan: EpisodePlan, random: () => numbe
     }
     const state = new Float32Array(7);
     for (let j = 0; j < 7; j++) {
-      state[j] = home[j] + plan.amp[j] * Math.sin(plan.freq[j] * progress * Math.PI + plan.phase[j]) * smooth(Math.min(1, progress * 2)) + 0.002 * gaussian(random);
+      state[j] =
+        home[j] +
+        plan.amp[j] * Math.sin(plan.freq[j] * progress * Math.PI + plan.phase[j]) * smooth(Math.min(1, progress * 2)) +
+        0.002 * gaussian(random);
       if (faulted(t, 'state_drift')) {
         const drift = Math.min(1, (t - plan.onset) / (2 * CONTROL_HZ));
         state[j] += (j === plan.jumpJoint ? plan.jumpSize * drift : 0) + 0.03 * gaussian(random);
@@ -312,7 +334,11 @@ function corrupt(latent: Record<string, ort.Tensor>, random: () => number): Reco
   for (const [name, t] of Object.entries(latent)) {
     const src = t.data as Float32Array;
     const rms = Math.sqrt(src.reduce((a, v) => a + v * v, 0) / src.length);
-    out[name] = new ort.Tensor('float32', src.map((v) => v + rms * gaussian(random)), t.dims);
+    out[name] = new ort.Tensor(
+      'float32',
+      src.map((v) => v + rms * gaussian(random)),
+      t.dims,
+    );
   }
   return out;
 }
@@ -350,24 +376,43 @@ async function generate(args: string[]): Promise<void> {
     const bag = await McapBagWriter.create(file);
     await bag.addTopic('/instruction', 'vla_ros_msgs/msg/Instruction', QoSProfiles.transientLocal);
     await bag.addTopic('/episode_events', 'vla_ros_msgs/msg/EpisodeEvent');
-    await bag.addTopic('/policy_features', 'vla_ros_msgs/msg/PolicyFeatures', { history: 'keep_last', depth: 10, reliability: 'reliable', durability: 'volatile' });
+    await bag.addTopic('/policy_features', 'vla_ros_msgs/msg/PolicyFeatures', {
+      history: 'keep_last',
+      depth: 10,
+      reliability: 'reliable',
+      durability: 'volatile',
+    });
     for (let i = b * EPISODES_PER_BAG; i < Math.min(total, (b + 1) * EPISODES_PER_BAG); i++) {
       const fault = labels[i] ? pick(random, FAULTS) : undefined;
       const plan = planEpisode(`${prefix}-${String(i).padStart(4, '0')}-${fault ?? 'nominal'}`, random, fault);
       const features = await runEpisode(policy, plan, random);
       const header = () => ({ stamp: toRosTime(time), frame_id: '' });
       await bag.write('/instruction', { header: header(), id: plan.id, text: plan.instruction }, time);
-      await bag.write('/episode_events', { header: header(), episode_id: plan.id, event: EVENT_START, instruction: plan.instruction, success: false }, time);
+      await bag.write(
+        '/episode_events',
+        { header: header(), episode_id: plan.id, event: EVENT_START, instruction: plan.instruction, success: false },
+        time,
+      );
       for (let t = 0; t < features.length; t++) {
         time += 1 / CONTROL_HZ;
         await bag.write(
           '/policy_features',
-          { header: header(), episode_id: plan.id, step: t, source: `expert:${policy.bundle.manifest.expert.outputs.features!}`, features: features[t] },
+          {
+            header: header(),
+            episode_id: plan.id,
+            step: t,
+            source: `expert:${policy.bundle.manifest.expert.outputs.features!}`,
+            features: features[t],
+          },
           time + 0.004,
         );
       }
       time += 0.5;
-      await bag.write('/episode_events', { header: header(), episode_id: plan.id, event: EVENT_END, instruction: plan.instruction, success: fault === undefined }, time);
+      await bag.write(
+        '/episode_events',
+        { header: header(), episode_id: plan.id, event: EVENT_END, instruction: plan.instruction, success: fault === undefined },
+        time,
+      );
       time += 1;
       process.stderr.write(`${plan.id}: ${features.length} steps${fault === undefined ? '' : `, ${fault} from step ${plan.onset}`}\n`);
     }
@@ -383,11 +428,21 @@ async function exportDataset(args: string[]): Promise<void> {
   const episodes = await loadRollouts(bags, { onNote: (n) => process.stderr.write(`note: ${n}\n`) });
   fs.mkdirSync(out, { recursive: true });
   const featureSize = episodes[0].features[0].length;
-  const index = { featureSize, episodes: [] as Array<{ id: string; bag: string; success: boolean; fault: string; offset: number; length: number }> };
+  const index = {
+    featureSize,
+    episodes: [] as Array<{ id: string; bag: string; success: boolean; fault: string; offset: number; length: number }>,
+  };
   const chunks: Buffer[] = [];
   let offset = 0;
   for (const ep of episodes) {
-    index.episodes.push({ id: ep.id, bag: path.basename(ep.bag), success: ep.success === true, fault: /-([a-z_]+)$/.exec(ep.id)?.[1] ?? '', offset, length: ep.features.length });
+    index.episodes.push({
+      id: ep.id,
+      bag: path.basename(ep.bag),
+      success: ep.success === true,
+      fault: /-([a-z_]+)$/.exec(ep.id)?.[1] ?? '',
+      offset,
+      length: ep.features.length,
+    });
     for (const f of ep.features) chunks.push(Buffer.from(f.buffer, f.byteOffset, f.byteLength));
     offset += ep.features.length;
   }
@@ -429,11 +484,15 @@ async function faults(args: string[]): Promise<void> {
     list.push({ first: band.firstCrossing(e.scores), length: e.scores.length });
     groups.set(fault, list);
   }
-  process.stdout.write(`SAFE-${calibration.detectorKind.toUpperCase()} at alpha ${band.params.alpha}: flagged share and T-det per episode kind\n\n| kind | episodes | flagged | T-det |\n|---|---|---|---|\n`);
+  process.stdout.write(
+    `SAFE-${calibration.detectorKind.toUpperCase()} at alpha ${band.params.alpha}: flagged share and T-det per episode kind\n\n| kind | episodes | flagged | T-det |\n|---|---|---|---|\n`,
+  );
   for (const [fault, list] of [...groups.entries()].sort()) {
     const flagged = list.filter((x) => x.first >= 0).length;
     const tDet = list.reduce((a, x) => a + (x.first >= 0 ? (x.first + 1) / x.length : 1), 0) / list.length;
-    process.stdout.write(`| ${fault} | ${list.length} | ${(flagged / list.length).toFixed(2)} | ${fault === 'nominal' ? '–' : tDet.toFixed(2)} |\n`);
+    process.stdout.write(
+      `| ${fault} | ${list.length} | ${(flagged / list.length).toFixed(2)} | ${fault === 'nominal' ? '–' : tDet.toFixed(2)} |\n`,
+    );
   }
 }
 

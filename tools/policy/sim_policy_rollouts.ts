@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   if (!tasks.every(isTaskKind)) throw new Error(`--tasks: unknown task in ${tasks.join(',')}`);
   const failureFraction = Number(option(args, 'failure-fraction', '0'));
   const failures = option(args, 'failures', 'object_moved,arm_blocked,camera_frozen,instruction_switched').split(',') as FailureKind[];
-  if (!failures.every((f) => f !== 'none' && (FAILURE_KINDS as readonly string[]).includes(f))) throw new Error(`--failures: unknown kind in ${failures.join(',')}`);
+  if (!failures.every((f) => f !== 'none' && (FAILURE_KINDS as readonly string[]).includes(f)))
+    throw new Error(`--failures: unknown kind in ${failures.join(',')}`);
   const bagDir = args.includes('--bags') ? option(args, 'bags') : undefined;
   const prefix = option(args, 'prefix', `s${seed}`);
   // VLM latency added to the bundle's modelled one [ms]: 100 is `vla-ros sim eval`'s base setting,
@@ -86,7 +87,12 @@ async function main(): Promise<void> {
       bag = await McapBagWriter.create(path.join(bagDir, `${prefix}_${String(i / EPISODES_PER_BAG).padStart(3, '0')}.mcap`));
       await bag.addTopic('/instruction', 'vla_ros_msgs/msg/Instruction', QoSProfiles.transientLocal);
       await bag.addTopic('/episode_events', 'vla_ros_msgs/msg/EpisodeEvent');
-      await bag.addTopic('/policy_features', 'vla_ros_msgs/msg/PolicyFeatures', { history: 'keep_last', depth: 10, reliability: 'reliable', durability: 'volatile' });
+      await bag.addTopic('/policy_features', 'vla_ros_msgs/msg/PolicyFeatures', {
+        history: 'keep_last',
+        depth: 10,
+        reliability: 'reliable',
+        durability: 'volatile',
+      });
     }
     const { task, sim, rig } = runners[i % runners.length];
     const inject = random() < failureFraction;
@@ -118,7 +124,11 @@ async function main(): Promise<void> {
       await bag.write('/episode_events', { header: header(), episode_id: id, event: EVENT_START, instruction, success: false }, time);
       for (let t = 0; t < features.length; t++) {
         time += 1 / 30;
-        await bag.write('/policy_features', { header: header(), episode_id: id, step: t, source: `expert:${featuresName!}`, features: features[t] }, time + 0.004);
+        await bag.write(
+          '/policy_features',
+          { header: header(), episode_id: id, step: t, source: `expert:${featuresName!}`, features: features[t] },
+          time + 0.004,
+        );
       }
       time += 0.5;
       await bag.write('/episode_events', { header: header(), episode_id: id, event: EVENT_END, instruction, success: r.success }, time);
@@ -135,7 +145,9 @@ async function main(): Promise<void> {
     ok += s.ok;
   }
   process.stdout.write(`| all | ${n} | ${ok} (${((100 * ok) / n).toFixed(1)} %) |\n`);
-  process.stdout.write(`${episodes} episodes in ${((Date.now() - started) / 1000).toFixed(0)} s (bundle ${bundleSpec}, seed ${seed}, robot ${robot})\n`);
+  process.stdout.write(
+    `${episodes} episodes in ${((Date.now() - started) / 1000).toFixed(0)} s (bundle ${bundleSpec}, seed ${seed}, robot ${robot})\n`,
+  );
   await policy.release();
   for (const r of runners) r.sim.dispose();
 }

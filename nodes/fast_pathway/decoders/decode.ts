@@ -14,7 +14,12 @@ export interface DecodeOptions {
   guidance?: FlowOptions['guidance'];
 }
 
-export async function decodeChunk(model: ExpertModel, expert: ExpertContract, req: DecodeRequest, options: DecodeOptions = {}): Promise<DecodeResult> {
+export async function decodeChunk(
+  model: ExpertModel,
+  expert: ExpertContract,
+  req: DecodeRequest,
+  options: DecodeOptions = {},
+): Promise<DecodeResult> {
   const decoding: DecodingSpec = expert.decoding;
   switch (decoding.mode) {
     case 'flow':

@@ -75,11 +75,19 @@ export async function decodeDiscreteDiffusion(
 
   for (let k = 0; k < rounds; k++) {
     const r = (k + 1) / rounds;
-    const outputs = await model.run({ ...req.conditioning, [tokensName]: int64Tensor([1, L], BigInt64Array.from(tokens, (v) => BigInt(v))) });
+    const outputs = await model.run({
+      ...req.conditioning,
+      [tokensName]: int64Tensor(
+        [1, L],
+        BigInt64Array.from(tokens, (v) => BigInt(v)),
+      ),
+    });
     const logits = requireFloat32(outputs, expert.outputs.actions, undefined, 'discrete diffusion logits');
     const vocab = logits.length / L;
     if (!Number.isInteger(vocab) || vocab < bins) {
-      throw new DecodeError(`discrete diffusion: logits '${expert.outputs.actions}' have ${logits.length} values, expected ${L}×V with V >= ${bins}`);
+      throw new DecodeError(
+        `discrete diffusion: logits '${expert.outputs.actions}' have ${logits.length} values, expected ${L}×V with V >= ${bins}`,
+      );
     }
     pool.add(outputs);
     const noiseScale = temperature * (1 - r);

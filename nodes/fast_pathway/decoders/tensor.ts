@@ -38,7 +38,8 @@ export function requireFloat32(outputs: ModelOutputs, name: string, size: number
   if (t === undefined) {
     throw new DecodeError(`${what}: the model has no output '${name}' (outputs: ${Object.keys(outputs).join(', ') || 'none'})`);
   }
-  if (t.type !== 'float32' || !(t.data instanceof Float32Array)) throw new DecodeError(`${what}: output '${name}' is ${t.type}, expected float32`);
+  if (t.type !== 'float32' || !(t.data instanceof Float32Array))
+    throw new DecodeError(`${what}: output '${name}' is ${t.type}, expected float32`);
   if (size !== undefined && t.data.length !== size) {
     throw new DecodeError(`${what}: output '${name}' has ${t.data.length} values (dims [${t.dims.join(',')}]), expected ${size}`);
   }

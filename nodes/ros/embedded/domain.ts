@@ -132,10 +132,7 @@ export class EmbeddedDomain {
 
   // ---------------------------------------------------------------- topics
 
-  addPublisher(
-    spec: Omit<EndpointInfo, 'id' | 'kind' | 'type'> & { type: string },
-    owner: EndpointOwner,
-  ): PublisherHandle {
+  addPublisher(spec: Omit<EndpointInfo, 'id' | 'kind' | 'type'> & { type: string }, owner: EndpointOwner): PublisherHandle {
     const info: EndpointInfo = { ...spec, type: normalizeTypeName(spec.type), id: this.newId(), kind: 'publisher' };
     const topic = this.claimTopic(info);
     const pub: LocalPublisher = { info, owner, history: [] };
@@ -248,7 +245,8 @@ export class EmbeddedDomain {
       this.topics.set(info.topic, topic);
     }
     if (topic.type !== undefined && topic.type !== info.type) {
-      const other = [...topic.pubs.values(), ...topic.subs.values()][0]?.info ??
+      const other =
+        [...topic.pubs.values(), ...topic.subs.values()][0]?.info ??
         [...topic.remotePubs.values(), ...topic.remoteSubs.values()].find((r) => !r.mismatched)?.info;
       throw new TopicTypeError(
         `topic '${info.topic}' has type '${topic.type}'` +

@@ -121,10 +121,8 @@ export class EmbeddedNode implements RosNode {
     this.assertAlive();
     const profile = resolveQoS(qos);
     const fq = this.resolveName(topic);
-    const handle = this.domain.addSubscription(
-      { topic: fq, type, qos: profile, node: this.fullyQualifiedName },
-      this.owner(),
-      (m) => handler(m as MessageTypeMap[K]),
+    const handle = this.domain.addSubscription({ topic: fq, type, qos: profile, node: this.fullyQualifiedName }, this.owner(), (m) =>
+      handler(m as MessageTypeMap[K]),
     );
     const destroy = this.track(() => handle.destroy());
     return { topic: fq, type: normalizeTypeName(type), qos: profile, destroy };
@@ -156,9 +154,7 @@ export class EmbeddedNode implements RosNode {
   ): ServiceServer {
     this.assertAlive();
     const fq = this.resolveName(name);
-    const handle = this.domain.addService({ name: fq, type, node: this.fullyQualifiedName }, (req) =>
-      handler(req as ServiceRequest<K>),
-    );
+    const handle = this.domain.addService({ name: fq, type, node: this.fullyQualifiedName }, (req) => handler(req as ServiceRequest<K>));
     const destroy = this.track(() => handle.destroy());
     return { name: fq, type: normalizeServiceType(type), destroy };
   }

@@ -58,10 +58,7 @@ const RCL_PARAMETER_TYPE: Record<ParameterType, number> = {
   double_array: 8,
   string_array: 9,
 };
-const PARAMETER_TYPE_OF = Object.fromEntries(Object.entries(RCL_PARAMETER_TYPE).map(([k, v]) => [v, k])) as Record<
-  number,
-  ParameterType
->;
+const PARAMETER_TYPE_OF = Object.fromEntries(Object.entries(RCL_PARAMETER_TYPE).map(([k, v]) => [v, k])) as Record<number, ParameterType>;
 
 /** Our value → what rclnodejs stores (int64 as BigInt). */
 function toRclValue(type: ParameterType, value: ParameterValue): unknown {
@@ -313,7 +310,12 @@ class RclNode implements RosNode {
   ): Subscription {
     const profile = resolveQoS(qos);
     const onMessage = guarded(this.logger, `subscription callback on '${topic}'`, (msg: unknown) => handler(msg as MessageTypeMap[K]));
-    const sub = this.native.createSubscription(type as never, topic, { qos: toRclQoS(this.rcl, profile), enableTypedArray: true }, onMessage);
+    const sub = this.native.createSubscription(
+      type as never,
+      topic,
+      { qos: toRclQoS(this.rcl, profile), enableTypedArray: true },
+      onMessage,
+    );
     return { topic: this.resolveName(topic), type, qos: profile, destroy: () => this.native.destroySubscription(sub) };
   }
 

@@ -135,8 +135,17 @@ class LazyObservations {
   private made: IngestedObservation | undefined;
   private count = 0;
 
-  constructor(policy: BundlePolicy, private readonly names: readonly CameraName[]) {
-    const cameras = resolveCameras(policy.manifest.cameras, { names: [], topics: [], transports: [], expectedWidths: [], expectedHeights: [] });
+  constructor(
+    policy: BundlePolicy,
+    private readonly names: readonly CameraName[],
+  ) {
+    const cameras = resolveCameras(policy.manifest.cameras, {
+      names: [],
+      topics: [],
+      transports: [],
+      expectedWidths: [],
+      expectedHeights: [],
+    });
     this.pipeline = new IngestionPipeline({
       cameras,
       // camera_ingestion's shipped settings (config/nodes.yaml).
@@ -176,7 +185,15 @@ class LazyObservations {
     this.made = undefined;
     this.pipeline.cameras.forEach((c, i) => {
       const f = frames.find((x) => x.camera === c.name)!;
-      this.pipeline.raw(i, { width: f.model.width, height: f.model.height, encoding: 'rgb8', is_bigendian: 0, step: f.model.width * 3, data: f.image(), stamp });
+      this.pipeline.raw(i, {
+        width: f.model.width,
+        height: f.model.height,
+        encoding: 'rgb8',
+        is_bigendian: 0,
+        step: f.model.width * 3,
+        data: f.image(),
+        stamp,
+      });
     });
     if (this.made === undefined) throw new Error(`the frames at ${t.toFixed(3)} s gave no observation`);
     return observationMessage(this.made, this.pipeline.cameras, sequence);
@@ -195,7 +212,12 @@ export async function runClosedLoopEpisode(
   options: ClosedLoopOptions,
 ): Promise<ClosedLoopEpisode> {
   const { index, onChunk, ...rest } = options;
-  const [episode] = await runClosedLoopEpisodes(sim, rig, renderer, policy, { ...rest, indices: [index], resetDelay: 0, onChunk: onChunk && ((m, at) => onChunk(m, at)) });
+  const [episode] = await runClosedLoopEpisodes(sim, rig, renderer, policy, {
+    ...rest,
+    indices: [index],
+    resetDelay: 0,
+    onChunk: onChunk && ((m, at) => onChunk(m, at)),
+  });
   return episode;
 }
 
@@ -317,7 +339,8 @@ export async function runClosedLoopEpisodes(
     instructionText = sim.instruction;
     const id = `${index}-${instructionCount++}`;
     fast.setInstruction(id);
-    if (slow.setInstruction({ header: { stamp: toRosTime(t), frame_id: '' }, id, text: instructionText }) && options.mode === 'async') tryVlm(t);
+    if (slow.setInstruction({ header: { stamp: toRosTime(t), frame_id: '' }, id, text: instructionText }) && options.mode === 'async')
+      tryVlm(t);
   };
   const endEpisode = (): void => {
     running = false;
@@ -461,10 +484,12 @@ export async function runClosedLoopEpisodes(
     if (target !== undefined) {
       const p = target.pose;
       if (!p.every(Number.isFinite)) throw new Error(`the bridge produced a non-finite target at ${t.toFixed(3)} s`);
-      if (!sim.setTargetPose([p[0], p[1], p[2]], [p[3], p[4], p[5], p[6]])) throw new Error(`the simulator refused the bridge's target at ${t.toFixed(3)} s`);
+      if (!sim.setTargetPose([p[0], p[1], p[2]], [p[3], p[4], p[5], p[6]]))
+        throw new Error(`the simulator refused the bridge's target at ${t.toFixed(3)} s`);
       if (target.gripper !== undefined) sim.setGripperCommand(target.gripper);
       if (running) {
-        if (previousTarget !== undefined) maxTargetStep = Math.max(maxTargetStep, Math.hypot(p[0] - previousTarget[0], p[1] - previousTarget[1], p[2] - previousTarget[2]));
+        if (previousTarget !== undefined)
+          maxTargetStep = Math.max(maxTargetStep, Math.hypot(p[0] - previousTarget[0], p[1] - previousTarget[1], p[2] - previousTarget[2]));
         previousTarget = p;
         targets++;
       }
@@ -477,7 +502,12 @@ export async function runClosedLoopEpisodes(
       newInstruction(t);
       pendingStart = { id: `${index}`, joints: false, pose: false };
     } else if (running && sim.instruction !== instructionText) newInstruction(t);
-    if (options.mode === 'sync' && vlmInFlight === undefined && expertInFlight === undefined && (loop.state !== 'running' || loop.isExhausted)) {
+    if (
+      options.mode === 'sync' &&
+      vlmInFlight === undefined &&
+      expertInFlight === undefined &&
+      (loop.state !== 'running' || loop.isExhausted)
+    ) {
       // The last chunk is executed (or was refused, or the watchdog stopped it): infer again.
       // (No fresh, unused observation: the next step tries again.)
       tryVlm(t);

@@ -20,7 +20,13 @@ import type { EvalPart } from './eval_settings.js';
 import { simCameraRig } from '../camera_rig.js';
 import { runClosedLoopEpisode, type ClosedLoopEpisode, type LoopSetting } from './closed_loop.js';
 
-export const EVAL_FAILURES: readonly FailureKind[] = ['object_moved', 'arm_blocked', 'camera_frozen', 'camera_dropped', 'instruction_switched'];
+export const EVAL_FAILURES: readonly FailureKind[] = [
+  'object_moved',
+  'arm_blocked',
+  'camera_frozen',
+  'camera_dropped',
+  'instruction_switched',
+];
 
 export interface EvaluationOptions {
   bundle: string;
@@ -143,7 +149,8 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     add(base('async'));
   }
   if (options.parts.includes('rules')) {
-    for (const rule of options.rules) for (const latency of options.latencies) add({ mode: 'async', mergeRule: rule, addedVlmLatency: latency });
+    for (const rule of options.rules)
+      for (const latency of options.latencies) add({ mode: 'async', mergeRule: rule, addedVlmLatency: latency });
   }
   if (options.parts.includes('safe')) {
     add(base('async'));
@@ -180,7 +187,10 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   const settings = jobs.map((j) => summarise(j.name, j.setting, j.failure, results.get(j.name)!));
   let safe: SafeSummary | undefined;
   if (options.parts.includes('safe')) {
-    safe = await evaluateSafe(options.bundle, [...results.get(settingName(base('async')))!, ...results.get(settingName(base('async'), true))!]);
+    safe = await evaluateSafe(options.bundle, [
+      ...results.get(settingName(base('async')))!,
+      ...results.get(settingName(base('async'), true))!,
+    ]);
   }
   return {
     bundle: policy.bundle.dir,

@@ -59,7 +59,13 @@ export function latencyPlots(r: EvaluationReport): Record<string, string> {
     }));
   const subtitle = `${path.basename(r.bundle)} (${r.trained ? 'trained' : 'untrained'}), ${r.episodesPerSetting} episodes per point, async fast–slow`;
   return {
-    'success_vs_latency.svg': lineChart({ title: 'Success rate vs added VLM latency', subtitle, xLabel: 'added VLM latency [ms]', yLabel: 'success rate [%]', series: series((s) => 100 * s.successRate) }),
+    'success_vs_latency.svg': lineChart({
+      title: 'Success rate vs added VLM latency',
+      subtitle,
+      xLabel: 'added VLM latency [ms]',
+      yLabel: 'success rate [%]',
+      series: series((s) => 100 * s.successRate),
+    }),
     'time_to_success_vs_latency.svg': lineChart({
       title: 'Time to success vs added VLM latency',
       subtitle,

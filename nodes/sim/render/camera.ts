@@ -109,7 +109,10 @@ export function toCameraFrame(c: CameraModel, p: Vec3): Vec3 {
   const [x, y, z, w] = c.pose.orientation;
   const n = Math.hypot(x, y, z, w);
   // Rotate by the inverse orientation: v' = q* (p − t) q.
-  const qx = -x / n, qy = -y / n, qz = -z / n, qw = w / n;
+  const qx = -x / n,
+    qy = -y / n,
+    qz = -z / n,
+    qw = w / n;
   const vx = p[0] - c.pose.position[0];
   const vy = p[1] - c.pose.position[1];
   const vz = p[2] - c.pose.position[2];

@@ -53,8 +53,18 @@ export function demoScene(options: DemoOptions = {}): DemoScene {
 
   // Room: floor and two walls.
   shapes.push({ kind: 'plane', pose: pose([0.5, 0, 0]), halfSize: [3, 3], colour: [0.35, 0.33, 0.3] });
-  shapes.push({ kind: 'plane', pose: pose([-1.2, 0, 1.5], quatFromAxisAngle([0, 1, 0], Math.PI / 2)), halfSize: [1.5, 3], colour: [0.7, 0.7, 0.68] });
-  shapes.push({ kind: 'plane', pose: pose([0.5, 2.5, 1.5], quatFromAxisAngle([1, 0, 0], Math.PI / 2)), halfSize: [3, 1.5], colour: [0.62, 0.66, 0.7] });
+  shapes.push({
+    kind: 'plane',
+    pose: pose([-1.2, 0, 1.5], quatFromAxisAngle([0, 1, 0], Math.PI / 2)),
+    halfSize: [1.5, 3],
+    colour: [0.7, 0.7, 0.68],
+  });
+  shapes.push({
+    kind: 'plane',
+    pose: pose([0.5, 2.5, 1.5], quatFromAxisAngle([1, 0, 0], Math.PI / 2)),
+    halfSize: [3, 1.5],
+    colour: [0.62, 0.66, 0.7],
+  });
 
   // Table: top and four legs.
   shapes.push({ kind: 'box', pose: pose([0.45, 0, tableTop - 0.02]), halfSize: [0.55, 0.7, 0.02], colour: [0.55, 0.38, 0.22] });
@@ -64,7 +74,12 @@ export function demoScene(options: DemoOptions = {}): DemoScene {
     [0.95, -0.65],
     [0.95, 0.65],
   ]) {
-    shapes.push({ kind: 'box', pose: pose([x, y, (tableTop - 0.04) / 2]), halfSize: [0.03, 0.03, (tableTop - 0.04) / 2], colour: [0.3, 0.2, 0.12] });
+    shapes.push({
+      kind: 'box',
+      pose: pose([x, y, (tableTop - 0.04) / 2]),
+      halfSize: [0.03, 0.03, (tableTop - 0.04) / 2],
+      colour: [0.3, 0.2, 0.12],
+    });
   }
 
   // Arm base.
@@ -86,7 +101,12 @@ export function demoScene(options: DemoOptions = {}): DemoScene {
   shapes.push({ kind: 'cylinder', pose: composePose(frame, pose([0, 0, 0.02])), radius: 0.045, halfLength: 0.02, colour: JOINT });
   shapes.push({ kind: 'box', pose: composePose(ee, pose([0, 0, 0.02])), halfSize: [0.03, 0.09, 0.02], colour: [0.9, 0.9, 0.92] });
   for (const s of [-1, 1]) {
-    shapes.push({ kind: 'box', pose: composePose(ee, pose([0, s * 0.035, 0.075])), halfSize: [0.012, 0.008, 0.035], colour: [0.2, 0.2, 0.22] });
+    shapes.push({
+      kind: 'box',
+      pose: composePose(ee, pose([0, s * 0.035, 0.075])),
+      halfSize: [0.012, 0.008, 0.035],
+      colour: [0.2, 0.2, 0.22],
+    });
   }
 
   // Objects on the table.

@@ -78,7 +78,12 @@ export function matToQuat(m: Readonly<Mat3>): Quat {
 export function quatMul(a: Quat, b: Quat): Quat {
   const [ax, ay, az, aw] = a;
   const [bx, by, bz, bw] = b;
-  return [aw * bx + ax * bw + ay * bz - az * by, aw * by - ax * bz + ay * bw + az * bx, aw * bz + ax * by - ay * bx + az * bw, aw * bw - ax * bx - ay * by - az * bz];
+  return [
+    aw * bx + ax * bw + ay * bz - az * by,
+    aw * by - ax * bz + ay * bw + az * bx,
+    aw * bz + ax * by - ay * bx + az * bw,
+    aw * bw - ax * bx - ay * by - az * bz,
+  ];
 }
 
 export function quatFromAxisAngle(axis: Vec3, angle: number): Quat {
@@ -96,7 +101,10 @@ export function rotate(q: Quat, v: Vec3): Vec3 {
 /** a ∘ b: the pose b (given in frame a) expressed in a's parent frame. */
 export function composePose(a: Pose, b: Pose): Pose {
   const t = rotate(a.orientation, b.position);
-  return { position: [a.position[0] + t[0], a.position[1] + t[1], a.position[2] + t[2]], orientation: normaliseQuat(quatMul(a.orientation, b.orientation)) };
+  return {
+    position: [a.position[0] + t[0], a.position[1] + t[1], a.position[2] + t[2]],
+    orientation: normaliseQuat(quatMul(a.orientation, b.orientation)),
+  };
 }
 
 export function invertPose(p: Pose): Pose {

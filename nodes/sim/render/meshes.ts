@@ -156,9 +156,22 @@ function cylinder(segments: number): UnitMesh {
 }
 
 /** One quad face: centre n, tangents t1 × t2 = n, corners n ± t1 ± t2 counter-clockwise about n. */
-function face(b: MeshBuilder, n: [number, number, number], t1: [number, number, number], t2: [number, number, number], depth: number): void {
+function face(
+  b: MeshBuilder,
+  n: [number, number, number],
+  t1: [number, number, number],
+  t2: [number, number, number],
+  depth: number,
+): void {
   const corner = (s1: number, s2: number) =>
-    b.vertex(n[0] * depth + s1 * t1[0] + s2 * t2[0], n[1] * depth + s1 * t1[1] + s2 * t2[1], n[2] * depth + s1 * t1[2] + s2 * t2[2], n[0], n[1], n[2]);
+    b.vertex(
+      n[0] * depth + s1 * t1[0] + s2 * t2[0],
+      n[1] * depth + s1 * t1[1] + s2 * t2[1],
+      n[2] * depth + s1 * t1[2] + s2 * t2[2],
+      n[0],
+      n[1],
+      n[2],
+    );
   const v0 = corner(-1, -1);
   const v1 = corner(1, -1);
   const v2 = corner(1, 1);

@@ -81,10 +81,20 @@ function floorDiv(n: number, d: number): number {
 }
 
 function checkCamera(c: CameraModel): void {
-  if (!(Number.isInteger(c.width) && Number.isInteger(c.height) && c.width >= 1 && c.height >= 1 && c.width <= MAX_IMAGE_SIDE && c.height <= MAX_IMAGE_SIDE)) throw new RangeError(`camera size ${c.width}×${c.height}: each side must be an integer in [1, ${MAX_IMAGE_SIDE}]`);
-  if (!(c.fx > 0 && c.fy > 0 && Number.isFinite(c.fx) && Number.isFinite(c.fy))) throw new RangeError(`camera focal lengths must be finite and > 0 (fx ${c.fx}, fy ${c.fy})`);
+  if (!(
+    Number.isInteger(c.width) &&
+    Number.isInteger(c.height) &&
+    c.width >= 1 &&
+    c.height >= 1 &&
+    c.width <= MAX_IMAGE_SIDE &&
+    c.height <= MAX_IMAGE_SIDE
+  ))
+    throw new RangeError(`camera size ${c.width}×${c.height}: each side must be an integer in [1, ${MAX_IMAGE_SIDE}]`);
+  if (!(c.fx > 0 && c.fy > 0 && Number.isFinite(c.fx) && Number.isFinite(c.fy)))
+    throw new RangeError(`camera focal lengths must be finite and > 0 (fx ${c.fx}, fy ${c.fy})`);
   if (!Number.isFinite(c.cx) || !Number.isFinite(c.cy)) throw new RangeError('camera principal point must be finite');
-  if (!(c.near > 0 && c.far > c.near)) throw new RangeError(`camera clipping range must satisfy 0 < near < far (near ${c.near}, far ${c.far})`);
+  if (!(c.near > 0 && c.far > c.near))
+    throw new RangeError(`camera clipping range must satisfy 0 < near < far (near ${c.near}, far ${c.far})`);
   if (!c.pose.position.every(Number.isFinite)) throw new RangeError('camera position must be finite');
 }
 
@@ -153,7 +163,8 @@ export class Renderer {
   render(shapes: readonly Primitive[], camera: CameraModel, lighting: Lighting, out?: Uint8Array): Uint8Array {
     const t = this.draw(shapes, camera, lighting);
     const n = t.width * t.height;
-    if (out !== undefined && out.length !== n * 3) throw new RangeError(`out has ${out.length} bytes; a ${t.width}×${t.height} rgb8 image needs ${n * 3}`);
+    if (out !== undefined && out.length !== n * 3)
+      throw new RangeError(`out has ${out.length} bytes; a ${t.width}×${t.height} rgb8 image needs ${n * 3}`);
     const rgb = out ?? new Uint8Array(n * 3);
     const lut = SRGB_LUT;
     const bg = lighting.background;
@@ -194,7 +205,8 @@ export class Renderer {
     const t = this.last;
     if (t === undefined) throw new Error('nothing rendered yet');
     const n = t.width * t.height;
-    if (out !== undefined && out.length !== n) throw new RangeError(`out has ${out.length} floats; a ${t.width}×${t.height} depth map needs ${n}`);
+    if (out !== undefined && out.length !== n)
+      throw new RangeError(`out has ${out.length} floats; a ${t.width}×${t.height} depth map needs ${n}`);
     const depth = out ?? new Float32Array(n);
     const ids = t.id;
     const invZ = t.invZ;
@@ -309,7 +321,8 @@ export class Renderer {
 
   private drawShape(s: Primitive, id: number, lit: boolean): void {
     const p = s.pose.position;
-    if (!(Number.isFinite(p[0]) && Number.isFinite(p[1]) && Number.isFinite(p[2]))) throw new RangeError(`shape ${id - 1} (${s.kind}): position must be finite`);
+    if (!(Number.isFinite(p[0]) && Number.isFinite(p[1]) && Number.isFinite(p[2])))
+      throw new RangeError(`shape ${id - 1} (${s.kind}): position must be finite`);
     // Scale per axis, capsule half length, bounding radius, radius that sets the tessellation.
     // (Through a Float64Array: merging plain locals across the branches would box the numbers.)
     const g = this.geom;
@@ -347,7 +360,8 @@ export class Renderer {
     const L = g[3];
     const curve = g[5];
     const bound = g[4];
-    if (!(sx >= 0 && sy >= 0 && sz >= 0 && L >= 0 && Number.isFinite(bound))) throw new RangeError(`shape ${id - 1} (${s.kind}): sizes must be finite and ≥ 0`);
+    if (!(sx >= 0 && sy >= 0 && sz >= 0 && L >= 0 && Number.isFinite(bound)))
+      throw new RangeError(`shape ${id - 1} (${s.kind}): sizes must be finite and ≥ 0`);
     if (bound === 0) return;
 
     // Colour (linear, clamped, pre-scaled for the sRGB table).
@@ -406,10 +420,18 @@ export class Renderer {
     const diffuse = 1 - ambient;
 
     // Vertex stage.
-    const m0 = R[0] * sx, m1 = R[1] * sy, m2 = R[2] * sz;
-    const m3 = R[3] * sx, m4 = R[4] * sy, m5 = R[5] * sz;
-    const m6 = R[6] * sx, m7 = R[7] * sy, m8 = R[8] * sz;
-    const ax = R[2] * L, ay = R[5] * L, az = R[8] * L;
+    const m0 = R[0] * sx,
+      m1 = R[1] * sy,
+      m2 = R[2] * sz;
+    const m3 = R[3] * sx,
+      m4 = R[4] * sy,
+      m5 = R[5] * sz;
+    const m6 = R[6] * sx,
+      m7 = R[7] * sy,
+      m8 = R[8] * sz;
+    const ax = R[2] * L,
+      ay = R[5] * L,
+      az = R[8] * L;
     const { fx, fy, cx, cy, near, far, W, H } = this;
     const gl = cx + 0.5 + GUARD_PX;
     const gr = cx - W + 0.5 - GUARD_PX;
@@ -424,7 +446,10 @@ export class Renderer {
     const capv = mesh.cap;
     const { vx, vy, vz, vs, vu, vv, vX, vY, vw, vcode } = this;
     for (let i = 0, k = 0; i < mesh.vertexCount; i++, k += 3) {
-      const ux = pos[k], uy = pos[k + 1], uz = pos[k + 2], cp = capv[i];
+      const ux = pos[k],
+        uy = pos[k + 1],
+        uz = pos[k + 2],
+        cp = capv[i];
       const x = m0 * ux + m1 * uy + m2 * uz + ax * cp + tx;
       const y = m3 * ux + m4 * uy + m5 * uz + ay * cp + ty;
       const z = m6 * ux + m7 * uy + m8 * uz + az * cp + tz;
@@ -466,8 +491,12 @@ export class Renderer {
     // Triangle stage.
     const tris = mesh.triangles;
     for (let k = 0; k < tris.length; k += 3) {
-      const a = tris[k], b = tris[k + 1], e = tris[k + 2];
-      const ca = vcode[a], cb = vcode[b], ce = vcode[e];
+      const a = tris[k],
+        b = tris[k + 1],
+        e = tris[k + 2];
+      const ca = vcode[a],
+        cb = vcode[b],
+        ce = vcode[e];
       if ((ca & cb & ce & VIEW_MASK) !== 0) continue;
       const clip = (ca | cb | ce) & CLIP_MASK;
       if (clip === 0) {
@@ -476,8 +505,12 @@ export class Renderer {
       }
       if (closed) {
         // Back-face test in 3D before clipping (the camera is at the origin).
-        const e1x = vx[b] - vx[a], e1y = vy[b] - vy[a], e1z = vz[b] - vz[a];
-        const e2x = vx[e] - vx[a], e2y = vy[e] - vy[a], e2z = vz[e] - vz[a];
+        const e1x = vx[b] - vx[a],
+          e1y = vy[b] - vy[a],
+          e1z = vz[b] - vz[a];
+        const e2x = vx[e] - vx[a],
+          e2y = vy[e] - vy[a],
+          e2z = vz[e] - vz[a];
         const nx = e1y * e2z - e1z * e2y;
         const ny = e1z * e2x - e1x * e2z;
         const nz = e1x * e2y - e1y * e2x;
@@ -503,7 +536,10 @@ export class Renderer {
     const cp = this.clipPlanes;
     for (let pi = 0; pi < CLIP_PLANES.length; pi++) {
       if ((mask & CLIP_PLANES[pi]) === 0) continue;
-      const A = cp[4 * pi], B = cp[4 * pi + 1], C = cp[4 * pi + 2], D = cp[4 * pi + 3];
+      const A = cp[4 * pi],
+        B = cp[4 * pi + 1],
+        C = cp[4 * pi + 2],
+        D = cp[4 * pi + 3];
       let m = 0;
       for (let i = 0; i < n; i++) {
         const p = i * 4;
@@ -591,28 +627,54 @@ export class Renderer {
     // on other edges, values being integers). Stored at column 0 of the current row, per-pixel and
     // per-row steps in 1/256-px units times SUB.
     const rowY = ymin * SUB;
-    const dx0 = X2 - X1, dy0 = Y2 - Y1;
-    const dx1 = X0 - X2, dy1 = Y0 - Y2;
-    const dx2 = X1 - X0, dy2 = Y1 - Y0;
+    const dx0 = X2 - X1,
+      dy0 = Y2 - Y1;
+    const dx1 = X0 - X2,
+      dy1 = Y0 - Y2;
+    const dx2 = X1 - X0,
+      dy2 = Y1 - Y0;
     let E0 = dx0 * (rowY - Y1) + dy0 * X1 + (dy0 < 0 || (dy0 === 0 && dx0 > 0) ? 0 : -1);
     let E1 = dx1 * (rowY - Y2) + dy1 * X2 + (dy1 < 0 || (dy1 === 0 && dx1 > 0) ? 0 : -1);
     let E2 = dx2 * (rowY - Y0) + dy2 * X0 + (dy2 < 0 || (dy2 === 0 && dx2 > 0) ? 0 : -1);
-    const sx0 = -dy0 * SUB, sx1 = -dy1 * SUB, sx2 = -dy2 * SUB;
-    const sy0 = dx0 * SUB, sy1 = dx1 * SUB, sy2 = dx2 * SUB;
+    const sx0 = -dy0 * SUB,
+      sx1 = -dy1 * SUB,
+      sx2 = -dy2 * SUB;
+    const sy0 = dx0 * SUB,
+      sy1 = dx1 * SUB,
+      sy2 = dx2 * SUB;
 
     // Attribute planes over pixel coordinates: w = 1/z and q = shade/z, affine in screen space.
     // From the exact projections (1/z of a planar triangle is then exact wherever the vertices
     // were snapped); from the snapped ones for triangles under a pixel, where extrapolating from
     // the exact ones could reach values outside the vertices' range.
-    const w0 = this.vw[a], w1 = this.vw[b], w2 = this.vw[c];
-    const q0 = this.vs[a] * w0, q1 = this.vs[b] * w1, q2 = this.vs[c] * w2;
-    let u0 = X0 / SUB, v0 = Y0 / SUB, u1 = X1 / SUB, v1 = Y1 / SUB, u2 = X2 / SUB, v2 = Y2 / SUB;
+    const w0 = this.vw[a],
+      w1 = this.vw[b],
+      w2 = this.vw[c];
+    const q0 = this.vs[a] * w0,
+      q1 = this.vs[b] * w1,
+      q2 = this.vs[c] * w2;
+    let u0 = X0 / SUB,
+      v0 = Y0 / SUB,
+      u1 = X1 / SUB,
+      v1 = Y1 / SUB,
+      u2 = X2 / SUB,
+      v2 = Y2 / SUB;
     let det = area / (SUB * SUB);
     if (det >= 1) {
-      const eu0 = this.vu[a], ev0 = this.vv[a], eu1 = this.vu[b], ev1 = this.vv[b], eu2 = this.vu[c], ev2 = this.vv[c];
+      const eu0 = this.vu[a],
+        ev0 = this.vv[a],
+        eu1 = this.vu[b],
+        ev1 = this.vv[b],
+        eu2 = this.vu[c],
+        ev2 = this.vv[c];
       const d = (eu1 - eu0) * (ev2 - ev0) - (ev1 - ev0) * (eu2 - eu0);
       if (d >= 0.5) {
-        u0 = eu0; v0 = ev0; u1 = eu1; v1 = ev1; u2 = eu2; v2 = ev2;
+        u0 = eu0;
+        v0 = ev0;
+        u1 = eu1;
+        v1 = ev1;
+        u2 = eu2;
+        v2 = ev2;
         det = d;
       }
     }

@@ -69,7 +69,9 @@ export function isProjectError(err: unknown): boolean {
 export async function writeSeedBags(dir: string): Promise<SeedBag[]> {
   fs.mkdirSync(dir, { recursive: true });
   const messages = sampleMessages(12).map((m) =>
-    m.topic === '/camera/image_raw' ? { ...m, message: { ...m.message, height: 4, width: 5, step: 15, data: new Uint8Array(60).fill(7) } } : m,
+    m.topic === '/camera/image_raw'
+      ? { ...m, message: { ...m.message, height: 4, width: 5, step: 15, data: new Uint8Array(60).fill(7) } }
+      : m,
   );
   const seeds: SeedBag[] = [];
   for (const [name, options] of [
@@ -108,7 +110,15 @@ export async function writeSeedBags(dir: string): Promise<SeedBag[]> {
       `    nanoseconds_since_epoch: ${START_NS}`,
       `  message_count: ${rows.length}`,
       '  topics_with_message_count:',
-      ...topics.flatMap((t) => ['    - topic_metadata:', `        name: ${t.name}`, `        type: ${t.type}`, '        serialization_format: cdr', '        offered_qos_profiles: ""', '        type_description_hash: ""', `      message_count: ${rows.filter((r) => r.topic === t.name).length}`]),
+      ...topics.flatMap((t) => [
+        '    - topic_metadata:',
+        `        name: ${t.name}`,
+        `        type: ${t.type}`,
+        '        serialization_format: cdr',
+        '        offered_qos_profiles: ""',
+        '        type_description_hash: ""',
+        `      message_count: ${rows.filter((r) => r.topic === t.name).length}`,
+      ]),
       '  compression_format: ""',
       '  compression_mode: ""',
       '  relative_file_paths:',
@@ -129,13 +139,29 @@ export async function writeSeedBags(dir: string): Promise<SeedBag[]> {
   return seeds;
 }
 
-const INTERESTING = [0n, 1n, 0x7fn, 0x80n, 0xffn, 0x7fffn, 0xffffn, 0x7fffffffn, 0x80000000n, 0xffffffffn, 0x100000000n, 2n ** 53n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n];
+const INTERESTING = [
+  0n,
+  1n,
+  0x7fn,
+  0x80n,
+  0xffn,
+  0x7fffn,
+  0xffffn,
+  0x7fffffffn,
+  0x80000000n,
+  0xffffffffn,
+  0x100000000n,
+  2n ** 53n,
+  2n ** 63n - 1n,
+  2n ** 63n,
+  2n ** 64n - 1n,
+];
 
 /** Where the length fields of the top-level MCAP records are (after each opcode). */
 function mcapLengthFields(bytes: Uint8Array): number[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: number[] = [];
-  for (let p = 8; p + 9 <= bytes.length && out.length < 10_000; ) {
+  for (let p = 8; p + 9 <= bytes.length && out.length < 10_000;) {
     out.push(p + 1);
     const length = view.getBigUint64(p + 1, true);
     if (length > BigInt(bytes.length)) break;
@@ -154,7 +180,7 @@ function offsetIn(bytes: Uint8Array, kind: SeedBag['kind'], random: Random): num
     if (fields.length > 0) return pick(random, fields);
   }
   if (kind === 'db3') {
-    const pageSize = ((bytes[16] << 8) | bytes[17]) || 4096;
+    const pageSize = (bytes[16] << 8) | bytes[17] || 4096;
     const pages = Math.max(1, Math.floor(n / pageSize));
     return Math.min(n - 1, Math.floor(random() * pages) * pageSize + Math.floor(random() * (random() < 0.5 ? 100 : 16)));
   }
@@ -223,7 +249,12 @@ export function mutate(input: Uint8Array, kind: SeedBag['kind'], random: Random)
 }
 
 /** The seed bag and the mutation of case `index`. */
-export function fuzzCase(seeds: readonly SeedBag[], corpus: string, seed: number, index: number): { seedBag: SeedBag; bytes: Uint8Array; description: string } {
+export function fuzzCase(
+  seeds: readonly SeedBag[],
+  corpus: string,
+  seed: number,
+  index: number,
+): { seedBag: SeedBag; bytes: Uint8Array; description: string } {
   const random = seededRandom(mixSeed(seed, index));
   const seedBag = seeds[index % seeds.length];
   const { bytes, description } = mutate(fs.readFileSync(path.join(corpus, seedBag.target)), seedBag.kind, random);
@@ -292,9 +323,21 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
 }
 
 /** One child reading cases [from, to); resolves with the next case to run (to, or the one after a case that killed it). */
-function runChild(worker: string, workDir: string, corpus: string, seed: number, from: number, to: number, timeout: number, seeds: SeedBag[], onResult: (r: CaseResult) => void): Promise<number> {
+function runChild(
+  worker: string,
+  workDir: string,
+  corpus: string,
+  seed: number,
+  from: number,
+  to: number,
+  timeout: number,
+  seeds: SeedBag[],
+  onResult: (r: CaseResult) => void,
+): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [worker, corpus, workDir, String(seed), String(from), String(to)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [worker, corpus, workDir, String(seed), String(from), String(to)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let current: number | undefined;
     let buffered = '';
     let stderr = '';

@@ -47,8 +47,10 @@ try {
     `bag fuzz: ${summary.cases} cases (seed ${summary.seed}, ${jobs} jobs) in ${summary.seconds.toFixed(1)} s: ` +
       `${summary.read} read, ${summary.projectErrors} project errors, ${summary.foreignErrors} foreign errors, ${summary.aborts} aborts, ${summary.hangs} hangs\n`,
   );
-  for (const [name, s] of Object.entries(summary.perSeed)) process.stdout.write(`  ${name.padEnd(22)} ${String(s.cases).padStart(6)} cases, ${String(s.read).padStart(6)} read\n`);
-  for (const f of summary.findings) process.stdout.write(`  FINDING case ${f.index} (${f.seed}; ${f.mutation}): ${f.outcome}: ${f.detail ?? ''}\n`);
+  for (const [name, s] of Object.entries(summary.perSeed))
+    process.stdout.write(`  ${name.padEnd(22)} ${String(s.cases).padStart(6)} cases, ${String(s.read).padStart(6)} read\n`);
+  for (const f of summary.findings)
+    process.stdout.write(`  FINDING case ${f.index} (${f.seed}; ${f.mutation}): ${f.outcome}: ${f.detail ?? ''}\n`);
   process.exitCode = summary.findings.length > 0 ? 1 : 0;
 } finally {
   fs.rmSync(workDir, { recursive: true, force: true });

@@ -59,7 +59,11 @@ async function main(): Promise<void> {
       } else {
         result.outcome = 'foreign-error';
         const e = err instanceof Error ? err : new Error(String(err));
-        result.detail = `${e.name}: ${e.message.split('\n')[0]} ${(e.stack ?? '').split('\n').slice(1, 4).map((l) => l.trim()).join(' ')}`;
+        result.detail = `${e.name}: ${e.message.split('\n')[0]} ${(e.stack ?? '')
+          .split('\n')
+          .slice(1, 4)
+          .map((l) => l.trim())
+          .join(' ')}`;
       }
     }
     fs.rmSync(caseDir, { recursive: true, force: true });

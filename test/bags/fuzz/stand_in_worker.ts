@@ -8,5 +8,7 @@ for (let index = Number(fromText); index < Number(toText); index++) {
   if (index === 3) process.abort();
   if (index === 5) await new Promise(() => setInterval(() => {}, 1000));
   const outcome = index === 7 ? 'foreign-error' : 'read';
-  process.stdout.write(`result ${JSON.stringify({ index, seed: 'stand-in', mutation: 'none', outcome, ...(index === 7 ? { detail: 'TypeError: x is undefined' } : {}) })}\n`);
+  process.stdout.write(
+    `result ${JSON.stringify({ index, seed: 'stand-in', mutation: 'none', outcome, ...(index === 7 ? { detail: 'TypeError: x is undefined' } : {}) })}\n`,
+  );
 }

@@ -1,6 +1,11 @@
 import { strict as assert } from 'node:assert';
 import type { ExpertContract } from '../../../nodes/fast_pathway/decoders/contract.js';
-import { binCentre, decodeDiscreteDiffusion, keepMaskedCount, maskSchedule } from '../../../nodes/fast_pathway/decoders/discrete_diffusion.js';
+import {
+  binCentre,
+  decodeDiscreteDiffusion,
+  keepMaskedCount,
+  maskSchedule,
+} from '../../../nodes/fast_pathway/decoders/discrete_diffusion.js';
 import { Rng } from '../../../nodes/fast_pathway/decoders/rng.js';
 import { DecodeError, float32Tensor, type TensorData } from '../../../nodes/fast_pathway/decoders/tensor.js';
 import type { DiscreteDiffusionDecoding } from '../../../nodes/policy/manifest.js';
@@ -14,7 +19,16 @@ const MASK = 256;
 
 function contract(over: Partial<DiscreteDiffusionDecoding> = {}): ExpertContract<DiscreteDiffusionDecoding> {
   return {
-    decoding: { mode: 'discrete_diffusion', bins: BINS, maskId: MASK, rounds: 12, schedule: 'cosine', temperature: 1, secondaryRemaskFactor: 1, ...over },
+    decoding: {
+      mode: 'discrete_diffusion',
+      bins: BINS,
+      maskId: MASK,
+      rounds: 12,
+      schedule: 'cosine',
+      temperature: 1,
+      secondaryRemaskFactor: 1,
+      ...over,
+    },
     inputs: { actions: 'tokens' },
     outputs: { actions: 'logits', features: 'features' },
   };
@@ -72,7 +86,10 @@ describe('decoders: discrete diffusion', () => {
 
   it('decodes the argmax of a peaked model and maps tokens to bin centres', async () => {
     const r = await decodeDiscreteDiffusion(peaked(), contract(), req(1));
-    assert.deepEqual(Array.from(r.tokens), Array.from({ length: L }, (_, i) => peakOf(i)));
+    assert.deepEqual(
+      Array.from(r.tokens),
+      Array.from({ length: L }, (_, i) => peakOf(i)),
+    );
     for (let i = 0; i < L; i++) assert.equal(r.chunk[i], Math.fround(-1 + (2 * peakOf(i) + 1) / BINS));
     assert.equal(binCentre(0, 256), -1 + 1 / 256);
     assert.equal(binCentre(255, 256), 1 - 1 / 256);
@@ -128,14 +145,23 @@ describe('decoders: discrete diffusion', () => {
     // V = bins + 1: the extra (mask) logit is huge but must never be sampled
     const m = logitModel((i, j) => (j === BINS ? 100 : j === peakOf(i) ? 40 : 0), BINS + 1);
     const r = await decodeDiscreteDiffusion(m, contract(), req(4));
-    assert.deepEqual(Array.from(r.tokens), Array.from({ length: L }, (_, i) => peakOf(i)));
+    assert.deepEqual(
+      Array.from(r.tokens),
+      Array.from({ length: L }, (_, i) => peakOf(i)),
+    );
     assert.deepEqual(Array.from(r.features ?? []), [5.5, 1]); // mean of call index 0..11
   });
 
   it('refuses broken logits and a mask id inside the bins', async () => {
     const nan = logitModel((i, j) => (i === 5 && j === 3 ? Number.NaN : 0));
-    await assert.rejects(decodeDiscreteDiffusion(nan, contract(), req(1)), (e: Error) => e instanceof DecodeError && /position 5, bin 3/.test(e.message));
-    const short = new FnModel(() => ({ logits: float32Tensor([1, L, 10], new Float32Array(L * 10)), features: float32Tensor([1, 1], [0]) }));
+    await assert.rejects(
+      decodeDiscreteDiffusion(nan, contract(), req(1)),
+      (e: Error) => e instanceof DecodeError && /position 5, bin 3/.test(e.message),
+    );
+    const short = new FnModel(() => ({
+      logits: float32Tensor([1, L, 10], new Float32Array(L * 10)),
+      features: float32Tensor([1, 1], [0]),
+    }));
     await assert.rejects(decodeDiscreteDiffusion(short, contract(), req(1)), /V >= 256/);
     await assert.rejects(decodeDiscreteDiffusion(peaked(), contract({ maskId: 7 }), req(1)), /mask id 7/);
   });

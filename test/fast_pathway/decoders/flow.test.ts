@@ -28,7 +28,10 @@ function field(v: (x: number, t: number, i: number) => number): FnModel {
     const x = f32(feeds, 'x_t');
     const t = f32(feeds, 't')[0];
     return {
-      velocity: float32Tensor([1, H, D], Float32Array.from(x, (xi, i) => v(xi, t, i))),
+      velocity: float32Tensor(
+        [1, H, D],
+        Float32Array.from(x, (xi, i) => v(xi, t, i)),
+      ),
       features: float32Tensor([1, 2], [t, 2 * t]),
     };
   });
@@ -48,7 +51,12 @@ describe('decoders: flow', () => {
       const r = await decodeFlow(m, contract(10, conv), { conditioning, horizon: H, dimension: D, rng: new Rng(1) });
       assert.equal(r.calls, 10);
       assert.equal(m.calls.length, 10);
-      assert.ok(maxAbsDiff(m.calls.map((c) => f32(c, 't')[0]), want) < 1e-7);
+      assert.ok(
+        maxAbsDiff(
+          m.calls.map((c) => f32(c, 't')[0]),
+          want,
+        ) < 1e-7,
+      );
       for (const c of m.calls) {
         assert.deepEqual(c.t.dims, [1]);
         assert.deepEqual(c.x_t.dims, [1, H, D]);
@@ -83,37 +91,75 @@ describe('decoders: flow', () => {
 
   it('moves by ∓v for a constant field (pi0 integrates toward t = 0, rectified toward t = 1)', async () => {
     const c = 0.3;
-    const pi0 = await decodeFlow(field(() => c), contract(10, 'pi0'), { conditioning, horizon: H, dimension: D, rng: new Rng(3) });
-    const rect = await decodeFlow(field(() => c), contract(10, 'rectified'), { conditioning, horizon: H, dimension: D, rng: new Rng(3) });
+    const pi0 = await decodeFlow(
+      field(() => c),
+      contract(10, 'pi0'),
+      { conditioning, horizon: H, dimension: D, rng: new Rng(3) },
+    );
+    const rect = await decodeFlow(
+      field(() => c),
+      contract(10, 'rectified'),
+      { conditioning, horizon: H, dimension: D, rng: new Rng(3) },
+    );
     const x0 = noise(3);
-    assert.ok(maxAbsDiff(pi0.chunk, Float32Array.from(x0, (x) => x - c)) < 1e-6);
-    assert.ok(maxAbsDiff(rect.chunk, Float32Array.from(x0, (x) => x + c)) < 1e-6);
+    assert.ok(
+      maxAbsDiff(
+        pi0.chunk,
+        Float32Array.from(x0, (x) => x - c),
+      ) < 1e-6,
+    );
+    assert.ok(
+      maxAbsDiff(
+        rect.chunk,
+        Float32Array.from(x0, (x) => x + c),
+      ) < 1e-6,
+    );
   });
 
   it('reaches the target exactly under the straight-line field of each convention', async () => {
     // pi0: x_t = t·noise + (1 − t)·target ⇒ v = (x − target)/t; rectified: v = (target − x)/(1 − t)
-    const pi0 = await decodeFlow(field((x, t, i) => (x - target[i]) / t), contract(10, 'pi0'), { conditioning, horizon: H, dimension: D, rng: new Rng(5) });
-    const rect = await decodeFlow(field((x, t, i) => (target[i] - x) / (1 - t)), contract(10, 'rectified'), {
-      conditioning,
-      horizon: H,
-      dimension: D,
-      rng: new Rng(5),
-    });
+    const pi0 = await decodeFlow(
+      field((x, t, i) => (x - target[i]) / t),
+      contract(10, 'pi0'),
+      { conditioning, horizon: H, dimension: D, rng: new Rng(5) },
+    );
+    const rect = await decodeFlow(
+      field((x, t, i) => (target[i] - x) / (1 - t)),
+      contract(10, 'rectified'),
+      {
+        conditioning,
+        horizon: H,
+        dimension: D,
+        rng: new Rng(5),
+      },
+    );
     assert.ok(maxAbsDiff(pi0.chunk, target) < 1e-5);
     assert.ok(maxAbsDiff(rect.chunk, target) < 1e-5);
   });
 
   it('pools features over steps (mean), and leaves them undefined when the contract has none', async () => {
-    const r = await decodeFlow(field(() => 0), contract(10, 'pi0'), { conditioning, horizon: H, dimension: D, rng: new Rng(1) });
+    const r = await decodeFlow(
+      field(() => 0),
+      contract(10, 'pi0'),
+      { conditioning, horizon: H, dimension: D, rng: new Rng(1) },
+    );
     assert.ok(r.features !== undefined);
     assert.ok(maxAbsDiff(r.features, [0.55, 1.1]) < 1e-6);
-    const none = await decodeFlow(field(() => 0), contract(10, 'pi0', false), { conditioning, horizon: H, dimension: D, rng: new Rng(1) });
+    const none = await decodeFlow(
+      field(() => 0),
+      contract(10, 'pi0', false),
+      { conditioning, horizon: H, dimension: D, rng: new Rng(1) },
+    );
     assert.equal(none.features, undefined);
   });
 
   it('is deterministic for a seed and differs across seeds', async () => {
     const run = (seed: number) =>
-      decodeFlow(field((x, t) => x * t - 0.1), contract(10, 'pi0'), { conditioning, horizon: H, dimension: D, rng: new Rng(seed) });
+      decodeFlow(
+        field((x, t) => x * t - 0.1),
+        contract(10, 'pi0'),
+        { conditioning, horizon: H, dimension: D, rng: new Rng(seed) },
+      );
     assert.deepEqual((await run(11)).chunk, (await run(11)).chunk);
     assert.notDeepEqual((await run(11)).chunk, (await run(12)).chunk);
   });
@@ -121,13 +167,23 @@ describe('decoders: flow', () => {
   it('refuses a model whose outputs break the contract', async () => {
     const req = { conditioning, horizon: H, dimension: D, rng: new Rng(1) };
     const wrongSize = new FnModel(() => ({ velocity: float32Tensor([1, 5], new Float32Array(5)), features: float32Tensor([1, 1], [0]) }));
-    await assert.rejects(decodeFlow(wrongSize, contract(2, 'pi0'), req), (e: Error) => e instanceof DecodeError && /velocity.*5 values.*expected 12/.test(e.message));
+    await assert.rejects(
+      decodeFlow(wrongSize, contract(2, 'pi0'), req),
+      (e: Error) => e instanceof DecodeError && /velocity.*5 values.*expected 12/.test(e.message),
+    );
     const missing = new FnModel(() => ({ v: float32Tensor([1, H, D]) }));
     await assert.rejects(decodeFlow(missing, contract(2, 'pi0'), req), /no output 'velocity'/);
     const noFeatures = new FnModel(() => ({ velocity: float32Tensor([1, H, D]) }));
     await assert.rejects(decodeFlow(noFeatures, contract(2, 'pi0'), req), /no output 'features'/);
     const noTime: ExpertContract<FlowDecoding> = { ...contract(2, 'pi0'), inputs: { actions: 'x_t' } };
-    await assert.rejects(decodeFlow(field(() => 0), noTime, req), /expert.inputs.time/);
+    await assert.rejects(
+      decodeFlow(
+        field(() => 0),
+        noTime,
+        req,
+      ),
+      /expert.inputs.time/,
+    );
   });
 });
 
@@ -159,9 +215,14 @@ describe('decoders: Real-Time Chunking guidance', () => {
     const prev = Float32Array.from({ length: N }, (_, i) => 0.05 * i);
     for (const conv of ['pi0', 'rectified'] as const) {
       // zero velocity: the first step has τ = 0 and weight β = N, so x jumps onto the target
-      const guided = await decodeFlow(field(() => 0), contract(steps, conv), { conditioning, horizon: H, dimension: D, rng: new Rng(4) }, {
-        guidance: { target: prev, weights, maxWeight: steps },
-      });
+      const guided = await decodeFlow(
+        field(() => 0),
+        contract(steps, conv),
+        { conditioning, horizon: H, dimension: D, rng: new Rng(4) },
+        {
+          guidance: { target: prev, weights, maxWeight: steps },
+        },
+      );
       const x0 = noise(4);
       for (let i = 0; i < N; i++) {
         const want = i < 2 * D ? prev[i] : x0[i];
@@ -170,9 +231,14 @@ describe('decoders: Real-Time Chunking guidance', () => {
       // a nonzero field: W = 0 rows identical to an unguided decode
       const v = (x: number, t: number) => 0.3 * x - t;
       const plain = await decodeFlow(field(v), contract(steps, conv), { conditioning, horizon: H, dimension: D, rng: new Rng(4) });
-      const soft = await decodeFlow(field(v), contract(steps, conv), { conditioning, horizon: H, dimension: D, rng: new Rng(4) }, {
-        guidance: { target: prev, weights: Float32Array.from([1, 0.5, 0, 0]), maxWeight: 5 },
-      });
+      const soft = await decodeFlow(
+        field(v),
+        contract(steps, conv),
+        { conditioning, horizon: H, dimension: D, rng: new Rng(4) },
+        {
+          guidance: { target: prev, weights: Float32Array.from([1, 0.5, 0, 0]), maxWeight: 5 },
+        },
+      );
       assert.deepEqual(soft.chunk.subarray(2 * D), plain.chunk.subarray(2 * D));
       // guided rows end closer to the target than unguided ones (W = 1 per value, W = 0.5 per row)
       const gap = (x: Float32Array, i: number) => Math.abs(x[i] - prev[i]);
@@ -189,9 +255,14 @@ describe('decoders: Real-Time Chunking guidance', () => {
 
   it('rejects guidance of the wrong size', async () => {
     await assert.rejects(
-      decodeFlow(field(() => 0), contract(2, 'pi0'), { conditioning, horizon: H, dimension: D, rng: new Rng(1) }, {
-        guidance: { target: new Float32Array(3), weights: new Float32Array(H), maxWeight: 5 },
-      }),
+      decodeFlow(
+        field(() => 0),
+        contract(2, 'pi0'),
+        { conditioning, horizon: H, dimension: D, rng: new Rng(1) },
+        {
+          guidance: { target: new Float32Array(3), weights: new Float32Array(H), maxWeight: 5 },
+        },
+      ),
       DecodeError,
     );
   });

@@ -26,7 +26,9 @@ const FR3_HOME = [0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785];
 function loadTokenizer(bundle: PolicyBundle, withConfig = true): Tokenizer {
   const file = bundle.file(bundle.manifest.instruction.tokenizer);
   const json = JSON.parse(fs.readFileSync(file, 'utf8')) as object;
-  const config = withConfig ? (JSON.parse(fs.readFileSync(file.replace(/tokenizer\.json$/, 'tokenizer_config.json'), 'utf8')) as object) : {};
+  const config = withConfig
+    ? (JSON.parse(fs.readFileSync(file.replace(/tokenizer\.json$/, 'tokenizer_config.json'), 'utf8')) as object)
+    : {};
   return new TokenizerClass(json, config);
 }
 
@@ -35,7 +37,13 @@ function tokenInputs(tokenizer: Tokenizer, m: PolicyManifest, instruction: strin
   const ids = tokenizer.encode(m.instruction.template.replace('{instruction}', instruction)).ids;
   const n = m.instruction.maxTokens;
   const padded = Array.from({ length: n }, (_, i) => (i < ids.length ? ids[i] : m.instruction.padId));
-  return { ids: int64Tensor([1, n], padded), mask: int64Tensor([1, n], padded.map((_, i) => (i < ids.length ? 1 : 0))) };
+  return {
+    ids: int64Tensor([1, n], padded),
+    mask: int64Tensor(
+      [1, n],
+      padded.map((_, i) => (i < ids.length ? 1 : 0)),
+    ),
+  };
 }
 
 describe('reference policy bundles', function () {
@@ -55,14 +63,34 @@ describe('reference policy bundles', function () {
       assert.equal(json.normalizer.type, 'Lowercase');
       assert.equal(json.pre_tokenizer.type, 'Whitespace');
       const ids = Object.values(json.model.vocab).sort((a, b) => a - b);
-      assert.deepEqual(ids, Array.from({ length: ids.length }, (_, i) => i)); // dense, unique
+      assert.deepEqual(
+        ids,
+        Array.from({ length: ids.length }, (_, i) => i),
+      ); // dense, unique
       const tok = loadTokenizer(bundle);
       assert.equal(tok.token_to_id('[PAD]'), 0);
       assert.equal(tok.token_to_id('[UNK]'), 1);
-      for (const w of ['red', 'green', 'blue', 'cube', 'block', 'ball', 'drawer', 'push', 'touch', 'pick', 'place', 'move', 'open', 'close', 'lift']) {
+      for (const w of [
+        'red',
+        'green',
+        'blue',
+        'cube',
+        'block',
+        'ball',
+        'drawer',
+        'push',
+        'touch',
+        'pick',
+        'place',
+        'move',
+        'open',
+        'close',
+        'lift',
+      ]) {
         assert.ok((tok.token_to_id(w) ?? 0) > 1, w);
       }
-      for (const w of ['left', 'right', 'forward', 'back', 'up', 'down', 'the', 'to', 'on', 'into']) assert.ok((tok.token_to_id(w) ?? 0) > 1, w);
+      for (const w of ['left', 'right', 'forward', 'back', 'up', 'down', 'the', 'to', 'on', 'into'])
+        assert.ok((tok.token_to_id(w) ?? 0) > 1, w);
     });
 
     it('tokenises instructions to the expected ids with @huggingface/tokenizers', () => {
@@ -104,30 +132,56 @@ describe('reference policy bundles', function () {
         assert.equal(m.name, name);
         assert.equal(m.trained, name === 'reference');
         assert.match(m.description, name === 'reference' ? /TRAINED in the built-in simulator/ : /UNTRAINED/);
-        assert.deepEqual(m.cameras.map((c) => [c.name, c.width, c.height, c.resize, c.channelOrder]), [
-          ['scene', 224, 224, 'crop', 'rgb'],
-          ['wrist', 224, 224, 'stretch', 'rgb'],
+        assert.deepEqual(
+          m.cameras.map((c) => [c.name, c.width, c.height, c.resize, c.channelOrder]),
+          [
+            ['scene', 224, 224, 'crop', 'rgb'],
+            ['wrist', 224, 224, 'stretch', 'rgb'],
+          ],
+        );
+        assert.deepEqual(m.state.jointNames, [
+          'fr3_joint1',
+          'fr3_joint2',
+          'fr3_joint3',
+          'fr3_joint4',
+          'fr3_joint5',
+          'fr3_joint6',
+          'fr3_joint7',
         ]);
-        assert.deepEqual(m.state.jointNames, ['fr3_joint1', 'fr3_joint2', 'fr3_joint3', 'fr3_joint4', 'fr3_joint5', 'fr3_joint6', 'fr3_joint7']);
         assert.deepEqual(m.action.names, ['x', 'y', 'z', 'roll', 'pitch', 'yaw', 'gripper']);
         assert.equal(m.action.horizon, 16);
         assert.equal(m.action.space, 'ee_delta');
         assert.ok(Math.abs(m.action.dt - 1 / 30) < 1e-9);
         assert.equal(m.vlm.rateHz, 2);
-        const expected = { reference: 'flow', reference_regression: 'regression', reference_discrete_diffusion: 'discrete_diffusion' }[name];
+        const expected = { reference: 'flow', reference_regression: 'regression', reference_discrete_diffusion: 'discrete_diffusion' }[
+          name
+        ];
         assert.equal(m.expert.decoding.mode, expected);
         if (m.expert.decoding.mode === 'flow') assert.deepEqual(m.expert.decoding, { mode: 'flow', steps: 10, timeConvention: 'pi0' });
         if (m.expert.decoding.mode === 'discrete_diffusion') {
-          assert.deepEqual(m.expert.decoding, { mode: 'discrete_diffusion', bins: 256, maskId: 256, rounds: 12, schedule: 'cosine', temperature: 1, secondaryRemaskFactor: 1 });
+          assert.deepEqual(m.expert.decoding, {
+            mode: 'discrete_diffusion',
+            bins: 256,
+            maskId: 256,
+            rounds: 12,
+            schedule: 'cosine',
+            temperature: 1,
+            secondaryRemaskFactor: 1,
+          });
         }
       });
 
-      it("declares every tensor name the manifest uses, with the documented shapes", () => {
+      it('declares every tensor name the manifest uses, with the documented shapes', () => {
         const m = bundle.manifest;
-        const vlmNames = { inputs: [...Object.values(m.vlm.inputs.images), m.vlm.inputs.tokenIds, m.vlm.inputs.attentionMask], outputs: m.vlm.latentOutputs };
+        const vlmNames = {
+          inputs: [...Object.values(m.vlm.inputs.images), m.vlm.inputs.tokenIds, m.vlm.inputs.attentionMask],
+          outputs: m.vlm.latentOutputs,
+        };
         assert.deepEqual(missingTensorNames(vlm, vlmNames, 'vlm'), []);
         assert.deepEqual(missingTensorNames(expert, expertTensorNames(m.expert), 'expert'), []);
-        const shape = (model: OnnxModel, n: string) => [...(model.inputs.find((i) => i.name === n) ?? model.outputs.find((o) => o.name === n))!.shape];
+        const shape = (model: OnnxModel, n: string) => [
+          ...(model.inputs.find((i) => i.name === n) ?? model.outputs.find((o) => o.name === n))!.shape,
+        ];
         assert.deepEqual(shape(vlm, 'image_scene'), [1, 3, 224, 224]);
         assert.deepEqual(shape(vlm, 'token_ids'), [1, 16]);
         assert.deepEqual(shape(vlm, 'latent_tokens'), [1, 8, 64]);
@@ -173,7 +227,12 @@ describe('reference policy bundles', function () {
 
       it('decodes deterministically for a fixed seed', async () => {
         const m = bundle.manifest;
-        const req = (stream: number) => ({ conditioning, horizon: m.action.horizon, dimension: m.action.names.length, rng: new Rng(42, stream) });
+        const req = (stream: number) => ({
+          conditioning,
+          horizon: m.action.horizon,
+          dimension: m.action.names.length,
+          rng: new Rng(42, stream),
+        });
         const a = await decodeChunk(expert, m.expert, req(0));
         const b = await decodeChunk(expert, m.expert, req(0));
         assert.deepEqual(a.chunk, b.chunk);

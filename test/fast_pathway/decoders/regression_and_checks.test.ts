@@ -67,7 +67,10 @@ describe('decoders: normalisation and the chunk check', () => {
     const nan = checkChunk([0, 0, 0.5, 0, 0, 0.5, 0, Number.NaN, 0.5], bounds, 3);
     assert.equal(nan.ok, false);
     if (nan.ok) return;
-    assert.deepEqual({ ...nan.first, value: String(nan.first.value) }, { step: 2, dimension: 1, name: 'y', value: 'NaN', min: -0.05, max: 0.05, reason: 'non_finite' });
+    assert.deepEqual(
+      { ...nan.first, value: String(nan.first.value) },
+      { step: 2, dimension: 1, name: 'y', value: 'NaN', min: -0.05, max: 0.05, reason: 'non_finite' },
+    );
     assert.equal(nan.count, 1);
     assert.match(nan.message, /step 2, dimension 'y' \(1\) is NaN \(not finite\)/);
 
@@ -94,7 +97,14 @@ describe('decoders: conditioning feeds', () => {
   const expert: ExpertSpec = {
     model: 'e.onnx',
     decoding: { mode: 'flow', steps: 10, timeConvention: 'pi0' },
-    inputs: { latent: { latent_tokens: 'prefix', latent_pooled: 'latent' }, state: 'state', latentAge: 'latent_age', actions: 'x_t', time: 't', images: { wrist: 'wrist_rgb' } },
+    inputs: {
+      latent: { latent_tokens: 'prefix', latent_pooled: 'latent' },
+      state: 'state',
+      latentAge: 'latent_age',
+      actions: 'x_t',
+      time: 't',
+      images: { wrist: 'wrist_rgb' },
+    },
     outputs: { actions: 'velocity', features: 'features' },
     modelledLatency: 0.01,
   };
@@ -115,8 +125,15 @@ describe('decoders: conditioning feeds', () => {
     assert.deepEqual(feeds.state.dims, [1, 2]);
     assert.deepEqual(feeds.latent_age, float32Tensor([1], [0.25]));
     assert.equal(feeds.wrist_rgb, wrist);
-    assert.throws(() => conditioningFeeds(expert, { latent: { latent_tokens: prefix }, state: new Float32Array(2), latentAge: 0, images: { wrist } }), /no tensor 'latent_pooled'/);
-    assert.throws(() => conditioningFeeds(expert, { latent: { latent_tokens: prefix, latent_pooled: pooled }, state: new Float32Array(2), latentAge: 0 }), /camera 'wrist'/);
+    assert.throws(
+      () => conditioningFeeds(expert, { latent: { latent_tokens: prefix }, state: new Float32Array(2), latentAge: 0, images: { wrist } }),
+      /no tensor 'latent_pooled'/,
+    );
+    assert.throws(
+      () =>
+        conditioningFeeds(expert, { latent: { latent_tokens: prefix, latent_pooled: pooled }, state: new Float32Array(2), latentAge: 0 }),
+      /camera 'wrist'/,
+    );
   });
 
   it('lists every tensor name the manifest promises', () => {

@@ -17,9 +17,15 @@ describe('decoders: Rng', () => {
 
   it('pins the sequence (replays recorded with this generator must keep decoding the same)', () => {
     const r = new Rng(0);
-    assert.deepEqual(Array.from({ length: 4 }, () => r.nextUint32()), [1849021939, 1141729422, 3003912855, 3288367841]);
+    assert.deepEqual(
+      Array.from({ length: 4 }, () => r.nextUint32()),
+      [1849021939, 1141729422, 3003912855, 3288367841],
+    );
     const s = new Rng(42, 3);
-    assert.deepEqual([s.normal(), s.normal(), s.gumbel(), s.uniform()], [-0.9662607281759139, 0.987793914881199, -0.11709028967480535, 0.2275704162855523]);
+    assert.deepEqual(
+      [s.normal(), s.normal(), s.gumbel(), s.uniform()],
+      [-0.9662607281759139, 0.987793914881199, -0.11709028967480535, 0.2275704162855523],
+    );
   });
 
   it('draws uniforms in range and normals/Gumbels with the right moments', () => {

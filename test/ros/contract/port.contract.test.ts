@@ -5,25 +5,14 @@ import { strict as assert } from 'node:assert';
 import type { sensor_msgs, std_msgs } from '../../../nodes/msgs/generated/interfaces.js';
 import { LifecycleNode } from '../../../nodes/ros/lifecycle_node.js';
 import { QoSProfiles } from '../../../nodes/ros/qos.js';
-import {
-  embeddedLinked,
-  embeddedVirtual,
-  rclnodejs,
-  rclnodejsUnavailable,
-  shutdownRclnodejs,
-  type ContractBackend,
-} from './backends.js';
+import { embeddedLinked, embeddedVirtual, rclnodejs, rclnodejsUnavailable, shutdownRclnodejs, type ContractBackend } from './backends.js';
 
 interface Suite {
   make: () => ContractBackend;
   skip?: string;
 }
 
-const SUITES: Suite[] = [
-  { make: embeddedVirtual },
-  { make: embeddedLinked },
-  { make: rclnodejs, skip: rclnodejsUnavailable() },
-];
+const SUITES: Suite[] = [{ make: embeddedVirtual }, { make: embeddedLinked }, { make: rclnodejs, skip: rclnodejsUnavailable() }];
 
 let unique = 0;
 /** Fresh topic names per test, so nothing leaks between tests on a shared ROS graph. */
@@ -246,7 +235,11 @@ for (const suite of SUITES) {
       pub.publish({ data: 'too early' });
       const client = listener.createClient('lifecycle_msgs/srv/ChangeState', '/managed/change_state');
       assert.equal(await client.waitForService(2), true);
-      assert.deepEqual(await client.call({ transition: { id: 3, label: 'activate' } }, 2), { success: false }, 'activate while unconfigured');
+      assert.deepEqual(
+        await client.call({ transition: { id: 3, label: 'activate' } }, 2),
+        { success: false },
+        'activate while unconfigured',
+      );
       assert.equal(lc.state, 'unconfigured');
       assert.deepEqual(await client.call({ transition: { id: 1, label: 'configure' } }, 2), { success: true });
       assert.deepEqual(await client.call({ transition: { id: 0, label: 'activate' } }, 2), { success: true }, 'by label');
@@ -258,7 +251,10 @@ for (const suite of SUITES) {
       assert.equal((await lc.deactivate()).success, true);
       pub.publish({ data: 'after deactivate' });
       await b.sleep(0.2);
-      assert.deepEqual(got.map((m) => m.data), ['live']);
+      assert.deepEqual(
+        got.map((m) => m.data),
+        ['live'],
+      );
       assert.deepEqual(events, ['configure', 'activate', 'deactivate']);
     });
 

@@ -15,7 +15,8 @@ import { Renderer } from '../../../nodes/sim/render/renderer.js';
 import type { Vec3 } from '../../../nodes/sim/render/scene.js';
 import { bytes, coverage, FLAT, pixel, pose } from './helpers.js';
 
-const close = (a: readonly number[], b: readonly number[], tol = 1e-9) => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) <= tol);
+const close = (a: readonly number[], b: readonly number[], tol = 1e-9) =>
+  a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) <= tol);
 
 describe('sim renderer: camera helpers', () => {
   it('CameraInfo: K, P from fx fy cx cy; R = I; plumb_bob with zero D; size', () => {
@@ -72,7 +73,11 @@ describe('sim renderer: camera helpers', () => {
     const p: Vec3 = [0, 1, 2].map((i) => cam.pose.position[i] + 0.3 * axis[i]) as Vec3;
     assert.ok(close(toCameraFrame(cam, p), [0, 0, 0.3]));
     const colour: [number, number, number] = [0.2, 0.9, 0.3];
-    const rgb = new Renderer().render([{ kind: 'box', pose: pose(p, cam.pose.orientation), halfSize: [0.01, 0.01, 0.01], colour }], cam, FLAT);
+    const rgb = new Renderer().render(
+      [{ kind: 'box', pose: pose(p, cam.pose.orientation), halfSize: [0.01, 0.01, 0.01], colour }],
+      cam,
+      FLAT,
+    );
     const cov = coverage(rgb, [0, 0, 0], 64, 48);
     assert.deepEqual(pixel(rgb, 32, 24, 64), bytes(colour));
     assert.ok(Math.abs(cov.meanX - cam.cx) < 0.5 && Math.abs(cov.meanY - cam.cy) < 0.5);
@@ -94,7 +99,13 @@ describe('sim renderer: camera helpers', () => {
     for (const q of [quatFromAxisAngle([1, 0, 0], 3.1), quatFromAxisAngle([0, 1, 1], -2), quatFromAxisAngle([0, 0, 1], Math.PI)]) {
       const back = matToQuat(quatToMat(q));
       const sign = Math.sign(back[3] * q[3] + back[0] * q[0] + back[1] * q[1] + back[2] * q[2]);
-      assert.ok(close(back.map((v) => v * sign), q, 1e-12));
+      assert.ok(
+        close(
+          back.map((v) => v * sign),
+          q,
+          1e-12,
+        ),
+      );
     }
   });
 });

@@ -12,7 +12,18 @@ export const CY = (H - 1) / 2;
 
 /** Optical frame = world frame: x right, y down, z forward. */
 export function camera(overrides: Partial<CameraModel> = {}): CameraModel {
-  return { width: W, height: H, fx: F, fy: F, cx: CX, cy: CY, near: 0.1, far: 100, pose: { position: [0, 0, 0], orientation: [0, 0, 0, 1] }, ...overrides };
+  return {
+    width: W,
+    height: H,
+    fx: F,
+    fy: F,
+    cx: CX,
+    cy: CY,
+    near: 0.1,
+    far: 100,
+    pose: { position: [0, 0, 0], orientation: [0, 0, 0, 1] },
+    ...overrides,
+  };
 }
 
 export const BLACK: Colour = [0, 0, 0];
@@ -39,7 +50,13 @@ export function near(a: readonly number[], b: readonly number[], tol = 1): boole
 /** Pixels whose colour differs from `background`, as a mask, with their bounding box. */
 export function coverage(rgb: Uint8Array, background: readonly number[], width = W, height = H) {
   const mask = new Uint8Array(width * height);
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity, count = 0, sx = 0, sy = 0;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity,
+    count = 0,
+    sx = 0,
+    sy = 0;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
@@ -62,5 +79,10 @@ export function coverage(rgb: Uint8Array, background: readonly number[], width =
 export function pixelBox(points: [number, number][]) {
   const us = points.map((p) => p[0]);
   const vs = points.map((p) => p[1]);
-  return { x0: Math.ceil(Math.min(...us)), x1: Math.floor(Math.max(...us)), y0: Math.ceil(Math.min(...vs)), y1: Math.floor(Math.max(...vs)) };
+  return {
+    x0: Math.ceil(Math.min(...us)),
+    x1: Math.floor(Math.max(...us)),
+    y0: Math.ceil(Math.min(...vs)),
+    y1: Math.floor(Math.max(...vs)),
+  };
 }

@@ -29,7 +29,8 @@ describe('sim renderer: projection and coverage', () => {
     }
     const want = pixelBox(corners);
     const got = coverage(rgb, [0, 0, 0]);
-    for (const k of ['x0', 'x1', 'y0', 'y1'] as const) assert.ok(Math.abs(got[k] - want[k]) <= 1, `${k}: rendered ${got[k]}, projected ${want[k]}`);
+    for (const k of ['x0', 'x1', 'y0', 'y1'] as const)
+      assert.ok(Math.abs(got[k] - want[k]) <= 1, `${k}: rendered ${got[k]}, projected ${want[k]}`);
     const [u, v] = projectPoint(cam, centre)!;
     assert.ok(Math.abs(u - (F * 0.3) / 2 - CX) < 1e-9 && Math.abs(v - (F * -0.2) / 2 - CY) < 1e-9);
     assert.deepEqual(pixel(rgb, Math.round(u), Math.round(v)), bytes(RED));
@@ -53,7 +54,8 @@ describe('sim renderer: projection and coverage', () => {
       [ub, vb],
     ]);
     const got = coverage(rgb, [0, 0, 0]);
-    for (const k of ['x0', 'x1', 'y0', 'y1'] as const) assert.ok(Math.abs(got[k] - want[k]) <= 1, `${k}: rendered ${got[k]}, projected ${want[k]}`);
+    for (const k of ['x0', 'x1', 'y0', 'y1'] as const)
+      assert.ok(Math.abs(got[k] - want[k]) <= 1, `${k}: rendered ${got[k]}, projected ${want[k]}`);
     const [u, v] = projectPoint(camera(), c)!;
     assert.deepEqual(pixel(rgb, Math.round(u), Math.round(v)), bytes(BLUE));
     // Every covered pixel has the shape's colour (ambient 1), and the disc has no holes.
@@ -72,9 +74,22 @@ describe('sim renderer: projection and coverage', () => {
     const out = new Uint8Array(W * H * 3);
     fc.assert(
       fc.property(
-        fc.tuple(fc.double({ min: -0.6, max: 0.6, noNaN: true }), fc.double({ min: -0.4, max: 0.4, noNaN: true }), fc.double({ min: 1.2, max: 4, noNaN: true })),
-        fc.tuple(fc.double({ min: 0.02, max: 0.3, noNaN: true }), fc.double({ min: 0.02, max: 0.3, noNaN: true }), fc.double({ min: 0.02, max: 0.3, noNaN: true })),
-        fc.tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: 0.1, max: 1, noNaN: true }), fc.double({ min: -Math.PI, max: Math.PI, noNaN: true })),
+        fc.tuple(
+          fc.double({ min: -0.6, max: 0.6, noNaN: true }),
+          fc.double({ min: -0.4, max: 0.4, noNaN: true }),
+          fc.double({ min: 1.2, max: 4, noNaN: true }),
+        ),
+        fc.tuple(
+          fc.double({ min: 0.02, max: 0.3, noNaN: true }),
+          fc.double({ min: 0.02, max: 0.3, noNaN: true }),
+          fc.double({ min: 0.02, max: 0.3, noNaN: true }),
+        ),
+        fc.tuple(
+          fc.double({ min: -1, max: 1, noNaN: true }),
+          fc.double({ min: -1, max: 1, noNaN: true }),
+          fc.double({ min: 0.1, max: 1, noNaN: true }),
+          fc.double({ min: -Math.PI, max: Math.PI, noNaN: true }),
+        ),
         (centre, half, [ax, ay, az, angle]) => {
           const q = quatFromAxisAngle([ax, ay, az], angle);
           r.render([{ kind: 'box', pose: pose(centre, q), halfSize: half, colour: RED }], cam, FLAT, out);
@@ -89,8 +104,14 @@ describe('sim renderer: projection and coverage', () => {
           const clampY = (y: number) => Math.min(H - 1, Math.max(0, y));
           const got = coverage(out, [0, 0, 0]);
           if (want.x1 - want.x0 < 2 || want.y1 - want.y0 < 2) return; // too small to say much
-          assert.ok(Math.abs(got.x0 - clampX(want.x0)) <= 1 && Math.abs(got.x1 - clampX(want.x1)) <= 1, `x ${got.x0}..${got.x1} vs ${want.x0}..${want.x1}`);
-          assert.ok(Math.abs(got.y0 - clampY(want.y0)) <= 1 && Math.abs(got.y1 - clampY(want.y1)) <= 1, `y ${got.y0}..${got.y1} vs ${want.y0}..${want.y1}`);
+          assert.ok(
+            Math.abs(got.x0 - clampX(want.x0)) <= 1 && Math.abs(got.x1 - clampX(want.x1)) <= 1,
+            `x ${got.x0}..${got.x1} vs ${want.x0}..${want.x1}`,
+          );
+          assert.ok(
+            Math.abs(got.y0 - clampY(want.y0)) <= 1 && Math.abs(got.y1 - clampY(want.y1)) <= 1,
+            `y ${got.y0}..${got.y1} vs ${want.y0}..${want.y1}`,
+          );
         },
       ),
       { numRuns: 200, seed: 7 },
@@ -223,7 +244,12 @@ describe('sim renderer: near-plane clipping', () => {
 
   it('a floor passing under and behind the camera: every row below the far edge, none above, exact depth', () => {
     // Plane y = 0.5 (below the camera), facing up (−y), z from −2 to 5.
-    const floor: Primitive = { kind: 'plane', pose: pose([0, 0.5, 1.5], quatFromAxisAngle([1, 0, 0], Math.PI / 2)), halfSize: [5, 3.5], colour: RED };
+    const floor: Primitive = {
+      kind: 'plane',
+      pose: pose([0, 0.5, 1.5], quatFromAxisAngle([1, 0, 0], Math.PI / 2)),
+      halfSize: [5, 3.5],
+      colour: RED,
+    };
     const r = new Renderer();
     const rgb = r.render([floor], camera(), FLAT);
     const depth = r.lastDepth();
@@ -268,7 +294,11 @@ describe('sim renderer: shading', () => {
     const r = new Renderer();
     const facing = r.render([{ kind: 'plane', pose: pose([0, 0, 2], FACING), halfSize: [1, 1], colour }], camera(), light);
     assert.ok(near(centre(facing), expected(1)), `${centre(facing).join()} vs ${expected(1).join()}`);
-    const at60 = r.render([{ kind: 'plane', pose: pose([0, 0, 2], quatFromAxisAngle([0, 1, 0], Math.PI / 3)), halfSize: [1, 1], colour }], camera(), light);
+    const at60 = r.render(
+      [{ kind: 'plane', pose: pose([0, 0, 2], quatFromAxisAngle([0, 1, 0], Math.PI / 3)), halfSize: [1, 1], colour }],
+      camera(),
+      light,
+    );
     // The plane's normal (+z turned 60° about y) faces away from the camera: drawn two-sided, lit as
     // its back face (normal −n), so n·(−l) = cos 60° for the face the camera sees.
     assert.ok(near(centre(at60), expected(0.25 + 0.75 * 0.5)), `${centre(at60).join()} vs ${expected(0.625).join()}`);
@@ -278,12 +308,18 @@ describe('sim renderer: shading', () => {
   });
 
   it('a face turned away from the light gets the ambient part only', () => {
-    const rgb = new Renderer().render([{ kind: 'plane', pose: pose([0, 0, 2], FACING), halfSize: [1, 1], colour }], camera(), { ...light, direction: [0, 0, -1] });
+    const rgb = new Renderer().render([{ kind: 'plane', pose: pose([0, 0, 2], FACING), halfSize: [1, 1], colour }], camera(), {
+      ...light,
+      direction: [0, 0, -1],
+    });
     assert.ok(near(centre(rgb), expected(0.25)));
   });
 
   it('Gouraud on a sphere: brightest towards the light, ambient on the far side', () => {
-    const rgb = new Renderer().render([{ kind: 'sphere', pose: pose([0, 0, 3]), radius: 0.8, colour }], camera(), { ...light, direction: [-1, 0, 0] });
+    const rgb = new Renderer().render([{ kind: 'sphere', pose: pose([0, 0, 3]), radius: 0.8, colour }], camera(), {
+      ...light,
+      direction: [-1, 0, 0],
+    });
     // Light travels towards −x: the sphere's +x side (image right) is lit, its left is ambient only.
     const rightV = pixel(rgb, Math.round(CX + 22), Math.round(CY))[0];
     const leftV = pixel(rgb, Math.round(CX - 22), Math.round(CY))[0];
@@ -333,14 +369,25 @@ describe('sim renderer: buffers and determinism', () => {
     assert.throws(() => r.render([], camera({ width: 10.5 }), FLAT), RangeError);
     assert.throws(() => r.render([{ kind: 'sphere', pose: pose([0, 0, NaN]), radius: 1, colour: RED }], camera(), FLAT), RangeError);
     assert.throws(() => r.render([{ kind: 'sphere', pose: pose([0, 0, 2]), radius: -1, colour: RED }], camera(), FLAT), RangeError);
-    assert.throws(() => r.render([{ kind: 'sphere', pose: pose([0, 0, 2], [0, 0, 0, 0]), radius: 1, colour: RED }], camera(), FLAT), RangeError);
+    assert.throws(
+      () => r.render([{ kind: 'sphere', pose: pose([0, 0, 2], [0, 0, 0, 0]), radius: 1, colour: RED }], camera(), FLAT),
+      RangeError,
+    );
   });
 
   it('unnormalised quaternions and out-of-range colours are normalised / clamped', () => {
     const r = new Renderer();
-    const a = r.render([{ kind: 'box', pose: pose([0, 0, 2], [0, 0, 0.2, 1]), halfSize: [0.3, 0.2, 0.1], colour: [2, -1, 0.5] }], camera(), FLAT);
+    const a = r.render(
+      [{ kind: 'box', pose: pose([0, 0, 2], [0, 0, 0.2, 1]), halfSize: [0.3, 0.2, 0.1], colour: [2, -1, 0.5] }],
+      camera(),
+      FLAT,
+    );
     const q = Math.hypot(0.2, 1);
-    const b = r.render([{ kind: 'box', pose: pose([0, 0, 2], [0, 0, 0.2 / q, 1 / q]), halfSize: [0.3, 0.2, 0.1], colour: [1, 0, 0.5] }], camera(), FLAT);
+    const b = r.render(
+      [{ kind: 'box', pose: pose([0, 0, 2], [0, 0, 0.2 / q, 1 / q]), halfSize: [0.3, 0.2, 0.1], colour: [1, 0, 0.5] }],
+      camera(),
+      FLAT,
+    );
     assert.deepEqual(a, b);
   });
 });
