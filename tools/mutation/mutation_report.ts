@@ -1,11 +1,11 @@
-// Turns StrykerJS's JSON report (the committed incremental file, mutation-testing-report-schema)
+// Turns StrykerJS's JSON reports (the committed incremental file of each module, mutation-testing-report-schema)
 // into the generated part of docs/mutation-testing.md: the score per module and per file, and
 // every surviving mutant with the reason it is kept (docs/mutation/survivors.json). The same
 // functions back test/mutation/mutation_report.test.ts, which fails when a mutated source no
 // longer matches the report, the doc is stale, or a module's score fell below its floor
 // (docs/mutation/floors.json).
 //
-//   npm run mutate                                  (stryker run, then this script)
+//   npm run mutate                                  (stryker run per module, then this script)
 //   node dist/tools/mutation/mutation_report.js     (rewrite the doc from the kept report)
 
 import { createHash } from 'node:crypto';
@@ -14,7 +14,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPORT_FILE = 'docs/mutation/stryker-incremental.json';
+/** What is mutated, with which tests and towards which score, per module. */
+export const MODULES_FILE = 'tools/mutation/modules.json';
+/** The kept (incremental) Stryker report of a module. */
+export const reportFile = (module: string) => `docs/mutation/${module}.json`;
+export const REPORT_FILES = 'docs/mutation/<module>.json';
 export const REASONS_FILE = 'docs/mutation/survivors.json';
 /** Per-module score floors [%]: the kept report may not fall below them (ratchet up, never down). */
 export const FLOORS_FILE = 'docs/mutation/floors.json';
@@ -23,9 +27,14 @@ export const REFRESH_COMMAND = 'npm run mutate';
 const START = '<!-- mutation-report:start -->';
 const END = '<!-- mutation-report:end -->';
 
-/** Score targets [%] per module directory (issue 15); any other module: DEFAULT_TARGET. */
-export const TARGETS: Readonly<Record<string, number>> = { 'nodes/controller_bridge': 90, 'nodes/failure_monitor': 90 };
-export const DEFAULT_TARGET = 85;
+export interface MutationModule {
+  /** Score target [%] (issue 15: 90 for controller_bridge and failure_monitor, 85 for the others). */
+  target: number;
+  /** The mutated source files (no globs: the guard compares them with the kept report). */
+  mutate: string[];
+  /** The compiled unit tests Stryker runs (dist/test/…). */
+  spec: string[];
+}
 
 export type MutantStatus = 'Killed' | 'Survived' | 'NoCoverage' | 'Timeout' | 'CompileError' | 'RuntimeError' | 'Ignored' | 'Pending';
 
@@ -50,6 +59,8 @@ export interface FileResult {
 
 export interface MutationReport {
   files: Record<string, FileResult>;
+  /** The tests Stryker ran, with their text (compiled dist/test/*.js). */
+  testFiles?: Record<string, { source?: string }>;
 }
 
 export interface Tally {
@@ -83,16 +94,6 @@ function tally(mutants: readonly MutantResult[]): Tally {
   return t;
 }
 
-/** The module a file counts under: its directory below nodes/ (decoders count with fast_pathway). */
-export function moduleOf(file: string): string {
-  const parts = file.split('/');
-  return parts.slice(0, 2).join('/');
-}
-
-export function targetOf(module: string): number {
-  return TARGETS[module] ?? DEFAULT_TARGET;
-}
-
 /** The source text a mutant replaces (locations: 1-based lines and columns, end exclusive). */
 export function originalText(source: string, m: MutantResult): string {
   const lines = source.split('\n');
@@ -100,7 +101,11 @@ export function originalText(source: string, m: MutantResult): string {
   const text =
     start.line === end.line
       ? lines[start.line - 1].slice(start.column - 1, end.column - 1)
-      : [lines[start.line - 1].slice(start.column - 1), ...lines.slice(start.line, end.line - 1), lines[end.line - 1].slice(0, end.column - 1)].join('\n');
+      : [
+          lines[start.line - 1].slice(start.column - 1),
+          ...lines.slice(start.line, end.line - 1),
+          lines[end.line - 1].slice(0, end.column - 1),
+        ].join('\n');
   return text.replace(/\s+/g, ' ').trim();
 }
 
@@ -124,21 +129,35 @@ export interface Survivor {
 }
 
 export interface Summary {
-  modules: { module: string; files: number; tally: Tally }[];
+  modules: { module: string; target: number; files: number; tally: Tally }[];
   files: { file: string; tally: Tally }[];
   survivors: Survivor[];
 }
 
-export function summarise(report: MutationReport, reasons: Readonly<Record<string, string>>): Summary {
-  const files = Object.keys(report.files).sort();
-  const byModule = new Map<string, { files: number; mutants: MutantResult[] }>();
+/** Scores and survivors of every module's report (`reports`: module name → its kept report). */
+export function summarise(
+  reports: Readonly<Record<string, MutationReport>>,
+  modules: Readonly<Record<string, MutationModule>>,
+  reasons: Readonly<Record<string, string>>,
+): Summary {
+  const names = Object.keys(reports).sort();
+  const files: string[] = [];
   const survivors: Survivor[] = [];
+  const summaryModules: Summary['modules'] = [];
+  const sources = new Map<string, FileResult>();
+  for (const name of names) {
+    const report = reports[name];
+    const own = Object.keys(report.files).sort();
+    const target = modules[name]?.target;
+    if (target === undefined) throw new Error(`${reportFile(name)}: ${name} is not a module of ${MODULES_FILE}`);
+    summaryModules.push({ module: name, target, files: own.length, tally: tally(own.flatMap((f) => report.files[f].mutants)) });
+    for (const file of own) {
+      files.push(file);
+      sources.set(file, report.files[file]);
+    }
+  }
   for (const file of files) {
-    const { source, mutants } = report.files[file];
-    const mod = byModule.get(moduleOf(file)) ?? { files: 0, mutants: [] };
-    mod.files++;
-    mod.mutants.push(...mutants);
-    byModule.set(moduleOf(file), mod);
+    const { source, mutants } = sources.get(file) as FileResult;
     for (const m of mutants) {
       if (m.status !== 'Survived' && m.status !== 'NoCoverage') continue;
       const key = survivorKey(file, source, m);
@@ -156,8 +175,8 @@ export function summarise(report: MutationReport, reasons: Readonly<Record<strin
   }
   survivors.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.key.localeCompare(b.key));
   return {
-    modules: [...byModule.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([module, m]) => ({ module, files: m.files, tally: tally(m.mutants) })),
-    files: files.map((file) => ({ file, tally: tally(report.files[file].mutants) })),
+    modules: summaryModules,
+    files: files.sort().map((file) => ({ file, tally: tally((sources.get(file) as FileResult).mutants) })),
     survivors,
   };
 }
@@ -176,8 +195,7 @@ export function renderTables(s: Summary): string {
   const head = '| Mutants | Killed | Timeout | Survived | No coverage | Ignored (static) | Invalid | Score |';
   out.push('### Score per module', '', `| Module ${head} Target |`, `|---|---:|---:|---:|---:|---:|---:|---:|---:|---|`);
   for (const m of s.modules) {
-    const target = targetOf(m.module);
-    out.push(row(`${m.module} (${m.files} files)`, m.tally, `≥ ${target} % ${score(m.tally) >= target ? 'met' : '**not met**'}`));
+    out.push(row(`${m.module} (${m.files} files)`, m.tally, `≥ ${m.target} % ${score(m.tally) >= m.target ? 'met' : '**not met**'}`));
   }
   out.push('', '### Score per file', '', `| File ${head}`, `|---|---:|---:|---:|---:|---:|---:|---:|---:|`);
   for (const f of s.files) out.push(row(f.file, f.tally, '').replace(/ \| {2}\|$/, ' |'));
@@ -187,7 +205,9 @@ export function renderTables(s: Summary): string {
     out.push('| Where | Mutator | Original → mutant | Why it is kept |', '|---|---|---|---|');
     for (const v of s.survivors) {
       const status = v.status === 'NoCoverage' ? ' (no coverage)' : '';
-      out.push(`| ${v.file}:${v.line} | ${v.mutator}${status} | ${cell(v.original)} → ${cell(v.replacement)} | ${v.reason ?? '**no reason recorded**'} |`);
+      out.push(
+        `| ${v.file}:${v.line} | ${v.mutator}${status} | ${cell(v.original)} → ${cell(v.replacement)} | ${v.reason ?? '**no reason recorded**'} |`,
+      );
     }
   }
   return out.join('\n');
@@ -197,18 +217,44 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** Mutated files whose current content differs from the source the report was made from. */
-export function staleFiles(report: MutationReport, root: string): string[] {
-  return Object.keys(report.files)
-    .sort()
-    .filter((file) => {
-      const p = path.join(root, file);
-      return !fs.existsSync(p) || sha256(fs.readFileSync(p, 'utf8')) !== sha256(report.files[file].source);
-    });
+/**
+ * Why a module's kept report no longer describes the code, one line per file: a mutated source or
+ * a test Stryker ran (compiled, in dist/) changed since the run, or the module's file lists in
+ * modules.json differ from what the report covers. Empty when the report is current.
+ */
+export function staleFiles(report: MutationReport, module: MutationModule, root: string): string[] {
+  const problems: string[] = [];
+  const differs = (file: string, kept: string | undefined) => {
+    const p = path.join(root, file);
+    if (kept === undefined) problems.push(`${file}: not in the report`);
+    else if (!fs.existsSync(p)) problems.push(`${file}: missing`);
+    else if (sha256(fs.readFileSync(p, 'utf8')) !== sha256(kept)) problems.push(`${file}: changed since the run`);
+  };
+  for (const file of [...new Set([...module.mutate, ...Object.keys(report.files)])].sort()) {
+    if (!module.mutate.includes(file)) problems.push(`${file}: in the report, no longer mutated`);
+    else differs(file, report.files[file]?.source);
+  }
+  const tests = report.testFiles ?? {};
+  for (const file of [...new Set([...module.spec, ...Object.keys(tests)])].sort()) {
+    if (!module.spec.includes(file)) problems.push(`${file}: in the report, no longer run`);
+    else differs(file, tests[file]?.source);
+  }
+  return problems;
 }
 
-export function readReport(root: string): MutationReport {
-  return JSON.parse(fs.readFileSync(path.join(root, REPORT_FILE), 'utf8')) as MutationReport;
+export function readModules(root: string): Record<string, MutationModule> {
+  return JSON.parse(fs.readFileSync(path.join(root, MODULES_FILE), 'utf8')) as Record<string, MutationModule>;
+}
+
+/** The kept report of every module of modules.json; a module never run fails with the command that runs it. */
+export function readReports(root: string): Record<string, MutationReport> {
+  const reports: Record<string, MutationReport> = {};
+  for (const name of Object.keys(readModules(root))) {
+    const file = path.join(root, reportFile(name));
+    if (!fs.existsSync(file)) throw new Error(`${reportFile(name)} is missing: run \`${REFRESH_COMMAND} -- ${name}\` and commit it`);
+    reports[name] = JSON.parse(fs.readFileSync(file, 'utf8')) as MutationReport;
+  }
+  return reports;
 }
 
 export function readFloors(root: string): Record<string, number> {
@@ -239,25 +285,28 @@ function machine(): string {
   return `${os.cpus().length}-core ${distro}, Node ${process.version}`;
 }
 
-function main(): void {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-  const report = readReport(root);
-  const summary = summarise(report, readReasons(root));
+/** Rewrites the generated block of docs/mutation-testing.md from the kept reports and prints the scores. */
+export function writeDoc(root: string): void {
+  const summary = summarise(readReports(root), readModules(root), readReasons(root));
   const docPath = path.join(root, DOC_FILE);
   const doc = fs.readFileSync(docPath, 'utf8');
   if (docBlock(doc) === undefined) throw new Error(`${DOC_FILE}: no ${START} … ${END} block`);
-  const stamp = `Generated ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()} from ${REPORT_FILE}.`;
+  const stamp = `Generated ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${machine()} from ${REPORT_FILES}.`;
   const block = `${START}\n${stamp}\n\n${renderTables(summary)}\n${END}`;
   fs.writeFileSync(docPath, doc.slice(0, doc.indexOf(START)) + block + doc.slice(doc.indexOf(END) + END.length));
   const floors = readFloors(root);
   for (const m of summary.modules) {
     const floor = floors[m.module];
     const below = floor === undefined || score(m.tally) < floor ? `  BELOW the floor ${floor ?? '(none)'} % in ${FLOORS_FILE}` : '';
-    console.log(`${m.module.padEnd(28)} ${pct(score(m.tally)).padStart(8)}  (target ${targetOf(m.module)} %)${below}`);
+    console.log(`${m.module.padEnd(28)} ${pct(score(m.tally)).padStart(8)}  (target ${m.target} %)${below}`);
   }
   const unexplained = summary.survivors.filter((v) => v.reason === undefined);
-  console.log(`${summary.survivors.length} surviving mutant(s), ${unexplained.length} without a reason in ${REASONS_FILE}; ${DOC_FILE} updated`);
+  console.log(
+    `${summary.survivors.length} surviving mutant(s), ${unexplained.length} without a reason in ${REASONS_FILE}; ${DOC_FILE} updated`,
+  );
   for (const v of unexplained) console.log(`  ${v.file}:${v.line}  ${JSON.stringify(v.key)}`);
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) main();
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  writeDoc(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..'));
+}
