@@ -24,7 +24,9 @@ import {
 } from '../bags/recorder.js';
 import { rosEnvironment, selectBackend, type BackendChoice } from '../ros/backend.js';
 import type { LaunchDescription } from '../launcher/launch_description.js';
-import { ThreadedSuite } from '../replay/threaded_suite.js';
+import { EmbeddedLaunch } from '../launcher/embedded_launcher.js';
+import { LaunchError } from '../launcher/launch_errors.js';
+import { formatLogRecord } from '../ros/logger.js';
 import { asBagCliError } from './bag_command.js';
 import { CliError } from './cli_error.js';
 import { loadSuiteLaunch } from './suite_launch.js';
@@ -192,7 +194,11 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
       stopSuite = () => backend.shutdown();
     } else {
       const description = loadSuiteLaunch(a.launch!, launchArgs, { log_level: a.logLevel }, (m) => io.err(`[INFO] [launch.user]: ${m}\n`));
-      const suite = await ThreadedSuite.prepare(description, { logLevel: a.logLevel });
+      const suite = await EmbeddedLaunch.prepare(description, {
+        logLevel: a.logLevel,
+        managed: true,
+        log: (r) => io.err(`${formatLogRecord(r)}\n`),
+      });
       // A suite on simulated time is recorded on it (`ros2 bag record --use-sim-time`): log times
       // are /clock seconds, like the header stamps; recording starts with the first /clock.
       const simClock = launchUsesSimTime(description) ? domainSimClock(suite.hub) : undefined;
@@ -220,7 +226,7 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
           });
       }
       suite
-        .start()
+        .startNodes()
         .then(() => suite.activate(30, () => r.poll()))
         .then((problems) => {
           r.poll();
@@ -252,6 +258,7 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
     io.out(summaryText(summary));
   } catch (err) {
     await writer?.close().catch(() => undefined);
+    if (err instanceof LaunchError) throw new CliError(err.message, 1);
     throw asBagCliError(err);
   } finally {
     interrupt.dispose();

@@ -20,6 +20,7 @@ import type { LogLevel } from '../ros/log_level.js';
 import { compareWithGolden, DEFAULT_IGNORED_FIELDS, DEFAULT_TOLERANCE, type Tolerance } from '../replay/golden.js';
 import { replayBag, temporaryOutputBag, type ReplayMode, type ReplayResult } from '../replay/replay.js';
 import { ReplayError } from '../replay/suite.js';
+import { LaunchError } from '../launcher/launch_errors.js';
 import { emptyOutputProblem } from '../replay/output_check.js';
 import { asBagCliError } from './bag_command.js';
 import { CliError } from './cli_error.js';
@@ -215,7 +216,7 @@ export async function runReplay(a: ReplayArgs, io: CommandIo = processIo): Promi
     return 0;
   } catch (err) {
     progress.abort();
-    if (err instanceof ReplayError) throw new CliError(err.message, 1);
+    if (err instanceof ReplayError || err instanceof LaunchError) throw new CliError(err.message, 1);
     throw asBagCliError(err);
   } finally {
     interrupt.dispose();

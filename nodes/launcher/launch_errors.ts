@@ -1,6 +1,11 @@
 // Errors of the launch-file reader and where they point: every problem in a launch file is a
 // LaunchFileError whose message starts with `file:line: <element>:`.
 
+/** A launch that cannot start: a node that is not ours, fails to load or to start, two nodes with one name. */
+export class LaunchError extends Error {
+  override name = 'LaunchError';
+}
+
 /** A problem in a launch file; the message starts with `file:line: <element>:`. */
 export class LaunchFileError extends Error {
   override name = 'LaunchFileError';

@@ -2,11 +2,11 @@
 // publishes (its outputs), optionally comparing them with a golden recording (golden.ts).
 //
 // Modes:
-//   deterministic — DeterministicSuite (all nodes in this thread, VirtualTimeBase = bag time),
+//   deterministic — a managed InProcessLaunch (all nodes in this thread, VirtualTimeBase = bag time),
 //     player on the same domain. Inference runs for real (onnxruntime workers) but its result is
 //     delivered at requestTime + the bundle's `modelled_latency` (vlm / expert), never "when the
 //     worker finishes"; so outputs depend only on the bag and the suite's code and parameters.
-//   realtime — ThreadedSuite (a thread per node, wall-clock time, /clock at `rate` × real time),
+//   realtime — a managed EmbeddedLaunch (a thread per node, wall-clock time, /clock at `rate` × real time),
 //     player and output recorder on its hub. Outputs depend on machine speed, as on a robot.
 //   rclnodejs — under ROS 2: the player is an rclnodejs node publishing into the ROS graph (the
 //     suite runs elsewhere, e.g. `ros2 launch vla_ros bringup.launch.xml use_sim_time:=true`).
@@ -23,7 +23,7 @@ import { BagRecorder, domainRecordSource, type RecordingSummary, type TopicReque
 import type { RosBackend } from '../ros/backend.js';
 import type { EmbeddedDomain } from '../ros/embedded/domain.js';
 import type { LogLevel } from '../ros/log_level.js';
-import type { LogSink } from '../ros/logger.js';
+import { formatLogRecord, type LogSink } from '../ros/logger.js';
 import type { MessageTypeName, RosNode } from '../ros/node.js';
 import { VirtualTimeBase } from '../ros/time_base.js';
 import {
@@ -35,8 +35,9 @@ import {
   type ReplayTarget,
   type ReplayTimeline,
 } from './bag_player.js';
-import { DeterministicSuite, ReplayError, suiteGraph } from './suite.js';
-import { ThreadedSuite } from './threaded_suite.js';
+import { EmbeddedLaunch } from '../launcher/embedded_launcher.js';
+import { InProcessLaunch } from '../launcher/inprocess_launch.js';
+import { ReplayError, suiteGraph } from './suite.js';
 import { fromNanoseconds, toRosTime } from '../ros/time.js';
 import { QoSProfiles } from '../ros/qos.js';
 import type { TopicCount } from './output_check.js';
@@ -109,6 +110,11 @@ export interface ReplayResult {
 }
 
 /** Publishes into an embedded domain (the deterministic suite's, or the threaded suite's hub). */
+/** What the real-time launcher says about its threads: problems only, on stderr (stdout is the replay's summary). */
+const launchLogToStderr: LogSink = (r) => {
+  if (r.level !== 'info' && r.level !== 'debug') process.stderr.write(`${formatLogRecord(r)}\n`);
+};
+
 function domainTarget(
   player: RosNode,
   domain: EmbeddedDomain,
@@ -230,15 +236,21 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
     if (o.mode === 'deterministic') {
       if (o.launch === undefined) throw new ReplayError('a deterministic replay needs a suite to drive (a launch file)');
       const time = new VirtualTimeBase(startTime);
-      let suite: DeterministicSuite | undefined;
+      let suite: InProcessLaunch | undefined;
       let recorder: BagRecorder | undefined;
       try {
-        suite = await DeterministicSuite.create(o.launch, time, { logLevel: o.logLevel, logSink: o.logSink });
+        suite = await InProcessLaunch.start(o.launch, {
+          time,
+          managed: true,
+          logLevel: o.logLevel ?? 'warn',
+          ...(o.logSink !== undefined ? { logSink: o.logSink } : {}),
+        });
         const running = suite;
+        const suiteNodes = new Set(running.nodeNames);
         const player = await running.probe('rosbag2_player');
         if (writer !== undefined) {
           await provenance();
-          recorder = outputRecorder(o, writer, running.domain, running.nodeNames, () => time.now());
+          recorder = outputRecorder(o, writer, running.domain, suiteNodes, () => time.now());
           recorder.start();
         }
         const rec = recorder;
@@ -255,7 +267,7 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
           domainTarget(
             player,
             running.domain,
-            () => running.nodeNames,
+            () => suiteNodes,
             false,
             () => rec?.poll(),
           ),
@@ -280,7 +292,8 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
 
     if (o.mode === 'realtime') {
       if (o.launch === undefined) throw new ReplayError('a real-time embedded replay needs a suite to drive (a launch file)');
-      const suite = await ThreadedSuite.prepare(o.launch, { logLevel: o.logLevel ?? 'info' });
+      const suite = await EmbeddedLaunch.prepare(o.launch, { logLevel: o.logLevel ?? 'info', managed: true, log: launchLogToStderr });
+      const suiteNodes = suite.plannedNames;
       let timeline: WallTimeline | undefined;
       const { EmbeddedBackend } = await import('../ros/backend.js');
       const hubBackend = new EmbeddedBackend(suite.hub);
@@ -296,17 +309,17 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
         });
         if (writer !== undefined) {
           await provenance();
-          recorder = outputRecorder(o, writer, suite.hub, suite.nodeNames, () => timeline?.now() ?? startTime);
+          recorder = outputRecorder(o, writer, suite.hub, suiteNodes, () => timeline?.now() ?? startTime);
           recorder.start(0.1);
         }
-        await suite.start();
+        await suite.startNodes();
         timeline = new WallTimeline(startTime, o.rate ?? 1, o.signal);
         const player_ = new BagPlayer(
           bag,
           domainTarget(
             player,
             suite.hub,
-            () => suite.nodeNames,
+            () => suiteNodes,
             true,
             () => recorder?.poll(),
           ),

@@ -13,7 +13,7 @@ import type { MergeRuleName } from '../../nodes/controller_bridge/merge_rule.js'
 import { defaultLaunchContext } from '../../nodes/launcher/launch_context.js';
 import { loadLaunchFile } from '../../nodes/launcher/launch_file.js';
 import { packagePath } from '../../nodes/package_paths.js';
-import { DeterministicSuite } from '../../nodes/replay/suite.js';
+import { InProcessLaunch } from '../../nodes/launcher/inprocess_launch.js';
 import { QoSProfiles } from '../../nodes/ros/qos.js';
 import { fromRosTime } from '../../nodes/ros/time.js';
 import { VirtualTimeBase } from '../../nodes/ros/time_base.js';
@@ -78,7 +78,7 @@ async function throughSuite(c: Case): Promise<Outcome> {
       .parameters.push({ kind: 'inline', global: false, params: [{ name, type, value, source: 'agreement test' }] });
   set('fast_pathway', 'seed', 'integer', c.decoderSeed);
   set('controller_bridge', 'merge_rule', 'string', c.mergeRule);
-  const suite = await DeterministicSuite.create(description, time, { logSink: () => {}, logLevel: 'warn' });
+  const suite = await InProcessLaunch.start(description, { time, managed: true, logSink: () => {}, logLevel: 'warn' });
   try {
     const probe = await suite.probe('agreement_probe');
     const out: Outcome = { chunks: [], success: undefined };
@@ -200,7 +200,7 @@ describe("one pipeline: npm start's episodes 0, 1, 2 agree with eval's back-to-b
       { robot: 'fr3', task: TASK, seed: String(SEED), failure_monitor: 'false', auto_reset: 'true', episode_timeout: String(limit) },
       defaultLaunchContext({}),
     );
-    const suite = await DeterministicSuite.create(description, time, { logSink: () => {}, logLevel: 'warn' });
+    const suite = await InProcessLaunch.start(description, { time, managed: true, logSink: () => {}, logLevel: 'warn' });
     try {
       const probe = await suite.probe('agreement_probe');
       const episodes: (EpisodeOutcome & { start: number; ended: boolean })[] = [];
