@@ -44,7 +44,9 @@ export async function launchCommand(o: LaunchOptions): Promise<number> {
   }
   const shutdown = new ShutdownSignal();
   const launch = useRos
-    ? await ProcessLaunch.start(description)
+    ? await ProcessLaunch.start(description).catch((err: unknown) => {
+        throw new CliError(err instanceof Error ? err.message : String(err), 1);
+      })
     : await EmbeddedLaunch.start(description, { logLevel: o.logLevel }).catch((err: unknown) => {
         throw new CliError(err instanceof Error ? err.message : String(err), 1);
       });

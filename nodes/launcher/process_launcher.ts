@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packagePath } from '../package_paths.js';
-import { loadNodeDefinition } from '../registry.js';
 import type { LaunchDescription } from './launch_description.js';
 import { rosArgvFromAction } from './node_action_config.js';
+import { planNodes } from './node_plan.js';
 
 export class ProcessLaunch {
   private readonly children: ChildProcess[] = [];
@@ -20,9 +20,10 @@ export class ProcessLaunch {
   static async start(description: LaunchDescription): Promise<ProcessLaunch> {
     const launch = new ProcessLaunch(fs.mkdtempSync(path.join(os.tmpdir(), 'vla_ros_launch_')));
     const cli = packagePath('tools', 'vla-ros.js');
-    for (const action of description.nodes) {
-      const def = await loadNodeDefinition(action.exec);
-      const argv = rosArgvFromAction(action, def.defaultName, launch.paramsDir);
+    // Every node is checked (package, executable, parameters, names) before the first one starts.
+    const plan = await planNodes(description, { logLevel: 'info', managed: false, otherPackages: 'run other packages with ros2 launch' });
+    for (const { action, definition } of plan) {
+      const argv = rosArgvFromAction(action, definition.defaultName, launch.paramsDir);
       const spawnOne = (): void => {
         const child = spawn(process.execPath, [cli, 'run', action.exec, '--backend', 'rclnodejs', ...argv], { stdio: 'inherit' });
         launch.children.push(child);
