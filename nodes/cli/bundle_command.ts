@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { packagePath } from '../package_paths.js';
-import { checkBundle } from '../policy/bundle_check.js';
+import { checkBundle } from './bundle_check.js';
 
 export function shippedBundles(): string[] {
   const root = packagePath('config', 'policies');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { PACKAGE_ROOT, packagePath } from '../package_paths.js';
 import { rosEnvironment } from '../ros/backend.js';
-import { checkBundle } from '../policy/bundle_check.js';
+import { checkBundle } from './bundle_check.js';
 import { shippedBundles } from './bundle_command.js';
 
 export type CheckStatus = 'ok' | 'info' | 'warn' | 'fail';

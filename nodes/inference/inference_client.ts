@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { DecodeJob, DecodeJobResult } from './expert_decoding.js';
 import type { InferenceWorkerData, WorkerReply, WorkerRequest } from './inference_protocol.js';
 import { trackModelLoad } from './model_loads.js';
-import type { ModelIO } from './onnx_model.js';
+import type { ModelIO } from '../policy/model_io.js';
 import type { TensorData } from './tensor.js';
 
 export interface Timed<T> {

@@ -1,6 +1,6 @@
 // Messages between a node thread and its inference worker.
 
-import type { ModelIO } from './onnx_model.js';
+import type { ModelIO } from '../policy/model_io.js';
 import type { TensorData } from './tensor.js';
 import type { DecodeJob, DecodeJobResult } from './expert_decoding.js';
 

@@ -7,15 +7,8 @@
 
 import * as ort from 'onnxruntime-node';
 import type { ExpertModel } from '../fast_pathway/decoders/tensor.js';
+import type { ModelIO } from '../policy/model_io.js';
 import type { TensorData } from './tensor.js';
-
-export interface ModelIO {
-  name: string;
-  /** Element type ('float32', 'int64', …); 'non-tensor' for sequences/maps. */
-  type: string;
-  /** Declared shape; strings are symbolic dimensions. Empty when undeclared. */
-  shape: Array<number | string>;
-}
 
 export interface OnnxModelOptions {
   /** Intra-op threads (default 1; 2 was slower on our 2-core machines). */

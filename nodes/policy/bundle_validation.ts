@@ -3,7 +3,7 @@
 // problem names the manifest field, the expected and the found value, so a user exporting a
 // VLA sees exactly which line of manifest.yaml or which export setting is wrong.
 
-import type { ModelIO } from '../inference/onnx_model.js';
+import type { ModelIO } from './model_io.js';
 import type { PolicyManifest } from './manifest.js';
 
 export interface ModelSignature {

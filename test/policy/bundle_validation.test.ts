@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { checkBundle } from '../../nodes/policy/bundle_check.js';
+import { checkBundle } from '../../nodes/cli/bundle_check.js';
 import { validateExpert, validateVlm } from '../../nodes/policy/bundle_validation.js';
-import type { ModelIO } from '../../nodes/inference/onnx_model.js';
+import type { ModelIO } from '../../nodes/policy/model_io.js';
 
 interface Signature {
   inputs: ModelIO[];

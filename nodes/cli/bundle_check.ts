@@ -5,8 +5,8 @@
 
 import { loadMonitorSetup } from '../failure_monitor/monitor_setup.js';
 import { OnnxModel } from '../inference/onnx_model.js';
-import { validateExpert, validateVlm } from './bundle_validation.js';
-import { loadPolicyBundle, type PolicyBundle } from './policy_bundle.js';
+import { validateExpert, validateVlm } from '../policy/bundle_validation.js';
+import { loadPolicyBundle, type PolicyBundle } from '../policy/policy_bundle.js';
 
 export interface BundleCheck {
   bundle: PolicyBundle | undefined;
