@@ -19,7 +19,7 @@ import { formatBagInfo } from '../bags/bag_info.js';
 import { detectStampDomain } from '../bags/time_domain.js';
 import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import { fromNanoseconds, fromRosTime } from '../ros/time.js';
-import { escapeXml, lineChart, PALETTE, type Series } from './svg_chart.js';
+import { escapeXml, lineChart, PALETTE, type Series } from '../charts/svg_chart.js';
 
 export interface ReportOptions {
   title?: string;

@@ -3,7 +3,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { lineChart, PALETTE } from '../../replay/svg_chart.js';
+import { lineChart, PALETTE } from '../../charts/svg_chart.js';
 import type { EvaluationReport, SettingSummary } from './evaluation.js';
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : 'n/a');
