@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { BagReader } from '../nodes/bags/bag_reader.js';
-import { writeSyntheticRobotBag } from '../nodes/bags/synthetic.js';
+import { writeSyntheticRobotBag } from '../test/bags/synthetic_bag.js';
 import { defaultLaunchContext, resolveLaunchFilePath } from '../nodes/launcher/launch_context.js';
 import { loadLaunchFile } from '../nodes/launcher/launch_file.js';
 import { replayBag } from '../nodes/replay/replay.js';

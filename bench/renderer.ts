@@ -9,7 +9,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
-import { DEMO_JOINTS, demoScene, type DemoScene } from '../nodes/sim/render/demo_scene.js';
+import { DEMO_JOINTS, demoScene, type DemoScene } from '../test/sim/render/demo_scene.js';
 import { Renderer } from '../nodes/sim/render/renderer.js';
 import type { Primitive } from '../nodes/sim/render/scene.js';
 import { formatSection, machineDescription, stats, type BenchRow, type BenchSection } from './bench_table.js';

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { BagReader } from '../../nodes/bags/bag_reader.js';
-import { writeSyntheticRobotBag } from '../../nodes/bags/synthetic.js';
+import { writeSyntheticRobotBag } from '../bags/synthetic_bag.js';
 import { packagePath } from '../../nodes/package_paths.js';
 import { compareWithGolden } from '../../nodes/replay/golden.js';
 import { replayBag } from '../../nodes/replay/replay.js';

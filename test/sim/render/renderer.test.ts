@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { projectPoint } from '../../../nodes/sim/render/camera.js';
 import { srgbByte, SRGB_LUT, SRGB_LUT_SCALE } from '../../../nodes/sim/render/colour.js';
-import { demoScene } from '../../../nodes/sim/render/demo_scene.js';
+import { demoScene } from './demo_scene.js';
 import { quatFromAxisAngle, rotate } from '../../../nodes/sim/render/math3d.js';
 import { Renderer } from '../../../nodes/sim/render/renderer.js';
 import type { Colour, Lighting, Primitive, Vec3 } from '../../../nodes/sim/render/scene.js';

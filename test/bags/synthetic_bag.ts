@@ -6,12 +6,12 @@
 // Image content is a moving gradient plus seeded noise, so zstd compresses it like real camera
 // data rather than to nothing.
 
-import { kinematicsFor } from '../robots/robot_models.js';
-import { toNanoseconds, toRosTime } from '../ros/time.js';
-import { QoSProfiles } from '../ros/qos.js';
-import { defaultMessageRegistry } from '../msgs/registry.js';
+import { kinematicsFor } from '../../nodes/robots/robot_models.js';
+import { toNanoseconds, toRosTime } from '../../nodes/ros/time.js';
+import { QoSProfiles } from '../../nodes/ros/qos.js';
+import { defaultMessageRegistry } from '../../nodes/msgs/registry.js';
 import sharp from 'sharp';
-import { RosbagWriter, type RosbagWriterOptions } from './bag_writer.js';
+import { RosbagWriter, type RosbagWriterOptions } from '../../nodes/bags/bag_writer.js';
 
 export const FR3_JOINTS = ['fr3_joint1', 'fr3_joint2', 'fr3_joint3', 'fr3_joint4', 'fr3_joint5', 'fr3_joint6', 'fr3_joint7'];
 export const FR3_HOME = [0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785];

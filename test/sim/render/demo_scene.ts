@@ -3,9 +3,9 @@
 // spheres to manipulate, floor and walls; seen by a front camera and a wrist camera on the end
 // effector. Its geometry only resembles an FR3; the simulator builds the real one from MuJoCo.
 
-import { attachedCamera, intrinsicsFromFov, lookAtCamera } from './camera.js';
-import { composePose, quatFromAxisAngle, quatMul } from './math3d.js';
-import type { CameraModel, Colour, Lighting, Pose, Primitive, Quat, Vec3 } from './scene.js';
+import { attachedCamera, intrinsicsFromFov, lookAtCamera } from '../../../nodes/sim/render/camera.js';
+import { composePose, quatFromAxisAngle, quatMul } from '../../../nodes/sim/render/math3d.js';
+import type { CameraModel, Colour, Lighting, Pose, Primitive, Quat, Vec3 } from '../../../nodes/sim/render/scene.js';
 
 export interface DemoScene {
   shapes: Primitive[];
