@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { BagReadError } from '../bags/mcap_reader.js';
+import { BagReadError } from '../bags/storage.js';
 import { CalibrationError, DETECTOR_KINDS, type DetectorKind } from '../failure_monitor/calibration_file.js';
 import { ConformalError } from '../failure_monitor/conformal_band.js';
 import { DetectorError } from '../failure_monitor/detector.js';

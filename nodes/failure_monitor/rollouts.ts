@@ -8,7 +8,7 @@
 // Topics are found by type; when a bag has several of one type, name the topic to use.
 
 import path from 'node:path';
-import { readBag, type BagChannel } from '../bags/mcap_reader.js';
+import { readBag, type BagChannel } from '../bags/decoded_messages.js';
 import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 
 export const FEATURES_TYPE = 'vla_ros_msgs/msg/PolicyFeatures';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { McapIndexedReader, McapStreamReader, McapWriter, type McapTypes } from '@mcap/core';
 import { FileHandleReadable, FileHandleWritable } from '@mcap/nodejs';
 import { decompressHandlers } from '../../nodes/bags/compression.js';
-import { bagChannels, BagReadError, readBag, type BagMessage } from '../../nodes/bags/mcap_reader.js';
+import { bagChannels, BagReadError, readBag, type BagMessage } from '../../nodes/bags/decoded_messages.js';
 import { BagWriteError, McapBagWriter } from '../../nodes/bags/mcap_writer.js';
 import { defaultMessageRegistry } from '../../nodes/msgs/registry.js';
 import type { vla_ros_msgs } from '../../nodes/msgs/generated/interfaces.js';
