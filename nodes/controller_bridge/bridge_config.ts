@@ -132,3 +132,15 @@ export function workspaceProblems(w: WorkspaceBox): string[] {
     w.min[i] < w.max[i] ? [] : [`workspace.min_${axis} (${w.min[i]}) must be below workspace.max_${axis} (${w.max[i]})`],
   );
 }
+
+/**
+ * The robot state the bridge starts from, on activation and on each episode's START: the current
+ * pose for pose commands, joint states for joint commands and for the pose path's joint limiter
+ * (which needs a kinematic chain).
+ */
+export function requiredRobotState(config: BridgeConfig, hasKinematics: boolean): { pose: boolean; joints: boolean } {
+  return {
+    pose: config.commandInterface === 'pose',
+    joints: config.commandInterface === 'joint' || (config.poseJointLimits && hasKinematics),
+  };
+}

@@ -28,7 +28,7 @@ import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import { JOINT_STATE_LIMIT_TOLERANCE, JointStateMapper } from '../robots/joint_state_mapper.js';
 import { kinematicsFor } from '../robots/robot_models.js';
 import { chunkInputFromMessage, type CommandInterface } from './action_decoder.js';
-import { BRIDGE_DEFAULTS, robotFactProblems, workspaceProblems, type BridgeConfig } from './bridge_config.js';
+import { BRIDGE_DEFAULTS, requiredRobotState, robotFactProblems, workspaceProblems, type BridgeConfig } from './bridge_config.js';
 import { ControlLoop, type LoopState } from './control_loop.js';
 import { MERGE_RULES, type MergeRuleName } from './merge_rule.js';
 
@@ -255,9 +255,7 @@ export const controllerBridge: NodeDefinition = {
 
     const chain = kinematicsFor(config.robot.name, config.robot.eeFrame);
     const loop = new ControlLoop(config, chain);
-    // The robot state the bridge starts from (on activation and on each episode start).
-    const needPose = config.commandInterface === 'pose';
-    const needJoints = config.commandInterface === 'joint' || (config.poseJointLimits && chain !== undefined);
+    const { pose: needPose, joints: needJoints } = requiredRobotState(config, chain !== undefined);
     const status = new NodeStatus();
     const mapper = new JointStateMapper(config.robot.jointNames, {
       min: config.robot.positionMin,

@@ -30,7 +30,7 @@ import { plainAllocator } from '../../camera_ingestion/image_preprocessor.js';
 import { IngestionPipeline, type IngestedObservation } from '../../camera_ingestion/ingestion_pipeline.js';
 import { observationMessage } from '../../camera_ingestion/observation_message.js';
 import { chunkInputFromMessage } from '../../controller_bridge/action_decoder.js';
-import { defaultBridgeConfig, type BridgeConfig } from '../../controller_bridge/bridge_config.js';
+import { defaultBridgeConfig, requiredRobotState, type BridgeConfig } from '../../controller_bridge/bridge_config.js';
 import { ControlLoop } from '../../controller_bridge/control_loop.js';
 import type { MergeRuleName } from '../../controller_bridge/merge_rule.js';
 import { ChunkProducer, FAST_PATHWAY_DEFAULTS, latentEntryFromMessage, type ChunkRequest } from '../../fast_pathway/chunk_producer.js';
@@ -267,9 +267,8 @@ export async function runClosedLoopEpisodes(
   const config = defaultBridgeConfig(robot, { ...options.bridge, mergeRule: options.mergeRule });
   const chain = kinematicsFor(robot.name, robot.eeFrame);
   const loop = new ControlLoop(config, chain);
-  // The robot state an episode's START waits for (controller_bridge/node.ts).
-  const needPose = config.commandInterface === 'pose';
-  const needJoints = config.commandInterface === 'joint' || (config.poseJointLimits && chain !== undefined);
+  // The robot state an episode's START waits for, as in the bridge node.
+  const { pose: needPose, joints: needJoints } = requiredRobotState(config, chain !== undefined);
   const fast = new ChunkProducer(m, {
     maxLatentAge: options.maxLatentAge ?? FAST_PATHWAY_DEFAULTS.maxLatentAge,
     stateTimeout: FAST_PATHWAY_DEFAULTS.stateTimeout,
