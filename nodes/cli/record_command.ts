@@ -28,6 +28,7 @@ import { ThreadedSuite } from '../replay/threaded_suite.js';
 import { asBagCliError } from './bag_command.js';
 import { CliError } from './cli_error.js';
 import { loadSuiteLaunch } from './suite_launch.js';
+import { errorText } from '../error_text.js';
 
 interface RecordArgs {
   output: string;
@@ -142,7 +143,7 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
     exclude = a.exclude !== undefined ? new RegExp(a.exclude) : undefined;
     regex = a.regex !== undefined ? new RegExp(a.regex) : undefined;
   } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err), 2);
+    throw new CliError(errorText(err), 2);
   }
   if (topics.length === 0 && !a.all) throw new CliError('name the topics to record, or --all', 2);
   if (launchArgs.length > 0 && a.launch === undefined)
@@ -215,7 +216,7 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
         waitForSimClock(simClock, 60)
           .then(() => r.start(0.1))
           .catch((err: unknown) => {
-            startFailure = err instanceof Error ? err.message : String(err);
+            startFailure = errorText(err);
             stopWaiting();
           });
       }
@@ -226,7 +227,7 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
           r.poll();
           for (const p of problems) io.err(`note: ${p}\n`);
         })
-        .catch((err: unknown) => io.err(`vla-ros: ${err instanceof Error ? err.message : String(err)}\n`));
+        .catch((err: unknown) => io.err(`vla-ros: ${errorText(err)}\n`));
     }
     if (useRos) recorder.start(0.1);
     io.err(`recording to ${a.output}${a.duration !== undefined ? ` for ${a.duration} s` : ''}; Ctrl-C to stop\n`);

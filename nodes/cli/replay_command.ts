@@ -24,6 +24,7 @@ import { emptyOutputProblem } from '../replay/output_check.js';
 import { asBagCliError } from './bag_command.js';
 import { CliError } from './cli_error.js';
 import { loadSuiteLaunch } from './suite_launch.js';
+import { errorText } from '../error_text.js';
 
 /** `1e-3` (actions and values) or `actions=1e-3`, `values=..`, `time=..`, `count=..`, comma-separated or repeated. */
 export function parseTolerance(items: readonly string[]): Tolerance {
@@ -128,7 +129,7 @@ export async function runReplay(a: ReplayArgs, io: CommandIo = processIo): Promi
     outputTopics = a.outputTopics.map((t) => parseTopicRequest(t));
   } catch (err) {
     if (err instanceof CliError) throw err;
-    throw new CliError(err instanceof Error ? err.message : String(err), 2);
+    throw new CliError(errorText(err), 2);
   }
   let launch: LaunchDescription | undefined;
   if (a.launch !== 'none') {

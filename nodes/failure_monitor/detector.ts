@@ -23,6 +23,7 @@ import type * as OrtModule from 'onnxruntime-node';
 import type { InferenceSession as OrtSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { trackModelLoad } from '../inference/model_loads.js';
 import type { DetectorKind } from './calibration_file.js';
+import { errorText } from '../error_text.js';
 
 export class DetectorError extends Error {
   override name = 'DetectorError';
@@ -179,7 +180,7 @@ export class OnnxDetector implements DetectorModel {
         }),
       );
     } catch (err) {
-      throw new DetectorError(`${file}: onnxruntime cannot load it: ${err instanceof Error ? err.message : String(err)}`);
+      throw new DetectorError(`${file}: onnxruntime cannot load it: ${errorText(err)}`);
     }
     try {
       const sig = checkDetectorSignature(session.inputMetadata, session.outputMetadata, file, expectedKind);

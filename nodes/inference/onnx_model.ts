@@ -8,6 +8,7 @@
 import * as ort from 'onnxruntime-node';
 import type { ExpertModel } from '../fast_pathway/decoders/tensor.js';
 import type { TensorData } from './tensor.js';
+import { errorText } from '../error_text.js';
 
 export interface ModelIO {
   name: string;
@@ -60,7 +61,7 @@ export class OnnxModel implements ExpertModel {
       });
       return new OnnxModel(path, session);
     } catch (err) {
-      throw new ModelLoadError(`cannot load ONNX model ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new ModelLoadError(`cannot load ONNX model ${path}: ${errorText(err)}`, { cause: err });
     }
   }
 
@@ -86,7 +87,7 @@ export class OnnxModel implements ExpertModel {
     try {
       results = outputNames === undefined ? await this.session.run(ortFeeds) : await this.session.run(ortFeeds, outputNames);
     } catch (err) {
-      throw new Error(`${this.path}: inference failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new Error(`${this.path}: inference failed: ${errorText(err)}`, { cause: err });
     }
     const out: Record<string, TensorData> = {};
     for (const [name, value] of Object.entries(results)) out[name] = toTensorData(name, this.path, value);

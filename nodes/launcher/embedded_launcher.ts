@@ -14,6 +14,7 @@ import type { HostControl, NodeHostData } from './node_host.js';
 import { shutdownHost } from './host_shutdown.js';
 import type { LaunchDescription, NodeAction } from './launch_description.js';
 import { nodeConfigFromAction } from './node_action_config.js';
+import { errorText } from '../error_text.js';
 
 export interface EmbeddedLaunchOptions {
   logLevel?: LogLevel;
@@ -57,13 +58,13 @@ export class EmbeddedLaunch {
         );
       }
       const definition = await loadNodeDefinition(action.exec).catch((err: unknown) => {
-        throw new LaunchError(`${action.origin}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new LaunchError(`${action.origin}: ${errorText(err)}`);
       });
       let config: NodeConfig;
       try {
         config = nodeConfigFromAction(action, definition.defaultName, options.logLevel ?? 'info');
       } catch (err) {
-        throw new LaunchError(`${action.origin}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new LaunchError(`${action.origin}: ${errorText(err)}`);
       }
       if (action.args.length > 0) {
         launch.report('warn', `${action.origin}: vla_ros nodes take no non-ROS arguments; ignoring args="${action.args.join(' ')}"`);

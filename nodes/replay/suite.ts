@@ -25,6 +25,7 @@ import type { VirtualTimeBase } from '../ros/time_base.js';
 import { startNode, type RunningNode } from '../runtime/node_runner.js';
 import type { LaunchDescription } from '../launcher/launch_description.js';
 import { nodeConfigFromAction } from '../launcher/node_action_config.js';
+import { errorText } from '../error_text.js';
 
 export class ReplayError extends Error {
   override name = 'ReplayError';
@@ -83,7 +84,7 @@ export class DeterministicSuite {
             `${action.origin}: package '${action.pkg}' is not part of vla-ros; a deterministic replay runs vla_ros nodes only`,
           );
         const definition = await loadNodeDefinition(action.exec).catch((err: unknown) => {
-          throw new ReplayError(`${action.origin}: ${err instanceof Error ? err.message : String(err)}`);
+          throw new ReplayError(`${action.origin}: ${errorText(err)}`);
         });
         const config = nodeConfigFromAction(action, definition.defaultName, options.logLevel ?? 'warn');
         const fqn = fqnOf(config);

@@ -25,6 +25,7 @@ import { shutdownHost } from '../launcher/host_shutdown.js';
 import type { LaunchDescription } from '../launcher/launch_description.js';
 import { nodeConfigFromAction } from '../launcher/node_action_config.js';
 import { ReplayError } from './suite.js';
+import { errorText } from '../error_text.js';
 
 const STOPPED = 'stopped (the suite is stopping)';
 
@@ -56,7 +57,7 @@ export class ThreadedSuite {
     for (const action of description.nodes) {
       if (action.pkg !== 'vla_ros') throw new ReplayError(`${action.origin}: package '${action.pkg}' is not part of vla-ros`);
       const definition = await loadNodeDefinition(action.exec).catch((err: unknown) => {
-        throw new ReplayError(`${action.origin}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new ReplayError(`${action.origin}: ${errorText(err)}`);
       });
       const config = nodeConfigFromAction(action, definition.defaultName, options.logLevel ?? 'info');
       const fqn = fqnOf(config);
@@ -117,7 +118,7 @@ export class ThreadedSuite {
           const outcome = await Promise.race([
             client.call({ transition: { id, label: step } }).then(
               (r) => (r.success ? 'ok' : 'failed (see its log)'),
-              (err: unknown) => `failed: ${err instanceof Error ? err.message : String(err)}`,
+              (err: unknown) => `failed: ${errorText(err)}`,
             ),
             this.stopped,
             new Promise<string>((resolve) => {

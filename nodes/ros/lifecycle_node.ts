@@ -20,7 +20,7 @@ import {
   type TransitionState,
 } from './lifecycle_state_machine.js';
 import { toNanoseconds } from './time.js';
-import { describeThrown } from './guarded_callback.js';
+import { errorTextWithStack } from '../error_text.js';
 
 type MaybePromise<T> = T | Promise<T>;
 /** Returning nothing means success. */
@@ -227,7 +227,7 @@ export class LifecycleNode {
     try {
       return (await this.callbacks[key]()) ?? 'success';
     } catch (err) {
-      this.node.logger.error(`${what} callback threw: ${describeThrown(err)}`);
+      this.node.logger.error(`${what} callback threw: ${errorTextWithStack(err)}`);
       return 'error';
     }
   }

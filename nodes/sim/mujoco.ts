@@ -5,6 +5,7 @@
 // default to degrees (every model sets `<compiler angle="radian"/>`).
 
 import type { MainModule, MjData, MjModel } from 'mujoco-js';
+import { errorText } from '../error_text.js';
 
 export type Mujoco = MainModule;
 export type { MjData, MjModel };
@@ -31,7 +32,7 @@ export function compileModel(mj: Mujoco, xml: string): MjModel {
     return mj.MjModel.loadFromXML(file);
   } catch (err) {
     // Embind throws a pointer or an Error depending on the build; both say "did not compile".
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = errorText(err);
     throw new Error(`MuJoCo could not compile the scene: ${detail}`, { cause: err });
   } finally {
     mj.FS.unlink(file);

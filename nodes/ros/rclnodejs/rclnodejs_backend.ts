@@ -42,6 +42,7 @@ import { PeriodicTimer, type Timer, type TimerOptions } from '../timer.js';
 import type { RosBackend } from '../backend.js';
 import type { RemapRule } from '../remap.js';
 import { guarded } from '../guarded_callback.js';
+import { errorText } from '../../error_text.js';
 
 type RclModule = typeof Rcl;
 
@@ -354,7 +355,7 @@ class RclNode implements RosNode {
         .then(() => handler(request as ServiceRequest<K>))
         .then(
           (result) => response.send(result),
-          (err: unknown) => this.logger.error(`service '${name}' handler failed: ${err instanceof Error ? err.message : String(err)}`),
+          (err: unknown) => this.logger.error(`service '${name}' handler failed: ${errorText(err)}`),
         );
     });
     return { name: this.resolveName(name), type, destroy: () => this.native.destroyService(service) };
@@ -374,7 +375,7 @@ class RclNode implements RosNode {
         } catch (err) {
           // Same wording as the embedded backend, so callers and logs read alike.
           const why = client.isServiceServerAvailable() ? `did not answer within ${timeoutSec} s` : 'is not available';
-          throw new Error(`service '${this.resolveName(name)}' ${why} (${err instanceof Error ? err.message : String(err)})`, {
+          throw new Error(`service '${this.resolveName(name)}' ${why} (${errorText(err)})`, {
             cause: err,
           });
         }
