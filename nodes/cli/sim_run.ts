@@ -20,7 +20,7 @@ import { CliError } from './cli_error.js';
 import { ShutdownSignal } from './shutdown_signal.js';
 import { errorText } from '../error_text.js';
 
-const EVENT_END = 2;
+const { EVENT_END } = vla_ros_msgs.msg.EpisodeEvent;
 /** Console status of the episode in progress, every this many wall seconds. */
 const STATUS_PERIOD_SEC = 5;
 

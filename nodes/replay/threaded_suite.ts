@@ -26,6 +26,7 @@ import type { LaunchDescription } from '../launcher/launch_description.js';
 import { nodeConfigFromAction } from '../launcher/node_action_config.js';
 import { ReplayError } from './suite.js';
 import { errorText } from '../error_text.js';
+import { lifecycle_msgs } from '../msgs/generated/interfaces.js';
 
 const STOPPED = 'stopped (the suite is stopping)';
 
@@ -108,8 +109,8 @@ export class ThreadedSuite {
         const client = manager.createClient('lifecycle_msgs/srv/ChangeState', `${fqn}/change_state`);
         if (!(await client.waitForService(1))) continue; // not a managed node
         for (const [id, step] of [
-          [1, 'configure'],
-          [3, 'activate'],
+          [lifecycle_msgs.msg.Transition.TRANSITION_CONFIGURE, 'configure'],
+          [lifecycle_msgs.msg.Transition.TRANSITION_ACTIVATE, 'activate'],
         ] as const) {
           beforeTransition?.();
           // The call has no timeout of its own: its timer would keep the process alive after
