@@ -9,7 +9,8 @@
 
 import type { Argv, CommandModule } from 'yargs';
 import { RosbagWriter } from '../bags/bag_writer.js';
-import { interruptOnSignal, splitLaunchArgs } from '../bags/cli_support.js';
+import { splitLaunchArgs } from '../bags/cli_support.js';
+import { ShutdownSignal } from './shutdown_signal.js';
 import { processIo, type CommandIo } from './command_io.js';
 import { CHUNK_COMPRESSIONS, type ChunkCompression } from '../bags/compression.js';
 import { formatBytes, Progress } from '../bags/progress.js';
@@ -157,7 +158,8 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
     );
   }
   const notes = (n: string) => io.err(`note: ${n}\n`);
-  const interrupt = interruptOnSignal(a.duration);
+  const interrupt = new ShutdownSignal();
+  interrupt.startTimer(a.duration);
   // A suite on sim time whose /clock never comes: nothing can be recorded, so the command fails.
   let startFailure: string | undefined;
   let stopWaiting = (): void => {};
@@ -247,7 +249,7 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
       throw new CliError(`${startFailure}: nothing recorded`, 1);
     }
     progress.finish(
-      `${formatBytes(w.bytesWritten)}, ${recorder.recordedTopics.length} topics — stopping (${interrupt.reason() ?? 'stopped'})`,
+      `${formatBytes(w.bytesWritten)}, ${recorder.recordedTopics.length} topics — stopping (${interrupt.endedBy ?? 'stopped'})`,
     );
     const summary = await recorder.stop();
     io.out(summaryText(summary));

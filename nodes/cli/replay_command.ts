@@ -9,7 +9,8 @@
 
 import fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { interruptOnSignal, parseRemaps, splitLaunchArgs, stringList } from '../bags/cli_support.js';
+import { parseRemaps, splitLaunchArgs, stringList } from '../bags/cli_support.js';
+import { ShutdownSignal } from './shutdown_signal.js';
 import { processIo, type CommandIo } from './command_io.js';
 import { BagReader } from '../bags/bag_reader.js';
 import { Progress } from '../bags/progress.js';
@@ -158,7 +159,7 @@ export async function runReplay(a: ReplayArgs, io: CommandIo = processIo): Promi
   // is checked on them (emptyOutputProblem).
   const temp = a.saveGolden === undefined && a.recordOutputs === undefined && mode !== 'rclnodejs' ? temporaryOutputBag() : undefined;
   const outputBag = a.saveGolden ?? a.recordOutputs ?? temp?.path;
-  const interrupt = interruptOnSignal();
+  const interrupt = new ShutdownSignal();
   const progress = new Progress({ label: `replay ${a.bag}`, unit: 's', stream: io.progressStream, quiet: a.quiet });
   try {
     if (outputBag !== undefined && a.overwrite && fs.existsSync(outputBag)) fs.rmSync(outputBag, { recursive: true, force: true });
