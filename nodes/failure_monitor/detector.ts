@@ -13,9 +13,9 @@
 // with h_in is an LSTM detector, otherwise an MLP one. The initial state of an episode is zeros.
 //
 // Inference runs on the calling thread. session.run() blocks the event loop while it runs
-// (environment.md), which is why the policy models run in workers — but these detectors are a
-// 64→256→256→1 MLP or a 256-unit LSTM cell: ~20–60 µs per step measured (bench/failure_monitor.ts),
-// under 0.2 % of the 33 ms control tick, far less than a worker round trip would cost.
+// (docs/platform-notes.md), which is why the policy models run in workers — but these detectors
+// are a small MLP or one LSTM cell: a step costs a small fraction of a control tick and less than
+// a worker round trip would (`npm run bench`, docs/failure-monitor.md#benchmark).
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';

@@ -1,6 +1,6 @@
 // One ONNX model on onnxruntime-node's CPU provider, with the session options this machine
 // needs: one intra-op thread that does not busy-spin (a spinning pool burns a whole core
-// between 30 Hz calls; environment.md), and clear errors naming the model and tensor.
+// between 30 Hz calls; docs/platform-notes.md), and clear errors naming the model and tensor.
 // session.run() blocks its thread for the whole inference: create models in a worker
 // (inference_worker.ts), never on a node's control thread. It is an ExpertModel, so the
 // decoders run on it directly.

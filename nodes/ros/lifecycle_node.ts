@@ -2,7 +2,7 @@
 // services (~/change_state, ~/get_state, ~/get_available_states, ~/get_available_transitions,
 // ~/get_transition_graph) and ~/transition_event, so `ros2 lifecycle` works on a robot.
 // We do not use rclnodejs's own LifecycleNode: an invalid transition request sent to it
-// aborts the whole process (../shared/reference/environment.md); here it is refused.
+// aborts the whole process (docs/platform-notes.md); here it is refused.
 
 import type { QoSLike } from './qos.js';
 import type { MessageTypeMap, MessageTypeName, Publisher, RosNode } from './node.js';

@@ -1,5 +1,5 @@
 // MuJoCo's official WebAssembly build (mujoco-js), loaded once per thread, and the few things
-// the simulator needs from it with types. Gotchas handled here (../shared/reference/environment.md):
+// the simulator needs from it with types. Gotchas handled here (docs/platform-notes.md):
 // output arrays must be `mj.DoubleBuffer`s (a plain Float64Array stays zero), views such as
 // `d.qpos` go stale when WASM memory grows (so they are re-read, never cached), and MJCF angles
 // default to degrees (every model sets `<compiler angle="radian"/>`).

@@ -326,7 +326,7 @@ class RclNode implements RosNode {
     }
     const tick = guarded(this.logger, 'timer callback', callback);
     if (this.simTime !== undefined) return new PeriodicTimer(this.simTime, periodSec, tick);
-    // rcl timers are precise already (p99 0.41 ms at 30 Hz, environment.md); `precise` is moot.
+    // rcl timers are precise already (docs/platform-notes.md); `precise` is moot.
     const timer = this.native.createTimer(toNanoseconds(periodSec), tick);
     let canceled = false;
     return {
