@@ -12,7 +12,7 @@ export type { MjData, MjModel };
 
 let loading: Promise<Mujoco> | undefined;
 
-/** The WASM module of this thread (loaded on first use, ~100 ms). */
+/** The WASM module of this thread (loaded on first use, once: loading is slow, docs/platform-notes.md). */
 export function loadMujoco(): Promise<Mujoco> {
   loading ??= import('mujoco-js').then(async (m) => {
     const mj = await m.default();
