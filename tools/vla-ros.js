@@ -2,10 +2,12 @@
 // The `vla-ros` command. The TypeScript sources are compiled to dist/ by `npm run build` (and by
 // `npm test`). In a checkout, this rebuilds first when the build is missing or older than a
 // source, so a `git pull` never runs stale code. "Older" compares modification times with the
-// build's stamp (tsc's dist/.tsbuildinfo, or the stamp this script writes after a build whose
-// sources were only touched): one stat per source file of nodes/ and tools/, no hashing. An
-// installed package (npm, colcon) has no sources next to dist/, so it runs as built.
-// VLA_ROS_NO_REBUILD=1 turns the rebuild into a warning.
+// build's stamp (tsc's dist/.tsbuildinfo, or the stamp this script writes): one stat per source
+// file of nodes/ and tools/. A source that is newer but has the content the build was made from
+// (a touched file, a branch switched back and forth) is recognised by the hash tsc keeps in
+// dist/.tsbuildinfo, and only refreshes the stamp. An installed package (npm, colcon) has no
+// sources next to dist/, so it runs as built. VLA_ROS_NO_REBUILD=1 turns the rebuild into a warning.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,9 +20,9 @@ const lock = path.join(root, 'dist', '.vla-ros-building');
 
 const mtimeOf = (file) => fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? -Infinity;
 
-/** The first source (.ts under nodes/ and tools/, tsconfig.json, package-lock.json) newer than `since`, or undefined. */
-function newerSource(since) {
-  for (const file of ['tsconfig.json', 'package-lock.json']) if (mtimeOf(path.join(root, file)) > since) return file;
+/** The sources (.ts under nodes/ and tools/, tsconfig.json, package-lock.json) newer than `since`. */
+function newerSources(since) {
+  const newer = ['tsconfig.json', 'package-lock.json'].filter((file) => mtimeOf(path.join(root, file)) > since);
   const dirs = ['nodes', 'tools'].map((d) => path.join(root, d));
   while (dirs.length > 0) {
     const dir = dirs.pop();
@@ -33,17 +35,49 @@ function newerSource(since) {
     for (const e of entries) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) dirs.push(p);
-      else if (e.name.endsWith('.ts') && mtimeOf(p) > since) return path.relative(root, p);
+      else if (e.name.endsWith('.ts') && mtimeOf(p) > since) newer.push(path.relative(root, p));
     }
   }
-  return undefined;
+  return newer;
+}
+
+/** Whether tsc's last build saw `file` with its current content (tsc keeps each file's sha256). */
+function builtAsIs(file, built) {
+  const key = path.relative(path.dirname(stamps[0]), path.join(root, file)).split(path.sep).join('/');
+  const version = built.get(key);
+  return (
+    version !== undefined &&
+    version ===
+      createHash('sha256')
+        .update(fs.readFileSync(path.join(root, file), 'utf8'))
+        .digest('hex')
+  );
+}
+
+/** tsc's record of the last build: file name (relative to dist/) → content hash; empty if unreadable. */
+function builtVersions() {
+  try {
+    const info = JSON.parse(fs.readFileSync(stamps[0], 'utf8'));
+    return new Map(info.fileNames.map((name, i) => [name, info.fileInfos[i]?.version]));
+  } catch {
+    return new Map();
+  }
 }
 
 /** Why dist/ must be rebuilt, or undefined when it is current. */
 function staleBecause() {
   if (!fs.existsSync(main)) return 'no build yet';
-  const changed = newerSource(Math.max(...stamps.map(mtimeOf)));
-  return changed === undefined ? undefined : `${changed} changed since the last build`;
+  const newer = newerSources(Math.max(...stamps.map(mtimeOf)));
+  if (newer.length === 0) return undefined;
+  const built = builtVersions();
+  const changed = newer.find((file) => !builtAsIs(file, built));
+  if (changed !== undefined) return `${changed} changed since the last build`;
+  try {
+    fs.writeFileSync(stamps[1], ''); // only touched: the build is current as of now
+  } catch {
+    // a read-only checkout: the hashes are compared again next time
+  }
+  return undefined;
 }
 
 /** Runs tsc; one process builds while others (nodes of one launch) wait for it. */

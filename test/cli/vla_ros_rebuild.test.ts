@@ -9,15 +9,21 @@ import path from 'node:path';
 import { packagePath } from '../../nodes/package_paths.js';
 import { tempDir } from '../bags/helpers.js';
 
-/** Stands in for tsc: counts builds in builds.txt, writes main.js and (unless told not to) the build info. */
+/**
+ * Stands in for tsc: counts builds in builds.txt, writes main.js and the build info with each
+ * source's sha256 as tsc does (an empty one when the file `no-hashes` exists).
+ */
 const FAKE_TSC = `
 const fs = require('node:fs');
 const path = require('node:path');
+const { createHash } = require('node:crypto');
 const root = path.resolve(__dirname, '..', '..', '..');
 fs.appendFileSync(path.join(root, 'builds.txt'), 'build\\n');
 fs.mkdirSync(path.join(root, 'dist', 'nodes', 'cli'), { recursive: true });
 fs.writeFileSync(path.join(root, 'dist', 'nodes', 'cli', 'main.js'), 'export async function runCli() { process.stdout.write("ran\\\\n"); return 0; }\\n');
-if (!fs.existsSync(path.join(root, 'unchanged'))) fs.writeFileSync(path.join(root, 'dist', '.tsbuildinfo'), '{}');
+const a = path.join(root, 'nodes', 'deep', 'a.ts');
+const info = { fileNames: ['../nodes/deep/a.ts'], fileInfos: [{ version: createHash('sha256').update(fs.readFileSync(a, 'utf8')).digest('hex') }] };
+fs.writeFileSync(path.join(root, 'dist', '.tsbuildinfo'), fs.existsSync(path.join(root, 'no-hashes')) ? '{}' : JSON.stringify(info));
 `;
 
 describe('cli: vla-ros rebuilds a stale build', function () {
@@ -73,9 +79,19 @@ describe('cli: vla-ros rebuilds a stale build', function () {
     assert.equal(builds(), 3);
   });
 
-  it('a touched source that tsc does not recompile is rebuilt once, not on every start', () => {
+  it('a touched source with the content of the last build only refreshes the stamp', () => {
     run();
-    fs.writeFileSync(at('unchanged'), '');
+    age(at('dist', '.tsbuildinfo'), 30);
+    age(at('dist', '.vla-ros-built'), 30);
+    fs.utimesSync(at('nodes', 'deep', 'a.ts'), new Date(), new Date());
+    assert.equal(run(), '');
+    assert.equal(builds(), 1);
+    assert.ok(fs.statSync(at('dist', '.vla-ros-built')).mtimeMs >= fs.statSync(at('nodes', 'deep', 'a.ts')).mtimeMs);
+  });
+
+  it('without hashes in the build info, a touched source is rebuilt once, not on every start', () => {
+    fs.writeFileSync(at('no-hashes'), '');
+    run();
     age(at('dist', '.tsbuildinfo'), 30);
     age(at('dist', '.vla-ros-built'), 30);
     fs.utimesSync(at('nodes', 'deep', 'a.ts'), new Date(), new Date());
