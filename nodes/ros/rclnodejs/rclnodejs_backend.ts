@@ -43,21 +43,23 @@ import type { RosBackend } from '../backend.js';
 import type { RemapRule } from '../remap.js';
 import { guarded } from '../guarded_callback.js';
 import { errorText } from '../../error_text.js';
+import { rcl_interfaces } from '../../msgs/generated/interfaces.js';
 
 type RclModule = typeof Rcl;
 
 // rcl_interfaces/msg/ParameterType values (rclnodejs declares them as an ambient const
-// enum, which isolated modules cannot read; the numbers are the message's constants).
+// enum, which isolated modules cannot read; the generated message constants are the same).
+const PT = rcl_interfaces.msg.ParameterType;
 const RCL_PARAMETER_TYPE: Record<ParameterType, number> = {
-  bool: 1,
-  integer: 2,
-  double: 3,
-  string: 4,
-  byte_array: 5,
-  bool_array: 6,
-  integer_array: 7,
-  double_array: 8,
-  string_array: 9,
+  bool: PT.PARAMETER_BOOL,
+  integer: PT.PARAMETER_INTEGER,
+  double: PT.PARAMETER_DOUBLE,
+  string: PT.PARAMETER_STRING,
+  byte_array: PT.PARAMETER_BYTE_ARRAY,
+  bool_array: PT.PARAMETER_BOOL_ARRAY,
+  integer_array: PT.PARAMETER_INTEGER_ARRAY,
+  double_array: PT.PARAMETER_DOUBLE_ARRAY,
+  string_array: PT.PARAMETER_STRING_ARRAY,
 };
 const PARAMETER_TYPE_OF = Object.fromEntries(Object.entries(RCL_PARAMETER_TYPE).map(([k, v]) => [v, k])) as Record<number, ParameterType>;
 
