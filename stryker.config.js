@@ -31,7 +31,7 @@ export default {
   mochaOptions: { config: '.mocharc.json', spec: module.spec },
   coverageAnalysis: 'perTest',
   // Mutants that run while modules load (constant tables) each need a fresh test process; on
-  // 2 cores they took 92 % of the time of a run. Stryker reports them as ignored (listed in the doc).
+  // 2 cores they took most of a run's time (docs/mutation-testing.md). Stryker reports them as ignored.
   ignoreStatic: true,
   concurrency: 2,
   incremental: true,

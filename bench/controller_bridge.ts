@@ -24,6 +24,7 @@ import { fromRosTime } from '../nodes/ros/time.js';
 import { wallNow } from '../nodes/ros/time_base.js';
 import { kinematicsFor } from '../nodes/robots/robot_models.js';
 import { quatFromEulerXyz, quatMultiply } from '../nodes/robots/rotation.js';
+import { lifecycle_msgs } from '../nodes/msgs/generated/interfaces.js';
 
 const NS = '/bench';
 
@@ -194,8 +195,8 @@ async function timerJitter(
   if (!(await changeState.waitForService(5))) throw new Error('controller_bridge/change_state is not there');
   await new Promise((r) => setTimeout(r, 200));
   for (const [id, label] of [
-    [1, 'configure'],
-    [3, 'activate'],
+    [lifecycle_msgs.msg.Transition.TRANSITION_CONFIGURE, 'configure'],
+    [lifecycle_msgs.msg.Transition.TRANSITION_ACTIVATE, 'activate'],
   ] as const) {
     const r = await changeState.call({ transition: { id, label } }, 10);
     if (!r.success) throw new Error(`controller_bridge: ${label} failed`);

@@ -1,41 +1,6 @@
-// What the bag commands (bag, record, replay, report) share on the command line: Ctrl-C as an
-// AbortSignal (the first interrupt stops the operation cleanly — bags are closed, so they stay
-// readable; a second one exits at once), `name:=value` launch arguments mixed with other
-// positionals and remap rules. (Where text goes: nodes/cli/command_io.ts.)
-
-/** An AbortSignal fired by the first SIGINT/SIGTERM (or after `durationSec`); a second interrupt exits at once. */
-export function interruptOnSignal(durationSec?: number): { signal: AbortSignal; reason: () => string | undefined; dispose: () => void } {
-  const controller = new AbortController();
-  let why: string | undefined;
-  const handler = (name: string) => () => {
-    if (controller.signal.aborted) {
-      process.stderr.write('second interrupt: exiting now\n');
-      process.exit(130);
-    }
-    why = name;
-    controller.abort();
-  };
-  const onInt = handler('SIGINT');
-  const onTerm = handler('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
-  const timer =
-    durationSec !== undefined
-      ? setTimeout(() => {
-          why = `duration ${durationSec} s elapsed`;
-          controller.abort();
-        }, durationSec * 1000)
-      : undefined;
-  return {
-    signal: controller.signal,
-    reason: () => why,
-    dispose: () => {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
-      if (timer !== undefined) clearTimeout(timer);
-    },
-  };
-}
+// What the bag commands (bag, record, replay, report) share on the command line: `name:=value`
+// launch arguments mixed with other positionals and remap rules. (Where text goes:
+// nodes/cli/command_io.ts; how Ctrl-C stops them: nodes/cli/shutdown_signal.ts.)
 
 /** Splits positionals into `name:=value` launch arguments and the rest. */
 export function splitLaunchArgs(items: readonly string[]): { launchArgs: string[]; rest: string[] } {

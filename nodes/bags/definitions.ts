@@ -17,6 +17,7 @@
 import { defaultMessageRegistry, MessageRegistry } from '../msgs/registry.js';
 import { sameDefinition } from '../msgs/definition.js';
 import { looksLikeServiceSchema } from '../msgs/schema_text.js';
+import { errorText } from '../error_text.js';
 
 export interface SchemaInfo {
   /** Schema name as stored (usually the type, `pkg/msg/Type`). */
@@ -31,10 +32,6 @@ type Candidate = { origin: 'bag' | 'standard'; registry: MessageRegistry; type: 
 /** A rosbag2 service-event type (`pkg/srv/Srv_Event`) or a `.srv` schema. */
 export function isServiceEventType(type: string, schemaText?: string): boolean {
   return /\/srv\/[^/]+_Event$/.test(type) || (schemaText !== undefined && looksLikeServiceSchema(schemaText));
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** How well `registry`'s definition of `type` explains `data`. */

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { BagReadError } from './storage.js';
+import { errorText } from '../error_text.js';
 
 export const METADATA_FILE = 'metadata.yaml';
 /** The version `ros2 bag record` on Humble writes; later releases read it. */
@@ -104,7 +105,7 @@ export function parseBagMetadata(text: string, file = METADATA_FILE): BagMetadat
   try {
     doc = parse(text, { intAsBigInt: true });
   } catch (err) {
-    throw new BagMetadataError(`${file}: not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
+    throw new BagMetadataError(`${file}: not valid YAML: ${errorText(err)}`);
   }
   const info = isObject(doc) ? doc.rosbag2_bagfile_information : undefined;
   if (!isObject(info)) throw new BagMetadataError(`${file}: no rosbag2_bagfile_information (not a rosbag2 metadata.yaml)`);

@@ -19,6 +19,7 @@ import { fromRosTime, type RosTime } from '../ros/time.js';
 import type { RosbagWriter } from './bag_writer.js';
 import { bagTopicName } from './mcap_writer.js';
 import { offeredQosProfilesYamlList } from './qos_metadata.js';
+import { errorText } from '../error_text.js';
 
 export interface DiscoveredTopic {
   topic: string;
@@ -275,9 +276,7 @@ export class BagRecorder {
           this.dropped++;
           if (!warned) {
             warned = true;
-            this.note(
-              `${topic}: a message could not be written (${err instanceof Error ? err.message : String(err)}); further failures on this topic are only counted`,
-            );
+            this.note(`${topic}: a message could not be written (${errorText(err)}); further failures on this topic are only counted`);
           }
         });
     });

@@ -24,6 +24,7 @@ import { parseCompressedFormat } from './compressed_format.js';
 import { decodedLayout, type DecodedImage, type ImageDecoder } from './compressed_decoder.js';
 import { ApproximateSync, type SyncDrop } from './frame_sync.js';
 import { ImagePreprocessor, type PreprocessResult, type RawImage, type TensorAllocator } from './image_preprocessor.js';
+import { errorText, errorTextWithStack } from '../error_text.js';
 
 /** Every reason a frame is dropped, in the order the checks run (see above). */
 export const DROP_REASONS = Object.freeze([
@@ -218,7 +219,7 @@ export class IngestionPipeline {
         try {
           decoded = await this.o.decode(frame.data);
         } catch (err) {
-          if (generation === this.generation) this.drop(i, 'decode_error', err instanceof Error ? err.message : String(err));
+          if (generation === this.generation) this.drop(i, 'decode_error', errorText(err));
           return;
         }
         if (generation !== this.generation) return;
@@ -244,7 +245,7 @@ export class IngestionPipeline {
         // from before a reset): checked again (it has aged), then decoded.
         if (next !== undefined) this.submitCompressed(i, next);
       }
-    })().catch((err: unknown) => this.o.onError(this.o.cameras[i].name, err instanceof Error ? (err.stack ?? err.message) : String(err)));
+    })().catch((err: unknown) => this.o.onError(this.o.cameras[i].name, errorTextWithStack(err)));
     this.o.track?.(work);
   }
 

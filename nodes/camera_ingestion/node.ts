@@ -32,6 +32,7 @@ import { plainAllocator } from './image_preprocessor.js';
 import { DROP_REASONS, IngestionPipeline, type DropReason, type IngestedObservation } from './ingestion_pipeline.js';
 import { observationMessage } from './observation_message.js';
 import { sharedAllocator } from './shared_tensor.js';
+import { errorText } from '../error_text.js';
 
 /**
  * The observation topic's QoS. Best effort: an observation that missed its moment is worth
@@ -135,7 +136,7 @@ export const cameraIngestion: NodeDefinition = {
             expectedHeights: p.getNumberArray('expected_heights'),
           });
         } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
+          const message = errorText(err);
           node.logger.error(`cannot configure: ${message}`);
           status.set('error', message);
           return 'failure';

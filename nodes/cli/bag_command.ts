@@ -7,7 +7,7 @@ import { copyBag } from '../bags/bag_copy.js';
 import { BagWriteError } from '../bags/mcap_writer.js';
 import { BagMetadataError } from '../bags/metadata_yaml.js';
 import { CHUNK_COMPRESSIONS, type ChunkCompression } from '../bags/compression.js';
-import { interruptOnSignal } from '../bags/cli_support.js';
+import { ShutdownSignal } from './shutdown_signal.js';
 import { processIo, type CommandIo } from './command_io.js';
 import { formatBytes, Progress } from '../bags/progress.js';
 import { BagReadError } from '../bags/storage.js';
@@ -68,7 +68,7 @@ export function makeBagCommand(io: CommandIo = processIo): CommandModule {
         maxBagSize: number;
         overwrite: boolean;
       };
-      const interrupt = interruptOnSignal();
+      const interrupt = new ShutdownSignal();
       try {
         const bag = await BagReader.open(a.input);
         const info = await bag.info();

@@ -7,6 +7,7 @@ import { loadMonitorSetup } from '../failure_monitor/monitor_setup.js';
 import { OnnxModel } from '../inference/onnx_model.js';
 import { validateExpert, validateVlm } from '../policy/bundle_validation.js';
 import { loadPolicyBundle, type PolicyBundle } from '../policy/policy_bundle.js';
+import { errorText } from '../error_text.js';
 
 export interface BundleCheck {
   bundle: PolicyBundle | undefined;
@@ -19,7 +20,7 @@ async function failureMonitorProblems(spec: string, expert: OnnxModel): Promise<
   try {
     setup = await loadMonitorSetup({ policyBundle: spec, detector: '', calibration: '', detectorKind: '' });
   } catch (err) {
-    return [`failure_monitor: ${err instanceof Error ? err.message : String(err)}`];
+    return [`failure_monitor: ${errorText(err)}`];
   }
   try {
     const name = setup.featuresSource;
@@ -40,7 +41,7 @@ export async function checkBundle(spec: string): Promise<BundleCheck> {
   try {
     bundle = loadPolicyBundle(spec);
   } catch (err) {
-    return { bundle: undefined, problems: [err instanceof Error ? err.message : String(err)] };
+    return { bundle: undefined, problems: [errorText(err)] };
   }
   const m = bundle.manifest;
   const loaded: OnnxModel[] = [];
@@ -53,7 +54,7 @@ export async function checkBundle(spec: string): Promise<BundleCheck> {
     if (m.failureMonitor !== undefined) problems.push(...(await failureMonitorProblems(spec, expert)));
     return { bundle, problems };
   } catch (err) {
-    return { bundle, problems: [err instanceof Error ? err.message : String(err)] };
+    return { bundle, problems: [errorText(err)] };
   } finally {
     for (const model of loaded) await model.release();
   }

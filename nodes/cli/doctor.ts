@@ -9,6 +9,7 @@ import { PACKAGE_ROOT, packagePath } from '../package_paths.js';
 import { rosEnvironment } from '../ros/backend.js';
 import { checkBundle } from './bundle_check.js';
 import { shippedBundles } from './bundle_command.js';
+import { errorText } from '../error_text.js';
 
 export type CheckStatus = 'ok' | 'info' | 'warn' | 'fail';
 
@@ -133,7 +134,7 @@ async function onnxruntimeCheck(): Promise<CheckResult> {
     return {
       name: 'onnxruntime-node',
       status: 'fail',
-      detail: `does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      detail: `does not load: ${errorText(err).split('\n')[0]}`,
       fix: `cd ${PACKAGE_ROOT} && npm ci`,
     };
   }
@@ -180,7 +181,7 @@ function robotConfigsCheck(): CheckResult {
     try {
       parseYaml(fs.readFileSync(path.join(root, f), 'utf8'));
     } catch (err) {
-      bad.push(`${f}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      bad.push(`${f}: ${errorText(err).split('\n')[0]}`);
     }
   }
   if (robots.length === 0) return { name: 'robot configs', status: 'fail', detail: `none in ${root}`, fix: 'git checkout config/' };

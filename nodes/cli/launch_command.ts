@@ -9,6 +9,7 @@ import type { LaunchDescription } from '../launcher/launch_description.js';
 import { ProcessLaunch } from '../launcher/process_launcher.js';
 import { CliError } from './cli_error.js';
 import { ShutdownSignal } from './shutdown_signal.js';
+import { errorText } from '../error_text.js';
 
 export interface LaunchOptions {
   file: string;
@@ -28,7 +29,7 @@ export async function launchCommand(o: LaunchOptions): Promise<number> {
       onLog: (message) => process.stdout.write(`[INFO] [launch.user]: ${message}\n`),
     });
   } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err), 2);
+    throw new CliError(errorText(err), 2);
   }
   if (o.showArgs) {
     process.stdout.write(formatArguments(description));
@@ -45,10 +46,10 @@ export async function launchCommand(o: LaunchOptions): Promise<number> {
   const shutdown = new ShutdownSignal();
   const launch = useRos
     ? await ProcessLaunch.start(description).catch((err: unknown) => {
-        throw new CliError(err instanceof Error ? err.message : String(err), 1);
+        throw new CliError(errorText(err), 1);
       })
     : await EmbeddedLaunch.start(description, { logLevel: o.logLevel }).catch((err: unknown) => {
-        throw new CliError(err instanceof Error ? err.message : String(err), 1);
+        throw new CliError(errorText(err), 1);
       });
   shutdown.startTimer(o.duration);
   process.stdout.write(

@@ -18,6 +18,7 @@ import { reportCommand } from './report_command.js';
 import { simCommand } from './sim_command.js';
 import { CliError } from './cli_error.js';
 import { UsageCheck, UsageError } from './usage_check.js';
+import { errorTextWithStack } from '../error_text.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
@@ -153,7 +154,7 @@ export async function runCli(argv: string[]): Promise<number> {
       if (err instanceof UsageError) process.stderr.write(`${err.hint}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`vla-ros: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(`vla-ros: ${errorTextWithStack(err)}\n`);
     return 1;
   }
   return exitCode;

@@ -9,7 +9,8 @@
 
 import type { Argv, CommandModule } from 'yargs';
 import { RosbagWriter } from '../bags/bag_writer.js';
-import { interruptOnSignal, splitLaunchArgs } from '../bags/cli_support.js';
+import { splitLaunchArgs } from '../bags/cli_support.js';
+import { ShutdownSignal } from './shutdown_signal.js';
 import { processIo, type CommandIo } from './command_io.js';
 import { CHUNK_COMPRESSIONS, type ChunkCompression } from '../bags/compression.js';
 import { formatBytes, Progress } from '../bags/progress.js';
@@ -30,6 +31,7 @@ import { formatLogRecord } from '../ros/logger.js';
 import { asBagCliError } from './bag_command.js';
 import { CliError } from './cli_error.js';
 import { loadSuiteLaunch } from './suite_launch.js';
+import { errorText } from '../error_text.js';
 
 interface RecordArgs {
   output: string;
@@ -144,7 +146,7 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
     exclude = a.exclude !== undefined ? new RegExp(a.exclude) : undefined;
     regex = a.regex !== undefined ? new RegExp(a.regex) : undefined;
   } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err), 2);
+    throw new CliError(errorText(err), 2);
   }
   if (topics.length === 0 && !a.all) throw new CliError('name the topics to record, or --all', 2);
   if (launchArgs.length > 0 && a.launch === undefined)
@@ -158,7 +160,8 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
     );
   }
   const notes = (n: string) => io.err(`note: ${n}\n`);
-  const interrupt = interruptOnSignal(a.duration);
+  const interrupt = new ShutdownSignal();
+  interrupt.startTimer(a.duration);
   // A suite on sim time whose /clock never comes: nothing can be recorded, so the command fails.
   let startFailure: string | undefined;
   let stopWaiting = (): void => {};
@@ -221,7 +224,7 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
         waitForSimClock(simClock, 60)
           .then(() => r.start(0.1))
           .catch((err: unknown) => {
-            startFailure = err instanceof Error ? err.message : String(err);
+            startFailure = errorText(err);
             stopWaiting();
           });
       }
@@ -232,7 +235,7 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
           r.poll();
           for (const p of problems) io.err(`note: ${p}\n`);
         })
-        .catch((err: unknown) => io.err(`vla-ros: ${err instanceof Error ? err.message : String(err)}\n`));
+        .catch((err: unknown) => io.err(`vla-ros: ${errorText(err)}\n`));
     }
     if (useRos) recorder.start(0.1);
     io.err(`recording to ${a.output}${a.duration !== undefined ? ` for ${a.duration} s` : ''}; Ctrl-C to stop\n`);
@@ -252,7 +255,7 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
       throw new CliError(`${startFailure}: nothing recorded`, 1);
     }
     progress.finish(
-      `${formatBytes(w.bytesWritten)}, ${recorder.recordedTopics.length} topics — stopping (${interrupt.reason() ?? 'stopped'})`,
+      `${formatBytes(w.bytesWritten)}, ${recorder.recordedTopics.length} topics — stopping (${interrupt.endedBy ?? 'stopped'})`,
     );
     const summary = await recorder.stop();
     io.out(summaryText(summary));

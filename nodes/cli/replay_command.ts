@@ -9,7 +9,8 @@
 
 import fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { interruptOnSignal, parseRemaps, splitLaunchArgs, stringList } from '../bags/cli_support.js';
+import { parseRemaps, splitLaunchArgs, stringList } from '../bags/cli_support.js';
+import { ShutdownSignal } from './shutdown_signal.js';
 import { processIo, type CommandIo } from './command_io.js';
 import { BagReader } from '../bags/bag_reader.js';
 import { Progress } from '../bags/progress.js';
@@ -25,6 +26,7 @@ import { emptyOutputProblem } from '../replay/output_check.js';
 import { asBagCliError } from './bag_command.js';
 import { CliError } from './cli_error.js';
 import { loadSuiteLaunch } from './suite_launch.js';
+import { errorText } from '../error_text.js';
 
 /** `1e-3` (actions and values) or `actions=1e-3`, `values=..`, `time=..`, `count=..`, comma-separated or repeated. */
 export function parseTolerance(items: readonly string[]): Tolerance {
@@ -129,7 +131,7 @@ export async function runReplay(a: ReplayArgs, io: CommandIo = processIo): Promi
     outputTopics = a.outputTopics.map((t) => parseTopicRequest(t));
   } catch (err) {
     if (err instanceof CliError) throw err;
-    throw new CliError(err instanceof Error ? err.message : String(err), 2);
+    throw new CliError(errorText(err), 2);
   }
   let launch: LaunchDescription | undefined;
   if (a.launch !== 'none') {
@@ -158,7 +160,7 @@ export async function runReplay(a: ReplayArgs, io: CommandIo = processIo): Promi
   // is checked on them (emptyOutputProblem).
   const temp = a.saveGolden === undefined && a.recordOutputs === undefined && mode !== 'rclnodejs' ? temporaryOutputBag() : undefined;
   const outputBag = a.saveGolden ?? a.recordOutputs ?? temp?.path;
-  const interrupt = interruptOnSignal();
+  const interrupt = new ShutdownSignal();
   const progress = new Progress({ label: `replay ${a.bag}`, unit: 's', stream: io.progressStream, quiet: a.quiet });
   try {
     if (outputBag !== undefined && a.overwrite && fs.existsSync(outputBag)) fs.rmSync(outputBag, { recursive: true, force: true });

@@ -2,7 +2,7 @@
 
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { interruptOnSignal } from '../bags/cli_support.js';
+import { ShutdownSignal } from './shutdown_signal.js';
 import { processIo, type CommandIo } from './command_io.js';
 import { formatBytes, Progress } from '../bags/progress.js';
 import { writeReport } from '../replay/report.js';
@@ -20,7 +20,7 @@ export function makeReportCommand(io: CommandIo = processIo): CommandModule {
     handler: async (argv) => {
       const a = argv as unknown as { bag: string; output?: string; title?: string };
       const output = a.output ?? `${path.basename(path.resolve(a.bag)).replace(/\.(mcap|db3)$/, '')}.html`;
-      const interrupt = interruptOnSignal();
+      const interrupt = new ShutdownSignal();
       const progress = new Progress({ label: `report ${a.bag}`, unit: 's', stream: io.progressStream });
       try {
         const r = await writeReport(a.bag, output, {

@@ -7,6 +7,7 @@ import { ParameterOverrideError, startNode } from '../runtime/node_runner.js';
 import { describeNodeParameters } from '../runtime/parameter_help.js';
 import { CliError } from './cli_error.js';
 import { ShutdownSignal } from './shutdown_signal.js';
+import { errorText } from '../error_text.js';
 
 export interface RunOptions {
   exec: string;
@@ -17,7 +18,7 @@ export interface RunOptions {
 
 export async function runCommand(o: RunOptions): Promise<number> {
   const definition = await loadNodeDefinition(o.exec).catch((err: unknown) => {
-    throw new CliError(err instanceof Error ? err.message : String(err), err instanceof UnknownNodeError ? 2 : 1);
+    throw new CliError(errorText(err), err instanceof UnknownNodeError ? 2 : 1);
   });
   if (o.helpParams) {
     process.stdout.write(await describeNodeParameters(definition));
@@ -27,10 +28,10 @@ export async function runCommand(o: RunOptions): Promise<number> {
   try {
     config = nodeConfigFromArgv(definition.defaultName, o.rosArgv);
   } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err), 2);
+    throw new CliError(errorText(err), 2);
   }
   const backend = await selectBackend(o.backend, o.rosArgv).catch((err: unknown) => {
-    throw new CliError(err instanceof Error ? err.message : String(err), 1);
+    throw new CliError(errorText(err), 1);
   });
   const shutdown = new ShutdownSignal();
   let running;
@@ -39,7 +40,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
   } catch (err) {
     await backend.shutdown();
     // Parameters the node cannot take are bad usage (2); anything else is a failure to start (1).
-    throw new CliError(err instanceof Error ? err.message : String(err), err instanceof ParameterOverrideError ? 2 : 1);
+    throw new CliError(errorText(err), err instanceof ParameterOverrideError ? 2 : 1);
   }
   running.node.logger.info(`running on the ${backend.kind} backend; Ctrl-C to stop`);
   const why = await shutdown.reason;

@@ -1,6 +1,9 @@
 // Waits for the first SIGINT/SIGTERM (Ctrl-C, `npm start` forwarding a signal, ros2 launch
-// stopping the process), or for a duration. Listening starts when this is created — before a long
-// start-up, so a Ctrl-C during start-up is not lost — and the duration counts from `startTimer`.
+// stopping the process), or for a duration: every long-running command stops this way (run, sim
+// run, launch, record, replay, bag convert, report). Listening starts when this is created — before
+// a long start-up, so a Ctrl-C during start-up is not lost — and the duration counts from
+// `startTimer`. The wait is a promise (`reason`) and an AbortSignal (`signal`) for operations that
+// take one: an interrupted bag copy or recording stops cleanly and its bag stays readable.
 // A second interrupt exits at once, as users expect; one within REPEAT_GRACE_MS of the first is
 // the same interrupt delivered twice (a terminal's Ctrl-C reaches npm and its child, and npm
 // forwards it to the child again), not a second one.
@@ -11,6 +14,8 @@ const REPEAT_GRACE_MS = 1000;
 export class ShutdownSignal {
   readonly reason: Promise<string>;
   private resolveReason!: (why: string) => void;
+  private readonly controller = new AbortController();
+  private why: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private done = false;
   private firstAt = 0;
@@ -39,6 +44,16 @@ export class ShutdownSignal {
     return this.done;
   }
 
+  /** Aborted by a signal or the duration (not by `dispose`: work that ended was not interrupted). */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** What ended the wait ('SIGINT', 'SIGTERM', 'duration … elapsed', 'done'), or undefined while waiting. */
+  get endedBy(): string | undefined {
+    return this.why;
+  }
+
   /**
    * The wait is over for another reason (the work ended): clears the duration timer, which would
    * otherwise keep the process alive until it fires. A later signal exits at once.
@@ -52,6 +67,7 @@ export class ShutdownSignal {
   private finish(why: string): void {
     if (this.done) return;
     this.done = true;
+    this.why = why;
     this.firstAt = performance.now();
     process.off('SIGINT', this.onInt);
     process.off('SIGTERM', this.onTerm);
@@ -62,5 +78,6 @@ export class ShutdownSignal {
     process.on('SIGINT', this.onRepeat);
     process.on('SIGTERM', this.onRepeat);
     this.resolveReason(why);
+    if (why !== 'done') this.controller.abort();
   }
 }

@@ -18,8 +18,9 @@ import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import { EpisodeProgress, formatEpisodeLine } from '../sim/run/episode_progress.js';
 import { CliError } from './cli_error.js';
 import { ShutdownSignal } from './shutdown_signal.js';
+import { errorText } from '../error_text.js';
 
-const EVENT_END = 2;
+const { EVENT_END } = vla_ros_msgs.msg.EpisodeEvent;
 /** Console status of the episode in progress, every this many wall seconds. */
 const STATUS_PERIOD_SEC = 5;
 
@@ -67,14 +68,14 @@ export async function simRun(o: SimRunOptions): Promise<number> {
       defaultLaunchContext(),
     );
   } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err), 2);
+    throw new CliError(errorText(err), 2);
   }
   if (o.failureMonitor === false) {
     out('[WARN] [sim run]: --no-failure-monitor: NO FAILURE MONITOR — predicted failures will not hold the arm\n');
   }
   const shutdown = new ShutdownSignal();
   const launch = await EmbeddedLaunch.start(description, { logLevel: o.logLevel }).catch((err: unknown) => {
-    throw new CliError(err instanceof Error ? err.message : String(err), 1);
+    throw new CliError(errorText(err), 1);
   });
   const backend = new EmbeddedBackend(launch.hub);
   const probe = await backend.createNode({

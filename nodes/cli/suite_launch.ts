@@ -6,6 +6,7 @@ import { defaultLaunchContext, resolveLaunchFilePath } from '../launcher/launch_
 import type { LaunchDescription } from '../launcher/launch_description.js';
 import { loadLaunchFile, parseLaunchArguments } from '../launcher/launch_file.js';
 import { CliError } from './cli_error.js';
+import { errorText } from '../error_text.js';
 
 export function loadSuiteLaunch(
   file: string,
@@ -21,6 +22,6 @@ export function loadSuiteLaunch(
     for (const [name, value] of Object.entries(defaults)) if (declared.has(name) && args[name] === undefined) args[name] = value;
     return loadLaunchFile(path, args, defaultLaunchContext(), { onLog });
   } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err), 2);
+    throw new CliError(errorText(err), 2);
   }
 }

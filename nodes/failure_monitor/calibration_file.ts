@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import { Document, isSeq, parse as parseYaml } from 'yaml';
 import { ConformalBand, ConformalError, PADDING, type BandParameters } from './conformal_band.js';
+import { errorText } from '../error_text.js';
 
 export const CALIBRATION_FORMAT = 'vla-ros/safe-calibration@1';
 
@@ -56,7 +57,7 @@ export function parseCalibration(text: string, source: string): Calibration {
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new CalibrationError(`${source}: not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
+    throw new CalibrationError(`${source}: not valid YAML: ${errorText(err)}`);
   }
   if (!isRecord(doc)) throw new CalibrationError(`${source}: expected a YAML mapping at the top level`);
   const fail = (field: string, expected: string, found: unknown): never => {

@@ -13,9 +13,9 @@
 // with h_in is an LSTM detector, otherwise an MLP one. The initial state of an episode is zeros.
 //
 // Inference runs on the calling thread. session.run() blocks the event loop while it runs
-// (environment.md), which is why the policy models run in workers — but these detectors are a
-// 64→256→256→1 MLP or a 256-unit LSTM cell: ~20–60 µs per step measured (bench/failure_monitor.ts),
-// under 0.2 % of the 33 ms control tick, far less than a worker round trip would cost.
+// (docs/platform-notes.md), which is why the policy models run in workers — but these detectors
+// are a small MLP or one LSTM cell: a step costs a small fraction of a control tick and less than
+// a worker round trip would (`npm run bench`, docs/failure-monitor.md#benchmark).
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -23,6 +23,7 @@ import type * as OrtModule from 'onnxruntime-node';
 import type { InferenceSession as OrtSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { trackModelLoad } from '../inference/model_loads.js';
 import type { DetectorKind } from './calibration_file.js';
+import { errorText } from '../error_text.js';
 
 export class DetectorError extends Error {
   override name = 'DetectorError';
@@ -179,7 +180,7 @@ export class OnnxDetector implements DetectorModel {
         }),
       );
     } catch (err) {
-      throw new DetectorError(`${file}: onnxruntime cannot load it: ${err instanceof Error ? err.message : String(err)}`);
+      throw new DetectorError(`${file}: onnxruntime cannot load it: ${errorText(err)}`);
     }
     try {
       const sig = checkDetectorSignature(session.inputMetadata, session.outputMetadata, file, expectedKind);

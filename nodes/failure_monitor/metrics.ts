@@ -1,4 +1,4 @@
-// Failure-detection metrics as SAFE reports them (../shared/reference/algorithms.md). Positive
+// Failure-detection metrics as SAFE reports them (docs/algorithms.md). Positive
 // class = failure. Each rollout has a score curve s_0..s_{T-1} and a label.
 //   ROC-AUC of the rollout score max_t s_t (threshold-free; ties count one half);
 //   with a band at some α: a rollout is flagged when s_t ≥ δ_t for some t;

@@ -32,6 +32,7 @@ import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import { EpisodeMonitor, type AlarmEvent } from './episode_monitor.js';
 import { loadMonitorSetup, type MonitorSetup } from './monitor_setup.js';
 import { createScorer, type SafeScorer } from './scorer.js';
+import { errorText } from '../error_text.js';
 
 const ALARM = vla_ros_msgs.msg.FailureAlarm;
 const EVENT = vla_ros_msgs.msg.EpisodeEvent;
@@ -111,7 +112,7 @@ export const failureMonitor: NodeDefinition = {
     // Every message is handled in arrival order, one at a time: the detector call is async.
     let queue: Promise<void> = Promise.resolve();
     const enqueue = (what: string, work: () => void | Promise<void>): void => {
-      queue = queue.then(work).catch((err: unknown) => node.logger.error(`${what}: ${err instanceof Error ? err.message : String(err)}`));
+      queue = queue.then(work).catch((err: unknown) => node.logger.error(`${what}: ${errorText(err)}`));
       node.clock.track(queue);
     };
 
@@ -147,8 +148,8 @@ export const failureMonitor: NodeDefinition = {
           status.set('starting', 'waiting for an episode');
           return 'success';
         } catch (err) {
-          node.logger.error(`cannot configure: ${err instanceof Error ? err.message : String(err)}`);
-          status.set('error', `cannot configure: ${err instanceof Error ? err.message : String(err)}`);
+          node.logger.error(`cannot configure: ${errorText(err)}`);
+          status.set('error', `cannot configure: ${errorText(err)}`);
           stopStatus.publishNow();
           return 'failure';
         }

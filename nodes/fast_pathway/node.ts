@@ -34,6 +34,7 @@ import { NodeStatus } from '../runtime/node_status.js';
 import { reportStatus } from '../runtime/status_reporter.js';
 import { ChunkProducer, FAST_PATHWAY_DEFAULTS, latentEntryFromMessage, type ChunkRequest } from './chunk_producer.js';
 import type { LatentEntryData } from './latent_buffer.js';
+import { errorText } from '../error_text.js';
 
 export const fastPathway: NodeDefinition = {
   exec: 'fast_pathway',
@@ -163,7 +164,7 @@ export const fastPathway: NodeDefinition = {
         entry = latentEntryFromMessage(msg);
       } catch (err) {
         status.drop();
-        node.logger.throttle('warn', 5, `malformed latent dropped: ${err instanceof Error ? err.message : String(err)}`, 'bad-latent');
+        node.logger.throttle('warn', 5, `malformed latent dropped: ${errorText(err)}`, 'bad-latent');
         return;
       }
       const r = producer.writeLatent(entry);
@@ -203,7 +204,7 @@ export const fastPathway: NodeDefinition = {
         producer.setImages(images, stamp);
       } catch (err) {
         status.drop();
-        node.logger.throttle('warn', 5, `malformed observation dropped: ${err instanceof Error ? err.message : String(err)}`, 'bad-obs');
+        node.logger.throttle('warn', 5, `malformed observation dropped: ${errorText(err)}`, 'bad-obs');
       }
     });
     // Counts backward time jumps: a chunk requested before one belongs to the old timeline.
@@ -246,8 +247,8 @@ export const fastPathway: NodeDefinition = {
         })
         .catch((err: unknown) => {
           if (err instanceof InferenceClosedError) return; // shutting down: nothing to report
-          status.set('error', `decode failed: ${err instanceof Error ? err.message : String(err)}`);
-          node.logger.throttle('error', 5, `decode failed: ${err instanceof Error ? err.message : String(err)}`, 'decode-failed');
+          status.set('error', `decode failed: ${errorText(err)}`);
+          node.logger.throttle('error', 5, `decode failed: ${errorText(err)}`, 'decode-failed');
         })
         .finally(() => {
           inFlight = false;

@@ -6,6 +6,7 @@ import { OnnxModel } from './onnx_model.js';
 import { decodeOnModel } from './decode_on_model.js';
 import type { InferenceWorkerData, WorkerReply, WorkerRequest } from './inference_protocol.js';
 import { transferListOf } from './transfer.js';
+import { errorText } from '../error_text.js';
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
     for (const [name, file] of Object.entries(data.models))
       models.set(name, await OnnxModel.load(file, { intraOpThreads: data.intraOpThreads }));
   } catch (err) {
-    reply({ kind: 'load_failed', error: err instanceof Error ? err.message : String(err) });
+    reply({ kind: 'load_failed', error: errorText(err) });
     return;
   }
   reply({ kind: 'ready', io: Object.fromEntries([...models].map(([n, m]) => [n, { inputs: m.inputs, outputs: m.outputs }])) });
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
           reply({ kind: 'decoded', id: req.id, result, computeSec: (performance.now() - start) / 1000 });
         }
       } catch (err) {
-        reply({ kind: 'failed', id: req.id, error: err instanceof Error ? err.message : String(err) });
+        reply({ kind: 'failed', id: req.id, error: errorText(err) });
       }
     });
   });

@@ -1,6 +1,6 @@
 // One ONNX model on onnxruntime-node's CPU provider, with the session options this machine
 // needs: one intra-op thread that does not busy-spin (a spinning pool burns a whole core
-// between 30 Hz calls; environment.md), and clear errors naming the model and tensor.
+// between 30 Hz calls; docs/platform-notes.md), and clear errors naming the model and tensor.
 // session.run() blocks its thread for the whole inference: create models in a worker
 // (inference_worker.ts), never on a node's control thread. It is an ExpertModel, so the
 // decoders run on it directly.
@@ -9,6 +9,7 @@ import * as ort from 'onnxruntime-node';
 import type { ExpertModel } from '../fast_pathway/decoders/tensor.js';
 import type { ModelIO } from '../policy/model_io.js';
 import type { TensorData } from './tensor.js';
+import { errorText } from '../error_text.js';
 
 export interface OnnxModelOptions {
   /** Intra-op threads (default 1; 2 was slower on our 2-core machines). */
@@ -53,7 +54,7 @@ export class OnnxModel implements ExpertModel {
       });
       return new OnnxModel(path, session);
     } catch (err) {
-      throw new ModelLoadError(`cannot load ONNX model ${path}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new ModelLoadError(`cannot load ONNX model ${path}: ${errorText(err)}`, { cause: err });
     }
   }
 
@@ -79,7 +80,7 @@ export class OnnxModel implements ExpertModel {
     try {
       results = outputNames === undefined ? await this.session.run(ortFeeds) : await this.session.run(ortFeeds, outputNames);
     } catch (err) {
-      throw new Error(`${this.path}: inference failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new Error(`${this.path}: inference failed: ${errorText(err)}`, { cause: err });
     }
     const out: Record<string, TensorData> = {};
     for (const [name, value] of Object.entries(results)) out[name] = toTensorData(name, this.path, value);

@@ -14,6 +14,7 @@
 //     at once).
 
 import { Worker } from 'node:worker_threads';
+import { lifecycle_msgs } from '../msgs/generated/interfaces.js';
 import { EmbeddedBackend } from '../ros/backend.js';
 import { EmbeddedDomain } from '../ros/embedded/domain.js';
 import { PortLink } from '../ros/embedded/link_protocol.js';
@@ -22,7 +23,8 @@ import type { LogSink } from '../ros/logger.js';
 import type { HostControl, NodeHostData } from './node_host.js';
 import { shutdownHost } from './host_shutdown.js';
 import type { LaunchDescription } from './launch_description.js';
-import { errorText, LaunchError } from './launch_errors.js';
+import { LaunchError } from './launch_errors.js';
+import { errorText } from '../error_text.js';
 import { planNodes, type PlannedNode } from './node_plan.js';
 
 export { LaunchError } from './launch_errors.js';
@@ -127,8 +129,8 @@ export class EmbeddedLaunch {
         const client = manager.createClient('lifecycle_msgs/srv/ChangeState', `${fqn}/change_state`);
         if (!(await client.waitForService(1))) continue; // not a managed node
         for (const [id, step] of [
-          [1, 'configure'],
-          [3, 'activate'],
+          [lifecycle_msgs.msg.Transition.TRANSITION_CONFIGURE, 'configure'],
+          [lifecycle_msgs.msg.Transition.TRANSITION_ACTIVATE, 'activate'],
         ] as const) {
           beforeTransition?.();
           // The call has no timeout of its own: its timer would keep the process alive after

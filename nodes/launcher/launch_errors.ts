@@ -43,7 +43,3 @@ export function describeOrigin(origin: Origin): string {
 
 /** The tail of every message about a feature ros2 launch has and this launcher lacks. */
 export const NOT_EMBEDDED = 'not supported by the embedded launcher; run this file with ros2 launch';
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

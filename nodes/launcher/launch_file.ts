@@ -34,7 +34,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LaunchContext } from './launch_context.js';
 import type { LaunchArgument, LaunchDescription, NodeAction, ParameterSource } from './launch_description.js';
-import { describeOrigin, errorText, failAt, LaunchFileError, NOT_EMBEDDED, type Origin, type SourceFile } from './launch_errors.js';
+import { describeOrigin, failAt, LaunchFileError, NOT_EMBEDDED, type Origin, type SourceFile } from './launch_errors.js';
+import { errorText } from '../error_text.js';
 import { evaluateExpression, ExpressionError } from './launch_expression.js';
 import { coerceBool, pythonFloat, typeParamValue, typeSeparatedValue } from './launch_param_values.js';
 import {

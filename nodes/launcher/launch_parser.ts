@@ -3,7 +3,8 @@
 // substitutions, and bad substitution syntax fail even in branches that are never taken).
 
 import path from 'node:path';
-import { errorText, failAt, NOT_EMBEDDED, type Origin, type SourceFile } from './launch_errors.js';
+import { failAt, NOT_EMBEDDED, type Origin, type SourceFile } from './launch_errors.js';
+import { errorText } from '../error_text.js';
 import { coerceBool, PARAM_TYPE_IDS, pythonFloat, type ParamTypeId } from './launch_param_values.js';
 import {
   hasSubstitution,

@@ -2,7 +2,8 @@
 // through Python's ElementTree (well-formedness, one <launch> root, entity decoding).
 
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { errorText, LaunchFileError, type SourceFile } from './launch_errors.js';
+import { LaunchFileError, type SourceFile } from './launch_errors.js';
+import { errorText } from '../error_text.js';
 
 export interface XmlElement {
   tag: string;

@@ -10,6 +10,7 @@ import type { NodeConfig } from '../ros/node_config.js';
 import { loadNodeDefinition } from '../registry.js';
 import { startNode, type RunningNode } from '../runtime/node_runner.js';
 import { settleModelLoads } from '../inference/model_loads.js';
+import { errorText } from '../error_text.js';
 
 export interface NodeHostData {
   exec: string;
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     running = await startNode(definition, new EmbeddedBackend(domain), data.config);
     post({ control: 'started', fqn: running.node.fullyQualifiedName });
   } catch (err) {
-    post({ control: 'failed', error: err instanceof Error ? err.message : String(err) });
+    post({ control: 'failed', error: errorText(err) });
     link.close();
   }
 }

@@ -12,7 +12,8 @@ import { fqnOf, type NodeConfig } from '../ros/node_config.js';
 import { collectOverrides } from '../ros/params_file.js';
 import { loadNodeDefinition } from '../registry.js';
 import type { NodeDefinition } from '../runtime/node_definition.js';
-import { errorText, LaunchError } from './launch_errors.js';
+import { errorText } from '../error_text.js';
+import { LaunchError } from './launch_errors.js';
 import type { LaunchDescription, NodeAction } from './launch_description.js';
 import { nodeConfigFromAction } from './node_action_config.js';
 

@@ -19,6 +19,7 @@ import { definitionText, dependencySections, joinSchemaSections, looksLikeServic
 import { closestNames } from './suggest.js';
 import { fullTypeName, parseTypeName, shortTypeName, toShortTypeName, type InterfaceKind } from './type_names.js';
 import { MessageValidator } from './validate.js';
+import { errorText } from '../error_text.js';
 
 type ServiceRequestTypeMap = { [K in ServiceTypeName as `${K}_Request`]: ServiceTypeMap[K]['Request'] };
 type ServiceResponseTypeMap = { [K in ServiceTypeName as `${K}_Response`]: ServiceTypeMap[K]['Response'] };
@@ -90,10 +91,6 @@ interface Codec {
   validator: MessageValidator;
   /** The root definition without constants, as the codec and validator use it. */
   root: MessageDefinition;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** `Foo` in package `pkg` → `pkg/Foo`; `pkg/msg/Foo` → `pkg/Foo`. */
@@ -168,7 +165,7 @@ export class MessageRegistry {
       try {
         this.#dependencies(entry);
       } catch (error) {
-        throw new Error(`${entry.file ?? entry.fullName}: ${errorMessage(error)}`, { cause: error });
+        throw new Error(`${entry.file ?? entry.fullName}: ${errorText(error)}`, { cause: error });
       }
     }
   }
@@ -179,7 +176,7 @@ export class MessageRegistry {
       // skipTypeFixup: a lone .msg cannot resolve `NamedTensor` to a package; we do it below.
       parsed = parse(source.text, { ros2: true, skipTypeFixup: true });
     } catch (error) {
-      throw new Error(`${source.file}: @foxglove/rosmsg cannot parse ${source.name}: ${errorMessage(error)}`, {
+      throw new Error(`${source.file}: @foxglove/rosmsg cannot parse ${source.name}: ${errorText(error)}`, {
         cause: error,
       });
     }
@@ -347,7 +344,7 @@ export class MessageRegistry {
     try {
       parsed = parse(schemaText, { ros2: true });
     } catch (error) {
-      throw new Error(`cannot register ${fullName}: @foxglove/rosmsg cannot parse its schema: ${errorMessage(error)}`, {
+      throw new Error(`cannot register ${fullName}: @foxglove/rosmsg cannot parse its schema: ${errorText(error)}`, {
         cause: error,
       });
     }
@@ -473,7 +470,7 @@ export class MessageRegistry {
     try {
       return codec.reader.readMessage(bytes);
     } catch (error) {
-      throw new Error(`cannot deserialize ${this.normalize(type)} from ${bytes.byteLength} bytes: ${errorMessage(error)}`, {
+      throw new Error(`cannot deserialize ${this.normalize(type)} from ${bytes.byteLength} bytes: ${errorText(error)}`, {
         cause: error,
       });
     }

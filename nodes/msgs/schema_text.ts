@@ -1,7 +1,7 @@
 // `ros2msg` schema text, the MCAP schema encoding rosbag2 uses for ROS 2 messages.
 //
-// Format, as found in the rosbag2-written MCAP files under /work/shared/data/rosbag2/ (e.g. the
-// rcl_interfaces/msg/Log schema of mcap-talker/talker.mcap):
+// Format, as rosbag2 writes it into MCAP files (e.g. the rcl_interfaces/msg/Log schema of a
+// recorded talker):
 //
 //   <root .msg text, verbatim with comments, ending in a newline>
 //   ================================================================================

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tokenizers from '@huggingface/tokenizers';
 import type { InstructionSpec } from './manifest.js';
+import { errorText } from '../error_text.js';
 
 // tokenizers.js ships declarations whose relative imports lack file extensions, so they do
 // not resolve under NodeNext; this is the part of its API we use.
@@ -32,7 +33,7 @@ export class InstructionEncoder {
     try {
       json = JSON.parse(fs.readFileSync(tokenizerPath, 'utf8')) as typeof json;
     } catch (err) {
-      throw new Error(`cannot read tokenizer ${tokenizerPath}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      throw new Error(`cannot read tokenizer ${tokenizerPath}: ${errorText(err)}`, { cause: err });
     }
     // tokenizers.js reads special tokens from tokenizer_config.json (HF's second file); for
     // models it has no class for (WordLevel) the unknown token must come from there too.

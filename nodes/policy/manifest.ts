@@ -7,6 +7,7 @@
 // Format reference: docs/policy-bundles.md.
 
 import { parse as parseYaml } from 'yaml';
+import { errorText } from '../error_text.js';
 
 export const MANIFEST_FORMAT = 'vla-ros/policy-bundle@1';
 
@@ -351,7 +352,7 @@ export function parseManifest(text: string, source: string, stats: unknown, stat
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new ManifestError(`${source}: not valid YAML: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ManifestError(`${source}: not valid YAML: ${errorText(err)}`);
   }
   const root = Fields.root(doc, source);
   const format = root.string('format');

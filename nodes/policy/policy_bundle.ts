@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { packagePath } from '../package_paths.js';
 import { ManifestError, parseManifest, type PolicyManifest } from './manifest.js';
+import { errorText } from '../error_text.js';
 
 export interface PolicyBundle {
   /** Absolute path of the bundle folder. */
@@ -39,7 +40,7 @@ export function loadPolicyBundle(spec: string): PolicyBundle {
     try {
       stats = JSON.parse(fs.readFileSync(statsPath, 'utf8'));
     } catch (err) {
-      throw new ManifestError(`${statsPath}: not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+      throw new ManifestError(`${statsPath}: not valid JSON: ${errorText(err)}`);
     }
   }
   const manifest = parseManifest(text, manifestPath, stats, statsPath ?? 'normalization statistics');

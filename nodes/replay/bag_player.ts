@@ -22,6 +22,7 @@ import { wallNow } from '../ros/time_base.js';
 import type { BagReader, BagRecord } from '../bags/bag_reader.js';
 import { replayQosFromYaml } from '../bags/qos_metadata.js';
 import { ReplayError } from './suite.js';
+import { errorText } from '../error_text.js';
 
 export interface ReplayTimeline {
   /** Lets time pass up to bag time `t` [s]. */
@@ -232,7 +233,7 @@ export class BagPlayer {
       try {
         plan.publish = this.target.publisher(plan.target, m.type, { ...qos, reliability: 'reliable' });
       } catch (err) {
-        throw new ReplayError(`cannot replay ${m.topic} as ${plan.target}: ${err instanceof Error ? err.message : String(err)}`);
+        throw new ReplayError(`cannot replay ${m.topic} as ${plan.target}: ${errorText(err)}`);
       }
     }
     let message: unknown;

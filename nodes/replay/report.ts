@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import { BagReader } from '../bags/bag_reader.js';
 import { formatBagInfo } from '../bags/bag_info.js';
 import { detectStampDomain } from '../bags/time_domain.js';
-import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
+import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import { fromNanoseconds, fromRosTime } from '../ros/time.js';
 import { escapeXml, lineChart, PALETTE, type Series } from '../charts/svg_chart.js';
 
@@ -57,8 +57,7 @@ interface ScoreTopic {
 }
 
 const POSE_TYPE = 'geometry_msgs/msg/PoseStamped';
-const EVENT_START = 0;
-const EVENT_END = 2;
+const { EVENT_START, EVENT_END } = vla_ros_msgs.msg.EpisodeEvent;
 
 export interface EpisodeRow {
   id: string;
@@ -194,7 +193,7 @@ export class ReportCollector {
         const a = msg as vla_ros_msgs.msg.FailureAlarm;
         this.alarms.push({
           t,
-          label: a.reason === 1 ? 'alarm: feature timeout' : 'alarm',
+          label: a.reason === vla_ros_msgs.msg.FailureAlarm.REASON_FEATURE_TIMEOUT ? 'alarm: feature timeout' : 'alarm',
           detail: `${a.episode_id} step ${a.step}: ${a.detail}`,
         });
         if (a.episode_id !== '') this.episodeOf(a.episode_id).alarms.push({ t, detail: `step ${a.step}: ${a.detail}` });

@@ -6,6 +6,7 @@ import type { NodeConfig } from './node_config.js';
 import type { BackendKind, RosNode } from './node.js';
 import { EmbeddedDomain, type DomainOptions } from './embedded/domain.js';
 import { EmbeddedNode } from './embedded/embedded_node.js';
+import { errorText } from '../error_text.js';
 
 export interface RosBackend {
   readonly kind: BackendKind;
@@ -77,7 +78,7 @@ export async function selectBackend(choice: BackendChoice, argv: string[] = []):
   try {
     return await RclnodejsBackend.create(argv);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = errorText(err);
     if (choice === 'rclnodejs') throw new BackendUnavailableError(`rclnodejs could not be loaded: ${reason}`);
     process.stderr.write(`[WARN] ROS 2 is sourced but rclnodejs failed to load (${reason}); using the embedded backend\n`);
     return new EmbeddedBackend();

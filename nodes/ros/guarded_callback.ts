@@ -2,10 +2,7 @@
 // message is logged (with its stack) and the node keeps running.
 
 import type { Logger } from './logger.js';
-
-export function describeThrown(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : String(err);
-}
+import { errorTextWithStack } from '../error_text.js';
 
 /** Wraps `fn` so that what it throws is logged as `<what> threw: ...` instead of propagating. */
 export function guarded<A extends unknown[]>(logger: Pick<Logger, 'error'>, what: string, fn: (...args: A) => void): (...args: A) => void {
@@ -13,7 +10,7 @@ export function guarded<A extends unknown[]>(logger: Pick<Logger, 'error'>, what
     try {
       fn(...args);
     } catch (err) {
-      logger.error(`${what} threw: ${describeThrown(err)}`);
+      logger.error(`${what} threw: ${errorTextWithStack(err)}`);
     }
   };
 }

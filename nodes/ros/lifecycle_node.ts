@@ -2,7 +2,7 @@
 // services (~/change_state, ~/get_state, ~/get_available_states, ~/get_available_transitions,
 // ~/get_transition_graph) and ~/transition_event, so `ros2 lifecycle` works on a robot.
 // We do not use rclnodejs's own LifecycleNode: an invalid transition request sent to it
-// aborts the whole process (../shared/reference/environment.md); here it is refused.
+// aborts the whole process (docs/platform-notes.md); here it is refused.
 
 import type { QoSLike } from './qos.js';
 import type { MessageTypeMap, MessageTypeName, Publisher, RosNode } from './node.js';
@@ -20,7 +20,7 @@ import {
   type TransitionState,
 } from './lifecycle_state_machine.js';
 import { toNanoseconds } from './time.js';
-import { describeThrown } from './guarded_callback.js';
+import { errorTextWithStack } from '../error_text.js';
 
 type MaybePromise<T> = T | Promise<T>;
 /** Returning nothing means success. */
@@ -227,7 +227,7 @@ export class LifecycleNode {
     try {
       return (await this.callbacks[key]()) ?? 'success';
     } catch (err) {
-      this.node.logger.error(`${what} callback threw: ${describeThrown(err)}`);
+      this.node.logger.error(`${what} callback threw: ${errorTextWithStack(err)}`);
       return 'error';
     }
   }

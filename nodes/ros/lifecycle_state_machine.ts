@@ -1,6 +1,9 @@
 // The managed-node state machine of ROS 2 (design.ros2.org "Managed nodes"; ids as in
 // lifecycle_msgs/msg/State and Transition). Pure: it says which transition is legal from
 // which state and where each outcome leads; lifecycle_node.ts runs the callbacks.
+import { lifecycle_msgs } from '../msgs/generated/interfaces.js';
+
+const { State, Transition } = lifecycle_msgs.msg;
 
 export type PrimaryState = 'unconfigured' | 'inactive' | 'active' | 'finalized';
 export type TransitionState = 'configuring' | 'cleaningup' | 'shuttingdown' | 'activating' | 'deactivating' | 'errorprocessing';
@@ -9,16 +12,16 @@ export type TransitionName = 'configure' | 'cleanup' | 'activate' | 'deactivate'
 export type CallbackResult = 'success' | 'failure' | 'error';
 
 export const STATE_IDS: Readonly<Record<PrimaryState | TransitionState, number>> = Object.freeze({
-  unconfigured: 1,
-  inactive: 2,
-  active: 3,
-  finalized: 4,
-  configuring: 10,
-  cleaningup: 11,
-  shuttingdown: 12,
-  activating: 13,
-  deactivating: 14,
-  errorprocessing: 15,
+  unconfigured: State.PRIMARY_STATE_UNCONFIGURED,
+  inactive: State.PRIMARY_STATE_INACTIVE,
+  active: State.PRIMARY_STATE_ACTIVE,
+  finalized: State.PRIMARY_STATE_FINALIZED,
+  configuring: State.TRANSITION_STATE_CONFIGURING,
+  cleaningup: State.TRANSITION_STATE_CLEANINGUP,
+  shuttingdown: State.TRANSITION_STATE_SHUTTINGDOWN,
+  activating: State.TRANSITION_STATE_ACTIVATING,
+  deactivating: State.TRANSITION_STATE_DEACTIVATING,
+  errorprocessing: State.TRANSITION_STATE_ERRORPROCESSING,
 });
 
 export interface TransitionSpec {
@@ -32,27 +35,55 @@ export interface TransitionSpec {
 }
 
 export const TRANSITIONS: readonly TransitionSpec[] = Object.freeze([
-  { name: 'configure', id: 1, from: 'unconfigured', via: 'configuring', to: 'inactive' },
-  { name: 'cleanup', id: 2, from: 'inactive', via: 'cleaningup', to: 'unconfigured' },
-  { name: 'activate', id: 3, from: 'inactive', via: 'activating', to: 'active' },
-  { name: 'deactivate', id: 4, from: 'active', via: 'deactivating', to: 'inactive' },
-  { name: 'shutdown', id: 5, from: 'unconfigured', via: 'shuttingdown', to: 'finalized' },
-  { name: 'shutdown', id: 6, from: 'inactive', via: 'shuttingdown', to: 'finalized' },
-  { name: 'shutdown', id: 7, from: 'active', via: 'shuttingdown', to: 'finalized' },
+  { name: 'configure', id: Transition.TRANSITION_CONFIGURE, from: 'unconfigured', via: 'configuring', to: 'inactive' },
+  { name: 'cleanup', id: Transition.TRANSITION_CLEANUP, from: 'inactive', via: 'cleaningup', to: 'unconfigured' },
+  { name: 'activate', id: Transition.TRANSITION_ACTIVATE, from: 'inactive', via: 'activating', to: 'active' },
+  { name: 'deactivate', id: Transition.TRANSITION_DEACTIVATE, from: 'active', via: 'deactivating', to: 'inactive' },
+  { name: 'shutdown', id: Transition.TRANSITION_UNCONFIGURED_SHUTDOWN, from: 'unconfigured', via: 'shuttingdown', to: 'finalized' },
+  { name: 'shutdown', id: Transition.TRANSITION_INACTIVE_SHUTDOWN, from: 'inactive', via: 'shuttingdown', to: 'finalized' },
+  { name: 'shutdown', id: Transition.TRANSITION_ACTIVE_SHUTDOWN, from: 'active', via: 'shuttingdown', to: 'finalized' },
 ] satisfies TransitionSpec[]);
 
-/** Ids of the result transitions (on_configure_success = 10, ..._failure = 11, ..._error = 12, ...). */
-const RESULT_BASE: Readonly<Record<TransitionState, number>> = Object.freeze({
-  configuring: 10,
-  cleaningup: 20,
-  activating: 30,
-  deactivating: 40,
-  shuttingdown: 50,
-  errorprocessing: 60,
+/** Ids of the result transitions (on_<transition>_success / _failure / _error). */
+const RESULT_IDS: Readonly<Record<TransitionState, Readonly<Record<CallbackResult, number>>>> = Object.freeze({
+  configuring: resultIds(
+    Transition.TRANSITION_ON_CONFIGURE_SUCCESS,
+    Transition.TRANSITION_ON_CONFIGURE_FAILURE,
+    Transition.TRANSITION_ON_CONFIGURE_ERROR,
+  ),
+  cleaningup: resultIds(
+    Transition.TRANSITION_ON_CLEANUP_SUCCESS,
+    Transition.TRANSITION_ON_CLEANUP_FAILURE,
+    Transition.TRANSITION_ON_CLEANUP_ERROR,
+  ),
+  activating: resultIds(
+    Transition.TRANSITION_ON_ACTIVATE_SUCCESS,
+    Transition.TRANSITION_ON_ACTIVATE_FAILURE,
+    Transition.TRANSITION_ON_ACTIVATE_ERROR,
+  ),
+  deactivating: resultIds(
+    Transition.TRANSITION_ON_DEACTIVATE_SUCCESS,
+    Transition.TRANSITION_ON_DEACTIVATE_FAILURE,
+    Transition.TRANSITION_ON_DEACTIVATE_ERROR,
+  ),
+  shuttingdown: resultIds(
+    Transition.TRANSITION_ON_SHUTDOWN_SUCCESS,
+    Transition.TRANSITION_ON_SHUTDOWN_FAILURE,
+    Transition.TRANSITION_ON_SHUTDOWN_ERROR,
+  ),
+  errorprocessing: resultIds(
+    Transition.TRANSITION_ON_ERROR_SUCCESS,
+    Transition.TRANSITION_ON_ERROR_FAILURE,
+    Transition.TRANSITION_ON_ERROR_ERROR,
+  ),
 });
 
+function resultIds(success: number, failure: number, error: number): Readonly<Record<CallbackResult, number>> {
+  return Object.freeze({ success, failure, error });
+}
+
 export function resultTransitionId(via: TransitionState, result: CallbackResult): number {
-  return RESULT_BASE[via] + (result === 'success' ? 0 : result === 'failure' ? 1 : 2);
+  return RESULT_IDS[via][result];
 }
 
 export function availableTransitions(state: PrimaryState): TransitionSpec[] {

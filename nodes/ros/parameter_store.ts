@@ -11,6 +11,7 @@
 //   - numbers have no JS type of their own, so a declare must say 'integer' or 'double' unless
 //     the default settles it (a non-integral number, NaN or ±Infinity means double).
 import type { ParameterDescriptor, ParameterOverride, ParameterType, ParameterValue } from './parameter.js';
+import { errorText } from '../error_text.js';
 
 export class ParameterError extends Error {
   override name = 'ParameterError';
@@ -458,7 +459,7 @@ export class ParameterStore {
       try {
         verdict = validator(changes.map((c) => ({ ...c, value: copyValue(c.value) })));
       } catch (err) {
-        verdict = { successful: false, reason: `validation callback threw: ${err instanceof Error ? err.message : String(err)}` };
+        verdict = { successful: false, reason: `validation callback threw: ${errorText(err)}` };
       }
       if (!verdict.successful) {
         const names = changes.map((c) => `'${c.name}'`).join(', ');

@@ -15,6 +15,7 @@ import type { Node as YamlNode, YAMLMap } from 'yaml';
 import type { ParameterOverride, ParameterType, ParameterValue } from './parameter.js';
 import type { ParamOverrideArg, RosArgs } from './ros_args.js';
 import { NameError, validateNamespace, validateNodeName } from './names.js';
+import { errorText } from '../error_text.js';
 
 export class ParamsFileError extends Error {
   override name = 'ParamsFileError';
@@ -371,7 +372,7 @@ export function loadParamsFile(path: string): ParamsFileSection[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
+    const reason = errorText(err);
     throw new ParamsFileError(`cannot read params file '${path}': ${reason}`, path);
   }
   return parseParamsYaml(text, path);

@@ -12,6 +12,7 @@ import type { ParameterOverride, ParameterValue, ParameterType } from './paramet
 import type { RemapRule } from './remap.js';
 import { NameError, parseRemapRule, validateNamespace } from './names.js';
 import { ParameterValueError, parseParameterValue } from './params_file.js';
+import { errorText } from '../error_text.js';
 
 export class RosArgsError extends Error {
   override name = 'RosArgsError';
@@ -152,7 +153,7 @@ function parseLogLevelArg(text: string, flag: string): LogLevelArg {
     const level = parseLogLevel(levelText);
     return logger === undefined ? { level } : { logger, level };
   } catch (err) {
-    throw invalid(flag, text, err instanceof Error ? err.message : String(err), 'logLevel');
+    throw invalid(flag, text, errorText(err), 'logLevel');
   }
 }
 

@@ -2,7 +2,7 @@
 //
 // - WallTimeBase: real time. One native timeout armed for the earliest alarm; alarms that
 //   ask for precision wake early and spin the last stretch, because setTimeout alone is
-//   ~1 ms coarse (measured in ../shared/reference/environment.md).
+//   ~1 ms coarse (docs/platform-notes.md, "Timers in Node.js").
 // - VirtualTimeBase: deterministic simulated time for tests and deterministic replay. Time
 //   moves only when advanced; async work (inference) is awaited before time passes it.
 // - SimTimeBase: time set from outside, i.e. from /clock messages under use_sim_time.
@@ -61,9 +61,9 @@ const SPIN_AFTER_SLEEP = 0.0001;
 /**
  * Real time. Ordinary alarms use one native timeout for the earliest alarm. Precise alarms
  * (control loops): setTimeout is ~1 ms coarse and cannot run 1 kHz, so within NEAR_WINDOW of
- * the alarm a worker thread sleeps with Atomics.wait and spins only the last 0.1 ms (measured
- * p99 0.1 ms at 1 kHz, environment.md); the main thread, where Atomics.wait is not allowed,
- * spins the last `spinMargin`. Between ticks the event loop still runs (messages are handled),
+ * the alarm a worker thread sleeps with Atomics.wait and spins only the last stretch
+ * (docs/platform-notes.md, "Timers in Node.js"); the main thread, which must not block in
+ * Atomics.wait, spins the last `spinMargin`. Between ticks the event loop still runs (messages are handled),
  * because the near-alarm wait is entered from setImmediate, after the poll phase.
  */
 export class WallTimeBase implements TimeBase {

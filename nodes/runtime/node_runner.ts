@@ -9,6 +9,7 @@ import type { RosNode } from '../ros/node.js';
 import { ParameterError } from '../ros/parameter_store.js';
 import type { NodeDefinition, NodeInstance } from './node_definition.js';
 import { declaredParameters } from './parameter_help.js';
+import { errorText } from '../error_text.js';
 
 export interface RunningNode {
   readonly node: RosNode;
@@ -26,10 +27,6 @@ export class ParameterOverrideError extends ParameterError {
   constructor(readonly problems: readonly string[]) {
     super(problems.join('\n'));
   }
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 export async function startNode(definition: NodeDefinition, backend: RosBackend, config: NodeConfig): Promise<RunningNode> {
@@ -62,7 +59,7 @@ export async function startNode(definition: NodeDefinition, backend: RosBackend,
     ];
     if (problems.length > 0) {
       await instance?.dispose?.();
-      if (createError !== undefined) problems.push(`also: ${messageOf(createError)}`);
+      if (createError !== undefined) problems.push(`also: ${errorText(createError)}`);
       problems.push(`\`vla-ros run ${definition.exec} --help-params\` lists the parameters it declares.`);
       throw new ParameterOverrideError(problems);
     }

@@ -7,6 +7,7 @@ import { EmbeddedBackend } from '../ros/backend.js';
 import type { ParameterDescriptor, ParameterValue } from '../ros/parameter.js';
 import { VirtualTimeBase } from '../ros/time_base.js';
 import type { NodeDefinition } from './node_definition.js';
+import { errorText } from '../error_text.js';
 
 export interface DeclaredParameter {
   name: string;
@@ -42,7 +43,7 @@ export async function declaredParameters(definition: NodeDefinition): Promise<De
     await instance.dispose?.();
   } catch (err) {
     // Required parameters without a value stop create(), as do robot facts nobody gave.
-    stoppedAt = err instanceof Error ? err.message : String(err);
+    stoppedAt = errorText(err);
   }
   // names() is sorted.
   const parameters = node.parameters.names().map((name) => ({

@@ -1,17 +1,18 @@
 // MuJoCo's official WebAssembly build (mujoco-js), loaded once per thread, and the few things
-// the simulator needs from it with types. Gotchas handled here (../shared/reference/environment.md):
+// the simulator needs from it with types. Gotchas handled here (docs/platform-notes.md):
 // output arrays must be `mj.DoubleBuffer`s (a plain Float64Array stays zero), views such as
 // `d.qpos` go stale when WASM memory grows (so they are re-read, never cached), and MJCF angles
 // default to degrees (every model sets `<compiler angle="radian"/>`).
 
 import type { MainModule, MjData, MjModel } from 'mujoco-js';
+import { errorText } from '../error_text.js';
 
 export type Mujoco = MainModule;
 export type { MjData, MjModel };
 
 let loading: Promise<Mujoco> | undefined;
 
-/** The WASM module of this thread (loaded on first use, ~100 ms). */
+/** The WASM module of this thread (loaded on first use, once: loading is slow, docs/platform-notes.md). */
 export function loadMujoco(): Promise<Mujoco> {
   loading ??= import('mujoco-js').then(async (m) => {
     const mj = await m.default();
@@ -31,7 +32,7 @@ export function compileModel(mj: Mujoco, xml: string): MjModel {
     return mj.MjModel.loadFromXML(file);
   } catch (err) {
     // Embind throws a pointer or an Error depending on the build; both say "did not compile".
-    const detail = err instanceof Error ? err.message : String(err);
+    const detail = errorText(err);
     throw new Error(`MuJoCo could not compile the scene: ${detail}`, { cause: err });
   } finally {
     mj.FS.unlink(file);

@@ -43,6 +43,7 @@ import { Simulator, type SimEvent } from './simulator.js';
 import { Renderer } from './render/renderer.js';
 import { cameraInfoFields } from './render/camera.js';
 import { sampleEpisode } from './tasks.js';
+import { errorText } from '../error_text.js';
 
 /** Physics steps per batch when running as fast as possible (then the event loop gets a turn). */
 const AFAP_BATCH = 20;
@@ -185,7 +186,7 @@ export const sim: NodeDefinition = {
           }
           if (!r.success) node.logger.warn(`episode manager refused ${what}: ${r.message}`);
         } catch (err) {
-          node.logger.warn(`episode manager: ${what} failed: ${err instanceof Error ? err.message : String(err)}`);
+          node.logger.warn(`episode manager: ${what} failed: ${errorText(err)}`);
         }
       });
     };

@@ -25,6 +25,7 @@ import { NodeStatus } from '../runtime/node_status.js';
 import { checkInstruction, instructionForLog } from '../episode_manager/instruction_text.js';
 import { reportStatus } from '../runtime/status_reporter.js';
 import { LatentProducer, observationRef, SLOW_PATHWAY_MAX_OBSERVATION_AGE, type VlmJob } from './latent_producer.js';
+import { errorText } from '../error_text.js';
 
 export const slowPathway: NodeDefinition = {
   exec: 'slow_pathway',
@@ -167,8 +168,8 @@ export const slowPathway: NodeDefinition = {
         status.set('running');
       } catch (err) {
         if (err instanceof InferenceClosedError) return; // shutting down: nothing to report
-        status.set('error', `VLM failed: ${err instanceof Error ? err.message : String(err)}`);
-        node.logger.throttle('error', 5, `VLM inference failed: ${err instanceof Error ? err.message : String(err)}`, 'vlm-failed');
+        status.set('error', `VLM failed: ${errorText(err)}`);
+        node.logger.throttle('error', 5, `VLM inference failed: ${errorText(err)}`, 'vlm-failed');
       }
     }
 

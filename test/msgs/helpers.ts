@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PACKAGE_ROOT } from '../../nodes/package_paths.js';
 
-/** /work/shared/data next to the checkout (absent on machines without the shared data). */
+/** ../shared/data next to the checkout (absent on machines without the shared data). */
 export const SHARED_DATA = path.join(PACKAGE_ROOT, '..', 'shared', 'data');
 export const ROSBAG2_DATA = path.join(SHARED_DATA, 'rosbag2');
 

@@ -3,6 +3,7 @@
 // are asserted, since a CI machine may be slow).
 import { strict as assert } from 'node:assert';
 import { SimTimeBase, VirtualTimeBase, WallTimeBase, wallNow, type TimeJump } from '../../nodes/ros/time_base.js';
+import { errorText } from '../../nodes/error_text.js';
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const nextMacrotask = () => new Promise<void>((r) => setImmediate(r));
@@ -151,7 +152,7 @@ describe('VirtualTimeBase', () => {
     let failure: [string, number] | undefined;
     const work = slowly(5, 0).then(() => Promise.reject(new Error('inference failed')));
     t.deliverAt(100.5, work).catch((err: unknown) => {
-      failure = [err instanceof Error ? err.message : String(err), t.now()];
+      failure = [errorText(err), t.now()];
     });
     await t.advanceTo(100.4);
     assert.equal(failure, undefined);

@@ -32,144 +32,27 @@ stable when changing them. Opset 13, float32, batch 1, static shapes.
 """
 
 import argparse
-import hashlib
 import json
 import math
 import os
 
-import numpy as np
-import onnx
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-OPSET = 13
-IMAGE = 224
-MAX_TOKENS = 16
-D_MODEL = 64
-LATENT_TOKENS = 8
-POOLED = 128
-HORIZON = 16
-ACTION_DIM = 7
+from vla_policy.contract import ACTION_DIM, ACTION_MAX, ACTION_MIN, HORIZON, LATENT_WIDTH, MAX_TOKENS, POOLED
+from vla_policy.layers import Attention, Mlp, sinusoid
+from vla_policy.manifest import manifest_yaml
+from vla_policy.onnx_io import export, flat, params, pattern_image, sha256, write
+from vla_policy.tokenizer import TOKENIZER_CONFIG, tokenizer_json
+
+D_MODEL = LATENT_WIDTH  # the models work at the width of the latent tokens
 BINS = 256
 MASK_ID = BINS
-FEATURES = 64
-JOINTS = [f"fr3_joint{i}" for i in range(1, 8)]
-ACTION_NAMES = ["x", "y", "z", "roll", "pitch", "yaw", "gripper"]
-IMAGENET_MEAN = [0.485, 0.456, 0.406]
-IMAGENET_STD = [0.229, 0.224, 0.225]
-
-# --------------------------------------------------------------------------------------------
-# Tokenizer: a HF tokenizers WordLevel model over table-top instruction words.
-# --------------------------------------------------------------------------------------------
-
-SPECIAL = ["[PAD]", "[UNK]"]
-WORDS = (
-    # punctuation (the Whitespace pre-tokenizer splits it off words)
-    [".", ",", "!", "?", "'", "-"]
-    # articles, prepositions, conjunctions, pronouns
-    + ["the", "a", "an", "to", "of", "on", "in", "into", "onto", "at", "from", "with", "and", "then",
-       "top", "under", "inside", "next", "near", "behind", "front", "over", "above", "below",
-       "between", "by", "toward", "towards", "until", "it", "its", "them", "that", "this", "is",
-       "all", "both", "each", "other", "out", "off", "away", "around", "along", "please", "robot",
-       "gripper", "arm", "hand", "side", "edge", "corner", "center", "centre", "middle", "end"]
-    # colours
-    + ["red", "green", "blue", "yellow", "orange", "purple", "pink", "black", "white", "gray",
-       "grey", "brown", "cyan", "magenta"]
-    # objects
-    + ["cube", "cubes", "block", "blocks", "ball", "balls", "drawer", "box", "bowl", "cup", "mug",
-       "plate", "can", "bottle", "lid", "button", "handle", "table", "tray", "basket", "target",
-       "goal", "sponge", "cylinder", "sphere", "bin", "shelf", "object", "objects", "marker", "zone",
-       "area", "region", "door", "cabinet", "stack", "tower", "pad", "peg", "hole", "line", "spot"]
-    # verbs
-    + ["push", "touch", "pick", "place", "put", "move", "open", "close", "lift", "grasp", "grab",
-       "drop", "release", "slide", "press", "reach", "go", "rotate", "turn", "hold", "lower",
-       "raise", "set", "take", "bring", "pull", "tap", "point", "stop", "return", "wait", "flip",
-       "insert", "align", "sort", "swap", "knock", "roll", "shift", "nudge"]
-    # directions, sizes, ordinals, manner
-    + ["left", "right", "forward", "forwards", "backward", "backwards", "back", "up", "down",
-       "upward", "downward", "small", "large", "big", "little", "tall", "short", "first",
-       "second", "third", "bottom", "leftmost", "rightmost", "closest", "nearest", "farthest",
-       "furthest", "same", "slowly", "gently", "carefully", "quickly", "again", "one", "two", "three",
-       "cm", "centimeters", "centimetres", "bit", "slightly", "far", "home", "position", "upright"]
-)
-
-
-def tokenizer_json():
-    vocab = {}
-    for token in SPECIAL + WORDS:
-        if token in vocab:
-            raise ValueError(f"duplicate vocabulary entry {token!r}")
-        vocab[token] = len(vocab)
-
-    def added(i, content):
-        return {"id": i, "content": content, "single_word": False, "lstrip": False, "rstrip": False,
-                "normalized": False, "special": True}
-
-    return {
-        "version": "1.0",
-        "truncation": None,
-        "padding": None,
-        "added_tokens": [added(0, "[PAD]"), added(1, "[UNK]")],
-        "normalizer": {"type": "Lowercase"},
-        "pre_tokenizer": {"type": "Whitespace"},
-        "post_processor": None,
-        "decoder": None,
-        "model": {"type": "WordLevel", "vocab": vocab, "unk_token": "[UNK]"},
-    }
-
-
-# tokenizers.js (@huggingface/tokenizers 0.2) has no WordLevel class: it reads a WordLevel model
-# as its "Legacy" model, which takes the unknown token from tokenizer_config.json, not from
-# model.unk_token. Ship the config beside tokenizer.json (the usual HF pair of files).
-TOKENIZER_CONFIG = {
-    "tokenizer_class": "PreTrainedTokenizerFast",
-    "unk_token": "[UNK]",
-    "pad_token": "[PAD]",
-    "model_max_length": MAX_TOKENS,
-    "do_lower_case": True,
-    "clean_up_tokenization_spaces": False,
-}
 
 # --------------------------------------------------------------------------------------------
 # Models
 # --------------------------------------------------------------------------------------------
-
-
-class Attention(nn.Module):
-    """Multi-head attention written out with MatMul/Softmax (clean opset-13 export)."""
-
-    def __init__(self, dim, kv_dim=None, heads=4):
-        super().__init__()
-        kv_dim = dim if kv_dim is None else kv_dim
-        self.heads = heads
-        self.q = nn.Linear(dim, dim)
-        self.k = nn.Linear(kv_dim, dim)
-        self.v = nn.Linear(kv_dim, dim)
-        self.o = nn.Linear(dim, dim)
-
-    def forward(self, x, kv, bias=None):
-        b, n, d = x.shape
-        m = kv.shape[1]
-        h = self.heads
-        q = self.q(x).reshape(b, n, h, d // h).transpose(1, 2)
-        k = self.k(kv).reshape(b, m, h, d // h).transpose(1, 2)
-        v = self.v(kv).reshape(b, m, h, d // h).transpose(1, 2)
-        scores = torch.matmul(q, k.transpose(-2, -1)) * (1.0 / math.sqrt(d // h))
-        if bias is not None:
-            scores = scores + bias
-        out = torch.matmul(torch.softmax(scores, dim=-1), v)
-        return self.o(out.transpose(1, 2).reshape(b, n, d))
-
-
-class Mlp(nn.Module):
-    def __init__(self, dim, hidden):
-        super().__init__()
-        self.fc1 = nn.Linear(dim, hidden)
-        self.fc2 = nn.Linear(hidden, dim)
-
-    def forward(self, x):
-        return self.fc2(F.gelu(self.fc1(x)))
 
 
 class ConvEncoder(nn.Module):
@@ -227,12 +110,6 @@ class ReferenceVlm(nn.Module):
         latent_tokens = self.out_norm(h)
         latent_pooled = self.pooled(torch.cat([latent_tokens.mean(1), text_vec], dim=-1))
         return latent_tokens, latent_pooled
-
-
-def sinusoid(x, freqs):
-    """x [1] -> [1, 2*len(freqs)]."""
-    angles = x.reshape(-1, 1) * freqs.reshape(1, -1)
-    return torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1)
 
 
 class Block(nn.Module):
@@ -341,55 +218,6 @@ class DiscreteDiffusionExpert(ActionExpert):
         return logits, features
 
 
-# --------------------------------------------------------------------------------------------
-# Export
-# --------------------------------------------------------------------------------------------
-
-
-def params(model):
-    return sum(p.numel() for p in model.parameters())
-
-
-def export(model, args, input_names, output_names, path):
-    model.eval()
-    with torch.no_grad():
-        torch.onnx.export(model, args, path, opset_version=OPSET, input_names=input_names,
-                          output_names=output_names, do_constant_folding=True,
-                          training=torch.onnx.TrainingMode.EVAL)
-    m = onnx.load(path)
-    onnx.checker.check_model(m)
-    # strip the exporter's producer version so the bytes only depend on the weights and graph
-    m.producer_version = ""
-    onnx.save(m, path)
-    with torch.no_grad():
-        outputs = model(*args)
-    return outputs
-
-
-def pattern_image(a, m):
-    """A deterministic test image the TypeScript test rebuilds exactly: ((a*i) mod m)/((m-1)/2) - 1."""
-    i = np.arange(3 * IMAGE * IMAGE, dtype=np.int64)
-    return (((a * i) % m) / ((m - 1) // 2) - 1.0).astype(np.float32).reshape(1, 3, IMAGE, IMAGE)
-
-
-def sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
-def flat(t):
-    return [float(v) for v in t.detach().reshape(-1).numpy().astype(np.float64)]
-
-
-def write(path, text):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-
-
-def fmt(values):
-    return "[" + ", ".join(repr(round(v, 10)) for v in values) + "]"
-
-
 # Placeholder statistics. State: FR3 home pose and a table-top spread. Actions (per-step ee
 # deltas at 30 Hz): std 1 cm / 0.03 rad; gripper std 0.1 around 0.5 so that +-5 sigma of a
 # normalised output stays inside [0, 1]: the untrained flow expert outputs ~N(0, 1) and must
@@ -398,83 +226,9 @@ STATE_MEAN = [0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785]
 STATE_STD = [0.6, 0.5, 0.6, 0.5, 0.6, 0.5, 0.8]
 ACTION_MEAN = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5]
 ACTION_STD = [0.01, 0.01, 0.01, 0.03, 0.03, 0.03, 0.1]
-ACTION_MIN = [-0.05, -0.05, -0.05, -0.3, -0.3, -0.3, 0.0]
-ACTION_MAX = [0.05, 0.05, 0.05, 0.3, 0.3, 0.3, 1.0]
 # Discrete diffusion decodes bin centres in [-1, 1]: its statistics map [-1, 1] onto the bounds.
 DD_ACTION_MEAN = [(lo + hi) / 2 for lo, hi in zip(ACTION_MIN, ACTION_MAX)]
 DD_ACTION_STD = [(hi - lo) / 2 for lo, hi in zip(ACTION_MIN, ACTION_MAX)]
-
-
-def manifest(name, description, expert_model, decoding, expert_inputs, expert_outputs, expert_latency,
-             expert_measured, vlm_model, tokenizer, stats):
-    return f"""# vla-ros policy bundle — written by tools/policy/make_reference_bundle.py; format: docs/policy-bundles.md
-format: vla-ros/policy-bundle@1
-name: {name}
-description: >-
-  {description}
-trained: false
-normalization: {stats}
-
-cameras:
-  - name: scene
-    width: {IMAGE}
-    height: {IMAGE}
-    resize: crop
-    channel_order: rgb
-    mean: {fmt(IMAGENET_MEAN)}
-    std: {fmt(IMAGENET_STD)}
-  - name: wrist
-    width: {IMAGE}
-    height: {IMAGE}
-    resize: stretch
-    channel_order: rgb
-    mean: {fmt(IMAGENET_MEAN)}
-    std: {fmt(IMAGENET_STD)}
-
-instruction:
-  template: "{{instruction}}"
-  tokenizer: {tokenizer}
-  max_tokens: {MAX_TOKENS}
-  pad_id: 0
-
-state:
-  joint_names: [{", ".join(JOINTS)}]
-
-vlm:
-  model: {vlm_model}
-  rate_hz: 2
-  inputs:
-    images: {{scene: image_scene, wrist: image_wrist}}
-    token_ids: token_ids
-    attention_mask: attention_mask
-  latent_outputs: [latent_tokens, latent_pooled]
-  # seconds: measured p50 0.44 ms / p95 0.53 ms (onnxruntime-node, 1 thread, 2-core CPU), rounded up
-  modelled_latency: 0.002
-
-expert:
-  model: {expert_model}
-  decoding:
-{decoding}
-  inputs:
-    latent: {{latent_tokens: prefix, latent_pooled: latent}}
-    state: state
-    latent_age: latent_age
-{expert_inputs}
-  outputs:
-{expert_outputs}
-  # seconds for a whole chunk decode: {expert_measured} (1 thread, 2-core CPU), rounded up
-  modelled_latency: {expert_latency}
-
-action:
-  space: ee_delta
-  rotation: euler_xyz
-  gripper: absolute_continuous
-  names: [{", ".join(ACTION_NAMES)}]
-  horizon: {HORIZON}
-  dt: 0.0333333333
-  min: {fmt(ACTION_MIN)}
-  max: {fmt(ACTION_MAX)}
-"""
 
 
 def stats_json(action_mean, action_std):
@@ -550,31 +304,37 @@ def main():
         ["tokens", "state", "latent_age", "prefix", "latent"], ["logits", "features"],
         os.path.join(dd, "expert_dd.onnx"))
 
-    flow_dec = "    mode: flow\n    steps: 10\n    time_convention: pi0"
-    write(os.path.join(ref, "manifest.yaml"), manifest(
-        "reference",
-        "Reference bundle, UNTRAINED (random-init weights): a small two-camera CNN+attention 'VLM' and a "
+    untrained = dict(writer="tools/policy/make_reference_bundle.py", trained=False,
+                     vlm_measured="measured p50 0.44 ms / p95 0.53 ms (onnxruntime-node, 1 thread, 2-core CPU)")
+    features_out = {"features": "features"}
+    write(os.path.join(ref, "manifest.yaml"), manifest_yaml(
+        **untrained, name="reference",
+        description="Reference bundle, UNTRAINED (random-init weights): a small two-camera CNN+attention 'VLM' and a "
         "pi0-style flow-matching action expert (10 Euler steps) following the bundle contract. Everything "
         "runs, nothing is learnt; made by tools/policy/make_reference_bundle.py.",
-        "expert_flow.onnx", flow_dec, "    actions: x_t\n    time: t", "    actions: velocity\n    features: features",
-        0.003, "10 steps measured p50 1.1 ms / p95 1.5 ms", "vlm.onnx", "tokenizer.json", "stats.json"))
-    write(os.path.join(reg, "manifest.yaml"), manifest(
-        "reference_regression",
-        "Reference bundle variant, UNTRAINED (random-init weights): the reference VLM with an OpenVLA-OFT-style "
+        expert_model="expert_flow.onnx", decoding={"mode": "flow", "steps": 10, "time_convention": "pi0"},
+        expert_inputs={"actions": "x_t", "time": "t"}, expert_outputs={"actions": "velocity", **features_out},
+        expert_latency=0.003, expert_measured="10 steps measured p50 1.1 ms / p95 1.5 ms", vlm_model="vlm.onnx",
+        tokenizer="tokenizer.json", normalization="stats.json"))
+    write(os.path.join(reg, "manifest.yaml"), manifest_yaml(
+        **untrained, name="reference_regression",
+        description="Reference bundle variant, UNTRAINED (random-init weights): the reference VLM with an OpenVLA-OFT-style "
         "regression expert (one forward pass per chunk). Made by tools/policy/make_reference_bundle.py.",
-        "expert_regression.onnx", "    mode: regression", "", "    actions: actions\n    features: features",
-        0.001, "measured p50 0.10 ms / p95 0.14 ms", "../reference/vlm.onnx", "../reference/tokenizer.json",
-        "../reference/stats.json"))
-    dd_dec = ("    mode: discrete_diffusion\n    bins: 256\n    mask_id: 256\n    rounds: 12\n    schedule: cosine\n"
-              "    temperature: 1.0\n    secondary_remask_factor: 1.0")
-    write(os.path.join(dd, "manifest.yaml"), manifest(
-        "reference_discrete_diffusion",
-        "Reference bundle variant, UNTRAINED (random-init weights): the reference VLM with a discrete-diffusion "
+        expert_model="expert_regression.onnx", decoding={"mode": "regression"}, expert_inputs={},
+        expert_outputs={"actions": "actions", **features_out},
+        expert_latency=0.001, expert_measured="measured p50 0.10 ms / p95 0.14 ms", vlm_model="../reference/vlm.onnx",
+        tokenizer="../reference/tokenizer.json", normalization="../reference/stats.json"))
+    dd_decoding = {"mode": "discrete_diffusion", "bins": BINS, "mask_id": MASK_ID, "rounds": 12, "schedule": "cosine",
+                   "temperature": 1.0, "secondary_remask_factor": 1.0}
+    write(os.path.join(dd, "manifest.yaml"), manifest_yaml(
+        **untrained, name="reference_discrete_diffusion",
+        description="Reference bundle variant, UNTRAINED (random-init weights): the reference VLM with a discrete-diffusion "
         "expert (256 bins per dimension, MaskGIT-style decoding in 12 rounds, cosine schedule). Made by "
         "tools/policy/make_reference_bundle.py.",
-        "expert_dd.onnx", dd_dec, "    actions: tokens", "    actions: logits\n    features: features",
-        0.015, "12 rounds measured p50 8 ms / p95 11 ms (5 ms model, 3 ms host sampling)", "../reference/vlm.onnx",
-        "../reference/tokenizer.json", "stats.json"))
+        expert_model="expert_dd.onnx", decoding=dd_decoding, expert_inputs={"actions": "tokens"},
+        expert_outputs={"actions": "logits", **features_out},
+        expert_latency=0.015, expert_measured="12 rounds measured p50 8 ms / p95 11 ms (5 ms model, 3 ms host sampling)",
+        vlm_model="../reference/vlm.onnx", tokenizer="../reference/tokenizer.json", normalization="stats.json"))
     write(os.path.join(ref, "README.md"), README_REFERENCE.format(
         vlm_params=params(vlm), flow_params=params(flow), vocab=vocab_size))
     write(os.path.join(reg, "README.md"), README_REGRESSION.format(params=params(regression)))

@@ -44,7 +44,7 @@ import onnx
 import torch
 import torch.nn as nn
 
-OPSET = 13
+from vla_policy.contract import OPSET
 
 
 class Standardise(nn.Module):

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const bagDir = args.includes('--bags') ? option(args, 'bags') : undefined;
   const prefix = option(args, 'prefix', `s${seed}`);
   // VLM latency added to the bundle's modelled one [ms]: 100 is `vla-ros sim eval`'s base setting,
-  // whose latent ages (~0.35 s) are close to what the suite shows under `vla-ros sim run`.
+  // whose latent ages are close to what the suite shows under `vla-ros sim run` (docs/training.md).
   const addedLatency = Number(option(args, 'added-latency', '100')) / 1000;
   if (!(addedLatency >= 0)) throw new Error('--added-latency: expected milliseconds >= 0');
 

@@ -41,37 +41,25 @@ import argparse
 import json
 import math
 import os
-import sys
 import time
 
 import numpy as np
-import onnx
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_reference_bundle import (SPECIAL, WORDS, TOKENIZER_CONFIG, export, flat, fmt, params,  # noqa: E402
-                                   pattern_image, sha256, tokenizer_json, write)
+from vla_policy.contract import (ACTION_DIM, FEATURES, HORIZON, IMAGE, JOINTS, LATENT_TOKENS, LATENT_WIDTH, MAX_TOKENS,
+                                 POOLED)
+from vla_policy.layers import sinusoid
+from vla_policy.manifest import manifest_yaml
+from vla_policy.onnx_io import export, flat, params, pattern_image, sha256, write
+from vla_policy.tokenizer import SPECIAL, TOKENIZER_CONFIG, WORDS, tokenize, tokenizer_json
 
-OPSET = 13
-IMAGE = 224
 POOL = 4
-MAX_TOKENS = 16
-HORIZON = 16
-ACTION_DIM = 7
-LATENT_TOKENS = 8
-D_TOKEN = 64
-POOLED = 128
-FEATURES = 64
 KEYPOINTS = 16
 AUX = 6
 ACTION_DT = 1.0 / 30.0
 MAX_AGE = 0.6
-JOINTS = [f"fr3_joint{i}" for i in range(1, 8)]
-ACTION_NAMES = ["x", "y", "z", "roll", "pitch", "yaw", "gripper"]
-ACTION_MIN = [-0.05, -0.05, -0.05, -0.3, -0.3, -0.3, 0.0]
-ACTION_MAX = [0.05, 0.05, 0.05, 0.3, 0.3, 0.3, 1.0]
 # The expert's gripper command is 0 or 1, exactly on the bounds; sampled chunks would cross them by
 # a hair and get refused. Targets are squeezed into [0.05, 0.95] (0.05: a closed gripper, ~4 mm).
 GRIPPER_SQUEEZE = (0.05, 0.95)
@@ -80,16 +68,6 @@ OBJECT_CENTRE = [0.5, 0.0, 0.03]
 # --------------------------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------------------------
-
-
-def tokenize(text):
-    """What tokenizers.js does with tokenizer.json: lowercase, Whitespace pre-tokenizer (\\w+ and
-    [^\\w\\s]+ runs), WordLevel lookup ([UNK] = 1), truncate / pad with 0 to MAX_TOKENS."""
-    import re
-    vocab = {t: i for i, t in enumerate(SPECIAL + WORDS)}
-    ids = [vocab.get(w, 1) for w in re.findall(r"\w+|[^\w\s]+", text.lower())][:MAX_TOKENS]
-    mask = [1] * len(ids) + [0] * (MAX_TOKENS - len(ids))
-    return ids + [0] * (MAX_TOKENS - len(ids)), mask
 
 
 class Dataset:
@@ -207,7 +185,7 @@ class ReferenceVlm(nn.Module):
         self.scene = CameraEncoder(64)
         self.wrist = CameraEncoder(64)
         self.fuse = nn.Sequential(nn.Linear(192, 256), nn.GELU(), nn.Linear(256, POOLED - AUX))
-        self.tokens = nn.Linear(192, LATENT_TOKENS * D_TOKEN)
+        self.tokens = nn.Linear(192, LATENT_TOKENS * LATENT_WIDTH)
         self.aux = nn.Sequential(nn.Linear(192, 128), nn.GELU(), nn.Linear(128, AUX))
 
     def forward(self, scene, wrist, token_ids, attention_mask):
@@ -216,7 +194,7 @@ class ReferenceVlm(nn.Module):
         text = self.text(words)
         v = torch.cat([self.scene(scene, text), self.wrist(wrist, text), text], dim=-1)
         pooled = torch.cat([self.aux(v), self.fuse(v)], dim=-1)
-        tokens = self.tokens(v).reshape(-1, LATENT_TOKENS, D_TOKEN)
+        tokens = self.tokens(v).reshape(-1, LATENT_TOKENS, LATENT_WIDTH)
         return tokens, pooled
 
 
@@ -232,11 +210,6 @@ class VlmExport(nn.Module):
         return self.vlm(self.pool(image_scene), self.pool(image_wrist), token_ids, attention_mask)
 
 
-def sinusoid(x, freqs):
-    angles = x.reshape(-1, 1) * freqs.reshape(1, -1)
-    return torch.cat([torch.sin(angles), torch.cos(angles)], dim=-1)
-
-
 class FlowExpert(nn.Module):
     HIDDEN = 384
 
@@ -244,7 +217,7 @@ class FlowExpert(nn.Module):
         super().__init__()
         self.register_buffer("age_freqs", torch.tensor([2 * math.pi / p for p in (0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8)]))
         self.register_buffer("time_freqs", torch.exp(torch.linspace(0.0, math.log(100.0), 16)))
-        self.cond = nn.Sequential(nn.Linear(POOLED + D_TOKEN + ACTION_DIM + 16 + 32, 256), nn.GELU(), nn.Linear(256, 256))
+        self.cond = nn.Sequential(nn.Linear(POOLED + LATENT_WIDTH + ACTION_DIM + 16 + 32, 256), nn.GELU(), nn.Linear(256, 256))
         n = HORIZON * ACTION_DIM
         self.inp = nn.Linear(n + 256, self.HIDDEN)
         self.h1 = nn.Linear(self.HIDDEN, self.HIDDEN)
@@ -405,89 +378,6 @@ def train(data, opts, init=None):
 # --------------------------------------------------------------------------------------------
 
 
-MANIFEST = """# vla-ros policy bundle — written by tools/policy/train_reference.py; format: docs/policy-bundles.md
-format: vla-ros/policy-bundle@1
-name: reference
-description: >-
-  Reference policy, TRAINED in the built-in simulator (FR3; push left/right/forward and touch) on
-  {episodes} scripted-expert episodes: a small two-camera CNN 'VLM' (instruction-conditioned keypoints)
-  and a pi0-style flow-matching action expert (10 Euler steps, latent-age aware); made by
-  tools/policy/train_reference.py. Simulation only: never run it on a real robot.
-trained: true
-normalization: stats.json
-
-cameras:
-  - name: scene
-    width: 224
-    height: 224
-    resize: crop
-    channel_order: rgb
-    mean: [0.485, 0.456, 0.406]
-    std: [0.229, 0.224, 0.225]
-  - name: wrist
-    width: 224
-    height: 224
-    resize: stretch
-    channel_order: rgb
-    mean: [0.485, 0.456, 0.406]
-    std: [0.229, 0.224, 0.225]
-
-instruction:
-  template: "{{instruction}}"
-  tokenizer: tokenizer.json
-  max_tokens: 16
-  pad_id: 0
-
-state:
-  joint_names: [fr3_joint1, fr3_joint2, fr3_joint3, fr3_joint4, fr3_joint5, fr3_joint6, fr3_joint7]
-
-vlm:
-  model: vlm.onnx
-  rate_hz: 2
-  inputs:
-    images: {{scene: image_scene, wrist: image_wrist}}
-    token_ids: token_ids
-    attention_mask: attention_mask
-  latent_outputs: [latent_tokens, latent_pooled]
-  # seconds: measured p50 0.25 ms / p95 0.48 ms (bench_reference_bundles.js, 1 thread, 2-core CPU), rounded up
-  modelled_latency: 0.002
-
-expert:
-  model: expert_flow.onnx
-  decoding:
-    mode: flow
-    steps: 10
-    time_convention: pi0
-  inputs:
-    latent: {{latent_tokens: prefix, latent_pooled: latent}}
-    state: state
-    latent_age: latent_age
-    actions: x_t
-    time: t
-  outputs:
-    actions: velocity
-    features: features
-  # seconds for a whole chunk decode: 10 steps measured p50 0.64 ms / p95 1.6 ms (1 thread, 2-core CPU), rounded up
-  modelled_latency: 0.003
-
-action:
-  space: ee_delta
-  rotation: euler_xyz
-  gripper: absolute_continuous
-  names: [x, y, z, roll, pitch, yaw, gripper]
-  horizon: 16
-  dt: 0.0333333333
-  min: {amin}
-  max: {amax}
-
-failure_monitor:
-  features_from: expert
-  detector: safe_mlp.onnx
-  detector_kind: mlp
-  calibration: calibration_mlp.yaml
-"""
-
-
 README = """# reference — vla-ros's reference policy bundle (TRAINED in the simulator)
 
 A small VLA trained by imitation in vla-ros's built-in simulator: FR3 arm, two cameras (`scene`,
@@ -563,7 +453,19 @@ def write_bundle(out, vlm, expert, stats, info, data_dir):
     write(os.path.join(out, "stats.json"), json.dumps(stats, indent=1) + "\n")
     write(os.path.join(out, "tokenizer.json"), json.dumps(tokenizer_json(), indent=1, ensure_ascii=False) + "\n")
     write(os.path.join(out, "tokenizer_config.json"), json.dumps(TOKENIZER_CONFIG, indent=2) + "\n")
-    write(os.path.join(out, "manifest.yaml"), MANIFEST.format(episodes=info["episodes"], amin=fmt(ACTION_MIN), amax=fmt(ACTION_MAX)))
+    write(os.path.join(out, "manifest.yaml"), manifest_yaml(
+        writer="tools/policy/train_reference.py", name="reference", trained=True,
+        description="Reference policy, TRAINED in the built-in simulator (FR3; push left/right/forward and touch) on\n"
+        f"{info['episodes']} scripted-expert episodes: a small two-camera CNN 'VLM' (instruction-conditioned keypoints)\n"
+        "and a pi0-style flow-matching action expert (10 Euler steps, latent-age aware); made by\n"
+        "tools/policy/train_reference.py. Simulation only: never run it on a real robot.",
+        normalization="stats.json", tokenizer="tokenizer.json",
+        vlm_model="vlm.onnx", vlm_measured="measured p50 0.25 ms / p95 0.48 ms (bench_reference_bundles.js, 1 thread, 2-core CPU)",
+        expert_model="expert_flow.onnx", decoding={"mode": "flow", "steps": 10, "time_convention": "pi0"},
+        expert_inputs={"actions": "x_t", "time": "t"}, expert_outputs={"actions": "velocity", "features": "features"},
+        expert_measured="10 steps measured p50 0.64 ms / p95 1.6 ms", expert_latency=0.003,
+        failure_monitor={"features_from": "expert", "detector": "safe_mlp.onnx", "detector_kind": "mlp",
+                         "calibration": "calibration_mlp.yaml"}))
     info = {**info, "vlm_params": params(vlm), "expert_params": params(expert), "data": os.path.abspath(data_dir)}
     write(os.path.join(out, "training.json"), json.dumps(info, indent=1) + "\n")
     o = info["options"]
@@ -609,7 +511,7 @@ def update_fixture(path, out, vlm, expert):
     with torch.no_grad():
         tokens, pooled = VlmExport(vlm).eval()(pattern(7, 251), pattern(13, 241), torch.tensor([g["token_ids"]]), torch.tensor([g["attention_mask"]]))
         velocity, features = expert.eval()(torch.tensor(g["x_t"]).view(1, HORIZON, ACTION_DIM), torch.tensor(g["t"]), torch.tensor([g["state"]]),
-                                           torch.tensor(g["latent_age"]), torch.tensor(g["prefix"]).view(1, LATENT_TOKENS, D_TOKEN), torch.tensor([g["latent"]]))
+                                           torch.tensor(g["latent_age"]), torch.tensor(g["prefix"]).view(1, LATENT_TOKENS, LATENT_WIDTH), torch.tensor([g["latent"]]))
     fixture["models"]["reference/vlm.onnx"] = {"sha256": sha("vlm.onnx"), "latent_tokens": flat(tokens), "latent_pooled": flat(pooled)}
     fixture["models"]["reference/expert_flow.onnx"] = {"sha256": sha("expert_flow.onnx"), "velocity": flat(velocity), "features": flat(features)}
     fixture["about"] = ("Golden I/O of the reference models (torch outputs), written by tools/policy/make_reference_bundle.py; "

@@ -11,6 +11,7 @@ import { microtaskExecutor, VirtualExecutor, type Executor } from './executor.js
 import type { VirtualTimeBase } from '../time_base.js';
 import { WallTimeBase, type TimeBase } from '../time_base.js';
 import type { DomainLink, EndpointInfo, LinkMessage, ServiceInfo } from './link_protocol.js';
+import { errorText } from '../../error_text.js';
 
 export class TopicTypeError extends Error {
   override name = 'TopicTypeError';
@@ -340,7 +341,7 @@ export class EmbeddedDomain {
       try {
         sub.handler(message);
       } catch (err) {
-        sub.owner.error(`subscription callback on '${sub.info.topic}' threw: ${describeError(err)}`);
+        sub.owner.error(`subscription callback on '${sub.info.topic}' threw: ${errorText(err)}`);
       }
     }
   }
@@ -597,10 +598,5 @@ export function normalizeServiceType(type: string): string {
 }
 
 function serviceFailure(service: string, err: unknown): string {
-  return `service '${service}' failed: ${describeError(err)}`;
-}
-
-export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
+  return `service '${service}' failed: ${errorText(err)}`;
 }

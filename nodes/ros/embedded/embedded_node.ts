@@ -26,7 +26,8 @@ import type {
 } from '../node.js';
 import type { RemapRule } from '../remap.js';
 import { guarded } from '../guarded_callback.js';
-import { describeError, normalizeServiceType, normalizeTypeName, type EmbeddedDomain } from './domain.js';
+import { normalizeServiceType, normalizeTypeName, type EmbeddedDomain } from './domain.js';
+import { errorText } from '../../error_text.js';
 
 export class EmbeddedNode implements RosNode {
   readonly backend = 'embedded' as const;
@@ -215,7 +216,7 @@ export class EmbeddedNode implements RosNode {
       try {
         d();
       } catch (err) {
-        this.logger.error(`while destroying: ${describeError(err)}`);
+        this.logger.error(`while destroying: ${errorText(err)}`);
       }
     }
     this.disposers.clear();

@@ -42,21 +42,24 @@ import { PeriodicTimer, type Timer, type TimerOptions } from '../timer.js';
 import type { RosBackend } from '../backend.js';
 import type { RemapRule } from '../remap.js';
 import { guarded } from '../guarded_callback.js';
+import { errorText } from '../../error_text.js';
+import { rcl_interfaces } from '../../msgs/generated/interfaces.js';
 
 type RclModule = typeof Rcl;
 
 // rcl_interfaces/msg/ParameterType values (rclnodejs declares them as an ambient const
-// enum, which isolated modules cannot read; the numbers are the message's constants).
+// enum, which isolated modules cannot read; the generated message constants are the same).
+const PT = rcl_interfaces.msg.ParameterType;
 const RCL_PARAMETER_TYPE: Record<ParameterType, number> = {
-  bool: 1,
-  integer: 2,
-  double: 3,
-  string: 4,
-  byte_array: 5,
-  bool_array: 6,
-  integer_array: 7,
-  double_array: 8,
-  string_array: 9,
+  bool: PT.PARAMETER_BOOL,
+  integer: PT.PARAMETER_INTEGER,
+  double: PT.PARAMETER_DOUBLE,
+  string: PT.PARAMETER_STRING,
+  byte_array: PT.PARAMETER_BYTE_ARRAY,
+  bool_array: PT.PARAMETER_BOOL_ARRAY,
+  integer_array: PT.PARAMETER_INTEGER_ARRAY,
+  double_array: PT.PARAMETER_DOUBLE_ARRAY,
+  string_array: PT.PARAMETER_STRING_ARRAY,
 };
 const PARAMETER_TYPE_OF = Object.fromEntries(Object.entries(RCL_PARAMETER_TYPE).map(([k, v]) => [v, k])) as Record<number, ParameterType>;
 
@@ -325,7 +328,7 @@ class RclNode implements RosNode {
     }
     const tick = guarded(this.logger, 'timer callback', callback);
     if (this.simTime !== undefined) return new PeriodicTimer(this.simTime, periodSec, tick);
-    // rcl timers are precise already (p99 0.41 ms at 30 Hz, environment.md); `precise` is moot.
+    // rcl timers are precise already (docs/platform-notes.md); `precise` is moot.
     const timer = this.native.createTimer(toNanoseconds(periodSec), tick);
     let canceled = false;
     return {
@@ -354,7 +357,7 @@ class RclNode implements RosNode {
         .then(() => handler(request as ServiceRequest<K>))
         .then(
           (result) => response.send(result),
-          (err: unknown) => this.logger.error(`service '${name}' handler failed: ${err instanceof Error ? err.message : String(err)}`),
+          (err: unknown) => this.logger.error(`service '${name}' handler failed: ${errorText(err)}`),
         );
     });
     return { name: this.resolveName(name), type, destroy: () => this.native.destroyService(service) };
@@ -374,7 +377,7 @@ class RclNode implements RosNode {
         } catch (err) {
           // Same wording as the embedded backend, so callers and logs read alike.
           const why = client.isServiceServerAvailable() ? `did not answer within ${timeoutSec} s` : 'is not available';
-          throw new Error(`service '${this.resolveName(name)}' ${why} (${err instanceof Error ? err.message : String(err)})`, {
+          throw new Error(`service '${this.resolveName(name)}' ${why} (${errorText(err)})`, {
             cause: err,
           });
         }
