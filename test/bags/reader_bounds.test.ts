@@ -131,6 +131,7 @@ describe('bags: reader bounds', () => {
       assert.deepEqual([...(await readable.read(0n, 1n))], [0]);
       for (const [offset, length] of [
         [97n, 4n],
+        [9n, 2n ** 31n],
         [101n, 0n],
         [-1n, 1n],
         [0n, -1n],
