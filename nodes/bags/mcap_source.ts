@@ -13,10 +13,10 @@ import fs from 'node:fs';
 import { McapIndexedReader, McapStreamReader, type McapTypes } from '@mcap/core';
 import { decompressHandlers } from './compression.js';
 import { McapFileReadable } from './mcap_file_readable.js';
+import { nsText, salvageCutChunk } from './mcap_cut_chunk.js';
 import { BagReadError, type FileChannel, type RawRecord, type RecordQuery, type StorageFile, type StorageFileInfo } from './storage.js';
 
 const MCAP_MAGIC = new Uint8Array([0x89, 0x4d, 0x43, 0x41, 0x50, 0x30, 0x0d, 0x0a]);
-const OPCODE_CHUNK = 0x06;
 const textDecoder = new TextDecoder();
 
 /** Whether `head` starts with the MCAP magic. */
@@ -26,66 +26,6 @@ export function hasMcapMagic(head: Uint8Array): boolean {
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-const nsText = (ns: bigint) => (Number(ns) / 1e9).toFixed(3);
-
-/**
- * The complete Schema, Channel and Message records at the start of `bytes` (the inside of an
- * uncompressed chunk), stopping at the first incomplete one.
- */
-export function parseInnerRecords(bytes: Uint8Array): McapTypes.TypedMcapRecord[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: McapTypes.TypedMcapRecord[] = [];
-  let p = 0;
-  while (p + 9 <= bytes.length) {
-    const opcode = bytes[p];
-    const length = Number(view.getBigUint64(p + 1, true));
-    const begin = p + 9;
-    const stop = begin + length;
-    if (stop > bytes.length) break;
-    let q = begin;
-    const str = (): string => {
-      const n = view.getUint32(q, true);
-      const s = textDecoder.decode(bytes.subarray(q + 4, q + 4 + n));
-      q += 4 + n;
-      return s;
-    };
-    try {
-      if (opcode === 0x05) {
-        out.push({
-          type: 'Message',
-          channelId: view.getUint16(q, true),
-          sequence: view.getUint32(q + 2, true),
-          logTime: view.getBigUint64(q + 6, true),
-          publishTime: view.getBigUint64(q + 14, true),
-          data: bytes.slice(q + 22, stop),
-        });
-      } else if (opcode === 0x03) {
-        const id = view.getUint16(q, true);
-        q += 2;
-        const name = str();
-        const encoding = str();
-        const n = view.getUint32(q, true);
-        out.push({ type: 'Schema', id, name, encoding, data: bytes.slice(q + 4, q + 4 + n) });
-      } else if (opcode === 0x04) {
-        const id = view.getUint16(q, true);
-        const schemaId = view.getUint16(q + 2, true);
-        q += 4;
-        const topic = str();
-        const messageEncoding = str();
-        const end = q + 4 + view.getUint32(q, true);
-        q += 4;
-        const metadata = new Map<string, string>();
-        while (q < end) metadata.set(str(), str());
-        out.push({ type: 'Channel', id, schemaId, topic, messageEncoding, metadata });
-      }
-    } catch {
-      break;
-    }
-    p = stop;
-  }
-  return out;
 }
 
 /**
@@ -411,11 +351,7 @@ export class McapFile implements StorageFile {
     this.checkProfile(header);
   }
 
-  /**
-   * The records that can still be read from a chunk cut by the end of the file: all complete
-   * inner records when the chunk is uncompressed; none when it is compressed (a partial zstd/lz4
-   * frame cannot be decoded), with the time range the chunk header says was lost.
-   */
+  /** The records that can still be read from a chunk cut by the end of the file (see salvageCutChunk). */
   private async salvagePartialChunk(offset: number, size: number): Promise<{ records: McapTypes.TypedMcapRecord[]; detail: string }> {
     const handle = await fs.promises.open(this.path, 'r');
     try {
@@ -423,28 +359,7 @@ export class McapFile implements StorageFile {
       if (length < 9) return { records: [], detail: '' };
       const buffer = Buffer.alloc(length);
       await handle.read(buffer, 0, length, offset);
-      if (buffer[0] !== OPCODE_CHUNK) return { records: [], detail: '' };
-      // Chunk: start u64, end u64, uncompressed size u64, crc u32, compression string, records length u64.
-      let p = 9;
-      if (length < p + 32) return { records: [], detail: 'a chunk whose header is cut' };
-      const chunkStart = buffer.readBigUInt64LE(p);
-      const chunkEnd = buffer.readBigUInt64LE(p + 8);
-      p += 28;
-      const nameLength = buffer.readUInt32LE(p);
-      p += 4;
-      if (length < p + nameLength + 8) return { records: [], detail: 'a chunk whose header is cut' };
-      const compression = buffer.subarray(p, p + nameLength).toString('utf8');
-      p += nameLength + 8;
-      const range = `t=${nsText(chunkStart)} … ${nsText(chunkEnd)} s`;
-      if (compression !== '') {
-        return {
-          records: [],
-          detail: `a ${compression} chunk (messages from ${range}), which cannot be decompressed partially: those messages are lost`,
-        };
-      }
-      const records = parseInnerRecords(buffer.subarray(Math.min(p, length)));
-      const salvaged = records.filter((r) => r.type === 'Message').length;
-      return { records, detail: `an uncompressed chunk (messages from ${range}), from which ${salvaged} complete messages were salvaged` };
+      return salvageCutChunk(buffer);
     } finally {
       await handle.close();
     }
