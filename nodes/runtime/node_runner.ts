@@ -8,7 +8,8 @@ import type { NodeConfig } from '../ros/node_config.js';
 import type { RosNode } from '../ros/node.js';
 import { ParameterError } from '../ros/parameter_store.js';
 import type { NodeDefinition, NodeInstance } from './node_definition.js';
-import { declaredParameters } from './parameter_help.js';
+import { declareParameters } from '../ros/parameter_schema.js';
+import { declaredParameters, RUNNER_PARAMETERS } from './parameter_help.js';
 
 export interface RunningNode {
   readonly node: RosNode;
@@ -39,11 +40,7 @@ export async function startNode(definition: NodeDefinition, backend: RosBackend,
     // Every override problem is collected, not thrown at the first: a typo must not hide behind
     // the error it causes (a robot file not found, say) or behind another typo.
     node.parameters.deferOverrideProblems();
-    const autostart = node.parameters.declare('autostart', true, {
-      type: 'bool',
-      description: 'Managed nodes: configure and activate right after start. Set false to drive them with `ros2 lifecycle set`.',
-      readOnly: true,
-    });
+    const { autostart } = declareParameters(node.parameters, RUNNER_PARAMETERS);
     let createError: unknown;
     try {
       instance = await definition.create(node);

@@ -1,0 +1,61 @@
+// The config files only set parameters the nodes declare, with values that fit: the same check
+// startNode makes, run over config/ without starting any node.
+
+import { strict as assert } from 'node:assert';
+import fs from 'node:fs';
+import { packagePath } from '../../nodes/package_paths.js';
+import { loadNodeDefinition, nodeExecutables } from '../../nodes/registry.js';
+import { loadParamsFile, parseParamsYaml } from '../../nodes/ros/params_file.js';
+import { paramsFileProblems, type CheckedNode } from '../../nodes/runtime/params_file_check.js';
+
+async function declaredNodes(): Promise<CheckedNode[]> {
+  const nodes: CheckedNode[] = [];
+  for (const exec of nodeExecutables()) {
+    const d = await loadNodeDefinition(exec);
+    if (d.parameters !== undefined) nodes.push({ name: d.defaultName, parameters: d.parameters });
+  }
+  return nodes;
+}
+
+describe('config files set only declared parameters, with valid values', () => {
+  const files = [
+    packagePath('config', 'nodes.yaml'),
+    ...fs.readdirSync(packagePath('config', 'robots')).map((f) => packagePath('config', 'robots', f)),
+  ];
+  for (const file of files) {
+    it(file.slice(packagePath().length + 1), async () => {
+      assert.deepEqual(paramsFileProblems(loadParamsFile(file), await declaredNodes()), []);
+    });
+  }
+
+  it('reports an unknown name, a wrong type, a value out of range, a bad choice and an unknown shared name', async () => {
+    const sections = parseParamsYaml(
+      [
+        '/**/controller_bridge:',
+        '  ros__parameters:',
+        '    publish_rate: 50.0',
+        '    max_chunk_age: fast',
+        '    joint_limit_margin: 2.0',
+        '    merge_rule: newest',
+        '/**:',
+        '  ros__parameters:',
+        '    robot: {name: fr3, colour: red}',
+      ].join('\n'),
+      'bad.yaml',
+    );
+    const problems = paramsFileProblems(sections, await declaredNodes());
+    const expected = [
+      /controller_bridge.*publish_rate.*did you mean 'publish_rate_hz'/,
+      /'max_chunk_age'.*expected double, got string/,
+      /'joint_limit_margin'.*outside the range \[0, 0.5\]/,
+      /'merge_rule'.*"newest" is not one of/,
+      /'robot.colour' \(from bad.yaml\): no node declares it/,
+    ];
+    for (const pattern of expected)
+      assert.ok(
+        problems.some((p) => pattern.test(p)),
+        `${pattern} in:\n${problems.join('\n')}`,
+      );
+    assert.equal(problems.length, expected.length, problems.join('\n'));
+  });
+});
