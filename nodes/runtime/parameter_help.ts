@@ -1,10 +1,11 @@
 // The parameters a node declares, from its declared schema (NodeDefinition.parameters) plus
-// the runner's own: `vla-ros run <node> --help-params`, the generated docs tables
+// the port's (use_sim_time) and the runner's (autostart): `vla-ros run <node> --help-params`, the generated docs tables
 // (tools/parameter_docs.ts), and the names startNode checks overrides against when creating a
 // node failed before it had declared them all.
 
 import type { ParameterDescriptor, ParameterValue } from '../ros/parameter.js';
 import { EmbeddedBackend } from '../ros/backend.js';
+import { CLOCK_PARAMETERS } from '../ros/clock.js';
 import { declareParameters, descriptorOf, param, parameterValue, type ParameterSchema } from '../ros/parameter_schema.js';
 import { VirtualTimeBase } from '../ros/time_base.js';
 import type { NodeDefinition } from './node_definition.js';
@@ -39,7 +40,7 @@ function listed(schema: ParameterSchema): DeclaredParameter[] {
 /** Every parameter of a node with the runner's, sorted by name. */
 export async function declaredParameters(definition: NodeDefinition): Promise<DeclaredParameters> {
   if (definition.parameters === undefined) return instantiated(definition);
-  const parameters = listed({ ...RUNNER_PARAMETERS, ...definition.parameters });
+  const parameters = listed({ ...CLOCK_PARAMETERS, ...RUNNER_PARAMETERS, ...definition.parameters });
   return Promise.resolve({ parameters: parameters.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) });
 }
 

@@ -3,6 +3,7 @@
 // that fit (type, range, choices), and a `/**` section only parameters some node declares.
 // `npm test` runs it over config/ (test/runtime/params_file_check.test.ts).
 
+import { CLOCK_PARAMETERS } from '../ros/clock.js';
 import { collectOverrides, type ParamsFileSection } from '../ros/params_file.js';
 import { declareParameters, type ParameterSchema } from '../ros/parameter_schema.js';
 import { ParameterStore } from '../ros/parameter_store.js';
@@ -22,13 +23,13 @@ export interface CheckedNode {
 /** Problems of `sections` for `nodes` running in `namespace`, one line each (empty: fine). */
 export function paramsFileProblems(sections: readonly ParamsFileSection[], nodes: readonly CheckedNode[], namespace = '/vla'): string[] {
   const problems: string[] = [];
-  const known = new Set<string>(Object.keys(RUNNER_PARAMETERS));
+  const known = new Set<string>([...Object.keys(CLOCK_PARAMETERS), ...Object.keys(RUNNER_PARAMETERS)]);
   for (const { name, parameters } of [SHARED, ...nodes]) {
     const fqn = `${namespace}/${name}`;
     const { overrides, nodeSpecific } = collectOverrides(sections, fqn);
     const store = new ParameterStore(fqn, overrides, nodeSpecific);
     store.deferOverrideProblems();
-    declareParameters(store, { ...RUNNER_PARAMETERS, ...parameters });
+    declareParameters(store, { ...CLOCK_PARAMETERS, ...RUNNER_PARAMETERS, ...parameters });
     problems.push(...store.overrideProblems(), ...store.unusedOverrides().map((u) => `node ${fqn} has no parameter ${u}`));
     for (const key of Object.keys(parameters)) known.add(key);
   }
