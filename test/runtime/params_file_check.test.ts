@@ -7,6 +7,8 @@ import { packagePath } from '../../nodes/package_paths.js';
 import { loadNodeDefinition, nodeExecutables } from '../../nodes/registry.js';
 import { loadParamsFile, parseParamsYaml } from '../../nodes/ros/params_file.js';
 import { paramsFileProblems, type CheckedNode } from '../../nodes/runtime/params_file_check.js';
+import { simParameters } from '../../nodes/sim/node_params.js';
+import { SIM_ROBOTS } from '../../nodes/sim/robot_facts.js';
 
 async function declaredNodes(): Promise<CheckedNode[]> {
   const nodes: CheckedNode[] = [];
@@ -25,6 +27,16 @@ describe('config files set only declared parameters, with valid values', () => {
   for (const file of files) {
     it(file.slice(packagePath().length + 1), async () => {
       assert.deepEqual(paramsFileProblems(loadParamsFile(file), await declaredNodes()), []);
+    });
+  }
+
+  for (const robot of SIM_ROBOTS) {
+    it(`config/sim/${robot}.yaml (with config/robots/${robot}.yaml)`, () => {
+      const sections = [
+        ...loadParamsFile(packagePath('config', 'robots', `${robot}.yaml`)),
+        ...loadParamsFile(packagePath('config', 'sim', `${robot}.yaml`)),
+      ];
+      assert.deepEqual(paramsFileProblems(sections, [{ name: 'sim', parameters: simParameters(robot) }]), []);
     });
   }
 
