@@ -42,9 +42,8 @@ export async function renderedDocs(root: string): Promise<Map<string, string>> {
   const docs = new Map<string, string>();
   for (const [exec, file] of Object.entries(NODE_DOCS)) {
     const definition = await loadNodeDefinition(exec);
-    if (definition.parameters === undefined) continue;
     const doc = docs.get(file) ?? fs.readFileSync(path.join(root, file), 'utf8');
-    const next = withTable(doc, exec, await parameterTable(definition));
+    const next = withTable(doc, exec, parameterTable(definition));
     if (next === undefined) throw new Error(`${file}: no ${start(exec)} … ${end(exec)} block`);
     docs.set(file, next);
   }

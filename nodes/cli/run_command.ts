@@ -20,7 +20,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
     throw new CliError(err instanceof Error ? err.message : String(err), err instanceof UnknownNodeError ? 2 : 1);
   });
   if (o.helpParams) {
-    process.stdout.write(await describeNodeParameters(definition));
+    process.stdout.write(describeNodeParameters(definition));
     return 0;
   }
   let config;

@@ -18,7 +18,7 @@ export interface NodeDefinition {
    * parameters, as the simulator's gains on its robot, those of the default configuration):
    * `--help-params` and the docs tables are made from it.
    */
-  readonly parameters?: ParameterSchema;
+  readonly parameters: ParameterSchema;
   /** Declares parameters and creates the node's entities. Throw to refuse to start. */
   create(node: RosNode): NodeInstance | Promise<NodeInstance>;
 }

@@ -51,7 +51,7 @@ export async function startNode(definition: NodeDefinition, backend: RosBackend,
     if (createError !== undefined && unknown.length > 0) {
       // A create() that stopped half-way had not declared everything: the names the node
       // declares without overrides count too, so a valid override is not called unknown.
-      unknown = node.parameters.unusedOverrides((await declaredParameters(definition)).parameters.map((p) => p.name));
+      unknown = node.parameters.unusedOverrides(declaredParameters(definition).parameters.map((p) => p.name));
     }
     const problems = [
       ...unknown.map((u) => `node ${node.fullyQualifiedName} (${definition.exec}) has no parameter ${u}`),

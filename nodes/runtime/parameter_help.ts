@@ -1,13 +1,11 @@
-// The parameters a node declares, from its declared schema (NodeDefinition.parameters) plus
-// the port's (use_sim_time) and the runner's (autostart): `vla-ros run <node> --help-params`, the generated docs tables
-// (tools/parameter_docs.ts), and the names startNode checks overrides against when creating a
-// node failed before it had declared them all.
+// The parameters a node declares, from its declared schema (NodeDefinition.parameters) plus the
+// port's (use_sim_time) and the runner's (autostart): `vla-ros run <node> --help-params`, the
+// generated docs tables (tools/parameter_docs.ts), and the names startNode checks overrides
+// against when creating a node failed before it had declared them all.
 
 import type { ParameterDescriptor, ParameterValue } from '../ros/parameter.js';
-import { EmbeddedBackend } from '../ros/backend.js';
 import { CLOCK_PARAMETERS } from '../ros/clock.js';
-import { declareParameters, descriptorOf, param, parameterValue, type ParameterSchema } from '../ros/parameter_schema.js';
-import { VirtualTimeBase } from '../ros/time_base.js';
+import { descriptorOf, param, parameterValue, type ParameterSchema } from '../ros/parameter_schema.js';
 import type { NodeDefinition } from './node_definition.js';
 
 /** What the runner itself declares on every node it starts. */
@@ -37,39 +35,10 @@ function listed(schema: ParameterSchema): DeclaredParameter[] {
   });
 }
 
-/** Every parameter of a node with the runner's, sorted by name. */
-export async function declaredParameters(definition: NodeDefinition): Promise<DeclaredParameters> {
-  if (definition.parameters === undefined) return instantiated(definition);
+/** Every parameter of a node with the port's and the runner's, sorted by name. */
+export function declaredParameters(definition: NodeDefinition): DeclaredParameters {
   const parameters = listed({ ...CLOCK_PARAMETERS, ...RUNNER_PARAMETERS, ...definition.parameters });
-  return Promise.resolve({ parameters: parameters.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) });
-}
-
-// A node without a schema: created without overrides in a throwaway virtual-time domain.
-async function instantiated(definition: NodeDefinition): Promise<DeclaredParameters> {
-  const backend = new EmbeddedBackend({ time: new VirtualTimeBase(), logSink: () => {} });
-  const node = await backend.createNode({
-    name: definition.defaultName,
-    namespace: '/',
-    remaps: [],
-    parameterSections: [],
-    logLevel: 'fatal',
-    rosArgv: [],
-  });
-  declareParameters(node.parameters, RUNNER_PARAMETERS);
-  try {
-    const instance = await definition.create(node);
-    await instance.dispose?.();
-  } catch {
-    // Required parameters without a value stop create(): what was declared so far is listed.
-  }
-  const parameters = node.parameters.names().map((name) => ({
-    name,
-    descriptor: node.parameters.describe(name),
-    value: node.parameters.get(name),
-  }));
-  node.destroy();
-  await backend.shutdown();
-  return { parameters };
+  return { parameters: parameters.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
 }
 
 function limitsOf(d: ParameterDescriptor): string[] {
@@ -80,8 +49,8 @@ function limitsOf(d: ParameterDescriptor): string[] {
   ].filter((s) => s !== '');
 }
 
-export async function describeNodeParameters(definition: NodeDefinition): Promise<string> {
-  const { parameters } = await declaredParameters(definition);
+export function describeNodeParameters(definition: NodeDefinition): string {
+  const { parameters } = declaredParameters(definition);
   const lines = [`Parameters of ${definition.exec} (${definition.summary})`, ''];
   for (const { name, descriptor: d, value } of parameters) {
     const limits = [d.readOnly ? 'read-only' : 'dynamic', ...limitsOf(d)];
@@ -96,8 +65,8 @@ function cell(text: string): string {
 }
 
 /** A node's parameters as a markdown table (the node docs embed it, see tools/parameter_docs.ts). */
-export async function parameterTable(definition: NodeDefinition): Promise<string> {
-  const { parameters } = await declaredParameters(definition);
+export function parameterTable(definition: NodeDefinition): string {
+  const { parameters } = declaredParameters(definition);
   const rows = parameters.map(({ name, descriptor: d, value }) => {
     const limits = limitsOf(d).join('; ');
     return `| \`${name}\` | ${d.type} | \`${cell(JSON.stringify(value))}\` | ${cell(limits)} | ${d.readOnly ? '' : 'yes'} | ${cell(d.description)} |`;

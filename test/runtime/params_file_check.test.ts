@@ -14,7 +14,7 @@ async function declaredNodes(): Promise<CheckedNode[]> {
   const nodes: CheckedNode[] = [];
   for (const exec of nodeExecutables()) {
     const d = await loadNodeDefinition(exec);
-    if (d.parameters !== undefined) nodes.push({ name: d.defaultName, parameters: d.parameters });
+    nodes.push({ name: d.defaultName, parameters: d.parameters });
   }
   return nodes;
 }
