@@ -1,14 +1,18 @@
-// The config files only set parameters the nodes declare, with values that fit: the same check
-// startNode makes, run over config/ without starting any node.
+// The config files and the launch files' parameters only set parameters the nodes declare, with
+// values that fit: the same check startNode makes, run without starting any node.
 
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import { packagePath } from '../../nodes/package_paths.js';
 import { loadNodeDefinition, nodeExecutables } from '../../nodes/registry.js';
 import { loadParamsFile, parseParamsYaml } from '../../nodes/ros/params_file.js';
-import { paramsFileProblems, type CheckedNode } from '../../nodes/runtime/params_file_check.js';
+import { defaultLaunchContext } from '../../nodes/launcher/launch_context.js';
+import { loadLaunchFile } from '../../nodes/launcher/launch_file.js';
+import { nodeConfigFromAction } from '../../nodes/launcher/node_action_config.js';
+import { fullyQualifiedNodeName } from '../../nodes/ros/names.js';
+import { nodeParameterProblems, paramsFileProblems, type CheckedNode } from '../../nodes/runtime/params_file_check.js';
 import { simParameters } from '../../nodes/sim/node_params.js';
-import { SIM_ROBOTS } from '../../nodes/sim/robot_facts.js';
+import { isSimRobot, SIM_ROBOTS } from '../../nodes/sim/robot_facts.js';
 
 async function declaredNodes(): Promise<CheckedNode[]> {
   const nodes: CheckedNode[] = [];
@@ -19,7 +23,7 @@ async function declaredNodes(): Promise<CheckedNode[]> {
   return nodes;
 }
 
-describe('config files set only declared parameters, with valid values', () => {
+describe('config and launch files set only declared parameters, with valid values', () => {
   const files = [
     packagePath('config', 'nodes.yaml'),
     ...fs.readdirSync(packagePath('config', 'robots')).map((f) => packagePath('config', 'robots', f)),
@@ -38,6 +42,31 @@ describe('config files set only declared parameters, with valid values', () => {
       ];
       assert.deepEqual(paramsFileProblems(sections, [{ name: 'sim', parameters: simParameters(robot) }]), []);
     });
+  }
+
+  const launches: [string, Record<string, string>[]][] = [
+    ['bringup.launch.xml', ['fr3', 'panda', 'ur5e', 'ur10e'].map((robot) => ({ robot }))],
+    ['sim.launch.xml', SIM_ROBOTS.map((robot) => ({ robot, task: 'push_left', seed: '7', auto_reset: 'true', episode_timeout: '30' }))],
+    ['external_sim.launch.xml', [{ robot: 'fr3' }]],
+  ];
+  for (const [file, argSets] of launches) {
+    for (const args of argSets) {
+      it(`launch/${file} ${Object.entries(args)
+        .map(([k, v]) => `${k}:=${v}`)
+        .join(' ')}: every node's parameters`, async () => {
+        const d = loadLaunchFile(packagePath('launch', file), args, defaultLaunchContext({}));
+        assert.ok(d.nodes.length > 0);
+        const problems: string[] = [];
+        for (const action of d.nodes) {
+          const definition = await loadNodeDefinition(action.exec);
+          const config = nodeConfigFromAction(action, definition.defaultName, 'info');
+          const fqn = fullyQualifiedNodeName(config.namespace, config.name);
+          const schema = action.exec === 'sim' && isSimRobot(args.robot) ? simParameters(args.robot) : definition.parameters;
+          problems.push(...nodeParameterProblems(config.parameterSections, fqn, schema));
+        }
+        assert.deepEqual(problems, []);
+      });
+    }
   }
 
   it('reports an unknown name, a wrong type, a value out of range, a bad choice and an unknown shared name', async () => {
