@@ -8,18 +8,12 @@
 //   pub  observation   vla_ros_msgs/msg/Observation   keep last 2, BEST EFFORT, volatile (OBSERVATION_QOS):
 //        subscribe with best effort (e.g. QoSProfiles.sensorData) — a reliable reader gets nothing
 //   pub  ~/status, /diagnostics                     1 Hz health: rate, age, drops per reason
-// Parameters (`vla-ros run camera_ingestion --help-params`):
-//   policy_bundle (string, 'reference')   bundle whose manifest lists the cameras and their preprocessing
-//   camera_names (string[], [])           manifest cameras to ingest; empty: all, in manifest order
-//   camera_topics (string[], [])          per camera (camera_names order); empty: the defaults above
-//   camera_transports (string[], [])      raw | compressed per camera; empty: all raw
-//   expected_widths / expected_heights (integer[], [])  per camera source size; 0 or empty: any
-//   max_skew (double, 0.02 s)             max stamp spread of the frames of one observation
-//   max_frame_age (double, 0.2 s)         frames older than this (node clock) are dropped
-//   sync_history (integer, 3)             frames kept per camera while waiting for the others
+// Parameters: CAMERA_INGESTION_PARAMETERS below (`vla-ros run camera_ingestion --help-params`).
 // The algorithms are in the modules beside this file; docs/camera-ingestion.md explains them.
 
+import { POLICY_BUNDLE_PARAMETERS } from '../policy/bundle_parameter.js';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
+import { declareParameters, param, readParameters, type ParameterValues } from '../ros/parameter_schema.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
 import type { RosNode, Subscription } from '../ros/node.js';
 import { QoSProfiles, type QoSProfile } from '../ros/qos.js';
@@ -59,58 +53,40 @@ const LOG_PERIOD = 5;
 /** Flow control (keep-latest decoding, waiting for the other cameras) logs at debug; every other drop is a data problem and warns. */
 const FLOW_CONTROL_REASONS: ReadonlySet<DropReason> = new Set<DropReason>(['busy', 'superseded']);
 
+export const CAMERA_INGESTION_PARAMETERS = {
+  ...POLICY_BUNDLE_PARAMETERS,
+  camera_names: param.stringArray([], "Manifest cameras to ingest; empty: all of the bundle's cameras. Published in manifest order."),
+  camera_topics: param.stringArray(
+    [],
+    'Topic per camera, in camera_names order; empty: cameras/<name>/image_raw (raw) or cameras/<name>/image_raw/compressed.',
+  ),
+  camera_transports: param.choiceArray(
+    TRANSPORTS,
+    [],
+    'raw (sensor_msgs/Image) or compressed (sensor_msgs/CompressedImage) per camera; empty: all raw.',
+  ),
+  expected_widths: param.integerArray([], 'Source image width per camera; frames of another size are dropped. Empty or 0: any.'),
+  expected_heights: param.integerArray([], 'Source image height per camera; frames of another size are dropped. Empty or 0: any.'),
+  max_skew: param.double(0.02, 'Max spread of the stamps of the frames in one observation [s].', { range: [0, 1], dynamic: true }),
+  max_frame_age: param.double(0.2, 'Frames older than this on the node clock (or stamped this far in its future) are dropped [s].', {
+    range: [0.001, 10],
+    dynamic: true,
+  }),
+  sync_history: param.integer(3, 'Frames kept per camera while waiting for the others (1: latest frame only).', { range: [1, 30] }),
+};
+
 export const cameraIngestion: NodeDefinition = {
   exec: 'camera_ingestion',
   defaultName: 'camera_ingestion',
   summary: 'Synchronises and preprocesses camera images into policy observations (observation).',
+  parameters: CAMERA_INGESTION_PARAMETERS,
   create(node) {
     const p = node.parameters;
-    p.declare('policy_bundle', 'reference', {
-      type: 'string',
-      readOnly: true,
-      description: 'Policy bundle (folder with manifest.yaml, or a name in config/policies/) whose cameras are ingested.',
-    });
-    p.declare('camera_names', [] as string[], {
-      type: 'string_array',
-      readOnly: true,
-      description: "Manifest cameras to ingest; empty: all of the bundle's cameras. Published in manifest order.",
-    });
-    p.declare('camera_topics', [] as string[], {
-      type: 'string_array',
-      readOnly: true,
-      description: 'Topic per camera, in camera_names order; empty: cameras/<name>/image_raw (raw) or cameras/<name>/image_raw/compressed.',
-    });
-    p.declare('camera_transports', [] as string[], {
-      type: 'string_array',
-      readOnly: true,
-      choices: TRANSPORTS,
-      description: 'raw (sensor_msgs/Image) or compressed (sensor_msgs/CompressedImage) per camera; empty: all raw.',
-    });
-    p.declare('expected_widths', [] as number[], {
-      type: 'integer_array',
-      readOnly: true,
-      description: 'Source image width per camera; frames of another size are dropped. Empty or 0: any.',
-    });
-    p.declare('expected_heights', [] as number[], {
-      type: 'integer_array',
-      readOnly: true,
-      description: 'Source image height per camera; frames of another size are dropped. Empty or 0: any.',
-    });
-    p.declare('max_skew', 0.02, {
-      type: 'double',
-      range: { from: 0, to: 1 },
-      description: 'Max spread of the stamps of the frames in one observation [s].',
-    });
-    p.declare('max_frame_age', 0.2, {
-      type: 'double',
-      range: { from: 0.001, to: 10 },
-      description: 'Frames older than this on the node clock (or stamped this far in its future) are dropped [s].',
-    });
-    p.declare('sync_history', 3, {
-      type: 'integer',
-      range: { from: 1, to: 30 },
-      readOnly: true,
-      description: 'Frames kept per camera while waiting for the others (1: latest frame only).',
+    const v = declareParameters(p, CAMERA_INGESTION_PARAMETERS);
+    // max_skew and max_frame_age are dynamic: the pipeline reads them from here.
+    let live = v;
+    p.onChanged(() => {
+      live = readParameters(p, CAMERA_INGESTION_PARAMETERS);
     });
 
     const status = new NodeStatus();
@@ -127,13 +103,13 @@ export const cameraIngestion: NodeDefinition = {
       onConfigure: () => {
         let cameras: CameraInput[];
         try {
-          const bundle = loadPolicyBundle(p.getString('policy_bundle'));
+          const bundle = loadPolicyBundle(v.policy_bundle);
           cameras = resolveCameras(bundle.manifest.cameras, {
-            names: p.getStringArray('camera_names'),
-            topics: p.getStringArray('camera_topics'),
-            transports: p.getStringArray('camera_transports'),
-            expectedWidths: p.getNumberArray('expected_widths'),
-            expectedHeights: p.getNumberArray('expected_heights'),
+            names: v.camera_names,
+            topics: v.camera_topics,
+            transports: v.camera_transports,
+            expectedWidths: v.expected_widths,
+            expectedHeights: v.expected_heights,
           });
         } catch (err) {
           const message = errorText(err);
@@ -141,11 +117,16 @@ export const cameraIngestion: NodeDefinition = {
           status.set('error', message);
           return 'failure';
         }
-        pipeline = createPipeline(node, cameras, {
-          track,
-          onObservation: (obs) => publish(obs),
-          onDrop: (camera, reason, detail) => onDrop(camera, reason, detail),
-        });
+        pipeline = createPipeline(
+          node,
+          cameras,
+          {
+            track,
+            onObservation: (obs) => publish(obs),
+            onDrop: (camera, reason, detail) => onDrop(camera, reason, detail),
+          },
+          () => live,
+        );
         for (const c of cameras) {
           const s = c.spec;
           node.logger.info(
@@ -242,7 +223,7 @@ export const cameraIngestion: NodeDefinition = {
       const why =
         silent.length > 0
           ? `no frames from ${silent.join(', ')}`
-          : `frames arrive but none were usable or in sync (see drops_*; max_skew ${p.getNumber('max_skew')} s)`;
+          : `frames arrive but none were usable or in sync (see drops_*; max_skew ${live.max_skew} s)`;
       const message = `no observation for ${(now - lastObservationAt).toFixed(1)} s: ${why}`;
       status.set(pl.observations === 0 ? 'starting' : 'degraded', message);
     });
@@ -272,14 +253,18 @@ interface PipelineHooks {
   onDrop: (camera: string, reason: DropReason, detail: string) => void;
 }
 
-function createPipeline(node: RosNode, cameras: CameraInput[], hooks: PipelineHooks): IngestionPipeline {
-  const p = node.parameters;
+function createPipeline(
+  node: RosNode,
+  cameras: CameraInput[],
+  hooks: PipelineHooks,
+  settings: () => ParameterValues<typeof CAMERA_INGESTION_PARAMETERS>,
+): IngestionPipeline {
   return new IngestionPipeline({
     cameras,
-    syncHistory: p.getNumber('sync_history'),
+    syncHistory: settings().sync_history,
     now: () => node.clock.now(),
-    maxSkew: () => p.getNumber('max_skew'),
-    maxFrameAge: () => p.getNumber('max_frame_age'),
+    maxSkew: () => settings().max_skew,
+    maxFrameAge: () => settings().max_frame_age,
     // Embedded backend: tensors over SharedArrayBuffers cross worker threads without a copy.
     // rclnodejs serialises every message anyway, so plain buffers there.
     allocate: node.backend === 'embedded' ? sharedAllocator : plainAllocator,

@@ -21,7 +21,7 @@ export async function runCommand(o: RunOptions): Promise<number> {
     throw new CliError(errorText(err), err instanceof UnknownNodeError ? 2 : 1);
   });
   if (o.helpParams) {
-    process.stdout.write(await describeNodeParameters(definition));
+    process.stdout.write(describeNodeParameters(definition));
     return 0;
   }
   let config;

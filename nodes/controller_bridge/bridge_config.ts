@@ -2,38 +2,106 @@
 // and the bridge's own settings (parameters of the controller_bridge node), with the checks
 // that make a wrong robot file fail at start-up with a sentence instead of at the first chunk.
 
+import { pickParameters, parameterDefaults, param, type ParameterValues } from '../ros/parameter_schema.js';
+import { robotFactsFrom, type RobotFacts } from '../robots/robot_facts.js';
+import { CRISP_PARAMETERS, ROBOT_PARAMETERS } from '../robots/robot_parameters.js';
+import { JOINT_STATE_LIMIT_TOLERANCE } from '../robots/joint_state_mapper.js';
 import type { CommandInterface } from './action_decoder.js';
-import type { MergeRuleName } from './merge_rule.js';
+import { MERGE_RULES, type MergeRuleName } from './merge_rule.js';
 import type { WorkspaceBox } from './safety_filter.js';
 
-export interface RobotFacts {
-  name: string;
-  /** Controller joint order. */
-  jointNames: readonly string[];
-  /** [rad] */
-  positionMin: readonly number[];
-  positionMax: readonly number[];
-  /** [rad/s] */
-  velocityMax: readonly number[];
-  baseFrame: string;
-  eeFrame: string;
-}
+// The one type of robot facts and its reader, kept here under the names the bridge's tests import.
+export { robotFactsFrom, type RobotFacts };
 
-/**
- * Robot facts from the parameters of a robot file (config/robots/<robot>.yaml), the names the
- * node declares; `get` reads one (tests and benchmarks read the file itself).
- */
-export function robotFactsFrom(get: <T>(name: string) => T): RobotFacts {
-  return {
-    name: get<string>('robot.name'),
-    jointNames: get<string[]>('robot.joint_names'),
-    positionMin: get<number[]>('robot.joint_position_min'),
-    positionMax: get<number[]>('robot.joint_position_max'),
-    velocityMax: get<number[]>('robot.joint_velocity_max'),
-    baseFrame: get<string>('robot.base_frame'),
-    eeFrame: get<string>('robot.ee_frame'),
-  };
-}
+const COMMAND_INTERFACES = ['pose', 'joint'] as const satisfies readonly CommandInterface[];
+
+/** Every parameter of the controller_bridge node (docs/controller-bridge.md's table is made from it). */
+export const BRIDGE_PARAMETERS = {
+  ...pickParameters(ROBOT_PARAMETERS, [
+    'robot.name',
+    'robot.joint_names',
+    'robot.joint_position_min',
+    'robot.joint_position_max',
+    'robot.joint_velocity_max',
+    'robot.base_frame',
+    'robot.ee_frame',
+  ]),
+  ...pickParameters(CRISP_PARAMETERS, [
+    'crisp.target_pose_topic',
+    'crisp.target_joint_topic',
+    'crisp.current_pose_topic',
+    'crisp.joint_states_topic',
+    'crisp.gripper_command_topic',
+  ]),
+  command_interface: param.choice(
+    COMMAND_INTERFACES,
+    'pose',
+    'pose: publish target_pose (ee_* action spaces); joint: publish target_joint (joint_* action spaces).',
+  ),
+  publish_rate_hz: param.double(50, 'Rate of target_pose / target_joint [Hz] (crisp_py: 50).', { range: [1, 1000] }),
+  merge_rule: param.choice(
+    MERGE_RULES,
+    'weighted_average',
+    'How overlapping chunks merge: latest_only, weighted_average, average, conservative, temporal_ensemble, rtc.',
+  ),
+  merge_old_weight: param.double(0.3, 'weighted_average: weight of the old prediction (LeRobot: 0.3; the new one gets 1 − this).', {
+    range: [0, 1],
+  }),
+  temporal_ensemble_m: param.double(0.01, 'temporal_ensemble: w_i = exp(−m·i), i = 0 the oldest prediction (ACT: 0.01).', {
+    range: [0, 10],
+  }),
+  rtc_delay_window: param.integer(10, 'rtc: the inference delay is the max over this many recent chunks.', { range: [1, 1000] }),
+  max_chunk_age: param.double(
+    0.5,
+    'Watchdog: no fresh chunk for this long → hold the last safe target [s]; also the oldest observation accepted.',
+    { range: [0.01, 60] },
+  ),
+  max_observation_age: param.double(
+    0.5,
+    "Hold when the newest camera image behind the executed chunks (ActionChunk.observation_stamp) is older than this [s]; above the VLM's period.",
+    { range: [0.01, 60] },
+  ),
+  'workspace.min_x': param.double(-1.5, 'Workspace box in the base frame [m].', { range: [-10, 10] }),
+  'workspace.min_y': param.double(-1.5, 'Workspace box [m].', { range: [-10, 10] }),
+  'workspace.min_z': param.double(0, 'Workspace box [m] (crisp_gym: min_z 0.0, the table).', { range: [-10, 10] }),
+  'workspace.max_x': param.double(1.5, 'Workspace box [m].', { range: [-10, 10] }),
+  'workspace.max_y': param.double(1.5, 'Workspace box [m].', { range: [-10, 10] }),
+  'workspace.max_z': param.double(1.5, 'Workspace box [m].', { range: [-10, 10] }),
+  max_translation_speed: param.double(0.5, 'Largest target speed [m/s]; per tick: speed / publish_rate_hz.', { range: [0.001, 5] }),
+  max_rotation_speed: param.double(1.5, 'Largest target angular speed [rad/s]; per tick: speed / publish_rate_hz.', {
+    range: [0.001, 20],
+  }),
+  joint_limit_margin: param.double(0.05, 'Robot joint limits are shrunk by this much on each side [rad].', { range: [0, 0.5] }),
+  joint_velocity_scale: param.double(0.5, 'Fraction of robot.joint_velocity_max the bridge may command.', { range: [0.01, 1] }),
+  gripper_rate_hz: param.double(30, 'Gripper command rate [Hz] (crisp_py: 30).', { range: [1, 1000] }),
+  gripper_max_step: param.double(0.1, 'Largest gripper change per command (crisp_py max_delta: 0.1).', { range: [0.001, 1] }),
+  gripper_threshold: param.double(0.1, 'absolute_binary: action < threshold closes, >= opens (crisp_gym: 0.1).', { range: [0, 1] }),
+  pose_joint_limits: param.bool(
+    true,
+    'Pose targets: enforce joint position/velocity limits through the kinematic model (IK), when the robot has one.',
+  ),
+  state_timeout: param.double(1.0, 'Robot state older than this is stale [s] (crisp_py: 1.0).', { range: [0.01, 60] }),
+  activation_timeout: param.double(5.0, 'Activation waits this long for current_pose / joint_states before refusing [s].', {
+    range: [0, 600],
+  }),
+  joint_state_limit_tolerance: param.double(
+    JOINT_STATE_LIMIT_TOLERANCE,
+    'joint_states with a position further than this outside robot.joint_position_min/max are rejected (counted) [rad].',
+    { range: [0, 10] },
+  ),
+  require_failure_monitor: param.bool(
+    false,
+    'Hold the arm unless the failure monitor reports itself live (running, degraded or holding: not starting or error) on failure_monitor_status_topic; bringup.launch.xml sets it when it launches the monitor.',
+  ),
+  failure_monitor_status_topic: param.string('failure_monitor/status', "The failure monitor's ~/status (vla_ros_msgs/PathwayStatus)."),
+  failure_monitor_timeout: param.double(
+    3.0,
+    'The failure monitor counts as gone when its last status is older than this [s] (it reports at 1 Hz).',
+    { range: [0.1, 60] },
+  ),
+};
+
+export type BridgeParameters = ParameterValues<typeof BRIDGE_PARAMETERS>;
 
 export interface BridgeConfig {
   robot: RobotFacts;
@@ -70,61 +138,49 @@ export interface BridgeConfig {
   poseJointLimits: boolean;
 }
 
+/** The control loop's own settings (all but the robot) from the node's parameter values. */
+export function bridgeSettingsFrom(v: BridgeParameters): Omit<BridgeConfig, 'robot'> {
+  return {
+    commandInterface: v.command_interface,
+    publishRateHz: v.publish_rate_hz,
+    mergeRule: v.merge_rule,
+    mergeOldWeight: v.merge_old_weight,
+    ensembleM: v.temporal_ensemble_m,
+    rtcDelayWindow: v.rtc_delay_window,
+    maxChunkAge: v.max_chunk_age,
+    maxObservationAge: v.max_observation_age,
+    workspace: {
+      min: [v['workspace.min_x'], v['workspace.min_y'], v['workspace.min_z']],
+      max: [v['workspace.max_x'], v['workspace.max_y'], v['workspace.max_z']],
+    },
+    maxTranslationSpeed: v.max_translation_speed,
+    maxRotationSpeed: v.max_rotation_speed,
+    jointLimitMargin: v.joint_limit_margin,
+    jointVelocityScale: v.joint_velocity_scale,
+    gripperRateHz: v.gripper_rate_hz,
+    gripperMaxStep: v.gripper_max_step,
+    gripperThreshold: v.gripper_threshold,
+    poseJointLimits: v.pose_joint_limits,
+  };
+}
+
+/** The robot facts among the node's parameter values. */
+export function bridgeRobotFacts(v: BridgeParameters): RobotFacts {
+  return robotFactsFrom(<T>(name: string) => v[name as keyof BridgeParameters] as T);
+}
+
 /**
- * The bridge's own settings when nothing sets them: the controller_bridge node declares its
- * parameters with these defaults, and the tests and benchmarks start from them.
+ * The bridge's own settings when nothing sets them (the defaults of BRIDGE_PARAMETERS); the
+ * tests and benchmarks start from them.
  */
-export const BRIDGE_DEFAULTS: Readonly<Omit<BridgeConfig, 'robot'>> = {
-  commandInterface: 'pose',
-  publishRateHz: 50,
-  mergeRule: 'weighted_average',
-  mergeOldWeight: 0.3,
-  ensembleM: 0.01,
-  rtcDelayWindow: 10,
-  maxChunkAge: 0.5,
-  maxObservationAge: 0.5,
-  workspace: { min: [-1.5, -1.5, 0], max: [1.5, 1.5, 1.5] },
-  maxTranslationSpeed: 0.5,
-  maxRotationSpeed: 1.5,
-  jointLimitMargin: 0.05,
-  jointVelocityScale: 0.5,
-  gripperRateHz: 30,
-  gripperMaxStep: 0.1,
-  gripperThreshold: 0.1,
-  poseJointLimits: true,
-};
+export const BRIDGE_DEFAULTS: Readonly<Omit<BridgeConfig, 'robot'>> = Object.freeze(
+  bridgeSettingsFrom(parameterDefaults(BRIDGE_PARAMETERS)),
+);
 
 /** A BridgeConfig for `robot`: BRIDGE_DEFAULTS (workspace copied), then `overrides`. */
 export function defaultBridgeConfig(robot: RobotFacts, overrides: Partial<BridgeConfig> = {}): BridgeConfig {
   const { min, max } = BRIDGE_DEFAULTS.workspace;
   return { robot, ...BRIDGE_DEFAULTS, workspace: { min: [...min], max: [...max] }, ...overrides };
-}
-
-/** Problems with the robot facts, as sentences naming the parameter; empty when fine. */
-export function robotFactProblems(r: RobotFacts, margin: number): string[] {
-  const problems: string[] = [];
-  const n = r.jointNames.length;
-  if (n === 0) problems.push('robot.joint_names is empty: pass the robot config (config/robots/<robot>.yaml)');
-  if (new Set(r.jointNames).size !== n) problems.push('robot.joint_names has duplicates');
-  for (const [key, values] of [
-    ['robot.joint_position_min', r.positionMin],
-    ['robot.joint_position_max', r.positionMax],
-    ['robot.joint_velocity_max', r.velocityMax],
-  ] as const) {
-    if (values.length !== n) problems.push(`${key} has ${values.length} values for ${n} joints`);
-    else if (!values.every(Number.isFinite)) problems.push(`${key} has non-finite values`);
-  }
-  if (problems.length > 0) return problems;
-  for (let i = 0; i < n; i++) {
-    if (!(r.positionMax[i] - r.positionMin[i] > 2 * margin)) {
-      problems.push(
-        `joint ${r.jointNames[i]}: limits [${r.positionMin[i]}, ${r.positionMax[i]}] leave no room inside joint_limit_margin ${margin}`,
-      );
-    }
-    if (!(r.velocityMax[i] > 0)) problems.push(`joint ${r.jointNames[i]}: robot.joint_velocity_max must be > 0`);
-  }
-  if (r.baseFrame === '') problems.push('robot.base_frame is empty');
-  return problems;
 }
 
 export function workspaceProblems(w: WorkspaceBox): string[] {

@@ -25,214 +25,20 @@ import type { Timer } from '../ros/timer.js';
 import { NodeStatus, type NodeHealth } from '../runtime/node_status.js';
 import { reportStatus } from '../runtime/status_reporter.js';
 import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
-import { JOINT_STATE_LIMIT_TOLERANCE, JointStateMapper } from '../robots/joint_state_mapper.js';
+import { declareParameters } from '../ros/parameter_schema.js';
+import { JointStateMapper } from '../robots/joint_state_mapper.js';
+import { robotFactProblems } from '../robots/robot_facts.js';
 import { kinematicsFor } from '../robots/robot_models.js';
-import { chunkInputFromMessage, type CommandInterface } from './action_decoder.js';
-import { BRIDGE_DEFAULTS, requiredRobotState, robotFactProblems, workspaceProblems, type BridgeConfig } from './bridge_config.js';
+import { chunkInputFromMessage } from './action_decoder.js';
+import {
+  BRIDGE_PARAMETERS,
+  bridgeRobotFacts,
+  requiredRobotState,
+  bridgeSettingsFrom,
+  workspaceProblems,
+  type BridgeConfig,
+} from './bridge_config.js';
 import { ControlLoop, type LoopState } from './control_loop.js';
-import { MERGE_RULES, type MergeRuleName } from './merge_rule.js';
-
-function declareConfig(node: RosNode): {
-  config: BridgeConfig;
-  topics: Record<string, string>;
-  stateTimeout: number;
-  activationTimeout: number;
-  jointStateTolerance: number;
-  monitor: { required: boolean; topic: string; timeout: number };
-} {
-  const p = node.parameters;
-  const d = BRIDGE_DEFAULTS;
-  const ro = { readOnly: true };
-  const robot = {
-    name: p.declare('robot.name', '', {
-      ...ro,
-      type: 'string',
-      description: 'Robot model (fr3, panda, ur5e, ur10e): selects the kinematic model.',
-    }),
-    jointNames: p.declare('robot.joint_names', [] as string[], {
-      ...ro,
-      type: 'string_array',
-      description: 'Controller joint order: target_joint is published in this order (CRISP reads by index).',
-    }),
-    positionMin: p.declare('robot.joint_position_min', [] as number[], {
-      ...ro,
-      type: 'double_array',
-      description: 'Joint lower limits [rad].',
-    }),
-    positionMax: p.declare('robot.joint_position_max', [] as number[], {
-      ...ro,
-      type: 'double_array',
-      description: 'Joint upper limits [rad].',
-    }),
-    velocityMax: p.declare('robot.joint_velocity_max', [] as number[], {
-      ...ro,
-      type: 'double_array',
-      description: 'Joint velocity limits [rad/s].',
-    }),
-    baseFrame: p.declare('robot.base_frame', '', {
-      ...ro,
-      type: 'string',
-      description: "The controller's base frame: frame of target_pose and of pose actions.",
-    }),
-    eeFrame: p.declare('robot.ee_frame', '', {
-      ...ro,
-      type: 'string',
-      description: 'End-effector frame CRISP controls (selects the model TCP).',
-    }),
-  };
-  const topic = (key: string, value: string, what: string) =>
-    p.declare(`crisp.${key}`, value, { ...ro, type: 'string', description: what });
-  const topics = {
-    targetPose: topic('target_pose_topic', 'target_pose', 'CRISP Cartesian target (geometry_msgs/PoseStamped).'),
-    targetJoint: topic('target_joint_topic', 'target_joint', 'CRISP joint target (sensor_msgs/JointState, by index).'),
-    currentPose: topic('current_pose_topic', 'current_pose', "CRISP's pose broadcaster."),
-    jointStates: topic('joint_states_topic', 'joint_states', 'Joint states (mapped by name).'),
-    gripperCommand: topic('gripper_command_topic', 'gripper/command', 'Gripper command (std_msgs/Float64, 0 closed .. 1 open).'),
-  };
-  const num = (name: string, value: number, from: number, to: number, description: string) =>
-    p.declare(name, value, { ...ro, type: 'double', range: { from, to }, description });
-  const commandInterface = p.declare('command_interface', d.commandInterface, {
-    ...ro,
-    type: 'string',
-    choices: ['pose', 'joint'],
-    description: 'pose: publish target_pose (ee_* action spaces); joint: publish target_joint (joint_* action spaces).',
-  }) as CommandInterface;
-  const config: BridgeConfig = {
-    robot,
-    commandInterface,
-    publishRateHz: num('publish_rate_hz', d.publishRateHz, 1, 1000, 'Rate of target_pose / target_joint [Hz] (crisp_py: 50).'),
-    mergeRule: p.declare('merge_rule', d.mergeRule, {
-      ...ro,
-      type: 'string',
-      choices: MERGE_RULES,
-      description: 'How overlapping chunks merge: latest_only, weighted_average, average, conservative, temporal_ensemble, rtc.',
-    }) as MergeRuleName,
-    mergeOldWeight: num(
-      'merge_old_weight',
-      d.mergeOldWeight,
-      0,
-      1,
-      'weighted_average: weight of the old prediction (LeRobot: 0.3; the new one gets 1 − this).',
-    ),
-    ensembleM: num(
-      'temporal_ensemble_m',
-      d.ensembleM,
-      0,
-      10,
-      'temporal_ensemble: w_i = exp(−m·i), i = 0 the oldest prediction (ACT: 0.01).',
-    ),
-    rtcDelayWindow: p.declare('rtc_delay_window', d.rtcDelayWindow, {
-      ...ro,
-      type: 'integer',
-      range: { from: 1, to: 1000 },
-      description: 'rtc: the inference delay is the max over this many recent chunks.',
-    }),
-    maxChunkAge: num(
-      'max_chunk_age',
-      d.maxChunkAge,
-      0.01,
-      60,
-      'Watchdog: no fresh chunk for this long → hold the last safe target [s]; also the oldest observation accepted.',
-    ),
-    maxObservationAge: num(
-      'max_observation_age',
-      d.maxObservationAge,
-      0.01,
-      60,
-      "Hold when the newest camera image behind the executed chunks (ActionChunk.observation_stamp) is older than this [s]; above the VLM's period.",
-    ),
-    workspace: {
-      min: [
-        num('workspace.min_x', d.workspace.min[0], -10, 10, 'Workspace box in the base frame [m].'),
-        num('workspace.min_y', d.workspace.min[1], -10, 10, 'Workspace box [m].'),
-        num('workspace.min_z', d.workspace.min[2], -10, 10, 'Workspace box [m] (crisp_gym: min_z 0.0, the table).'),
-      ],
-      max: [
-        num('workspace.max_x', d.workspace.max[0], -10, 10, 'Workspace box [m].'),
-        num('workspace.max_y', d.workspace.max[1], -10, 10, 'Workspace box [m].'),
-        num('workspace.max_z', d.workspace.max[2], -10, 10, 'Workspace box [m].'),
-      ],
-    },
-    maxTranslationSpeed: num(
-      'max_translation_speed',
-      d.maxTranslationSpeed,
-      0.001,
-      5,
-      'Largest target speed [m/s]; per tick: speed / publish_rate_hz.',
-    ),
-    maxRotationSpeed: num(
-      'max_rotation_speed',
-      d.maxRotationSpeed,
-      0.001,
-      20,
-      'Largest target angular speed [rad/s]; per tick: speed / publish_rate_hz.',
-    ),
-    jointLimitMargin: num(
-      'joint_limit_margin',
-      d.jointLimitMargin,
-      0,
-      0.5,
-      'Robot joint limits are shrunk by this much on each side [rad].',
-    ),
-    jointVelocityScale: num(
-      'joint_velocity_scale',
-      d.jointVelocityScale,
-      0.01,
-      1,
-      'Fraction of robot.joint_velocity_max the bridge may command.',
-    ),
-    gripperRateHz: num('gripper_rate_hz', d.gripperRateHz, 1, 1000, 'Gripper command rate [Hz] (crisp_py: 30).'),
-    gripperMaxStep: num('gripper_max_step', d.gripperMaxStep, 0.001, 1, 'Largest gripper change per command (crisp_py max_delta: 0.1).'),
-    gripperThreshold: num(
-      'gripper_threshold',
-      d.gripperThreshold,
-      0,
-      1,
-      'absolute_binary: action < threshold closes, >= opens (crisp_gym: 0.1).',
-    ),
-    poseJointLimits: p.declare('pose_joint_limits', d.poseJointLimits, {
-      ...ro,
-      type: 'bool',
-      description: 'Pose targets: enforce joint position/velocity limits through the kinematic model (IK), when the robot has one.',
-    }),
-  };
-  const stateTimeout = num('state_timeout', 1.0, 0.01, 60, 'Robot state older than this is stale [s] (crisp_py: 1.0).');
-  const activationTimeout = num(
-    'activation_timeout',
-    5.0,
-    0,
-    600,
-    'Activation waits this long for current_pose / joint_states before refusing [s].',
-  );
-  const jointStateTolerance = num(
-    'joint_state_limit_tolerance',
-    JOINT_STATE_LIMIT_TOLERANCE,
-    0,
-    10,
-    'joint_states with a position further than this outside robot.joint_position_min/max are rejected (counted) [rad].',
-  );
-  const monitor = {
-    required: p.declare('require_failure_monitor', false, {
-      ...ro,
-      type: 'bool',
-      description:
-        'Hold the arm unless the failure monitor reports itself live (running, degraded or holding: not starting or error) on failure_monitor_status_topic; bringup.launch.xml sets it when it launches the monitor.',
-    }),
-    topic: p.declare('failure_monitor_status_topic', 'failure_monitor/status', {
-      ...ro,
-      type: 'string',
-      description: "The failure monitor's ~/status (vla_ros_msgs/PathwayStatus).",
-    }),
-    timeout: num(
-      'failure_monitor_timeout',
-      3.0,
-      0.1,
-      60,
-      'The failure monitor counts as gone when its last status is older than this [s] (it reports at 1 Hz).',
-    ),
-  };
-  return { config, topics, stateTimeout, activationTimeout, jointStateTolerance, monitor };
-}
 
 const EPISODE_START = vla_ros_msgs.msg.EpisodeEvent.EVENT_START;
 
@@ -248,8 +54,20 @@ export const controllerBridge: NodeDefinition = {
   exec: 'controller_bridge',
   defaultName: 'controller_bridge',
   summary: 'Executes action chunks on CRISP controllers (target_pose / target_joint) behind a safety layer.',
+  parameters: BRIDGE_PARAMETERS,
   create(node) {
-    const { config, topics, stateTimeout, activationTimeout, jointStateTolerance, monitor } = declareConfig(node);
+    const v = declareParameters(node.parameters, BRIDGE_PARAMETERS);
+    const config: BridgeConfig = { robot: bridgeRobotFacts(v), ...bridgeSettingsFrom(v) };
+    const topics = {
+      targetPose: v['crisp.target_pose_topic'],
+      targetJoint: v['crisp.target_joint_topic'],
+      currentPose: v['crisp.current_pose_topic'],
+      jointStates: v['crisp.joint_states_topic'],
+      gripperCommand: v['crisp.gripper_command_topic'],
+    };
+    const stateTimeout = v.state_timeout;
+    const activationTimeout = v.activation_timeout;
+    const monitor = { required: v.require_failure_monitor, topic: v.failure_monitor_status_topic, timeout: v.failure_monitor_timeout };
     const problems = [...robotFactProblems(config.robot, config.jointLimitMargin), ...workspaceProblems(config.workspace)];
     if (problems.length > 0) throw new Error(`controller_bridge: ${problems.join('; ')}`);
 
@@ -260,7 +78,7 @@ export const controllerBridge: NodeDefinition = {
     const mapper = new JointStateMapper(config.robot.jointNames, {
       min: config.robot.positionMin,
       max: config.robot.positionMax,
-      tolerance: jointStateTolerance,
+      tolerance: v.joint_state_limit_tolerance,
     });
     let pose: { value: Float64Array; at: number } | undefined;
     let joints: { value: Float64Array; at: number } | undefined;

@@ -22,6 +22,7 @@ import type { NodeDefinition } from '../runtime/node_definition.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
 import { QoSProfiles } from '../ros/qos.js';
 import { NodeStatus } from '../runtime/node_status.js';
+import { declareParameters, param } from '../ros/parameter_schema.js';
 import { reportStatus } from '../runtime/status_reporter.js';
 import { EpisodeLog } from './episode_log.js';
 import { checkInstruction, instructionForLog, type InstructionRejection } from './instruction_text.js';
@@ -29,15 +30,18 @@ import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 
 const EPISODE_EVENT = vla_ros_msgs.msg.EpisodeEvent;
 
+export const EPISODE_MANAGER_PARAMETERS = {
+  // Dynamic as before, though the node reads it once at start.
+  instruction: param.string('', 'Instruction to publish when the node activates (empty: wait for one).', { dynamic: true }),
+};
+
 export const episodeManager: NodeDefinition = {
   exec: 'episode_manager',
   defaultName: 'episode_manager',
   summary: 'Owns the language instruction and episode boundaries (instruction, episode_events).',
+  parameters: EPISODE_MANAGER_PARAMETERS,
   create(node) {
-    const initial = node.parameters.declare('instruction', '', {
-      type: 'string',
-      description: 'Instruction to publish when the node activates (empty: wait for one).',
-    });
+    const { instruction: initial } = declareParameters(node.parameters, EPISODE_MANAGER_PARAMETERS);
     const initialCheck = initial.trim() === '' ? undefined : checkInstruction(initial);
     if (initialCheck !== undefined && !initialCheck.ok) throw new Error(`parameter instruction: ${initialCheck.error}`);
     const log = new EpisodeLog();

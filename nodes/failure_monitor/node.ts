@@ -10,7 +10,7 @@
 //   pub  failure_alarm    vla_ros_msgs/msg/FailureAlarm    reliable, depth 10: at most once per episode
 //   pub  hold_request     vla_ros_msgs/msg/HoldRequest     reliable, depth 10: hold=true on alarm (response hold*)
 //   pub  ~/status, /diagnostics                            node status at 1 Hz
-// Parameters: see the declarations below (`vla-ros run failure_monitor --help-params`).
+// Parameters: MONITOR_PARAMETERS below (`vla-ros run failure_monitor --help-params`).
 //
 // Responses: alarm_only publishes the alarm and logs a warning; hold also publishes a
 // HoldRequest (hold=true, source 'failure_monitor'); hold_and_notify does the same and logs the
@@ -23,6 +23,8 @@
 // the same response. One alarm per episode, whatever its reason.
 
 import type { NodeDefinition } from '../runtime/node_definition.js';
+import { POLICY_BUNDLE_PARAMETERS } from '../policy/bundle_parameter.js';
+import { declareParameters, param, readParameters } from '../ros/parameter_schema.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
 import { QoSProfiles, type QoSProfile } from '../ros/qos.js';
 import type { Timer } from '../ros/timer.js';
@@ -39,6 +41,27 @@ const EVENT = vla_ros_msgs.msg.EpisodeEvent;
 
 export const RESPONSES = ['alarm_only', 'hold', 'hold_and_notify'] as const;
 export type Response = (typeof RESPONSES)[number];
+
+export const MONITOR_PARAMETERS = {
+  ...POLICY_BUNDLE_PARAMETERS,
+  detector: param.string('', "Detector ONNX file instead of the bundle's ('' = the bundle's)."),
+  calibration: param.string('', "Calibration YAML instead of the bundle's ('' = the bundle's); must be made with this detector."),
+  detector_kind: param.choice(['', 'mlp', 'lstm'], '', "Expected detector kind ('' = the bundle's, or what the files are)."),
+  response: param.choice(
+    RESPONSES,
+    'hold',
+    'On alarm: alarm_only (alarm + warning), hold (+ HoldRequest), hold_and_notify (+ ERROR log).',
+    { dynamic: true },
+  ),
+  feature_timeout: param.double(0.5, 'Longest gap between policy features of a running episode before it counts as a failure [s].', {
+    range: [0.01, 60],
+    dynamic: true,
+  }),
+  startup_timeout: param.double(5.0, "Longest wait for an episode's first features [s]; 0 = wait indefinitely (slow first latent).", {
+    range: [0, 600],
+    dynamic: true,
+  }),
+};
 const RESPONSE_CODE: Record<Response, number> = {
   alarm_only: ALARM.RESPONSE_ALARM_ONLY,
   hold: ALARM.RESPONSE_HOLD,
@@ -64,44 +87,12 @@ export const failureMonitor: NodeDefinition = {
   exec: 'failure_monitor',
   defaultName: 'failure_monitor',
   summary: 'SAFE failure detection on the policy features: score vs conformal threshold, alarm and hold request.',
+  parameters: MONITOR_PARAMETERS,
   create(node) {
     const p = node.parameters;
-    const policyBundle = p.declare('policy_bundle', 'reference', {
-      type: 'string',
-      readOnly: true,
-      description: 'Policy bundle (name in config/policies/ or path) whose failure_monitor section gives the detector and calibration.',
-    });
-    const detectorPath = p.declare('detector', '', {
-      type: 'string',
-      readOnly: true,
-      description: "Detector ONNX file instead of the bundle's ('' = the bundle's).",
-    });
-    const calibrationPath = p.declare('calibration', '', {
-      type: 'string',
-      readOnly: true,
-      description: "Calibration YAML instead of the bundle's ('' = the bundle's); must be made with this detector.",
-    });
-    const detectorKind = p.declare('detector_kind', '', {
-      type: 'string',
-      readOnly: true,
-      choices: ['', 'mlp', 'lstm'],
-      description: "Expected detector kind ('' = the bundle's, or what the files are).",
-    });
-    p.declare('response', 'hold', {
-      type: 'string',
-      choices: RESPONSES,
-      description: 'On alarm: alarm_only (alarm + warning), hold (+ HoldRequest), hold_and_notify (+ ERROR log).',
-    });
-    p.declare('feature_timeout', 0.5, {
-      type: 'double',
-      range: { from: 0.01, to: 60 },
-      description: 'Longest gap between policy features of a running episode before it counts as a failure [s].',
-    });
-    p.declare('startup_timeout', 5.0, {
-      type: 'double',
-      range: { from: 0, to: 600 },
-      description: "Longest wait for an episode's first features [s]; 0 = wait indefinitely (slow first latent).",
-    });
+    const v = declareParameters(p, MONITOR_PARAMETERS);
+    // response, feature_timeout and startup_timeout are dynamic: read where they take effect.
+    const current = () => readParameters(p, MONITOR_PARAMETERS);
 
     const status = new NodeStatus();
     let active: Active | undefined;
@@ -128,14 +119,15 @@ export const failureMonitor: NodeDefinition = {
       onConfigure: async () => {
         try {
           const setup = await loadMonitorSetup({
-            policyBundle,
-            detector: detectorPath,
-            calibration: calibrationPath,
-            detectorKind: detectorKind as '' | 'mlp' | 'lstm',
+            policyBundle: v.policy_bundle,
+            detector: v.detector,
+            calibration: v.calibration,
+            detectorKind: v.detector_kind,
           });
+          const { feature_timeout: featureTimeout, startup_timeout: startupTimeout } = current();
           const monitor = new EpisodeMonitor(setup.calibration.band, {
-            featureTimeout: p.getNumber('feature_timeout'),
-            startupTimeout: p.getNumber('startup_timeout'),
+            featureTimeout,
+            startupTimeout,
           });
           active = { setup, scorer: createScorer(setup.detector), monitor };
           const b = setup.calibration.band.params;
@@ -163,7 +155,7 @@ export const failureMonitor: NodeDefinition = {
         pendingInstruction = undefined;
         // Directly: lifecycle.isActive turns true only after this callback returns.
         if (latched !== undefined) startEpisode(a, instructionEpisodeId(latched), 'new instruction');
-        const period = Math.min(0.1, Math.max(0.005, p.getNumber('feature_timeout') / 5));
+        const period = Math.min(0.1, Math.max(0.005, current().feature_timeout / 5));
         timer = node.createTimer(period, () => enqueue('feature timeout check', () => checkTimeout()));
         stopStatus.publishNow();
       },
@@ -194,7 +186,7 @@ export const failureMonitor: NodeDefinition = {
     };
 
     const raise = (alarm: AlarmEvent) => {
-      const response = p.getString('response') as Response;
+      const response = current().response;
       const stamp = node.clock.stamp();
       alarmPub.publish({
         header: { stamp, frame_id: '' },

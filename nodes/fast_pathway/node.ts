@@ -12,8 +12,7 @@
 //   pub  action_chunk     vla_ros_msgs/msg/ActionChunk     reliable, depth 4
 //   pub  policy_features  vla_ros_msgs/msg/PolicyFeatures  when the expert exports features
 //   pub  ~/status, /diagnostics                            ~1 Hz
-// Parameters: policy_bundle, rate_hz, max_latent_age, state_timeout, seed, inference_threads,
-// crisp.joint_states_topic, robot.base_frame (see create()).
+// Parameters: FAST_PATHWAY_PARAMETERS below (`vla-ros run fast_pathway --help-params`).
 //
 // A tick never waits: while a decode is in flight the tick is skipped and counted as an
 // overrun (never stacked); with no fresh latent or state it publishes nothing and says why.
@@ -22,7 +21,10 @@ import { InferenceClient, InferenceClosedError } from '../inference/inference_cl
 import { float32Of } from '../inference/named_tensor.js';
 import type { TensorData } from '../inference/tensor.js';
 import { robotFitProblem, validateExpert } from '../policy/bundle_validation.js';
+import { POLICY_BUNDLE_PARAMETERS } from '../policy/bundle_parameter.js';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
+import { CRISP_PARAMETERS, ROBOT_PARAMETERS } from '../robots/robot_parameters.js';
+import { declareParameters, param, pickParameters, readParameters } from '../ros/parameter_schema.js';
 import { JOINT_STATE_LIMIT_TOLERANCE, limitsByName } from '../robots/joint_state_mapper.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
 import { QoSProfiles } from '../ros/qos.js';
@@ -36,87 +38,63 @@ import { ChunkProducer, FAST_PATHWAY_DEFAULTS, latentEntryFromMessage, type Chun
 import type { LatentEntryData } from './latent_buffer.js';
 import { errorText } from '../error_text.js';
 
+export const FAST_PATHWAY_PARAMETERS = {
+  ...POLICY_BUNDLE_PARAMETERS,
+  ...pickParameters(ROBOT_PARAMETERS, [
+    'robot.name',
+    'robot.joint_names',
+    'robot.joint_position_min',
+    'robot.joint_position_max',
+    'robot.base_frame',
+  ]),
+  ...pickParameters(CRISP_PARAMETERS, ['crisp.joint_states_topic']),
+  rate_hz: param.double(30, 'Chunk rate [Hz].', { range: [1, 200] }),
+  max_latent_age: param.double(
+    FAST_PATHWAY_DEFAULTS.maxLatentAge,
+    'Stop producing chunks when the latent is older than this [s] (age = now − its observation time).',
+    { range: [0.01, 60], dynamic: true },
+  ),
+  // Dynamic as before, though the node reads it once at start.
+  state_timeout: param.double(FAST_PATHWAY_DEFAULTS.stateTimeout, 'Joint states older than this [s] are not used.', {
+    range: [0.001, 10],
+    dynamic: true,
+  }),
+  // Dynamic as before, though the node reads it once at start.
+  seed: param.integer(0, 'Seed of the decoder noise; chunk n uses seed + n, so replays are reproducible.', {
+    range: [0, 2 ** 31 - 1],
+    dynamic: true,
+  }),
+  inference_threads: param.integer(1, 'onnxruntime intra-op threads.', { range: [1, 8] }),
+  joint_state_limit_tolerance: param.double(
+    JOINT_STATE_LIMIT_TOLERANCE,
+    'joint_states with a position further than this outside robot.joint_position_min/max are rejected (counted) [rad].',
+    { range: [0, 10] },
+  ),
+};
+
 export const fastPathway: NodeDefinition = {
   exec: 'fast_pathway',
   defaultName: 'fast_pathway',
   summary: 'Action expert at 30 Hz: latest latent + joint state → action chunks (+ features for the failure monitor).',
+  parameters: FAST_PATHWAY_PARAMETERS,
   async create(node) {
     const p = node.parameters;
-    const bundle = loadPolicyBundle(
-      p.declare('policy_bundle', 'reference', {
-        type: 'string',
-        description: 'Policy bundle: a folder with manifest.yaml, or the name of one in config/policies/.',
-        readOnly: true,
-      }),
-    );
+    const v = declareParameters(p, FAST_PATHWAY_PARAMETERS);
+    const bundle = loadPolicyBundle(v.policy_bundle);
     const { manifest } = bundle;
     // A bundle trained for another arm would wait forever for joints that never come: refuse at start.
     const robot = {
-      name: p.declare('robot.name', '', { type: 'string', description: 'Robot model (from config/robots/<robot>.yaml).', readOnly: true }),
-      jointNames: p.declare('robot.joint_names', [] as string[], {
-        type: 'string_array',
-        description:
-          "The robot's joints: the bundle's state joints must be among them (and joint_states beyond their limits below are rejected).",
-        readOnly: true,
-      }),
-      positionMin: p.declare('robot.joint_position_min', [] as number[], {
-        type: 'double_array',
-        description: 'Joint lower limits [rad].',
-        readOnly: true,
-      }),
-      positionMax: p.declare('robot.joint_position_max', [] as number[], {
-        type: 'double_array',
-        description: 'Joint upper limits [rad].',
-        readOnly: true,
-      }),
+      name: v['robot.name'],
+      jointNames: v['robot.joint_names'],
+      positionMin: v['robot.joint_position_min'],
+      positionMax: v['robot.joint_position_max'],
     };
     const misfit = robotFitProblem(manifest, robot);
     if (misfit !== undefined) throw new Error(`policy bundle '${bundle.dir}' does not fit the robot: ${misfit}`);
-    const rateHz = p.declare('rate_hz', 30, {
-      type: 'double',
-      description: 'Chunk rate [Hz].',
-      range: { from: 1, to: 200 },
-      readOnly: true,
-    });
-    const maxLatentAge = p.declare('max_latent_age', FAST_PATHWAY_DEFAULTS.maxLatentAge, {
-      type: 'double',
-      description: 'Stop producing chunks when the latent is older than this [s] (age = now − its observation time).',
-      range: { from: 0.01, to: 60 },
-    });
-    const stateTimeout = p.declare('state_timeout', FAST_PATHWAY_DEFAULTS.stateTimeout, {
-      type: 'double',
-      description: 'Joint states older than this [s] are not used.',
-      range: { from: 0.001, to: 10 },
-    });
-    const seed = p.declare('seed', 0, {
-      type: 'integer',
-      description: 'Seed of the decoder noise; chunk n uses seed + n, so replays are reproducible.',
-      range: { from: 0, to: 2 ** 31 - 1 },
-    });
-    const threads = p.declare('inference_threads', 1, {
-      type: 'integer',
-      description: 'onnxruntime intra-op threads.',
-      range: { from: 1, to: 8 },
-      readOnly: true,
-    });
-    const jointStatesTopic = p.declare('crisp.joint_states_topic', 'joint_states', {
-      type: 'string',
-      description: 'Robot joint states (sensor_msgs/JointState).',
-      readOnly: true,
-    });
-    const jointStateTolerance = p.declare('joint_state_limit_tolerance', JOINT_STATE_LIMIT_TOLERANCE, {
-      type: 'double',
-      description: 'joint_states with a position further than this outside robot.joint_position_min/max are rejected (counted) [rad].',
-      range: { from: 0, to: 10 },
-      readOnly: true,
-    });
-    const baseFrame = p.declare('robot.base_frame', 'base', {
-      type: 'string',
-      description: 'frame_id of published chunks (pose actions are in this frame).',
-    });
-    p.onChanged((changes) => {
-      for (const c of changes) if (c.name === 'max_latent_age') producer.maxLatentAge = c.value as number;
-    });
+    const { rate_hz: rateHz, state_timeout: stateTimeout, seed, inference_threads: threads } = v;
+    const jointStatesTopic = v['crisp.joint_states_topic'];
+    const jointStateTolerance = v.joint_state_limit_tolerance;
+    const baseFrame = v['robot.base_frame'];
 
     const inference = await InferenceClient.start({ expert: bundle.file(manifest.expert.model) }, threads);
     // The VLM is not loaded here, so latent shapes are checked by `vla-ros bundle check`.
@@ -128,11 +106,15 @@ export const fastPathway: NodeDefinition = {
 
     const status = new NodeStatus();
     const producer = new ChunkProducer(manifest, {
-      maxLatentAge,
+      // Current, not initial: a set while the expert loaded counts.
+      maxLatentAge: readParameters(p, FAST_PATHWAY_PARAMETERS).max_latent_age,
       stateTimeout,
       seed,
       frameId: baseFrame,
       jointLimits: limitsByName(manifest.state.jointNames, robot, jointStateTolerance),
+    });
+    p.onChanged(() => {
+      producer.maxLatentAge = readParameters(p, FAST_PATHWAY_PARAMETERS).max_latent_age;
     });
     let episodeId = '';
     let episodeStep = 0;

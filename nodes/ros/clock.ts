@@ -2,16 +2,21 @@
 // all stamps, timers and ages in the suite use.
 
 import type { ParameterDescriptor } from './parameter.js';
+import { param } from './parameter_schema.js';
 import type { TimeBase, TimeJump, VirtualTimeBase } from './time_base.js';
 import { toRosTime, type RosTime } from './time.js';
 
 export type ClockSource = 'system' | 'sim' | 'virtual';
 
 /** The use_sim_time parameter every node declares, on both backends (read-only: the clock is chosen at start). */
+export const CLOCK_PARAMETERS = {
+  use_sim_time: param.bool(false, 'Follow /clock (rosgraph_msgs/Clock) instead of the system clock.'),
+};
+
 export const USE_SIM_TIME_DESCRIPTOR: Readonly<Pick<ParameterDescriptor, 'type' | 'description' | 'readOnly'>> = Object.freeze({
   type: 'bool',
-  description: 'Follow /clock (rosgraph_msgs/Clock) instead of the system clock.',
-  readOnly: true,
+  description: CLOCK_PARAMETERS.use_sim_time.description,
+  readOnly: CLOCK_PARAMETERS.use_sim_time.readOnly,
 });
 
 export class Clock {

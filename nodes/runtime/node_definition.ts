@@ -4,6 +4,7 @@
 
 import type { LifecycleNode } from '../ros/lifecycle_node.js';
 import type { RosNode } from '../ros/node.js';
+import type { ParameterSchema } from '../ros/parameter_schema.js';
 
 export interface NodeDefinition {
   /** Executable name: `vla-ros run <exec>`, `<node pkg="vla_ros" exec="<exec>"/>`. */
@@ -12,6 +13,12 @@ export interface NodeDefinition {
   readonly defaultName: string;
   /** One line for `vla-ros run --help`. */
   readonly summary: string;
+  /**
+   * Every parameter the node declares, with its default (where defaults depend on other
+   * parameters, as the simulator's gains on its robot, those of the default configuration):
+   * `--help-params` and the docs tables are made from it.
+   */
+  readonly parameters: ParameterSchema;
   /** Declares parameters and creates the node's entities. Throw to refuse to start. */
   create(node: RosNode): NodeInstance | Promise<NodeInstance>;
 }

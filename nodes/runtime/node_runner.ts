@@ -8,7 +8,8 @@ import type { NodeConfig } from '../ros/node_config.js';
 import type { RosNode } from '../ros/node.js';
 import { ParameterError } from '../ros/parameter_store.js';
 import type { NodeDefinition, NodeInstance } from './node_definition.js';
-import { declaredParameters } from './parameter_help.js';
+import { declareParameters } from '../ros/parameter_schema.js';
+import { declaredParameters, RUNNER_PARAMETERS } from './parameter_help.js';
 import { errorText } from '../error_text.js';
 
 export interface RunningNode {
@@ -36,11 +37,7 @@ export async function startNode(definition: NodeDefinition, backend: RosBackend,
     // Every override problem is collected, not thrown at the first: a typo must not hide behind
     // the error it causes (a robot file not found, say) or behind another typo.
     node.parameters.deferOverrideProblems();
-    const autostart = node.parameters.declare('autostart', true, {
-      type: 'bool',
-      description: 'Managed nodes: configure and activate right after start. Set false to drive them with `ros2 lifecycle set`.',
-      readOnly: true,
-    });
+    const { autostart } = declareParameters(node.parameters, RUNNER_PARAMETERS);
     let createError: unknown;
     try {
       instance = await definition.create(node);
@@ -51,7 +48,7 @@ export async function startNode(definition: NodeDefinition, backend: RosBackend,
     if (createError !== undefined && unknown.length > 0) {
       // A create() that stopped half-way had not declared everything: the names the node
       // declares without overrides count too, so a valid override is not called unknown.
-      unknown = node.parameters.unusedOverrides((await declaredParameters(definition)).parameters.map((p) => p.name));
+      unknown = node.parameters.unusedOverrides(declaredParameters(definition).parameters.map((p) => p.name));
     }
     const problems = [
       ...unknown.map((u) => `node ${node.fullyQualifiedName} (${definition.exec}) has no parameter ${u}`),

@@ -16,7 +16,7 @@
 // Joint names and limits are never written here: they come from the robot facts.
 
 import { FRANKA_DH, FRANKA_FLANGE_OFFSET, FRANKA_HAND_TCP_OFFSET, UR5E_DH } from '../robots/robot_models.js';
-import type { RobotFacts } from './robot_facts.js';
+import type { SimRobotFacts } from './robot_facts.js';
 
 export type Vec3 = [number, number, number];
 /** MuJoCo order: w x y z. */
@@ -84,7 +84,7 @@ export interface ArmModel {
   /** Bodies whose contact with an object counts as "touching" it. */
   gripperBodies: string[];
   /** Per arm joint [Nm]. */
-  effortMax: number[];
+  effortMax: readonly number[];
   /** Largest force of one finger [N]. */
   fingerForce: number;
   /** Distance from eeSite to gripSite along the ee z axis [m]. */
@@ -156,7 +156,7 @@ function parallelGripper(opts: {
 }
 
 /** Arm joint i: a hinge about the body's z axis within the robot's position limits (both arms). */
-function armJoint(facts: RobotFacts, i: number): JointSpec {
+function armJoint(facts: SimRobotFacts, i: number): JointSpec {
   return {
     name: facts.jointNames[i],
     type: 'hinge',
@@ -168,7 +168,7 @@ function armJoint(facts: RobotFacts, i: number): JointSpec {
 }
 
 /** Franka FR3: modified DH frames (body i = DH frame i), link masses from franka_description. */
-function fr3Model(facts: RobotFacts): ArmModel {
+function fr3Model(facts: SimRobotFacts): ArmModel {
   const masses = [2.93, 2.94, 2.24, 2.62, 2.33, 1.82, 0.63];
   const cap = (fromto: GeomSpec['fromto'], r: number, mass: number, rgba = FRANKA_WHITE): GeomSpec => ({
     type: 'capsule',
@@ -282,7 +282,7 @@ export function quatMul(a: WQuat, b: WQuat): WQuat {
 }
 
 /** UR5e: standard DH (body i turns about z of DH frame i−1), masses from Universal Robots. */
-function ur5eModel(facts: RobotFacts): ArmModel {
+function ur5eModel(facts: SimRobotFacts): ArmModel {
   const masses = [3.761, 8.058, 2.846, 1.37, 1.3, 0.365];
   const radius = [0.06, 0.054, 0.045, 0.04, 0.04, 0.04];
   const geomsOf = (i: number): GeomSpec[] => {
@@ -362,7 +362,7 @@ function ur5eModel(facts: RobotFacts): ArmModel {
 }
 
 /** The physical model of an arm from its facts. */
-export function armModel(facts: RobotFacts): ArmModel {
+export function armModel(facts: SimRobotFacts): ArmModel {
   const expected = facts.name === 'fr3' ? 7 : 6;
   if (facts.jointNames.length !== expected) {
     throw new Error(`${facts.name} has ${expected} joints, robot.joint_names lists ${facts.jointNames.length}`);

@@ -37,7 +37,7 @@ import type { Timer } from '../ros/timer.js';
 import { NodeStatus } from '../runtime/node_status.js';
 import { reportStatus } from '../runtime/status_reporter.js';
 import { CAMERA_FRAMES, CAMERA_NAMES, CameraFeed, CameraRig } from './camera_rig.js';
-import { declareSimParameters, dynamicProblems, readDynamic, type SimDynamicSettings } from './node_params.js';
+import { declareSimParameters, dynamicProblems, readDynamic, simParameters, type SimDynamicSettings } from './node_params.js';
 import { Pacer, RateSchedule } from './pacing.js';
 import { Simulator, type SimEvent } from './simulator.js';
 import { Renderer } from './render/renderer.js';
@@ -56,6 +56,10 @@ export const sim: NodeDefinition = {
   exec: 'sim',
   defaultName: 'sim',
   summary: "Built-in simulated arm (MuJoCo, CRISP's control law at 1 kHz) behind a real robot's topics, with cameras, tasks and /clock.",
+  /** With the FR3's facts and gains (the default robot.name); `simParameters(robot)` for another. */
+  get parameters() {
+    return simParameters('fr3');
+  },
   async create(node) {
     if (node.clock.isSimTime) {
       throw new Error(
@@ -408,8 +412,7 @@ export const sim: NodeDefinition = {
 
     // ------------------------------------------------------------ parameters at run time
     node.parameters.onValidate((changes) => {
-      const pending = new Map(changes.map((c) => [c.name, c.value as unknown]));
-      const problems = dynamicProblems(readDynamic(node.parameters, facts, pending), simulator.dof);
+      const problems = dynamicProblems(readDynamic(node.parameters, facts, changes), simulator.dof);
       return problems.length === 0 ? { successful: true, reason: '' } : { successful: false, reason: problems.join('; ') };
     });
     node.parameters.onChanged(() => {

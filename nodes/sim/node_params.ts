@@ -1,16 +1,27 @@
-// The sim node's parameters: robot facts (config/robots/<robot>.yaml, read-only), CRISP's gains per
-// controller under CRISP's own names (`<controller>.task.k_pos_x`, `<controller>.nullspace.stiffness`,
-// `<controller>.filter.target_pose`, …, as CRISP's controllers.yaml nests them), and the
+// The sim node's parameters, declared as data: robot facts (the shared robot parameters, with the
+// simulated robot's file as defaults), CRISP's gains per controller under CRISP's own names
+// (`<controller>.task.k_pos_x`, `<controller>.nullspace.stiffness`, `<controller>.filter.target_pose`,
+// …, as CRISP's controllers.yaml nests them; made from the control law's defaults), and the
 // simulator's own settings. Declaration and reading only; node.ts wires the rest.
 
-import type { ParameterDescriptor } from '../ros/parameter.js';
-import type { ParameterStore } from '../ros/parameter_store.js';
+import type { ParameterChange, ParameterStore } from '../ros/parameter_store.js';
+import {
+  declareParameters,
+  param,
+  pickParameters,
+  readParameters,
+  withDefaults,
+  type ParameterSpec,
+  type ParameterValues,
+} from '../ros/parameter_schema.js';
+import { robotFactProblems } from '../robots/robot_facts.js';
+import { CRISP_PARAMETERS, ROBOT_PARAMETERS } from '../robots/robot_parameters.js';
 import { PROJECTOR_TYPES, cartesianImpedanceDefaults, crispParamProblems, jointImpedanceDefaults, type CrispParams } from './crisp_law.js';
 import { BLOCK_MODES, FAILURE_KINDS, failureSpecProblems, type FailureSpec } from './failures.js';
-import { isSimRobot, loadRobotFacts, robotFactProblems, SIM_ROBOTS, type RobotFacts } from './robot_facts.js';
+import { isSimRobot, loadRobotFacts, SIM_ROBOTS, type SimRobot, type SimRobotFacts } from './robot_facts.js';
 import { OBJECT_COLOURS } from './scene_mjcf.js';
 import { CONTROLLERS, type ControllerName } from './simulator.js';
-import { DEFAULT_RANDOM_TASKS, TASK_KINDS, type EpisodeChoice, type ObjectChoice, type TaskChoice, type TaskKind } from './tasks.js';
+import { DEFAULT_RANDOM_TASKS, TASK_KINDS, type EpisodeChoice } from './tasks.js';
 import { CAMERA_NAMES, SIM_CAMERA_SIZE, type CameraName, type CameraSize } from './camera_rig.js';
 
 /** The sim node's default output rates [Hz] (`vla-ros sim eval` runs the pipeline on the same ones). */
@@ -26,7 +37,7 @@ export interface SimTopics {
 }
 
 export interface SimNodeSettings {
-  facts: RobotFacts;
+  facts: SimRobotFacts;
   topics: SimTopics;
   rates: { jointStates: number; currentPose: number; gripperState: number; cameras: number; clock: number };
   cameras: { enabled: boolean; sizes: Record<CameraName, CameraSize> };
@@ -49,8 +60,6 @@ export interface SimDynamicSettings {
   gains: Record<ControllerName, CrispParams>;
 }
 
-const RO = { readOnly: true };
-
 type Leaf = { path: string; value: number | boolean | string };
 
 /** The leaves of a CRISP parameter set, CRISP-named (weights become nullspace.weights.<joint>.value). */
@@ -72,13 +81,22 @@ function crispLeaves(p: CrispParams, jointNames: readonly string[]): Leaf[] {
   return out;
 }
 
-/** CRISP's documented bounds for its parameters (cartesian_controller.yaml). */
-function crispDescriptor(path: string, value: number | boolean | string): Partial<ParameterDescriptor> {
-  const d = (description: string, range?: [number, number]): Partial<ParameterDescriptor> =>
-    range === undefined ? { type: 'double', description } : { type: 'double', description, range: { from: range[0], to: range[1] } };
-  if (typeof value === 'boolean') return { type: 'bool', description: `CRISP ${path}.` };
-  if (typeof value === 'string')
-    return { type: 'string', choices: PROJECTOR_TYPES, description: 'Nullspace projector: kinematic (N = I − J⁺J) or none.' };
+/** A CRISP gain's spec, with CRISP's documented bounds (cartesian_controller.yaml); every gain is dynamic. */
+function crispSpec(path: string, value: number | boolean | string): ParameterSpec<unknown> {
+  const dynamic = true;
+  const d = (description: string, range?: [number, number]) =>
+    param.double(value as number, description, range === undefined ? { dynamic } : { dynamic, range });
+  if (typeof value === 'boolean') return param.bool(value, `CRISP ${path}.`, { dynamic });
+  if (typeof value === 'string') {
+    return param.choice(
+      PROJECTOR_TYPES,
+      value as CrispParams['nullspace']['projector_type'],
+      'Nullspace projector: kinematic (N = I − J⁺J) or none.',
+      {
+        dynamic,
+      },
+    );
+  }
   if (/^task\.k_pos_/.test(path)) return d('Cartesian stiffness, translation [N/m].', [0, 5000]);
   if (/^task\.k_rot_/.test(path)) return d('Cartesian stiffness, rotation [Nm/rad].', [0, 5000]);
   if (/^task\.d_/.test(path)) return d('Cartesian damping; ≤ 0: 2·sqrt(stiffness).', [-1, 5000]);
@@ -96,331 +114,242 @@ function crispDescriptor(path: string, value: number | boolean | string): Partia
   return d(`CRISP ${path}.`);
 }
 
-function declareCrisp(p: ParameterStore, controller: ControllerName, defaults: CrispParams, jointNames: readonly string[]): void {
-  for (const leaf of crispLeaves(defaults, jointNames)) {
-    p.declare(`${controller}.${leaf.path}`, leaf.value, crispDescriptor(leaf.path, leaf.value));
+const CRISP_DEFAULTS: Record<ControllerName, (dof: number) => CrispParams> = {
+  cartesian_impedance_controller: cartesianImpedanceDefaults,
+  joint_impedance_controller: jointImpedanceDefaults,
+};
+
+/** Both controllers' gains, `<controller>.<CRISP path>`, for a robot's joints. */
+function gainParameters(jointNames: readonly string[]): Record<string, ParameterSpec<unknown>> {
+  const schema: Record<string, ParameterSpec<unknown>> = {};
+  for (const c of CONTROLLERS) {
+    for (const leaf of crispLeaves(CRISP_DEFAULTS[c](jointNames.length), jointNames))
+      schema[`${c}.${leaf.path}`] = crispSpec(leaf.path, leaf.value);
   }
+  return schema;
 }
 
-/** Reads a controller's CRISP set from the store, with pending `changes` applied first. */
-export function readCrisp(
-  p: ParameterStore,
-  controller: ControllerName,
-  jointNames: readonly string[],
-  changes?: ReadonlyMap<string, unknown>,
-): CrispParams {
-  const get = (path: string): unknown => {
-    const name = `${controller}.${path}`;
-    return changes?.has(name) ? changes.get(name) : p.get(name);
+/** A controller's CRISP set from parameter values by name: the defaults' shape with every leaf read. */
+function crispFrom(controller: ControllerName, jointNames: readonly string[], get: (name: string) => unknown): CrispParams {
+  const rebuild = (obj: object, prefix: string): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(obj)) {
+      const path = prefix === '' ? k : `${prefix}.${k}`;
+      if (path === 'nullspace.weights') out[k] = jointNames.map((j) => get(`${controller}.nullspace.weights.${j}.value`));
+      else if (typeof v === 'object' && v !== null) out[k] = rebuild(v as object, path);
+      else out[k] = get(`${controller}.${path}`);
+    }
+    return out;
   };
-  const n = (path: string) => get(path) as number;
-  const t = (k: string) => n(`task.${k}`);
-  return {
-    task: {
-      k_pos_x: t('k_pos_x'),
-      k_pos_y: t('k_pos_y'),
-      k_pos_z: t('k_pos_z'),
-      k_rot_x: t('k_rot_x'),
-      k_rot_y: t('k_rot_y'),
-      k_rot_z: t('k_rot_z'),
-      d_pos_x: t('d_pos_x'),
-      d_pos_y: t('d_pos_y'),
-      d_pos_z: t('d_pos_z'),
-      d_rot_x: t('d_rot_x'),
-      d_rot_y: t('d_rot_y'),
-      d_rot_z: t('d_rot_z'),
-      error_clip: {
-        x: t('error_clip.x'),
-        y: t('error_clip.y'),
-        z: t('error_clip.z'),
-        rx: t('error_clip.rx'),
-        ry: t('error_clip.ry'),
-        rz: t('error_clip.rz'),
-      },
-    },
-    nullspace: {
-      stiffness: n('nullspace.stiffness'),
-      damping: n('nullspace.damping'),
-      weights: jointNames.map((j) => n(`nullspace.weights.${j}.value`)),
-      regularization: n('nullspace.regularization'),
-      projector_type: get('nullspace.projector_type') as CrispParams['nullspace']['projector_type'],
-      max_tau: n('nullspace.max_tau'),
-    },
-    filter: {
-      target_pose: n('filter.target_pose'),
-      q: n('filter.q'),
-      dq: n('filter.dq'),
-      q_ref: n('filter.q_ref'),
-      output_torque: n('filter.output_torque'),
-    },
-    limit_error: get('limit_error') as boolean,
-    limit_torques: get('limit_torques') as boolean,
-    max_delta_tau: n('max_delta_tau'),
-    joint_limit_repulsion: {
-      enabled: get('joint_limit_repulsion.enabled') as boolean,
-      safe_range: n('joint_limit_repulsion.safe_range'),
-      max_torque: n('joint_limit_repulsion.max_torque'),
-    },
-    use_local_jacobian: get('use_local_jacobian') as boolean,
-  };
+  // Same shape as the defaults, each leaf a declared (type-checked) parameter of the same type.
+  return rebuild(CRISP_DEFAULTS[controller](jointNames.length), '') as unknown as CrispParams;
 }
 
-function declareFacts(p: ParameterStore): RobotFacts {
-  const name = p.declare('robot.name', 'fr3', {
-    ...RO,
-    type: 'string',
-    description: `Robot model; the simulator has ${SIM_ROBOTS.join(' and ')}.`,
-  });
-  if (!isSimRobot(name)) throw new Error(`sim: robot.name '${name}' has no simulated model (available: ${SIM_ROBOTS.join(', ')})`);
-  // Defaults: the robot's own file, so `vla-ros run sim -p robot.name:=ur5e` works without it.
-  const d = loadRobotFacts(name);
-  const strings = (key: string, value: string[], description: string) =>
-    p.declare(key, value, { ...RO, type: 'string_array', description });
-  const numbers = (key: string, value: number[], description: string) =>
-    p.declare(key, value, { ...RO, type: 'double_array', description });
-  const facts: RobotFacts = {
-    name,
-    jointNames: strings('robot.joint_names', d.jointNames, 'Controller joint order (target_joint is read by index in this order).'),
-    positionMin: numbers(
+/** robot.name first: the other robot facts default to that robot's file. */
+const SIM_ROBOT_NAME = withDefaults(pickParameters(ROBOT_PARAMETERS, ['robot.name']), { 'robot.name': 'fr3' });
+
+/** The robot facts, with the simulated robot's file (config/robots/<robot>.yaml) as defaults. */
+function simRobotParameters(d: SimRobotFacts) {
+  return withDefaults(
+    pickParameters(ROBOT_PARAMETERS, [
+      'robot.joint_names',
       'robot.joint_position_min',
-      d.positionMin,
-      'Joint lower limits [rad] (MJCF ranges and CRISP joint-limit repulsion).',
-    ),
-    positionMax: numbers('robot.joint_position_max', d.positionMax, 'Joint upper limits [rad].'),
-    velocityMax: numbers(
+      'robot.joint_position_max',
       'robot.joint_velocity_max',
-      d.velocityMax,
-      'Joint velocity limits [rad/s] (reported, not enforced: CRISP does not).',
-    ),
-    effortMax: undefined,
-    home: numbers('robot.home_joint_positions', d.home, 'Joint positions every episode starts from [rad].'),
-    baseFrame: p.declare('robot.base_frame', d.baseFrame, {
-      ...RO,
-      type: 'string',
-      description: 'Frame of target_pose and current_pose (the world frame of the simulation).',
-    }),
-    eeFrame: p.declare('robot.ee_frame', d.eeFrame, {
-      ...RO,
-      type: 'string',
-      description: 'End-effector frame CRISP controls and the pose broadcaster reports.',
-    }),
-    gripperMaxWidth: p.declare('robot.gripper.max_width', d.gripperMaxWidth, {
-      ...RO,
-      type: 'double',
-      range: { from: 0.01, to: 0.2 },
-      description: 'Gripper opening at command 1 [m].',
-    }),
-  };
-  const effort = numbers(
-    'robot.joint_effort_max',
-    d.effortMax ?? [],
-    "Joint torque limits [Nm]; empty: the maker's figures for the robot.",
+      'robot.joint_effort_max',
+      'robot.home_joint_positions',
+      'robot.base_frame',
+      'robot.ee_frame',
+      'robot.gripper.type',
+      'robot.gripper.max_width',
+    ]),
+    {
+      'robot.joint_names': d.jointNames,
+      'robot.joint_position_min': d.positionMin,
+      'robot.joint_position_max': d.positionMax,
+      'robot.joint_velocity_max': d.velocityMax,
+      'robot.joint_effort_max': d.effortMax ?? [],
+      'robot.home_joint_positions': d.home,
+      'robot.base_frame': d.baseFrame,
+      'robot.ee_frame': d.eeFrame,
+      'robot.gripper.max_width': d.gripperMaxWidth,
+    },
   );
-  if (effort.length > 0) facts.effortMax = effort;
-  p.declare('robot.gripper.type', '', {
-    ...RO,
-    type: 'string',
-    description: 'Gripper kind (informational; the simulated gripper is a parallel two-finger one).',
-  });
-  const problems = robotFactProblems(facts);
-  if (problems.length > 0) throw new Error(`sim: ${problems.join('; ')} (load config/robots/<robot>.yaml)`);
-  return facts;
+}
+
+const rate = (value: number, description: string) => param.double(value, description, { range: [1, 1000] });
+
+function cameraSizeParameters(): Record<`cameras.${CameraName}.${'width' | 'height'}`, ParameterSpec<number>> {
+  const schema: Record<string, ParameterSpec<number>> = {};
+  for (const cam of CAMERA_NAMES) {
+    for (const k of ['width', 'height'] as const) {
+      schema[`cameras.${cam}.${k}`] = param.integer(SIM_CAMERA_SIZE, `${cam} camera image ${k} [px].`, { range: [8, 4096] });
+    }
+  }
+  return schema;
+}
+
+/** The simulator's fixed settings. */
+const SIM_SETTINGS = {
+  ...pickParameters(CRISP_PARAMETERS, [
+    'crisp.target_pose_topic',
+    'crisp.target_joint_topic',
+    'crisp.current_pose_topic',
+    'crisp.joint_states_topic',
+    'crisp.gripper_command_topic',
+  ]),
+  gripper_state_topic: param.string('gripper/joint_states', 'Finger joint states (sensor_msgs/JointState, positions in m; opening = sum).'),
+  joint_state_rate_hz: rate(SIM_OUTPUT_RATES.jointStates, 'joint_states rate [Hz] of simulated time.'),
+  current_pose_rate_hz: rate(SIM_OUTPUT_RATES.currentPose, 'current_pose rate [Hz] (CRISP pose broadcaster: ~250).'),
+  gripper_state_rate_hz: rate(SIM_OUTPUT_RATES.gripperState, 'Gripper joint state rate [Hz].'),
+  camera_rate_hz: rate(SIM_OUTPUT_RATES.cameras, 'Camera image + camera_info rate [Hz].'),
+  clock_rate_hz: rate(SIM_OUTPUT_RATES.clock, '/clock rate [Hz] of simulated time (1000: every physics step).'),
+  'cameras.enabled': param.bool(true, 'Render and publish the cameras.'),
+  ...cameraSizeParameters(),
+  episode_manager: param.string(
+    'episode_manager',
+    'The episode_manager node whose ~/set_instruction and ~/end_episode the sim calls (relative to the namespace; empty: none).',
+  ),
+  start_episode_on_activate: param.bool(true, 'Start episode 0 of the seed sequence when activated.'),
+  end_episode_on_success: param.bool(true, "Call the episode manager's ~/end_episode (success) when the task succeeds."),
+  episode_timeout: param.double(0.0, 'End an episode as failed after this much simulated time [s] (0: never).', { range: [0, 86400] }),
+  auto_reset: param.bool(false, 'Start the next episode by itself, reset_delay after one ends.'),
+  reset_delay: param.double(1.0, 'Simulated time between an episode end and the automatic reset [s].', { range: [0, 600] }),
+  max_catch_up_steps: param.integer(100, 'Most physics steps one wall-time tick may run to catch up; beyond, the sim slows down (lag).', {
+    range: [1, 100000],
+  }),
+};
+
+/** What can change while the node runs (besides the gains). */
+const SIM_DYNAMIC = {
+  real_time_factor: param.double(
+    1.0,
+    'Simulated seconds per wall second (0: as fast as possible). Ignored in deterministic (virtual-time) runs.',
+    { range: [0, 1000], dynamic: true },
+  ),
+  controller: param.choice(
+    CONTROLLERS,
+    'cartesian_impedance_controller',
+    'Active CRISP controller; switching activates the new one where the arm is (as ros2_control does).',
+    { dynamic: true },
+  ),
+  seed: param.integer(0, 'Seed of the episode sequence (a new seed restarts it at episode 0).', { range: [0, 4294967295], dynamic: true }),
+  task: param.choice([...TASK_KINDS, 'random'], 'random', 'Task of the next episodes (random: drawn per episode from random_tasks).', {
+    dynamic: true,
+  }),
+  target_object: param.choice([...OBJECT_COLOURS, 'random'], 'random', 'Object the task is about (random: drawn per episode).', {
+    dynamic: true,
+  }),
+  random_tasks: param.choiceArray(TASK_KINDS, DEFAULT_RANDOM_TASKS, "Tasks 'random' draws from.", { dynamic: true }),
+  'failure.kind': param.choice(FAILURE_KINDS, 'none', 'Failure to inject (decided per episode from its seed).', { dynamic: true }),
+  'failure.probability': param.double(1.0, 'Chance an episode gets the failure.', { range: [0, 1], dynamic: true }),
+  'failure.start_min': param.double(1.0, 'Earliest failure start after the episode starts [s].', { range: [0, 3600], dynamic: true }),
+  'failure.start_max': param.double(3.0, 'Latest failure start [s].', { range: [0, 3600], dynamic: true }),
+  'failure.duration': param.double(0.0, 'How long arm_blocked / camera failures last [s] (≤ 0: until the episode ends).', {
+    dynamic: true,
+  }),
+  'failure.camera': param.choice(['scene', 'wrist', 'all'], 'all', 'Camera(s) a camera failure affects.', { dynamic: true }),
+  'failure.block_mode': param.choice(BLOCK_MODES, 'brake', 'arm_blocked: brake (joints held) or wall (virtual wall through the gripper).', {
+    dynamic: true,
+  }),
+};
+
+/** Every parameter of the sim for `robot` with that robot's defaults (--help-params, docs, config checks). */
+export function simParameters(robot: SimRobot): Record<string, ParameterSpec<unknown>> {
+  const facts = loadRobotFacts(robot);
+  return {
+    ...withDefaults(SIM_ROBOT_NAME, { 'robot.name': robot }),
+    ...simRobotParameters(facts),
+    ...SIM_SETTINGS,
+    ...SIM_DYNAMIC,
+    ...gainParameters(facts.jointNames),
+  };
 }
 
 /** Declares every parameter; returns the fixed settings and the initial dynamic ones. */
 export function declareSimParameters(p: ParameterStore): { settings: SimNodeSettings; dynamic: SimDynamicSettings } {
-  const facts = declareFacts(p);
-  const topic = (key: string, value: string, what: string) =>
-    p.declare(`crisp.${key}`, value, { ...RO, type: 'string', description: what });
-  const topics: SimTopics = {
-    targetPose: topic(
-      'target_pose_topic',
-      'target_pose',
-      'CRISP Cartesian target (geometry_msgs/PoseStamped, base frame; header ignored).',
-    ),
-    targetJoint: topic(
-      'target_joint_topic',
-      'target_joint',
-      'CRISP joint target / nullspace reference (sensor_msgs/JointState, read by index).',
-    ),
-    currentPose: topic('current_pose_topic', 'current_pose', 'Pose broadcaster output (geometry_msgs/PoseStamped).'),
-    jointStates: topic('joint_states_topic', 'joint_states', 'Joint states (sensor_msgs/JointState, by name).'),
-    gripperCommand: topic('gripper_command_topic', 'gripper/command', 'Gripper command (std_msgs/Float64, 0 closed .. 1 open).'),
-    gripperState: p.declare('gripper_state_topic', 'gripper/joint_states', {
-      ...RO,
-      type: 'string',
-      description: 'Finger joint states (sensor_msgs/JointState, positions in m; opening = sum).',
-    }),
+  const { 'robot.name': name } = declareParameters(p, SIM_ROBOT_NAME);
+  if (!isSimRobot(name)) throw new Error(`sim: robot.name '${name}' has no simulated model (available: ${SIM_ROBOTS.join(', ')})`);
+  // Defaults: the robot's own file, so `vla-ros run sim -p robot.name:=ur5e` works without it.
+  const r = declareParameters(p, simRobotParameters(loadRobotFacts(name)));
+  const facts: SimRobotFacts = {
+    name,
+    jointNames: r['robot.joint_names'],
+    positionMin: r['robot.joint_position_min'],
+    positionMax: r['robot.joint_position_max'],
+    velocityMax: r['robot.joint_velocity_max'],
+    effortMax: r['robot.joint_effort_max'].length > 0 ? r['robot.joint_effort_max'] : undefined,
+    home: r['robot.home_joint_positions'],
+    baseFrame: r['robot.base_frame'],
+    eeFrame: r['robot.ee_frame'],
+    gripperMaxWidth: r['robot.gripper.max_width'],
   };
-  const rate = (key: string, value: number, what: string) =>
-    p.declare(key, value, { ...RO, type: 'double', range: { from: 1, to: 1000 }, description: what });
-  const rates = {
-    jointStates: rate('joint_state_rate_hz', SIM_OUTPUT_RATES.jointStates, 'joint_states rate [Hz] of simulated time.'),
-    currentPose: rate('current_pose_rate_hz', SIM_OUTPUT_RATES.currentPose, 'current_pose rate [Hz] (CRISP pose broadcaster: ~250).'),
-    gripperState: rate('gripper_state_rate_hz', SIM_OUTPUT_RATES.gripperState, 'Gripper joint state rate [Hz].'),
-    cameras: rate('camera_rate_hz', SIM_OUTPUT_RATES.cameras, 'Camera image + camera_info rate [Hz].'),
-    clock: rate('clock_rate_hz', SIM_OUTPUT_RATES.clock, '/clock rate [Hz] of simulated time (1000: every physics step).'),
-  };
-  const enabled = p.declare('cameras.enabled', true, { ...RO, type: 'bool', description: 'Render and publish the cameras.' });
+  const problems = robotFactProblems(facts);
+  if (problems.length > 0) throw new Error(`sim: ${problems.join('; ')} (load config/robots/<robot>.yaml)`);
+  const v = declareParameters(p, SIM_SETTINGS);
+  declareParameters(p, SIM_DYNAMIC);
+  declareParameters(p, gainParameters(facts.jointNames));
   const sizes = {} as Record<CameraName, CameraSize>;
-  for (const cam of CAMERA_NAMES) {
-    const dim = (k: 'width' | 'height') =>
-      p.declare(`cameras.${cam}.${k}`, SIM_CAMERA_SIZE, {
-        ...RO,
-        type: 'integer',
-        range: { from: 8, to: 4096 },
-        description: `${cam} camera image ${k} [px].`,
-      });
-    sizes[cam] = { width: dim('width'), height: dim('height') };
-  }
+  for (const cam of CAMERA_NAMES) sizes[cam] = { width: v[`cameras.${cam}.width`], height: v[`cameras.${cam}.height`] };
   const settings: SimNodeSettings = {
     facts,
-    topics,
-    rates,
-    cameras: { enabled, sizes },
-    episodeManager: p.declare('episode_manager', 'episode_manager', {
-      ...RO,
-      type: 'string',
-      description:
-        'The episode_manager node whose ~/set_instruction and ~/end_episode the sim calls (relative to the namespace; empty: none).',
-    }),
-    startEpisodeOnActivate: p.declare('start_episode_on_activate', true, {
-      ...RO,
-      type: 'bool',
-      description: 'Start episode 0 of the seed sequence when activated.',
-    }),
-    endEpisodeOnSuccess: p.declare('end_episode_on_success', true, {
-      ...RO,
-      type: 'bool',
-      description: "Call the episode manager's ~/end_episode (success) when the task succeeds.",
-    }),
-    episodeTimeout: p.declare('episode_timeout', 0.0, {
-      ...RO,
-      type: 'double',
-      range: { from: 0, to: 86400 },
-      description: 'End an episode as failed after this much simulated time [s] (0: never).',
-    }),
-    autoReset: p.declare('auto_reset', false, {
-      ...RO,
-      type: 'bool',
-      description: 'Start the next episode by itself, reset_delay after one ends.',
-    }),
-    resetDelay: p.declare('reset_delay', 1.0, {
-      ...RO,
-      type: 'double',
-      range: { from: 0, to: 600 },
-      description: 'Simulated time between an episode end and the automatic reset [s].',
-    }),
-    maxCatchUp: p.declare('max_catch_up_steps', 100, {
-      ...RO,
-      type: 'integer',
-      range: { from: 1, to: 100000 },
-      description: 'Most physics steps one wall-time tick may run to catch up; beyond, the sim slows down (lag).',
-    }),
+    topics: {
+      targetPose: v['crisp.target_pose_topic'],
+      targetJoint: v['crisp.target_joint_topic'],
+      currentPose: v['crisp.current_pose_topic'],
+      jointStates: v['crisp.joint_states_topic'],
+      gripperCommand: v['crisp.gripper_command_topic'],
+      gripperState: v.gripper_state_topic,
+    },
+    rates: {
+      jointStates: v.joint_state_rate_hz,
+      currentPose: v.current_pose_rate_hz,
+      gripperState: v.gripper_state_rate_hz,
+      cameras: v.camera_rate_hz,
+      clock: v.clock_rate_hz,
+    },
+    cameras: { enabled: v['cameras.enabled'], sizes },
+    episodeManager: v.episode_manager,
+    startEpisodeOnActivate: v.start_episode_on_activate,
+    endEpisodeOnSuccess: v.end_episode_on_success,
+    episodeTimeout: v.episode_timeout,
+    autoReset: v.auto_reset,
+    resetDelay: v.reset_delay,
+    maxCatchUp: v.max_catch_up_steps,
   };
-
-  const dyn = (d: string) => ({ type: 'double' as const, description: d });
-  const realTimeFactor = p.declare('real_time_factor', 1.0, {
-    ...dyn('Simulated seconds per wall second (0: as fast as possible). Ignored in deterministic (virtual-time) runs.'),
-    range: { from: 0, to: 1000 },
-  });
-  const controller = p.declare('controller', 'cartesian_impedance_controller', {
-    type: 'string',
-    choices: CONTROLLERS,
-    description: 'Active CRISP controller; switching activates the new one where the arm is (as ros2_control does).',
-  }) as ControllerName;
-  const seed = p.declare('seed', 0, {
-    type: 'integer',
-    range: { from: 0, to: 4294967295 },
-    description: 'Seed of the episode sequence (a new seed restarts it at episode 0).',
-  });
-  const task = p.declare('task', 'random', {
-    type: 'string',
-    choices: [...TASK_KINDS, 'random'],
-    description: 'Task of the next episodes (random: drawn per episode from random_tasks).',
-  }) as TaskChoice;
-  const object = p.declare('target_object', 'random', {
-    type: 'string',
-    choices: [...OBJECT_COLOURS, 'random'],
-    description: 'Object the task is about (random: drawn per episode).',
-  }) as ObjectChoice;
-  const randomTasks = p.declare('random_tasks', [...DEFAULT_RANDOM_TASKS] as string[], {
-    type: 'string_array',
-    description: `Tasks 'random' draws from (${TASK_KINDS.join(', ')}).`,
-  });
-  const failure: FailureSpec = {
-    kind: p.declare('failure.kind', 'none', {
-      type: 'string',
-      choices: FAILURE_KINDS,
-      description: 'Failure to inject (decided per episode from its seed).',
-    }) as FailureSpec['kind'],
-    probability: p.declare('failure.probability', 1.0, { ...dyn('Chance an episode gets the failure.'), range: { from: 0, to: 1 } }),
-    startMin: p.declare('failure.start_min', 1.0, {
-      ...dyn('Earliest failure start after the episode starts [s].'),
-      range: { from: 0, to: 3600 },
-    }),
-    startMax: p.declare('failure.start_max', 3.0, { ...dyn('Latest failure start [s].'), range: { from: 0, to: 3600 } }),
-    duration: p.declare('failure.duration', 0.0, dyn('How long arm_blocked / camera failures last [s] (≤ 0: until the episode ends).')),
-    camera: p.declare('failure.camera', 'all', {
-      type: 'string',
-      choices: ['scene', 'wrist', 'all'],
-      description: 'Camera(s) a camera failure affects.',
-    }) as FailureSpec['camera'],
-    blockMode: p.declare('failure.block_mode', 'brake', {
-      type: 'string',
-      choices: BLOCK_MODES,
-      description: 'arm_blocked: brake (joints held) or wall (virtual wall through the gripper).',
-    }) as FailureSpec['blockMode'],
-  };
-  const n = facts.jointNames.length;
-  declareCrisp(p, 'cartesian_impedance_controller', cartesianImpedanceDefaults(n), facts.jointNames);
-  declareCrisp(p, 'joint_impedance_controller', jointImpedanceDefaults(n), facts.jointNames);
-  const gains = {
-    cartesian_impedance_controller: readCrisp(p, 'cartesian_impedance_controller', facts.jointNames),
-    joint_impedance_controller: readCrisp(p, 'joint_impedance_controller', facts.jointNames),
-  };
-  const problems = [
-    ...CONTROLLERS.flatMap((c) => crispParamProblems(gains[c], n).map((m) => `${c}.${m}`)),
-    ...failureSpecProblems(failure),
-    ...randomTaskProblems(randomTasks),
-  ];
-  if (problems.length > 0) throw new Error(`sim: ${problems.join('; ')}`);
-  return {
-    settings,
-    dynamic: { realTimeFactor, controller, seed, episode: { task, object, randomTasks: randomTasks as TaskKind[] }, failure, gains },
-  };
+  const dynamic = readDynamic(p, facts);
+  const dynamicErrors = dynamicProblems(dynamic, facts.jointNames.length);
+  if (dynamicErrors.length > 0) throw new Error(`sim: ${dynamicErrors.join('; ')}`);
+  return { settings, dynamic };
 }
 
 export function randomTaskProblems(list: readonly string[]): string[] {
-  if (list.length === 0) return ['random_tasks is empty'];
-  const bad = list.filter((t) => !(TASK_KINDS as readonly string[]).includes(t));
-  return bad.length > 0 ? [`random_tasks has unknown task(s) ${bad.join(', ')} (known: ${TASK_KINDS.join(', ')})`] : [];
+  // The store refuses unknown tasks (random_tasks' choices); empty is the one thing left.
+  return list.length === 0 ? ['random_tasks is empty'] : [];
 }
 
-/** Reads the dynamic settings with pending changes applied (for validation before they take effect). */
-export function readDynamic(p: ParameterStore, facts: RobotFacts, changes: ReadonlyMap<string, unknown> = new Map()): SimDynamicSettings {
-  const get = (name: string): unknown => (changes.has(name) ? changes.get(name) : p.get(name));
+/** Reads the dynamic settings with `pending` changes applied (for validation before they take effect). */
+export function readDynamic(p: ParameterStore, facts: SimRobotFacts, pending: readonly ParameterChange[] = []): SimDynamicSettings {
+  const d: ParameterValues<typeof SIM_DYNAMIC> = readParameters(p, SIM_DYNAMIC, pending);
+  const changed = new Map(pending.map((c) => [c.name, c.value]));
+  const get = (name: string): unknown => (changed.has(name) ? changed.get(name) : p.get(name));
   return {
-    realTimeFactor: get('real_time_factor') as number,
-    controller: get('controller') as ControllerName,
-    seed: get('seed') as number,
-    episode: {
-      task: get('task') as TaskChoice,
-      object: get('target_object') as ObjectChoice,
-      randomTasks: get('random_tasks') as TaskKind[],
-    },
+    realTimeFactor: d.real_time_factor,
+    controller: d.controller,
+    seed: d.seed,
+    episode: { task: d.task, object: d.target_object, randomTasks: d.random_tasks },
     failure: {
-      kind: get('failure.kind') as FailureSpec['kind'],
-      probability: get('failure.probability') as number,
-      startMin: get('failure.start_min') as number,
-      startMax: get('failure.start_max') as number,
-      duration: get('failure.duration') as number,
-      camera: get('failure.camera') as FailureSpec['camera'],
-      blockMode: get('failure.block_mode') as FailureSpec['blockMode'],
+      kind: d['failure.kind'],
+      probability: d['failure.probability'],
+      startMin: d['failure.start_min'],
+      startMax: d['failure.start_max'],
+      duration: d['failure.duration'],
+      camera: d['failure.camera'],
+      blockMode: d['failure.block_mode'],
     },
     gains: {
-      cartesian_impedance_controller: readCrisp(p, 'cartesian_impedance_controller', facts.jointNames, changes),
-      joint_impedance_controller: readCrisp(p, 'joint_impedance_controller', facts.jointNames, changes),
+      cartesian_impedance_controller: crispFrom('cartesian_impedance_controller', facts.jointNames, get),
+      joint_impedance_controller: crispFrom('joint_impedance_controller', facts.jointNames, get),
     },
   };
 }

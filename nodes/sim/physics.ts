@@ -11,7 +11,7 @@
 
 import { PHYSICS_TIMESTEP, buildScene, type ObjectColour, type Scene } from './scene_mjcf.js';
 import { compileModel, f64, i32, loadMujoco, objectId, type MjData, type MjModel, type Mujoco } from './mujoco.js';
-import type { RobotFacts } from './robot_facts.js';
+import type { SimRobotFacts } from './robot_facts.js';
 import type { Vec3 } from './arm_models.js';
 
 /** Quaternion x y z w (ROS order). */
@@ -73,7 +73,7 @@ export class Physics {
     private readonly model: MjModel,
     private readonly data: MjData,
     scene: Scene,
-    facts: RobotFacts,
+    facts: SimRobotFacts,
   ) {
     this.scene = scene;
     const arm = scene.arm;
@@ -108,7 +108,7 @@ export class Physics {
     this.jacr = new mj.DoubleBuffer(3 * model.nv);
   }
 
-  static async create(facts: RobotFacts): Promise<Physics> {
+  static async create(facts: SimRobotFacts): Promise<Physics> {
     const mj = await loadMujoco();
     const scene = buildScene(facts);
     const model = compileModel(mj, scene.xml);

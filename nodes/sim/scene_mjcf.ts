@@ -6,7 +6,7 @@
 // MuJoCo's own viewer.
 
 import { armModel, type ArmModel, type BodySpec, type GeomSpec, type Rgba, type Vec3 } from './arm_models.js';
-import type { RobotFacts } from './robot_facts.js';
+import type { SimRobotFacts } from './robot_facts.js';
 
 export const OBJECT_COLOURS = ['red', 'blue', 'green', 'yellow'] as const;
 export type ObjectColour = (typeof OBJECT_COLOURS)[number];
@@ -112,7 +112,7 @@ function objectXml(o: SceneObjectSpec, index: number): string {
   ].join('\n');
 }
 
-export function buildScene(facts: RobotFacts): Scene {
+export function buildScene(facts: SimRobotFacts): Scene {
   const arm = armModel(facts);
   const objects = SCENE_OBJECTS;
   const xml = [

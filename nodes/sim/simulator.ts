@@ -10,7 +10,7 @@ import { quatFromMatrix, quatFromEulerXyz, type Quat, type Vec3 } from '../robot
 import { CrispController, type CrispParams } from './crisp_law.js';
 import { GripperController } from './gripper.js';
 import { Physics } from './physics.js';
-import type { RobotFacts } from './robot_facts.js';
+import type { SimRobotFacts } from './robot_facts.js';
 import { objectSpec, type ObjectColour } from './scene_mjcf.js';
 import { TaskMonitor, sampleEpisode, taskRegion, type EpisodeChoice, type EpisodeSetup, type TaskStatus } from './tasks.js';
 import { NO_FAILURE, cameraFailure, isActive, scheduleFailure, type FailureSpec, type ScheduledFailure } from './failures.js';
@@ -19,7 +19,7 @@ export const CONTROLLERS = ['cartesian_impedance_controller', 'joint_impedance_c
 export type ControllerName = (typeof CONTROLLERS)[number];
 
 export interface SimulatorConfig {
-  facts: RobotFacts;
+  facts: SimRobotFacts;
   /** CRISP parameters per controller. */
   gains: Record<ControllerName, CrispParams>;
   /** The active controller (like the one ros2_control has switched on). */
@@ -65,7 +65,7 @@ export class Simulator {
   private readonly fingerPos = new Float64Array(2);
   private readonly fingerVel = new Float64Array(2);
   private readonly fingerForce = new Float64Array(2);
-  private readonly effortMax: number[];
+  private readonly effortMax: readonly number[];
   private episodeIndex = -1;
   private episodeStart = 0;
   private setupNow: EpisodeSetup | undefined;
@@ -81,7 +81,7 @@ export class Simulator {
 
   private constructor(
     readonly physics: Physics,
-    readonly facts: RobotFacts,
+    readonly facts: SimRobotFacts,
     config: SimulatorConfig,
   ) {
     this.dof = facts.jointNames.length;

@@ -6,7 +6,7 @@
 //   sub  instruction   vla_ros_msgs/msg/Instruction   transient local
 //   pub  latent        vla_ros_msgs/msg/LatentEntry   transient local, depth 1: latest entry wins
 //   pub  ~/status, /diagnostics                       ~1 Hz
-// Parameters: policy_bundle, rate_hz, max_observation_age, inference_threads (see create()).
+// Parameters: policy_bundle, then slowPathwayOwnParameters below (`vla-ros run slow_pathway --help-params`).
 //
 // Never works on a stale frame and never queues: a tick with no fresh, unused observation is
 // skipped, and ticks arriving while the VLM runs are dropped (exhaustMap). A new instruction
@@ -16,7 +16,9 @@ import { Subject, exhaustMap, filter, from, interval, map, merge, type Subscript
 import { InferenceClient, InferenceClosedError } from '../inference/inference_client.js';
 import { validateVlm } from '../policy/bundle_validation.js';
 import { InstructionEncoder } from '../policy/instruction_encoder.js';
+import { POLICY_BUNDLE_PARAMETERS } from '../policy/bundle_parameter.js';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
+import { declareParameters, param } from '../ros/parameter_schema.js';
 import { LifecycleNode } from '../ros/lifecycle_node.js';
 import { QoSProfiles } from '../ros/qos.js';
 import type { NodeDefinition } from '../runtime/node_definition.js';
@@ -27,35 +29,37 @@ import { reportStatus } from '../runtime/status_reporter.js';
 import { LatentProducer, observationRef, SLOW_PATHWAY_MAX_OBSERVATION_AGE, type VlmJob } from './latent_producer.js';
 import { errorText } from '../error_text.js';
 
+/** The parameters after policy_bundle: rate_hz defaults to the bundle's VLM rate. */
+function slowPathwayOwnParameters(bundleRateHz: number) {
+  return {
+    rate_hz: param.double(bundleRateHz, "VLM rate [Hz] (default: the bundle's vlm.rate_hz; the docs show the reference bundle's).", {
+      range: [0.1, 30],
+    }),
+    // Dynamic as before, though the node reads it once at start.
+    max_observation_age: param.double(
+      SLOW_PATHWAY_MAX_OBSERVATION_AGE,
+      'Observations older than this [s] are not used (never work on a stale frame).',
+      { range: [0.01, 10], dynamic: true },
+    ),
+    inference_threads: param.integer(1, 'onnxruntime intra-op threads for the VLM.', { range: [1, 8] }),
+  };
+}
+
 export const slowPathway: NodeDefinition = {
   exec: 'slow_pathway',
   defaultName: 'slow_pathway',
   summary: 'VLM at 1–5 Hz: observation + instruction → latent (latent buffer topic).',
+  /** With the default bundle's rate. */
+  get parameters() {
+    const rate = loadPolicyBundle(POLICY_BUNDLE_PARAMETERS.policy_bundle.default).manifest.vlm.rateHz;
+    return { ...POLICY_BUNDLE_PARAMETERS, ...slowPathwayOwnParameters(rate) };
+  },
   async create(node) {
-    const bundleName = node.parameters.declare('policy_bundle', 'reference', {
-      type: 'string',
-      description: 'Policy bundle: a folder with manifest.yaml, or the name of one in config/policies/.',
-      readOnly: true,
-    });
+    const { policy_bundle: bundleName } = declareParameters(node.parameters, POLICY_BUNDLE_PARAMETERS);
     const bundle = loadPolicyBundle(bundleName);
     const { manifest } = bundle;
-    const rateHz = node.parameters.declare('rate_hz', manifest.vlm.rateHz, {
-      type: 'double',
-      description: "VLM rate [Hz] (default: the bundle's vlm.rate_hz).",
-      range: { from: 0.1, to: 30 },
-      readOnly: true,
-    });
-    const maxObservationAge = node.parameters.declare('max_observation_age', SLOW_PATHWAY_MAX_OBSERVATION_AGE, {
-      type: 'double',
-      description: 'Observations older than this [s] are not used (never work on a stale frame).',
-      range: { from: 0.01, to: 10 },
-    });
-    const threads = node.parameters.declare('inference_threads', 1, {
-      type: 'integer',
-      description: 'onnxruntime intra-op threads for the VLM.',
-      range: { from: 1, to: 8 },
-      readOnly: true,
-    });
+    const v = declareParameters(node.parameters, slowPathwayOwnParameters(manifest.vlm.rateHz));
+    const { rate_hz: rateHz, max_observation_age: maxObservationAge, inference_threads: threads } = v;
 
     const encoder = new InstructionEncoder(manifest.instruction, bundle.file(manifest.instruction.tokenizer));
     const status = new NodeStatus();

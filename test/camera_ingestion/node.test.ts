@@ -369,4 +369,17 @@ describe('camera_ingestion node', () => {
     assert.equal(p.set('max_skew', 0.05).successful, true, 'max_skew can change at run time');
     assert.equal(p.set('camera_names', ['x']).successful, false, 'the camera set is read-only');
   });
+
+  it('takes a new max_frame_age at run time', async () => {
+    await start({ policy_bundle: bundle([FRONT]) });
+    const front = imagePub('cameras/front/image_raw');
+    front.publish(image('rgb8', RGB, time.now() - 0.1));
+    await time.flush();
+    assert.equal(observations.length, 1, 'a frame 0.1 s old is within the default 0.2 s');
+    assert.equal(running!.node.parameters.set('max_frame_age', 0.05).successful, true);
+    await time.advanceBy(0.01);
+    front.publish(image('rgb8', RGB, time.now() - 0.1));
+    await time.flush();
+    assert.equal(observations.length, 1, 'the same age is stale under the new max_frame_age');
+  });
 });

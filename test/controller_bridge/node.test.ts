@@ -352,8 +352,8 @@ describe('controller_bridge node', function () {
     h = undefined as unknown as Harness;
   });
 
-  it('lists its parameters for --help-params', async () => {
-    const text = await describeNodeParameters(controllerBridge);
+  it('lists its parameters for --help-params', () => {
+    const text = describeNodeParameters(controllerBridge);
     for (const p of [
       'merge_rule (string) = "weighted_average"',
       'publish_rate_hz (double) = 50',

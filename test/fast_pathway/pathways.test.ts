@@ -213,6 +213,12 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
     assert.equal(last.state, 2, 'DEGRADED');
     assert.match(last.message, /latent is \d\.\d{3} s old > max_latent_age 0\.2 s/);
     assert.ok(last.latent_age > 0.9, `latent age in status: ${last.latent_age}`);
+
+    // max_latent_age is dynamic: raised at run time, the same latent is fresh enough again.
+    const before = rig.chunks.length;
+    assert.equal(rig.running[0].node.parameters.set('max_latent_age', 30).successful, true);
+    await rig.run(0.5, { observations: false });
+    assert.ok(rig.chunks.length > before, 'chunks again after max_latent_age was raised');
   });
 
   it('joint_states far beyond the robot limits are no policy input: rejected and counted; chunks carry their image stamp', async () => {
