@@ -29,7 +29,7 @@ import { BagReadError, type FileChannel, type StorageFile, type StorageFileInfo,
 export { BagReadError } from './storage.js';
 export type { StorageId } from './storage.js';
 
-/** A topic of a bag (the same on every split file). Compatible with mcap_reader's BagChannel. */
+/** A topic of a bag (the same on every split file). Compatible with decoded_messages.ts's BagChannel. */
 export interface BagTopic {
   /** Index in the bag's topic list. */
   id: number;

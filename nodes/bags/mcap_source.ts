@@ -15,6 +15,7 @@ import { decompressHandlers } from './compression.js';
 import { McapFileReadable } from './mcap_file_readable.js';
 import { nsText, salvageCutChunk } from './mcap_cut_chunk.js';
 import { BagReadError, type FileChannel, type RawRecord, type RecordQuery, type StorageFile, type StorageFileInfo } from './storage.js';
+import { errorText } from '../error_text.js';
 
 const MCAP_MAGIC = new Uint8Array([0x89, 0x4d, 0x43, 0x41, 0x50, 0x30, 0x0d, 0x0a]);
 const textDecoder = new TextDecoder();
@@ -22,10 +23,6 @@ const textDecoder = new TextDecoder();
 /** Whether `head` starts with the MCAP magic. */
 export function hasMcapMagic(head: Uint8Array): boolean {
   return head.length >= MCAP_MAGIC.length && MCAP_MAGIC.every((b, i) => head[i] === b);
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -193,7 +190,7 @@ export class McapFile implements StorageFile {
         yield { channel, logTime: m.logTime, publishTime: m.publishTime, sequence: m.sequence, data: m.data };
       }
     } catch (err) {
-      throw new BagReadError(`${this.path}: cannot read its indexed data: ${describe(err)}`);
+      throw new BagReadError(`${this.path}: cannot read its indexed data: ${errorText(err)}`);
     }
   }
 
@@ -268,9 +265,9 @@ export class McapFile implements StorageFile {
           try {
             record = reader.nextRecord();
           } catch (err) {
-            if (header === undefined) throw new BagReadError(`${this.path} is not an MCAP file: ${describe(err)}`);
+            if (header === undefined) throw new BagReadError(`${this.path} is not an MCAP file: ${errorText(err)}`);
             const at = consumed - reader.bytesRemaining();
-            stopped = `corrupt MCAP data at byte ${at} of ${stat.size} (${describe(err)}): read the ${messages} messages before it`;
+            stopped = `corrupt MCAP data at byte ${at} of ${stat.size} (${errorText(err)}): read the ${messages} messages before it`;
             break outer;
           }
           if (record === undefined) break;

@@ -22,6 +22,7 @@ import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
 import type { SchemaInfo } from './definitions.js';
 import { applyWal } from './sqlite_wal.js';
 import { BagReadError, type FileChannel, type RawRecord, type RecordQuery, type StorageFile, type StorageFileInfo } from './storage.js';
+import { errorText } from '../error_text.js';
 
 /** Largest .db3 loaded into memory. */
 export const SQLITE_MAX_BYTES = 1.5 * 1024 ** 3;
@@ -90,7 +91,7 @@ export class SqliteFile implements StorageFile {
         db.exec('SELECT count(*) FROM sqlite_master');
         return db;
       } catch (err) {
-        throw new BagReadError(`${this.path} is not a readable SQLite database: ${err instanceof Error ? err.message : String(err)}`);
+        throw new BagReadError(`${this.path} is not a readable SQLite database: ${errorText(err)}`);
       }
     })());
   }
@@ -106,7 +107,7 @@ export class SqliteFile implements StorageFile {
       return work();
     } catch (err) {
       if (err instanceof BagReadError) throw err;
-      throw new BagReadError(`${this.path}: not a rosbag2 sqlite3 bag: ${err instanceof Error ? err.message : String(err)}`);
+      throw new BagReadError(`${this.path}: not a rosbag2 sqlite3 bag: ${errorText(err)}`);
     }
   }
 
@@ -235,9 +236,7 @@ export class SqliteFile implements StorageFile {
           if (!statement.step()) break;
           row = statement.get();
         } catch (err) {
-          this.note(
-            `${this.path}: the database is damaged (${err instanceof Error ? err.message : String(err)}): read the ${read} messages before the damage`,
-          );
+          this.note(`${this.path}: the database is damaged (${errorText(err)}): read the ${read} messages before the damage`);
           break;
         }
         const channel = topics.get(Number(row[0]))?.channel;
