@@ -129,7 +129,15 @@ function backendCheck(rcl: CheckResult): CheckResult {
 async function onnxruntimeCheck(): Promise<CheckResult> {
   try {
     const ort = await import('onnxruntime-node');
-    return { name: 'onnxruntime-node', status: 'ok', detail: `${ort.env.versions.node ?? '?'} (CPU)` };
+    const { executionProviders } = await import('../inference/execution_provider.js');
+    const providers = executionProviders();
+    const here = providers.filter((p) => p.available).map((p) => p.name);
+    const missing = providers.filter((p) => !p.available).map((p) => p.name);
+    return {
+      name: 'onnxruntime-node',
+      status: 'ok',
+      detail: `${ort.env.versions.node ?? '?'}; execution providers: ${here.join(', ')}${missing.length > 0 ? ` (not installed: ${missing.join(', ')})` : ''}`,
+    };
   } catch (err) {
     return {
       name: 'onnxruntime-node',

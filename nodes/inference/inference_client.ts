@@ -8,6 +8,7 @@ import type { InferenceWorkerData, WorkerReply, WorkerRequest } from './inferenc
 import { trackModelLoad } from './model_loads.js';
 import type { ModelIO } from '../policy/model_io.js';
 import type { TensorData } from './tensor.js';
+import type { ExecutionProviderName } from './execution_provider.js';
 
 export interface Timed<T> {
   value: T;
@@ -52,12 +53,15 @@ export class InferenceClient {
   }
 
   /** Starts a worker with `models` (name → .onnx file) loaded; rejects with the load error. */
-  static start(models: Record<string, string>, intraOpThreads = 1): Promise<InferenceClient> {
-    return trackModelLoad(Object.values(models).join(', '), () => InferenceClient.spawn(models, intraOpThreads));
+  static start(
+    models: Record<string, string>,
+    intraOpThreads = 1,
+    executionProvider: ExecutionProviderName = 'cpu',
+  ): Promise<InferenceClient> {
+    return trackModelLoad(Object.values(models).join(', '), () => InferenceClient.spawn({ models, intraOpThreads, executionProvider }));
   }
 
-  private static spawn(models: Record<string, string>, intraOpThreads: number): Promise<InferenceClient> {
-    const data: InferenceWorkerData = { models, intraOpThreads };
+  private static spawn(data: InferenceWorkerData): Promise<InferenceClient> {
     const worker = new Worker(new URL('./inference_worker.js', import.meta.url), { workerData: data });
     return new Promise((resolve, reject) => {
       const onMessage = (m: WorkerReply) => {

@@ -2,12 +2,14 @@
 
 import type { ModelIO } from '../policy/model_io.js';
 import type { TensorData } from './tensor.js';
+import type { ExecutionProviderName } from './execution_provider.js';
 import type { DecodeJob, DecodeJobResult } from './expert_decoding.js';
 
 export interface InferenceWorkerData {
   /** Model name → file. */
   models: Record<string, string>;
   intraOpThreads: number;
+  executionProvider: ExecutionProviderName;
 }
 
 export type WorkerRequest =

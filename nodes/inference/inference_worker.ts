@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const models = new Map<string, OnnxModel>();
   try {
     for (const [name, file] of Object.entries(data.models))
-      models.set(name, await OnnxModel.load(file, { intraOpThreads: data.intraOpThreads }));
+      models.set(name, await OnnxModel.load(file, { intraOpThreads: data.intraOpThreads, executionProvider: data.executionProvider }));
   } catch (err) {
     reply({ kind: 'load_failed', error: errorText(err) });
     return;

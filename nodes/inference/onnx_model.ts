@@ -8,12 +8,15 @@
 import * as ort from 'onnxruntime-node';
 import type { ExpertModel } from '../fast_pathway/decoders/tensor.js';
 import type { ModelIO } from '../policy/model_io.js';
+import { executionProviderProblem, type ExecutionProviderName } from './execution_provider.js';
 import type { TensorData } from './tensor.js';
 import { errorText } from '../error_text.js';
 
 export interface OnnxModelOptions {
   /** Intra-op threads (default 1; 2 was slower on our 2-core machines). */
   intraOpThreads?: number;
+  /** Where the model runs (default cpu); refused with one line when it is not available here. */
+  executionProvider?: ExecutionProviderName;
 }
 
 export class ModelLoadError extends Error {
@@ -43,9 +46,12 @@ export class OnnxModel implements ExpertModel {
   ) {}
 
   static async load(path: string, options: OnnxModelOptions = {}): Promise<OnnxModel> {
+    const provider = options.executionProvider ?? 'cpu';
+    const unavailable = executionProviderProblem(provider);
+    if (unavailable !== undefined) throw new ModelLoadError(`cannot load ONNX model ${path}: ${unavailable}`);
     try {
       const session = await ort.InferenceSession.create(path, {
-        executionProviders: ['cpu'],
+        executionProviders: [provider],
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
         intraOpNumThreads: options.intraOpThreads ?? 1,
