@@ -1,4 +1,4 @@
-// The functional conformal band of SAFE (Gu et al. 2025; ../shared/reference/algorithms.md,
+// The functional conformal band of SAFE (Gu et al. 2025; docs/algorithms.md,
 // "SAFE failure detection"): a time-varying threshold δ_t = μ_t + h·σ_t built from the score
 // curves of *successful* calibration rollouts only, such that a new successful rollout crosses
 // it (a false alarm) with probability at most α.

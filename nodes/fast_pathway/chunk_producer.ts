@@ -14,6 +14,7 @@ import { fromRosTime, toRosTime } from '../ros/time.js';
 import { conditioningFeeds } from './decoders/contract.js';
 import { checkChunk, denormalizeChunk, normalizeState } from './decoders/normalization.js';
 import { LatentBuffer, type LatentEntryData, type WriteResult } from './latent_buffer.js';
+import { errorText } from '../error_text.js';
 
 /** A LatentEntry message as the latent buffer holds it (throws on a malformed tensor). */
 export function latentEntryFromMessage(msg: vla_ros_msgs.msg.LatentEntry): LatentEntryData {
@@ -173,7 +174,7 @@ export class ChunkProducer {
       const observedAt = Math.max(latent.entry.observationTime, this.camerasStamp);
       return { job, sampledAt: now, latent: latent.entry, latentAge: latent.age, observedAt };
     } catch (err) {
-      return { reason: 'error', detail: err instanceof Error ? err.message : String(err) };
+      return { reason: 'error', detail: errorText(err) };
     }
   }
 

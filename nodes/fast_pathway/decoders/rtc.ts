@@ -1,7 +1,7 @@
 // Real-Time Chunking (Black et al. 2025) guidance for flow decoding, in the ONNX-friendly
 // form (no Jacobian): while denoising a new chunk, pull its first steps toward what the
 // previous chunk already committed, with a per-step soft mask W and a time-dependent weight.
-// Reference: shared/reference/algorithms.md, "Executing chunks".
+// docs/algorithms.md, "Executing overlapping chunks".
 
 /**
  * The soft mask over the H steps of the new chunk: W_i = 1 for i < d (actions that execute
