@@ -3,7 +3,7 @@
 // that make a wrong robot file fail at start-up with a sentence instead of at the first chunk.
 
 import { pickParameters, parameterDefaults, param, type ParameterValues } from '../ros/parameter_schema.js';
-import { robotFactsFrom, type RobotFacts } from '../robots/robot_facts.js';
+import { robotFactProblems, robotFactsFrom, type RobotFacts } from '../robots/robot_facts.js';
 import { CRISP_PARAMETERS, ROBOT_PARAMETERS } from '../robots/robot_parameters.js';
 import { JOINT_STATE_LIMIT_TOLERANCE } from '../robots/joint_state_mapper.js';
 import type { CommandInterface } from './action_decoder.js';
@@ -199,4 +199,12 @@ export function requiredRobotState(config: BridgeConfig, hasKinematics: boolean)
     pose: config.commandInterface === 'pose',
     joints: config.commandInterface === 'joint' || (config.poseJointLimits && hasKinematics),
   };
+}
+
+/** The bridge's configuration from its parameters; throws (the node refuses to start) naming every problem. */
+export function bridgeConfigFrom(v: BridgeParameters): BridgeConfig {
+  const config: BridgeConfig = { robot: bridgeRobotFacts(v), ...bridgeSettingsFrom(v) };
+  const problems = [...robotFactProblems(config.robot, config.jointLimitMargin), ...workspaceProblems(config.workspace)];
+  if (problems.length > 0) throw new Error(`controller_bridge: ${problems.join('; ')}`);
+  return config;
 }

@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { controllerBridge } from '../../nodes/controller_bridge/node.js';
+import { BRIDGE_DEFAULTS } from '../../nodes/controller_bridge/bridge_config.js';
 import type { vla_ros_msgs } from '../../nodes/msgs/generated/interfaces.js';
 import { QoSProfiles } from '../../nodes/ros/qos.js';
 import { fromRosTime } from '../../nodes/ros/time.js';
@@ -295,6 +296,39 @@ describe('controller_bridge node', function () {
       Math.hypot(first[0] - now.p[0], first[1] - now.p[1], first[2] - now.p[2]) < 1e-3,
       'starts where the arm is, not at the old target',
     );
+  });
+
+  it('cleanup stops the control tick and keeps a requested hold; configured and activated again it runs at the current pose', async () => {
+    h = await startHarness('fr3');
+    const rate = BRIDGE_DEFAULTS.publishRateHz;
+    assert.equal(await activate(h), true);
+    await h.time.advanceBy(0.5);
+    assert.equal(await transition(h, 'deactivate'), true);
+    const hold = h.probe.createClient('std_srvs/srv/Trigger', 'controller_bridge/hold');
+    assert.deepEqual(await hold.call({}), { success: true, message: 'hold latched (the bridge is not active)' });
+    assert.equal((await h.running.instance.lifecycle!.cleanup()).success, true);
+    const count = h.robot.poses.length;
+    await h.time.advanceBy(1);
+    assert.equal(h.robot.poses.length, count, 'nothing published once cleaned up');
+
+    assert.equal(await activate(h), true, 'configure and activate again');
+    const from = h.time.now();
+    await h.time.advanceBy(1);
+    const after = h.robot.poses.filter((p) => p.t > from).map((p) => poseOf(p.msg));
+    assert.ok(Math.abs(after.length - rate) <= 1, `${after.length} targets in 1 s at ${rate} Hz: one control tick, not two`);
+    const now = h.robot.arm.pose();
+    assert.ok(
+      after.every((p) => Math.hypot(p[0] - now.p[0], p[1] - now.p[1], p[2] - now.p[2]) < 1e-3),
+      'holds at the current pose',
+    );
+    h.publishChunk(episodeDriver(h).up(1));
+    await h.time.advanceBy(0.5);
+    assert.ok(Math.abs(poseOf(h.robot.poses.at(-1)!.msg)[2] - now.p[2]) < 1e-3, 'the hold survived the cleanup: no motion');
+    const resume = h.probe.createClient('std_srvs/srv/Trigger', 'controller_bridge/resume');
+    assert.equal((await resume.call({})).success, true);
+    h.publishChunk(episodeDriver(h).up(2));
+    await h.time.advanceBy(0.5);
+    assert.ok(poseOf(h.robot.poses.at(-1)!.msg)[2] > now.p[2] + 0.01, 'follows chunks after ~/resume');
   });
 
   it('drops bad chunks with one log line per reason per 5 s', async () => {

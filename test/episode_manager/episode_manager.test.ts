@@ -186,4 +186,39 @@ describe('episode_manager node', () => {
     assert.ok(logs.some((l) => l.level === 'info' && l.message.endsWith(': "open\\x00 the drawer"')));
     assert.equal(instructions.at(-1)!.text, 'open\u0000 the drawer', 'the instruction itself is kept as sent');
   });
+  it('cleanup forgets the episode; configured and activated again it works as new', async () => {
+    await start('');
+    const lifecycle = running.instance.lifecycle!;
+    const set = probe.createClient('vla_ros_msgs/srv/SetInstruction', 'episode_manager/set_instruction');
+    const reset = probe.createClient('std_srvs/srv/Trigger', 'episode_manager/reset');
+    assert.equal((await set.call({ text: 'push the red cube', id: 'a' })).success, true);
+    assert.equal((await lifecycle.deactivate()).success, true);
+    const text = probe.createPublisher('std_msgs/msg/String', 'instruction_text');
+    text.publish({ data: 'latched, then cleaned up' });
+    await time.flush();
+    assert.equal((await lifecycle.cleanup()).success, true);
+    assert.equal((await lifecycle.configure()).success, true);
+    assert.equal((await lifecycle.activate()).success, true);
+    await time.flush();
+    assert.deepEqual(await reset.call({}), { success: false, message: 'no instruction yet' }, 'cleanup forgot the episode');
+    assert.deepEqual(
+      instructions.map((i) => i.text),
+      ['push the red cube'],
+      'cleanup dropped the latched instruction',
+    );
+    assert.deepEqual(await set.call({ text: 'open the drawer', id: 'b' }), { success: true, message: 'episode started', id: 'b' });
+    assert.deepEqual(await reset.call({}), { success: true, message: 'episode ep2-50000 started' });
+    await time.flush();
+    assert.deepEqual(
+      events.map((e) => [e.event, e.episode_id]),
+      [
+        [EVENT_START, 'a'],
+        [EVENT_START, 'b'],
+        [EVENT_RESET, 'b'],
+        [EVENT_END, 'b'],
+        [EVENT_START, 'ep2-50000'],
+      ],
+      'no END for the episode the cleanup dropped (nothing publishes while inactive)',
+    );
+  });
 });
