@@ -20,13 +20,14 @@ import { LifecycleNode, type LifecyclePublisher } from '../ros/lifecycle_node.js
 import type { MessageTypeMap, RosNode, Subscription } from '../ros/node.js';
 import { QoSProfiles, type QoSProfile } from '../ros/qos.js';
 import type { NodeDefinition, NodeInstance } from '../runtime/node_definition.js';
-import { NodeStatus, percentile } from '../runtime/node_status.js';
+import { NodeStatus } from '../runtime/node_status.js';
 import { reportStatus, type StatusReport } from '../runtime/status_reporter.js';
 import type { Timer } from '../ros/timer.js';
 import { resolveCameras, TRANSPORTS, type CameraInput } from './camera_config.js';
 import { sharpDecoder } from './compressed_decoder.js';
 import { plainAllocator } from './image_preprocessor.js';
-import { DROP_REASONS, IngestionPipeline, type DropReason, type IngestedObservation } from './ingestion_pipeline.js';
+import { IngestionPipeline, type DropReason, type IngestedObservation } from './ingestion_pipeline.js';
+import { ingestionHealth } from './ingestion_health.js';
 import { observationMessage } from './observation_message.js';
 import { sharedAllocator } from './shared_tensor.js';
 import { errorText } from '../error_text.js';
@@ -48,8 +49,6 @@ export const OBSERVATION_QOS: QoSProfile = Object.freeze({
 /** Camera subscriptions: the sensor-data profile (best effort hears every camera driver) with depth 1. */
 export const CAMERA_QOS: QoSProfile = Object.freeze({ ...QoSProfiles.sensorData, depth: 1 });
 
-/** No observation for this long while active: status 'degraded' [s]. */
-const STALL_AFTER = 1;
 /** Per (camera, reason), at most one log line per this many seconds. */
 const LOG_PERIOD = 5;
 
@@ -238,29 +237,16 @@ export class CameraIngestionNode implements NodeInstance {
   }
 
   private refreshHealth(): void {
-    const { status } = this;
     const pl = this.pipeline;
     if (pl === undefined) return;
-    const drops = pl.dropCounts();
-    for (const r of DROP_REASONS) status.setValue(`drops_${r}`, drops[r]);
-    pl.cameras.forEach((c, i) => {
-      status.setValue(`camera_${c.name}_frames`, pl.receivedCount(i));
-      status.setValue(`camera_${c.name}_drops`, pl.cameraDropCount(i));
+    const { values, stall } = ingestionHealth(pl, {
+      now: this.node.clock.now(),
+      lastObservationAt: this.lastObservationAt,
+      active: this.lifecycle.isActive,
+      maxSkew: this.live.max_skew,
     });
-    status.setValue('observations', pl.observations);
-    const ms = pl.recentPreprocessMs();
-    status.setValue('preprocess_ms_p50', percentile(ms, 50).toFixed(3));
-    status.setValue('preprocess_ms_p99', percentile(ms, 99).toFixed(3));
-    if (!this.lifecycle.isActive) return;
-    const now = this.node.clock.now();
-    if (now - this.lastObservationAt <= STALL_AFTER) return;
-    const silent = pl.cameras.filter((_, i) => now - pl.lastReceiveTime(i) > STALL_AFTER).map((c) => c.name);
-    const why =
-      silent.length > 0
-        ? `no frames from ${silent.join(', ')}`
-        : `frames arrive but none were usable or in sync (see drops_*; max_skew ${this.live.max_skew} s)`;
-    const message = `no observation for ${(now - this.lastObservationAt).toFixed(1)} s: ${why}`;
-    status.set(pl.observations === 0 ? 'starting' : 'degraded', message);
+    for (const [key, value] of values) this.status.setValue(key, value);
+    if (stall !== undefined) this.status.set(stall.state, stall.message);
   }
 }
 
