@@ -9,21 +9,25 @@
 //        subscribe with best effort (e.g. QoSProfiles.sensorData) — a reliable reader gets nothing
 //   pub  ~/status, /diagnostics                     1 Hz health: rate, age, drops per reason
 // Parameters: CAMERA_INGESTION_PARAMETERS below (`vla-ros run camera_ingestion --help-params`).
+// Lifecycle: configure loads the bundle and builds the pipeline, activate subscribes to the
+// cameras, deactivate unsubscribes, cleanup drops the pipeline; ~/status runs in every state.
 // The algorithms are in the modules beside this file; docs/camera-ingestion.md explains them.
 
 import { POLICY_BUNDLE_PARAMETERS } from '../policy/bundle_parameter.js';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
 import { declareParameters, param, readParameters, type ParameterValues } from '../ros/parameter_schema.js';
-import { LifecycleNode } from '../ros/lifecycle_node.js';
-import type { RosNode, Subscription } from '../ros/node.js';
+import { LifecycleNode, type LifecyclePublisher } from '../ros/lifecycle_node.js';
+import type { MessageTypeMap, RosNode, Subscription } from '../ros/node.js';
 import { QoSProfiles, type QoSProfile } from '../ros/qos.js';
-import type { NodeDefinition } from '../runtime/node_definition.js';
-import { NodeStatus, percentile } from '../runtime/node_status.js';
-import { reportStatus } from '../runtime/status_reporter.js';
+import type { NodeDefinition, NodeInstance } from '../runtime/node_definition.js';
+import { NodeStatus } from '../runtime/node_status.js';
+import { reportStatus, type StatusReport } from '../runtime/status_reporter.js';
+import type { Timer } from '../ros/timer.js';
 import { resolveCameras, TRANSPORTS, type CameraInput } from './camera_config.js';
 import { sharpDecoder } from './compressed_decoder.js';
 import { plainAllocator } from './image_preprocessor.js';
-import { DROP_REASONS, IngestionPipeline, type DropReason, type IngestedObservation } from './ingestion_pipeline.js';
+import { IngestionPipeline, type DropReason, type IngestedObservation } from './ingestion_pipeline.js';
+import { ingestionHealth } from './ingestion_health.js';
 import { observationMessage } from './observation_message.js';
 import { sharedAllocator } from './shared_tensor.js';
 import { errorText } from '../error_text.js';
@@ -45,8 +49,6 @@ export const OBSERVATION_QOS: QoSProfile = Object.freeze({
 /** Camera subscriptions: the sensor-data profile (best effort hears every camera driver) with depth 1. */
 export const CAMERA_QOS: QoSProfile = Object.freeze({ ...QoSProfiles.sensorData, depth: 1 });
 
-/** No observation for this long while active: status 'degraded' [s]. */
-const STALL_AFTER = 1;
 /** Per (camera, reason), at most one log line per this many seconds. */
 const LOG_PERIOD = 5;
 
@@ -75,196 +77,201 @@ export const CAMERA_INGESTION_PARAMETERS = {
   sync_history: param.integer(3, 'Frames kept per camera while waiting for the others (1: latest frame only).', { range: [1, 30] }),
 };
 
+type CameraIngestionParameters = ParameterValues<typeof CAMERA_INGESTION_PARAMETERS>;
+
+export class CameraIngestionNode implements NodeInstance {
+  readonly lifecycle: LifecycleNode;
+  private readonly params: CameraIngestionParameters;
+  /** The current values: max_skew and max_frame_age are dynamic, the pipeline reads them from here. */
+  private live: CameraIngestionParameters;
+  private readonly status = new NodeStatus();
+  private readonly observationPub: LifecyclePublisher<MessageTypeMap['vla_ros_msgs/msg/Observation']>;
+  /**
+   * Health and per-reason counts, refreshed just before each status report (same period,
+   * scheduled first). Both run in every state: an unconfigured node reports why.
+   */
+  private readonly health: Timer;
+  private readonly stopStatus: StatusReport;
+  private readonly stopJumps: () => void;
+  /** Built in configure, dropped in cleanup. */
+  private pipeline: IngestionPipeline | undefined;
+  /** The camera subscriptions: made in activate, destroyed in deactivate. */
+  private subscriptions: Subscription[] = [];
+  private sequence = 0;
+  private lastObservationAt = -Infinity;
+
+  constructor(private readonly node: RosNode) {
+    const p = node.parameters;
+    this.params = declareParameters(p, CAMERA_INGESTION_PARAMETERS);
+    this.live = this.params;
+    p.onChanged(() => {
+      this.live = readParameters(p, CAMERA_INGESTION_PARAMETERS);
+    });
+    this.status.set('starting', 'not configured');
+    this.lifecycle = new LifecycleNode(node, {
+      onConfigure: () => this.configure(),
+      onActivate: () => this.activate(),
+      onDeactivate: () => this.stopInputs('inactive'),
+      onCleanup: () => this.cleanup(),
+      onShutdown: () => this.stopInputs('shut down'),
+    });
+    this.observationPub = this.lifecycle.createPublisher('vla_ros_msgs/msg/Observation', 'observation', OBSERVATION_QOS);
+    this.health = node.createTimer(1, () => this.refreshHealth());
+    this.stopStatus = reportStatus(node, this.status);
+    this.stopJumps = node.clock.onJump((jump) => {
+      node.logger.info(`time jumped back ${(jump.before - jump.after).toFixed(3)} s: synchronisation restarted`);
+      this.pipeline?.reset();
+      this.lastObservationAt = jump.after;
+    });
+  }
+
+  private configure(): 'success' | 'failure' {
+    const { node, params: v } = this;
+    let cameras: CameraInput[];
+    try {
+      const bundle = loadPolicyBundle(v.policy_bundle);
+      cameras = resolveCameras(bundle.manifest.cameras, {
+        names: v.camera_names,
+        topics: v.camera_topics,
+        transports: v.camera_transports,
+        expectedWidths: v.expected_widths,
+        expectedHeights: v.expected_heights,
+      });
+    } catch (err) {
+      const message = errorText(err);
+      node.logger.error(`cannot configure: ${message}`);
+      this.status.set('error', message);
+      return 'failure';
+    }
+    this.pipeline = createPipeline(node, cameras, {
+      // Deterministic runs (virtual time, also under use_sim_time) wait for every JPEG decode before
+      // time moves on, so which frames make an observation never depends on machine speed.
+      track: node.clock.deterministic ? (work) => node.clock.track(work) : undefined,
+      onObservation: (obs) => this.publish(obs),
+      onDrop: (camera, reason, detail) => this.onDrop(camera, reason, detail),
+      settings: () => this.live,
+    });
+    for (const c of cameras) {
+      const s = c.spec;
+      node.logger.info(
+        `camera '${c.name}': ${c.transport} on ${node.resolveName(c.topic)} → float32 [3,${s.height},${s.width}] ` +
+          `(${s.resize}, ${s.channelOrder})`,
+      );
+    }
+    this.status.set('starting', 'configured');
+    return 'success';
+  }
+
+  private activate(): void {
+    const { node } = this;
+    const pl = this.pipeline!;
+    this.subscriptions = pl.cameras.map((c, i) =>
+      c.transport === 'raw'
+        ? node.createSubscription('sensor_msgs/msg/Image', c.topic, CAMERA_QOS, (m) =>
+            pl.raw(i, {
+              width: m.width,
+              height: m.height,
+              encoding: m.encoding,
+              is_bigendian: m.is_bigendian,
+              step: m.step,
+              data: m.data,
+              stamp: m.header.stamp,
+            }),
+          )
+        : node.createSubscription('sensor_msgs/msg/CompressedImage', c.topic, CAMERA_QOS, (m) =>
+            pl.compressed(i, { stamp: m.header.stamp, format: m.format, data: m.data }),
+          ),
+    );
+    this.lastObservationAt = node.clock.now();
+    this.status.set('starting', `waiting for frames from ${pl.cameras.map((c) => c.name).join(', ')}`);
+  }
+
+  private cleanup(): void {
+    this.stopInputs('not configured');
+    this.pipeline = undefined;
+  }
+
+  private stopInputs(why: string): void {
+    this.destroySubscriptions();
+    this.pipeline?.reset();
+    this.status.set('starting', why);
+  }
+
+  private destroySubscriptions(): void {
+    for (const s of this.subscriptions) s.destroy();
+    this.subscriptions = [];
+  }
+
+  dispose(): void {
+    this.health.cancel();
+    this.stopStatus();
+    this.stopJumps();
+    this.destroySubscriptions();
+  }
+
+  private publish(obs: IngestedObservation): void {
+    const now = this.node.clock.now();
+    this.sequence = (this.sequence + 1) >>> 0;
+    this.observationPub.publish(observationMessage(obs, this.pipeline!.cameras, this.sequence));
+    this.lastObservationAt = now;
+    // Latency: the observation's age when published (exposure stamp → here, our processing included).
+    this.status.output(now, now - obs.time);
+    if (this.status.state !== 'running') this.status.set('running');
+  }
+
+  private onDrop(camera: string, reason: DropReason, detail: string): void {
+    this.status.drop();
+    const level = FLOW_CONTROL_REASONS.has(reason) ? 'debug' : 'warn';
+    const pl = this.pipeline;
+    const count =
+      pl?.dropCount(
+        reason,
+        pl.cameras.findIndex((c) => c.name === camera),
+      ) ?? 0;
+    this.node.logger.throttle(
+      level,
+      LOG_PERIOD,
+      `camera '${camera}': dropped frame (${reason}, ${count} so far): ${detail}`,
+      `${camera}:${reason}`,
+    );
+  }
+
+  private refreshHealth(): void {
+    const pl = this.pipeline;
+    if (pl === undefined) return;
+    const { values, stall } = ingestionHealth(pl, {
+      now: this.node.clock.now(),
+      lastObservationAt: this.lastObservationAt,
+      active: this.lifecycle.isActive,
+      maxSkew: this.live.max_skew,
+    });
+    for (const [key, value] of values) this.status.setValue(key, value);
+    if (stall !== undefined) this.status.set(stall.state, stall.message);
+  }
+}
+
 export const cameraIngestion: NodeDefinition = {
   exec: 'camera_ingestion',
   defaultName: 'camera_ingestion',
   summary: 'Synchronises and preprocesses camera images into policy observations (observation).',
   parameters: CAMERA_INGESTION_PARAMETERS,
-  create(node) {
-    const p = node.parameters;
-    const v = declareParameters(p, CAMERA_INGESTION_PARAMETERS);
-    // max_skew and max_frame_age are dynamic: the pipeline reads them from here.
-    let live = v;
-    p.onChanged(() => {
-      live = readParameters(p, CAMERA_INGESTION_PARAMETERS);
-    });
-
-    const status = new NodeStatus();
-    status.set('starting', 'not configured');
-    // Deterministic runs (virtual time, also under use_sim_time) wait for every JPEG decode before
-    // time moves on, so which frames make an observation never depends on machine speed.
-    const track = node.clock.deterministic ? (work: Promise<unknown>) => node.clock.track(work) : undefined;
-    let pipeline: IngestionPipeline | undefined;
-    let subscriptions: Subscription[] = [];
-    let sequence = 0;
-    let lastObservationAt = -Infinity;
-
-    const lifecycle = new LifecycleNode(node, {
-      onConfigure: () => {
-        let cameras: CameraInput[];
-        try {
-          const bundle = loadPolicyBundle(v.policy_bundle);
-          cameras = resolveCameras(bundle.manifest.cameras, {
-            names: v.camera_names,
-            topics: v.camera_topics,
-            transports: v.camera_transports,
-            expectedWidths: v.expected_widths,
-            expectedHeights: v.expected_heights,
-          });
-        } catch (err) {
-          const message = errorText(err);
-          node.logger.error(`cannot configure: ${message}`);
-          status.set('error', message);
-          return 'failure';
-        }
-        pipeline = createPipeline(
-          node,
-          cameras,
-          {
-            track,
-            onObservation: (obs) => publish(obs),
-            onDrop: (camera, reason, detail) => onDrop(camera, reason, detail),
-          },
-          () => live,
-        );
-        for (const c of cameras) {
-          const s = c.spec;
-          node.logger.info(
-            `camera '${c.name}': ${c.transport} on ${node.resolveName(c.topic)} → float32 [3,${s.height},${s.width}] ` +
-              `(${s.resize}, ${s.channelOrder})`,
-          );
-        }
-        status.set('starting', 'configured');
-        return 'success';
-      },
-      onActivate: () => {
-        const pl = pipeline!;
-        subscriptions = pl.cameras.map((c, i) =>
-          c.transport === 'raw'
-            ? node.createSubscription('sensor_msgs/msg/Image', c.topic, CAMERA_QOS, (m) =>
-                pl.raw(i, {
-                  width: m.width,
-                  height: m.height,
-                  encoding: m.encoding,
-                  is_bigendian: m.is_bigendian,
-                  step: m.step,
-                  data: m.data,
-                  stamp: m.header.stamp,
-                }),
-              )
-            : node.createSubscription('sensor_msgs/msg/CompressedImage', c.topic, CAMERA_QOS, (m) =>
-                pl.compressed(i, { stamp: m.header.stamp, format: m.format, data: m.data }),
-              ),
-        );
-        lastObservationAt = node.clock.now();
-        status.set('starting', `waiting for frames from ${pl.cameras.map((c) => c.name).join(', ')}`);
-      },
-      onDeactivate: () => stopInputs('inactive'),
-      onCleanup: () => {
-        stopInputs('not configured');
-        pipeline = undefined;
-      },
-      onShutdown: () => stopInputs('shut down'),
-    });
-    const observationPub = lifecycle.createPublisher('vla_ros_msgs/msg/Observation', 'observation', OBSERVATION_QOS);
-
-    function stopInputs(why: string): void {
-      for (const s of subscriptions) s.destroy();
-      subscriptions = [];
-      pipeline?.reset();
-      status.set('starting', why);
-    }
-
-    function publish(obs: IngestedObservation): void {
-      const now = node.clock.now();
-      sequence = (sequence + 1) >>> 0;
-      observationPub.publish(observationMessage(obs, pipeline!.cameras, sequence));
-      lastObservationAt = now;
-      // Latency: the observation's age when published (exposure stamp → here, our processing included).
-      status.output(now, now - obs.time);
-      if (status.state !== 'running') status.set('running');
-    }
-
-    function onDrop(camera: string, reason: DropReason, detail: string): void {
-      status.drop();
-      const level = FLOW_CONTROL_REASONS.has(reason) ? 'debug' : 'warn';
-      const pl = pipeline;
-      const count =
-        pl?.dropCount(
-          reason,
-          pl.cameras.findIndex((c) => c.name === camera),
-        ) ?? 0;
-      node.logger.throttle(
-        level,
-        LOG_PERIOD,
-        `camera '${camera}': dropped frame (${reason}, ${count} so far): ${detail}`,
-        `${camera}:${reason}`,
-      );
-    }
-
-    // Health and per-reason counts, refreshed just before each status report (same period, scheduled first).
-    const health = node.createTimer(1, () => {
-      const pl = pipeline;
-      if (pl === undefined) return;
-      const drops = pl.dropCounts();
-      for (const r of DROP_REASONS) status.setValue(`drops_${r}`, drops[r]);
-      pl.cameras.forEach((c, i) => {
-        status.setValue(`camera_${c.name}_frames`, pl.receivedCount(i));
-        status.setValue(`camera_${c.name}_drops`, pl.cameraDropCount(i));
-      });
-      status.setValue('observations', pl.observations);
-      const ms = pl.recentPreprocessMs();
-      status.setValue('preprocess_ms_p50', percentile(ms, 50).toFixed(3));
-      status.setValue('preprocess_ms_p99', percentile(ms, 99).toFixed(3));
-      if (!lifecycle.isActive) return;
-      const now = node.clock.now();
-      if (now - lastObservationAt <= STALL_AFTER) return;
-      const silent = pl.cameras.filter((_, i) => now - pl.lastReceiveTime(i) > STALL_AFTER).map((c) => c.name);
-      const why =
-        silent.length > 0
-          ? `no frames from ${silent.join(', ')}`
-          : `frames arrive but none were usable or in sync (see drops_*; max_skew ${live.max_skew} s)`;
-      const message = `no observation for ${(now - lastObservationAt).toFixed(1)} s: ${why}`;
-      status.set(pl.observations === 0 ? 'starting' : 'degraded', message);
-    });
-    const stopStatus = reportStatus(node, status);
-    const stopJumps = node.clock.onJump((jump) => {
-      node.logger.info(`time jumped back ${(jump.before - jump.after).toFixed(3)} s: synchronisation restarted`);
-      pipeline?.reset();
-      lastObservationAt = jump.after;
-    });
-
-    return {
-      lifecycle,
-      dispose() {
-        health.cancel();
-        stopStatus();
-        stopJumps();
-        for (const s of subscriptions) s.destroy();
-        subscriptions = [];
-      },
-    };
-  },
+  create: (node) => new CameraIngestionNode(node),
 };
 
 interface PipelineHooks {
   track: ((work: Promise<unknown>) => void) | undefined;
   onObservation: (obs: IngestedObservation) => void;
   onDrop: (camera: string, reason: DropReason, detail: string) => void;
+  settings: () => CameraIngestionParameters;
 }
 
-function createPipeline(
-  node: RosNode,
-  cameras: CameraInput[],
-  hooks: PipelineHooks,
-  settings: () => ParameterValues<typeof CAMERA_INGESTION_PARAMETERS>,
-): IngestionPipeline {
+function createPipeline(node: RosNode, cameras: CameraInput[], hooks: PipelineHooks): IngestionPipeline {
   return new IngestionPipeline({
     cameras,
-    syncHistory: settings().sync_history,
+    syncHistory: hooks.settings().sync_history,
     now: () => node.clock.now(),
-    maxSkew: () => settings().max_skew,
-    maxFrameAge: () => settings().max_frame_age,
+    maxSkew: () => hooks.settings().max_skew,
+    maxFrameAge: () => hooks.settings().max_frame_age,
     // Embedded backend: tensors over SharedArrayBuffers cross worker threads without a copy.
     // rclnodejs serialises every message anyway, so plain buffers there.
     allocate: node.backend === 'embedded' ? sharedAllocator : plainAllocator,

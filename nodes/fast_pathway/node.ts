@@ -14,29 +14,34 @@
 //   pub  ~/status, /diagnostics                            ~1 Hz
 // Parameters: FAST_PATHWAY_PARAMETERS below (`vla-ros run fast_pathway --help-params`).
 //
+// Lifecycle (docs/fast-slow-runtime.md): activate starts the chunk timer and the status, deactivate
+// and cleanup stop them. The expert worker lives as long as the node (see FastPathwayNode.start).
+//
 // A tick never waits: while a decode is in flight the tick is skipped and counted as an
 // overrun (never stacked); with no fresh latent or state it publishes nothing and says why.
 
 import { InferenceClient, InferenceClosedError } from '../inference/inference_client.js';
-import { float32Of } from '../inference/named_tensor.js';
-import type { TensorData } from '../inference/tensor.js';
 import { robotFitProblem, validateExpert } from '../policy/bundle_validation.js';
 import { POLICY_BUNDLE_PARAMETERS } from '../policy/bundle_parameter.js';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
+import type { PolicyManifest } from '../policy/manifest.js';
 import { CRISP_PARAMETERS, ROBOT_PARAMETERS } from '../robots/robot_parameters.js';
-import { declareParameters, param, pickParameters, readParameters } from '../ros/parameter_schema.js';
+import { declareParameters, param, pickParameters, readParameters, type ParameterValues } from '../ros/parameter_schema.js';
 import { JOINT_STATE_LIMIT_TOLERANCE, limitsByName } from '../robots/joint_state_mapper.js';
-import { LifecycleNode } from '../ros/lifecycle_node.js';
+import { LifecycleNode, type LifecyclePublisher } from '../ros/lifecycle_node.js';
+import type { MessageTypeMap, RosNode } from '../ros/node.js';
 import { QoSProfiles } from '../ros/qos.js';
 import { fromRosTime } from '../ros/time.js';
 import type { Timer } from '../ros/timer.js';
-import type { NodeDefinition } from '../runtime/node_definition.js';
+import type { NodeDefinition, NodeInstance } from '../runtime/node_definition.js';
 import { IdleWarning } from '../runtime/idle_warning.js';
 import { NodeStatus } from '../runtime/node_status.js';
-import { reportStatus } from '../runtime/status_reporter.js';
+import { reportStatus, type StatusReport } from '../runtime/status_reporter.js';
 import { ChunkProducer, FAST_PATHWAY_DEFAULTS, latentEntryFromMessage, type ChunkRequest } from './chunk_producer.js';
 import type { LatentEntryData } from './latent_buffer.js';
+import { observationImages } from './observation_images.js';
 import { errorText } from '../error_text.js';
+import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 
 export const FAST_PATHWAY_PARAMETERS = {
   ...POLICY_BUNDLE_PARAMETERS,
@@ -72,204 +77,251 @@ export const FAST_PATHWAY_PARAMETERS = {
   ),
 };
 
-export const fastPathway: NodeDefinition = {
-  exec: 'fast_pathway',
-  defaultName: 'fast_pathway',
-  summary: 'Action expert at 30 Hz: latest latent + joint state → action chunks (+ features for the failure monitor).',
-  parameters: FAST_PATHWAY_PARAMETERS,
-  async create(node) {
-    const p = node.parameters;
-    const v = declareParameters(p, FAST_PATHWAY_PARAMETERS);
-    const bundle = loadPolicyBundle(v.policy_bundle);
+type FastPathwayParameters = ParameterValues<typeof FAST_PATHWAY_PARAMETERS>;
+
+export class FastPathwayNode implements NodeInstance {
+  readonly lifecycle: LifecycleNode;
+  private readonly status = new NodeStatus();
+  private readonly producer: ChunkProducer;
+  private readonly chunkPub: LifecyclePublisher<MessageTypeMap['vla_ros_msgs/msg/ActionChunk']>;
+  private readonly featuresPub: LifecyclePublisher<MessageTypeMap['vla_ros_msgs/msg/PolicyFeatures']> | undefined;
+  /** No chunk means an idle arm: the reason goes to the status every tick and, once it has lasted, to the log. */
+  private readonly idle: IdleWarning;
+  private readonly stopJumps: () => void;
+  /** Backward time jumps so far: a chunk requested before one belongs to the old timeline. */
+  private jumps = 0;
+  private episodeId = '';
+  private episodeStep = 0;
+  /** One decode in flight: ticks meanwhile are skipped (counted as overruns), never stacked. */
+  private inFlight = false;
+  private timer: Timer | undefined;
+  private stopStatus: StatusReport | undefined;
+
+  /**
+   * Loads the bundle and starts the expert worker before the node exists, so that a bundle that
+   * does not fit the robot, or whose model does not load or fit, refuses the start (one line,
+   * exit 1: test/cli/corrupt_model.test.ts) instead of leaving an unconfigured node; the worker
+   * therefore lives until dispose, not from configure to cleanup.
+   */
+  static async start(node: RosNode): Promise<FastPathwayNode> {
+    const params = declareParameters(node.parameters, FAST_PATHWAY_PARAMETERS);
+    const bundle = loadPolicyBundle(params.policy_bundle);
     const { manifest } = bundle;
     // A bundle trained for another arm would wait forever for joints that never come: refuse at start.
-    const robot = {
-      name: v['robot.name'],
-      jointNames: v['robot.joint_names'],
-      positionMin: v['robot.joint_position_min'],
-      positionMax: v['robot.joint_position_max'],
-    };
-    const misfit = robotFitProblem(manifest, robot);
+    const misfit = robotFitProblem(manifest, robotOf(params));
     if (misfit !== undefined) throw new Error(`policy bundle '${bundle.dir}' does not fit the robot: ${misfit}`);
-    const { rate_hz: rateHz, state_timeout: stateTimeout, seed, inference_threads: threads } = v;
-    const jointStatesTopic = v['crisp.joint_states_topic'];
-    const jointStateTolerance = v.joint_state_limit_tolerance;
-    const baseFrame = v['robot.base_frame'];
-
-    const inference = await InferenceClient.start({ expert: bundle.file(manifest.expert.model) }, threads);
+    const inference = await InferenceClient.start({ expert: bundle.file(manifest.expert.model) }, params.inference_threads);
     // The VLM is not loaded here, so latent shapes are checked by `vla-ros bundle check`.
     const problems = validateExpert(manifest, inference.io.expert, undefined, bundle.file(manifest.expert.model));
     if (problems.length > 0) {
       await inference.close();
       throw new Error(`policy bundle ${bundle.dir} does not fit its expert: ${problems.join('; ')}`);
     }
+    return new FastPathwayNode(node, manifest, params, inference);
+  }
 
-    const status = new NodeStatus();
-    const producer = new ChunkProducer(manifest, {
+  private constructor(
+    private readonly node: RosNode,
+    private readonly manifest: PolicyManifest,
+    private readonly params: FastPathwayParameters,
+    private readonly inference: InferenceClient,
+  ) {
+    const p = node.parameters;
+    this.producer = new ChunkProducer(manifest, {
       // Current, not initial: a set while the expert loaded counts.
       maxLatentAge: readParameters(p, FAST_PATHWAY_PARAMETERS).max_latent_age,
-      stateTimeout,
-      seed,
-      frameId: baseFrame,
-      jointLimits: limitsByName(manifest.state.jointNames, robot, jointStateTolerance),
+      stateTimeout: params.state_timeout,
+      seed: params.seed,
+      frameId: params['robot.base_frame'],
+      jointLimits: limitsByName(manifest.state.jointNames, robotOf(params), params.joint_state_limit_tolerance),
     });
     p.onChanged(() => {
-      producer.maxLatentAge = readParameters(p, FAST_PATHWAY_PARAMETERS).max_latent_age;
+      this.producer.maxLatentAge = readParameters(p, FAST_PATHWAY_PARAMETERS).max_latent_age;
     });
-    let episodeId = '';
-    let episodeStep = 0;
-    let inFlight = false;
-    let timer: Timer | undefined;
-    let stopStatus: (() => void) | undefined;
-
-    const lifecycle = new LifecycleNode(node, {
-      onActivate: () => {
-        stopStatus = reportStatus(node, status);
-        status.set('degraded', 'waiting for a latent and joint states');
-        timer = node.createTimer(1 / rateHz, tick, { precise: true });
-      },
-      onDeactivate: () => {
-        timer?.cancel();
-        stopStatus?.();
-        status.set('holding', 'inactive');
-      },
+    this.idle = new IdleWarning(node.logger);
+    this.lifecycle = new LifecycleNode(node, {
+      onActivate: () => this.activate(),
+      onDeactivate: () => this.deactivate(),
+      onCleanup: () => this.cleanup(),
+      onShutdown: () => this.cleanup(),
     });
-    const chunkPub = lifecycle.createPublisher('vla_ros_msgs/msg/ActionChunk', 'action_chunk', 4);
-    const featuresPub =
+    this.chunkPub = this.lifecycle.createPublisher('vla_ros_msgs/msg/ActionChunk', 'action_chunk', 4);
+    this.featuresPub =
       manifest.expert.outputs.features !== undefined
-        ? lifecycle.createPublisher('vla_ros_msgs/msg/PolicyFeatures', 'policy_features', 10)
+        ? this.lifecycle.createPublisher('vla_ros_msgs/msg/PolicyFeatures', 'policy_features', 10)
         : undefined;
-
-    node.createSubscription('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal, (msg) => {
-      let entry: LatentEntryData;
-      try {
-        entry = latentEntryFromMessage(msg);
-      } catch (err) {
-        status.drop();
-        node.logger.throttle('warn', 5, `malformed latent dropped: ${errorText(err)}`, 'bad-latent');
-        return;
-      }
-      const r = producer.writeLatent(entry);
-      if (!r.accepted) {
-        status.drop();
-        node.logger.throttle('debug', 5, `latent dropped: ${r.reason}`, 'latent-dropped');
-      }
-    });
+    node.createSubscription('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal, (msg) => this.onLatent(msg));
     node.createSubscription('vla_ros_msgs/msg/Instruction', 'instruction', QoSProfiles.transientLocal, (msg) => {
-      if (msg.id === episodeId) return;
-      episodeId = msg.id;
-      episodeStep = 0;
-      producer.setInstruction(msg.id);
+      if (msg.id === this.episodeId) return;
+      this.episodeId = msg.id;
+      this.episodeStep = 0;
+      this.producer.setInstruction(msg.id);
     });
-    node.createSubscription('sensor_msgs/msg/JointState', jointStatesTopic, QoSProfiles.sensorData, (msg) => {
-      if (!producer.concernsJoints(msg.name)) return;
-      const stamp = fromRosTime(msg.header.stamp);
-      const r = producer.updateJoints(msg.name, msg.position, stamp > 0 ? stamp : node.clock.now());
-      if (!r.ok) {
-        status.rejected('joint_states', r.reason, producer.jointRejections(r.reason));
-        node.logger.throttle('warn', 5, `joint_states rejected: ${r.error}`, `joint-states-${r.reason}`);
-      }
-    });
-    node.createSubscription('vla_ros_msgs/msg/Observation', 'observation', { ...QoSProfiles.sensorData, depth: 1 }, (msg) => {
-      const stamp = fromRosTime(msg.header.stamp);
-      if (!producer.takesImages) {
-        producer.observeCameras(stamp);
-        return;
-      }
-      try {
-        const images = Object.fromEntries(
-          msg.images.map((t) => {
-            const { dims, data } = float32Of(t);
-            return [t.name, { type: 'float32', dims: [1, ...dims], data } satisfies TensorData];
-          }),
-        );
-        producer.setImages(images, stamp);
-      } catch (err) {
-        status.drop();
-        node.logger.throttle('warn', 5, `malformed observation dropped: ${errorText(err)}`, 'bad-obs');
-      }
-    });
-    // Counts backward time jumps: a chunk requested before one belongs to the old timeline.
-    let jumps = 0;
-    const stopJumps = node.clock.onJump(() => {
+    node.createSubscription('sensor_msgs/msg/JointState', params['crisp.joint_states_topic'], QoSProfiles.sensorData, (msg) =>
+      this.onJointState(msg),
+    );
+    node.createSubscription('vla_ros_msgs/msg/Observation', 'observation', { ...QoSProfiles.sensorData, depth: 1 }, (msg) =>
+      this.onObservation(msg),
+    );
+    this.stopJumps = node.clock.onJump(() => {
       // Time went backwards (a replay looped): everything held refers to the "future".
-      producer.clear();
-      jumps++;
+      this.producer.clear();
+      this.jumps++;
     });
+  }
 
-    // No chunk means an idle arm: the reason goes to the status every tick and, once it has lasted, to the log.
-    const idle = new IdleWarning(node.logger);
-    function cannotAct(now: number, kind: string, detail: string): void {
-      status.set('degraded', detail);
-      idle.idle(now, kind, detail);
+  private activate(): void {
+    this.stopStatus = reportStatus(this.node, this.status);
+    this.status.set('degraded', 'waiting for a latent and joint states');
+    this.timer = this.node.createTimer(1 / this.params.rate_hz, () => this.tick(), { precise: true });
+  }
+
+  private deactivate(): void {
+    this.stopTimers();
+    this.status.set('holding', 'inactive');
+  }
+
+  /** Nothing but the timers was started since configure (idempotent). */
+  private cleanup(): void {
+    this.stopTimers();
+  }
+
+  private stopTimers(): void {
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.stopStatus?.();
+    this.stopStatus = undefined;
+  }
+
+  async dispose(): Promise<void> {
+    this.stopJumps();
+    this.stopTimers();
+    await this.inference.close();
+  }
+
+  private onLatent(msg: vla_ros_msgs.msg.LatentEntry): void {
+    let entry: LatentEntryData;
+    try {
+      entry = latentEntryFromMessage(msg);
+    } catch (err) {
+      this.status.drop();
+      this.node.logger.throttle('warn', 5, `malformed latent dropped: ${errorText(err)}`, 'bad-latent');
+      return;
     }
-
-    function tick(): void {
-      const now = node.clock.now();
-      if (inFlight) {
-        status.overrun();
-        return;
-      }
-      const request = producer.request(now);
-      if (!('job' in request)) {
-        if (request.reason === 'error') status.set('error', request.detail);
-        else cannotAct(now, request.reason === 'latent' ? `latent-${request.latent}` : request.reason, request.detail);
-        if (request.reason === 'latent' && request.latentAge !== undefined) status.setLatentAge(request.latentAge);
-        return;
-      }
-      status.setLatentAge(request.latentAge);
-      inFlight = true;
-      const requestedIn = jumps;
-      node.clock
-        .deliverAt(now + manifest.expert.modelledLatency, inference.decode(request.job))
-        .then(({ value, computeSec }) => {
-          // Time jumped back while the expert ran: the chunk would be stamped in the "future".
-          if (requestedIn !== jumps) status.drop();
-          else publish(request, value.actions, value.features, computeSec);
-        })
-        .catch((err: unknown) => {
-          if (err instanceof InferenceClosedError) return; // shutting down: nothing to report
-          status.set('error', `decode failed: ${errorText(err)}`);
-          node.logger.throttle('error', 5, `decode failed: ${errorText(err)}`, 'decode-failed');
-        })
-        .finally(() => {
-          inFlight = false;
-        });
+    const r = this.producer.writeLatent(entry);
+    if (!r.accepted) {
+      this.status.drop();
+      this.node.logger.throttle('debug', 5, `latent dropped: ${r.reason}`, 'latent-dropped');
     }
+  }
 
-    function publish(request: ChunkRequest, normalised: Float32Array, features: Float32Array | undefined, computeSec: number): void {
-      const result = producer.finish(request, normalised, features, computeSec);
-      if (!result.ok) {
-        status.drop();
-        status.set('degraded', `chunk refused: ${result.reason}`);
-        node.logger.throttle('warn', 2, `chunk refused (nothing published): ${result.reason}`, 'chunk-refused');
-        return;
-      }
-      const { header } = result.chunk;
-      chunkPub.publish(result.chunk);
-      if (featuresPub !== undefined && result.features !== undefined) {
-        featuresPub.publish({
-          header,
-          episode_id: episodeId,
-          step: episodeStep,
-          source: `expert:${manifest.expert.outputs.features}`,
-          features: result.features,
-        });
-      }
-      episodeStep++;
-      const done = node.clock.now();
-      status.output(done, done - request.sampledAt);
-      status.setValue('compute_ms', (computeSec * 1000).toFixed(2));
-      status.set('running');
-      idle.acting();
+  private onJointState(msg: MessageTypeMap['sensor_msgs/msg/JointState']): void {
+    const { producer } = this;
+    if (!producer.concernsJoints(msg.name)) return;
+    const stamp = fromRosTime(msg.header.stamp);
+    const r = producer.updateJoints(msg.name, msg.position, stamp > 0 ? stamp : this.node.clock.now());
+    if (!r.ok) {
+      this.status.rejected('joint_states', r.reason, producer.jointRejections(r.reason));
+      this.node.logger.throttle('warn', 5, `joint_states rejected: ${r.error}`, `joint-states-${r.reason}`);
     }
+  }
 
-    return {
-      lifecycle,
-      dispose: async () => {
-        stopJumps();
-        await inference.close();
-      },
-    };
-  },
+  private onObservation(msg: vla_ros_msgs.msg.Observation): void {
+    const stamp = fromRosTime(msg.header.stamp);
+    if (!this.producer.takesImages) {
+      this.producer.observeCameras(stamp);
+      return;
+    }
+    try {
+      this.producer.setImages(observationImages(msg), stamp);
+    } catch (err) {
+      this.status.drop();
+      this.node.logger.throttle('warn', 5, `malformed observation dropped: ${errorText(err)}`, 'bad-obs');
+    }
+  }
+
+  private tick(): void {
+    const { node, status } = this;
+    const now = node.clock.now();
+    if (this.inFlight) {
+      status.overrun();
+      return;
+    }
+    const request = this.producer.request(now);
+    if (!('job' in request)) {
+      if (request.reason === 'error') status.set('error', request.detail);
+      else this.cannotAct(now, request.reason === 'latent' ? `latent-${request.latent}` : request.reason, request.detail);
+      if (request.reason === 'latent' && request.latentAge !== undefined) status.setLatentAge(request.latentAge);
+      return;
+    }
+    status.setLatentAge(request.latentAge);
+    this.inFlight = true;
+    const requestedIn = this.jumps;
+    node.clock
+      .deliverAt(now + this.manifest.expert.modelledLatency, this.inference.decode(request.job))
+      .then(({ value, computeSec }) => {
+        // Time jumped back while the expert ran: the chunk would be stamped in the "future".
+        if (requestedIn !== this.jumps) status.drop();
+        else this.publish(request, value.actions, value.features, computeSec);
+      })
+      .catch((err: unknown) => {
+        if (err instanceof InferenceClosedError) return; // shutting down: nothing to report
+        status.set('error', `decode failed: ${errorText(err)}`);
+        node.logger.throttle('error', 5, `decode failed: ${errorText(err)}`, 'decode-failed');
+      })
+      .finally(() => {
+        this.inFlight = false;
+      });
+  }
+
+  private cannotAct(now: number, kind: string, detail: string): void {
+    this.status.set('degraded', detail);
+    this.idle.idle(now, kind, detail);
+  }
+
+  private publish(request: ChunkRequest, normalised: Float32Array, features: Float32Array | undefined, computeSec: number): void {
+    const { node, status } = this;
+    const result = this.producer.finish(request, normalised, features, computeSec);
+    if (!result.ok) {
+      status.drop();
+      status.set('degraded', `chunk refused: ${result.reason}`);
+      node.logger.throttle('warn', 2, `chunk refused (nothing published): ${result.reason}`, 'chunk-refused');
+      return;
+    }
+    const { header } = result.chunk;
+    this.chunkPub.publish(result.chunk);
+    if (this.featuresPub !== undefined && result.features !== undefined) {
+      this.featuresPub.publish({
+        header,
+        episode_id: this.episodeId,
+        step: this.episodeStep,
+        source: `expert:${this.manifest.expert.outputs.features}`,
+        features: result.features,
+      });
+    }
+    this.episodeStep++;
+    const done = node.clock.now();
+    status.output(done, done - request.sampledAt);
+    status.setValue('compute_ms', (computeSec * 1000).toFixed(2));
+    status.set('running');
+    this.idle.acting();
+  }
+}
+
+/** The robot facts the bundle must fit. */
+function robotOf(params: FastPathwayParameters) {
+  return {
+    name: params['robot.name'],
+    jointNames: params['robot.joint_names'],
+    positionMin: params['robot.joint_position_min'],
+    positionMax: params['robot.joint_position_max'],
+  };
+}
+
+export const fastPathway: NodeDefinition = {
+  exec: 'fast_pathway',
+  defaultName: 'fast_pathway',
+  summary: 'Action expert at 30 Hz: latest latent + joint state → action chunks (+ features for the failure monitor).',
+  parameters: FAST_PATHWAY_PARAMETERS,
+  create: (node) => FastPathwayNode.start(node),
 };

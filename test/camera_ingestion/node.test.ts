@@ -323,6 +323,29 @@ describe('camera_ingestion node', () => {
     assert.equal(observations.length, 2);
   });
 
+  it('cleanup releases the pipeline and the camera subscriptions; configure → activate works again', async () => {
+    await start({ policy_bundle: bundle([FRONT]), camera_topics: ['/camera/color/image_raw'] });
+    const front = imagePub('/camera/color/image_raw');
+    const lifecycle = running!.instance.lifecycle!;
+    front.publish(image('rgb8', RGB, time.now()));
+    await time.flush();
+    assert.equal(observations.length, 1);
+    assert.equal(front.subscriptionCount(), 1);
+    for (const step of ['deactivate', 'cleanup'] as const) assert.equal((await lifecycle.trigger(step)).success, true, step);
+    assert.equal(front.subscriptionCount(), 0, 'camera subscription destroyed');
+    await time.advanceBy(1);
+    assert.equal(statuses.at(-1)!.state, STATE_STARTING);
+    assert.equal(statuses.at(-1)!.message, 'not configured');
+    for (const step of ['configure', 'activate'] as const) assert.equal((await lifecycle.trigger(step)).success, true, step);
+    assert.equal(front.subscriptionCount(), 1);
+    front.publish(image('rgb8', RGB, time.now()));
+    await time.flush();
+    assert.equal(observations.length, 2);
+    assert.equal(observations[1].sequence, 2);
+    await time.advanceBy(1);
+    assert.equal(lastValues().observations, '1', 'a fresh pipeline counts from zero');
+  });
+
   it('restarts synchronisation when time jumps back (a bag loops)', async () => {
     await start({ policy_bundle: bundle([FRONT]) });
     const front = imagePub('cameras/front/image_raw');

@@ -311,6 +311,49 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
     assert.ok(rig.chunks.every((c) => rig.latents.find((l) => l.version === c.msg.latent_version)!.instruction_id === 'ep2'));
   });
 
+  it('slow pathway: configure → activate → deactivate → cleanup → configure → activate works again; cleanup stops its timers', async () => {
+    rig = new Rig();
+    await rig.start(['slow']);
+    const statuses: vla_ros_msgs.msg.PathwayStatus[] = [];
+    rig.probe.createSubscription('vla_ros_msgs/msg/PathwayStatus', '/slow_pathway/status', 10, (s) => statuses.push(s));
+    rig.instruct('ep1', 'push the red cube');
+    await rig.run(1.2, { jointStates: false });
+    const first = rig.latents.length;
+    assert.ok(first >= 2, `latents while active: ${first}`);
+    const { lifecycle } = rig.running[0].instance;
+    for (const step of ['deactivate', 'cleanup'] as const) assert.equal((await lifecycle!.trigger(step)).success, true, step);
+    const statusesBefore = statuses.length;
+    await rig.run(2, { jointStates: false });
+    assert.equal(rig.latents.length, first, 'no VLM runs after cleanup');
+    assert.equal(statuses.length, statusesBefore, 'no status after cleanup: its timer is stopped');
+    for (const step of ['configure', 'activate'] as const) assert.equal((await lifecycle!.trigger(step)).success, true, step);
+    await rig.run(1.2, { jointStates: false });
+    assert.ok(rig.latents.length >= first + 2, `latents after the second configure: ${rig.latents.length - first}`);
+    assert.ok(statuses.length > statusesBefore, 'status again once active');
+  });
+
+  it('fast pathway: configure → activate → deactivate → cleanup → configure → activate works again; cleanup stops its timers', async () => {
+    rig = new Rig();
+    await rig.start(['fast'], [{ name: 'max_latent_age', type: 'double', value: 30, source: 'test' }]);
+    const statuses: vla_ros_msgs.msg.PathwayStatus[] = [];
+    rig.probe.createSubscription('vla_ros_msgs/msg/PathwayStatus', '/fast_pathway/status', 10, (s) => statuses.push(s));
+    rig.instruct('ep1', 'touch the blue block');
+    publishZeroLatent(rig, rig.time.now());
+    await rig.run(1.1, { observations: false });
+    const first = rig.chunks.length;
+    assert.ok(first >= 25, `chunks while active: ${first}`);
+    const { lifecycle } = rig.running[0].instance;
+    for (const step of ['deactivate', 'cleanup'] as const) assert.equal((await lifecycle!.trigger(step)).success, true, step);
+    const statusesBefore = statuses.length;
+    await rig.run(2, { observations: false });
+    assert.equal(rig.chunks.length, first, 'no chunks after cleanup');
+    assert.equal(statuses.length, statusesBefore, 'no status after cleanup: its timer is stopped');
+    for (const step of ['configure', 'activate'] as const) assert.equal((await lifecycle!.trigger(step)).success, true, step);
+    await rig.run(1.1, { observations: false });
+    assert.ok(rig.chunks.length >= first + 25, `chunks after the second configure: ${rig.chunks.length - first}`);
+    assert.ok(statuses.length > statusesBefore, 'status again once active');
+  });
+
   it('is deterministic: the same inputs in virtual time give identical chunks', async () => {
     const runOnce = async () => {
       const r = new Rig();
