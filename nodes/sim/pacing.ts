@@ -79,3 +79,10 @@ export class RateSchedule {
     return true;
   }
 }
+
+/** One RateSchedule per output, all starting at step `from`. */
+export function rateSchedules<K extends string>(rates: Readonly<Record<K, number>>, dt: number, from: number): Record<K, RateSchedule> {
+  const out = {} as Record<K, RateSchedule>;
+  for (const k of Object.keys(rates) as K[]) out[k] = new RateSchedule(rates[k], dt, from);
+  return out;
+}

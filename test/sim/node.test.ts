@@ -18,6 +18,7 @@ import { packagePath } from '../../nodes/package_paths.js';
 import { quatAngle, type Quat, type Vec3 } from '../../nodes/robots/rotation.js';
 import { sim } from '../../nodes/sim/node.js';
 import { ScriptedExpert } from '../../nodes/sim/expert.js';
+import { Simulator } from '../../nodes/sim/simulator.js';
 import { buildScene, objectSpec, type ObjectColour } from '../../nodes/sim/scene_mjcf.js';
 import { loadRobotFacts, type SimRobot } from '../../nodes/sim/robot_facts.js';
 import type { EpisodeSetup, ObjectPlacement } from '../../nodes/sim/tasks.js';
@@ -367,6 +368,50 @@ describe('sim node (virtual time)', function () {
     } finally {
       await r.stop();
     }
+  });
+
+  it('configure → activate → deactivate → cleanup → configure → activate: cleanup frees the simulator, the second one runs on', async () => {
+    const prototype = Simulator.prototype;
+    const dispose = Object.getOwnPropertyDescriptor(prototype, 'dispose')!;
+    const original = dispose.value as (this: Simulator) => void;
+    let disposed = 0;
+    Object.defineProperty(prototype, 'dispose', {
+      ...dispose,
+      value(this: Simulator) {
+        disposed++;
+        original.call(this);
+      },
+    });
+    const r = await rig('fr3', [param('cameras.enabled', false, 'bool'), param('task', 'touch', 'string'), param('seed', 8, 'integer')]);
+    try {
+      const clocks: number[] = [];
+      const episodes: string[] = [];
+      r.probe.createSubscription('rosgraph_msgs/msg/Clock', '/clock', QoSProfiles.clock, (m) => clocks.push(fromRosTime(m.clock)));
+      r.probe.createSubscription('std_msgs/msg/String', 'sim/episode', QoSProfiles.transientLocal, (m) =>
+        episodes.push((JSON.parse(m.data) as { id: string }).id),
+      );
+      await r.time.advanceBy(0.2);
+      assert.equal(clocks.length, 200);
+      const lifecycle = r.sim.instance.lifecycle!;
+      assert.ok((await lifecycle.deactivate()).success);
+      assert.ok((await lifecycle.cleanup()).success);
+      assert.equal(disposed, 1, 'cleanup disposed the simulator');
+      await r.time.advanceBy(0.2);
+      assert.equal(clocks.length, 200, 'nothing runs while unconfigured');
+      assert.ok((await lifecycle.configure()).success);
+      assert.ok((await lifecycle.activate()).success);
+      await r.time.advanceBy(0.2);
+      assert.equal(clocks.length, 400, 'the second simulator steps at 1 kHz');
+      assert.ok(
+        clocks.every((t, i) => i === 0 || t > clocks[i - 1]),
+        'simulated time never goes back',
+      );
+      assert.deepEqual(episodes, ['sim-8-0000', 'sim-8-0001'], 'the second simulator starts the next episode of the sequence');
+    } finally {
+      await r.stop();
+      Object.defineProperty(prototype, 'dispose', dispose);
+    }
+    assert.equal(disposed, 2, 'stop disposed the second simulator');
   });
 
   it('deterministic: two runs with the same seed publish identical joint_states', async () => {
