@@ -42,6 +42,7 @@ import type { LatentEntryData } from './latent_buffer.js';
 import { observationImages } from './observation_images.js';
 import { errorText } from '../error_text.js';
 import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
+import { EXECUTION_PROVIDERS } from '../inference/execution_provider.js';
 
 export const FAST_PATHWAY_PARAMETERS = {
   ...POLICY_BUNDLE_PARAMETERS,
@@ -70,6 +71,11 @@ export const FAST_PATHWAY_PARAMETERS = {
     dynamic: true,
   }),
   inference_threads: param.integer(1, 'onnxruntime intra-op threads.', { range: [1, 8] }),
+  execution_provider: param.choice(
+    EXECUTION_PROVIDERS,
+    'cpu',
+    "Where onnxruntime runs the action expert (cpu; cuda / tensorrt need onnxruntime-node's GPU binaries, docs/installation.md).",
+  ),
   joint_state_limit_tolerance: param.double(
     JOINT_STATE_LIMIT_TOLERANCE,
     'joint_states with a position further than this outside robot.joint_position_min/max are rejected (counted) [rad].',
@@ -110,7 +116,11 @@ export class FastPathwayNode implements NodeInstance {
     // A bundle trained for another arm would wait forever for joints that never come: refuse at start.
     const misfit = robotFitProblem(manifest, robotOf(params));
     if (misfit !== undefined) throw new Error(`policy bundle '${bundle.dir}' does not fit the robot: ${misfit}`);
-    const inference = await InferenceClient.start({ expert: bundle.file(manifest.expert.model) }, params.inference_threads);
+    const inference = await InferenceClient.start(
+      { expert: bundle.file(manifest.expert.model) },
+      params.inference_threads,
+      params.execution_provider,
+    );
     // The VLM is not loaded here, so latent shapes are checked by `vla-ros bundle check`.
     const problems = validateExpert(manifest, inference.io.expert, undefined, bundle.file(manifest.expert.model));
     if (problems.length > 0) {

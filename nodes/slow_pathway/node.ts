@@ -33,6 +33,7 @@ import { reportStatus, type StatusReport } from '../runtime/status_reporter.js';
 import { LatentProducer, observationRef, SLOW_PATHWAY_MAX_OBSERVATION_AGE, type VlmJob } from './latent_producer.js';
 import { errorText } from '../error_text.js';
 import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
+import { EXECUTION_PROVIDERS } from '../inference/execution_provider.js';
 
 /** The parameters after policy_bundle: rate_hz defaults to the bundle's VLM rate. */
 function slowPathwayOwnParameters(bundleRateHz: number) {
@@ -47,6 +48,11 @@ function slowPathwayOwnParameters(bundleRateHz: number) {
       { range: [0.01, 10], dynamic: true },
     ),
     inference_threads: param.integer(1, 'onnxruntime intra-op threads for the VLM.', { range: [1, 8] }),
+    execution_provider: param.choice(
+      EXECUTION_PROVIDERS,
+      'cpu',
+      "Where onnxruntime runs the VLM (cpu; cuda / tensorrt need onnxruntime-node's GPU binaries, docs/installation.md).",
+    ),
   };
 }
 
@@ -80,7 +86,11 @@ export class SlowPathwayNode implements NodeInstance {
     const { manifest } = bundle;
     const params = declareParameters(node.parameters, slowPathwayOwnParameters(manifest.vlm.rateHz));
     const encoder = new InstructionEncoder(manifest.instruction, bundle.file(manifest.instruction.tokenizer));
-    const inference = await InferenceClient.start({ vlm: bundle.file(manifest.vlm.model) }, params.inference_threads);
+    const inference = await InferenceClient.start(
+      { vlm: bundle.file(manifest.vlm.model) },
+      params.inference_threads,
+      params.execution_provider,
+    );
     const problems = validateVlm(manifest, inference.io.vlm, bundle.file(manifest.vlm.model));
     if (problems.length > 0) {
       await inference.close();

@@ -15,6 +15,7 @@ import { fromRosTime, toRosTime } from '../../nodes/ros/time.js';
 import { VirtualTimeBase } from '../../nodes/ros/time_base.js';
 import { startNode, type RunningNode } from '../../nodes/runtime/node_runner.js';
 import type { LogRecord } from '../../nodes/ros/logger.js';
+import { executionProviders } from '../../nodes/inference/execution_provider.js';
 
 const JOINTS = ['fr3_joint1', 'fr3_joint2', 'fr3_joint3', 'fr3_joint4', 'fr3_joint5', 'fr3_joint6', 'fr3_joint7'];
 const HOME = [0, -0.785, 0, -2.356, 0, 1.571, 0.785];
@@ -385,4 +386,16 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
       /does not fit the robot: the policy's state needs joints the robot 'ur5e' does not have: fr3_joint1, fr3_joint2, fr3_joint3, … \(7\)/,
     );
   });
+
+  for (const node of ['slow', 'fast'] as const) {
+    it(`${node} pathway: an execution provider that is not installed stops the start in one line`, async function () {
+      const missing = executionProviders().find((p) => !p.available && p.name === 'tensorrt');
+      if (missing === undefined) this.skip(); // onnxruntime-node's TensorRT library is installed here: nothing to refuse
+      rig = new Rig();
+      await assert.rejects(
+        rig.start([node], [{ name: 'execution_provider', type: 'string', value: 'tensorrt', source: 'test' }]),
+        /cannot load ONNX model .*\.onnx: execution provider 'tensorrt' is not available: .* or use cpu/,
+      );
+    });
+  }
 });

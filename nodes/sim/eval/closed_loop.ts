@@ -324,7 +324,7 @@ export async function runClosedLoopEpisodes(
     vlmInFlight = { at: job.requestedAt + vlmLatency, value: { job, outputs: policy.runVlm(feeds) } };
   };
   const tryVlm = (t: number): void => {
-    if (vlmInFlight !== undefined) return; // never queued (exhaustMap)
+    if (vlmInFlight !== undefined) return; // never queued
     const job = slow.pick(t);
     if ('observation' in job) startVlm(job);
   };
