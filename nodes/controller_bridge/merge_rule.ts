@@ -1,5 +1,5 @@
 // MergeRule: what a control step gets when a new chunk predicts it and the timeline already
-// holds earlier predictions for it (../shared/reference/algorithms.md, "Executing chunks").
+// holds earlier predictions for it (docs/algorithms.md, "Executing overlapping chunks").
 //   latest_only        a = new
 //   weighted_average   a = w_old·old + (1 − w_old)·new       (LeRobot async; w_old = 0.3)
 //   average            w_old = 0.5;  conservative: w_old = 0.7   (LeRobot's named variants)
