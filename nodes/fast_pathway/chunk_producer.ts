@@ -11,8 +11,8 @@ import type { TensorData } from '../inference/tensor.js';
 import type { PolicyManifest } from '../policy/manifest.js';
 import { JointStateMapper, type JointStateLimits, type JointStateRejection, type UpdateResult } from '../robots/joint_state_mapper.js';
 import { fromRosTime, toRosTime } from '../ros/time.js';
-import { conditioningFeeds } from './decoders/contract.js';
-import { checkChunk, denormalizeChunk, normalizeState } from './decoders/normalization.js';
+import { conditioningFeeds } from '../inference/decoders/contract.js';
+import { checkChunk, denormalizeChunk, normalizeState } from '../inference/decoders/normalization.js';
 import { LatentBuffer, type LatentEntryData, type WriteResult } from './latent_buffer.js';
 import { errorText } from '../error_text.js';
 

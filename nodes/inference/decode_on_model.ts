@@ -1,8 +1,8 @@
 // Runs one DecodeJob on a loaded expert: the decoders (flow, regression, discrete
 // diffusion) call the model as many times as their mode needs, here, on the worker.
 
-import { decodeChunk } from '../fast_pathway/decoders/decode.js';
-import { Rng } from '../fast_pathway/decoders/rng.js';
+import { decodeChunk } from './decoders/decode.js';
+import { Rng } from './decoders/rng.js';
 import type { DecodeJob, DecodeJobResult } from './expert_decoding.js';
 import type { OnnxModel } from './onnx_model.js';
 

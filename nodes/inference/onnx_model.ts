@@ -6,7 +6,7 @@
 // decoders run on it directly.
 
 import * as ort from 'onnxruntime-node';
-import type { ExpertModel } from '../fast_pathway/decoders/tensor.js';
+import type { ExpertModel } from './decoders/tensor.js';
 import type { ModelIO } from '../policy/model_io.js';
 import { executionProviderProblem, type ExecutionProviderName } from './execution_provider.js';
 import type { TensorData } from './tensor.js';

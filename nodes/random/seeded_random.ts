@@ -1,7 +1,7 @@
 // Seeded randomness shared by the simulator (layouts, failures, data collection), the failure
 // monitor's calibration splits, benchmarks and tests: a 32-bit generator (mulberry32), a seed mixer,
 // and the draws built on them. Everything reproducible from a seed, on every machine — Math.random
-// cannot be seeded. (The decoders' noise uses its own xoshiro128** in fast_pathway/decoders/rng.ts,
+// cannot be seeded. (The decoders' noise uses its own xoshiro128** in inference/decoders/rng.ts,
 // which adds independent per-chunk streams and a checkpointable state.)
 
 export type Random = () => number;

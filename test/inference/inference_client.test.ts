@@ -2,7 +2,7 @@
 
 import { strict as assert } from 'node:assert';
 import { InferenceClient, InferenceClosedError } from '../../nodes/inference/inference_client.js';
-import { float32Tensor } from '../../nodes/fast_pathway/decoders/tensor.js';
+import { float32Tensor } from '../../nodes/inference/decoders/tensor.js';
 import { packagePath } from '../../nodes/package_paths.js';
 
 const VLM = packagePath('config', 'policies', 'reference', 'vlm.onnx');

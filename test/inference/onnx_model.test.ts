@@ -5,9 +5,9 @@ import { strict as assert } from 'node:assert';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { missingTensorNames, OnnxModel } from '../../nodes/inference/onnx_model.js';
-import { float32Tensor, int64Tensor, type TensorData } from '../../nodes/fast_pathway/decoders/tensor.js';
+import { float32Tensor, int64Tensor, type TensorData } from '../../nodes/inference/decoders/tensor.js';
 import { packagePath } from '../../nodes/package_paths.js';
-import { maxAbsDiff } from '../fast_pathway/decoders/helpers.js';
+import { maxAbsDiff } from './decoders/helpers.js';
 
 interface GoldenModel {
   sha256: string;
@@ -30,7 +30,7 @@ interface Golden {
 }
 
 const golden = JSON.parse(
-  fs.readFileSync(packagePath('test', 'fast_pathway', 'decoders', 'fixtures', 'reference_bundle_io.json'), 'utf8'),
+  fs.readFileSync(packagePath('test', 'inference', 'decoders', 'fixtures', 'reference_bundle_io.json'), 'utf8'),
 ) as Golden;
 const modelPath = (rel: string) => packagePath('config', 'policies', ...rel.split('/'));
 

@@ -52,13 +52,6 @@ export function folderCycles(graph: Readonly<Record<string, readonly string[]>>)
   return cycles.sort((a, b) => a[0].localeCompare(b[0]));
 }
 
-/**
- * Known and to be removed, not to grow: the decoders are a library that the inference worker runs
- * (decode_on_model.ts), but they live in the fast pathway's folder; moving them out changes the
- * paths of the fast_pathway mutation module, so it waits for that module's next full run.
- */
-const KNOWN_FOLDER_CYCLES = [['nodes/fast_pathway', 'nodes/inference']];
-
 describe('import structure of nodes/', function () {
   this.timeout(120_000);
   let graph: Record<string, string[]>;
@@ -83,8 +76,8 @@ describe('import structure of nodes/', function () {
     assert.deepEqual(circular, []);
   });
 
-  it('has no cycles between folders beyond the known one', () => {
-    assert.deepEqual(folderCycles(graph), KNOWN_FOLDER_CYCLES);
+  it('has no cycles between folders', () => {
+    assert.deepEqual(folderCycles(graph), []);
   });
 
   it('finds a folder cycle when there is one', () => {

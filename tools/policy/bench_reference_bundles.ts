@@ -5,12 +5,12 @@
 //   npx tsc -p tsconfig.json && node dist/tools/policy/bench_reference_bundles.js [--threads 1] [--iterations 200]
 
 import { performance } from 'node:perf_hooks';
-import { conditioningFeeds } from '../../nodes/fast_pathway/decoders/contract.js';
-import { decodeChunk } from '../../nodes/fast_pathway/decoders/decode.js';
-import { normalizeState } from '../../nodes/fast_pathway/decoders/normalization.js';
+import { conditioningFeeds } from '../../nodes/inference/decoders/contract.js';
+import { decodeChunk } from '../../nodes/inference/decoders/decode.js';
+import { normalizeState } from '../../nodes/inference/decoders/normalization.js';
 import { OnnxModel } from '../../nodes/inference/onnx_model.js';
-import { Rng } from '../../nodes/fast_pathway/decoders/rng.js';
-import { float32Tensor, int64Tensor, type TensorData } from '../../nodes/fast_pathway/decoders/tensor.js';
+import { Rng } from '../../nodes/inference/decoders/rng.js';
+import { float32Tensor, int64Tensor, type TensorData } from '../../nodes/inference/decoders/tensor.js';
 import { loadPolicyBundle } from '../../nodes/policy/policy_bundle.js';
 
 function arg(name: string, fallback: number): number {

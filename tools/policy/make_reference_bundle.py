@@ -241,7 +241,7 @@ def stats_json(action_mean, action_std):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default="config/policies", help="folder that receives the bundle folders")
-    ap.add_argument("--fixture", default="test/fast_pathway/decoders/fixtures/reference_bundle_io.json",
+    ap.add_argument("--fixture", default="test/inference/decoders/fixtures/reference_bundle_io.json",
                     help="golden input/output file for the TypeScript tests ('' to skip)")
     opts = ap.parse_args()
     torch.set_num_threads(1)

@@ -537,7 +537,7 @@ def main():
     ap.add_argument("--init-checkpoint", default="", help="continue training from a --checkpoint file (its statistics are kept)")
     ap.add_argument("--early-fraction", type=float, default=0.0, help="share of each batch's frames drawn from the first second of episodes")
     ap.add_argument("--from-checkpoint", default="", help="skip training: export the bundle from a --checkpoint file")
-    ap.add_argument("--fixture", default="test/fast_pathway/decoders/fixtures/reference_bundle_io.json",
+    ap.add_argument("--fixture", default="test/inference/decoders/fixtures/reference_bundle_io.json",
                     help="golden I/O fixture of the TypeScript tests to update ('' to leave it)")
     opts = ap.parse_args()
     torch.set_num_threads(opts.threads)

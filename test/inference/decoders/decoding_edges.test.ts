@@ -3,13 +3,13 @@
 // decode (replays must keep decoding the same), one RTC-guided flow step in closed form,
 // normalisation shape checks and the exact text of every refusal.
 import { strict as assert } from 'node:assert';
-import type { ExpertContract } from '../../../nodes/fast_pathway/decoders/contract.js';
-import { binCentre, decodeDiscreteDiffusion, keepMaskedCount } from '../../../nodes/fast_pathway/decoders/discrete_diffusion.js';
-import { decodeFlow } from '../../../nodes/fast_pathway/decoders/flow.js';
-import { checkChunk, denormalizeChunk, describeViolation, normalizeState } from '../../../nodes/fast_pathway/decoders/normalization.js';
-import { decodeRegression } from '../../../nodes/fast_pathway/decoders/regression.js';
-import { Rng } from '../../../nodes/fast_pathway/decoders/rng.js';
-import { DecodeError, float32Tensor, type TensorData } from '../../../nodes/fast_pathway/decoders/tensor.js';
+import type { ExpertContract } from '../../../nodes/inference/decoders/contract.js';
+import { binCentre, decodeDiscreteDiffusion, keepMaskedCount } from '../../../nodes/inference/decoders/discrete_diffusion.js';
+import { decodeFlow } from '../../../nodes/inference/decoders/flow.js';
+import { checkChunk, denormalizeChunk, describeViolation, normalizeState } from '../../../nodes/inference/decoders/normalization.js';
+import { decodeRegression } from '../../../nodes/inference/decoders/regression.js';
+import { Rng } from '../../../nodes/inference/decoders/rng.js';
+import { DecodeError, float32Tensor, type TensorData } from '../../../nodes/inference/decoders/tensor.js';
 import type { DiscreteDiffusionDecoding, FlowDecoding } from '../../../nodes/policy/manifest.js';
 import { f32, FnModel, i64 } from './helpers.js';
 

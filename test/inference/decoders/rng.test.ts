@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { Rng } from '../../../nodes/fast_pathway/decoders/rng.js';
+import { Rng } from '../../../nodes/inference/decoders/rng.js';
 
 describe('decoders: Rng', () => {
   it('is deterministic per (seed, stream) and differs across seeds and streams', () => {

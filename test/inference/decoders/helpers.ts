@@ -1,6 +1,6 @@
 // Synthetic expert models for the decoder tests: a function of the feeds, with every call's
 // feeds recorded (copied) so tests can assert what the decoder fed.
-import type { ExpertModel, TensorData } from '../../../nodes/fast_pathway/decoders/tensor.js';
+import type { ExpertModel, TensorData } from '../../../nodes/inference/decoders/tensor.js';
 
 export class FnModel implements ExpertModel {
   readonly calls: Array<Record<string, TensorData>> = [];

@@ -1,13 +1,8 @@
 import { strict as assert } from 'node:assert';
-import type { ExpertContract } from '../../../nodes/fast_pathway/decoders/contract.js';
-import {
-  binCentre,
-  decodeDiscreteDiffusion,
-  keepMaskedCount,
-  maskSchedule,
-} from '../../../nodes/fast_pathway/decoders/discrete_diffusion.js';
-import { Rng } from '../../../nodes/fast_pathway/decoders/rng.js';
-import { DecodeError, float32Tensor, type TensorData } from '../../../nodes/fast_pathway/decoders/tensor.js';
+import type { ExpertContract } from '../../../nodes/inference/decoders/contract.js';
+import { binCentre, decodeDiscreteDiffusion, keepMaskedCount, maskSchedule } from '../../../nodes/inference/decoders/discrete_diffusion.js';
+import { Rng } from '../../../nodes/inference/decoders/rng.js';
+import { DecodeError, float32Tensor, type TensorData } from '../../../nodes/inference/decoders/tensor.js';
 import type { DiscreteDiffusionDecoding } from '../../../nodes/policy/manifest.js';
 import { FnModel, i64 } from './helpers.js';
 

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
-import type { ExpertContract } from '../../../nodes/fast_pathway/decoders/contract.js';
-import { decodeFlow, flowStepTime } from '../../../nodes/fast_pathway/decoders/flow.js';
-import { Rng } from '../../../nodes/fast_pathway/decoders/rng.js';
-import { rtcGuidanceWeight, rtcSoftMask } from '../../../nodes/fast_pathway/decoders/rtc.js';
-import { DecodeError, float32Tensor, type TensorData } from '../../../nodes/fast_pathway/decoders/tensor.js';
+import type { ExpertContract } from '../../../nodes/inference/decoders/contract.js';
+import { decodeFlow, flowStepTime } from '../../../nodes/inference/decoders/flow.js';
+import { Rng } from '../../../nodes/inference/decoders/rng.js';
+import { rtcGuidanceWeight, rtcSoftMask } from '../../../nodes/inference/decoders/rtc.js';
+import { DecodeError, float32Tensor, type TensorData } from '../../../nodes/inference/decoders/tensor.js';
 import type { FlowDecoding } from '../../../nodes/policy/manifest.js';
 import { f32, FnModel, maxAbsDiff } from './helpers.js';
 

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { conditioningFeeds, expertTensorNames, type ExpertContract } from '../../../nodes/fast_pathway/decoders/contract.js';
-import { decodeChunk } from '../../../nodes/fast_pathway/decoders/decode.js';
-import { checkChunk, denormalizeChunk, normalizeState } from '../../../nodes/fast_pathway/decoders/normalization.js';
-import { decodeRegression } from '../../../nodes/fast_pathway/decoders/regression.js';
-import { Rng } from '../../../nodes/fast_pathway/decoders/rng.js';
-import { DecodeError, float32Tensor, int64Tensor } from '../../../nodes/fast_pathway/decoders/tensor.js';
+import { conditioningFeeds, expertTensorNames, type ExpertContract } from '../../../nodes/inference/decoders/contract.js';
+import { decodeChunk } from '../../../nodes/inference/decoders/decode.js';
+import { checkChunk, denormalizeChunk, normalizeState } from '../../../nodes/inference/decoders/normalization.js';
+import { decodeRegression } from '../../../nodes/inference/decoders/regression.js';
+import { Rng } from '../../../nodes/inference/decoders/rng.js';
+import { DecodeError, float32Tensor, int64Tensor } from '../../../nodes/inference/decoders/tensor.js';
 import type { ExpertSpec, RegressionDecoding } from '../../../nodes/policy/manifest.js';
 import { f32, FnModel } from './helpers.js';
 

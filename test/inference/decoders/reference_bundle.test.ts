@@ -4,12 +4,12 @@
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import * as tokenizers from '@huggingface/tokenizers';
-import { conditioningFeeds, expertTensorNames } from '../../../nodes/fast_pathway/decoders/contract.js';
-import { decodeChunk } from '../../../nodes/fast_pathway/decoders/decode.js';
-import { checkChunk, denormalizeChunk, normalizeState } from '../../../nodes/fast_pathway/decoders/normalization.js';
+import { conditioningFeeds, expertTensorNames } from '../../../nodes/inference/decoders/contract.js';
+import { decodeChunk } from '../../../nodes/inference/decoders/decode.js';
+import { checkChunk, denormalizeChunk, normalizeState } from '../../../nodes/inference/decoders/normalization.js';
 import { missingTensorNames, OnnxModel } from '../../../nodes/inference/onnx_model.js';
-import { Rng } from '../../../nodes/fast_pathway/decoders/rng.js';
-import { float32Tensor, int64Tensor, type TensorData } from '../../../nodes/fast_pathway/decoders/tensor.js';
+import { Rng } from '../../../nodes/inference/decoders/rng.js';
+import { float32Tensor, int64Tensor, type TensorData } from '../../../nodes/inference/decoders/tensor.js';
 import type { PolicyManifest } from '../../../nodes/policy/manifest.js';
 import { loadPolicyBundle, type PolicyBundle } from '../../../nodes/policy/policy_bundle.js';
 

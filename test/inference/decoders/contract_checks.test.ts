@@ -8,12 +8,12 @@ import {
   expertTensorNames,
   FeaturePool,
   requireInputName,
-} from '../../../nodes/fast_pathway/decoders/contract.js';
-import { decodeChunk } from '../../../nodes/fast_pathway/decoders/decode.js';
-import { decodeFlow, flowStepTime } from '../../../nodes/fast_pathway/decoders/flow.js';
-import { Rng } from '../../../nodes/fast_pathway/decoders/rng.js';
-import { rtcGuidanceWeight, rtcSoftMask } from '../../../nodes/fast_pathway/decoders/rtc.js';
-import { DecodeError, float32Tensor, int64Tensor, requireFloat32 } from '../../../nodes/fast_pathway/decoders/tensor.js';
+} from '../../../nodes/inference/decoders/contract.js';
+import { decodeChunk } from '../../../nodes/inference/decoders/decode.js';
+import { decodeFlow, flowStepTime } from '../../../nodes/inference/decoders/flow.js';
+import { Rng } from '../../../nodes/inference/decoders/rng.js';
+import { rtcGuidanceWeight, rtcSoftMask } from '../../../nodes/inference/decoders/rtc.js';
+import { DecodeError, float32Tensor, int64Tensor, requireFloat32 } from '../../../nodes/inference/decoders/tensor.js';
 import type { ExpertSpec } from '../../../nodes/policy/manifest.js';
 import { FnModel } from './helpers.js';
 
