@@ -24,8 +24,8 @@ import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 const EPISODE_EVENT = vla_ros_msgs.msg.EpisodeEvent;
 
 export const EPISODE_MANAGER_PARAMETERS = {
-  // Dynamic as before, though the node reads it once at start.
-  instruction: param.string('', 'Instruction to publish when the node activates (empty: wait for one).', { dynamic: true }),
+  // Read-only: read once at start (set_instruction or instruction_text start later episodes).
+  instruction: param.string('', 'Instruction to publish when the node activates (empty: wait for one).'),
 };
 
 type Counter = 'instructions_empty' | 'instructions_too_long' | 'instructions_before_active';

@@ -60,15 +60,11 @@ export const FAST_PATHWAY_PARAMETERS = {
     'Stop producing chunks when the latent is older than this [s] (age = now − its observation time).',
     { range: [0.01, 60], dynamic: true },
   ),
-  // Dynamic as before, though the node reads it once at start.
   state_timeout: param.double(FAST_PATHWAY_DEFAULTS.stateTimeout, 'Joint states older than this [s] are not used.', {
     range: [0.001, 10],
-    dynamic: true,
   }),
-  // Dynamic as before, though the node reads it once at start.
   seed: param.integer(0, 'Seed of the decoder noise; chunk n uses seed + n, so replays are reproducible.', {
     range: [0, 2 ** 31 - 1],
-    dynamic: true,
   }),
   inference_threads: param.integer(1, 'onnxruntime intra-op threads.', { range: [1, 8] }),
   execution_provider: param.choice(

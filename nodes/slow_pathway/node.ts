@@ -41,11 +41,10 @@ function slowPathwayOwnParameters(bundleRateHz: number) {
     rate_hz: param.double(bundleRateHz, "VLM rate [Hz] (default: the bundle's vlm.rate_hz; the docs show the reference bundle's).", {
       range: [0.1, 30],
     }),
-    // Dynamic as before, though the node reads it once at start.
     max_observation_age: param.double(
       SLOW_PATHWAY_MAX_OBSERVATION_AGE,
       'Observations older than this [s] are not used (never work on a stale frame).',
-      { range: [0.01, 10], dynamic: true },
+      { range: [0.01, 10] },
     ),
     inference_threads: param.integer(1, 'onnxruntime intra-op threads for the VLM.', { range: [1, 8] }),
     execution_provider: param.choice(
