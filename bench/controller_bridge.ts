@@ -25,6 +25,7 @@ import { wallNow } from '../nodes/ros/time_base.js';
 import { kinematicsFor } from '../nodes/robots/robot_models.js';
 import { quatFromEulerXyz, quatMultiply } from '../nodes/robots/rotation.js';
 import { lifecycle_msgs } from '../nodes/msgs/generated/interfaces.js';
+import { toolNodeConfig } from '../nodes/ros/node_config.js';
 
 const NS = '/bench';
 
@@ -157,14 +158,7 @@ async function timerJitter(
   const { facts, home } = robotFacts('fr3');
   const chain = kinematicsFor(facts.name, facts.eeFrame)!;
   const pose = chain.pose(home);
-  const probe = await new EmbeddedBackend(running.hub).createNode({
-    name: 'bench_probe',
-    namespace: NS,
-    remaps: [],
-    parameterSections: [],
-    logLevel: 'warn',
-    rosArgv: [],
-  });
+  const probe = await new EmbeddedBackend(running.hub).createNode(toolNodeConfig('bench_probe', { namespace: NS }));
   const statePub = probe.createPublisher('sensor_msgs/msg/JointState', 'joint_states', 10);
   const posePub = probe.createPublisher('geometry_msgs/msg/PoseStamped', 'current_pose', 10);
   const stamps: number[] = [];

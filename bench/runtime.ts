@@ -23,6 +23,7 @@ import { wallNow } from '../nodes/ros/time_base.js';
 import { stats, type BenchRow, type BenchSection } from './bench_table.js';
 import { benchParam, inlineParameters, launchDescription, nodeAction } from './launch_actions.js';
 import { buildVlm, HEAVY, parameterCount, REFERENCE_SIZE, TEN_TIMES, type VlmShape } from './vlm_builder.js';
+import { toolNodeConfig } from '../nodes/ros/node_config.js';
 
 const W = 640;
 const H = 480;
@@ -109,14 +110,7 @@ async function runScenario(s: Scenario): Promise<ScenarioResult> {
     action('fast_pathway', [...common, benchParam('rate_hz', 'double', s.chunkRateHz)]),
   ]);
   const launch = await EmbeddedLaunch.start(description, { logLevel: 'warn', log: () => {} });
-  const probe = await new EmbeddedBackend(launch.hub).createNode({
-    name: 'bench_probe',
-    namespace: '/',
-    remaps: [],
-    parameterSections: [],
-    logLevel: 'warn',
-    rosArgv: [],
-  });
+  const probe = await new EmbeddedBackend(launch.hub).createNode(toolNodeConfig('bench_probe'));
   const chunks: Array<{ arrival: number; stamp: number; compute: number; age: number; seq: number }> = [];
   const vlmLatency: number[] = [];
   let overruns = 0;

@@ -25,6 +25,7 @@ import { Renderer } from '../nodes/sim/render/renderer.js';
 import { loadRobotFacts, type SimRobot } from '../nodes/sim/robot_facts.js';
 import { Simulator, type ControllerName } from '../nodes/sim/simulator.js';
 import { kinematicsFor } from '../nodes/robots/robot_models.js';
+import { toolNodeConfig } from '../nodes/ros/node_config.js';
 
 async function makeSim(robot: SimRobot, controller: ControllerName = 'cartesian_impedance_controller'): Promise<Simulator> {
   const facts = loadRobotFacts(robot);
@@ -141,14 +142,7 @@ async function nodeRun(robot: SimRobot, realTimeFactor: number, cameras: boolean
   ]);
   const launch = await EmbeddedLaunch.start(description, { logLevel: 'warn', log: () => {} });
   const hub = launch.hub;
-  const probe = await new EmbeddedBackend(hub).createNode({
-    name: 'probe',
-    namespace: '/bench',
-    remaps: [],
-    parameterSections: [],
-    logLevel: 'warn',
-    rosArgv: [],
-  });
+  const probe = await new EmbeddedBackend(hub).createNode(toolNodeConfig('probe', { namespace: '/bench' }));
   const clocks: Array<[number, number]> = [];
   let images = 0;
   let lag = '';

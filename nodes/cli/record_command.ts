@@ -32,6 +32,7 @@ import { asBagCliError } from './bag_command.js';
 import { CliError } from './cli_error.js';
 import { loadSuiteLaunch } from './suite_launch.js';
 import { errorText } from '../error_text.js';
+import { toolNodeConfig } from '../ros/node_config.js';
 
 interface RecordArgs {
   output: string;
@@ -178,14 +179,7 @@ async function runRecord(a: RecordArgs, io: CommandIo): Promise<void> {
     let recorder: BagRecorder;
     if (useRos) {
       const backend = await selectBackend('rclnodejs');
-      const node = await backend.createNode({
-        name: 'rosbag2_recorder',
-        namespace: '/',
-        remaps: [],
-        parameterSections: [],
-        logLevel: 'info',
-        rosArgv: [],
-      });
+      const node = await backend.createNode(toolNodeConfig('rosbag2_recorder', { logLevel: 'info' }));
       recorder = new BagRecorder(writer, nodeRecordSource(node), {
         topics,
         all: a.all,

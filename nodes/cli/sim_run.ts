@@ -19,6 +19,7 @@ import { EpisodeProgress, formatEpisodeLine } from '../sim/run/episode_progress.
 import { CliError } from './cli_error.js';
 import { ShutdownSignal } from './shutdown_signal.js';
 import { errorText } from '../error_text.js';
+import { toolNodeConfig } from '../ros/node_config.js';
 
 const { EVENT_END } = vla_ros_msgs.msg.EpisodeEvent;
 /** Console status of the episode in progress, every this many wall seconds. */
@@ -78,14 +79,7 @@ export async function simRun(o: SimRunOptions): Promise<number> {
     throw new CliError(errorText(err), 1);
   });
   const backend = new EmbeddedBackend(launch.hub);
-  const probe = await backend.createNode({
-    name: 'sim_run_progress',
-    namespace: '/',
-    remaps: [],
-    parameterSections: [],
-    logLevel: 'warn',
-    rosArgv: [],
-  });
+  const probe = await backend.createNode(toolNodeConfig('sim_run_progress'));
   const progress = new EpisodeProgress();
   let simTime = 0;
   let resolveDone!: (why: string) => void;

@@ -26,6 +26,7 @@ import type { LaunchDescription } from './launch_description.js';
 import { LaunchError } from './launch_errors.js';
 import { errorText } from '../error_text.js';
 import { planNodes, type PlannedNode } from './node_plan.js';
+import { toolNodeConfig } from '../ros/node_config.js';
 
 export { LaunchError } from './launch_errors.js';
 
@@ -114,14 +115,7 @@ export class EmbeddedLaunch {
   async activate(timeoutSec = 30, beforeTransition?: () => void): Promise<string[]> {
     const problems: string[] = [];
     const backend = new EmbeddedBackend(this.hub);
-    const manager = await backend.createNode({
-      name: 'vla_ros_lifecycle_manager',
-      namespace: '/',
-      remaps: [],
-      parameterSections: [],
-      logLevel: 'warn',
-      rosArgv: [],
-    });
+    const manager = await backend.createNode(toolNodeConfig('vla_ros_lifecycle_manager'));
     try {
       for (const h of this.hosted) {
         if (!h.plan.activate || h.worker === undefined) continue;

@@ -23,6 +23,7 @@ import type { RosNode } from '../ros/node.js';
 import { startNode, type RunningNode } from '../runtime/node_runner.js';
 import type { LaunchDescription } from './launch_description.js';
 import { planNodes } from './node_plan.js';
+import { toolNodeConfig } from '../ros/node_config.js';
 
 export interface InProcessLaunchOptions extends DomainOptions {
   logLevel?: LogLevel;
@@ -133,7 +134,7 @@ export class InProcessLaunch {
 
   /** A node on the launch's domain (a player, a test probe). */
   probe(name: string, namespace = '/'): Promise<RosNode> {
-    return this.backend.createNode({ name, namespace, remaps: [], parameterSections: [], logLevel: 'warn', rosArgv: [] });
+    return this.backend.createNode(toolNodeConfig(name, { namespace }));
   }
 
   /**

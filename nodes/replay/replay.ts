@@ -41,6 +41,7 @@ import { ReplayError, suiteGraph } from './suite.js';
 import { fromNanoseconds, toRosTime } from '../ros/time.js';
 import { QoSProfiles } from '../ros/qos.js';
 import type { TopicCount } from './output_check.js';
+import { toolNodeConfig } from '../ros/node_config.js';
 
 export type ReplayMode = 'deterministic' | 'realtime' | 'rclnodejs';
 
@@ -299,14 +300,7 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
       const hubBackend = new EmbeddedBackend(suite.hub);
       let recorder: BagRecorder | undefined;
       try {
-        const player = await hubBackend.createNode({
-          name: 'rosbag2_player',
-          namespace: '/',
-          remaps: [],
-          parameterSections: [],
-          logLevel: 'warn',
-          rosArgv: [],
-        });
+        const player = await hubBackend.createNode(toolNodeConfig('rosbag2_player'));
         if (writer !== undefined) {
           await provenance();
           recorder = outputRecorder(o, writer, suite.hub, suiteNodes, () => timeline?.now() ?? startTime);
@@ -354,14 +348,7 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
 
     // rclnodejs: publish into the ROS graph.
     if (o.backend === undefined) throw new ReplayError('the rclnodejs mode needs a backend');
-    const player = await o.backend.createNode({
-      name: 'rosbag2_player',
-      namespace: '/',
-      remaps: [],
-      parameterSections: [],
-      logLevel: 'warn',
-      rosArgv: [],
-    });
+    const player = await o.backend.createNode(toolNodeConfig('rosbag2_player'));
     try {
       await writer?.close();
       if (writer !== undefined)

@@ -21,6 +21,21 @@ export interface NodeConfig {
   rosArgv: string[];
 }
 
+/**
+ * The configuration of a node a tool creates for itself (a player, a recorder, a lifecycle
+ * manager, a probe): no remaps, no parameters, no ROS arguments.
+ */
+export function toolNodeConfig(name: string, options: { namespace?: string; logLevel?: LogLevel } = {}): NodeConfig {
+  return {
+    name,
+    namespace: options.namespace ?? '/',
+    remaps: [],
+    parameterSections: [],
+    logLevel: options.logLevel ?? 'warn',
+    rosArgv: [],
+  };
+}
+
 export function fqnOf(config: Pick<NodeConfig, 'name' | 'namespace'>): string {
   return fullyQualifiedNodeName(config.namespace, config.name);
 }
