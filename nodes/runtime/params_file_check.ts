@@ -3,6 +3,7 @@
 // that fit (type, range, choices), and a `/**` section only parameters some node declares.
 // `npm test` runs it over config/ (test/runtime/params_file_check.test.ts).
 
+import { isDeepStrictEqual } from 'node:util';
 import { CLOCK_PARAMETERS } from '../ros/clock.js';
 import { collectOverrides, type ParamsFileSection } from '../ros/params_file.js';
 import { declareParameters, type ParameterSchema } from '../ros/parameter_schema.js';
@@ -46,6 +47,28 @@ export function paramsFileProblems(sections: readonly ParamsFileSection[], nodes
     if (section.nodePattern !== '/**') continue;
     for (const p of section.params) {
       if (!known.has(p.name)) problems.push(`'${p.name}' (from ${p.source}): no node declares it`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Values of a defaults file (config/nodes.yaml: `/**\/<node>` sections listing the tunables) that
+ * differ from the node's declared default — the file documents the defaults, so a changed default
+ * in code must not leave the file silently overriding it with the old value.
+ */
+export function defaultDriftProblems(sections: readonly ParamsFileSection[], nodes: readonly CheckedNode[]): string[] {
+  const problems: string[] = [];
+  for (const section of sections) {
+    const node = nodes.find((n) => section.nodePattern === `/**/${n.name}`);
+    if (node === undefined) continue;
+    for (const p of section.params) {
+      const spec = node.parameters[p.name];
+      if (spec === undefined || isDeepStrictEqual(spec.default, p.value)) continue;
+      problems.push(
+        `${p.source}: ${node.name}.${p.name} is ${JSON.stringify(p.value)} but its declared default is ${JSON.stringify(spec.default)} ` +
+          `(the file lists the defaults: change the default in the node's schema, or set a deployment's value in its own params file)`,
+      );
     }
   }
   return problems;

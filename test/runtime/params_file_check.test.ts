@@ -10,7 +10,12 @@ import { defaultLaunchContext } from '../../nodes/launcher/launch_context.js';
 import { loadLaunchFile } from '../../nodes/launcher/launch_file.js';
 import { nodeConfigFromAction } from '../../nodes/launcher/node_action_config.js';
 import { fullyQualifiedNodeName } from '../../nodes/ros/names.js';
-import { nodeParameterProblems, paramsFileProblems, type CheckedNode } from '../../nodes/runtime/params_file_check.js';
+import {
+  defaultDriftProblems,
+  nodeParameterProblems,
+  paramsFileProblems,
+  type CheckedNode,
+} from '../../nodes/runtime/params_file_check.js';
 import { simParameters } from '../../nodes/sim/node_params.js';
 import { isSimRobot, SIM_ROBOTS } from '../../nodes/sim/robot_facts.js';
 
@@ -33,6 +38,20 @@ describe('config and launch files set only declared parameters, with valid value
       assert.deepEqual(paramsFileProblems(loadParamsFile(file), await declaredNodes()), []);
     });
   }
+
+  it('config/nodes.yaml lists each parameter with its declared default', async () => {
+    assert.deepEqual(defaultDriftProblems(loadParamsFile(packagePath('config', 'nodes.yaml')), await declaredNodes()), []);
+  });
+
+  it('a defaults file whose value differs from the declared default is reported', async () => {
+    const sections = parseParamsYaml(
+      ['/**/fast_pathway:', '  ros__parameters:', '    rate_hz: 25.0', '    seed: 0'].join('\n'),
+      'defaults.yaml',
+    );
+    assert.deepEqual(await declaredNodes().then((nodes) => defaultDriftProblems(sections, nodes)), [
+      "defaults.yaml: fast_pathway.rate_hz is 25 but its declared default is 30 (the file lists the defaults: change the default in the node's schema, or set a deployment's value in its own params file)",
+    ]);
+  });
 
   for (const robot of SIM_ROBOTS) {
     it(`config/sim/${robot}.yaml (with config/robots/${robot}.yaml)`, () => {
