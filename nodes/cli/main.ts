@@ -6,6 +6,7 @@ import yargs, { type Argv } from 'yargs';
 import { readFileSync } from 'node:fs';
 import { packagePath } from '../package_paths.js';
 import { runCommand } from './run_command.js';
+import { containerCommand } from './container_command.js';
 import { launchCommand } from './launch_command.js';
 import { doctorCommand } from './doctor.js';
 import { nodesCommand } from './nodes_command.js';
@@ -62,6 +63,14 @@ export async function runCli(argv: string[]): Promise<number> {
           .example('$0 run episode_manager --ros-args -r __ns:=/fr3 --params-file config/nodes.yaml', ''),
       async (a) => {
         exitCode = await runCommand({ exec: a.node, backend: a.backend, helpParams: a['help-params'], rosArgv: ros });
+      },
+    )
+    .command(
+      'container',
+      'A component container: ros2 launch loads the nodes of a <node_container> into this one process; ROS arguments follow --ros-args',
+      (y) => withBackend(y).example('$0 container --ros-args -r __node:=vla_container -r __ns:=/fr3', ''),
+      async (a) => {
+        exitCode = await containerCommand({ backend: a.backend, rosArgv: ros });
       },
     )
     .command(

@@ -123,7 +123,7 @@ export interface ParsedFile {
 const UNSUPPORTED_ELEMENTS: Record<string, string> = {
   executable: 'runs an arbitrary process',
   timer: 'delays actions in time',
-  node_container: 'starts a component container',
+  node_container: 'starts a component container — the embedded launcher already runs every node in one process: leave it out',
   composable_node: 'loads a component (inside <node_container>)',
   load_composable_node: 'loads components into a running container',
   ros_timer: 'delays actions in ROS time',

@@ -19,6 +19,11 @@ export interface NodeConfig {
   logLevel: LogLevel;
   /** The original ROS arguments, handed to rcl unchanged by the rclnodejs backend. */
   rosArgv: string[];
+  /**
+   * Whether the process's global ROS arguments (the command line's remaps and params) apply too;
+   * false for a node loaded into a container, whose command line names the container.
+   */
+  useGlobalArguments?: boolean;
 }
 
 /**

@@ -116,6 +116,27 @@ describe('vla-ros CLI', function () {
     assert.match(out, /all nodes stopped/);
   });
 
+  it('runs a component container until Ctrl-C; a bad node name on its command line is bad usage', async () => {
+    const bad = vlaRos('container', '--ros-args', '-r', '__node:=9lives');
+    assert.equal(bad.code, 2, bad.err);
+    assert.match(bad.err, /9lives/);
+    const child = spawn(process.execPath, [CLI, 'container', '--ros-args', '-r', '__node:=vla_container', '-r', '__ns:=/fr3'], {
+      env: plainEnv(),
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 20_000;
+    while (!out.includes('load nodes with') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.match(
+      out,
+      /\[fr3.vla_container\]: component container on the embedded backend: load nodes with \/fr3\/vla_container\/_container\/load_node/,
+    );
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, out);
+    assert.match(out, /stopping \(SIGINT\)/);
+  });
+
   it('checks policy bundles against their ONNX models', () => {
     const ok = vlaRos('bundle', 'check');
     assert.equal(ok.code, 0, ok.out);

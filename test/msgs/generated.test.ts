@@ -40,6 +40,9 @@ describe('generated message types (nodes/msgs/generated/interfaces.ts)', () => {
     assert.deepEqual(
       registry.serviceTypes().map((service) => service.type),
       [
+        'composition_interfaces/srv/ListNodes',
+        'composition_interfaces/srv/LoadNode',
+        'composition_interfaces/srv/UnloadNode',
         'lifecycle_msgs/srv/ChangeState',
         'lifecycle_msgs/srv/GetAvailableStates',
         'lifecycle_msgs/srv/GetAvailableTransitions',

@@ -118,6 +118,12 @@ describe('ROS packaging', function () {
         assert.equal(r.status, 0, r.stderr);
         assert.match(r.stdout, new RegExp(`Parameters of ${exec}`));
       }
+      const container = spawnSync(path.join(prefix, 'lib', 'vla_ros', 'component_container'), ['--help'], {
+        encoding: 'utf8',
+        env: debianEnv(),
+      });
+      assert.equal(container.status, 0, container.stderr);
+      assert.match(container.stdout, /A component container/);
       // The installed copy finds its data next to itself (share/vla_ros), not in the checkout.
       const doctor = spawnSync(process.execPath, [path.join(share, 'tools', 'vla-ros.js'), 'doctor'], {
         encoding: 'utf8',

@@ -90,6 +90,54 @@ export namespace builtin_interfaces.msg {
   }
 }
 
+export namespace composition_interfaces.srv {
+  /** composition_interfaces/srv/ListNodes_Request */
+  export type ListNodes_Request = Record<string, never>;
+
+  /** composition_interfaces/srv/ListNodes_Response */
+  export interface ListNodes_Response {
+    full_node_names: string[];
+    unique_ids: BigUint64Array;
+  }
+
+  /**
+   * composition_interfaces/srv/LoadNode_Request
+   * Load a node into a component container (what launch_ros sends for each <composable_node>).
+   */
+  export interface LoadNode_Request {
+    package_name: string;
+    plugin_name: string;
+    node_name: string;
+    node_namespace: string;
+    /** uint8 */
+    log_level: number;
+    remap_rules: string[];
+    parameters: rcl_interfaces.msg.Parameter[];
+    extra_arguments: rcl_interfaces.msg.Parameter[];
+  }
+
+  /** composition_interfaces/srv/LoadNode_Response */
+  export interface LoadNode_Response {
+    success: boolean;
+    error_messsage: string;
+    full_node_name: string;
+    /** uint64 */
+    unique_id: bigint;
+  }
+
+  /** composition_interfaces/srv/UnloadNode_Request */
+  export interface UnloadNode_Request {
+    /** uint64 */
+    unique_id: bigint;
+  }
+
+  /** composition_interfaces/srv/UnloadNode_Response */
+  export interface UnloadNode_Response {
+    success: boolean;
+    error_messsage: string;
+  }
+}
+
 export namespace diagnostic_msgs.msg {
   /** diagnostic_msgs/msg/DiagnosticArray */
   export interface DiagnosticArray {
@@ -2069,6 +2117,9 @@ export type MessageTypeName = keyof MessageTypeMap;
 
 /** Every service by its `pkg/srv/Srv` name, with its request and response types. */
 export interface ServiceTypeMap {
+  'composition_interfaces/srv/ListNodes': { Request: composition_interfaces.srv.ListNodes_Request; Response: composition_interfaces.srv.ListNodes_Response };
+  'composition_interfaces/srv/LoadNode': { Request: composition_interfaces.srv.LoadNode_Request; Response: composition_interfaces.srv.LoadNode_Response };
+  'composition_interfaces/srv/UnloadNode': { Request: composition_interfaces.srv.UnloadNode_Request; Response: composition_interfaces.srv.UnloadNode_Response };
   'lifecycle_msgs/srv/ChangeState': { Request: lifecycle_msgs.srv.ChangeState_Request; Response: lifecycle_msgs.srv.ChangeState_Response };
   'lifecycle_msgs/srv/GetAvailableStates': { Request: lifecycle_msgs.srv.GetAvailableStates_Request; Response: lifecycle_msgs.srv.GetAvailableStates_Response };
   'lifecycle_msgs/srv/GetAvailableTransitions': { Request: lifecycle_msgs.srv.GetAvailableTransitions_Request; Response: lifecycle_msgs.srv.GetAvailableTransitions_Response };

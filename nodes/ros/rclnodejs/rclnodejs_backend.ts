@@ -436,7 +436,7 @@ export class RclnodejsBackend implements RosBackend {
       undefined,
       undefined,
       args.length > 0 ? ['--ros-args', ...args] : [],
-      true,
+      config.useGlobalArguments ?? true,
     );
     const node = new RclNode(this.rcl, native, config);
     this.nodes.add(node);
