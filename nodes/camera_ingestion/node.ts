@@ -54,6 +54,7 @@ export class CameraIngestionNode implements NodeInstance, LifecycleCallbacks {
     });
     this.status.set('starting', 'not configured');
     this.lifecycle = new LifecycleNode(node, this);
+    // The publisher lives as long as the node: replays read the suite's graph before nodes configure.
     this.observationPub = this.lifecycle.createPublisher('vla_ros_msgs/msg/Observation', 'observation', OBSERVATION_QOS);
     this.health = node.createTimer(1, () => this.refreshHealth());
     this.stopStatus = reportStatus(node, this.status);
