@@ -1,24 +1,17 @@
-// episode_manager — owns the current language instruction and episode boundaries.
-// Topics, services and lifecycle: docs/fast-slow-runtime.md (episode_manager); input limits:
+// episode_manager — owns the current language instruction and episode boundaries. Topics,
+// services and lifecycle: docs/fast-slow-runtime.md (episode_manager); input limits and counters:
 // docs/input-validation.md; parameters: EPISODE_MANAGER_PARAMETERS below (docs tables generated from it).
-//
-//   pub  instruction        vla_ros_msgs/msg/Instruction   transient local: late joiners get the current one
-//   pub  episode_events     vla_ros_msgs/msg/EpisodeEvent  START / RESET / END
-//   sub  instruction_text   std_msgs/msg/String            a new instruction from plain text; latched while inactive
-//   srv  ~/set_instruction  vla_ros_msgs/srv/SetInstruction  start a new episode
-//   srv  ~/reset            std_srvs/srv/Trigger              restart the current instruction as a new episode
-//   srv  ~/end_episode      std_srvs/srv/SetBool              end the episode; data = success label
-//   pub  ~/status, /diagnostics                             1 Hz: the instruction counters
 
 import type { NodeDefinition, NodeInstance } from '../runtime/node_definition.js';
-import { LifecycleNode, type LifecyclePublisher } from '../ros/lifecycle_node.js';
+import { LifecycleNode, type LifecycleCallbacks, type LifecyclePublisher } from '../ros/lifecycle_node.js';
 import type { RosNode } from '../ros/node.js';
 import { QoSProfiles } from '../ros/qos.js';
 import { NodeStatus } from '../runtime/node_status.js';
 import { declareParameters, param } from '../ros/parameter_schema.js';
 import { reportStatus, type StatusReport } from '../runtime/status_reporter.js';
 import { EpisodeLog } from './episode_log.js';
-import { checkInstruction, instructionForLog, type InstructionRejection } from './instruction_text.js';
+import { InstructionCounters } from './instruction_counters.js';
+import { checkInstruction, instructionForLog } from './instruction_text.js';
 import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 
 const EPISODE_EVENT = vla_ros_msgs.msg.EpisodeEvent;
@@ -28,26 +21,17 @@ export const EPISODE_MANAGER_PARAMETERS = {
   instruction: param.string('', 'Instruction to publish when the node activates (empty: wait for one).'),
 };
 
-type Counter = 'instructions_empty' | 'instructions_too_long' | 'instructions_before_active';
-const COUNTERS: readonly Counter[] = ['instructions_empty', 'instructions_too_long', 'instructions_before_active'];
-const REJECTION_COUNTER: Record<InstructionRejection, Counter> = { empty: 'instructions_empty', too_long: 'instructions_too_long' };
-
-/** What configure allocates and cleanup frees (undefined while unconfigured). */
-interface Configured {
-  /** The current episode; a cleanup forgets it. */
-  readonly log: EpisodeLog;
-}
-
-export class EpisodeManagerNode implements NodeInstance {
+export class EpisodeManagerNode implements NodeInstance, LifecycleCallbacks {
   readonly lifecycle: LifecycleNode;
   /** The `instruction` parameter, checked at start (a bad one refuses to start); undefined when empty. */
   private readonly initial: string | undefined;
   private readonly status = new NodeStatus();
-  private readonly counts: Record<Counter, number> = { instructions_empty: 0, instructions_too_long: 0, instructions_before_active: 0 };
+  private readonly counters = new InstructionCounters(this.status);
   private readonly instructionPub: LifecyclePublisher<vla_ros_msgs.msg.Instruction>;
   private readonly eventPub: LifecyclePublisher<vla_ros_msgs.msg.EpisodeEvent>;
   private readonly stopStatus: StatusReport;
-  private configured: Configured | undefined;
+  /** Made by configure, dropped by cleanup (which forgets the current episode). */
+  private episodes: EpisodeLog | undefined;
   /** A plain-text instruction received before activation: started on activation. */
   private pending: string | undefined;
 
@@ -56,15 +40,8 @@ export class EpisodeManagerNode implements NodeInstance {
     const check = instruction.trim() === '' ? undefined : checkInstruction(instruction);
     if (check !== undefined && !check.ok) throw new Error(`parameter instruction: ${check.error}`);
     this.initial = check?.text;
-    for (const key of COUNTERS) this.status.setValue(key, 0);
     this.status.set('starting', 'inactive');
-    this.lifecycle = new LifecycleNode(node, {
-      onConfigure: () => this.configure(),
-      onActivate: () => this.activate(),
-      onDeactivate: () => this.deactivate(),
-      onCleanup: () => this.cleanup(),
-      onShutdown: () => this.cleanup(),
-    });
+    this.lifecycle = new LifecycleNode(node, this);
     this.stopStatus = reportStatus(node, this.status);
     // Publishers, services and the subscription stay for the node's life: the graph others see
     // does not change with the lifecycle, and instruction_text is latched even while unconfigured.
@@ -78,25 +55,29 @@ export class EpisodeManagerNode implements NodeInstance {
     node.createSubscription('std_msgs/msg/String', 'instruction_text', 'default', (msg) => this.onInstructionText(msg.data));
   }
 
-  private configure(): void {
-    this.configured = { log: new EpisodeLog() };
+  onConfigure(): void {
+    this.episodes = new EpisodeLog();
   }
 
-  private activate(): void {
+  onActivate(): void {
     this.status.set('running', 'waiting for an instruction');
     const latched = this.pending ?? this.initial;
     this.pending = undefined;
     if (latched !== undefined) this.start(latched, '');
   }
 
-  private deactivate(): void {
+  onDeactivate(): void {
     this.status.set('starting', 'inactive');
   }
 
-  private cleanup(): void {
-    this.configured = undefined;
+  onCleanup(): void {
+    this.episodes = undefined;
     this.pending = undefined;
     this.status.set('starting', 'inactive');
+  }
+
+  onShutdown(): void {
+    this.onCleanup();
   }
 
   dispose(): void {
@@ -105,13 +86,13 @@ export class EpisodeManagerNode implements NodeInstance {
 
   /** The episode log while active (every caller checks `requireActive` first). */
   private get log(): EpisodeLog {
-    return this.configured!.log;
+    return this.episodes!;
   }
 
   private setInstruction(req: vla_ros_msgs.srv.SetInstruction_Request): vla_ros_msgs.srv.SetInstruction_Response {
     const inactive = this.requireActive();
     if (inactive !== undefined) {
-      this.count('instructions_before_active');
+      this.counters.count('instructions_before_active');
       this.node.logger.throttle(
         'warn',
         5,
@@ -153,7 +134,7 @@ export class EpisodeManagerNode implements NodeInstance {
       this.start(r.text, '');
       return;
     }
-    this.count('instructions_before_active');
+    this.counters.count('instructions_before_active');
     this.pending = r.text;
     this.node.logger.info(
       `instruction_text before activation (lifecycle ${this.lifecycle.state}): "${instructionForLog(r.text)}" starts when the node activates`,
@@ -164,16 +145,11 @@ export class EpisodeManagerNode implements NodeInstance {
     return this.lifecycle.isActive ? undefined : `episode_manager is ${this.lifecycle.state}, not active`;
   }
 
-  private count(key: Counter): void {
-    this.counts[key]++;
-    this.status.setValue(key, this.counts[key]);
-  }
-
   /** The instruction, or why it is refused (counted and logged). */
   private accept(text: string, via: string): { text: string } | { refused: string } {
     const c = checkInstruction(text);
     if (c.ok) return { text: c.text };
-    this.count(REJECTION_COUNTER[c.reason]);
+    this.counters.rejected(c.reason);
     this.node.logger.throttle('warn', 5, `${via}: refused: ${c.error}`, `${via}-${c.reason}`);
     return { refused: c.error };
   }

@@ -4,6 +4,7 @@
 // episode must still get its instruction.
 
 import { errorText } from '../error_text.js';
+import type { RosNode } from '../ros/node.js';
 
 /** A refused set_instruction is tried again this often [s], this many times (5 s in all). */
 export const EM_RETRY_PERIOD = 0.25;
@@ -21,6 +22,25 @@ export interface ManagerClient<Req> {
 
 export class EpisodeManagerLink {
   private queue: Promise<void> = Promise.resolve();
+
+  /** The link of `node` to the manager named `manager` (relative to its namespace); none for ''. */
+  static forNode(node: RosNode, manager: string): EpisodeManagerLink | undefined {
+    const em = manager.trim();
+    if (em === '') return undefined;
+    const sleep = (sec: number) =>
+      new Promise<void>((resolve) => {
+        const t = node.createTimer(sec, () => {
+          t.cancel();
+          resolve();
+        });
+      });
+    return new EpisodeManagerLink(
+      node.createClient('vla_ros_msgs/srv/SetInstruction', `${em}/set_instruction`),
+      node.createClient('std_srvs/srv/SetBool', `${em}/end_episode`),
+      sleep,
+      (line) => node.logger.warn(line),
+    );
+  }
 
   constructor(
     private readonly setInstruction: ManagerClient<{ text: string; id: string }>,
