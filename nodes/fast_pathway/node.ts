@@ -1,141 +1,52 @@
-// fast_pathway — the action expert at `rate_hz` (30 Hz): each tick takes the latest latent
-// (and its age), the latest joint state (by joint NAME) and, when the expert wants them, the
-// latest images; decodes a chunk off the event loop; publishes it with the stamps an
-// executor needs, plus the features the failure monitor scores.
-//
-// Topics (relative names resolve under the node's namespace):
-//   sub  latent           vla_ros_msgs/msg/LatentEntry     transient local (latest entry wins)
-//   sub  instruction      vla_ros_msgs/msg/Instruction     transient local
-//   sub  <crisp.joint_states_topic>  sensor_msgs/msg/JointState  (default joint_states)
-//   sub  observation      vla_ros_msgs/msg/Observation     its images if the expert takes them; always its
-//                                                          stamp (a chunk's observation_stamp: cameras alive)
-//   pub  action_chunk     vla_ros_msgs/msg/ActionChunk     reliable, depth 4
-//   pub  policy_features  vla_ros_msgs/msg/PolicyFeatures  when the expert exports features
-//   pub  ~/status, /diagnostics                            ~1 Hz
-// Parameters: FAST_PATHWAY_PARAMETERS below (`vla-ros run fast_pathway --help-params`).
-//
-// Lifecycle (docs/fast-slow-runtime.md): activate starts the chunk timer and the status, deactivate
-// and cleanup stop them. The expert worker lives as long as the node (see FastPathwayNode.start).
-//
-// A tick never waits: while a decode is in flight the tick is skipped and counted as an
-// overrun (never stacked); with no fresh latent or state it publishes nothing and says why.
+// fast_pathway — the action expert at `rate_hz`: each tick decodes a chunk from the latest latent,
+// joint state and (if the expert takes them) images off the event loop, and publishes it with the
+// stamps an executor needs, plus the features the failure monitor scores. Topics, lifecycle and
+// tick rules: docs/fast-slow-runtime.md; parameters: `vla-ros run fast_pathway --help-params`.
 
-import { InferenceClient, InferenceClosedError } from '../inference/inference_client.js';
-import { robotFitProblem, validateExpert } from '../policy/bundle_validation.js';
-import { POLICY_BUNDLE_PARAMETERS } from '../policy/bundle_parameter.js';
-import { loadPolicyBundle } from '../policy/policy_bundle.js';
+import { validateExpert, robotFitProblem } from '../policy/bundle_validation.js';
 import type { PolicyManifest } from '../policy/manifest.js';
-import { CRISP_PARAMETERS, ROBOT_PARAMETERS } from '../robots/robot_parameters.js';
-import { declareParameters, param, pickParameters, readParameters, type ParameterValues } from '../ros/parameter_schema.js';
-import { JOINT_STATE_LIMIT_TOLERANCE, limitsByName } from '../robots/joint_state_mapper.js';
-import { LifecycleNode, type LifecyclePublisher } from '../ros/lifecycle_node.js';
+import { loadPolicyBundle, type PolicyBundle } from '../policy/policy_bundle.js';
+import { limitsByName } from '../robots/joint_state_mapper.js';
+import { LifecycleNode, type LifecycleCallbacks, type LifecyclePublisher } from '../ros/lifecycle_node.js';
 import type { MessageTypeMap, RosNode } from '../ros/node.js';
+import { declareParameters, readParameters } from '../ros/parameter_schema.js';
 import { QoSProfiles } from '../ros/qos.js';
-import { fromRosTime } from '../ros/time.js';
-import type { Timer } from '../ros/timer.js';
-import type { NodeDefinition, NodeInstance } from '../runtime/node_definition.js';
 import { IdleWarning } from '../runtime/idle_warning.js';
+import type { NodeDefinition, NodeInstance } from '../runtime/node_definition.js';
 import { NodeStatus } from '../runtime/node_status.js';
-import { reportStatus, type StatusReport } from '../runtime/status_reporter.js';
-import { ChunkProducer, FAST_PATHWAY_DEFAULTS, latentEntryFromMessage, type ChunkRequest } from './chunk_producer.js';
-import type { LatentEntryData } from './latent_buffer.js';
-import { observationImages } from './observation_images.js';
-import { errorText } from '../error_text.js';
-import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
-import { EXECUTION_PROVIDERS } from '../inference/execution_provider.js';
+import { PathwayInference } from '../runtime/pathway_inference.js';
+import { ChunkInputs } from './chunk_inputs.js';
+import { ChunkProducer, type ChunkRequest } from './chunk_producer.js';
+import { FAST_PATHWAY_PARAMETERS, robotOf, type FastPathwayParameters } from './parameters.js';
 
-export const FAST_PATHWAY_PARAMETERS = {
-  ...POLICY_BUNDLE_PARAMETERS,
-  ...pickParameters(ROBOT_PARAMETERS, [
-    'robot.name',
-    'robot.joint_names',
-    'robot.joint_position_min',
-    'robot.joint_position_max',
-    'robot.base_frame',
-  ]),
-  ...pickParameters(CRISP_PARAMETERS, ['crisp.joint_states_topic']),
-  rate_hz: param.double(30, 'Chunk rate [Hz].', { range: [1, 200] }),
-  max_latent_age: param.double(
-    FAST_PATHWAY_DEFAULTS.maxLatentAge,
-    'Stop producing chunks when the latent is older than this [s] (age = now − its observation time).',
-    { range: [0.01, 60], dynamic: true },
-  ),
-  state_timeout: param.double(FAST_PATHWAY_DEFAULTS.stateTimeout, 'Joint states older than this [s] are not used.', {
-    range: [0.001, 10],
-  }),
-  seed: param.integer(0, 'Seed of the decoder noise; chunk n uses seed + n, so replays are reproducible.', {
-    range: [0, 2 ** 31 - 1],
-  }),
-  inference_threads: param.integer(1, 'onnxruntime intra-op threads.', { range: [1, 8] }),
-  execution_provider: param.choice(
-    EXECUTION_PROVIDERS,
-    'cpu',
-    "Where onnxruntime runs the action expert (cpu; cuda / tensorrt need onnxruntime-node's GPU binaries, docs/installation.md).",
-  ),
-  joint_state_limit_tolerance: param.double(
-    JOINT_STATE_LIMIT_TOLERANCE,
-    'joint_states with a position further than this outside robot.joint_position_min/max are rejected (counted) [rad].',
-    { range: [0, 10] },
-  ),
-};
+const FAILURE_TEXT = { status: 'decode failed', log: 'decode failed', key: 'decode-failed' };
 
-type FastPathwayParameters = ParameterValues<typeof FAST_PATHWAY_PARAMETERS>;
-
-export class FastPathwayNode implements NodeInstance {
+export class FastPathwayNode implements NodeInstance, LifecycleCallbacks {
   readonly lifecycle: LifecycleNode;
+  private readonly params: FastPathwayParameters;
+  private readonly bundle: PolicyBundle;
+  private readonly manifest: PolicyManifest;
   private readonly status = new NodeStatus();
   private readonly producer: ChunkProducer;
+  private readonly inference: PathwayInference;
   private readonly chunkPub: LifecyclePublisher<MessageTypeMap['vla_ros_msgs/msg/ActionChunk']>;
   private readonly featuresPub: LifecyclePublisher<MessageTypeMap['vla_ros_msgs/msg/PolicyFeatures']> | undefined;
   /** No chunk means an idle arm: the reason goes to the status every tick and, once it has lasted, to the log. */
   private readonly idle: IdleWarning;
-  private readonly stopJumps: () => void;
-  /** Backward time jumps so far: a chunk requested before one belongs to the old timeline. */
-  private jumps = 0;
   private episodeId = '';
   private episodeStep = 0;
-  /** One decode in flight: ticks meanwhile are skipped (counted as overruns), never stacked. */
-  private inFlight = false;
-  private timer: Timer | undefined;
-  private stopStatus: StatusReport | undefined;
 
-  /**
-   * Loads the bundle and starts the expert worker before the node exists, so that a bundle that
-   * does not fit the robot, or whose model does not load or fit, refuses the start (one line,
-   * exit 1: test/cli/corrupt_model.test.ts) instead of leaving an unconfigured node; the worker
-   * therefore lives until dispose, not from configure to cleanup.
-   */
-  static async start(node: RosNode): Promise<FastPathwayNode> {
-    const params = declareParameters(node.parameters, FAST_PATHWAY_PARAMETERS);
-    const bundle = loadPolicyBundle(params.policy_bundle);
-    const { manifest } = bundle;
-    // A bundle trained for another arm would wait forever for joints that never come: refuse at start.
+  /** Declares the parameters and loads the bundle's manifest: one that does not fit the robot refuses the start. */
+  constructor(private readonly node: RosNode) {
+    const params = (this.params = declareParameters(node.parameters, FAST_PATHWAY_PARAMETERS));
+    const bundle = (this.bundle = loadPolicyBundle(params.policy_bundle));
+    const manifest = (this.manifest = bundle.manifest);
+    // A bundle trained for another arm would wait forever for joints that never come.
     const misfit = robotFitProblem(manifest, robotOf(params));
     if (misfit !== undefined) throw new Error(`policy bundle '${bundle.dir}' does not fit the robot: ${misfit}`);
-    const inference = await InferenceClient.start(
-      { expert: bundle.file(manifest.expert.model) },
-      params.inference_threads,
-      params.execution_provider,
-    );
-    // The VLM is not loaded here, so latent shapes are checked by `vla-ros bundle check`.
-    const problems = validateExpert(manifest, inference.io.expert, undefined, bundle.file(manifest.expert.model));
-    if (problems.length > 0) {
-      await inference.close();
-      throw new Error(`policy bundle ${bundle.dir} does not fit its expert: ${problems.join('; ')}`);
-    }
-    return new FastPathwayNode(node, manifest, params, inference);
-  }
-
-  private constructor(
-    private readonly node: RosNode,
-    private readonly manifest: PolicyManifest,
-    private readonly params: FastPathwayParameters,
-    private readonly inference: InferenceClient,
-  ) {
     const p = node.parameters;
     this.producer = new ChunkProducer(manifest, {
-      // Current, not initial: a set while the expert loaded counts.
-      maxLatentAge: readParameters(p, FAST_PATHWAY_PARAMETERS).max_latent_age,
+      maxLatentAge: params.max_latent_age,
       stateTimeout: params.state_timeout,
       seed: params.seed,
       frameId: params['robot.base_frame'],
@@ -145,18 +56,15 @@ export class FastPathwayNode implements NodeInstance {
       this.producer.maxLatentAge = readParameters(p, FAST_PATHWAY_PARAMETERS).max_latent_age;
     });
     this.idle = new IdleWarning(node.logger);
-    this.lifecycle = new LifecycleNode(node, {
-      onActivate: () => this.activate(),
-      onDeactivate: () => this.deactivate(),
-      onCleanup: () => this.cleanup(),
-      onShutdown: () => this.cleanup(),
-    });
+    this.inference = new PathwayInference(node, this.status, FAILURE_TEXT, () => this.producer.clear());
+    this.lifecycle = new LifecycleNode(node, this);
     this.chunkPub = this.lifecycle.createPublisher('vla_ros_msgs/msg/ActionChunk', 'action_chunk', 4);
     this.featuresPub =
       manifest.expert.outputs.features !== undefined
         ? this.lifecycle.createPublisher('vla_ros_msgs/msg/PolicyFeatures', 'policy_features', 10)
         : undefined;
-    node.createSubscription('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal, (msg) => this.onLatent(msg));
+    const inputs = new ChunkInputs(this.producer, this.status, node.logger);
+    node.createSubscription('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal, (msg) => inputs.latent(msg));
     node.createSubscription('vla_ros_msgs/msg/Instruction', 'instruction', QoSProfiles.transientLocal, (msg) => {
       if (msg.id === this.episodeId) return;
       this.episodeId = msg.id;
@@ -164,92 +72,56 @@ export class FastPathwayNode implements NodeInstance {
       this.producer.setInstruction(msg.id);
     });
     node.createSubscription('sensor_msgs/msg/JointState', params['crisp.joint_states_topic'], QoSProfiles.sensorData, (msg) =>
-      this.onJointState(msg),
+      inputs.jointState(msg, node.clock.now()),
     );
     node.createSubscription('vla_ros_msgs/msg/Observation', 'observation', { ...QoSProfiles.sensorData, depth: 1 }, (msg) =>
-      this.onObservation(msg),
+      inputs.observation(msg),
     );
-    this.stopJumps = node.clock.onJump(() => {
-      // Time went backwards (a replay looped): everything held refers to the "future".
-      this.producer.clear();
-      this.jumps++;
+  }
+
+  /** Starts the expert worker; a model that does not load or fit fails it (and refuses an autostart). */
+  onConfigure(): Promise<'success' | 'failure'> {
+    const { bundle, manifest, params } = this;
+    const model = bundle.file(manifest.expert.model);
+    return this.inference.open({
+      models: { expert: model },
+      threads: params.inference_threads,
+      provider: params.execution_provider,
+      // The VLM is not loaded here, so latent shapes are checked by `vla-ros bundle check`.
+      check: (io) => validateExpert(manifest, io.expert, undefined, model),
+      misfit: `policy bundle ${bundle.dir} does not fit its expert`,
     });
   }
 
-  private activate(): void {
-    this.stopStatus = reportStatus(this.node, this.status);
-    this.status.set('degraded', 'waiting for a latent and joint states');
-    this.timer = this.node.createTimer(1 / this.params.rate_hz, () => this.tick(), { precise: true });
+  onActivate(): void {
+    this.inference.startTicks(1 / this.params.rate_hz, () => this.tick(), 'waiting for a latent and joint states', { precise: true });
   }
 
-  private deactivate(): void {
-    this.stopTimers();
-    this.status.set('holding', 'inactive');
+  onDeactivate(): void {
+    this.inference.stopTicks();
   }
 
-  /** Nothing but the timers was started since configure (idempotent). */
-  private cleanup(): void {
-    this.stopTimers();
+  /** Stops the ticks and the expert worker (idempotent). */
+  onCleanup(): Promise<void> {
+    return this.inference.close();
   }
 
-  private stopTimers(): void {
-    this.timer?.cancel();
-    this.timer = undefined;
-    this.stopStatus?.();
-    this.stopStatus = undefined;
+  onShutdown(): Promise<void> {
+    return this.inference.close();
   }
 
-  async dispose(): Promise<void> {
-    this.stopJumps();
-    this.stopTimers();
-    await this.inference.close();
+  get refusal(): string | undefined {
+    return this.inference.refusal;
   }
 
-  private onLatent(msg: vla_ros_msgs.msg.LatentEntry): void {
-    let entry: LatentEntryData;
-    try {
-      entry = latentEntryFromMessage(msg);
-    } catch (err) {
-      this.status.drop();
-      this.node.logger.throttle('warn', 5, `malformed latent dropped: ${errorText(err)}`, 'bad-latent');
-      return;
-    }
-    const r = this.producer.writeLatent(entry);
-    if (!r.accepted) {
-      this.status.drop();
-      this.node.logger.throttle('debug', 5, `latent dropped: ${r.reason}`, 'latent-dropped');
-    }
-  }
-
-  private onJointState(msg: MessageTypeMap['sensor_msgs/msg/JointState']): void {
-    const { producer } = this;
-    if (!producer.concernsJoints(msg.name)) return;
-    const stamp = fromRosTime(msg.header.stamp);
-    const r = producer.updateJoints(msg.name, msg.position, stamp > 0 ? stamp : this.node.clock.now());
-    if (!r.ok) {
-      this.status.rejected('joint_states', r.reason, producer.jointRejections(r.reason));
-      this.node.logger.throttle('warn', 5, `joint_states rejected: ${r.error}`, `joint-states-${r.reason}`);
-    }
-  }
-
-  private onObservation(msg: vla_ros_msgs.msg.Observation): void {
-    const stamp = fromRosTime(msg.header.stamp);
-    if (!this.producer.takesImages) {
-      this.producer.observeCameras(stamp);
-      return;
-    }
-    try {
-      this.producer.setImages(observationImages(msg), stamp);
-    } catch (err) {
-      this.status.drop();
-      this.node.logger.throttle('warn', 5, `malformed observation dropped: ${errorText(err)}`, 'bad-obs');
-    }
+  dispose(): Promise<void> {
+    return this.inference.dispose();
   }
 
   private tick(): void {
     const { node, status } = this;
     const now = node.clock.now();
-    if (this.inFlight) {
+    if (this.inference.busy) {
       status.overrun();
       return;
     }
@@ -261,23 +133,11 @@ export class FastPathwayNode implements NodeInstance {
       return;
     }
     status.setLatentAge(request.latentAge);
-    this.inFlight = true;
-    const requestedIn = this.jumps;
-    node.clock
-      .deliverAt(now + this.manifest.expert.modelledLatency, this.inference.decode(request.job))
-      .then(({ value, computeSec }) => {
-        // Time jumped back while the expert ran: the chunk would be stamped in the "future".
-        if (requestedIn !== this.jumps) status.drop();
-        else this.publish(request, value.actions, value.features, computeSec);
-      })
-      .catch((err: unknown) => {
-        if (err instanceof InferenceClosedError) return; // shutting down: nothing to report
-        status.set('error', `decode failed: ${errorText(err)}`);
-        node.logger.throttle('error', 5, `decode failed: ${errorText(err)}`, 'decode-failed');
-      })
-      .finally(() => {
-        this.inFlight = false;
-      });
+    this.inference.run(
+      now + this.manifest.expert.modelledLatency,
+      (client) => client.decode(request.job),
+      ({ value, computeSec }) => this.publish(request, value.actions, value.features, computeSec),
+    );
   }
 
   private cannotAct(now: number, kind: string, detail: string): void {
@@ -314,20 +174,10 @@ export class FastPathwayNode implements NodeInstance {
   }
 }
 
-/** The robot facts the bundle must fit. */
-function robotOf(params: FastPathwayParameters) {
-  return {
-    name: params['robot.name'],
-    jointNames: params['robot.joint_names'],
-    positionMin: params['robot.joint_position_min'],
-    positionMax: params['robot.joint_position_max'],
-  };
-}
-
 export const fastPathway: NodeDefinition = {
   exec: 'fast_pathway',
   defaultName: 'fast_pathway',
   summary: 'Action expert at 30 Hz: latest latent + joint state → action chunks (+ features for the failure monitor).',
   parameters: FAST_PATHWAY_PARAMETERS,
-  create: (node) => FastPathwayNode.start(node),
+  create: (node) => new FastPathwayNode(node),
 };

@@ -78,6 +78,11 @@ export class InferenceClient {
     });
   }
 
+  /** The worker thread runs: false once closed (or crashed). */
+  get running(): boolean {
+    return this.worker.threadId !== -1;
+  }
+
   private request(make: (id: number) => WorkerRequest): Promise<WorkerReply> {
     if (this.exited !== undefined) return Promise.reject(this.exited);
     const id = this.nextId++;

@@ -91,7 +91,8 @@ export class InProcessLaunch {
           if (step === 'configure' && time !== undefined) void time.track(transition);
           const outcome = await transition;
           if (!outcome.success) {
-            this.problems.push(`${n.running.node.fullyQualifiedName}: ${step} failed: ${outcome.message}; it stays ${outcome.state}`);
+            const why = n.running.instance.refusal ?? outcome.message;
+            this.problems.push(`${n.running.node.fullyQualifiedName}: ${step} failed: ${why}; it stays ${outcome.state}`);
             break;
           }
         }

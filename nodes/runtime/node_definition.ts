@@ -26,6 +26,12 @@ export interface NodeDefinition {
 export interface NodeInstance {
   /** Managed nodes expose their lifecycle; the runner configures and activates them when autostart is on. */
   readonly lifecycle?: LifecycleNode;
+  /**
+   * Set by a failed configure the node cannot run without (a pathway whose model does not load
+   * or fit): autostart then refuses the start with this one line instead of leaving the node
+   * unconfigured, as it does for a node that reports why and waits (the failure monitor).
+   */
+  readonly refusal?: string;
   /** Releases what the node holds outside ROS (worker threads, files) before it is destroyed. */
   dispose?(): void | Promise<void>;
 }

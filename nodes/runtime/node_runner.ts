@@ -1,7 +1,8 @@
 // Starts and stops one node on a backend: create, check that every parameter meant for it
 // exists (a typo in a YAML file is an error, not a silently ignored value; every problem of the
 // overrides is reported at once, see ParameterOverrideError), and drive
-// managed nodes to active when `autostart` is true (as a Nav2 lifecycle manager would).
+// managed nodes to active when `autostart` is true (as a Nav2 lifecycle manager would); a node
+// that cannot run without its configure (NodeInstance.refusal) then refuses the start.
 
 import type { RosBackend } from '../ros/backend.js';
 import type { NodeConfig } from '../ros/node_config.js';
@@ -64,6 +65,11 @@ export async function startNode(definition: NodeDefinition, backend: RosBackend,
     if (instance.lifecycle !== undefined && autostart) {
       for (const step of ['configure', 'activate'] as const) {
         const outcome = await instance.lifecycle.trigger(step);
+        const { refusal } = instance;
+        if (!outcome.success && refusal !== undefined) {
+          await instance.dispose?.();
+          throw new Error(refusal);
+        }
         if (!outcome.success) {
           node.logger.error(`autostart: ${outcome.message}; the node stays ${outcome.state}`);
           break;

@@ -2,6 +2,9 @@
 // embedded backend in virtual time: rates, stamps, stale latents, overruns, determinism.
 
 import { strict as assert } from 'node:assert';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { diagnostic_msgs, vla_ros_msgs } from '../../nodes/msgs/generated/interfaces.js';
 import { robotSections } from '../controller_bridge/helpers.js';
 import { fastPathway } from '../../nodes/fast_pathway/node.js';
@@ -16,6 +19,8 @@ import { VirtualTimeBase } from '../../nodes/ros/time_base.js';
 import { startNode, type RunningNode } from '../../nodes/runtime/node_runner.js';
 import type { LogRecord } from '../../nodes/ros/logger.js';
 import { executionProviders } from '../../nodes/inference/execution_provider.js';
+import { InferenceClient } from '../../nodes/inference/inference_client.js';
+import { packagePath } from '../../nodes/package_paths.js';
 
 const JOINTS = ['fr3_joint1', 'fr3_joint2', 'fr3_joint3', 'fr3_joint4', 'fr3_joint5', 'fr3_joint6', 'fr3_joint7'];
 const HOME = [0, -0.785, 0, -2.356, 0, 1.571, 0.785];
@@ -396,6 +401,95 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
         rig.start([node], [{ name: 'execution_provider', type: 'string', value: 'tensorrt', source: 'test' }]),
         /cannot load ONNX model .*\.onnx: execution provider 'tensorrt' is not available: .* or use cpu/,
       );
+    });
+  }
+});
+
+/** Every inference client the pathways start while `body` runs. */
+async function withClients(body: (clients: InferenceClient[]) => Promise<void>): Promise<void> {
+  const start = InferenceClient.start.bind(InferenceClient);
+  const clients: InferenceClient[] = [];
+  InferenceClient.start = (...args) =>
+    start(...args).then((c) => {
+      clients.push(c);
+      return c;
+    });
+  try {
+    await body(clients);
+  } finally {
+    InferenceClient.start = start;
+  }
+}
+
+/** A copy of the reference bundle with `model` cut to 40 % of its bytes. */
+function truncatedBundle(model: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vla-truncated-'));
+  fs.cpSync(packagePath('config', 'policies', 'reference'), dir, { recursive: true });
+  const file = path.join(dir, model);
+  const bytes = fs.readFileSync(file);
+  fs.writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length * 0.4)));
+  return dir;
+}
+
+describe('pathway lifecycle: the inference worker lives from configure to cleanup', function () {
+  this.timeout(60_000);
+  let rig: Rig;
+  afterEach(() => rig.stop());
+
+  for (const [index, node, model] of [
+    [0, 'slow', 'vlm'],
+    [1, 'fast', 'expert'],
+  ] as const) {
+    it(`${node} pathway: cleanup ends its ${model} worker; configure → activate starts a new one and it publishes again`, () =>
+      withClients(async (clients) => {
+        rig = new Rig();
+        await rig.start(['slow', 'fast']);
+        const lifecycle = rig.running[index].instance.lifecycle!;
+        const outputs = () => (node === 'slow' ? rig.latents.length : rig.chunks.length);
+        const workers = () => clients.filter((c) => model in c.io);
+        rig.instruct('ep1', 'lift the green ball');
+        await rig.run(1.5);
+        assert.ok(outputs() > 1, `${outputs()} outputs while active`);
+        assert.equal(workers().length, 1);
+        assert.ok(workers()[0].running);
+
+        for (const step of ['deactivate', 'cleanup'] as const) assert.ok((await lifecycle.trigger(step)).success, step);
+        assert.equal(lifecycle.state, 'unconfigured');
+        assert.equal(workers()[0].running, false, 'cleanup terminated the worker');
+        const before = outputs();
+        await rig.run(1);
+        assert.equal(outputs(), before, 'nothing published while unconfigured');
+
+        for (const step of ['configure', 'activate'] as const) assert.ok((await lifecycle.trigger(step)).success, step);
+        assert.equal(workers().length, 2, 'configure started a new worker');
+        assert.ok(workers()[1].running);
+        rig.instruct('ep2', 'touch the blue block');
+        await rig.run(1.5);
+        assert.ok(outputs() > before + 1, `${outputs() - before} outputs after the second configure`);
+      }));
+
+    it(`${node} pathway: a truncated ${model} model refuses an autostart in one line; managed, configure fails and says why`, async () => {
+      const dir = truncatedBundle(node === 'slow' ? 'vlm.onnx' : 'expert_flow.onnx');
+      try {
+        const bundle = { name: 'policy_bundle', type: 'string', value: dir, source: 'test' } as const;
+        rig = new Rig();
+        await assert.rejects(rig.start([node], [bundle]), /^Error: cannot load ONNX model .*\.onnx: .*Protobuf parsing failed/);
+        await rig.stop();
+
+        rig = new Rig();
+        await rig.start([node], [bundle, { name: 'autostart', type: 'bool', value: false, source: 'test' }]);
+        const lifecycle = rig.running[0].instance.lifecycle!;
+        const outcome = await lifecycle.configure();
+        assert.equal(outcome.success, false);
+        assert.equal(lifecycle.state, 'unconfigured');
+        assert.ok(
+          rig.logs.some(
+            (r) => r.level === 'error' && /^cannot configure: cannot load ONNX model .*Protobuf parsing failed/.test(r.message),
+          ),
+        );
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
     });
   }
 });
