@@ -21,7 +21,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { MessageRegistry } from '../msgs/registry.js';
 import { BagDefinitions, type TopicCodec } from './definitions.js';
-import { readAhead } from './read_ahead.js';
 import { hasMcapMagic, McapFile } from './mcap_source.js';
 import { METADATA_NEWEST_VERSION, readBagMetadata, type BagMetadata } from './metadata_yaml.js';
 import { hasSqliteMagic, SqliteFile } from './sqlite_source.js';
@@ -78,11 +77,6 @@ export interface BagReadOptions {
   includeUndecodable?: boolean;
   /** 'file': storage order, even when an index could give time order (no seeks). */
   order?: 'time' | 'file';
-  /**
-   * Read, decompress and parse in a worker thread ahead of the consumer (read_ahead.ts): the
-   * same records, while the consumer's thread does other work. Topics must be a list here.
-   */
-  readAhead?: boolean;
 }
 
 export interface OpenBagOptions {
@@ -144,20 +138,6 @@ function readHead(file: string): Uint8Array {
   }
 }
 
-function record({ codec, topic }: TopicEntry, raw: Pick<BagRecord, 'logTime' | 'publishTime' | 'sequence' | 'data'>): BagRecord {
-  const data = raw.data;
-  return {
-    topic: topic.topic,
-    type: topic.type,
-    channel: topic,
-    logTime: raw.logTime,
-    publishTime: raw.publishTime,
-    sequence: raw.sequence,
-    data,
-    decode: (o?: { copy?: boolean }) => codec.decode(o?.copy === true ? data.slice() : data),
-  };
-}
-
 export class BagReader {
   private readonly entries = new Map<string, TopicEntry>();
   private readonly definitions: BagDefinitions;
@@ -171,7 +151,6 @@ export class BagReader {
     readonly metadata: BagMetadata | undefined,
     private readonly onNote: (note: string) => void,
     registry: MessageRegistry | undefined,
-    private readonly openOptions: Pick<OpenBagOptions, 'forceStream' | 'readSize'>,
   ) {
     this.definitions = new BagDefinitions((n) => this.note(n), registry);
   }
@@ -249,10 +228,7 @@ export class BagReader {
         ? new SqliteFile(f, fileNote)
         : new McapFile(f, fileNote, { forceStream: options.forceStream, readSize: options.readSize }),
     );
-    const reader = new BagReader(bagPath, storage, sources, metadata, options.onNote ?? (() => {}), options.registry, {
-      ...(options.forceStream !== undefined ? { forceStream: options.forceStream } : {}),
-      ...(options.readSize !== undefined ? { readSize: options.readSize } : {}),
-    });
+    const reader = new BagReader(bagPath, storage, sources, metadata, options.onNote ?? (() => {}), options.registry);
     forward = (n) => reader.note(n);
     for (const n of [...early, ...pending]) reader.note(n);
     return reader;
@@ -346,10 +322,6 @@ export class BagReader {
 
   /** The bag's messages, file after file, in log-time order within a file (storage order when unindexed). */
   async *messages(options: BagReadOptions = {}): AsyncGenerator<BagRecord> {
-    if (options.readAhead === true) {
-      yield* this.messagesReadAhead(options);
-      return;
-    }
     const wanted = options.topics;
     const decided = new Map<string, boolean>();
     const select = (channel: FileChannel): boolean => {
@@ -367,22 +339,20 @@ export class BagReader {
     };
     for (const source of this.sources) {
       for await (const raw of source.records({ channel: select, start: options.start, end: options.end, order: options.order })) {
-        yield record(this.entryFor(raw.channel), raw);
+        const entry = this.entryFor(raw.channel);
+        const { codec, topic } = entry;
+        const data = raw.data;
+        yield {
+          topic: topic.topic,
+          type: topic.type,
+          channel: topic,
+          logTime: raw.logTime,
+          publishTime: raw.publishTime,
+          sequence: raw.sequence,
+          data,
+          decode: (o?: { copy?: boolean }) => codec.decode(o?.copy === true ? data.slice() : data),
+        };
       }
-    }
-  }
-
-  private async *messagesReadAhead(options: BagReadOptions): AsyncGenerator<BagRecord> {
-    const { topics, readAhead: _, ...rest } = options;
-    if (typeof topics === 'function') throw new TypeError('readAhead takes a list of topics, not a predicate');
-    // The worker's reader decides which topics it reads; this one's entries decode them.
-    await this.info();
-    const read = { ...rest, ...(topics !== undefined ? { topics: [...topics] } : {}) };
-    for await (const raw of readAhead(this.path, this.openOptions, read, (n) => this.note(n))) {
-      const entry = this.entries.get(raw.topic);
-      if (entry === undefined)
-        throw new BagReadError(`${this.path}: topic ${raw.topic} appeared while reading ahead, not in the bag's summary`);
-      yield record(entry, raw);
     }
   }
 

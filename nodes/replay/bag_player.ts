@@ -130,8 +130,6 @@ export interface PlayOptions {
   bagTime?: (logTime: number) => number;
   /** Seconds to keep time running after the last message of the last pass (default 0). */
   tail?: number;
-  /** Read and decompress the bag in a worker thread, ahead of playback (BagReadOptions.readAhead). */
-  readAhead?: boolean;
   signal?: AbortSignal;
   onProgress?: (state: { published: number; bagTime: number; pass: number; start: number; end: number }) => void;
   onNote?: (note: string) => void;
@@ -287,12 +285,7 @@ export class BagPlayer {
       lastTime = passStart;
       const tick = (i: number) => passStart + i * period;
       this.publishClock(passStart);
-      for await (const m of this.bag.messages({
-        start: startNs,
-        end: endNs,
-        includeUndecodable: true,
-        ...(this.options.readAhead === true ? { readAhead: true } : {}),
-      })) {
+      for await (const m of this.bag.messages({ start: startNs, end: endNs, includeUndecodable: true })) {
         if (aborted()) break;
         const plan = this.plan(m);
         const t = bagTime(fromNanoseconds(m.logTime));

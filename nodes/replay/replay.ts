@@ -229,8 +229,6 @@ export async function replayBag(o: ReplayOptions): Promise<ReplayResult> {
       clockHz,
       bagTime,
       tail,
-      // Decompression and parsing on another core while the suite runs (same records, same order).
-      readAhead: true,
       signal: o.signal,
       onProgress: o.onProgress,
       onNote: o.onNote,
