@@ -18,30 +18,24 @@ const STOP = 1;
 const DEADLINE_OFFSET = 8;
 const SHARED_BYTES = 16;
 
-/** Spin margin bounds [s]: how early the thread stops sleeping to absorb its wake-up latency. */
-const MIN_SPIN = 0.0001;
-const MAX_SPIN = 0.001;
-/** Per-sleep decay of the margin towards MIN_SPIN after a late wake-up. */
-const SPIN_DECAY = 0.98;
+/**
+ * How early the thread stops sleeping and spins instead, to absorb its wake-up latency [s].
+ * Fixed and short: a margin that grew with the recent oversleep spun a whole core at 1 kHz on a
+ * loaded machine, and the scheduler then preempted the thread more (docs/platform-notes.md).
+ */
+const SPIN = 0.0001;
 
 /** What the thread posts to its owner. */
 export type TimingMessage = { wake: number } | { floor: FloorSample };
 
 /**
- * Sleeps and spins until `deadline`, or returns false as soon as the generation moves on
- * (a new deadline, or stop). `spin` holds the adaptive spin margin and is updated: long sleeps
- * oversleep more (about 1 ms at 30 Hz, 0.1 ms at 1 kHz on the 2-core VM), so the margin follows
- * the recent worst oversleep, bounded, and decays back.
+ * Sleeps, then spins the last SPIN, until `deadline`; returns false as soon as the generation
+ * moves on (a new deadline, or stop).
  */
-function waitUntil(control: Int32Array, generation: number, deadline: number, spin: { margin: number }): boolean {
+function waitUntil(control: Int32Array, generation: number, deadline: number): boolean {
   const remaining = deadline - wallNow();
-  if (remaining > spin.margin) {
-    const wakeAt = deadline - spin.margin;
-    if (Atomics.wait(control, GENERATION, generation, (remaining - spin.margin) * 1000) !== 'timed-out') {
-      return Atomics.load(control, GENERATION) === generation;
-    }
-    const oversleep = wallNow() - wakeAt;
-    spin.margin = Math.min(MAX_SPIN, Math.max(MIN_SPIN, spin.margin * SPIN_DECAY, oversleep));
+  if (remaining > SPIN && Atomics.wait(control, GENERATION, generation, (remaining - SPIN) * 1000) !== 'timed-out') {
+    return Atomics.load(control, GENERATION) === generation;
   }
   while (wallNow() < deadline) {
     if (Atomics.load(control, GENERATION) !== generation) return false;
@@ -53,7 +47,6 @@ function waitUntil(control: Int32Array, generation: number, deadline: number, sp
 export function serveDeadlines(shared: SharedArrayBuffer, post: (m: TimingMessage) => void): void {
   const control = new Int32Array(shared, 0, 2);
   const deadlineSlot = new Float64Array(shared, DEADLINE_OFFSET, 1);
-  const spin = { margin: MIN_SPIN };
   let fired = -1;
   for (;;) {
     const generation = Atomics.load(control, GENERATION);
@@ -63,7 +56,7 @@ export function serveDeadlines(shared: SharedArrayBuffer, post: (m: TimingMessag
       Atomics.wait(control, GENERATION, generation);
       continue;
     }
-    if (!waitUntil(control, generation, deadline, spin)) continue;
+    if (!waitUntil(control, generation, deadline)) continue;
     fired = generation;
     post({ wake: deadline });
   }
@@ -82,7 +75,6 @@ export interface FloorSample {
 /** The bare timing loop keeping a periodic schedule on its own (no owner to wake): the bench's floor. */
 export function measureFloor(rateHz: number, seconds: number): FloorSample {
   const control = new Int32Array(new SharedArrayBuffer(8));
-  const spin = { margin: MIN_SPIN };
   const period = 1 / rateHz;
   const start = wallNow();
   const ticks = Math.round(seconds * rateHz);
@@ -90,7 +82,7 @@ export function measureFloor(rateHz: number, seconds: number): FloorSample {
   let previous = NaN;
   for (let k = 1; k <= ticks;) {
     const due = start + k * period;
-    waitUntil(control, 0, due, spin);
+    waitUntil(control, 0, due);
     const woke = wallNow();
     sample.lateness.push(woke - due);
     if (Number.isFinite(previous)) sample.periodError.push(Math.abs(woke - previous - period));
