@@ -68,9 +68,10 @@ export class Clock {
   }
 
   /**
-   * A precise timer (TimerOptions.precise) costs no CPU between its ticks here: real time in a
-   * worker thread, where the time base sleeps until just before each tick. Elsewhere (the main
-   * thread) it spins the last ~1.5 ms of each period, too much for a 1 kHz timer.
+   * A precise timer (TimerOptions.precise) costs this thread no CPU between its ticks here: real
+   * time, where a timing thread wakes it at each tick (or, without one, a worker thread sleeps
+   * until just before). Without a timing thread the main thread spins the last ~1.5 ms of each
+   * period, too much for a 1 kHz timer.
    */
   get preciseTimersSleep(): boolean {
     return this.virtual === undefined && this.base.preciseAlarmsSleep === true;

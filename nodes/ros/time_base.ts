@@ -1,8 +1,9 @@
 // Time bases: what a clock's "now" is and how work gets run at a given time on it.
 //
-// - WallTimeBase: real time. One native timeout armed for the earliest alarm; alarms that
-//   ask for precision wake early and spin the last stretch, because setTimeout alone is
-//   ~1 ms coarse (docs/platform-notes.md, "Timers in Node.js").
+// - WallTimeBase: real time. One native timeout armed for the earliest ordinary alarm; alarms
+//   that ask for precision are kept by a timing thread (timing_thread.ts) that wakes this
+//   thread at their time, because setTimeout alone is ~1 ms coarse (docs/platform-notes.md,
+//   "Timers in Node.js").
 // - VirtualTimeBase: deterministic simulated time for tests and deterministic replay. Time
 //   moves only when advanced; async work (inference) is awaited before time passes it.
 // - SimTimeBase: time set from outside, i.e. from /clock messages under use_sim_time.
@@ -10,12 +11,14 @@
 // All times are seconds (float64).
 
 import { isMainThread } from 'node:worker_threads';
-import { AlarmQueue, type Alarm } from './alarm_queue.js';
+import { AlarmQueue, type Alarm, type AlarmEntry } from './alarm_queue.js';
+import { TimingThread, type TimingThreadEvents } from './timing_thread.js';
+import { wallNow } from './wall_clock.js';
 
 export type { Alarm } from './alarm_queue.js';
 
 export interface AlarmOptions {
-  /** Wake up early and spin so the callback runs within ~50 µs of its time (wall time only). */
+  /** Run the callback within a fraction of a millisecond of its time (wall time only). */
   precise?: boolean;
 }
 
@@ -33,50 +36,91 @@ export interface TimeBase {
   /** Subscribes to discontinuities (time going backwards). Returns an unsubscribe function. */
   onJump(listener: (jump: TimeJump) => void): () => void;
   /**
-   * Precise alarms sleep until just before they are due (a worker thread) instead of spinning:
-   * cheap enough for a 1 kHz timer. Undefined: precise alarms are not special here.
+   * Precise alarms cost this thread nothing until they are due (a timing thread wakes it, or
+   * this is a worker thread that sleeps until just before): cheap enough for a 1 kHz timer.
+   * Undefined: precise alarms are not special here.
    */
   readonly preciseAlarmsSleep?: boolean;
 }
 
-/** Seconds since the epoch with sub-millisecond resolution, monotonic within the process. */
-export function wallNow(): number {
-  return (performance.timeOrigin + performance.now()) / 1000;
-}
+export { wallNow } from './wall_clock.js';
 
 function busyWaitUntil(time: number): void {
   while (wallNow() < time) {
-    /* spin: only for the last ~0.1 ms before a precise alarm (1.5 ms on the main thread) */
+    /* spin: only for the last stretch before a precise alarm */
   }
 }
 
 /** Blocks this thread until `time` [s] without spinning (worker threads only). */
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-/** How close to a precise alarm the time base stops trusting setTimeout [s]. */
+/** Without a timing thread: how close to a precise alarm the time base stops trusting setTimeout [s]. */
 const NEAR_WINDOW = 0.003;
 /** How much before the alarm Atomics.wait returns, to absorb wake-up latency [s]. */
 const SPIN_AFTER_SLEEP = 0.0001;
+/**
+ * With a timing thread: how long after a precise alarm's time this thread's own timeout runs it
+ * anyway [s] — while the thread boots, or when it is descheduled. The timeout also keeps the
+ * process alive while an alarm is pending (the thread does not).
+ */
+const BACKSTOP = 0.002;
+
+/** Who waits for precise alarms: a timing thread, or (without one) this thread. */
+export type PreciseWaiter = 'timing thread' | 'this thread';
+
+export interface WallTimeOptions {
+  /** Without a timing thread on the main thread: how early a precise alarm wakes to spin [s]. */
+  spinMargin?: number;
+  /** Keep precise alarms on a timing thread (default true); false: this thread waits for them. */
+  timingThread?: boolean;
+  /** Where the one line goes when the timing thread cannot start or dies (default console.warn). */
+  warn?: (line: string) => void;
+  /** Starts the timing thread (tests inject failures here). */
+  startTimingThread?: (events: TimingThreadEvents) => Pick<TimingThread, 'setDeadline' | 'stop'>;
+}
 
 /**
  * Real time. Ordinary alarms use one native timeout for the earliest alarm. Precise alarms
- * (control loops): setTimeout is ~1 ms coarse and cannot run 1 kHz, so within NEAR_WINDOW of
- * the alarm a worker thread sleeps with Atomics.wait and spins only the last stretch
- * (docs/platform-notes.md, "Timers in Node.js"); the main thread, which must not block in
- * Atomics.wait, spins the last `spinMargin`. Between ticks the event loop still runs (messages are handled),
- * because the near-alarm wait is entered from setImmediate, after the poll phase.
+ * (control loops) are kept by a timing thread, started on the first one: it sleeps with
+ * Atomics.wait, spins the last stretch and wakes this thread with a message at the alarm's
+ * time, so this thread's event loop keeps handling messages until then and never spins. A
+ * native timeout BACKSTOP after the alarm runs it if the thread has not (booting, descheduled).
+ *
+ * Without a timing thread (it could not start, or `timingThread: false`) this thread waits
+ * itself: within NEAR_WINDOW of the alarm a worker thread sleeps with Atomics.wait and spins
+ * only the last stretch; the main thread, which must not block in Atomics.wait, spins the last
+ * `spinMargin`. The near-alarm wait is entered from setImmediate, after the poll phase, so
+ * messages are still handled between ticks.
  */
 export class WallTimeBase implements TimeBase {
   private readonly queue = new AlarmQueue();
-  private readonly precise = new WeakSet<object>();
+  /** The pending precise alarms, by time: the earliest is the timing thread's deadline. */
+  private readonly preciseQueue = new AlarmQueue();
+  private readonly preciseEntry = new WeakMap<AlarmEntry, AlarmEntry>();
   private armed: NodeJS.Timeout | undefined;
   private armedFor = Infinity;
   private immediate: NodeJS.Immediate | undefined;
   private readonly canSleep = !isMainThread;
-  readonly preciseAlarmsSleep = this.canSleep;
+  private readonly spinMargin: number;
+  private timing: Pick<TimingThread, 'setDeadline' | 'stop'> | undefined;
+  /** The timing thread is not to be used (disabled, failed or closed). */
+  private timingOff: boolean;
+  private firing = false;
 
-  /** How early a precise alarm on the main thread wakes before spinning [s]. */
-  constructor(private readonly spinMargin = 0.0015) {}
+  constructor(private readonly options: WallTimeOptions = {}) {
+    this.spinMargin = options.spinMargin ?? 0.0015;
+    this.timingOff = options.timingThread === false;
+  }
+
+  /** Starts the timing thread when precise alarms will be used, so this reports where they wait. */
+  get preciseAlarmsSleep(): boolean {
+    return this.timingThread() !== undefined || this.canSleep;
+  }
+
+  /** Who waits for precise alarms now. */
+  get preciseWaiter(): PreciseWaiter {
+    return this.timing !== undefined ? 'timing thread' : 'this thread';
+  }
 
   now(): number {
     return wallNow();
@@ -84,11 +128,15 @@ export class WallTimeBase implements TimeBase {
 
   at(time: number, fn: () => void, options?: AlarmOptions): Alarm {
     const entry = this.queue.push(time, fn);
-    if (options?.precise === true) this.precise.add(entry);
+    if (options?.precise === true) {
+      this.timingThread();
+      this.preciseEntry.set(entry, this.preciseQueue.push(time, fn));
+    }
     this.arm();
     return {
       cancel: () => {
         entry.cancel();
+        this.preciseEntry.get(entry)?.cancel();
         // Re-arm for what is now earliest, so a cancelled far alarm does not keep the process alive.
         this.arm();
       },
@@ -99,28 +147,66 @@ export class WallTimeBase implements TimeBase {
     return () => {};
   }
 
+  /** Stops the timing thread (it exits by itself); precise alarms from now on wait on this thread. */
+  close(): void {
+    this.timingOff = true;
+    this.timing?.stop();
+    this.timing = undefined;
+    this.arm();
+  }
+
+  private timingThread(): Pick<TimingThread, 'setDeadline' | 'stop'> | undefined {
+    if (this.timing !== undefined || this.timingOff) return this.timing;
+    const events: TimingThreadEvents = {
+      wake: () => this.fire(),
+      failed: (reason) => this.fallBack(reason),
+    };
+    try {
+      this.timing = (this.options.startTimingThread ?? ((e) => new TimingThread(e)))(events);
+    } catch (err) {
+      this.fallBack(err instanceof Error ? err.message : String(err));
+    }
+    return this.timing;
+  }
+
+  private fallBack(reason: string): void {
+    if (this.timingOff) return;
+    this.timingOff = true;
+    this.timing?.stop();
+    this.timing = undefined;
+    (this.options.warn ?? console.warn)(`precise timers: the timing thread is unavailable (${reason}); precise alarms wait on this thread`);
+    this.arm();
+  }
+
   private arm(): void {
+    if (this.firing) return; // fire() arms once when it is done
     const next = this.queue.peek();
     if (next === undefined) {
       this.disarm();
       return;
     }
-    const isPrecise = this.precise.has(next);
+    if (this.timing !== undefined) {
+      this.timing.setDeadline(this.preciseQueue.peek()?.time);
+      this.armTimeout(this.preciseEntry.has(next) ? next.time + BACKSTOP : next.time);
+      return;
+    }
+    const isPrecise = this.preciseEntry.has(next);
     const remaining = next.time - wallNow();
     if (isPrecise && remaining <= (this.canSleep ? NEAR_WINDOW : this.spinMargin)) {
       // Close to a precise alarm: finish the wait from the check phase (see fire()).
-      if (this.armed !== undefined) clearTimeout(this.armed);
-      this.armed = undefined;
-      this.armedFor = Infinity;
+      this.clearTimeout();
       this.immediate ??= setImmediate(() => {
         this.immediate = undefined;
         this.fire();
       });
       return;
     }
-    const wake = isPrecise ? next.time - (this.canSleep ? NEAR_WINDOW : this.spinMargin) : next.time;
+    this.armTimeout(isPrecise ? next.time - (this.canSleep ? NEAR_WINDOW : this.spinMargin) : next.time);
+  }
+
+  private armTimeout(wake: number): void {
     if (this.armed !== undefined && this.armedFor === wake) return;
-    if (this.armed !== undefined) clearTimeout(this.armed);
+    this.clearTimeout();
     this.armedFor = wake;
     this.armed = setTimeout(
       () => {
@@ -132,19 +218,28 @@ export class WallTimeBase implements TimeBase {
     );
   }
 
-  private disarm(): void {
+  private clearTimeout(): void {
     if (this.armed !== undefined) clearTimeout(this.armed);
-    if (this.immediate !== undefined) clearImmediate(this.immediate);
     this.armed = undefined;
-    this.immediate = undefined;
     this.armedFor = Infinity;
+  }
+
+  private disarm(): void {
+    this.clearTimeout();
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    this.timing?.setDeadline(undefined);
   }
 
   private fire(): void {
     const next = this.queue.peek();
-    if (next !== undefined && this.precise.has(next)) {
+    if (next !== undefined && this.preciseEntry.has(next)) {
       const remaining = next.time - wallNow();
-      if (remaining <= (this.canSleep ? NEAR_WINDOW : this.spinMargin)) {
+      if (this.timing !== undefined) {
+        // Woken at the alarm's time by the timing thread, whose clock may differ from this
+        // thread's by a few µs: never run a precise alarm early.
+        if (remaining <= SPIN_AFTER_SLEEP) busyWaitUntil(next.time);
+      } else if (remaining <= (this.canSleep ? NEAR_WINDOW : this.spinMargin)) {
         if (this.canSleep && remaining > SPIN_AFTER_SLEEP) {
           Atomics.wait(sleeper, 0, 0, (remaining - SPIN_AFTER_SLEEP) * 1000);
         }
@@ -152,10 +247,16 @@ export class WallTimeBase implements TimeBase {
       }
     }
     // Run everything due now; alarms scheduled by callbacks for "now" run in this pass too.
-    for (let entry = this.queue.popDue(wallNow()); entry; entry = this.queue.popDue(wallNow())) {
-      entry.fn();
+    this.firing = true;
+    try {
+      for (let entry = this.queue.popDue(wallNow()); entry; entry = this.queue.popDue(wallNow())) {
+        this.preciseEntry.get(entry)?.cancel();
+        entry.fn();
+      }
+    } finally {
+      this.firing = false;
+      this.arm();
     }
-    this.arm();
   }
 }
 

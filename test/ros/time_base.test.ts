@@ -4,6 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { SimTimeBase, VirtualTimeBase, WallTimeBase, wallNow, type TimeJump } from '../../nodes/ros/time_base.js';
 import { errorText } from '../../nodes/error_text.js';
+import type { TimingThreadEvents } from '../../nodes/ros/timing_thread.js';
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const nextMacrotask = () => new Promise<void>((r) => setImmediate(r));
@@ -356,5 +357,85 @@ describe('WallTimeBase', () => {
       results.map((r) => r.due),
       [...results.map((r) => r.due)].sort((a, b) => a - b),
     );
+  });
+
+  it('keeps precise alarms on the timing thread, also on the main thread: they cost it nothing until due', () => {
+    const w = new WallTimeBase();
+    try {
+      assert.equal(w.preciseAlarmsSleep, true);
+      assert.equal(w.preciseWaiter, 'timing thread');
+    } finally {
+      w.close();
+    }
+    assert.equal(w.preciseWaiter, 'this thread');
+  });
+
+  it('runs a precise alarm when the timing thread wakes it, without waiting for it itself', () => {
+    const deadlines: Array<number | undefined> = [];
+    let events: TimingThreadEvents | undefined;
+    const w = new WallTimeBase({
+      startTimingThread: (e) => {
+        events = e;
+        return { setDeadline: (t) => deadlines.push(t), stop: () => {} };
+      },
+    });
+    const due = w.now() + 0.005;
+    let ran = NaN;
+    w.at(due, () => (ran = w.now()), { precise: true });
+    assert.deepEqual(deadlines, [due]);
+    while (w.now() < due) {
+      /* the timing thread's job */
+    }
+    assert.ok(Number.isNaN(ran));
+    events!.wake(due);
+    assert.ok(ran >= due, 'the wake did not run the due precise alarm');
+    // Nothing pending: the timing thread is told so.
+    assert.deepEqual(deadlines, [due, undefined]);
+  });
+
+  it('runs a precise alarm anyway, a little late, when the timing thread does not wake it', async () => {
+    const w = new WallTimeBase({ startTimingThread: () => ({ setDeadline: () => {}, stop: () => {} }) });
+    const due = w.now() + 0.005;
+    const ran = await new Promise<number>((r) => w.at(due, () => r(w.now()), { precise: true }));
+    assert.ok(ran >= due);
+    assert.ok(ran - due < 0.1, `ran ${((ran - due) * 1e3).toFixed(1)} ms late`);
+  });
+
+  it('falls back to waiting on this thread, with one logged line, when the timing thread cannot start', async () => {
+    const lines: string[] = [];
+    const w = new WallTimeBase({
+      warn: (line) => lines.push(line),
+      startTimingThread: () => {
+        throw new Error('no threads here');
+      },
+    });
+    const now = w.now();
+    const ran = await Promise.all(
+      [0.005, 0.01].map((dt) => new Promise<number>((r) => w.at(now + dt, () => r(w.now()), { precise: true }))),
+    );
+    assert.ok(ran[0] >= now + 0.005 && ran[1] >= now + 0.01);
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0], /timing thread is unavailable \(no threads here\); precise alarms wait on this thread/);
+    assert.equal(w.preciseWaiter, 'this thread');
+  });
+
+  it('when the timing thread dies, the pending precise alarm still runs and one line says why', async () => {
+    const lines: string[] = [];
+    let events: TimingThreadEvents | undefined;
+    let stopped = false;
+    const w = new WallTimeBase({
+      warn: (line) => lines.push(line),
+      startTimingThread: (e) => {
+        events = e;
+        return { setDeadline: () => {}, stop: () => (stopped = true) };
+      },
+    });
+    const due = w.now() + 0.02;
+    const ran = new Promise<number>((r) => w.at(due, () => r(w.now()), { precise: true }));
+    events!.failed('it exited (code 1)');
+    events!.failed('it exited (code 1)');
+    assert.ok((await ran) >= due);
+    assert.deepEqual(lines, ['precise timers: the timing thread is unavailable (it exited (code 1)); precise alarms wait on this thread']);
+    assert.ok(stopped);
   });
 });

@@ -9,7 +9,7 @@ import { checkQoSCompatibility, describeQoS, type QoSProfile } from '../qos.js';
 import { consoleLogSink, type LogSink } from '../logger.js';
 import { microtaskExecutor, VirtualExecutor, type Executor } from './executor.js';
 import type { VirtualTimeBase } from '../time_base.js';
-import { WallTimeBase, type TimeBase } from '../time_base.js';
+import { WallTimeBase, wallNow, type TimeBase } from '../time_base.js';
 import type { DomainLink, EndpointInfo, LinkMessage, ServiceInfo } from './link_protocol.js';
 import { errorText } from '../../error_text.js';
 
@@ -114,8 +114,10 @@ export class EmbeddedDomain {
 
   constructor(options: DomainOptions = {}) {
     const time = options.time ?? 'wall';
+    this.logSink = options.logSink ?? consoleLogSink;
     if (time === 'wall') {
-      this.timeBase = new WallTimeBase();
+      const warn = (message: string) => this.logSink({ level: 'warn', name: 'timing_thread', time: wallNow(), message });
+      this.timeBase = new WallTimeBase({ warn });
       this.virtualTime = undefined;
       this.executor = microtaskExecutor;
     } else {
@@ -123,7 +125,6 @@ export class EmbeddedDomain {
       this.virtualTime = time;
       this.executor = new VirtualExecutor(time);
     }
-    this.logSink = options.logSink ?? consoleLogSink;
     this.tag = options.tag ?? 'main';
   }
 
