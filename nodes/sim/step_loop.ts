@@ -43,8 +43,9 @@ export class StepLoop {
       this.afap = setImmediate(loop);
       return;
     }
-    // Precise only where it sleeps between ticks (the port knows: a worker thread); spinning
-    // would take the whole millisecond, and the pacing's catch-up absorbs setTimeout's coarseness.
+    // Precise only where this thread sleeps between ticks (a timing thread wakes it; the port
+    // knows); spinning would take the whole millisecond, and the pacing's catch-up absorbs
+    // setTimeout's coarseness.
     this.timer = this.node.createTimer(
       sim.timestep,
       () => {
