@@ -52,6 +52,13 @@ export interface LogLine {
   readonly text: string;
 }
 
+/** A requested hold as it outlives a configuration: the next one holds again (fail closed). */
+export interface LatchedHold {
+  readonly note: string;
+  /** The episode it is scoped to; undefined: until an explicit resume. */
+  readonly episode: string | undefined;
+}
+
 export class HoldKeeper {
   private why = '';
 
@@ -60,6 +67,11 @@ export class HoldKeeper {
   /** Why a requested hold holds ('' when unknown or released). */
   get note(): string {
     return this.why;
+  }
+
+  /** The requested hold, if one is latched. */
+  get latched(): LatchedHold | undefined {
+    return this.loop.isHoldRequested ? { note: this.why, episode: this.loop.heldEpisode } : undefined;
   }
 
   /** Holds (for `episode` only, if given); the reply and, for a new hold, the line to log. */
