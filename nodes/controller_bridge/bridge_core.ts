@@ -7,7 +7,7 @@
 import { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import type { NodeStatus } from '../runtime/node_status.js';
 import type { ChunkInput } from './action_decoder.js';
-import { chunkDropLevel, observationAgeLine, otherPublishersLine, writeBridgeStatus } from './bridge_status.js';
+import { activationLine, chunkDropLevel, observationAgeLine, otherPublishersLine, writeBridgeStatus } from './bridge_status.js';
 import type { ActivationResult, ControlLoop, TickOutput } from './control_loop.js';
 import { EpisodeTracker } from './episode_tracker.js';
 import type { FailureMonitorWatch } from './failure_monitor_watch.js';
@@ -45,19 +45,31 @@ export class BridgeCore {
     this.holds = new HoldKeeper(loop);
   }
 
-  /** Starts from the robot's current state; the notes are logged, a refusal is returned. */
-  activate(now: number): ActivationResult {
+  /** Starts from the robot's current state, commanding on `commandTopic`; logs the start, returns a refusal. */
+  activate(now: number, commandTopic: string): ActivationResult {
     this.checkMonitor(now);
-    const result = this.loop.activate(now, this.robot.values);
+    const { loop } = this;
+    const result = loop.activate(now, this.robot.values);
     if (!result.ok) return result;
     this.notes = [...result.notes];
     for (const n of result.notes) this.log.warn(n);
+    const monitorProblem = this.monitor?.problem;
+    this.log.info(
+      activationLine({
+        ...loop.config,
+        commandTopic,
+        holdRequested: loop.isHoldRequested,
+        interlocked: loop.isInterlocked,
+        monitorProblem,
+      }),
+    );
     return result;
   }
 
-  /** The previous configuration's requested hold holds again (fail closed). */
-  relatch(latched: LatchedHold | undefined, now: number): void {
-    if (latched !== undefined) this.holds.hold(now, latched.note, latched.episode);
+  /** The previous configuration's requested hold holds again, then the requests since apply (fail closed). */
+  relatch(pending: { latched: LatchedHold | undefined; requests: readonly HoldRequestFields[] }, now: number): void {
+    if (pending.latched !== undefined) this.holds.hold(now, pending.latched.note, pending.latched.episode);
+    for (const m of pending.requests) this.holdRequest(m, now);
   }
 
   /** One control tick: the safe target to publish, undefined while inactive. */
@@ -110,10 +122,11 @@ export class BridgeCore {
     return r.reply;
   }
 
-  resume(source: string, now: number): { ok: boolean; message: string } {
+  /** Resumes; the reply to the caller (a std_srvs/Trigger response). */
+  resume(source: string, now: number): { success: boolean; message: string } {
     const r = this.holds.resume(now, source);
     this.report(now, r.log);
-    return { ok: r.ok, message: r.message };
+    return { success: r.ok, message: r.message };
   }
 
   clockJumped(jumpedBack: number, now: number): void {

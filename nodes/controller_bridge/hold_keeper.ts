@@ -59,6 +59,32 @@ export interface LatchedHold {
   readonly episode: string | undefined;
 }
 
+/** Bounded: past this many, a request flood only repeats holds that already hold the arm. */
+const MAX_PENDING = 100;
+
+/**
+ * Holds between configurations (fail closed): the hold the last one had latched and the hold
+ * requests since, applied in order by the next configure (BridgeCore.relatch).
+ */
+export class PendingHolds {
+  latched: LatchedHold | undefined;
+  requests: HoldRequestFields[] = [];
+
+  /** A HoldRequest while unconfigured; a resume makes the requests before it moot. */
+  offer(m: HoldRequestFields): void {
+    if (!m.hold) this.requests = [m];
+    else if (this.requests.length < MAX_PENDING) this.requests.push(m);
+  }
+
+  /** What to apply (then forgotten). */
+  take(): { latched: LatchedHold | undefined; requests: HoldRequestFields[] } {
+    const taken = { latched: this.latched, requests: this.requests };
+    this.latched = undefined;
+    this.requests = [];
+    return taken;
+  }
+}
+
 export class HoldKeeper {
   private why = '';
 

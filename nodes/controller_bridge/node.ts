@@ -18,11 +18,11 @@ import { kinematicsFor } from '../robots/robot_models.js';
 import { chunkInputFromMessage } from './action_decoder.js';
 import { BRIDGE_PARAMETERS, bridgeConfigFrom, requiredRobotState, type BridgeConfig } from './bridge_config.js';
 import { BridgeCore } from './bridge_core.js';
-import { activationLine, writeUnconfiguredStatus } from './bridge_status.js';
+import { writeUnconfiguredStatus } from './bridge_status.js';
 import { CommandOutput } from './command_output.js';
 import { ControlLoop } from './control_loop.js';
 import { FailureMonitorWatch } from './failure_monitor_watch.js';
-import { holdNote, type LatchedHold } from './hold_keeper.js';
+import { holdNote, PendingHolds } from './hold_keeper.js';
 import { LatestRobotState } from './latest_robot_state.js';
 import { waitUntil } from './wait_until.js';
 
@@ -48,7 +48,7 @@ export class ControllerBridgeNode implements NodeInstance, LifecycleCallbacks {
   /** Undefined when require_failure_monitor is false. */
   private readonly monitor: FailureMonitorWatch | undefined;
   private c: Configured | undefined;
-  private latched: LatchedHold | undefined;
+  private readonly pending = new PendingHolds();
   private tickTimer: Timer | undefined;
 
   constructor(private readonly node: RosNode) {
@@ -64,6 +64,10 @@ export class ControllerBridgeNode implements NodeInstance, LifecycleCallbacks {
         this.c?.core.checkMonitor(node.clock.now());
       });
     } else node.logger.warn('require_failure_monitor is false: the arm moves without a failure monitor watching it');
+    // Hold requests too: one that comes while unconfigured holds from the next configure on.
+    node.createSubscription('vla_ros_msgs/msg/HoldRequest', 'hold_request', 10, (m) =>
+      this.c ? this.c.core.holdRequest(m, node.clock.now()) : this.pending.offer(m),
+    );
     this.lifecycle = new LifecycleNode(node, this);
     this.lifecycle.onStateChange(() => this.updateStatus());
     // CRISP ignores a command topic with two publishers: counted at 1 Hz while configured. Part of
@@ -85,7 +89,7 @@ export class ControllerBridgeNode implements NodeInstance, LifecycleCallbacks {
     const resolved = { pose: node.resolveName(topics.pose), joints: node.resolveName(topics.joints) };
     const robot = new LatestRobotState(requiredRobotState(config, !!this.chain), mapper, baseFrame, resolved, v.state_timeout);
     const core = new BridgeCore(new ControlLoop(config, this.chain), robot, this.monitor, node.logger, this.status, this.lifecycle);
-    core.relatch(this.latched, now());
+    core.relatch(this.pending.take(), now());
     const output = new CommandOutput(this.lifecycle, config.commandInterface, config.robot, {
       targetPose: v['crisp.target_pose_topic'],
       targetJoint: v['crisp.target_joint_topic'],
@@ -103,15 +107,11 @@ export class ControllerBridgeNode implements NodeInstance, LifecycleCallbacks {
       node.createSubscription('vla_ros_msgs/msg/EpisodeEvent', 'episode_events', 10, (m) =>
         core.episodeEvent(m.event, m.episode_id, now()),
       ),
-      node.createSubscription('vla_ros_msgs/msg/HoldRequest', 'hold_request', 10, (m) => core.holdRequest(m, now())),
       node.createService('std_srvs/srv/Trigger', '~/hold', () => ({
         success: true,
         message: core.hold(holdNote('~/hold', 'service call'), now()),
       })),
-      node.createService('std_srvs/srv/Trigger', '~/resume', () => {
-        const r = core.resume('~/resume', now());
-        return { success: r.ok, message: r.message };
-      }),
+      node.createService('std_srvs/srv/Trigger', '~/resume', () => core.resume('~/resume', now())),
       output,
     ];
     const stopJumps = node.clock.onJump((j) => core.clockJumped(j.before - j.after, now()));
@@ -123,17 +123,13 @@ export class ControllerBridgeNode implements NodeInstance, LifecycleCallbacks {
     const { core, output } = this.c!;
     const ready = await waitUntil(node, () => core.robot.problem(node.clock.now()) === undefined, this.v.activation_timeout);
     const problem = ready ? undefined : core.robot.problem(node.clock.now());
-    const result = problem === undefined ? core.activate(node.clock.now()) : { ok: false as const, reason: problem };
+    const result = problem === undefined ? core.activate(node.clock.now(), output.topic) : { ok: false as const, reason: problem };
     if (!result.ok) {
       node.logger.error(`refusing to activate: ${result.reason}`);
       this.status.set('error', `not activated: ${result.reason}`);
       return 'failure';
     }
     this.tickTimer = node.createTimer(core.loop.tickPeriod, () => this.tick(), { precise: true });
-    const { isHoldRequested: holdRequested, isInterlocked: interlocked } = core.loop;
-    node.logger.info(
-      activationLine({ ...this.config, commandTopic: output.topic, holdRequested, interlocked, monitorProblem: core.monitor?.problem }),
-    );
     this.updateStatus();
     return 'success';
   }
@@ -149,7 +145,7 @@ export class ControllerBridgeNode implements NodeInstance, LifecycleCallbacks {
     const c = this.c;
     this.c = undefined;
     if (c === undefined) return;
-    this.latched = c.core.holds.latched;
+    this.pending.latched = c.core.holds.latched;
     for (const release of c.release) release();
   }
 

@@ -10,6 +10,7 @@ import { BridgeCore, type BridgeLog } from '../../nodes/controller_bridge/bridge
 import { ControlLoop } from '../../nodes/controller_bridge/control_loop.js';
 import { FailureMonitorWatch } from '../../nodes/controller_bridge/failure_monitor_watch.js';
 import { LatestRobotState } from '../../nodes/controller_bridge/latest_robot_state.js';
+import { PendingHolds } from '../../nodes/controller_bridge/hold_keeper.js';
 import { bridgeConfig, chunk, robotFixture } from './helpers.js';
 
 const STATUS = vla_ros_msgs.msg.PathwayStatus;
@@ -59,27 +60,53 @@ describe('controller_bridge BridgeCore', () => {
     assert.deepEqual(first.core.holds.latched, { note: 'held by operator: inspect', episode: 'e1' });
 
     const next = makeCore();
-    next.core.relatch(first.core.holds.latched, 2);
+    next.core.relatch({ latched: first.core.holds.latched, requests: [] }, 2);
     assert.equal(next.core.loop.isHoldRequested, true);
     assert.equal(next.core.loop.heldEpisode, 'e1');
     assert.equal(next.core.holds.note, 'held by operator: inspect');
     next.joints(2);
-    assert.equal(next.core.activate(2).ok, true);
+    assert.equal(next.core.activate(2, TOPIC).ok, true);
     assert.equal(next.core.loop.state, 'held', 'the relatched hold holds once active');
 
     next.core.resume('op', 3);
     assert.equal(next.core.holds.latched, undefined);
     const after = makeCore();
-    after.core.relatch(next.core.holds.latched, 4);
+    after.core.relatch({ latched: next.core.holds.latched, requests: [] }, 4);
     assert.equal(after.core.loop.isHoldRequested, false);
+  });
+
+  it('hold requests while unconfigured apply at the next configure, in order; a resume then clears the carried hold', () => {
+    const pending = new PendingHolds();
+    pending.latched = { note: 'held by operator: inspect', episode: undefined };
+    pending.offer({ hold: true, source: 'failure_monitor', reason: 'SAFE alarm', episode_id: 'e1' });
+    const a = makeCore();
+    a.core.relatch(pending.take(), 1);
+    assert.equal(a.core.loop.isHoldRequested, true);
+    assert.equal(a.core.loop.heldEpisode, undefined, 'the carried unscoped hold stays unscoped');
+    assert.equal(a.core.holds.note, 'held by failure_monitor: SAFE alarm');
+    assert.deepEqual(pending.take(), { latched: undefined, requests: [] }, 'taken once');
+
+    pending.offer({ hold: true, source: 'failure_monitor', reason: 'SAFE alarm', episode_id: 'e2' });
+    const b = makeCore();
+    b.core.relatch(pending.take(), 2);
+    assert.equal(b.core.loop.heldEpisode, 'e2', 'a hold for one episode stays scoped to it');
+
+    pending.latched = { note: 'held by operator: inspect', episode: undefined };
+    pending.offer({ hold: true, source: 'op', reason: 'x', episode_id: '' });
+    pending.offer({ hold: false, source: 'op', reason: '', episode_id: '' });
+    const c = makeCore();
+    c.core.relatch(pending.take(), 3);
+    assert.equal(c.core.loop.isHoldRequested, false, 'the resume came last');
+    assert.match(c.lines.at(-1)!.text, /^resume requested by op/);
   });
 
   it('holds while the required failure monitor is not live, one line per change of reason', () => {
     const { core, lines, joints, monitorSays } = makeCore({ monitor: true });
     joints(1);
-    assert.equal(core.activate(1).ok, true);
+    assert.equal(core.activate(1, TOPIC).ok, true);
     assert.equal(core.loop.isInterlocked, true, 'no status yet: held');
-    assert.match(lines.at(-1)!.text, /^HOLD: no status from the failure monitor on \/arm\/failure_monitor\/status yet/);
+    assert.match(lines[0].text, /^HOLD: no status from the failure monitor on \/arm\/failure_monitor\/status yet/);
+    assert.match(lines.at(-1)!.text, /^active: .* — HOLDING until the failure monitor is live/);
     monitorSays(STATUS.STATE_RUNNING, '', 1.1);
     assert.equal(core.loop.isInterlocked, false);
     assert.deepEqual(lines.at(-1), { level: 'info', text: 'the failure monitor is live: chunks are executed again' });
@@ -109,7 +136,7 @@ describe('controller_bridge BridgeCore', () => {
     assert.equal(status.state, 'degraded');
     assert.equal(lines.length, 0, 'no warning while inactive');
     joints(1);
-    assert.equal(core.activate(1).ok, true);
+    assert.equal(core.activate(1, TOPIC).ok, true);
     core.publishersOnCommandTopic(2, TOPIC, 1.5);
     assert.match(lines.at(-1)!.text, /^2 publishers on \/arm\/target_joint/);
     core.publishersOnCommandTopic(1, TOPIC, 2);
@@ -119,7 +146,7 @@ describe('controller_bridge BridgeCore', () => {
   it("a START re-anchors once state received after it is in, releasing the last episode's hold", () => {
     const { core, lines, joints } = makeCore();
     joints(1);
-    assert.equal(core.activate(1).ok, true);
+    assert.equal(core.activate(1, TOPIC).ok, true);
     core.episodeEvent(START, 'e1', 1.05);
     joints(1.06);
     assert.equal(core.episodes.current, 'e1');

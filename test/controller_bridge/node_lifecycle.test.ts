@@ -47,11 +47,24 @@ describe('controller_bridge node lifecycle', function () {
     await h.time.advanceBy(1);
     assert.equal(h.robot.poses.length, count, 'nothing published while unconfigured');
     assert.equal((await lifecycle.cleanup()).success, false, 'cleanup is refused while unconfigured');
+    // A hold requested while unconfigured holds from the next configure on (fail closed).
+    const holdPub = h.probe.createPublisher('vla_ros_msgs/msg/HoldRequest', 'hold_request', 10);
+    holdPub.publish({
+      header: { stamp: h.probe.clock.stamp(), frame_id: '' },
+      hold: true,
+      source: 'operator',
+      reason: 'inspect',
+      episode_id: '',
+    });
+    await h.time.advanceBy(0.1);
 
     assert.equal(await transition(h, 'configure'), true);
     assert.deepEqual(graph(), [1, 1, 1, true], 'made again, once');
     assert.equal(await transition(h, 'activate'), true);
-    assert.ok((await follows(2)) > 0.01, 'follows chunks after the second configure');
+    assert.ok(Math.abs(await follows(2)) < 1e-3, 'held by the request made while unconfigured');
+    const resume = h.probe.createClient('std_srvs/srv/Trigger', 'controller_bridge/resume');
+    assert.equal((await resume.call({})).success, true);
+    assert.ok((await follows(3)) > 0.01, 'follows chunks after the second configure');
     const hold = h.probe.createClient('std_srvs/srv/Trigger', 'controller_bridge/hold');
     assert.deepEqual(await hold.call({}), { success: true, message: 'holding at the last safe target' });
   });
