@@ -101,6 +101,12 @@ export function writeBridgeStatus(status: NodeStatus, loop: ControlLoop, c: Brid
   for (const [limit, count] of loop.limitHits) status.setValue(`limited_${limit}`, count);
 }
 
+/** The status while unconfigured (no control loop): unless a refused activation's error stands. */
+export function writeUnconfiguredStatus(status: NodeStatus, lifecycle: string, mergeRule: string): void {
+  if (status.state !== 'error') status.set('starting', `lifecycle ${lifecycle}`);
+  status.setValue('merge_rule', mergeRule);
+}
+
 /** The log line when the bridge becomes active. */
 export function activationLine(a: {
   commandInterface: 'pose' | 'joint';

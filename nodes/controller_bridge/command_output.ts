@@ -66,4 +66,9 @@ export class CommandOutput {
     else c.pub.publish(jointTargetMessage(out.target, this.robot.jointNames, stamp));
     if (out.gripper !== undefined) this.gripper.publish({ data: out.gripper });
   }
+
+  destroy(): void {
+    this.command.pub.destroy();
+    this.gripper.destroy();
+  }
 }

@@ -52,6 +52,39 @@ export interface LogLine {
   readonly text: string;
 }
 
+/** A requested hold as it outlives a configuration: the next one holds again (fail closed). */
+export interface LatchedHold {
+  readonly note: string;
+  /** The episode it is scoped to; undefined: until an explicit resume. */
+  readonly episode: string | undefined;
+}
+
+/** Bounded: past this many, a request flood only repeats holds that already hold the arm. */
+const MAX_PENDING = 100;
+
+/**
+ * Holds between configurations (fail closed): the hold the last one had latched and the hold
+ * requests since, applied in order by the next configure (BridgeCore.relatch).
+ */
+export class PendingHolds {
+  latched: LatchedHold | undefined;
+  requests: HoldRequestFields[] = [];
+
+  /** A HoldRequest while unconfigured; a resume makes the requests before it moot. */
+  offer(m: HoldRequestFields): void {
+    if (!m.hold) this.requests = [m];
+    else if (this.requests.length < MAX_PENDING) this.requests.push(m);
+  }
+
+  /** What to apply (then forgotten). */
+  take(): { latched: LatchedHold | undefined; requests: HoldRequestFields[] } {
+    const taken = { latched: this.latched, requests: this.requests };
+    this.latched = undefined;
+    this.requests = [];
+    return taken;
+  }
+}
+
 export class HoldKeeper {
   private why = '';
 
@@ -60,6 +93,11 @@ export class HoldKeeper {
   /** Why a requested hold holds ('' when unknown or released). */
   get note(): string {
     return this.why;
+  }
+
+  /** The requested hold, if one is latched. */
+  get latched(): LatchedHold | undefined {
+    return this.loop.isHoldRequested ? { note: this.why, episode: this.loop.heldEpisode } : undefined;
   }
 
   /** Holds (for `episode` only, if given); the reply and, for a new hold, the line to log. */

@@ -68,3 +68,12 @@ export async function loadMonitorSetup(p: MonitorSetupParams): Promise<MonitorSe
   }
   return { detector, calibration, detectorFile, calibrationFile, featuresSource };
 }
+
+/** The log line of a loaded setup: detector, feature size, band. */
+export function describeMonitorSetup(setup: MonitorSetup): string {
+  const b = setup.calibration.band.params;
+  return (
+    `SAFE-${setup.detector.kind.toUpperCase()} detector ${setup.detectorFile} (${setup.detector.featureSize} features), ` +
+    `band alpha ${b.alpha}, horizon ${b.horizon}, h ${b.h.toFixed(3)} from ${setup.calibrationFile}`
+  );
+}

@@ -65,6 +65,7 @@ class ManagedPublisher<T> implements LifecyclePublisher<T> {
   constructor(
     private readonly inner: Publisher<T>,
     private readonly onDropped: (topic: string) => void,
+    private readonly onDestroyed: () => void,
   ) {}
   get topic(): string {
     return this.inner.topic;
@@ -89,6 +90,7 @@ class ManagedPublisher<T> implements LifecyclePublisher<T> {
   }
   destroy(): void {
     this.inner.destroy();
+    this.onDestroyed();
   }
 }
 
@@ -152,8 +154,10 @@ export class LifecycleNode {
 
   /** A publisher that drops messages (with one warning) unless the node is active. */
   createPublisher<K extends MessageTypeName>(type: K, topic: string, qos?: QoSLike): LifecyclePublisher<MessageTypeMap[K]> {
-    const pub = new ManagedPublisher(this.node.createPublisher(type, topic, qos), (t) =>
-      this.node.logger.warn(`publisher on '${t}' is not activated (node is ${this.current}): message dropped`),
+    const pub: ManagedPublisher<MessageTypeMap[K]> = new ManagedPublisher(
+      this.node.createPublisher(type, topic, qos),
+      (t) => this.node.logger.warn(`publisher on '${t}' is not activated (node is ${this.current}): message dropped`),
+      () => this.managed.delete(pub),
     );
     pub.activated = this.current === 'active';
     this.managed.add(pub);

@@ -87,10 +87,11 @@ describe('controller_bridge node', function () {
 
   it('refuses stale state (older than state_timeout) like crisp_py', async () => {
     h = await startHarness('fr3', { activation_timeout: 0.0, state_timeout: 1.0 });
-    await h.time.advanceBy(0.2);
+    // Robot state is followed from configure on.
+    assert.equal(await transition(h, 'configure'), true);
     h.robot.publishing = false;
     await h.time.advanceBy(1.5);
-    assert.equal(await activate(h), false);
+    assert.equal(await transition(h, 'activate'), false);
     assert.ok(
       h.logs.some((l) => /current_pose is 1\.\d+ s old \(state_timeout 1 s\)/.test(l.message)),
       h.logs.map((l) => l.message).join('\n'),
