@@ -87,7 +87,8 @@ export function measureFloor(rateHz: number, seconds: number): FloorSample {
     sample.lateness.push(woke - due);
     if (Number.isFinite(previous)) sample.periodError.push(Math.abs(woke - previous - period));
     previous = woke;
-    const next = Math.max(k + 1, Math.floor((woke - start) / period) + 1);
+    // Ticks past the end of the run are not missed ones: the count stops at the schedule's end.
+    const next = Math.min(ticks + 1, Math.max(k + 1, Math.floor((woke - start) / period) + 1));
     sample.missed += next - k - 1;
     k = next;
   }
