@@ -11,6 +11,8 @@ export interface BenchRow {
   target?: string;
   /** Whether the target is met (undefined: no target). */
   pass?: boolean;
+  /** The same measure's floor from the same run (bare timer, bare onnxruntime run, ...), in `unit`. */
+  floor?: number;
   note?: string;
 }
 
@@ -30,15 +32,20 @@ function cell(v: number): string {
   return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
 }
 
+/** A table; sections with floors get 'floor' and 'ratio' (value / floor) columns. */
 export function formatSection(s: BenchSection): string {
+  const floors = s.rows.some((r) => r.floor !== undefined);
+  const floorCells = (r: BenchRow) =>
+    !floors ? [] : r.floor === undefined ? ['', ''] : [`${cell(r.floor)} ${r.unit}`, `${cell(r.value / r.floor)}×`];
   const rows = s.rows.map((r) => [
     r.name,
     `${cell(r.value)} ${r.unit}`,
+    ...floorCells(r),
     r.target ?? '',
     r.pass === undefined ? '' : r.pass ? 'ok' : 'MISS',
     r.note ?? '',
   ]);
-  const header = ['measure', 'value', 'target', '', 'note'];
+  const header = ['measure', 'value', ...(floors ? ['floor', 'ratio'] : []), 'target', '', 'note'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cols: string[]) => `| ${cols.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [`### ${s.title}`, '', line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line), ''].join('\n');
