@@ -11,7 +11,7 @@ export interface BenchRow {
   target?: string;
   /** Whether the target is met (undefined: no target). */
   pass?: boolean;
-  /** The same measure's floor from the same run (bare timer, bare onnxruntime run, ...), in `unit`. */
+  /** What the hardware allows for this measure, measured in the same run (same unit). */
   floor?: number;
   note?: string;
 }
@@ -32,20 +32,24 @@ function cell(v: number): string {
   return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : a >= 1 ? v.toFixed(2) : v.toFixed(3);
 }
 
-/** A table; sections with floors get 'floor' and 'ratio' (value / floor) columns. */
+/** value / floor; n/a where the floor is 0 or missing. */
+function ratio(r: BenchRow): string {
+  if (r.floor === undefined || !(r.floor > 0)) return r.floor === undefined ? '' : 'n/a';
+  return `${cell(r.value / r.floor)}×`;
+}
+
 export function formatSection(s: BenchSection): string {
+  // The floor and ratio columns only in sections that measure a floor.
   const floors = s.rows.some((r) => r.floor !== undefined);
-  const floorCells = (r: BenchRow) =>
-    !floors ? [] : r.floor === undefined ? ['', ''] : [`${cell(r.floor)} ${r.unit}`, `${cell(r.value / r.floor)}×`];
   const rows = s.rows.map((r) => [
     r.name,
     `${cell(r.value)} ${r.unit}`,
-    ...floorCells(r),
     r.target ?? '',
     r.pass === undefined ? '' : r.pass ? 'ok' : 'MISS',
+    ...(floors ? [r.floor === undefined ? '' : `${cell(r.floor)} ${r.unit}`, ratio(r)] : []),
     r.note ?? '',
   ]);
-  const header = ['measure', 'value', ...(floors ? ['floor', 'ratio'] : []), 'target', '', 'note'];
+  const header = ['measure', 'value', 'target', '', ...(floors ? ['floor', 'ratio'] : []), 'note'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cols: string[]) => `| ${cols.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [`### ${s.title}`, '', line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line), ''].join('\n');

@@ -48,7 +48,7 @@ export interface Scenario {
   fastPathway?: ParameterOverride[];
 }
 
-export interface ScenarioResult {
+interface ScenarioResult {
   scenario: Scenario;
   tickJitterMs: ReturnType<typeof stats>;
   arrivalJitterMs: ReturnType<typeof stats>;

@@ -22,7 +22,7 @@ import { Worker } from 'node:worker_threads';
 import { wallNow } from '../nodes/ros/time_base.js';
 import { stats, type BenchRow, type BenchSection } from './bench_table.js';
 import { benchParam } from './launch_actions.js';
-import { runScenario, type ScenarioResult } from './runtime.js';
+import { runScenario } from './runtime.js';
 import { buildTransformerVlm, transformerParameterCount, VIT_B16_VLM } from './transformer_vlm.js';
 import type { FloorJob } from './vlm_floor_worker.js';
 
@@ -88,7 +88,7 @@ async function measureFloors(model: string, threads: number, seconds: number): P
 }
 
 /** The 30 Hz expert's timing (the measures of bench/runtime.ts), beside the bare timer's. */
-function expertRows(r: ScenarioResult, floor: Floors, seconds: number): BenchRow[] {
+function expertRows(r: Awaited<ReturnType<typeof runScenario>>, floor: Floors, seconds: number): BenchRow[] {
   return [
     {
       name: 'chunk period jitter p99 (tick stamps)',
