@@ -46,6 +46,8 @@ export interface Scenario {
   /** More parameters for the slow / fast pathway. */
   slowPathway?: ParameterOverride[];
   fastPathway?: ParameterOverride[];
+  /** How long the launcher waits for the nodes to stop (default its own). */
+  stopTimeoutSec?: number;
 }
 
 interface ScenarioResult {
@@ -121,7 +123,7 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
     action('slow_pathway', [...common, ...(s.slowPathway ?? [])]),
     action('fast_pathway', [...common, benchParam('rate_hz', 'double', s.chunkRateHz), ...(s.fastPathway ?? [])]),
   ]);
-  const launch = await EmbeddedLaunch.start(description, { logLevel: 'warn', log: () => {} });
+  const launch = await EmbeddedLaunch.start(description, { logLevel: 'warn', log: () => {}, stopTimeoutSec: s.stopTimeoutSec });
   const probe = await new EmbeddedBackend(launch.hub).createNode(toolNodeConfig('bench_probe'));
   const chunks: Array<{ arrival: number; stamp: number; compute: number; age: number; seq: number }> = [];
   const vlmLatency: number[] = [];
