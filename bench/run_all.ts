@@ -15,6 +15,7 @@ const AREAS: Record<string, () => Promise<Area>> = {
   renderer: async () => (await import('./renderer.js')).bench,
   sim: async () => (await import('./sim.js')).bench,
   runtime: async () => (await import('./runtime.js')).bench,
+  vlm_real_size: async () => (await import('./vlm_real_size.js')).bench,
 };
 
 async function main(): Promise<void> {

@@ -34,13 +34,23 @@ const JOINTS = ['fr3_joint1', 'fr3_joint2', 'fr3_joint3', 'fr3_joint4', 'fr3_joi
 const HOME = [0, -0.785, 0, -2.356, 0, 1.571, 0.785];
 const CAMERA_NAMES = ['scene', 'wrist', 'side'];
 
-interface Scenario {
+export interface Scenario {
   label: string;
   seconds: number;
   chunkRateHz: number;
   cameras: number;
-  /** undefined: the shipped reference bundle; else a bench-built VLM of that size. */
-  vlm?: { name: string; size: Omit<VlmShape, 'cameras'> };
+  /**
+   * undefined: the shipped reference bundle; else a bench-built VLM of that size, or a model
+   * file built elsewhere with the manifest's VLM rate and modelled latency to use.
+   */
+  vlm?: { name: string; size: Omit<VlmShape, 'cameras'> } | { name: string; model: string; rateHz: number; modelledLatency: number };
+  /** Seconds before measuring (default 3). */
+  warmup?: number;
+  /** More parameters for the slow / fast pathway. */
+  slowPathway?: ParameterOverride[];
+  fastPathway?: ParameterOverride[];
+  /** How long the launcher waits for the nodes to stop (default its own). */
+  stopTimeoutSec?: number;
 }
 
 interface ScenarioResult {
@@ -67,7 +77,7 @@ function scenarioBundle(s: Scenario): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vla_bench_bundle_'));
   const manifest = parseYaml(fs.readFileSync(path.join(ref, 'manifest.yaml'), 'utf8')) as {
     cameras: Array<Record<string, unknown>>;
-    vlm: { model: string; inputs: { images: Record<string, string> } };
+    vlm: { model: string; rate_hz: number; modelled_latency: number; inputs: { images: Record<string, string> } };
     expert: { model: string };
     instruction: { tokenizer: string };
     normalization: string;
@@ -75,7 +85,11 @@ function scenarioBundle(s: Scenario): string {
   };
   const template = manifest.cameras[0];
   manifest.cameras = cameras.map((name) => ({ ...template, name }));
-  manifest.vlm.model = buildVlm({ ...s.vlm.size, cameras });
+  if ('model' in s.vlm) {
+    manifest.vlm.model = s.vlm.model;
+    manifest.vlm.rate_hz = s.vlm.rateHz;
+    manifest.vlm.modelled_latency = s.vlm.modelledLatency;
+  } else manifest.vlm.model = buildVlm({ ...s.vlm.size, cameras });
   manifest.vlm.inputs.images = Object.fromEntries(cameras.map((c) => [c, `image_${c}`]));
   manifest.expert.model = path.join(ref, manifest.expert.model);
   manifest.instruction.tokenizer = path.join(ref, manifest.instruction.tokenizer);
@@ -105,16 +119,16 @@ function frame(k: number): Uint8Array {
   return data;
 }
 
-async function runScenario(s: Scenario): Promise<ScenarioResult> {
+export async function runScenario(s: Scenario): Promise<ScenarioResult> {
   const bundle = scenarioBundle(s);
   const cameras = CAMERA_NAMES.slice(0, s.cameras);
   const common = [benchParam('policy_bundle', 'string', bundle)];
   const description = launchDescription('bench/runtime.ts', [
     action('camera_ingestion', [...common, benchParam('camera_names', 'string_array', cameras)]),
-    action('slow_pathway', common),
-    action('fast_pathway', [...common, benchParam('rate_hz', 'double', s.chunkRateHz)]),
+    action('slow_pathway', [...common, ...(s.slowPathway ?? [])]),
+    action('fast_pathway', [...common, benchParam('rate_hz', 'double', s.chunkRateHz), ...(s.fastPathway ?? [])]),
   ]);
-  const launch = await EmbeddedLaunch.start(description, { logLevel: 'warn', log: () => {} });
+  const launch = await EmbeddedLaunch.start(description, { logLevel: 'warn', log: () => {}, stopTimeoutSec: s.stopTimeoutSec });
   const probe = await new EmbeddedBackend(launch.hub).createNode(toolNodeConfig('bench_probe'));
   const chunks: Array<{ arrival: number; stamp: number; compute: number; age: number; seq: number }> = [];
   const vlmLatency: number[] = [];
@@ -166,7 +180,7 @@ async function runScenario(s: Scenario): Promise<ScenarioResult> {
       effort: new Float64Array(0),
     }),
   );
-  const warmup = 3;
+  const warmup = s.warmup ?? 3;
   await new Promise((r) => setTimeout(r, warmup * 1000));
   const startOverruns = overruns;
   const from = chunks.length;

@@ -29,6 +29,8 @@ export class InferenceClosedError extends Error {
 export class InferenceClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
+  /** Requests the worker has not answered yet, even when their caller was already rejected. */
+  private readonly unanswered = new Set<number>();
   private exited: Error | undefined;
 
   private constructor(
@@ -37,6 +39,7 @@ export class InferenceClient {
   ) {
     worker.on('message', (m: WorkerReply) => {
       if (m.kind !== 'result' && m.kind !== 'decoded' && m.kind !== 'failed') return;
+      this.unanswered.delete(m.id);
       const p = this.pending.get(m.id);
       if (p === undefined) return;
       this.pending.delete(m.id);
@@ -47,6 +50,7 @@ export class InferenceClient {
       this.exited = err;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
+      this.unanswered.clear();
     };
     worker.on('error', (err) => fail(new Error(`inference worker crashed: ${err.message}`)));
     worker.on('exit', (code) => fail(new Error(`inference worker exited (code ${code})`)));
@@ -88,6 +92,7 @@ export class InferenceClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      this.unanswered.add(id);
       this.worker.postMessage(make(id));
     });
   }
@@ -106,18 +111,20 @@ export class InferenceClient {
 
   /**
    * Stops the worker. New requests are refused at once; requests in flight get up to `drainSec`
-   * to finish, because terminating the worker while onnxruntime is inside a run aborts the whole
-   * process (a native error in the dying thread). Whatever is still pending then is rejected with
-   * InferenceClosedError: a caller awaiting it (and virtual time, which waits for tracked work
-   * before passing it) must not wait forever.
+   * to finish. Whatever is still pending then is rejected with InferenceClosedError: a caller
+   * awaiting it (and virtual time, which waits for tracked work before passing it) must not wait
+   * forever. The worker itself is terminated only once it has answered everything it was sent:
+   * terminating it while onnxruntime is inside a run aborts the whole process (a native error in
+   * the dying thread), and a run cannot be interrupted — a real-size VLM's takes seconds.
    */
   async close(drainSec = 2): Promise<void> {
     this.exited ??= new InferenceClosedError('inference client closed');
     const deadline = performance.now() + drainSec * 1000;
     while (this.pending.size > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-    this.worker.removeAllListeners('exit');
     for (const p of this.pending.values()) p.reject(this.exited);
     this.pending.clear();
+    while (this.unanswered.size > 0) await new Promise((r) => setTimeout(r, 5));
+    this.worker.removeAllListeners('exit');
     await this.worker.terminate();
   }
 }
