@@ -91,12 +91,18 @@ async function measureFloors(model: string, threads: number, seconds: number): P
 function expertRows(r: Awaited<ReturnType<typeof runScenario>>, floor: Floors, seconds: number): BenchRow[] {
   return [
     {
+      name: 'tick lateness p99 (chunk stamps)',
+      value: r.tickLatenessMs.p99,
+      unit: 'ms',
+      target: '<= 0.5 ms',
+      pass: r.tickLatenessMs.p99 <= 0.5,
+      note: 'its floor: the runtime area (bare timing-thread loop)',
+    },
+    {
       name: 'chunk period jitter p99 (tick stamps)',
       value: r.tickJitterMs.p99,
       unit: 'ms',
       floor: floor.tickJitterMs.p99,
-      target: '<= 0.5 ms',
-      pass: r.tickJitterMs.p99 <= 0.5,
       note: 'floor: bare 30 Hz timer thread beside the bare VLM',
     },
     {
