@@ -110,7 +110,7 @@ def aggregate(folders):
 
 
 class Dataset:
-    def __init__(self, folders):
+    def __init__(self, folders, max_turn=0.066):
         self.index, arrays = aggregate(folders)
         ix = self.index
         self.exports = [{"dir": f, "seed": x["seed"], "episodes": len(x["episodes"]),
@@ -149,6 +149,16 @@ class Dataset:
         # gripper targets squeezed (see GRIPPER_SQUEEZE)
         lo, hi = GRIPPER_SQUEEZE
         self.action = self.action.copy()
+        # On-policy labels: the expert turns from the policy's orientation to its own in one step
+        # (its yaw is rate-limited only along its own plan), up to ~0.3 rad where the policy's
+        # paddle is off — tens of standard deviations that would swamp the flow loss. Such turns
+        # are scaled down to what the demonstrations show at most (the expert's turn rate plus its
+        # DART corrections): the direction of the correction is kept.
+        for e in self.episodes:
+            if e["driver"] == "policy":
+                r = self.action[e["tickStart"]:e["tickStart"] + e["ticks"], 3:6]
+                norm = np.linalg.norm(r, axis=1, keepdims=True)
+                r *= np.minimum(1.0, max_turn / np.maximum(norm, 1e-12))
         self.action[:, 6] = lo + (hi - lo) * self.action[:, 6]
         # Chunk label of tick t: the expert's actions t-1 .. t+H-2. The controller bridge executes
         # action i of a chunk stamped at tau_k as the motion that ends at tau_{k+i} (step k+i), so
@@ -626,6 +636,8 @@ def main():
     ap.add_argument("--log-every", type=int, default=250)
     ap.add_argument("--checkpoint", default="", help="also save the trained torch weights here (not part of the bundle)")
     ap.add_argument("--init-checkpoint", default="", help="continue training from a --checkpoint file (its statistics are kept)")
+    ap.add_argument("--max-turn", type=float, default=0.066,
+                    help="largest rotation label of an on-policy (DAgger) tick [rad per action]; larger turns are scaled down")
     ap.add_argument("--init-bundle", default="", help="continue training from a bundle this script wrote (its ONNX weights and stats.json)")
     ap.add_argument("--early-fraction", type=float, default=0.0, help="share of each batch's frames drawn from the first second of episodes")
     ap.add_argument("--from-checkpoint", default="", help="skip training: export the bundle from a --checkpoint file")
@@ -641,7 +653,7 @@ def main():
         expert.load_state_dict(saved["expert"])
         stats, info = saved["stats"], saved["info"]
     else:
-        data = Dataset(opts.data)
+        data = Dataset(opts.data, opts.max_turn)
         print(f"{len(data.episodes)} episodes, {len(data.state)} ticks, {len(data.frame_tick)} frames", flush=True)
         if opts.init_checkpoint and opts.init_bundle:
             raise SystemExit("--init-checkpoint and --init-bundle: give one")
