@@ -2,17 +2,23 @@
 // (nodes/sim/dataset_export.ts). This module parses options, drives the episodes and prints progress.
 //   vla-ros sim collect --out DIR [--episodes 200] [--seed 0] [--robot fr3] [--tasks push_left,...]
 //                       [--bundle reference] [--image-every 2] [--pool 4] [--noise 1]
+//                       [--policy BUNDLE]   (DAgger: the policy drives, the expert labels; dagger_recording.ts)
 
 import type { CommandModule } from 'yargs';
 import { loadPolicyBundle } from '../policy/policy_bundle.js';
+import { mixSeed } from '../random/seeded_random.js';
+import { simCameraRig } from '../sim/camera_rig.js';
+import { DAGGER_MAX_LATENT_AGE, DAGGER_SETTING, recordPolicyEpisode } from '../sim/dagger_recording.js';
 import {
   DEFAULT_PERTURBATION,
   DatasetWriter,
   FrameSource,
   recordEpisode,
   storedCameras,
+  type EpisodeRecording,
   type RecordOptions,
 } from '../sim/dataset_export.js';
+import { BundlePolicy } from '../sim/eval/bundle_policy.js';
 import { createDefaultSimulator } from '../sim/default_simulator.js';
 import { Renderer } from '../sim/render/renderer.js';
 import { SIM_ROBOTS, type SimRobot } from '../sim/robot_facts.js';
@@ -32,6 +38,8 @@ export interface CollectArgs {
   /** Multiplies the default perturbation (0: the clean expert). */
   noise: number;
   maxTime: number;
+  /** DAgger: this policy bundle drives the episodes and the expert labels them (undefined: the expert drives). */
+  policy?: string;
 }
 
 export function parseTasks(text: string): TaskKind[] {
@@ -57,6 +65,7 @@ export async function collectDataset(
   if (!(a.noise >= 0)) throw new CliError(`--noise: expected a number >= 0, got ${a.noise}`, 2);
   const bundle = loadPolicyBundle(a.bundle);
   const cameras = storedCameras(bundle.manifest.cameras, a.pool);
+  const policy = a.policy === undefined ? undefined : await BundlePolicy.load(a.policy);
   const options: RecordOptions = {
     imageEvery: a.imageEvery,
     pool: a.pool,
@@ -74,9 +83,24 @@ export async function collectDataset(
     bundle: bundle.dir,
     options,
     cameras,
+    ...(policy === undefined
+      ? {}
+      : { policy: { bundle: policy.bundle.dir, setting: DAGGER_SETTING, maxLatentAge: DAGGER_MAX_LATENT_AGE } }),
   });
   const renderer = new Renderer();
   const frames = sims.map((sim) => new FrameSource(sim, renderer, cameras));
+  const rigs = sims.map((sim) => simCameraRig(sim));
+  const record = (i: number, k: number): Promise<EpisodeRecording> | EpisodeRecording =>
+    policy === undefined
+      ? recordEpisode(sims[k], frames[k], i, options)
+      : recordPolicyEpisode(sims[k], rigs[k], renderer, frames[k], policy, i, {
+          imageEvery: a.imageEvery,
+          pool: a.pool,
+          maxTime: a.maxTime,
+          setting: DAGGER_SETTING,
+          maxLatentAge: DAGGER_MAX_LATENT_AGE,
+          decoderSeed: mixSeed(a.seed, i),
+        });
   let successes = 0;
   let ticks = 0;
   let frameCount = 0;
@@ -84,21 +108,22 @@ export async function collectDataset(
   try {
     for (let i = 0; i < a.episodes; i++) {
       const k = i % a.tasks.length;
-      const e = recordEpisode(sims[k], frames[k], i, options);
+      const e = await record(i, k);
       writer.add(e);
       if (e.success) successes++;
       ticks += e.ticks;
       frameCount += e.frames;
       const s = ((Date.now() - started) / 1000).toFixed(0);
-      io.out(
-        `[${i + 1}/${a.episodes}] ${e.success ? 'success' : 'FAILED '} ${e.ticks} ticks, noise ${e.noiseScale.toFixed(2)}: "${e.instruction}" (${s} s)\n`,
-      );
+      const how = policy === undefined ? `noise ${e.noiseScale.toFixed(2)}` : 'policy';
+      io.out(`[${i + 1}/${a.episodes}] ${e.success ? 'success' : 'FAILED '} ${e.ticks} ticks, ${how}: "${e.instruction}" (${s} s)\n`);
     }
   } finally {
     writer.close();
     for (const sim of sims) sim.dispose();
+    await policy?.release();
   }
-  io.out(`${a.episodes} episodes (${successes} solved by the expert), ${ticks} ticks, ${frameCount} frames → ${a.out}\n`);
+  const solver = policy === undefined ? 'the expert' : 'the policy';
+  io.out(`${a.episodes} episodes (${successes} solved by ${solver}), ${ticks} ticks, ${frameCount} frames → ${a.out}\n`);
   return { episodes: a.episodes, successes, ticks, frames: frameCount };
 }
 
@@ -122,7 +147,13 @@ export function makeCollectCommand(io: TextIo): CommandModule {
         .option('pool', { type: 'number', default: 4, describe: 'average-pool factor of the stored camera tensors' })
         .option('noise', { type: 'number', default: 1, describe: 'scale of the DART action perturbation (0: clean expert)' })
         .option('max-time', { type: 'number', default: 15, describe: 'episode time limit [s]' })
-        .example('$0 sim collect --out /tmp/vla_data --episodes 200', ''),
+        .option('policy', {
+          type: 'string',
+          describe:
+            "DAgger: this policy bundle drives the episodes through the pipeline's cores (as sim eval's async base setting) and the expert labels every visited state (--noise does not apply)",
+        })
+        .example('$0 sim collect --out /tmp/vla_data --episodes 200', '')
+        .example('$0 sim collect --out /tmp/dagger_1 --episodes 100 --seed 2000 --policy reference', 'on-policy states, expert labels'),
     handler: async (argv) => {
       const a = argv as unknown as {
         out: string;
@@ -135,6 +166,7 @@ export function makeCollectCommand(io: TextIo): CommandModule {
         pool: number;
         noise: number;
         'max-time': number;
+        policy?: string;
       };
       await collectDataset(
         {
@@ -148,6 +180,7 @@ export function makeCollectCommand(io: TextIo): CommandModule {
           pool: a.pool,
           noise: a.noise,
           maxTime: a['max-time'],
+          policy: a.policy,
         },
         io,
       );

@@ -22,6 +22,7 @@ import { ACTION_DT, type ScriptedExpert } from './expert.js';
 import { expertPolicy, runEpisode, type DeltaPolicy } from './episode_runner.js';
 import { CameraFeed, simCameraRig, type CameraName, type FrameRenderer } from './camera_rig.js';
 import type { Simulator } from './simulator.js';
+import type { LoopSetting } from './eval/closed_loop.js';
 import { gaussian, mixSeed, mulberry32, type Random } from '../random/seeded_random.js';
 
 export const DATASET_FORMAT = 'vla-ros/sim-dataset@1';
@@ -71,6 +72,11 @@ export interface EpisodeRecording {
   instruction: string;
   success: boolean;
   successTime: number;
+  /**
+   * Who executed the actions: the (perturbed) expert, or a policy whose visited states the
+   * expert labelled (DAgger). The labels are the expert's either way.
+   */
+  driver: 'expert' | 'policy';
   /** Noise scale this episode was run with (0: clean expert). */
   noiseScale: number;
   ticks: number;
@@ -188,85 +194,120 @@ export class ActionPerturbation {
   }
 }
 
+/**
+ * Collects one episode's ticks: at each action tick the observation the policy is given (joint
+ * positions, pose, gripper, the latest camera frames every `imageEvery` ticks) and the expert's
+ * action. One recorder per episode; the expert demonstrations and the DAgger rollouts
+ * (dagger_recording.ts) both record through it.
+ */
+export class EpisodeRecorder {
+  private readonly time: number[] = [];
+  private readonly state: number[] = [];
+  private readonly ee: number[] = [];
+  private readonly gripper: number[] = [];
+  private readonly objectPosition: number[] = [];
+  private readonly action: number[] = [];
+  private readonly successFlag: number[] = [];
+  private readonly frameOf: number[] = [];
+  private readonly frameTick: number[] = [];
+  private readonly images: Uint8Array[][];
+  private tick = 0;
+
+  constructor(
+    private readonly sim: Simulator,
+    private readonly frames: FrameSource,
+    private readonly o: Pick<RecordOptions, 'imageEvery' | 'pool'>,
+  ) {
+    this.images = frames.cameras.map(() => []);
+  }
+
+  /** Records the simulator's state now with the expert's `action` for it (the tick's label). */
+  record(time: number, action: ArrayLike<number>): void {
+    const sim = this.sim;
+    if (this.tick % this.o.imageEvery === 0) {
+      const tensors = this.frames.tensors();
+      this.frames.cameras.forEach((c, i) => {
+        const bytes = new Uint8Array(3 * c.height * c.width);
+        encodePooled(tensors[i], c, this.o.pool, bytes, 0);
+        this.images[i].push(bytes);
+      });
+      this.frameTick.push(this.tick);
+    }
+    this.time.push(time);
+    this.state.push(...sim.jointState().position);
+    const pose = sim.eePose();
+    this.ee.push(...pose.p, ...pose.q);
+    this.gripper.push(sim.gripperState().width);
+    this.objectPosition.push(...sim.physics.objectPose(sim.episode!.colour).p);
+    this.action.push(...Array.from(action));
+    this.successFlag.push(sim.taskStatus?.success === true ? 1 : 0);
+    this.frameOf.push(this.frameTick.length - 1);
+    this.tick++;
+  }
+
+  /** The recording of episode `index` (setup from the simulator), run by `driver`. */
+  finish(
+    index: number,
+    outcome: { success: boolean; successTime: number },
+    driver: EpisodeRecording['driver'],
+    noiseScale: number,
+  ): EpisodeRecording {
+    const setup = this.sim.episode!;
+    const joined: Record<string, Uint8Array> = {};
+    this.frames.cameras.forEach((c, i) => {
+      const size = 3 * c.height * c.width;
+      const all = new Uint8Array(size * this.images[i].length);
+      this.images[i].forEach((b, k) => all.set(b, k * size));
+      joined[c.name] = all;
+    });
+    return {
+      index,
+      seed: setup.seed,
+      task: setup.kind,
+      object: setup.colour,
+      instruction: setup.instruction,
+      success: outcome.success,
+      successTime: outcome.successTime,
+      driver,
+      noiseScale,
+      ticks: this.tick,
+      time: Float32Array.from(this.time),
+      state: Float32Array.from(this.state),
+      ee: Float32Array.from(this.ee),
+      gripper: Float32Array.from(this.gripper),
+      object_position: Float32Array.from(this.objectPosition),
+      action: Float32Array.from(this.action),
+      success_flag: Uint8Array.from(this.successFlag),
+      frame: Int32Array.from(this.frameOf),
+      frames: this.frameTick.length,
+      frameTick: Int32Array.from(this.frameTick),
+      images: joined,
+    };
+  }
+}
+
 /** Runs the (perturbed) scripted expert for episode `index` and records it. */
 export function recordEpisode(sim: Simulator, frames: FrameSource, index: number, o: RecordOptions): EpisodeRecording {
-  // runEpisode resets the simulator: the expert and the noise are made on the first tick.
+  // runEpisode resets the simulator: the recorder, the expert and the noise are made on the first tick.
+  let recorder: EpisodeRecorder | undefined;
   let expert: ScriptedExpert | undefined;
   let noise: ActionPerturbation | undefined;
-  const cams = frames.cameras;
-  const time: number[] = [];
-  const state: number[] = [];
-  const ee: number[] = [];
-  const gripper: number[] = [];
-  const objectPosition: number[] = [];
-  const action: number[] = [];
-  const successFlag: number[] = [];
-  const frameOf: number[] = [];
-  const frameTick: number[] = [];
-  const images: Uint8Array[][] = cams.map(() => []);
-  let tick = 0;
-  const recorder: DeltaPolicy = {
+  const actor: DeltaPolicy = {
     act: (obs) => {
-      if (tick % o.imageEvery === 0) {
-        const tensors = frames.tensors();
-        cams.forEach((c, i) => {
-          const bytes = new Uint8Array(3 * c.height * c.width);
-          encodePooled(tensors[i], c, o.pool, bytes, 0);
-          images[i].push(bytes);
-        });
-        frameTick.push(tick);
-      }
-      if (expert === undefined || noise === undefined) {
+      if (recorder === undefined || expert === undefined || noise === undefined) {
         const setup = sim.episode!;
+        recorder = new EpisodeRecorder(sim, frames, o);
         expert = expertPolicy(sim, setup);
         const random = mulberry32(mixSeed(setup.seed, 0xda27));
         noise = new ActionPerturbation(o.perturbation, o.randomScale ? random() : 1, random);
       }
       const clean = expert.act(obs);
-      time.push(obs.time);
-      state.push(...sim.jointState().position);
-      const pose = sim.eePose();
-      ee.push(...pose.p, ...pose.q);
-      gripper.push(sim.gripperState().width);
-      objectPosition.push(...obs.objectPose(sim.episode!.colour).p);
-      action.push(...clean);
-      successFlag.push(sim.taskStatus?.success === true ? 1 : 0);
-      frameOf.push(frameTick.length - 1);
-      tick++;
+      recorder.record(obs.time, clean);
       return noise.apply(clean);
     },
   };
-  const r = runEpisode(sim, recorder, { index, maxTime: o.maxTime, afterSuccess: o.afterSuccess });
-  const setup = r.setup;
-  const joined: Record<string, Uint8Array> = {};
-  cams.forEach((c, i) => {
-    const size = 3 * c.height * c.width;
-    const all = new Uint8Array(size * images[i].length);
-    images[i].forEach((b, k) => all.set(b, k * size));
-    joined[c.name] = all;
-  });
-  return {
-    index,
-    seed: setup.seed,
-    task: setup.kind,
-    object: setup.colour,
-    instruction: setup.instruction,
-    success: r.success,
-    successTime: r.successTime,
-    noiseScale: noise?.scale ?? 0,
-    ticks: tick,
-    time: Float32Array.from(time),
-    state: Float32Array.from(state),
-    ee: Float32Array.from(ee),
-    gripper: Float32Array.from(gripper),
-    object_position: Float32Array.from(objectPosition),
-    action: Float32Array.from(action),
-    success_flag: Uint8Array.from(successFlag),
-    frame: Int32Array.from(frameOf),
-    frames: frameTick.length,
-    frameTick: Int32Array.from(frameTick),
-    images: joined,
-  };
+  const r = runEpisode(sim, actor, { index, maxTime: o.maxTime, afterSuccess: o.afterSuccess });
+  return (recorder ?? new EpisodeRecorder(sim, frames, o)).finish(index, r, 'expert', noise?.scale ?? 0);
 }
 
 /** Per-tick arrays of the export: file name, element type, values per tick. */
@@ -288,6 +329,8 @@ export interface DatasetHeader {
   bundle: string;
   options: RecordOptions;
   cameras: readonly StoredCamera[];
+  /** DAgger: the policy bundle that drove the episodes and how it ran (absent: expert demonstrations). */
+  policy?: { bundle: string; setting: LoopSetting; maxLatentAge: number };
 }
 
 /**
@@ -352,6 +395,7 @@ export class DatasetWriter {
       joint_names: h.jointNames,
       action_names: ['x', 'y', 'z', 'roll', 'pitch', 'yaw', 'gripper'],
       options: h.options,
+      ...(h.policy === undefined ? {} : { policy: h.policy }),
       cameras: h.cameras,
       ticks: this.tickTotal,
       frames: this.frameTotal,

@@ -70,17 +70,52 @@ OBJECT_CENTRE = [0.5, 0.0, 0.03]
 # --------------------------------------------------------------------------------------------
 
 
+def read_index(folder):
+    with open(os.path.join(folder, "index.json")) as f:
+        return json.load(f)
+
+
+def read_export(folder):
+    """One `vla-ros sim collect` export: its index.json and arrays."""
+    ix = read_index(folder)
+    types = {"float32": np.float32, "uint8": np.uint8, "int32": np.int32}
+    arrays = {}
+    for field in ix["fields"]:
+        # (a collection still running may have appended past what index.json describes)
+        a = np.fromfile(os.path.join(folder, field["file"]), dtype=types[field["type"]], count=int(np.prod(field["shape"])))
+        arrays[field["file"][:-4]] = a.reshape(field["shape"])
+    return ix, arrays
+
+
+def aggregate(folders):
+    """Several exports as one (DAgger aggregation): arrays concatenated, episodes re-based."""
+    parts = [read_export(f) for f in folders]
+    ix = dict(parts[0][0])
+    for f, (other, _) in zip(folders, parts):
+        for key in ("joint_names", "cameras", "action_names"):
+            if other[key] != ix[key]:
+                raise SystemExit(f"{f}: {key} differ from {folders[0]}'s; exports must share them to be aggregated")
+    episodes = []
+    ticks = frames = 0
+    for f, (other, arrays) in zip(folders, parts):
+        driver = "policy" if "policy" in other else "expert"
+        for e in other["episodes"]:
+            episodes.append({"driver": driver, **e, "tickStart": e["tickStart"] + ticks, "frameStart": e["frameStart"] + frames,
+                             "export": f})
+        ticks += len(arrays["state"])
+        frames += len(arrays["frame_tick"])
+    ix["episodes"] = episodes
+    arrays = {k: np.concatenate([a[k] for _, a in parts], 0) for k in parts[0][1]}
+    return ix, arrays
+
+
 class Dataset:
-    def __init__(self, folder):
-        with open(os.path.join(folder, "index.json")) as f:
-            self.index = json.load(f)
+    def __init__(self, folders, max_turn=0.066):
+        self.index, arrays = aggregate(folders)
         ix = self.index
-        types = {"float32": np.float32, "uint8": np.uint8, "int32": np.int32}
-        arrays = {}
-        for field in ix["fields"]:
-            # (a collection still running may have appended past what index.json describes)
-            a = np.fromfile(os.path.join(folder, field["file"]), dtype=types[field["type"]], count=int(np.prod(field["shape"])))
-            arrays[field["file"][:-4]] = a.reshape(field["shape"])
+        self.exports = [{"dir": f, "seed": x["seed"], "episodes": len(x["episodes"]),
+                         "policy": x.get("policy", {}).get("bundle", ""), "max_time": x["options"]["maxTime"]}
+                        for f, x in ((f, read_index(f)) for f in folders)]
         self.state = arrays["state"]
         self.action = arrays["action"]
         self.object = arrays["object_position"]
@@ -114,6 +149,16 @@ class Dataset:
         # gripper targets squeezed (see GRIPPER_SQUEEZE)
         lo, hi = GRIPPER_SQUEEZE
         self.action = self.action.copy()
+        # On-policy labels: the expert turns from the policy's orientation to its own in one step
+        # (its yaw is rate-limited only along its own plan), up to ~0.3 rad where the policy's
+        # paddle is off — tens of standard deviations that would swamp the flow loss. Such turns
+        # are scaled down to what the demonstrations show at most (the expert's turn rate plus its
+        # DART corrections): the direction of the correction is kept.
+        for e in self.episodes:
+            if e["driver"] == "policy":
+                r = self.action[e["tickStart"]:e["tickStart"] + e["ticks"], 3:6]
+                norm = np.linalg.norm(r, axis=1, keepdims=True)
+                r *= np.minimum(1.0, max_turn / np.maximum(norm, 1e-12))
         self.action[:, 6] = lo + (hi - lo) * self.action[:, 6]
         # Chunk label of tick t: the expert's actions t-1 .. t+H-2. The controller bridge executes
         # action i of a chunk stamped at tau_k as the motion that ends at tau_{k+i} (step k+i), so
@@ -309,6 +354,40 @@ def losses(vlm, expert, b, gen):
     return flow, aux
 
 
+def load_bundle_weights(folder):
+    """A bundle this script wrote, as an --init-checkpoint: the torch weights are its ONNX
+    initializers (same names; the VLM's under the export wrapper's 'vlm.' prefix), the statistics
+    its stats.json. The original training checkpoint is not needed to continue training."""
+    import onnx
+    from onnx import numpy_helper
+
+    def weights(path, model, prefix, constants=()):
+        init = {t.name: numpy_helper.to_array(t) for t in onnx.load(path).graph.initializer}
+        state = model.state_dict()
+        out = {}
+        for k, v in state.items():
+            if k in constants:
+                out[k] = v  # the architecture's constants (keypoint grids, sinusoid frequencies), shared or folded by the export
+                continue
+            if prefix + k not in init:
+                raise SystemExit(f"{path}: no initializer {prefix + k} (not a bundle of this script's architecture)")
+            w = init[prefix + k]
+            if tuple(w.shape) != tuple(v.shape):
+                raise SystemExit(f"{path}: {prefix + k} is {list(w.shape)}, the model's {list(v.shape)}")
+            out[k] = torch.from_numpy(w.copy())
+        return out
+
+    with open(os.path.join(folder, "stats.json")) as f:
+        stats = json.load(f)
+    with open(os.path.join(folder, "training.json")) as f:
+        info = json.load(f)
+    return {
+        "vlm": weights(os.path.join(folder, "vlm.onnx"), ReferenceVlm(len(SPECIAL) + len(WORDS)), "vlm.", ("scene.px", "scene.py", "wrist.px", "wrist.py")),
+        "expert": weights(os.path.join(folder, "expert_flow.onnx"), FlowExpert(), "", ("age_freqs", "time_freqs")),
+        "stats": stats, "info": info, "bundle": os.path.abspath(folder),
+    }
+
+
 def train(data, opts, init=None):
     rng = np.random.default_rng(opts.seed)
     torch.manual_seed(opts.seed)
@@ -317,7 +396,10 @@ def train(data, opts, init=None):
     order = rng.permutation(n_ep)
     n_val = max(1, int(round(n_ep * opts.val_fraction)))
     val_eps = set(order[:n_val].tolist())
-    ok = np.array([e["success"] for e in data.episodes])
+    # Expert demonstrations train only where the expert succeeded; on-policy (DAgger) episodes are
+    # the expert's labels of the states the policy reached, worth learning whether or not the
+    # policy then succeeded.
+    ok = np.array([e["success"] or e["driver"] == "policy" for e in data.episodes])
     train_eps = [k for k in range(n_ep) if k not in val_eps and ok[k]]
     val_list = [k for k in sorted(val_eps) if ok[k]]
     train_frames = np.nonzero(np.isin(data.frame_episode, train_eps))[0]
@@ -400,12 +482,12 @@ commands: [docs/training.md](../../../docs/training.md). Format: [docs/policy-bu
 ## How it was made
 
 ```bash
-node tools/vla-ros.js sim collect --out {data} --episodes {episodes} --seed 1000
+{collect}
 {commands}
 ```
 
-- Data: {episodes} scripted-expert episodes (DART-perturbed execution, clean expert labels), {train_episodes}
-  successful ones for training and {val_episodes} held out; {ticks} ticks at 30 Hz, {frames} camera frames
+- Data: {data_text}, {train_episodes}
+  usable ones for training and {val_episodes} held out; {ticks} ticks at 30 Hz, {frames} camera frames
   (every 2nd tick, the bundle's 224×224 tensors pooled 4×4).
 - Training: {stages} of {frames_per_batch} frames × {per_frame} ticks each (latent ages 0–0.6 s),
   {train_minutes:.1f} min in all on a 2-core CPU shared with other jobs (torch 1.13, {threads} thread(s)).
@@ -439,7 +521,7 @@ row i of a chunk stamped τ_k is the motion that ends at τ_(k+i), as the contro
 """
 
 
-def write_bundle(out, vlm, expert, stats, info, data_dir):
+def write_bundle(out, vlm, expert, stats, info, data_dirs):
     os.makedirs(out, exist_ok=True)
     vlm.eval()
     expert.eval()
@@ -466,13 +548,31 @@ def write_bundle(out, vlm, expert, stats, info, data_dir):
         expert_measured="10 steps measured p50 0.64 ms / p95 1.6 ms", expert_latency=0.003,
         failure_monitor={"features_from": "expert", "detector": "safe_mlp.onnx", "detector_kind": "mlp",
                          "calibration": "calibration_mlp.yaml"}))
-    info = {**info, "vlm_params": params(vlm), "expert_params": params(expert), "data": os.path.abspath(data_dir)}
+    info = {**info, "vlm_params": params(vlm), "expert_params": params(expert), "data": [os.path.abspath(d) for d in data_dirs]}
     write(os.path.join(out, "training.json"), json.dumps(info, indent=1) + "\n")
     o = info["options"]
     last = info["history"][-1]
+    data_dir = " ".join(data_dirs)
     base = f"/usr/bin/python3 tools/policy/train_reference.py --data {data_dir} --threads {o['threads']}"
     minutes = info["train_seconds"] / 60
-    if "continued_from" in info:
+    exports = info.get("exports", [])
+    collect = "\n".join(f"node tools/vla-ros.js sim collect --out {x['dir']} --episodes {x['episodes']} --seed {x['seed']}"
+                        + (f" --policy {x['policy']} --max-time {x['max_time']:g}" if x["policy"] else "") for x in exports)
+    expert_eps = sum(x["episodes"] for x in exports if not x["policy"])
+    policy_eps = sum(x["episodes"] for x in exports if x["policy"])
+    data_text = f"{expert_eps} scripted-expert episodes (DART-perturbed execution, clean expert labels)"
+    if policy_eps:
+        data_text += f" and {policy_eps} on-policy (DAgger) episodes (the policy drives, the expert labels every state)"
+    if "continued_from" in info and "bundle" in info["continued_from"]:
+        c = info["continued_from"]
+        minutes += c["train_seconds"] / 60
+        commands = (f"# continues from the bundle in {c['bundle']} (docs/training.md)\n"
+                    f"{base} --steps {o['steps']} --init-bundle {c['bundle']} --early-fraction {o['early_fraction']} "
+                    f"--aux-weight {o['aux_weight']} --lr {o['lr']} --out config/policies/reference")
+        stages = (f"the previous bundle's {c['steps']} steps, then {o['steps']} more from its weights on the aggregated data "
+                  f"(lr {o['lr']}, aux weight {o['aux_weight']}, {o['early_fraction']:.0%} of the frames from the first second "
+                  f"of episodes)")
+    elif "continued_from" in info:
         c = info["continued_from"]
         minutes += c["train_seconds"] / 60
         commands = (f"{base} --steps {c['steps']} --out /tmp/stage1 --checkpoint /tmp/stage1.pt\n"
@@ -486,7 +586,7 @@ def write_bundle(out, vlm, expert, stats, info, data_dir):
         stages = f"{o['steps']} AdamW steps"
     write(os.path.join(out, "README.md"), README.format(commands=commands, stages=stages,
         vocab=len(SPECIAL) + len(WORDS), vlm_params=info["vlm_params"], expert_params=info["expert_params"],
-        data=data_dir, episodes=info["episodes"], threads=o["threads"],
+        collect=collect, data_text=data_text, threads=o["threads"],
         train_episodes=info["train_episodes"], val_episodes=info["val_episodes"], ticks=info["ticks"], frames=info["frames"],
         frames_per_batch=o["frames"], per_frame=o["per_frame"], train_minutes=minutes,
         val_flow=last["val_flow"], obj_cm=math.sqrt(last["val_aux"]) * 10))
@@ -522,7 +622,8 @@ def update_fixture(path, out, vlm, expert):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", required=True, help="folder written by `vla-ros sim collect`")
+    ap.add_argument("--data", required=True, nargs="+",
+                    help="folders written by `vla-ros sim collect` (several: aggregated, e.g. expert demonstrations + DAgger rounds)")
     ap.add_argument("--out", default="config/policies/reference")
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--frames", type=int, default=16, help="camera frames per batch")
@@ -535,6 +636,9 @@ def main():
     ap.add_argument("--log-every", type=int, default=250)
     ap.add_argument("--checkpoint", default="", help="also save the trained torch weights here (not part of the bundle)")
     ap.add_argument("--init-checkpoint", default="", help="continue training from a --checkpoint file (its statistics are kept)")
+    ap.add_argument("--max-turn", type=float, default=0.066,
+                    help="largest rotation label of an on-policy (DAgger) tick [rad per action]; larger turns are scaled down")
+    ap.add_argument("--init-bundle", default="", help="continue training from a bundle this script wrote (its ONNX weights and stats.json)")
     ap.add_argument("--early-fraction", type=float, default=0.0, help="share of each batch's frames drawn from the first second of episodes")
     ap.add_argument("--from-checkpoint", default="", help="skip training: export the bundle from a --checkpoint file")
     ap.add_argument("--fixture", default="test/inference/decoders/fixtures/reference_bundle_io.json",
@@ -549,13 +653,19 @@ def main():
         expert.load_state_dict(saved["expert"])
         stats, info = saved["stats"], saved["info"]
     else:
-        data = Dataset(opts.data)
+        data = Dataset(opts.data, opts.max_turn)
         print(f"{len(data.episodes)} episodes, {len(data.state)} ticks, {len(data.frame_tick)} frames", flush=True)
-        init = torch.load(opts.init_checkpoint) if opts.init_checkpoint else None
+        if opts.init_checkpoint and opts.init_bundle:
+            raise SystemExit("--init-checkpoint and --init-bundle: give one")
+        init = torch.load(opts.init_checkpoint) if opts.init_checkpoint else load_bundle_weights(opts.init_bundle) if opts.init_bundle else None
         vlm, expert, stats, info = train(data, opts, init)
         if init is not None:
-            info["continued_from"] = {"steps": init["info"]["options"]["steps"], "train_seconds": init["info"]["train_seconds"]}
-        info["options"] = {k: v for k, v in vars(opts).items() if k not in ("data", "out", "fixture", "checkpoint", "from_checkpoint")}
+            before = init["info"]
+            steps = before["options"]["steps"] + before.get("continued_from", {}).get("steps", 0)
+            seconds = before["train_seconds"] + before.get("continued_from", {}).get("train_seconds", 0)
+            info["continued_from"] = {"steps": steps, "train_seconds": seconds, **({"bundle": opts.init_bundle} if opts.init_bundle else {})}
+        info["exports"] = data.exports
+        info["options"] = {k: v for k, v in vars(opts).items() if k not in ("data", "out", "fixture", "checkpoint", "from_checkpoint", "init_bundle")}
         if opts.checkpoint:
             torch.save({"vlm": vlm.state_dict(), "expert": expert.state_dict(), "stats": stats, "info": info}, opts.checkpoint)
     write_bundle(opts.out, vlm, expert, stats, info, opts.data)

@@ -39,6 +39,7 @@ import { JOINT_STATE_LIMIT_TOLERANCE, limitsByName } from '../../robots/joint_st
 import { kinematicsFor } from '../../robots/robot_models.js';
 import { fromRosTime, toRosTime, type RosTime } from '../../ros/time.js';
 import { LatentProducer, SLOW_PATHWAY_MAX_OBSERVATION_AGE, type ObservationRef, type VlmJob } from '../../slow_pathway/latent_producer.js';
+import { ACTION_DT } from '../expert.js';
 import { CAMERA_NAMES, CameraFeed, type CameraFrame, type CameraName, type CameraRig, type FrameRenderer } from '../camera_rig.js';
 import { SIM_OUTPUT_RATES } from '../node_params.js';
 import { RateSchedule } from '../pacing.js';
@@ -72,6 +73,25 @@ export interface ClosedLoopOptions extends LoopSetting {
   bridge?: Partial<BridgeConfig>;
   /** Called with every chunk the fast pathway publishes, at its delivery time [s] (the agreement test). */
   onChunk?: (chunk: vla_ros_msgs.msg.ActionChunk, at: number) => void;
+  /** Called at every action instant of an episode (see ActionInstant; DAgger recording). */
+  onActionInstant?: (instant: ActionInstant) => void;
+}
+
+/**
+ * The closed loop at an action instant k/30 s of episode time (k = 0, 1, …), before the step that
+ * starts there: the simulator's state is the one every node has seen at that instant, and
+ * `bridgeTarget` the controller bridge's last published target (at its latest 50 Hz tick, at most
+ * one tick earlier).
+ */
+export interface ActionInstant {
+  /** Episode index. */
+  index: number;
+  /** Action tick k. */
+  tick: number;
+  /** Episode time [s]. */
+  time: number;
+  /** [x y z qx qy qz qw] in the base frame; undefined until the bridge published one in this episode. */
+  bridgeTarget: Float64Array | undefined;
 }
 
 export interface ClosedLoopEpisode {
@@ -211,12 +231,13 @@ export async function runClosedLoopEpisode(
   policy: BundlePolicy,
   options: ClosedLoopOptions,
 ): Promise<ClosedLoopEpisode> {
-  const { index, onChunk, ...rest } = options;
+  const { index, onChunk, onActionInstant, ...rest } = options;
   const [episode] = await runClosedLoopEpisodes(sim, rig, renderer, policy, {
     ...rest,
     indices: [index],
     resetDelay: 0,
     onChunk: onChunk && ((m, at) => onChunk(m, at)),
+    onActionInstant,
   });
   return episode;
 }
@@ -314,6 +335,8 @@ export async function runClosedLoopEpisodes(
   let ages: number[] = [];
   let features: Float32Array[] = [];
   let previousTarget: Float64Array | undefined;
+  let publishedTarget: Float64Array | undefined;
+  let actionTick = 0;
   let successTime = NaN;
   let dropsBefore = new Map<string, number>();
   const episodes: ClosedLoopEpisode[] = [];
@@ -377,12 +400,20 @@ export async function runClosedLoopEpisodes(
     ages = [];
     features = [];
     previousTarget = undefined;
+    publishedTarget = undefined;
+    actionTick = 0;
     successTime = NaN;
     dropsBefore = new Map(loop.drops);
   };
 
+  // Simulator steps per action instant (the episode runner's grid: instant k at round(k·this) steps).
+  const stepsPerAction = ACTION_DT / dt;
   newInstruction(0);
   for (;;) {
+    if (running && options.onActionInstant !== undefined && episodeSteps === Math.round(actionTick * stepsPerAction)) {
+      options.onActionInstant({ index, tick: actionTick, time: sim.episodeTime, bridgeTarget: publishedTarget });
+      actionTick++;
+    }
     sim.step();
     if (running) {
       episodeSteps++;
@@ -486,6 +517,7 @@ export async function runClosedLoopEpisodes(
       if (!sim.setTargetPose([p[0], p[1], p[2]], [p[3], p[4], p[5], p[6]]))
         throw new Error(`the simulator refused the bridge's target at ${t.toFixed(3)} s`);
       if (target.gripper !== undefined) sim.setGripperCommand(target.gripper);
+      publishedTarget = p;
       if (running) {
         if (previousTarget !== undefined)
           maxTargetStep = Math.max(maxTargetStep, Math.hypot(p[0] - previousTarget[0], p[1] - previousTarget[1], p[2] - previousTarget[2]));
