@@ -1,7 +1,7 @@
 // The `vla-ros` command as a user runs it: a real process, real exit codes and output.
 
 import { strict as assert } from 'node:assert';
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { packagePath } from '../../nodes/package_paths.js';
 
 const CLI = packagePath('tools', 'vla-ros.js');
@@ -89,31 +89,46 @@ describe('vla-ros CLI', function () {
     assert.match(r.out, /all nodes stopped/);
   });
 
-  it('stops cleanly on Ctrl-C (SIGINT)', async () => {
+  /**
+   * Runs `vla-ros launch bringup.launch.xml` for `body`; the suite runs until Ctrl-C, so a body
+   * that fails before sending it must not leave the process running (it is killed afterwards).
+   */
+  async function withLaunchedSuite(body: (child: ChildProcess, out: () => string, exited: Promise<number | null>) => Promise<void>) {
     const child = spawn(process.execPath, [CLI, 'launch', 'bringup.launch.xml'], { env: plainEnv() });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 20_000;
-    while (!out.includes('Ctrl-C to stop') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(out.includes('Ctrl-C to stop'), `launch did not come up: ${out}`);
-    child.kill('SIGINT');
-    assert.equal(await exited, 0);
-    assert.match(out, /stopping \(SIGINT\)/);
-    assert.match(out, /shutdown: active → finalized/);
+    try {
+      await body(child, () => out, exited);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }
+  /** Waits until the output contains `text`, at most 40 s (start-up on two busy cores). */
+  async function waitFor(out: () => string, text: string): Promise<void> {
+    const deadline = Date.now() + 40_000;
+    while (!out().includes(text) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  it('stops cleanly on Ctrl-C (SIGINT)', async () => {
+    await withLaunchedSuite(async (child, out, exited) => {
+      await waitFor(out, 'Ctrl-C to stop');
+      assert.ok(out().includes('Ctrl-C to stop'), `launch did not come up: ${out()}`);
+      child.kill('SIGINT');
+      assert.equal(await exited, 0);
+      assert.match(out(), /stopping \(SIGINT\)/);
+      assert.match(out(), /shutdown: active → finalized/);
+    });
   });
 
   it('stops cleanly when Ctrl-C comes during start-up', async () => {
-    const child = spawn(process.execPath, [CLI, 'launch', 'bringup.launch.xml'], { env: plainEnv() });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 20_000;
-    while (!out.includes('started /') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGINT');
-    assert.equal(await exited, 0, out);
-    assert.match(out, /stopping \(SIGINT\)/);
-    assert.match(out, /all nodes stopped/);
+    await withLaunchedSuite(async (child, out, exited) => {
+      await waitFor(out, 'started /');
+      child.kill('SIGINT');
+      assert.equal(await exited, 0, out());
+      assert.match(out(), /stopping \(SIGINT\)/);
+      assert.match(out(), /all nodes stopped/);
+    });
   });
 
   it('runs a component container until Ctrl-C; a bad node name on its command line is bad usage', async () => {

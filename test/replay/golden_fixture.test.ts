@@ -37,7 +37,9 @@ async function countsOf(bag: string): Promise<Map<string, number>> {
 }
 
 describe('replay: the committed fixture against its golden', function () {
-  this.timeout(60_000);
+  // Up to three replays per test, each a child process running the whole suite: on two cores
+  // shared with the other mocha worker and lint they take far longer than when idle.
+  this.timeout(180_000);
   let tmp: ReturnType<typeof tempDir>;
   beforeEach(() => (tmp = tempDir('vla-replay-test-')));
   afterEach(() => tmp.remove());
