@@ -2,21 +2,9 @@
 // Everything from `--ros-args` on is ROS's, exactly as for `ros2 run`, and is passed
 // through untouched.
 
-import yargs, { type Argv } from 'yargs';
+import yargs, { type Argv, type CommandModule } from 'yargs';
 import { readFileSync } from 'node:fs';
 import { packagePath } from '../package_paths.js';
-import { runCommand } from './run_command.js';
-import { containerCommand } from './container_command.js';
-import { launchCommand } from './launch_command.js';
-import { doctorCommand } from './doctor.js';
-import { nodesCommand } from './nodes_command.js';
-import { bundleCheckCommand } from './bundle_command.js';
-import { safeCommand } from './safe_command.js';
-import { bagCommand } from './bag_command.js';
-import { recordCommand } from './record_command.js';
-import { replayCommand } from './replay_command.js';
-import { reportCommand } from './report_command.js';
-import { simCommand } from './sim_command.js';
 import { CliError } from './cli_error.js';
 import { UsageCheck, UsageError } from './usage_check.js';
 import { errorTextWithStack } from '../error_text.js';
@@ -42,6 +30,27 @@ function withBackend<T>(y: Argv<T>) {
   });
 }
 
+// Commands defined as whole modules (options and handler together), loaded only when asked for:
+// each pulls in its own dependencies (bags, onnxruntime, the simulator), and every start of
+// `vla-ros` would otherwise pay for all of them.
+const COMMAND_MODULES: Readonly<Record<string, () => Promise<CommandModule>>> = {
+  safe: async () => (await import('./safe_command.js')).safeCommand,
+  record: async () => (await import('./record_command.js')).recordCommand,
+  replay: async () => (await import('./replay_command.js')).replayCommand,
+  bag: async () => (await import('./bag_command.js')).bagCommand,
+  report: async () => (await import('./report_command.js')).reportCommand,
+  sim: async () => (await import('./sim_command.js')).simCommand,
+};
+
+/** The command modules this command line needs: the one it names, or all (help, a typo, none). */
+async function commandModules(cli: readonly string[]): Promise<CommandModule[]> {
+  const named = cli.find((a) => !a.startsWith('-'));
+  const wanted = named !== undefined && Object.hasOwn(COMMAND_MODULES, named) ? [named] : Object.keys(COMMAND_MODULES);
+  const known = new Set(['run', 'container', 'launch', 'doctor', 'nodes', 'bundle']);
+  if (named !== undefined && known.has(named)) return [];
+  return Promise.all(wanted.map((name) => COMMAND_MODULES[name]()));
+}
+
 /** Runs the CLI; resolves to the process exit code. */
 export async function runCli(argv: string[]): Promise<number> {
   const { cli, ros } = splitRosArgs(argv);
@@ -62,7 +71,9 @@ export async function runCli(argv: string[]): Promise<number> {
           .example('$0 run episode_manager --ros-args -p instruction:="touch the blue block"', '')
           .example('$0 run episode_manager --ros-args -r __ns:=/fr3 --params-file config/nodes.yaml', ''),
       async (a) => {
-        exitCode = await runCommand({ exec: a.node, backend: a.backend, helpParams: a['help-params'], rosArgv: ros });
+        exitCode = await (
+          await import('./run_command.js')
+        ).runCommand({ exec: a.node, backend: a.backend, helpParams: a['help-params'], rosArgv: ros });
       },
     )
     .command(
@@ -70,7 +81,7 @@ export async function runCli(argv: string[]): Promise<number> {
       'A component container: ros2 launch loads the nodes of a <node_container> into this one process; ROS arguments follow --ros-args',
       (y) => withBackend(y).example('$0 container --ros-args -r __node:=vla_container -r __ns:=/fr3', ''),
       async (a) => {
-        exitCode = await containerCommand({ backend: a.backend, rosArgv: ros });
+        exitCode = await (await import('./container_command.js')).containerCommand({ backend: a.backend, rosArgv: ros });
       },
     )
     .command(
@@ -91,7 +102,9 @@ export async function runCli(argv: string[]): Promise<number> {
           .example('$0 launch bringup.launch.xml robot:=fr3', '')
           .example('$0 launch bringup.launch.xml robot:=ur5e namespace:=/ur --print', ''),
       async (a) => {
-        exitCode = await launchCommand({
+        exitCode = await (
+          await import('./launch_command.js')
+        ).launchCommand({
           file: a.file,
           args: a.args,
           backend: a.backend,
@@ -107,7 +120,7 @@ export async function runCli(argv: string[]): Promise<number> {
       'Check this installation: ROS 2, backend, rclnodejs, onnxruntime, policy bundles, robot configs',
       (y) => y,
       async () => {
-        exitCode = await doctorCommand();
+        exitCode = await (await import('./doctor.js')).doctorCommand();
       },
     )
     .command(
@@ -115,7 +128,7 @@ export async function runCli(argv: string[]): Promise<number> {
       'List the node executables vla-ros provides',
       (y) => y,
       async () => {
-        exitCode = await nodesCommand();
+        exitCode = await (await import('./nodes_command.js')).nodesCommand();
       },
     )
     .command(
@@ -133,15 +146,10 @@ export async function runCli(argv: string[]): Promise<number> {
           .example('$0 bundle check', 'check every shipped bundle')
           .example('$0 bundle check ./my_policy', 'check your own export'),
       async (a) => {
-        exitCode = await bundleCheckCommand(a.bundles);
+        exitCode = await (await import('./bundle_command.js')).bundleCheckCommand(a.bundles);
       },
     )
-    .command(safeCommand)
-    .command(recordCommand)
-    .command(replayCommand)
-    .command(bagCommand)
-    .command(reportCommand)
-    .command(simCommand)
+    .command(await commandModules(cli))
     .demandCommand(1, 'Specify a command; see --help.')
     .recommendCommands()
     .version(packageVersion())
