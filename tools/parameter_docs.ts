@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PACKAGE_ROOT } from '../nodes/package_paths.js';
-import { loadNodeDefinition } from '../nodes/registry.js';
+import { loadNodeDefinition } from '../nodes/launcher/node_registry.js';
 import { parameterTable } from '../nodes/runtime/parameter_help.js';
 
 /** The doc that holds each node's table. */

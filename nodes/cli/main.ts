@@ -53,6 +53,11 @@ async function commandModules(cli: readonly string[]): Promise<CommandModule[]> 
 
 /** Runs the CLI; resolves to the process exit code. */
 export async function runCli(argv: string[]): Promise<number> {
+  // `vla-ros … | head`: a reader that stops early is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const { cli, ros } = splitRosArgs(argv);
   let exitCode = 0;
   const parser = yargs(cli);

@@ -1,5 +1,5 @@
 // `vla-ros nodes`: the node executables and what each does.
-import { loadNodeDefinition, nodeExecutables } from '../registry.js';
+import { loadNodeDefinition, nodeExecutables } from '../launcher/node_registry.js';
 
 export async function nodesCommand(): Promise<number> {
   const defs = await Promise.all(nodeExecutables().map((exec) => loadNodeDefinition(exec)));

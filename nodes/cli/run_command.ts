@@ -2,7 +2,7 @@
 
 import { selectBackend, type BackendChoice } from '../ros/backend.js';
 import { nodeConfigFromArgv } from '../ros/node_config.js';
-import { loadNodeDefinition, UnknownNodeError } from '../registry.js';
+import { loadNodeDefinition, UnknownNodeError } from '../launcher/node_registry.js';
 import { ParameterOverrideError, startNode } from '../runtime/node_runner.js';
 import { describeNodeParameters } from '../runtime/parameter_help.js';
 import { CliError } from './cli_error.js';

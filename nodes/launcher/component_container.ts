@@ -6,7 +6,7 @@
 import type { composition_interfaces } from '../msgs/generated/interfaces.js';
 import type { RosBackend } from '../ros/backend.js';
 import type { RosNode } from '../ros/node.js';
-import { loadNodeDefinition, nodeExecutables } from '../registry.js';
+import { loadNodeDefinition, nodeExecutables } from './node_registry.js';
 import { startNode, type RunningNode } from '../runtime/node_runner.js';
 import { paramsFileProblems } from '../runtime/params_file_check.js';
 import { planLoad, type LoadPlan } from './load_node_request.js';

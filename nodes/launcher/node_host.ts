@@ -7,7 +7,7 @@ import { EmbeddedBackend } from '../ros/backend.js';
 import { EmbeddedDomain } from '../ros/embedded/domain.js';
 import { PortLink } from '../ros/embedded/link_protocol.js';
 import type { NodeConfig } from '../ros/node_config.js';
-import { loadNodeDefinition } from '../registry.js';
+import { loadNodeDefinition } from './node_registry.js';
 import { startNode, type RunningNode } from '../runtime/node_runner.js';
 import { settleModelLoads } from '../inference/model_loads.js';
 import { errorText } from '../error_text.js';

@@ -10,7 +10,7 @@
 import type { LogLevel } from '../ros/log_level.js';
 import { fqnOf, type NodeConfig } from '../ros/node_config.js';
 import { collectOverrides } from '../ros/params_file.js';
-import { loadNodeDefinition } from '../registry.js';
+import { loadNodeDefinition } from './node_registry.js';
 import type { NodeDefinition } from '../runtime/node_definition.js';
 import { errorText } from '../error_text.js';
 import { LaunchError } from './launch_errors.js';

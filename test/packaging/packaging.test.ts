@@ -10,7 +10,7 @@ import path from 'node:path';
 import { defaultLaunchContext } from '../../nodes/launcher/launch_context.js';
 import { loadLaunchFile } from '../../nodes/launcher/launch_file.js';
 import { PACKAGE_ROOT, packagePath } from '../../nodes/package_paths.js';
-import { nodeExecutables } from '../../nodes/registry.js';
+import { nodeExecutables } from '../../nodes/launcher/node_registry.js';
 import { collectOverrides, loadParamsFile } from '../../nodes/ros/params_file.js';
 
 const DEBIAN_PYTHON = '/usr/bin/python3';
@@ -51,7 +51,7 @@ function cmakeNodeList(): string[] {
 describe('ROS packaging', function () {
   this.timeout(180_000);
 
-  it('installs one entry point per registered node (CMakeLists.txt matches nodes/registry.ts)', () => {
+  it('installs one entry point per registered node (CMakeLists.txt matches nodes/launcher/node_registry.ts)', () => {
     assert.deepEqual(cmakeNodeList(), nodeExecutables());
   });
 

@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import fs from 'node:fs';
 import { packagePath } from '../../nodes/package_paths.js';
-import { loadNodeDefinition, nodeExecutables } from '../../nodes/registry.js';
+import { loadNodeDefinition, nodeExecutables } from '../../nodes/launcher/node_registry.js';
 import { loadParamsFile, parseParamsYaml } from '../../nodes/ros/params_file.js';
 import { defaultLaunchContext } from '../../nodes/launcher/launch_context.js';
 import { loadLaunchFile } from '../../nodes/launcher/launch_file.js';
