@@ -15,6 +15,7 @@ const AREAS: Record<string, () => Promise<Area>> = {
   renderer: async () => (await import('./renderer.js')).bench,
   sim: async () => (await import('./sim.js')).bench,
   runtime: async () => (await import('./runtime.js')).bench,
+  ros2_launch: async () => (await import('./ros2_launch.js')).bench,
   vlm_real_size: async () => (await import('./vlm_real_size.js')).bench,
 };
 
