@@ -14,6 +14,7 @@ import { isMainThread } from 'node:worker_threads';
 import { AlarmQueue, type Alarm, type AlarmEntry } from './alarm_queue.js';
 import { TimingThread, type TimingThreadEvents } from './timing_thread.js';
 import { wallNow } from './wall_clock.js';
+import { errorText } from '../error_text.js';
 
 export type { Alarm } from './alarm_queue.js';
 
@@ -164,7 +165,7 @@ export class WallTimeBase implements TimeBase {
     try {
       this.timing = (this.options.startTimingThread ?? ((e) => new TimingThread(e)))(events);
     } catch (err) {
-      this.fallBack(err instanceof Error ? err.message : String(err));
+      this.fallBack(errorText(err));
     }
     return this.timing;
   }

@@ -10,6 +10,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { wallNow } from './wall_clock.js';
+import { errorText } from '../error_text.js';
 
 /** Int32 slots of the shared control block. */
 const GENERATION = 0;
@@ -128,7 +129,7 @@ export class TimingThread {
       if (this.pending === m.wake) this.pending = undefined;
       this.events.wake(m.wake);
     });
-    this.worker.on('error', (err) => this.fail(err instanceof Error ? err.message : String(err)));
+    this.worker.on('error', (err) => this.fail(errorText(err)));
     this.exit = new Promise((resolve) =>
       this.worker.on('exit', (code) => {
         this.fail(`it exited (code ${code})`);
