@@ -5,6 +5,7 @@
 
 import type { composition_interfaces } from '../msgs/generated/interfaces.js';
 import type { RosBackend } from '../ros/backend.js';
+import { fqnOf } from '../ros/node_config.js';
 import type { RosNode } from '../ros/node.js';
 import { loadNodeDefinition, nodeExecutables } from './node_registry.js';
 import { startNode, type RunningNode } from '../runtime/node_runner.js';
@@ -57,7 +58,7 @@ export class ComponentContainer {
     };
     const plan = await this.plan(request);
     if (!plan.ok) return refuse(plan.error);
-    const fqn = `${plan.config.namespace === '/' ? '' : plan.config.namespace}/${plan.config.name}`;
+    const fqn = fqnOf(plan.config);
     if (this.nodes.some((r) => r.node.fullyQualifiedName === fqn)) return refuse(`a node named ${fqn} is already loaded`);
     let running: RunningNode;
     try {

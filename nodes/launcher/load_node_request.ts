@@ -6,6 +6,7 @@ import { rcl_interfaces, type composition_interfaces } from '../msgs/generated/i
 import { normalizeNamespace, parseRemapRule, validateNamespace, validateNodeName } from '../ros/names.js';
 import type { NodeConfig } from '../ros/node_config.js';
 import type { ParameterOverride } from '../ros/parameter.js';
+import { fromRclValue, PARAMETER_TYPE_OF } from '../ros/parameter_message.js';
 import type { LogLevel } from '../ros/log_level.js';
 import { closestNames } from '../msgs/suggest.js';
 import { errorText } from '../error_text.js';
@@ -36,43 +37,16 @@ export interface LoadContext {
   containerLogLevel: LogLevel;
 }
 
-/** One rcl_interfaces/Parameter as a parameter override. Throws on a value without a type. */
+/** One rcl_interfaces/Parameter as a parameter override. Throws on a value without a type or an unsafe integer. */
 export function overrideFromParameter(p: rcl_interfaces.msg.Parameter, source: string): ParameterOverride {
-  const v = p.value;
-  const T = rcl_interfaces.msg.ParameterType;
-  const integer = (x: bigint) => {
-    const n = Number(x);
-    if (!Number.isSafeInteger(n)) throw new Error(`parameter '${p.name}': integer ${x} is outside the safe range`);
-    return n;
-  };
-  const of = (type: ParameterOverride['type'], value: ParameterOverride['value']): ParameterOverride => ({
-    name: p.name,
-    type,
-    value,
-    source,
-  });
-  switch (v.type) {
-    case T.PARAMETER_BOOL:
-      return of('bool', v.bool_value);
-    case T.PARAMETER_INTEGER:
-      return of('integer', integer(v.integer_value));
-    case T.PARAMETER_DOUBLE:
-      return of('double', v.double_value);
-    case T.PARAMETER_STRING:
-      return of('string', v.string_value);
-    case T.PARAMETER_BYTE_ARRAY:
-      return of('byte_array', Uint8Array.from(v.byte_array_value));
-    case T.PARAMETER_BOOL_ARRAY:
-      return of('bool_array', [...v.bool_array_value]);
-    case T.PARAMETER_INTEGER_ARRAY:
-      return of('integer_array', Array.from(v.integer_array_value, integer));
-    case T.PARAMETER_DOUBLE_ARRAY:
-      return of('double_array', Array.from(v.double_array_value));
-    case T.PARAMETER_STRING_ARRAY:
-      return of('string_array', [...v.string_array_value]);
-    default:
-      throw new Error(`parameter '${p.name}' has no value (type ${v.type})`);
-  }
+  const type = PARAMETER_TYPE_OF[p.value.type];
+  if (type === undefined) throw new Error(`parameter '${p.name}' has no value (type ${p.value.type})`);
+  // ParameterValue holds one field per type, named `<type>_value`.
+  const raw = p.value[`${type}_value`];
+  const integers = type === 'integer' ? [raw as bigint] : type === 'integer_array' ? [...(raw as BigInt64Array)] : [];
+  const unsafe = integers.find((x) => !Number.isSafeInteger(Number(x)));
+  if (unsafe !== undefined) throw new Error(`parameter '${p.name}': integer ${unsafe} is outside the safe range`);
+  return { name: p.name, type, value: fromRclValue(type, raw), source };
 }
 
 /**

@@ -11,16 +11,16 @@ import { EmbeddedBackend } from '../../nodes/ros/backend.js';
 import type { RosNode } from '../../nodes/ros/node.js';
 import { toolNodeConfig } from '../../nodes/ros/node_config.js';
 import type { ParameterOverride } from '../../nodes/ros/parameter.js';
+import { RCL_PARAMETER_TYPE, toRclValue } from '../../nodes/ros/parameter_message.js';
 import { loadParamsFile } from '../../nodes/ros/params_file.js';
 import { VirtualTimeBase } from '../../nodes/ros/time_base.js';
 
 type Request = composition_interfaces.srv.LoadNode_Request;
-const T = rcl_interfaces.msg.ParameterType;
 
 /** An override as launch_ros sends it (rcl_interfaces/Parameter). */
 function parameterMsg(o: Pick<ParameterOverride, 'name' | 'type' | 'value'>): rcl_interfaces.msg.Parameter {
   const value: rcl_interfaces.msg.ParameterValue = {
-    type: T.PARAMETER_NOT_SET,
+    type: RCL_PARAMETER_TYPE[o.type],
     bool_value: false,
     integer_value: 0n,
     double_value: 0,
@@ -31,28 +31,17 @@ function parameterMsg(o: Pick<ParameterOverride, 'name' | 'type' | 'value'>): rc
     double_array_value: new Float64Array(),
     string_array_value: [],
   };
-  const v = o.value;
-  switch (o.type) {
-    case 'bool':
-      return { name: o.name, value: { ...value, type: T.PARAMETER_BOOL, bool_value: v as boolean } };
-    case 'integer':
-      return { name: o.name, value: { ...value, type: T.PARAMETER_INTEGER, integer_value: BigInt(v as number) } };
-    case 'double':
-      return { name: o.name, value: { ...value, type: T.PARAMETER_DOUBLE, double_value: v as number } };
-    case 'string':
-      return { name: o.name, value: { ...value, type: T.PARAMETER_STRING, string_value: v as string } };
-    case 'string_array':
-      return { name: o.name, value: { ...value, type: T.PARAMETER_STRING_ARRAY, string_array_value: v as string[] } };
-    case 'double_array':
-      return { name: o.name, value: { ...value, type: T.PARAMETER_DOUBLE_ARRAY, double_array_value: Float64Array.from(v as number[]) } };
-    case 'integer_array':
-      return {
-        name: o.name,
-        value: { ...value, type: T.PARAMETER_INTEGER_ARRAY, integer_array_value: BigInt64Array.from((v as number[]).map(BigInt)) },
-      };
-    default:
-      throw new Error(`test helper: ${o.type}`);
-  }
+  // The message's arrays are typed where rclnodejs's are plain.
+  const raw = toRclValue(o.type, o.value);
+  const field =
+    o.type === 'integer_array'
+      ? BigInt64Array.from(raw as bigint[])
+      : o.type === 'double_array'
+        ? Float64Array.from(raw as number[])
+        : o.type === 'byte_array'
+          ? Uint8Array.from(raw as number[])
+          : raw;
+  return { name: o.name, value: { ...value, [`${o.type}_value`]: field } };
 }
 
 /** The robot file's parameters, flattened as launch_ros does for a composable node. */
@@ -156,7 +145,7 @@ describe('LoadNode requests (planLoad)', () => {
     ];
     for (const c of cases) assert.deepEqual(overrideFromParameter(parameterMsg(c), 'here'), { ...c, source: 'here' });
     const unset = { ...parameterMsg({ name: 'n', type: 'bool', value: true }) };
-    unset.value = { ...unset.value, type: T.PARAMETER_NOT_SET };
+    unset.value = { ...unset.value, type: rcl_interfaces.msg.ParameterType.PARAMETER_NOT_SET };
     assert.throws(() => overrideFromParameter(unset, 'here'), /parameter 'n' has no value/);
     const huge = parameterMsg({ name: 'h', type: 'integer', value: 0 });
     huge.value.integer_value = 2n ** 60n;

@@ -43,41 +43,9 @@ import type { RosBackend } from '../backend.js';
 import type { RemapRule } from '../remap.js';
 import { guarded } from '../guarded_callback.js';
 import { errorText } from '../../error_text.js';
-import { rcl_interfaces } from '../../msgs/generated/interfaces.js';
+import { fromRclValue, PARAMETER_TYPE_OF, RCL_PARAMETER_TYPE, toRclValue } from '../parameter_message.js';
 
 type RclModule = typeof Rcl;
-
-// rcl_interfaces/msg/ParameterType values (rclnodejs declares them as an ambient const
-// enum, which isolated modules cannot read; the generated message constants are the same).
-const PT = rcl_interfaces.msg.ParameterType;
-const RCL_PARAMETER_TYPE: Record<ParameterType, number> = {
-  bool: PT.PARAMETER_BOOL,
-  integer: PT.PARAMETER_INTEGER,
-  double: PT.PARAMETER_DOUBLE,
-  string: PT.PARAMETER_STRING,
-  byte_array: PT.PARAMETER_BYTE_ARRAY,
-  bool_array: PT.PARAMETER_BOOL_ARRAY,
-  integer_array: PT.PARAMETER_INTEGER_ARRAY,
-  double_array: PT.PARAMETER_DOUBLE_ARRAY,
-  string_array: PT.PARAMETER_STRING_ARRAY,
-};
-const PARAMETER_TYPE_OF = Object.fromEntries(Object.entries(RCL_PARAMETER_TYPE).map(([k, v]) => [v, k])) as Record<number, ParameterType>;
-
-/** Our value → what rclnodejs stores (int64 as BigInt). */
-function toRclValue(type: ParameterType, value: ParameterValue): unknown {
-  if (type === 'integer') return BigInt(value as number);
-  if (type === 'integer_array') return (value as number[]).map((v) => BigInt(v));
-  if (type === 'byte_array') return [...(value as Uint8Array)];
-  return value;
-}
-
-function fromRclValue(type: ParameterType, value: unknown): ParameterValue {
-  if (type === 'integer') return Number(value as bigint);
-  if (type === 'integer_array') return [...(value as Iterable<bigint | number>)].map((v) => Number(v));
-  if (type === 'double_array') return [...(value as Iterable<number>)];
-  if (type === 'byte_array') return Uint8Array.from(value as Iterable<number>);
-  return value as ParameterValue;
-}
 
 function toRclQoS(rcl: RclModule, q: QoSProfile): Rcl.QoS {
   // rmw enum values: history keep_last=1 keep_all=2; reliability reliable=1 best_effort=2;
