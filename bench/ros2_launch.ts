@@ -14,7 +14,6 @@ import { rosEnvironment } from '../nodes/ros/backend.js';
 import type { BenchRow, BenchSection } from './bench_table.js';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-const NODE_COUNT = 6; // the suite's nodes in bringup.launch.xml (failure monitor included)
 
 interface ProcessSample {
   pid: number;
@@ -138,6 +137,9 @@ export async function bench(): Promise<BenchSection[]> {
   const runningPerProcess = await measureLaunch('sim.launch.xml', false, settle, window);
   const runningContainer = await measureLaunch('sim.launch.xml', true, settle, window);
   const suite = (xs: ProcessSample[]) => xs.filter((s) => s.label !== 'sim');
+  // The same launch file starts one process per node: as many nodes as the container holds.
+  const nodeCount = perProcess.length;
+  const perNode = total(container, (s) => s.cpuPercent) / nodeCount;
   const idleMax = perProcess.reduce((a, s) => (s.cpuPercent > a.cpuPercent ? s : a), perProcess[0]);
   const load = os.loadavg()[0].toFixed(1);
   const idleRows: BenchRow[] = [
@@ -152,12 +154,12 @@ export async function bench(): Promise<BenchSection[]> {
     },
     {
       name: 'idle node CPU, container (per node)',
-      value: total(container, (s) => s.cpuPercent) / NODE_COUNT,
+      value: perNode,
       unit: '%',
       target: '<= 1 %',
-      pass: total(container, (s) => s.cpuPercent) / NODE_COUNT <= 1,
-      floor: floor.cpuPercent / NODE_COUNT,
-      note: `${describe(container)}; floor: the bare process / ${NODE_COUNT}`,
+      pass: perNode <= 1,
+      floor: floor.cpuPercent / nodeCount,
+      note: `${describe(container)}; floor: the bare process / ${nodeCount}`,
     },
     {
       name: 'suite RSS idle, one process per node',
