@@ -12,10 +12,10 @@ import { EVAL_LATENCIES, EVAL_PARTS, EVAL_RULES, type EvalPart } from '../sim/ev
 import { SIM_ROBOTS, type SimRobot } from '../sim/robot_facts.js';
 import { CliError } from './cli_error.js';
 import { processIo, type TextIo } from './command_io.js';
-import { makeCollectCommand } from './sim_collect_command.js';
+import { makeCollectCommand, parseTasks } from './sim_collect_command.js';
 import { simRun } from './sim_run.js';
 import { defaultRecordingPath, simRecording } from './sim_recording.js';
-import { TASK_KINDS } from '../sim/tasks.js';
+import { DEFAULT_RANDOM_TASKS, TASK_KINDS } from '../sim/tasks.js';
 
 /** Parses a comma-separated list, each item checked by `parse` (a usage error names the bad one). */
 export function parseList<T>(option: string, text: string, parse: (item: string) => T | undefined, expected: string): T[] {
@@ -142,6 +142,7 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
           default: 1.0,
           describe: "fast_pathway's max_latent_age [s]: older latents give no chunks",
         })
+        .option('tasks', { type: 'string', default: DEFAULT_RANDOM_TASKS.join(','), describe: 'tasks the episodes draw from (seeded)' })
         .option('out', { type: 'string', default: 'sim_eval', describe: 'folder for report.md, results.json and the SVG plots' })
         .option('quiet', { type: 'boolean', default: false, describe: 'no per-episode progress' })
         .example('$0 sim eval --episodes 5 --out /tmp/eval', 'a quick run')
@@ -159,6 +160,7 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
         'sync-latency': number;
         'base-rule': MergeRuleName;
         'max-latent-age': number;
+        tasks: string;
         out: string;
         quiet: boolean;
       };
@@ -166,6 +168,7 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
       if (!(a['max-time'] > 0)) throw new CliError(`--max-time: expected seconds > 0, got ${a['max-time']}`, 2);
       if (!(a['max-latent-age'] > 0)) throw new CliError(`--max-latent-age: expected seconds > 0, got ${a['max-latent-age']}`, 2);
       if (!(a['sync-latency'] >= 0)) throw new CliError(`--sync-latency: expected ms >= 0, got ${a['sync-latency']}`, 2);
+      const tasks = parseTasks(a.tasks);
       const parts = parseList<EvalPart>('parts', a.parts, (s) => EVAL_PARTS.find((p) => p === s), `one of ${EVAL_PARTS.join(', ')}`);
       const rules = parseList<MergeRuleName>(
         'rules',
@@ -197,6 +200,7 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
           syncAsyncLatency: a['sync-latency'] / 1000,
           baseRule: a['base-rule'],
           maxLatentAge: a['max-latent-age'],
+          episode: { task: 'random', object: 'random', randomTasks: tasks },
           onEpisode: a.quiet
             ? undefined
             : (setting, ep, done, total) =>

@@ -52,6 +52,13 @@ describe('vla-ros command line validation', function () {
     assert.doesNotMatch(r.err, /\[1\//, 'no episode ran');
   });
 
+  it('a task that does not exist is a usage error before any episode runs (sim eval --tasks)', () => {
+    const r = vlaRos('sim', 'eval', '--tasks', 'push_left,lfit', '--episodes', '1');
+    assert.equal(r.code, 2, r.err);
+    assert.match(r.err, /--tasks: expected comma-separated tasks from push_left, push_right, push_forward, touch, lift, got 'lfit'/);
+    assert.doesNotMatch(r.err, /\[1\//, 'no episode ran');
+  });
+
   it('malformed or missing numbers are usage errors, not NaN', () => {
     const abc = vlaRos('launch', 'bringup.launch.xml', '--duration', 'abc');
     assert.equal(abc.code, 2, abc.err);

@@ -7,7 +7,7 @@ import { BundlePolicy } from '../../nodes/sim/eval/bundle_policy.js';
 import { SIM_CAMERA_SIZE } from '../../nodes/sim/camera_rig.js';
 import { runClosedLoopEpisode, type ClosedLoopOptions } from '../../nodes/sim/eval/closed_loop.js';
 import { formatReport } from '../../nodes/sim/eval/report.js';
-import { summarise } from '../../nodes/sim/eval/evaluation.js';
+import { successByTask, summarise } from '../../nodes/sim/eval/evaluation.js';
 import { Renderer } from '../../nodes/sim/render/renderer.js';
 import type { Simulator } from '../../nodes/sim/simulator.js';
 import { makeSimulator } from './sim_helpers.js';
@@ -95,5 +95,45 @@ describe('closed-loop evaluation episodes (reference bundle)', function () {
     });
     assert.match(text, /reference \(UNTRAINED\)/);
     assert.match(text, /\| async rtc \+0ms \| 2 \|/);
+  });
+
+  it('counts successes per task and reports them in a table once episodes span several tasks', () => {
+    const eps = [
+      { task: 'push_left', success: true },
+      { task: 'lift', success: false },
+      { task: 'push_left', success: false },
+      { task: 'lift', success: true },
+      { task: 'push_left', success: true },
+    ];
+    assert.deepEqual(successByTask(eps), [
+      { task: 'push_left', episodes: 3, successes: 2 },
+      { task: 'lift', episodes: 2, successes: 1 },
+    ]);
+    const setting = { mode: 'async', mergeRule: 'rtc', addedVlmLatency: 0 } as const;
+    const summary = (name: string, perTask: ReturnType<typeof successByTask>) => ({
+      ...summarise(name, setting, false, []),
+      perTask,
+    });
+    const report = (settings: ReturnType<typeof summary>[]) =>
+      formatReport({
+        bundle: '/x/reference',
+        trained: true,
+        robot: 'fr3',
+        seed: 0,
+        episodesPerSetting: 5,
+        maxTime: 2,
+        maxLatentAge: 1,
+        wallSeconds: 1,
+        settings,
+        safe: undefined,
+      });
+    const text = report([
+      summary('async rtc +0ms', successByTask(eps)),
+      summary('sync rtc +0ms', [{ task: 'lift', episodes: 1, successes: 0 }]),
+    ]);
+    assert.match(text, /## Success per task\n\n\| setting \| push_left \| lift \|/);
+    assert.match(text, /\| async rtc \+0ms \| 67% \(2\/3\) \| 50% \(1\/2\) \|/);
+    assert.match(text, /\| sync rtc \+0ms \| – \| 0% \(0\/1\) \|/);
+    assert.doesNotMatch(report([summary('async rtc +0ms', [{ task: 'touch', episodes: 2, successes: 1 }])]), /Success per task/);
   });
 });

@@ -66,7 +66,27 @@ export interface SettingSummary {
   /** Chunks the bundle's bounds refused, over all episodes. */
   chunksRefused: number;
   maxTargetStep: number;
+  /** Episodes and successes per task, in the order the tasks first appear. */
+  perTask: TaskSuccess[];
   perEpisode: Array<Omit<ClosedLoopEpisode, 'features'>>;
+}
+
+export interface TaskSuccess {
+  task: string;
+  episodes: number;
+  successes: number;
+}
+
+/** Episodes and successes per task, in the order the tasks first appear. */
+export function successByTask(eps: readonly Pick<ClosedLoopEpisode, 'task' | 'success'>[]): TaskSuccess[] {
+  const byTask = new Map<string, TaskSuccess>();
+  for (const e of eps) {
+    const t = byTask.get(e.task) ?? { task: e.task, episodes: 0, successes: 0 };
+    t.episodes++;
+    if (e.success) t.successes++;
+    byTask.set(e.task, t);
+  }
+  return [...byTask.values()];
 }
 
 export interface SafeSummary {
@@ -124,6 +144,7 @@ export function summarise(name: string, setting: LoopSetting, failureInjected: b
     latentAgeMean: mean(eps.map((e) => e.latentAgeMean).filter(Number.isFinite)),
     chunksRefused: eps.reduce((a, e) => a + e.chunksRefused, 0),
     maxTargetStep: Math.max(0, ...eps.map((e) => e.maxTargetStep)),
+    perTask: successByTask(eps),
     perEpisode: eps.map(({ features: _features, ...rest }) => rest),
   };
 }

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { lineChart, PALETTE } from '../../charts/svg_chart.js';
-import type { EvaluationReport, SettingSummary } from './evaluation.js';
+import type { EvaluationReport, SettingSummary, TaskSuccess } from './evaluation.js';
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(0)}%` : 'n/a');
 const sec = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
@@ -12,6 +12,10 @@ const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 
 function row(s: SettingSummary): string {
   return `| ${s.name} | ${s.episodes} | ${pct(s.successRate)} | ${sec(s.meanTimeToSuccess)} | ${s.chunkRate.toFixed(1)} | ${f3(s.latentAgeMean)} | ${s.chunksRefused} |`;
+}
+
+function taskCell(t: TaskSuccess | undefined): string {
+  return t === undefined ? '–' : `${pct(t.successes / t.episodes)} (${t.successes}/${t.episodes})`;
 }
 
 export function formatReport(r: EvaluationReport): string {
@@ -25,6 +29,17 @@ export function formatReport(r: EvaluationReport): string {
     '|---|---|---|---|---|---|---|',
     ...r.settings.map(row),
   ];
+  const tasks = [...new Set(r.settings.flatMap((s) => s.perTask.map((t) => t.task)))];
+  if (tasks.length > 1) {
+    lines.push(
+      '',
+      '## Success per task',
+      '',
+      `| setting | ${tasks.join(' | ')} |`,
+      `|---|${tasks.map(() => '---|').join('')}`,
+      ...r.settings.map((s) => `| ${s.name} | ${tasks.map((t) => taskCell(s.perTask.find((p) => p.task === t))).join(' | ')} |`),
+    );
+  }
   if (r.safe !== undefined) {
     const s = r.safe;
     lines.push(
