@@ -7,7 +7,9 @@
 // the runtime's own preprocessing (camera_ingestion/image_preprocessor.ts), then average-pooled
 // over `pool`×`pool` blocks (the reference VLM's first layer is that same pooling, so a pooled
 // frame is exactly what the rest of the network sees) and stored as bytes in pixel units:
-// u = round(255·(x·std + mean)), i.e. x = (u/255 − mean)/std, within 1/510 of the float.
+// u = round(255·(x·std + mean)), i.e. x = (u/255 − mean)/std, within 1/510 of the float. With
+// each frame goes where the task object lands in each camera's tensor (tensor_projection.ts), a
+// privileged training label like the object's position.
 //
 // DART-style perturbation: the action that is *executed* is the expert's plus correlated noise, the
 // action *recorded* is the expert's clean one. The expert plans from the previous target, so its
@@ -23,6 +25,8 @@ import { expertPolicy, runEpisode, type DeltaPolicy } from './episode_runner.js'
 import { CameraFeed, simCameraRig, type CameraName, type FrameRenderer } from './camera_rig.js';
 import type { Simulator } from './simulator.js';
 import type { LoopSetting } from './eval/closed_loop.js';
+import type { Vec3 } from './render/scene.js';
+import { projectToTensor, type TensorPoint } from './tensor_projection.js';
 import { gaussian, mixSeed, mulberry32, type Random } from '../random/seeded_random.js';
 
 export const DATASET_FORMAT = 'vla-ros/sim-dataset@1';
@@ -94,6 +98,11 @@ export interface EpisodeRecording {
   frames: number;
   /** Tick of each frame. */
   frameTick: Int32Array;
+  /**
+   * Per frame and camera (in the export's camera order): where the task object's centre lands in
+   * the camera's tensor, x y in [−1, 1], and 1 if in view (else 0) — privileged, for training only.
+   */
+  object_pixel: Float32Array;
   images: Record<string, Uint8Array>;
 }
 
@@ -159,13 +168,21 @@ export class FrameSource {
 
   /** The bundle's float tensors of every camera, now (as the sim node's cameras deliver them). */
   tensors(): Float32Array[] {
+    return this.capture().map((f) => f.tensor);
+  }
+
+  /**
+   * Every camera's tensor now, and where `point` (world) lands in it (tensor_projection.ts): the
+   * privileged label of which pixels show the task object.
+   */
+  capture(point: Vec3 = [0, 0, 0]): Array<{ tensor: Float32Array; point: TensorPoint }> {
     const frames = this.feed.capture(this.names);
     return this.cameras.map((c, i) => {
       const frame = frames.find((f) => f.camera === c.name);
       if (frame === undefined) throw new Error(`camera ${c.name} delivered no frame (a dropped camera in a demonstration)`);
       const r = this.pre[i].processPixels(frame.image(), frame.model.width, frame.model.height, 3 * frame.model.width, this.rgb8, false);
       if (!r.ok) throw new Error(`camera ${c.name}: ${r.reason}`);
-      return r.tensor;
+      return { tensor: r.tensor, point: projectToTensor(frame.model, point, c.source) };
     });
   }
 }
@@ -210,6 +227,7 @@ export class EpisodeRecorder {
   private readonly successFlag: number[] = [];
   private readonly frameOf: number[] = [];
   private readonly frameTick: number[] = [];
+  private readonly objectPixel: number[] = [];
   private readonly images: Uint8Array[][];
   private tick = 0;
 
@@ -225,11 +243,14 @@ export class EpisodeRecorder {
   record(time: number, action: ArrayLike<number>): void {
     const sim = this.sim;
     if (this.tick % this.o.imageEvery === 0) {
-      const tensors = this.frames.tensors();
+      const p = sim.physics.objectPose(sim.episode!.colour).p;
+      const captured = this.frames.capture([p[0], p[1], p[2]]);
       this.frames.cameras.forEach((c, i) => {
         const bytes = new Uint8Array(3 * c.height * c.width);
-        encodePooled(tensors[i], c, this.o.pool, bytes, 0);
+        encodePooled(captured[i].tensor, c, this.o.pool, bytes, 0);
         this.images[i].push(bytes);
+        const { x, y, inView } = captured[i].point;
+        this.objectPixel.push(x, y, inView ? 1 : 0);
       });
       this.frameTick.push(this.tick);
     }
@@ -281,6 +302,7 @@ export class EpisodeRecorder {
       frame: Int32Array.from(this.frameOf),
       frames: this.frameTick.length,
       frameTick: Int32Array.from(this.frameTick),
+      object_pixel: Float32Array.from(this.objectPixel),
       images: joined,
     };
   }
@@ -348,7 +370,12 @@ export class DatasetWriter {
     private readonly header: DatasetHeader,
   ) {
     fs.mkdirSync(dir, { recursive: true });
-    const files = [...TICK_FIELDS.map((f) => `${f.name}.bin`), 'frame_tick.bin', ...header.cameras.map((c) => `images_${c.name}.bin`)];
+    const files = [
+      ...TICK_FIELDS.map((f) => `${f.name}.bin`),
+      'frame_tick.bin',
+      'object_pixel.bin',
+      ...header.cameras.map((c) => `images_${c.name}.bin`),
+    ];
     for (const f of files) this.fds.set(f, fs.openSync(path.join(dir, f), 'w'));
   }
 
@@ -359,6 +386,7 @@ export class DatasetWriter {
   add(e: EpisodeRecording): void {
     for (const f of TICK_FIELDS) this.put(`${f.name}.bin`, e[f.name]);
     this.put('frame_tick.bin', e.frameTick);
+    this.put('object_pixel.bin', e.object_pixel);
     for (const c of this.header.cameras) this.put(`images_${c.name}.bin`, e.images[c.name]);
     const {
       images: _images,
@@ -371,6 +399,7 @@ export class DatasetWriter {
       success_flag: _f,
       frame: _fr,
       frameTick: _ft,
+      object_pixel: _op,
       ...meta
     } = e;
     this.episodes.push({
@@ -406,6 +435,7 @@ export class DatasetWriter {
           shape: [this.tickTotal, ...(f.width === 1 ? [] : [f.width === -1 ? h.jointNames.length : f.width])],
         })),
         { file: 'frame_tick.bin', type: 'int32', shape: [this.frameTotal] },
+        { file: 'object_pixel.bin', type: 'float32', shape: [this.frameTotal, h.cameras.length, 3] },
         ...h.cameras.map((c) => ({ file: `images_${c.name}.bin`, type: 'uint8', shape: [this.frameTotal, 3, c.height, c.width] })),
       ],
       episodes: this.episodes,

@@ -11,6 +11,7 @@ import { loadPolicyBundle } from '../../nodes/policy/policy_bundle.js';
 import { ActionPerturbation, DATASET_FORMAT, FrameSource, encodePooled, storedCameras } from '../../nodes/sim/dataset_export.js';
 import { runEpisode } from '../../nodes/sim/episode_runner.js';
 import { Renderer } from '../../nodes/sim/render/renderer.js';
+import { SCENE_OBJECTS, TABLE } from '../../nodes/sim/scene_mjcf.js';
 import { makeSimulator } from './sim_helpers.js';
 
 interface Index {
@@ -29,10 +30,25 @@ interface Index {
     tickStart: number;
     frameStart: number;
     noiseScale: number;
+    object: string;
   }>;
 }
 
 const quiet = { out: () => {}, err: () => {} };
+
+/** The object colour (or 'table') whose chromaticity (r, g, b over their sum) is nearest to a pixel's. */
+function closestObjectColour(rgb: readonly number[]): string {
+  const chroma = (c: readonly number[]) => c.map((v) => v / (c[0] + c[1] + c[2] + 1e-9));
+  const p = chroma(rgb);
+  let best = '';
+  let bestDistance = Infinity;
+  for (const o of [...SCENE_OBJECTS, { colour: 'table', rgba: TABLE.rgba }]) {
+    const q = chroma(o.rgba.slice(0, 3));
+    const d = (p[0] - q[0]) ** 2 + (p[1] - q[1]) ** 2 + (p[2] - q[2]) ** 2;
+    if (d < bestDistance) [best, bestDistance] = [o.colour, d];
+  }
+  return best;
+}
 
 describe('sim collect: dataset export', function () {
   this.timeout(120_000);
@@ -154,6 +170,26 @@ describe('sim collect: dataset export', function () {
     }
     assert.equal(e0.frames, Math.ceil(e0.ticks / 3));
     assert.deepEqual([...frameTick.slice(0, 3)], [0, 3, 6]);
+    // Where the task object lands in each camera's tensor (privileged label): in the scene camera
+    // at the first frame, on pixels of the object's colour; in the wrist camera at the end of touch.
+    const objectPixel = f32('object_pixel');
+    assert.equal(objectPixel.length, index.frames * 2 * 3);
+    const scene = fs.readFileSync(path.join(out, 'images_scene.bin'));
+    for (const [k, e] of index.episodes.entries()) {
+      const at = 6 * e.frameStart;
+      assert.equal(objectPixel[at + 2], 1, `episode ${k}: object in the scene camera's view`);
+      const col = Math.floor(((objectPixel[at] + 1) / 2) * 56);
+      const row = Math.floor(((objectPixel[at + 1] + 1) / 2) * 56);
+      const rgb = [0, 1, 2].map((c) => scene[3 * 56 * 56 * e.frameStart + c * 56 * 56 + row * 56 + col]);
+      assert.equal(closestObjectColour(rgb), e.object, `episode ${k}: pixel ${col},${row} is ${rgb.join(',')}`);
+    }
+    const touchEnd = 6 * (index.episodes[1].frameStart + index.episodes[1].frames - 1) + 3;
+    assert.equal(objectPixel[touchEnd + 2], 1, 'the wrist camera sees the object it touches');
+    assert.ok(
+      Math.abs(objectPixel[touchEnd]) < 0.5 && Math.abs(objectPixel[touchEnd + 1]) < 0.9,
+      `${objectPixel.slice(touchEnd, touchEnd + 2).join(',')}`,
+    );
+
     // The success flag latches on in the last 0.3 s.
     assert.equal(success[e0.ticks - 1], 1);
     assert.equal(success[0], 0);
