@@ -12,8 +12,7 @@ import os from 'node:os';
 import { packagePath } from '../nodes/package_paths.js';
 import { rosEnvironment } from '../nodes/ros/backend.js';
 import type { BenchRow, BenchSection } from './bench_table.js';
-
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+import { cpuTicks, rssMb, TICKS_PER_SECOND } from './process_usage.js';
 
 interface ProcessSample {
   pid: number;
@@ -21,21 +20,6 @@ interface ProcessSample {
   rssMb: number;
   /** Share of one core over the window [%]. */
   cpuPercent: number;
-}
-
-function cpuTicks(pid: number): number | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
-  } catch {
-    return undefined;
-  }
-}
-
-function rssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
 }
 
 /** The processes below `root` (children, grandchildren, …). */

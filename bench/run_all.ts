@@ -11,6 +11,7 @@ const AREAS: Record<string, () => Promise<Area>> = {
   bags: async () => (await import('./bags.js')).bench,
   camera_ingestion: async () => (await import('./camera_ingestion.js')).bench,
   controller_bridge: async () => (await import('./controller_bridge.js')).bench,
+  embedded_launch: async () => (await import('./embedded_launch.js')).bench,
   failure_monitor: async () => (await import('./failure_monitor.js')).bench,
   renderer: async () => (await import('./renderer.js')).bench,
   sim: async () => (await import('./sim.js')).bench,

@@ -51,6 +51,8 @@ export interface Scenario {
   fastPathway?: ParameterOverride[];
   /** How long the launcher waits for the nodes to stop (default its own). */
   stopTimeoutSec?: number;
+  /** The three nodes in one component container's thread (container:=true) instead of one thread each. */
+  container?: boolean;
 }
 
 interface ScenarioResult {
@@ -123,11 +125,13 @@ export async function runScenario(s: Scenario): Promise<ScenarioResult> {
   const bundle = scenarioBundle(s);
   const cameras = CAMERA_NAMES.slice(0, s.cameras);
   const common = [benchParam('policy_bundle', 'string', bundle)];
-  const description = launchDescription('bench/runtime.ts', [
+  const nodes = [
     action('camera_ingestion', [...common, benchParam('camera_names', 'string_array', cameras)]),
     action('slow_pathway', [...common, ...(s.slowPathway ?? [])]),
     action('fast_pathway', [...common, benchParam('rate_hz', 'double', s.chunkRateHz), ...(s.fastPathway ?? [])]),
-  ]);
+  ];
+  const container = nodeAction('component_container', [], { origin: 'bench/runtime.ts', name: 'vla_container' });
+  const description = launchDescription('bench/runtime.ts', s.container === true ? nodes.map((n) => ({ ...n, container })) : nodes);
   const launch = await EmbeddedLaunch.start(description, { logLevel: 'warn', log: () => {}, stopTimeoutSec: s.stopTimeoutSec });
   const probe = await new EmbeddedBackend(launch.hub).createNode(toolNodeConfig('bench_probe'));
   const chunks: Array<{ arrival: number; stamp: number; compute: number; age: number; seq: number }> = [];
@@ -299,6 +303,45 @@ export async function bench(): Promise<BenchSection[]> {
     { name: 'camera frames dropped', value: main.cameraDrops, unit: '' },
   ];
   sections.push({ title: 'Fast–slow runtime (30 Hz, 2 cameras, reference bundle)', rows });
+
+  // The same with the three nodes on one event loop (vla-ros launch … container:=true).
+  const shared = await runScenario({ label: '30 Hz, one container thread', seconds, chunkRateHz: 30, cameras: 2, container: true });
+  sections.push({
+    title: 'Fast–slow runtime, the three nodes in one container thread (container:=true; same scenario)',
+    rows: [
+      { name: 'chunks measured', value: shared.chunks, unit: '', note: `${seconds} s after a 3 s warm-up` },
+      {
+        name: 'tick lateness p99 (tick stamps)',
+        value: shared.tickLatenessMs.p99,
+        unit: 'ms',
+        target: '<= 0.5 ms',
+        pass: shared.tickLatenessMs.p99 <= 0.5,
+        floor: floor.latenessMs.p99,
+        note: `one thread per node above: ${main.tickLatenessMs.p99.toFixed(2)} ms`,
+      },
+      {
+        name: 'chunk period jitter p99 (tick stamps)',
+        value: shared.tickJitterMs.p99,
+        unit: 'ms',
+        target: '<= 2 ms',
+        pass: shared.tickJitterMs.p99 <= 2,
+        floor: floor.periodErrorMs.p99,
+        note: `one thread per node above: ${main.tickJitterMs.p99.toFixed(2)} ms`,
+      },
+      {
+        name: 'chunk arrival jitter p99 (subscriber thread)',
+        value: shared.arrivalJitterMs.p99,
+        unit: 'ms',
+        target: '<= 1 ms',
+        pass: shared.arrivalJitterMs.p99 <= 1,
+        floor: floor.periodErrorMs.p99,
+        note: `one thread per node above: ${main.arrivalJitterMs.p99.toFixed(2)} ms`,
+      },
+      { name: 'missed ticks', value: shared.missedTicks, unit: '', target: '0', pass: shared.missedTicks === 0, floor: floor.missed },
+      { name: 'pipeline overhead p50', value: shared.overheadMs.p50, unit: 'ms', target: '<= 1 ms', pass: shared.overheadMs.p50 <= 1 },
+      { name: 'camera frames dropped', value: shared.cameraDrops, unit: '', note: `one thread per node above: ${main.cameraDrops}` },
+    ],
+  });
 
   const scaling: Scenario[] = [
     { label: 'chunk rate 60 Hz', seconds: scaleSeconds, chunkRateHz: 60, cameras: 2 },

@@ -5,16 +5,15 @@
 import { selectBackend, type BackendChoice } from '../ros/backend.js';
 import { nodeConfigFromArgv } from '../ros/node_config.js';
 import { ComponentContainer } from '../launcher/component_container.js';
+import { CONTAINER_EXEC } from '../launcher/load_node_request.js';
 import { CliError } from './cli_error.js';
 import { ShutdownSignal } from './shutdown_signal.js';
 import { errorText } from '../error_text.js';
 
-export const CONTAINER_DEFAULT_NAME = 'component_container';
-
 export async function containerCommand(o: { backend: BackendChoice; rosArgv: string[] }): Promise<number> {
   let config;
   try {
-    config = nodeConfigFromArgv(CONTAINER_DEFAULT_NAME, o.rosArgv);
+    config = nodeConfigFromArgv(CONTAINER_EXEC, o.rosArgv);
   } catch (err) {
     throw new CliError(errorText(err), 2);
   }

@@ -77,7 +77,8 @@ function formatArguments(d: LaunchDescription): string {
 function formatNodes(d: LaunchDescription): string {
   const lines = [`${d.file}`, ''];
   for (const n of d.nodes) {
-    lines.push(`node ${n.pkg}/${n.exec}  name=${n.name ?? '(default)'}  namespace=${n.namespace}   [${n.origin}]`);
+    const into = n.container === undefined ? '' : `  container=${n.container.name ?? '(default)'}`;
+    lines.push(`node ${n.pkg}/${n.exec}  name=${n.name ?? '(default)'}  namespace=${n.namespace}${into}   [${n.origin}]`);
     for (const p of n.parameters) {
       if (p.kind === 'file') lines.push(`    params file: ${p.path}`);
       else

@@ -105,7 +105,8 @@ export async function runCli(argv: string[]): Promise<number> {
           .option('duration', { type: 'number', describe: 'stop after this many seconds (default: until Ctrl-C)' })
           .option('log-level', { choices: ['debug', 'info', 'warn', 'error', 'fatal'] as const, default: 'info' as const })
           .example('$0 launch bringup.launch.xml robot:=fr3', '')
-          .example('$0 launch bringup.launch.xml robot:=ur5e namespace:=/ur --print', ''),
+          .example('$0 launch bringup.launch.xml robot:=ur5e namespace:=/ur --print', '')
+          .example('$0 launch sim.launch.xml container:=true', "the suite's nodes on one thread: less memory, shared event loop"),
       async (a) => {
         exitCode = await (
           await import('./launch_command.js')

@@ -5,7 +5,7 @@
 
 import type { composition_interfaces } from '../msgs/generated/interfaces.js';
 import type { RosBackend } from '../ros/backend.js';
-import { fqnOf } from '../ros/node_config.js';
+import { fqnOf, type NodeConfig } from '../ros/node_config.js';
 import type { RosNode } from '../ros/node.js';
 import { loadNodeDefinition, nodeExecutables } from './node_registry.js';
 import { startNode, type RunningNode } from '../runtime/node_runner.js';
@@ -60,17 +60,30 @@ export class ComponentContainer {
     if (!plan.ok) return refuse(plan.error);
     const fqn = fqnOf(plan.config);
     if (this.nodes.some((r) => r.node.fullyQualifiedName === fqn)) return refuse(`a node named ${fqn} is already loaded`);
-    let running: RunningNode;
+    let loaded: { id: bigint; running: RunningNode };
     try {
-      running = await startNode(await loadNodeDefinition(plan.exec), this.backend, plan.config);
+      loaded = await this.start(plan.exec, plan.config);
     } catch (err) {
       return refuse(errorText(err));
     }
+    for (const note of plan.notes) loaded.running.node.logger.info(note);
+    return { success: true, error_messsage: '', full_node_name: loaded.running.node.fullyQualifiedName, unique_id: loaded.id };
+  }
+
+  /**
+   * Loads a node its launcher has planned and checked already (the embedded launcher's
+   * `<node_container>`): as a LoadNode request does, without the request. Throws why it cannot.
+   */
+  add(exec: string, config: NodeConfig): Promise<RunningNode> {
+    return this.serialized(async () => (await this.start(exec, config)).running);
+  }
+
+  private async start(exec: string, config: NodeConfig): Promise<{ id: bigint; running: RunningNode }> {
+    const running = await startNode(await loadNodeDefinition(exec), this.backend, config);
     const id = this.nextId++;
     this.loaded.set(id, running);
-    for (const note of plan.notes) running.node.logger.info(note);
-    this.host.logger.info(`loaded ${plan.exec} as ${running.node.fullyQualifiedName} (id ${id})`);
-    return { success: true, error_messsage: '', full_node_name: running.node.fullyQualifiedName, unique_id: id };
+    this.host.logger.info(`loaded ${exec} as ${running.node.fullyQualifiedName} (id ${id})`);
+    return { id, running };
   }
 
   /** planLoad, plus the check that every parameter is one some node of the package declares. */

@@ -1,6 +1,7 @@
 // Runs a launch description on the embedded backend: one worker thread per node (its own
-// event loop and heap), joined through a hub domain on the main thread. Stops cleanly on
-// SIGINT/SIGTERM: every node is deactivated and shut down before the process exits.
+// event loop and heap) — or per `<node_container>`, whose nodes share its thread as they share
+// its process under ros2 launch — joined through a hub domain on the main thread. Stops cleanly
+// on SIGINT/SIGTERM: every node is deactivated and shut down before the process exits.
 //
 // Two ways to start:
 //   - `EmbeddedLaunch.start(description)` (`vla-ros launch`): every node starts as its launch
@@ -25,7 +26,7 @@ import { shutdownHost } from './host_shutdown.js';
 import type { LaunchDescription } from './launch_description.js';
 import { LaunchError } from './launch_errors.js';
 import { errorText } from '../error_text.js';
-import { planNodes, type PlannedNode } from './node_plan.js';
+import { planNodes, type PlannedContainer, type PlannedNode } from './node_plan.js';
 import { toolNodeConfig } from '../ros/node_config.js';
 
 export { LaunchError } from './launch_errors.js';
@@ -38,10 +39,21 @@ export interface EmbeddedLaunchOptions {
   stopTimeoutSec?: number;
   /** The launcher activates the nodes (`activate()`) instead of their autostart. */
   managed?: boolean;
+  /**
+   * V8's young generation of each node thread [MB] (Worker resourceLimits); V8's default lets
+   * it grow to tens of MB per thread. 0: V8's default.
+   */
+  youngGenerationMb?: number;
 }
 
-interface HostedNode {
-  plan: PlannedNode;
+/** Young generation of a node thread unless the caller says otherwise (docs/launch-files.md). */
+export const DEFAULT_YOUNG_GENERATION_MB = 4;
+
+/** One worker thread: one node, or the nodes of one container. */
+interface HostedThread {
+  /** Its nodes, in launch order. */
+  plans: PlannedNode[];
+  container: PlannedContainer | undefined;
   worker: Worker | undefined;
   stopping: boolean;
   /** The node reported it started; a node that failed to start has nothing to stop. */
@@ -53,7 +65,9 @@ const STOPPED = 'stopped (the launch is stopping)';
 
 export class EmbeddedLaunch {
   readonly hub = new EmbeddedDomain({ tag: 'hub' });
-  private readonly hosted: HostedNode[] = [];
+  private readonly hosted: HostedThread[] = [];
+  /** Every node, in launch order. */
+  private readonly plan: PlannedNode[] = [];
   private stopping = false;
   private markStopped: () => void = () => {};
   private readonly stopped = new Promise<typeof STOPPED>((resolve) => (this.markStopped = () => resolve(STOPPED)));
@@ -73,7 +87,10 @@ export class EmbeddedLaunch {
       if (p.action.args.length > 0) {
         launch.report('warn', `${p.action.origin}: vla_ros nodes take no non-ROS arguments; ignoring args="${p.action.args.join(' ')}"`);
       }
-      launch.hosted.push({ plan: p, worker: undefined, stopping: false, started: false, restarts: 0 });
+      launch.plan.push(p);
+      const shared = p.container === undefined ? undefined : launch.hosted.find((h) => h.container === p.container);
+      if (shared !== undefined) shared.plans.push(p);
+      else launch.hosted.push({ plans: [p], container: p.container, worker: undefined, stopping: false, started: false, restarts: 0 });
     }
     return launch;
   }
@@ -97,12 +114,21 @@ export class EmbeddedLaunch {
 
   /** Fully qualified names of the running nodes. */
   get nodeNames(): string[] {
-    return this.hosted.filter((h) => h.worker !== undefined).map((h) => h.plan.fqn);
+    return this.plan.filter((p) => this.threadOf(p).worker !== undefined).map((p) => p.fqn);
   }
 
   /** Fully qualified names of every node of the launch, running or not. */
   get plannedNames(): Set<string> {
-    return new Set(this.hosted.map((h) => h.plan.fqn));
+    return new Set(this.plan.map((p) => p.fqn));
+  }
+
+  /** The worker threads running now, each with the nodes it hosts (their fully qualified names). */
+  get threads(): Array<{ threadId: number; nodes: string[] }> {
+    return this.hosted.flatMap((h) => (h.worker === undefined ? [] : [{ threadId: h.worker.threadId, nodes: h.plans.map((p) => p.fqn) }]));
+  }
+
+  private threadOf(p: PlannedNode): HostedThread {
+    return this.hosted.find((h) => h.plans.includes(p))!;
   }
 
   /**
@@ -117,9 +143,9 @@ export class EmbeddedLaunch {
     const backend = new EmbeddedBackend(this.hub);
     const manager = await backend.createNode(toolNodeConfig('vla_ros_lifecycle_manager'));
     try {
-      for (const h of this.hosted) {
-        if (!h.plan.activate || h.worker === undefined) continue;
-        const fqn = h.plan.fqn;
+      for (const p of this.plan) {
+        if (!p.activate || this.threadOf(p).worker === undefined) continue;
+        const fqn = p.fqn;
         const client = manager.createClient('lifecycle_msgs/srv/ChangeState', `${fqn}/change_state`);
         if (!(await client.waitForService(1))) continue; // not a managed node
         for (const [id, step] of [
@@ -161,15 +187,26 @@ export class EmbeddedLaunch {
     else (level === 'info' ? process.stdout : process.stderr).write(`[${level.toUpperCase()}] [launch]: ${message}\n`);
   }
 
-  private spawn(h: HostedNode): Promise<void> {
-    const data: NodeHostData = { exec: h.plan.action.exec, config: h.plan.config };
-    const worker = new Worker(new URL('./node_host.js', import.meta.url), { workerData: data });
+  private spawn(h: HostedThread): Promise<void> {
+    const data: NodeHostData = {
+      nodes: h.plans.map((p) => ({ exec: p.action.exec, config: p.config })),
+      ...(h.container !== undefined ? { container: h.container.config } : {}),
+    };
+    const young = this.options.youngGenerationMb ?? DEFAULT_YOUNG_GENERATION_MB;
+    const worker = new Worker(new URL('./node_host.js', import.meta.url), {
+      workerData: data,
+      ...(young > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: young } } : {}),
+    });
     const link = new PortLink(worker);
     h.worker = worker;
     h.stopping = false;
     h.started = false;
     this.hub.connect(link);
-    const fqn = h.plan.fqn;
+    // What the launch file calls this thread: its node, or its container.
+    const first = h.plans[0];
+    const what = h.container?.fqn ?? first.fqn;
+    const origin = h.container?.action.origin ?? first.action.origin;
+    const respawn = h.container?.action ?? first.action;
     return new Promise<void>((resolve, reject) => {
       let started = false;
       worker.on('message', (m: unknown) => {
@@ -177,28 +214,31 @@ export class EmbeddedLaunch {
         if (c.control === 'started') {
           started = true;
           h.started = true;
-          this.report('info', `started ${fqn} (${h.plan.action.exec}) on thread ${worker.threadId}`);
+          for (const p of h.plans) {
+            const where = h.container !== undefined ? `in container ${h.container.fqn} ` : '';
+            this.report('info', `started ${p.fqn} (${p.action.exec}) ${where}on thread ${worker.threadId}`);
+          }
           resolve();
         } else if (c.control === 'failed') {
-          reject(new LaunchError(`${h.plan.action.origin}: ${fqn} failed to start: ${c.error}`));
+          reject(new LaunchError(`${origin}: ${what} failed to start: ${c.error}`));
         }
       });
       worker.on('error', (err) => {
-        this.report('error', `${fqn} crashed: ${err.stack ?? err.message}`);
-        if (!started) reject(new LaunchError(`${fqn} crashed while starting: ${err.message}`));
+        this.report('error', `${what} crashed: ${err.stack ?? err.message}`);
+        if (!started) reject(new LaunchError(`${what} crashed while starting: ${err.message}`));
       });
       worker.on('exit', (code) => {
         this.hub.disconnect(link);
         h.worker = undefined;
         if (h.stopping || this.stopping) return;
-        this.report('error', `${fqn} exited unexpectedly (code ${code})`);
+        this.report('error', `${what} exited unexpectedly (code ${code})`);
         // A managed node would come back unconfigured: only autostarted nodes are respawned.
-        if (started && h.plan.action.respawn && this.options.managed !== true) {
+        if (started && respawn.respawn && this.options.managed !== true) {
           h.restarts++;
-          this.report('warn', `respawning ${fqn} in ${h.plan.action.respawnDelay} s (restart ${h.restarts})`);
+          this.report('warn', `respawning ${what} in ${respawn.respawnDelay} s (restart ${h.restarts})`);
           setTimeout(() => {
             if (!this.stopping) this.spawn(h).catch((e: unknown) => this.report('error', String(e)));
-          }, h.plan.action.respawnDelay * 1000);
+          }, respawn.respawnDelay * 1000);
         }
       });
     });
@@ -215,7 +255,8 @@ export class EmbeddedLaunch {
         if (worker === undefined) return;
         h.stopping = true;
         const { stoppedInTime } = await shutdownHost(worker, timeoutMs, !h.started);
-        if (!stoppedInTime) this.report('warn', `${h.plan.fqn} did not stop within ${timeoutMs / 1000} s; its thread was terminated`);
+        const what = h.container?.fqn ?? h.plans[0].fqn;
+        if (!stoppedInTime) this.report('warn', `${what} did not stop within ${timeoutMs / 1000} s; its thread was terminated`);
       }),
     );
   }

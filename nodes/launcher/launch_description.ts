@@ -38,6 +38,11 @@ export interface NodeAction {
   respawnDelay: number;
   /** `file:line` of the <node> element, for error messages. */
   origin: string;
+  /**
+   * A `<composable_node>`: the `<node_container>` it is loaded into (its own node: pkg, exec,
+   * name, …). Nodes of one container share this object.
+   */
+  container?: NodeAction;
 }
 
 export interface LaunchArgument {

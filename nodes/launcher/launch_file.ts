@@ -43,12 +43,14 @@ import {
   type ActionSpec,
   type ArgSpec,
   type Condition,
+  type ContainerSpec,
   type NodeSpec,
   type ParamEntrySpec,
   type ParsedFile,
 } from './launch_parser.js';
 import { UNSUPPORTED_SUBSTITUTIONS, type Part, type Template } from './launch_substitution.js';
 import { parseXml } from './launch_xml.js';
+import { extraArgumentProblem } from './load_node_request.js';
 import type { ParameterOverride } from '../ros/parameter.js';
 import type { RemapRule } from '../ros/remap.js';
 import { NameError, normalizeNamespace, parseRemapRule, validateNamespace, validateNodeName } from '../ros/names.js';
@@ -237,6 +239,8 @@ class Evaluator {
       case 'node':
         this.nodes.push(this.nodeAction(action));
         return;
+      case 'container':
+        return this.container(action);
       case 'push_ros_namespace':
         return this.pushNamespace(this.substitute(action.namespace, { origin, attribute: 'namespace' }), origin);
       case 'set_parameter':
@@ -488,6 +492,24 @@ class Evaluator {
       respawnDelay: node.respawnDelay,
       origin: describeOrigin(origin),
     };
+  }
+
+  /**
+   * `<node_container>`: its `<composable_node>`s (those whose condition holds) become nodes that
+   * name the container; the launcher decides how to host them (ros2 launch: one process).
+   */
+  private container(spec: ContainerSpec): void {
+    const container = this.nodeAction(spec.node);
+    for (const { node, extraArgs } of spec.composables) {
+      if (node.condition !== undefined && !this.conditionHolds(node.condition, node.origin)) continue;
+      for (const extra of extraArgs) {
+        const site = { origin: extra.origin, attribute: 'name' };
+        const problem = extraArgumentProblem(this.substitute(extra.name, site));
+        if (problem !== undefined) failIn(site, problem);
+        this.substitute(extra.value, { origin: extra.origin, attribute: 'value' });
+      }
+      this.nodes.push({ ...this.nodeAction(node), output: container.output, container });
+    }
   }
 
   private nodeOutput(node: NodeSpec): NodeAction['output'] {

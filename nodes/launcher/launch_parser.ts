@@ -66,6 +66,21 @@ export interface NodeSpec {
   unsupported: string[];
 }
 
+/** `<node_container>`: the container's own node and the `<composable_node>`s loaded into it. */
+export interface ContainerSpec {
+  kind: 'container';
+  origin: Origin;
+  condition: Condition | undefined;
+  node: NodeSpec;
+  composables: ComposableSpec[];
+}
+
+/** `<composable_node>`: a node spec (exec = the plugin) with its `<extra_arg>`s. */
+export interface ComposableSpec {
+  node: NodeSpec;
+  extraArgs: NameValue[];
+}
+
 export interface ArgSpec {
   kind: 'arg';
   origin: Origin;
@@ -80,6 +95,7 @@ export interface ArgSpec {
 export type ActionSpec =
   | ArgSpec
   | NodeSpec
+  | ContainerSpec
   | { kind: 'let'; origin: Origin; condition: Condition | undefined; name: Template; value: Template }
   | {
       kind: 'group';
@@ -123,8 +139,7 @@ export interface ParsedFile {
 const UNSUPPORTED_ELEMENTS: Record<string, string> = {
   executable: 'runs an arbitrary process',
   timer: 'delays actions in time',
-  node_container: 'starts a component container — the embedded launcher already runs every node in one process: leave it out',
-  composable_node: 'loads a component (inside <node_container>)',
+  composable_node: 'loads a component into a container; only the children of a <node_container> are run',
   load_composable_node: 'loads components into a running container',
   ros_timer: 'delays actions in ROS time',
   shutdown: 'shuts the launch down',
@@ -399,6 +414,8 @@ export class FileParser {
         return this.include(r);
       case 'node':
         return this.node(r);
+      case 'node_container':
+        return this.container(r);
       case 'push-ros-namespace':
       case 'push_ros_namespace':
         return { kind: 'push_ros_namespace', origin, namespace: r.requiredTemplate('namespace'), condition: r.condition() };
@@ -545,14 +562,57 @@ export class FileParser {
       launchPrefix: r.template('launch-prefix'),
       execName: r.template('exec_name'),
       params: r.children('param').map((element) => this.param(element)),
-      remaps: r.children('remap').map((element) => {
-        const remap = this.reader(element);
-        const pair = { origin: remap.origin, name: remap.requiredTemplate('from'), value: remap.requiredTemplate('to') };
-        remap.finish();
-        return pair;
-      }),
+      remaps: this.remaps(r),
       unsupported,
     };
+  }
+
+  private container(r: ElementReader): ContainerSpec {
+    // launch_ros's ComposableNodeContainer requires a name (the nodes are loaded into it by it).
+    r.requiredRaw('name');
+    const composables = r.children('composable_node').map((element) => {
+      const child = this.reader(element);
+      const spec = this.composable(child);
+      child.finish();
+      return spec;
+    });
+    const node = this.node(r);
+    return { kind: 'container', origin: r.origin, condition: node.condition, node, composables };
+  }
+
+  /** launch_ros ComposableNode: pkg, plugin, name, namespace, <param>, <remap>, <extra_arg>. */
+  private composable(r: ElementReader): ComposableSpec {
+    return {
+      node: {
+        kind: 'node',
+        origin: r.origin,
+        condition: r.condition(),
+        pkg: r.requiredTemplate('pkg'),
+        exec: r.requiredTemplate('plugin'),
+        name: r.template('name'),
+        namespace: r.template('namespace'),
+        args: undefined,
+        rosArgs: undefined,
+        output: undefined,
+        respawn: undefined,
+        respawnDelay: 0,
+        launchPrefix: undefined,
+        execName: undefined,
+        params: r.children('param').map((element) => this.param(element)),
+        remaps: this.remaps(r),
+        unsupported: [],
+      },
+      extraArgs: this.nameValues(r.children('extra_arg')),
+    };
+  }
+
+  private remaps(r: ElementReader): NameValue[] {
+    return r.children('remap').map((element) => {
+      const remap = this.reader(element);
+      const pair = { origin: remap.origin, name: remap.requiredTemplate('from'), value: remap.requiredTemplate('to') };
+      remap.finish();
+      return pair;
+    });
   }
 
   /** A <param> child of <node>: `from` (a params file) or `name` with a value or nested params. */

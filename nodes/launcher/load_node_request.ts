@@ -16,6 +16,9 @@ type LoadNodeRequest = composition_interfaces.srv.LoadNode_Request;
 /** The package whose plugins this container loads: its node executables. */
 export const CONTAINER_PACKAGE = 'vla_ros';
 
+/** The container's executable (and default node name), as rclcpp_components names its own. */
+export const CONTAINER_EXEC = 'component_container';
+
 /** rcl_interfaces/Log severities (0: unset, the container's level). */
 const LOG_SEVERITIES: Readonly<Record<number, LogLevel>> = {
   [rcl_interfaces.msg.Log.DEBUG]: 'debug',
@@ -27,6 +30,13 @@ const LOG_SEVERITIES: Readonly<Record<number, LogLevel>> = {
 
 /** extra_arguments a container understands; anything else is refused (a typo would go unseen). */
 const EXTRA_ARGUMENTS = new Set(['use_intra_process_comms']);
+
+/** Why a container refuses the extra argument `name` (undefined: it understands it). */
+export function extraArgumentProblem(name: string): string | undefined {
+  return EXTRA_ARGUMENTS.has(name)
+    ? undefined
+    : `extra argument '${name}' unknown (this container understands: ${[...EXTRA_ARGUMENTS].join(', ')})`;
+}
 
 export type LoadPlan = { ok: true; exec: string; config: NodeConfig; notes: string[] } | { ok: false; error: string };
 
@@ -81,9 +91,8 @@ export function planLoad(request: LoadNodeRequest, context: LoadContext): LoadPl
     const source = `LoadNode ${name}`;
     const params = request.parameters.map((p) => overrideFromParameter(p, source));
     for (const extra of request.extra_arguments) {
-      if (!EXTRA_ARGUMENTS.has(extra.name)) {
-        return fail(`extra argument '${extra.name}' unknown (this container understands: ${[...EXTRA_ARGUMENTS].join(', ')})`);
-      }
+      const problem = extraArgumentProblem(extra.name);
+      if (problem !== undefined) return fail(problem);
       // Our nodes' messages always go through the middleware: there is no intra-process path to turn on.
       if (overrideFromParameter(extra, source).value === true) notes.push('use_intra_process_comms has no effect here');
     }

@@ -1,25 +1,64 @@
-// Worker-thread entry point: hosts one node of an embedded launch on its own thread, with
-// its own event loop and heap, so a slow or allocation-heavy node (VLM, simulator) cannot
-// delay another node's timer. Its domain joins the launcher's hub domain over the port.
+// Worker-thread entry point: hosts one node of an embedded launch — or a `<node_container>`'s
+// nodes — on its own thread, with its own event loop and heap, so a slow or allocation-heavy
+// node (VLM, simulator) cannot delay another thread's timer. Its domain joins the launcher's hub
+// domain over the port.
 
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { EmbeddedBackend } from '../ros/backend.js';
 import { EmbeddedDomain } from '../ros/embedded/domain.js';
 import { PortLink } from '../ros/embedded/link_protocol.js';
 import type { NodeConfig } from '../ros/node_config.js';
+import type { RosNode } from '../ros/node.js';
 import { loadNodeDefinition } from './node_registry.js';
 import { startNode, type RunningNode } from '../runtime/node_runner.js';
+import { ComponentContainer } from './component_container.js';
 import { settleModelLoads } from '../inference/model_loads.js';
 import { errorText } from '../error_text.js';
 
 export interface NodeHostData {
-  exec: string;
-  config: NodeConfig;
+  /** The nodes of this thread, in launch order (one, unless they share a container). */
+  nodes: Array<{ exec: string; config: NodeConfig }>;
+  /** A `<node_container>`: its own node, which serves ~/_container/* and loads `nodes`. */
+  container?: NodeConfig;
 }
 
 /** Control messages between the launcher and a node host (data travels on the same port). */
 export type HostControl =
-  { control: 'started'; fqn: string } | { control: 'failed'; error: string } | { control: 'shutdown' } | { control: 'stopped' };
+  { control: 'started'; fqns: string[] } | { control: 'failed'; error: string } | { control: 'shutdown' } | { control: 'stopped' };
+
+/** The nodes a host runs, and how to stop them all (the last started first). */
+interface Hosted {
+  stop(): Promise<void>;
+}
+
+async function startAll(data: NodeHostData, backend: EmbeddedBackend): Promise<Hosted & { fqns: string[] }> {
+  if (data.container !== undefined) {
+    const host: RosNode = await backend.createNode(data.container);
+    const container = new ComponentContainer(host, backend);
+    const stop = async () => {
+      await container.stop();
+      host.destroy();
+    };
+    try {
+      for (const n of data.nodes) await container.add(n.exec, n.config);
+    } catch (err) {
+      await stop();
+      throw err;
+    }
+    return { fqns: container.nodes.map((r) => r.node.fullyQualifiedName), stop };
+  }
+  const running: RunningNode[] = [];
+  const stop = async () => {
+    while (running.length > 0) await running.pop()!.stop();
+  };
+  try {
+    for (const n of data.nodes) running.push(await startNode(await loadNodeDefinition(n.exec), backend, n.config));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { fqns: running.map((r) => r.node.fullyQualifiedName), stop };
+}
 
 async function main(): Promise<void> {
   const port = parentPort;
@@ -29,7 +68,7 @@ async function main(): Promise<void> {
   const link = new PortLink(port);
   domain.connect(link);
   const post = (m: HostControl) => port.postMessage(m);
-  let running: RunningNode | undefined;
+  let hosted: Hosted | undefined;
   port.on('message', (m: unknown) => {
     if (typeof m === 'object' && m !== null && (m as HostControl).control === 'shutdown') {
       void (async () => {
@@ -38,7 +77,7 @@ async function main(): Promise<void> {
           // finish first (model_loads.ts). A node still starting is left to fail: its next
           // load is refused.
           await settleModelLoads('the node is shutting down');
-          await running?.stop();
+          await hosted?.stop();
         } finally {
           post({ control: 'stopped' });
           link.close();
@@ -47,9 +86,9 @@ async function main(): Promise<void> {
     }
   });
   try {
-    const definition = await loadNodeDefinition(data.exec);
-    running = await startNode(definition, new EmbeddedBackend(domain), data.config);
-    post({ control: 'started', fqn: running.node.fullyQualifiedName });
+    const started = await startAll(data, new EmbeddedBackend(domain));
+    hosted = started;
+    post({ control: 'started', fqns: started.fqns });
   } catch (err) {
     post({ control: 'failed', error: errorText(err) });
     link.close();

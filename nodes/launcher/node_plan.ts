@@ -16,6 +16,7 @@ import { errorText } from '../error_text.js';
 import { LaunchError } from './launch_errors.js';
 import type { LaunchDescription, NodeAction } from './launch_description.js';
 import { nodeConfigFromAction } from './node_action_config.js';
+import { CONTAINER_EXEC, CONTAINER_PACKAGE } from './load_node_request.js';
 
 export interface PlannedNode {
   action: NodeAction;
@@ -25,6 +26,15 @@ export interface PlannedNode {
   fqn: string;
   /** managed: the launch file leaves the node's autostart on, so the launcher activates it. */
   activate: boolean;
+  /** A `<composable_node>`: the component container it is loaded into. */
+  container?: PlannedContainer;
+}
+
+/** A `<node_container>`: vla_ros's component container, shared by the nodes loaded into it. */
+export interface PlannedContainer {
+  action: NodeAction;
+  config: NodeConfig;
+  fqn: string;
 }
 
 export interface NodePlanOptions {
@@ -36,7 +46,28 @@ export interface NodePlanOptions {
 
 export async function planNodes(description: LaunchDescription, options: NodePlanOptions): Promise<PlannedNode[]> {
   const planned: PlannedNode[] = [];
+  const containers = new Map<NodeAction, PlannedContainer>();
+  const containerOf = (action: NodeAction): PlannedContainer => {
+    let container = containers.get(action);
+    if (container !== undefined) return container;
+    if (action.pkg !== CONTAINER_PACKAGE || action.exec !== CONTAINER_EXEC) {
+      throw new LaunchError(
+        `${action.origin}: <node_container> runs ${action.pkg}/${action.exec}; vla_ros's nodes load into ${CONTAINER_PACKAGE}/${CONTAINER_EXEC}`,
+      );
+    }
+    let config: NodeConfig;
+    try {
+      config = nodeConfigFromAction(action, CONTAINER_EXEC, options.logLevel);
+    } catch (err) {
+      throw new LaunchError(`${action.origin}: ${errorText(err)}`);
+    }
+    container = { action, config, fqn: fqnOf(config) };
+    containers.set(action, container);
+    return container;
+  };
+  const nameTaken = (fqn: string) => planned.some((p) => p.fqn === fqn || p.container?.fqn === fqn);
   for (const action of description.nodes) {
+    const container = action.container === undefined ? undefined : containerOf(action.container);
     if (action.pkg !== 'vla_ros') {
       throw new LaunchError(
         `${action.origin}: package '${action.pkg}' is not part of vla-ros${options.otherPackages !== undefined ? `; ${options.otherPackages}` : ''}`,
@@ -52,7 +83,10 @@ export async function planNodes(description: LaunchDescription, options: NodePla
       throw new LaunchError(`${action.origin}: ${errorText(err)}`);
     }
     const fqn = fqnOf(config);
-    if (planned.some((p) => p.fqn === fqn)) throw new LaunchError(`${action.origin}: two nodes would be named ${fqn}`);
+    if (nameTaken(fqn) || container?.fqn === fqn) throw new LaunchError(`${action.origin}: two nodes would be named ${fqn}`);
+    if (container !== undefined && planned.some((p) => p.fqn === container.fqn)) {
+      throw new LaunchError(`${container.action.origin}: two nodes would be named ${container.fqn}`);
+    }
     let activate = true;
     if (options.managed) {
       activate = collectOverrides(config.parameterSections, fqn).overrides.get('autostart')?.value !== false;
@@ -61,7 +95,7 @@ export async function planNodes(description: LaunchDescription, options: NodePla
         { nodePattern: fqn, params: [{ name: 'autostart', type: 'bool', value: false, source: 'vla-ros (activates the nodes itself)' }] },
       ];
     }
-    planned.push({ action, definition, config, fqn, activate });
+    planned.push({ action, definition, config, fqn, activate, ...(container !== undefined ? { container } : {}) });
   }
   return planned;
 }

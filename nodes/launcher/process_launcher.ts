@@ -10,6 +10,7 @@ import { packagePath } from '../package_paths.js';
 import type { LaunchDescription } from './launch_description.js';
 import { rosArgvFromAction } from './node_action_config.js';
 import { planNodes } from './node_plan.js';
+import { LaunchError } from './launch_errors.js';
 
 export class ProcessLaunch {
   private readonly children: ChildProcess[] = [];
@@ -22,6 +23,12 @@ export class ProcessLaunch {
     const cli = packagePath('tools', 'vla-ros.js');
     // Every node is checked (package, executable, parameters, names) before the first one starts.
     const plan = await planNodes(description, { logLevel: 'info', managed: false, otherPackages: 'run other packages with ros2 launch' });
+    const contained = plan.find((p) => p.container !== undefined);
+    if (contained?.container !== undefined) {
+      throw new LaunchError(
+        `${contained.container.action.origin}: a <node_container> under ROS 2 runs with ros2 launch (which loads its nodes over LoadNode), or with vla-ros launch --backend embedded`,
+      );
+    }
     for (const { action, definition } of plan) {
       const argv = rosArgvFromAction(action, definition.defaultName, launch.paramsDir);
       const spawnOne = (): void => {

@@ -14,6 +14,7 @@ import { packagePath } from '../../nodes/package_paths.js';
 import { EmbeddedBackend } from '../../nodes/ros/backend.js';
 import type { LogRecord } from '../../nodes/ros/logger.js';
 import { QoSProfiles } from '../../nodes/ros/qos.js';
+import { toolNodeConfig } from '../../nodes/ros/node_config.js';
 
 async function until(cond: () => boolean, timeoutSec = 5): Promise<boolean> {
   const deadline = Date.now() + timeoutSec * 1000;
@@ -80,6 +81,39 @@ describe('EmbeddedLaunch', function () {
     assert.equal(launch.hub.countPublishers('/fr3/instruction'), 0, 'worker endpoints are gone after stop');
   });
 
+  it('container:=true: the <node_container> nodes share one thread, load through its container node, and publish', async () => {
+    const launch = await EmbeddedLaunch.start(
+      bringup({ namespace: '/fr3', instruction: 'touch the blue block', container: 'true' }),
+      quiet,
+    );
+    try {
+      const suite = ['episode_manager', 'camera_ingestion', 'slow_pathway', 'fast_pathway', 'failure_monitor', 'controller_bridge'];
+      assert.deepEqual(
+        launch.nodeNames,
+        suite.map((n) => `/fr3/${n}`),
+      );
+      assert.equal(launch.threads.length, 1, 'one thread for the container');
+      assert.deepEqual(launch.threads[0].nodes, launch.nodeNames);
+      const probe = await new EmbeddedBackend(launch.hub).createNode(toolNodeConfig('probe', { namespace: '/fr3' }));
+      const list = probe.createClient('composition_interfaces/srv/ListNodes', 'vla_container/_container/list_nodes');
+      assert.equal(await list.waitForService(5), true, 'the container node serves list_nodes');
+      assert.deepEqual((await list.call({}, 5)).full_node_names, launch.nodeNames);
+      const reporting = new Set<string>();
+      probe.createSubscription('diagnostic_msgs/msg/DiagnosticArray', '/diagnostics', 10, (m) => {
+        for (const s of m.status) reporting.add(s.name.replace(/^vla_ros: /, ''));
+      });
+      const instructions: vla_ros_msgs.msg.Instruction[] = [];
+      probe.createSubscription('vla_ros_msgs/msg/Instruction', 'instruction', QoSProfiles.transientLocal, (m) => instructions.push(m));
+      assert.ok(await until(() => instructions.length === 1), 'the episode manager publishes');
+      assert.equal(instructions[0].text, 'touch the blue block');
+      const withStatus = ['episode_manager', 'camera_ingestion', 'slow_pathway', 'fast_pathway', 'failure_monitor', 'controller_bridge'];
+      assert.ok(await until(() => withStatus.every((n) => reporting.has(`/fr3/${n}`)), 10), `status from ${[...reporting].join(', ')}`);
+    } finally {
+      await launch.stop();
+    }
+    assert.equal(launch.threads.length, 0, 'the container thread is gone after stop');
+  });
+
   it('refuses nodes of other packages, duplicate names, and reports a node that fails to start', async () => {
     const base = bringup({});
     const action = base.nodes[0];
@@ -96,6 +130,24 @@ describe('EmbeddedLaunch', function () {
     await assert.rejects(
       EmbeddedLaunch.start({ ...base, nodes: [{ ...action, parameters: [...action.parameters, { kind: 'file', path: bad }] }] }, quiet),
       /\/episode_manager failed to start: parameter 'instruction' of node '\/episode_manager': expected string, got integer 42/,
+    );
+    // A container: only vla_ros's own, named apart from its nodes; a node that fails stops its container.
+    const contained = bringup({ container: 'true' });
+    const inside = contained.nodes[0];
+    const container = inside.container!;
+    await assert.rejects(
+      EmbeddedLaunch.start({ ...contained, nodes: [{ ...inside, container: { ...container, pkg: 'rclcpp_components' } }] }, quiet),
+      /<node_container> runs rclcpp_components\/component_container; vla_ros's nodes load into vla_ros\/component_container/,
+    );
+    await assert.rejects(
+      EmbeddedLaunch.start({ ...contained, nodes: [{ ...inside, container: { ...container, name: 'episode_manager' } }] }, quiet),
+      /two nodes would be named \/episode_manager/,
+    );
+    const typo = path.join(dir, 'typo.yaml');
+    fs.writeFileSync(typo, '/camera_ingestion:\n  ros__parameters:\n    instruction: hello\n');
+    await assert.rejects(
+      EmbeddedLaunch.start({ ...contained, nodes: [inside, { ...contained.nodes[1], parameters: [{ kind: 'file', path: typo }] }] }, quiet),
+      /\/vla_container failed to start: .*camera_ingestion.* has no parameter 'instruction'/,
     );
     fs.rmSync(dir, { recursive: true, force: true });
   });

@@ -675,6 +675,81 @@ describe('launcher/launch_file', () => {
     });
   });
 
+  describe('node_container (ComposableNodeContainer)', () => {
+    it('turns its composable nodes (whose condition holds) into nodes that name the container', () => {
+      const d = loadBody([
+        '<push-ros-namespace namespace="/fr3"/>',
+        '<set_parameter name="use_sim_time" value="true"/>',
+        `<node_container ${NODE} exec="component_container" name="vla_container" namespace="" output="screen">`,
+        `  <composable_node ${NODE} plugin="fast_pathway" name="fast">`,
+        '    <param name="rate_hz" value="30.0"/>',
+        '    <remap from="action_chunk" to="chunks"/>',
+        '    <extra_arg name="use_intra_process_comms" value="true"/>',
+        '  </composable_node>',
+        `  <composable_node ${NODE} plugin="failure_monitor" if="false"/>`,
+        `  <composable_node ${NODE} plugin="episode_manager" namespace="other"/>`,
+        '</node_container>',
+        `<node ${NODE} exec="sim"/>`,
+      ]);
+      assert.deepEqual(
+        d.nodes.map((n) => [n.exec, n.namespace, n.container?.name]),
+        [
+          ['fast_pathway', '/fr3', 'vla_container'],
+          ['episode_manager', '/fr3/other', 'vla_container'],
+          ['sim', '/fr3', undefined],
+        ],
+      );
+      const fast = node(d, 'fast_pathway');
+      assert.equal(fast.container, node(d, 'episode_manager').container, 'one container object');
+      assert.deepEqual(
+        [fast.container?.exec, fast.container?.namespace, fast.container?.origin],
+        ['component_container', '/fr3', 'test.launch.xml:4'],
+      );
+      assert.deepEqual(sources(fast), ['global use_sim_time=bool:true', 'node rate_hz=double:30']);
+      assert.deepEqual(
+        fast.remaps.map((r) => `${r.from}:=${r.to}`),
+        ['action_chunk:=chunks'],
+      );
+      assert.equal(fast.output, 'screen', "the container's output");
+      assert.equal(fast.origin, 'test.launch.xml:5');
+      assert.deepEqual(
+        loadBody(['<node_container pkg="x" exec="y" name="c" if="false"><composable_node pkg="a" plugin="b"/></node_container>']).nodes,
+        [],
+      );
+    });
+    it('refuses a container without a name, an unknown extra_arg and unknown children', () => {
+      rejectsBody([`<node_container ${NODE} exec="component_container"/>`], {
+        line: 2,
+        element: 'node_container',
+        message: /attribute 'name' is required/,
+      });
+      rejectsBody(
+        [
+          `<node_container ${NODE} exec="component_container" name="c">`,
+          `  <composable_node ${NODE} plugin="fast_pathway"><extra_arg name="use_intra_proces_comms" value="true"/></composable_node>`,
+          '</node_container>',
+        ],
+        {
+          line: 3,
+          element: 'extra_arg',
+          message: /extra argument 'use_intra_proces_comms' unknown \(this container understands: use_intra_process_comms\)/,
+        },
+      );
+      rejectsBody(
+        [
+          `<node_container ${NODE} exec="component_container" name="c">`,
+          '  <composable_node pkg="vla_ros" plugin="a"><env name="A" value="1"/></composable_node>',
+          '</node_container>',
+        ],
+        {
+          line: 3,
+          element: 'composable_node',
+          message: /unexpected child element <env>/,
+        },
+      );
+    });
+  });
+
   describe('parameters', () => {
     it('types inline values as ROS types YAML values', () => {
       const d = loadBody([
@@ -861,10 +936,15 @@ describe('launcher/launch_file', () => {
         element: 'executable',
         message: /<executable> \(runs an arbitrary process\) is not supported by the embedded launcher; run this file with ros2 launch/,
       });
-      rejectsBody(['<node_container pkg="rclcpp_components" exec="component_container" name="c" namespace=""/>'], {
+      rejectsBody(['<load_composable_node target="/c"/>'], {
         line: 2,
-        element: 'node_container',
+        element: 'load_composable_node',
         message: /not supported by the embedded launcher/,
+      });
+      rejectsBody([`<composable_node ${NODE} plugin="fast_pathway"/>`], {
+        line: 2,
+        element: 'composable_node',
+        message: /only the children of a <node_container> are run/,
       });
       assert.deepEqual(loadBody(['<timer period="1" if="false"><node pkg="a" exec="b"/></timer>']).nodes, [], 'unsupported but skipped');
       const other = fixture({ 'x.launch.xml': ['<robot/>'] });
