@@ -48,8 +48,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from vla_policy.contract import (ACTION_DIM, FEATURES, HORIZON, IMAGE, JOINTS, LATENT_TOKENS, LATENT_WIDTH, MAX_TOKENS,
-                                 POOLED)
+from vla_policy.contract import (ACTION_DIM, FEATURES, HORIZON, IMAGE, IMAGENET_MEAN, IMAGENET_STD, JOINTS, LATENT_TOKENS,
+                                 LATENT_WIDTH, MAX_TOKENS, POOLED)
 from vla_policy.layers import sinusoid
 from vla_policy.manifest import manifest_yaml
 from vla_policy.onnx_io import export, flat, params, pattern_image, sha256, write
@@ -57,6 +57,10 @@ from vla_policy.tokenizer import SPECIAL, TOKENIZER_CONFIG, WORDS, tokenize, tok
 
 POOL = 4
 KEYPOINTS = 16
+QUERIES = 4
+QUERY_WIDTH = 16
+QUERY_SCALE = 10.0
+CAMERA_FEATURES = 2 * KEYPOINTS + 32 + 3 * QUERIES
 AUX = 6
 ACTION_DT = 1.0 / 30.0
 MAX_AGE = 0.6
@@ -105,7 +109,9 @@ def aggregate(folders):
         ticks += len(arrays["state"])
         frames += len(arrays["frame_tick"])
     ix["episodes"] = episodes
-    arrays = {k: np.concatenate([a[k] for _, a in parts], 0) for k in parts[0][1]}
+    # object_pixel (a privileged training label) only where every export has it
+    shared = [k for k in parts[0][1] if all(k in a for _, a in parts)]
+    arrays = {k: np.concatenate([a[k] for _, a in parts], 0) for k in shared}
     return ix, arrays
 
 
@@ -122,11 +128,13 @@ class Dataset:
         self.ee = arrays["ee"]
         self.frame = arrays["frame"]
         self.frame_tick = arrays["frame_tick"]
+        # per frame and camera: where the task object lands in the pooled tensor (x, y in [-1, 1], in view)
+        self.object_pixel = arrays.get("object_pixel")
         self.images = {c["name"]: arrays[f"images_{c['name']}"] for c in ix["cameras"]}
         self.cameras = ix["cameras"]
         self.episodes = ix["episodes"]
-        if ix["joint_names"] != JOINTS:
-            raise SystemExit(f"dataset joints {ix['joint_names']} != {JOINTS} (train on fr3 episodes)")
+        self.robot = ix["robot"]
+        self.joints = ix["joint_names"]  # the bundle's state: this robot's arm joints
         for c in self.cameras:
             if (c["height"], c["width"]) != (IMAGE // POOL, IMAGE // POOL):
                 raise SystemExit(f"camera {c['name']}: stored {c['height']}x{c['width']}, expected pool {POOL} of {IMAGE}")
@@ -191,8 +199,48 @@ class Dataset:
 # --------------------------------------------------------------------------------------------
 
 
+class ColourQuery(nn.Module):
+    """Where is the thing the instruction names? Per-pixel colour features at the full 56x56 — from
+    the pixel's chromaticity (r, g, b over their sum: the object's colour whatever its shading) and
+    its rgb —, scored against QUERIES vectors read from the instruction; per query a spatial softmax
+    gives the expected (x, y) and the best score (is it in view?): 3 numbers per query. The objects
+    are 2-3 pooled pixels wide in the scene camera: the CNN's 14x14 keypoint maps find them only
+    coarsely, and a soft-argmax needs scores far apart (QUERY_SCALE) to put its mass on so few
+    pixels. Learnt from the flow and position losses alone it finds the object only slowly; the
+    first query's map is therefore also trained (cross-entropy) to peak on the pixels where the
+    simulator projects the object (the export's object_pixel, a privileged label like the
+    object position)."""
+
+    def __init__(self, text_dim):
+        super().__init__()
+        self.p1 = nn.Conv2d(6, QUERY_WIDTH, 3, padding=1)
+        self.p2 = nn.Conv2d(QUERY_WIDTH, QUERY_WIDTH, 1)
+        self.query = nn.Linear(text_dim, QUERIES * (QUERY_WIDTH + 1))
+        side = IMAGE // POOL
+        g = (torch.arange(side, dtype=torch.float32) + 0.5) / side * 2 - 1
+        self.register_buffer("px", g.view(1, side).expand(side, side).reshape(1, 1, -1).clone())
+        self.register_buffer("py", g.view(side, 1).expand(side, side).reshape(1, 1, -1).clone())
+        self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
+        self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
+
+    def forward(self, image, text, maps=None):
+        rgb = image * self.std + self.mean
+        colour = torch.cat([rgb / (rgb.sum(1, keepdim=True) + 0.05) * 3 - 1, rgb * 2 - 1], dim=1)
+        f = F.relu(self.p2(F.relu(self.p1(colour)))).flatten(2)  # [B, W, N]
+        q = self.query(text).view(-1, QUERIES, QUERY_WIDTH + 1)
+        score = (torch.bmm(q[:, :, :QUERY_WIDTH], f) + q[:, :, QUERY_WIDTH:]) * QUERY_SCALE  # [B, Q, N]
+        if maps is not None:
+            maps.append(score[:, 0])
+        attn = torch.softmax(score, dim=-1)
+        x = (attn * self.px).sum(-1)
+        y = (attn * self.py).sum(-1)
+        peak = (score.max(dim=-1).values / QUERY_SCALE).clamp(-10.0, 10.0) / 10.0
+        return torch.cat([x, y, peak], dim=-1)  # [B, 3Q]
+
+
 class CameraEncoder(nn.Module):
-    """56x56 tensor + instruction vector -> 16 soft-argmax keypoints (x, y) over a 14x14 map + 32 channel means."""
+    """56x56 tensor + instruction vector -> 16 soft-argmax keypoints (x, y) over a 14x14 map + 32 channel
+    means + the instruction's colour queries (ColourQuery): CAMERA_FEATURES numbers."""
 
     def __init__(self, text_dim):
         super().__init__()
@@ -201,21 +249,22 @@ class CameraEncoder(nn.Module):
         self.film = nn.Linear(text_dim, 64)
         self.c3 = nn.Conv2d(32, 32, 3, padding=1)
         self.kp = nn.Conv2d(32, KEYPOINTS, 1)
+        self.colour = ColourQuery(text_dim)
         side = IMAGE // POOL // 4
         g = (torch.arange(side, dtype=torch.float32) + 0.5) / side * 2 - 1
         self.register_buffer("px", g.view(1, side).expand(side, side).reshape(1, 1, -1).clone())
         self.register_buffer("py", g.view(side, 1).expand(side, side).reshape(1, 1, -1).clone())
 
-    def forward(self, image, text):
+    def forward(self, image, text, maps=None):
         h = F.relu(self.c1(image))
         h = self.c2(h)
         gamma, beta = self.film(text).chunk(2, dim=-1)
         h = F.relu(h * (1 + gamma[:, :, None, None]) + beta[:, :, None, None])
         h = F.relu(self.c3(h))
-        attn = torch.softmax(self.kp(h).flatten(2), dim=-1)  # [B, K, 784]
+        attn = torch.softmax(self.kp(h).flatten(2), dim=-1)  # [B, K, 196]
         x = (attn * self.px).sum(-1)
         y = (attn * self.py).sum(-1)
-        return torch.cat([x, y, h.mean((2, 3))], dim=-1)  # [B, 64]
+        return torch.cat([x, y, h.mean((2, 3)), self.colour(image, text, maps)], dim=-1)  # [B, CAMERA_FEATURES]
 
 
 class ReferenceVlm(nn.Module):
@@ -229,15 +278,17 @@ class ReferenceVlm(nn.Module):
         self.text = nn.Sequential(nn.Linear(64, 64), nn.GELU(), nn.Linear(64, 64))
         self.scene = CameraEncoder(64)
         self.wrist = CameraEncoder(64)
-        self.fuse = nn.Sequential(nn.Linear(192, 256), nn.GELU(), nn.Linear(256, POOLED - AUX))
-        self.tokens = nn.Linear(192, LATENT_TOKENS * LATENT_WIDTH)
-        self.aux = nn.Sequential(nn.Linear(192, 128), nn.GELU(), nn.Linear(128, AUX))
+        joint = 2 * CAMERA_FEATURES + 64
+        self.fuse = nn.Sequential(nn.Linear(joint, 256), nn.GELU(), nn.Linear(256, POOLED - AUX))
+        self.tokens = nn.Linear(joint, LATENT_TOKENS * LATENT_WIDTH)
+        self.aux = nn.Sequential(nn.Linear(joint, 128), nn.GELU(), nn.Linear(128, AUX))
 
-    def forward(self, scene, wrist, token_ids, attention_mask):
+    def forward(self, scene, wrist, token_ids, attention_mask, maps=None):
+        """maps (training): a list that receives each camera's first colour-query score map [B, N]."""
         mask = attention_mask.to(torch.float32).unsqueeze(-1)
         words = (self.embed(token_ids) * mask).sum(1) / mask.sum(1).clamp(min=1.0)
         text = self.text(words)
-        v = torch.cat([self.scene(scene, text), self.wrist(wrist, text), text], dim=-1)
+        v = torch.cat([self.scene(scene, text, maps), self.wrist(wrist, text, maps), text], dim=-1)
         pooled = torch.cat([self.aux(v), self.fuse(v)], dim=-1)
         tokens = self.tokens(v).reshape(-1, LATENT_TOKENS, LATENT_WIDTH)
         return tokens, pooled
@@ -258,11 +309,11 @@ class VlmExport(nn.Module):
 class FlowExpert(nn.Module):
     HIDDEN = 384
 
-    def __init__(self):
+    def __init__(self, joints):
         super().__init__()
         self.register_buffer("age_freqs", torch.tensor([2 * math.pi / p for p in (0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 12.8)]))
         self.register_buffer("time_freqs", torch.exp(torch.linspace(0.0, math.log(100.0), 16)))
-        self.cond = nn.Sequential(nn.Linear(POOLED + LATENT_WIDTH + ACTION_DIM + 16 + 32, 256), nn.GELU(), nn.Linear(256, 256))
+        self.cond = nn.Sequential(nn.Linear(POOLED + LATENT_WIDTH + joints + 16 + 32, 256), nn.GELU(), nn.Linear(256, 256))
         n = HORIZON * ACTION_DIM
         self.inp = nn.Linear(n + 256, self.HIDDEN)
         self.h1 = nn.Linear(self.HIDDEN, self.HIDDEN)
@@ -323,6 +374,7 @@ def sample_batch(data, frames_pool, rng, n_frames, per_frame, stats):
         "owner": torch.from_numpy(np.array(owner)),
         "state": torch.from_numpy(s.astype(np.float32)), "age": torch.tensor(ages, dtype=torch.float32),
         "chunk": torch.from_numpy(a.astype(np.float32)), "object": torch.from_numpy(obj.astype(np.float32)),
+        **({} if data.object_pixel is None else {"pixel": torch.from_numpy(data.object_pixel[f].astype(np.float32))}),
     }
 
 
@@ -340,9 +392,33 @@ def sample_batch_from(data, frames, rng, per_frame, stats):
     return sample_batch(data, frames, Fixed(frames), len(frames), per_frame, stats)
 
 
+def pixel_targets(pixel):
+    """[B, 3] object pixel (x, y in [-1, 1], in view) -> [B, side*side] bilinear weights over the pooled pixel grid."""
+    side = IMAGE // POOL
+    f = ((pixel[:, :2] + 1) / 2 * side - 0.5).clamp(0, side - 1)
+    i0 = f.floor().clamp(max=side - 2)
+    w1 = f - i0
+    i0 = i0.long()
+    target = torch.zeros(pixel.shape[0], side * side)
+    for dy in (0, 1):
+        for dx in (0, 1):
+            w = (w1[:, 0] if dx else 1 - w1[:, 0]) * (w1[:, 1] if dy else 1 - w1[:, 1])
+            target.scatter_add_(1, ((i0[:, 1] + dy) * side + i0[:, 0] + dx).view(-1, 1), w.view(-1, 1))
+    return target
+
+
 def losses(vlm, expert, b, gen):
-    tokens, pooled = vlm(b["scene"], b["wrist"], b["tokens"], b["mask"])
+    """Flow matching, the object-position auxiliary loss, and (when the data has object pixels) the
+    cross-entropy of each camera's first colour-query map against the pixels that show the object."""
+    maps = []
+    tokens, pooled = vlm(b["scene"], b["wrist"], b["tokens"], b["mask"], maps)
     aux = F.mse_loss(pooled[:, :AUX], b["object"])
+    pixel = torch.zeros(())
+    if "pixel" in b:
+        for cam, score in enumerate(maps):
+            p = b["pixel"][:, cam]
+            ce = -(pixel_targets(p) * F.log_softmax(score, dim=-1)).sum(-1)
+            pixel = pixel + (ce * p[:, 2]).sum() / p[:, 2].sum().clamp(min=1.0)
     tok = tokens[b["owner"]]
     lat = pooled[b["owner"]]
     a = b["chunk"]
@@ -351,7 +427,7 @@ def losses(vlm, expert, b, gen):
     x_t = t.view(-1, 1, 1) * noise + (1 - t.view(-1, 1, 1)) * a
     v, _ = expert(x_t, t, b["state"], b["age"], tok, lat)
     flow = F.mse_loss(v, noise - a)
-    return flow, aux
+    return flow, aux, pixel
 
 
 def load_bundle_weights(folder):
@@ -382,8 +458,9 @@ def load_bundle_weights(folder):
     with open(os.path.join(folder, "training.json")) as f:
         info = json.load(f)
     return {
-        "vlm": weights(os.path.join(folder, "vlm.onnx"), ReferenceVlm(len(SPECIAL) + len(WORDS)), "vlm.", ("scene.px", "scene.py", "wrist.px", "wrist.py")),
-        "expert": weights(os.path.join(folder, "expert_flow.onnx"), FlowExpert(), "", ("age_freqs", "time_freqs")),
+        "vlm": weights(os.path.join(folder, "vlm.onnx"), ReferenceVlm(len(SPECIAL) + len(WORDS)), "vlm.",
+                       tuple(f"{cam}.{c}" for cam in ("scene", "wrist") for c in ("px", "py", "colour.px", "colour.py", "colour.mean", "colour.std"))),
+        "expert": weights(os.path.join(folder, "expert_flow.onnx"), FlowExpert(len(info.get("joints", JOINTS))), "", ("age_freqs", "time_freqs")),
         "stats": stats, "info": info, "bundle": os.path.abspath(folder),
     }
 
@@ -412,7 +489,7 @@ def train(data, opts, init=None):
     early_frames = train_frames[early]
 
     vlm = ReferenceVlm(len(SPECIAL) + len(WORDS))
-    expert = FlowExpert()
+    expert = FlowExpert(len(data.joints))
     if init is not None:
         vlm.load_state_dict(init["vlm"])
         expert.load_state_dict(init["expert"])
@@ -429,8 +506,8 @@ def train(data, opts, init=None):
         n_early = int(round(opts.frames * opts.early_fraction))
         pool = np.concatenate([rng.choice(early_frames, n_early), rng.choice(train_frames, opts.frames - n_early)])
         b = sample_batch(data, pool, rng, opts.frames, opts.per_frame, stats) if n_early == 0 else sample_batch_from(data, pool, rng, opts.per_frame, stats)
-        flow, aux = losses(vlm, expert, b, gen)
-        loss = flow + opts.aux_weight * aux
+        flow, aux, pixel = losses(vlm, expert, b, gen)
+        loss = flow + opts.aux_weight * aux + opts.pixel_weight * pixel
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -444,9 +521,12 @@ def train(data, opts, init=None):
                 vl = [losses(vlm, expert, vb, vgen) for vb in val_batches]
             vf = float(np.mean([x[0].item() for x in vl]))
             va = float(np.mean([x[1].item() for x in vl]))
+            vp = float(np.mean([x[2].item() for x in vl]))
             el = time.time() - started
-            history.append({"step": step, "train_flow": flow.item(), "train_aux": aux.item(), "val_flow": vf, "val_aux": va, "seconds": el})
-            print(f"step {step:5d}  flow {flow.item():.4f} aux {aux.item():.4f} | val flow {vf:.4f} aux {va:.4f} (obj err ~{math.sqrt(va) * 10:.1f} cm)  {el:.0f} s", flush=True)
+            history.append({"step": step, "train_flow": flow.item(), "train_aux": aux.item(), "train_pixel": pixel.item(),
+                            "val_flow": vf, "val_aux": va, "val_pixel": vp, "seconds": el})
+            print(f"step {step:5d}  flow {flow.item():.4f} aux {aux.item():.4f} pixel {pixel.item():.3f} | val flow {vf:.4f} aux {va:.4f} "
+                  f"(obj err ~{math.sqrt(va) * 10:.1f} cm) pixel {vp:.3f}  {el:.0f} s", flush=True)
     info = {
         "episodes": n_ep, "train_episodes": len(train_eps), "val_episodes": len(val_list),
         "ticks": int(len(data.state)), "frames": int(len(data.frame_tick)),
@@ -521,8 +601,11 @@ row i of a chunk stamped τ_k is the motion that ends at τ_(k+i), as the contro
 """
 
 
-def write_bundle(out, vlm, expert, stats, info, data_dirs):
+def write_bundle(out, vlm, expert, stats, info, data_dirs, name="reference"):
     os.makedirs(out, exist_ok=True)
+    joints = info.get("joints", JOINTS)
+    robot = {"fr3": "FR3", "ur5e": "UR5e"}.get(info.get("robot", "fr3"), info.get("robot", "fr3"))
+    tasks = info.get("tasks", ["push_left", "push_right", "push_forward", "touch"])
     vlm.eval()
     expert.eval()
     ids, mask = tokenize("push the red cube to the left")
@@ -530,15 +613,15 @@ def write_bundle(out, vlm, expert, stats, info, data_dirs):
     export(VlmExport(vlm), args_v, ["image_scene", "image_wrist", "token_ids", "attention_mask"], ["latent_tokens", "latent_pooled"], os.path.join(out, "vlm.onnx"))
     with torch.no_grad():
         tok, pooled = VlmExport(vlm)(*args_v)
-    args_e = (torch.zeros(1, HORIZON, ACTION_DIM), torch.tensor([0.5]), torch.zeros(1, ACTION_DIM), torch.tensor([0.2]), tok, pooled)
+    args_e = (torch.zeros(1, HORIZON, ACTION_DIM), torch.tensor([0.5]), torch.zeros(1, len(joints)), torch.tensor([0.2]), tok, pooled)
     export(expert, args_e, ["x_t", "t", "state", "latent_age", "prefix", "latent"], ["velocity", "features"], os.path.join(out, "expert_flow.onnx"))
     write(os.path.join(out, "stats.json"), json.dumps(stats, indent=1) + "\n")
     write(os.path.join(out, "tokenizer.json"), json.dumps(tokenizer_json(), indent=1, ensure_ascii=False) + "\n")
     write(os.path.join(out, "tokenizer_config.json"), json.dumps(TOKENIZER_CONFIG, indent=2) + "\n")
     write(os.path.join(out, "manifest.yaml"), manifest_yaml(
-        writer="tools/policy/train_reference.py", name="reference", trained=True,
-        description="Reference policy, TRAINED in the built-in simulator (FR3; push left/right/forward and touch) on\n"
-        f"{info['episodes']} scripted-expert episodes: a small two-camera CNN 'VLM' (instruction-conditioned keypoints)\n"
+        writer="tools/policy/train_reference.py", name=name, trained=True, joints=joints,
+        description=f"Reference policy, TRAINED in the built-in simulator ({robot}; {', '.join(tasks)}) on\n"
+        f"{info['episodes']} episodes: a small two-camera CNN 'VLM' (instruction-conditioned keypoints and colour queries)\n"
         "and a pi0-style flow-matching action expert (10 Euler steps, latent-age aware); made by\n"
         "tools/policy/train_reference.py. Simulation only: never run it on a real robot.",
         normalization="stats.json", tokenizer="tokenizer.json",
@@ -625,11 +708,14 @@ def main():
     ap.add_argument("--data", required=True, nargs="+",
                     help="folders written by `vla-ros sim collect` (several: aggregated, e.g. expert demonstrations + DAgger rounds)")
     ap.add_argument("--out", default="config/policies/reference")
+    ap.add_argument("--name", default="reference", help="the bundle's name (manifest)")
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--frames", type=int, default=16, help="camera frames per batch")
     ap.add_argument("--per-frame", type=int, default=16, help="ticks (latent ages) per frame")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--aux-weight", type=float, default=1.0)
+    ap.add_argument("--pixel-weight", type=float, default=0.1,
+                    help="weight of the colour queries' object-pixel cross-entropy (exports with object_pixel.bin)")
     ap.add_argument("--val-fraction", type=float, default=0.05)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
@@ -648,7 +734,7 @@ def main():
     if opts.from_checkpoint:
         saved = torch.load(opts.from_checkpoint)
         vlm = ReferenceVlm(len(SPECIAL) + len(WORDS))
-        expert = FlowExpert()
+        expert = FlowExpert(len(saved["info"].get("joints", JOINTS)))
         vlm.load_state_dict(saved["vlm"])
         expert.load_state_dict(saved["expert"])
         stats, info = saved["stats"], saved["info"]
@@ -665,10 +751,13 @@ def main():
             seconds = before["train_seconds"] + before.get("continued_from", {}).get("train_seconds", 0)
             info["continued_from"] = {"steps": steps, "train_seconds": seconds, **({"bundle": opts.init_bundle} if opts.init_bundle else {})}
         info["exports"] = data.exports
+        info["robot"] = data.robot
+        info["joints"] = data.joints
+        info["tasks"] = sorted({e["task"] for e in data.episodes})
         info["options"] = {k: v for k, v in vars(opts).items() if k not in ("data", "out", "fixture", "checkpoint", "from_checkpoint", "init_bundle")}
         if opts.checkpoint:
             torch.save({"vlm": vlm.state_dict(), "expert": expert.state_dict(), "stats": stats, "info": info}, opts.checkpoint)
-    write_bundle(opts.out, vlm, expert, stats, info, opts.data)
+    write_bundle(opts.out, vlm, expert, stats, info, opts.data, opts.name)
     if opts.fixture:
         update_fixture(opts.fixture, opts.out, vlm, expert)
 

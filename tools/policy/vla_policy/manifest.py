@@ -14,10 +14,11 @@ def _entries(mapping, indent):
 
 def manifest_yaml(*, writer, name, description, trained, normalization, tokenizer, vlm_model, vlm_measured,
                   expert_model, decoding, expert_inputs, expert_outputs, expert_measured, expert_latency,
-                  vlm_latency=0.002, failure_monitor=None):
+                  vlm_latency=0.002, failure_monitor=None, joints=JOINTS):
     """The manifest text. `description` may span lines; `decoding`, `expert_inputs` (beyond latent,
     state and latent age), `expert_outputs` and `failure_monitor` are ordered dicts of YAML
-    scalars; `*_measured` say what the modelled latencies were rounded up from."""
+    scalars; `*_measured` say what the modelled latencies were rounded up from; `joints` the robot's
+    arm joints, the bundle's state."""
     camera = f"""    width: {IMAGE}
     height: {IMAGE}
     resize: {{resize}}
@@ -43,7 +44,7 @@ instruction:
   pad_id: 0
 
 state:
-  joint_names: [{", ".join(JOINTS)}]
+  joint_names: [{", ".join(joints)}]
 
 vlm:
   model: {vlm_model}
