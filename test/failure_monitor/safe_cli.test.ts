@@ -8,6 +8,7 @@ import { CliError } from '../../nodes/cli/cli_error.js';
 import { makeSafeCommand, parseAlphas } from '../../nodes/cli/safe_command.js';
 import { loadCalibration } from '../../nodes/failure_monitor/calibration_file.js';
 import { fileSha256, OnnxDetector } from '../../nodes/failure_monitor/detector.js';
+import { packagePath } from '../../nodes/package_paths.js';
 import { gaussian, seededRandom } from '../../nodes/random/seeded_random.js';
 import { QoSProfiles } from '../../nodes/ros/qos.js';
 import { TINY_LSTM, TINY_MLP } from './helpers.js';
@@ -187,6 +188,24 @@ describe('vla-ros safe calibrate | eval', () => {
       run(['safe', 'calibrate', '--detector', TINY_LSTM, '--score-window', '4', a]),
       (e: unknown) => e instanceof CliError && e.exitCode === 2 && /a score window applies to SAFE-MLP detectors only/.test(e.message),
     );
+  });
+
+  it("eval scores with the window of the bundle's calibration when the detector is the bundle's", async () => {
+    // A copy of the reference bundle whose SAFE-MLP detector is the tiny one, calibrated with a window.
+    const bundle = path.join(dir, 'bundle');
+    fs.cpSync(packagePath('config', 'policies', 'reference'), bundle, { recursive: true });
+    fs.copyFileSync(TINY_MLP, path.join(bundle, 'safe_mlp.onnx'));
+    const a = path.join(dir, 'a.mcap');
+    await writeBag(a, [...episodes('s', 12, false, 1, proto), ...episodes('f', 4, true, 2, proto)]);
+    const calibration = path.join(bundle, 'calibration_mlp.yaml');
+    await run(['safe', 'calibrate', '--bundle', bundle, '--score-window', '6', '-o', calibration, a]);
+    assert.equal(loadCalibration(calibration).scoreWindow, 6);
+    out.length = 0;
+    await run(['safe', 'eval', '--bundle', bundle, '--repeats', '1', a]);
+    assert.match(out.join(''), /^score: score summed over the last 6 steps$/m);
+    out.length = 0;
+    await run(['safe', 'eval', '--bundle', bundle, '--score-window', '0', '--repeats', '1', a]);
+    assert.match(out.join(''), /^score: cumulative score$/m, 'the option overrides the file');
   });
 
   it('eval prints ROC-AUC, TPR, TNR, balanced accuracy and T-det per alpha and writes the plot', async () => {
