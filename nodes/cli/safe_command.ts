@@ -1,6 +1,6 @@
 // `vla-ros safe calibrate|eval`: the SAFE failure monitor's offline tools (docs/failure-monitor.md).
-//   vla-ros safe calibrate --alpha 0.2 [--bundle reference] [-o calibration.yaml] <rollout bags...>
-//   vla-ros safe eval [--alphas 0.02,0.05,...] [--plot out.svg] <labelled rollout bags...>
+//   vla-ros safe calibrate --alpha 0.2 [--score-window N] [--bundle reference] [-o calibration.yaml] <rollout bags...>
+//   vla-ros safe eval [--alphas 0.02,0.05,...] [--score-window N] [--plot out.svg] <labelled rollout bags...>
 // The work is in nodes/failure_monitor/safe_tools.ts; this module parses and prints.
 
 import fs from 'node:fs';
@@ -45,6 +45,13 @@ export function parseAlphas(text: string): number[] {
   return alphas;
 }
 
+/** --score-window: undefined when not given; a usage error unless an integer >= 0. */
+export function checkScoreWindowOption(value: number | undefined): number | undefined {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 0))
+    throw new CliError(`--score-window: expected an integer >= 0 (steps; 0 = cumulative score), got ${value}`, 2);
+  return value;
+}
+
 function detectorOptions<T>(y: Argv<T>) {
   return y
     .option('bundle', {
@@ -68,6 +75,11 @@ export function makeSafeCommand(io: TextIo = processIo): CommandModule {
     builder: (y) =>
       detectorOptions(y)
         .option('alpha', { type: 'number', default: 0.2, describe: 'target false-alarm rate on successful episodes, in (0, 1)' })
+        .option('score-window', {
+          type: 'number',
+          default: 0,
+          describe: 'SAFE-MLP score: sum of the last N steps (0 = cumulative over the episode); stored in the file',
+        })
         .option('output', { alias: 'o', type: 'string', default: 'calibration.yaml', describe: 'calibration file to write' })
         .option('note', { type: 'string', describe: "free text stored in the file's provenance" })
         .example('$0 safe calibrate --alpha 0.2 -o config/policies/reference/calibration.yaml runs/*.mcap', ''),
@@ -83,13 +95,16 @@ export function makeSafeCommand(io: TextIo = processIo): CommandModule {
         'events-topic'?: string;
         seed: number;
         note?: string;
+        'score-window': number;
       };
       if (!(a.alpha > 0 && a.alpha < 1)) throw new CliError(`--alpha: expected a number in (0, 1), got ${a.alpha}`, 2);
+      const scoreWindow = checkScoreWindowOption(a['score-window']);
       try {
         const res = await calibrateFromBags({
           bags: a.bags,
           alpha: a.alpha,
           seed: a.seed,
+          scoreWindow,
           bundle: a.bundle,
           detector: a.detector,
           detectorKind: a['detector-kind'],
@@ -119,6 +134,10 @@ export function makeSafeCommand(io: TextIo = processIo): CommandModule {
           describe: 'share of the successes that calibrates the band in each split',
         })
         .option('repeats', { type: 'number', default: 5, describe: 'random calibration/test splits to average' })
+        .option('score-window', {
+          type: 'number',
+          describe: "SAFE-MLP score window in steps (0 = cumulative); default: the bundle calibration's score_window, or 0 with --detector",
+        })
         .example('$0 safe eval --plot safe.svg heldout/*.mcap', ''),
     handler: async (argv) => {
       const a = argv as unknown as {
@@ -134,8 +153,10 @@ export function makeSafeCommand(io: TextIo = processIo): CommandModule {
         'features-topic'?: string;
         'events-topic'?: string;
         seed: number;
+        'score-window'?: number;
       };
       const alphas = parseAlphas(a.alphas);
+      const scoreWindow = checkScoreWindowOption(a['score-window']);
       if (!Number.isInteger(a.repeats) || a.repeats < 1) throw new CliError(`--repeats: expected an integer >= 1, got ${a.repeats}`, 2);
       try {
         const res = await evaluateBags({
@@ -145,6 +166,7 @@ export function makeSafeCommand(io: TextIo = processIo): CommandModule {
           calibrationFraction: a['calibration-fraction'],
           repeats: a.repeats,
           seed: a.seed,
+          scoreWindow,
           bundle: a.bundle,
           detector: a.detector,
           detectorKind: a['detector-kind'],

@@ -1,6 +1,6 @@
 // The calibration file of a SAFE detector (YAML, written by `vla-ros safe calibrate`): the
-// conformal band (alpha, horizon T, mu[T], sigma[T], h), the detector kind it was computed for,
-// the split sizes and where it came from. Loading checks every field and names the offending one.
+// conformal band (alpha, horizon T, mu[T], sigma[T], h), the detector kind and SAFE-MLP score
+// window it was computed for, the split sizes and where it came from. Loading checks every field and names the offending one.
 // Format reference: docs/failure-monitor.md.
 
 import fs from 'node:fs';
@@ -30,6 +30,12 @@ export interface CalibrationProvenance {
 
 export interface Calibration {
   detectorKind: DetectorKind;
+  /**
+   * SAFE-MLP score window in steps the band's curves were scored with (0 = cumulative): part of
+   * the score's definition, so every scorer of this band uses it. File field `score_window`,
+   * absent = 0.
+   */
+  scoreWindow: number;
   band: ConformalBand;
   /** Successful calibration episodes: all, D1, D2. */
   counts: { episodes: number; d1: number; d2: number };
@@ -80,6 +86,12 @@ export function parseCalibration(text: string, source: string): Calibration {
   const kind = doc.detector_kind;
   if (typeof kind !== 'string' || !(DETECTOR_KINDS as readonly string[]).includes(kind))
     fail('detector_kind', `one of ${DETECTOR_KINDS.join(', ')}`, kind);
+  let scoreWindow = 0;
+  if (doc.score_window !== undefined) {
+    scoreWindow = num(doc, 'score_window', (n) => Number.isInteger(n) && n >= 0, 'an integer >= 0 (steps)');
+    if (kind === 'lstm' && scoreWindow > 0)
+      fail('score_window', "0 or nothing for a SAFE-LSTM detector (a window applies to SAFE-MLP's summed score only)", scoreWindow);
+  }
   const alpha = num(doc, 'alpha', (n) => n > 0 && n < 1, 'a number in (0, 1)');
   const horizon = num(doc, 'horizon', (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
   if (doc.h === Infinity || doc.h === '.inf') {
@@ -135,7 +147,7 @@ export function parseCalibration(text: string, source: string): Calibration {
     if (err instanceof ConformalError) throw new CalibrationError(`${source}: ${err.message}`);
     throw err;
   }
-  return { detectorKind: kind as DetectorKind, band, counts: { episodes, d1, d2 }, provenance };
+  return { detectorKind: kind as DetectorKind, scoreWindow, band, counts: { episodes, d1, d2 }, provenance };
 }
 
 export function loadCalibration(file: string): Calibration {
@@ -162,6 +174,8 @@ export function formatCalibration(cal: Calibration): string {
   const doc = {
     format: CALIBRATION_FORMAT,
     detector_kind: cal.detectorKind,
+    // Absent = 0: files of cumulative scores stay as they were.
+    ...(cal.scoreWindow > 0 ? { score_window: cal.scoreWindow } : {}),
     alpha: b.alpha,
     horizon: b.horizon,
     h: round(b.h),

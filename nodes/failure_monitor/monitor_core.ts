@@ -62,7 +62,8 @@ export class MonitorCore {
     private readonly ctx: MonitorContext,
   ) {
     this.monitor = new EpisodeMonitor(setup.calibration.band, timeouts);
-    this.scorer = createScorer(setup.detector);
+    // The band was calibrated on scores of this window: score live with the same one.
+    this.scorer = createScorer(setup.detector, { window: setup.calibration.scoreWindow });
   }
 
   /** Monitoring (re)starts: time-outs count from now. */

@@ -74,6 +74,8 @@ export function describeMonitorSetup(setup: MonitorSetup): string {
   const b = setup.calibration.band.params;
   return (
     `SAFE-${setup.detector.kind.toUpperCase()} detector ${setup.detectorFile} (${setup.detector.featureSize} features), ` +
-    `band alpha ${b.alpha}, horizon ${b.horizon}, h ${b.h.toFixed(3)} from ${setup.calibrationFile}`
+    `band alpha ${b.alpha}, horizon ${b.horizon}, h ${b.h.toFixed(3)}` +
+    (setup.calibration.scoreWindow > 0 ? `, score window ${setup.calibration.scoreWindow} steps` : '') +
+    ` from ${setup.calibrationFile}`
   );
 }

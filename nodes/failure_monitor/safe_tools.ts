@@ -1,7 +1,9 @@
 // What `vla-ros safe calibrate` and `vla-ros safe eval` do, as functions (the CLI module in
 // nodes/cli/safe_command.ts only parses arguments and prints). Scores are always recomputed by
 // running the detector over the recorded features, episode by episode from a fresh state, exactly
-// as the node scores them live.
+// as the node scores them live, with the same score window (SAFE-MLP; 0 = cumulative): `calibrate`
+// records the window it scored with in the file, `eval` scores with --score-window or, by default,
+// the window of the bundle's calibration file when the detector is the bundle's.
 //
 // Evaluation protocol (docs/failure-monitor.md): for each of `repeats` random splits (seeds
 // seed, seed+1, …), a `calibrationFraction` share of the successful episodes calibrates the band
@@ -15,7 +17,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { loadPolicyBundle, resolveBundleDir } from '../policy/policy_bundle.js';
 import { ManifestError } from '../policy/manifest.js';
-import { formatCalibration, type Calibration, type DetectorKind } from './calibration_file.js';
+import { formatCalibration, loadCalibration, type Calibration, type DetectorKind } from './calibration_file.js';
 import { calibrateBand, type ConformalBand } from './conformal_band.js';
 import { DetectorError, fileSha256, OnnxDetector } from './detector.js';
 import { detectionMetrics, rocAuc, rolloutScore } from './metrics.js';
@@ -40,6 +42,8 @@ export interface ResolvedDetector {
   kind: DetectorKind | undefined;
   /** Where it came from, for messages. */
   origin: string;
+  /** The bundle's calibration file, when the detector is the bundle's and the file exists. */
+  calibration?: string;
 }
 
 /** The detector file to score with: --detector, else the bundle's failure_monitor.detector. */
@@ -53,7 +57,12 @@ export function resolveDetector(choice: DetectorChoice): ResolvedDetector {
     const fm = bundle.manifest.failureMonitor;
     if (fm === undefined)
       throw new RolloutError(`policy bundle '${spec}' (${bundle.dir}) has no failure_monitor section: pass --detector <file.onnx>`);
-    return { file: bundle.file(fm.detector), kind: choice.detectorKind ?? fm.detectorKind, origin: `policy bundle '${spec}'` };
+    return {
+      file: bundle.file(fm.detector),
+      kind: choice.detectorKind ?? fm.detectorKind,
+      origin: `policy bundle '${spec}'`,
+      calibration: bundle.file(fm.calibration),
+    };
   } catch (err) {
     // First calibration of a bundle: its manifest already names the calibration file this run
     // is about to write. Take the detector from the manifest's failure_monitor section alone.
@@ -76,9 +85,13 @@ export interface ScoredEpisode {
   scores: number[];
 }
 
-/** Runs the detector over each episode's features from a fresh state. */
-export async function scoreRollouts(episodes: readonly RolloutEpisode[], detector: OnnxDetector): Promise<ScoredEpisode[]> {
-  const scorer = createScorer(detector);
+/** Runs the detector over each episode's features from a fresh state; `scoreWindow` as in scorer.ts. */
+export async function scoreRollouts(
+  episodes: readonly RolloutEpisode[],
+  detector: OnnxDetector,
+  scoreWindow = 0,
+): Promise<ScoredEpisode[]> {
+  const scorer = createScorer(detector, { window: scoreWindow });
   const out: ScoredEpisode[] = [];
   for (const ep of episodes) {
     const size = ep.features[0].length;
@@ -92,18 +105,24 @@ export async function scoreRollouts(episodes: readonly RolloutEpisode[], detecto
   return out;
 }
 
+/**
+ * Scores the bags' episodes. `scoreWindow` undefined: the window of the bundle's calibration
+ * file when the detector is the bundle's (so `eval` measures the score the node computes), else 0.
+ */
 async function loadAndScore(
   bags: readonly string[],
   choice: DetectorChoice,
   rolloutOptions: LoadRolloutsOptions,
-): Promise<{ detector: ResolvedDetector; kind: DetectorKind; scored: ScoredEpisode[] }> {
+  scoreWindow: number | undefined,
+): Promise<{ detector: ResolvedDetector; kind: DetectorKind; scoreWindow: number; scored: ScoredEpisode[] }> {
   const resolved = resolveDetector(choice);
+  const window = scoreWindow ?? (resolved.calibration !== undefined ? loadCalibration(resolved.calibration).scoreWindow : 0);
   const episodes = await loadRollouts(bags, rolloutOptions);
   if (episodes.length === 0)
     throw new RolloutError(`no labelled episodes in ${bags.join(', ')} (see the notes above for what was left out)`);
   const detector = await OnnxDetector.load(resolved.file, resolved.kind);
   try {
-    return { detector: resolved, kind: detector.kind, scored: await scoreRollouts(episodes, detector) };
+    return { detector: resolved, kind: detector.kind, scoreWindow: window, scored: await scoreRollouts(episodes, detector, window) };
   } finally {
     await detector.dispose();
   }
@@ -113,6 +132,8 @@ export interface CalibrateRequest extends DetectorChoice, LoadRolloutsOptions {
   bags: readonly string[];
   alpha: number;
   seed?: number;
+  /** SAFE-MLP score window in steps (0 or absent = cumulative), stored in the file. */
+  scoreWindow?: number;
   /** Free text stored in the file's provenance. */
   note?: string;
 }
@@ -126,7 +147,7 @@ export interface CalibrateResult {
 
 /** Builds the band from the successful episodes of `bags`. */
 export async function calibrateFromBags(req: CalibrateRequest): Promise<CalibrateResult> {
-  const { detector, kind, scored } = await loadAndScore(req.bags, req, req);
+  const { detector, kind, scoreWindow, scored } = await loadAndScore(req.bags, req, req, req.scoreWindow ?? 0);
   const successes = scored.filter((e) => e.success);
   if (successes.length === 0) {
     throw new RolloutError(
@@ -140,6 +161,7 @@ export async function calibrateFromBags(req: CalibrateRequest): Promise<Calibrat
   );
   const calibration: Calibration = {
     detectorKind: kind,
+    scoreWindow,
     band,
     counts: { episodes: successes.length, d1: band.params.n1, d2: band.params.n2 },
     provenance: {
@@ -155,10 +177,16 @@ export async function calibrateFromBags(req: CalibrateRequest): Promise<Calibrat
   const text = formatCalibration(calibration);
   const b = band.params;
   const summary =
-    `SAFE-${kind.toUpperCase()} band from ${successes.length} successful episodes (D1 ${b.n1}, D2 ${b.n2}; ` +
+    `SAFE-${kind.toUpperCase()} band (${scoreName(kind, scoreWindow)}) from ${successes.length} successful episodes (D1 ${b.n1}, D2 ${b.n2}; ` +
     `${scored.length - successes.length} failures ignored), alpha ${b.alpha}: horizon ${b.horizon} steps, ` +
     `h ${b.h.toFixed(4)}, gamma ${b.gamma.toFixed(4)}, threshold ${band.threshold(0).toFixed(4)} at t=0 → ${band.threshold(b.horizon - 1).toFixed(4)} at t=${b.horizon - 1}`;
   return { calibration, text, summary };
+}
+
+/** The score a band is for, in words. */
+export function scoreName(kind: DetectorKind | undefined, scoreWindow: number): string {
+  if (kind === 'lstm') return 'recurrent score';
+  return scoreWindow > 0 ? `score summed over the last ${scoreWindow} steps` : 'cumulative score';
 }
 
 export interface EvaluateOptions {
@@ -184,6 +212,8 @@ export interface AlphaRow {
 
 export interface EvaluationResult {
   kind: DetectorKind | undefined;
+  /** The SAFE-MLP score window the episodes were scored with (0 = cumulative). */
+  scoreWindow: number;
   episodes: number;
   successes: number;
   failures: number;
@@ -262,6 +292,7 @@ export function evaluateScored(scored: readonly ScoredEpisode[], options: Evalua
   const std = Math.sqrt(mean(aucs.map((a) => (a - auc) ** 2)));
   return {
     kind: undefined,
+    scoreWindow: 0,
     episodes: scored.length,
     successes: successes.length,
     failures: failures.length,
@@ -287,6 +318,7 @@ const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : ' n/a ');
 export function formatEvaluation(res: EvaluationResult, detectorLabel: string): string {
   const lines = [
     `SAFE-${(res.kind ?? '?').toUpperCase()} detector ${detectorLabel}: ${res.episodes} labelled episodes (${res.successes} successes, ${res.failures} failures)`,
+    `score: ${scoreName(res.kind, res.scoreWindow)}`,
     `protocol: ${res.repeats} random splits; each calibrates the band on ${res.calibrationSuccesses} successes (D1/D2 30/70) ` +
       `and tests on the other ${res.testSuccesses} successes + ${res.failures} failures; means over splits`,
     `ROC-AUC (rollout score max_t s_t): ${f3(res.rocAuc)} ± ${f3(res.rocAucStd)}`,
@@ -317,11 +349,13 @@ export function evaluationPlot(res: EvaluationResult, detectorLabel: string): st
 
 export interface EvaluateRequest extends DetectorChoice, LoadRolloutsOptions, EvaluateOptions {
   bags: readonly string[];
+  /** SAFE-MLP score window; default: the bundle calibration's when the detector is the bundle's, else 0. */
+  scoreWindow?: number;
 }
 
 export async function evaluateBags(req: EvaluateRequest): Promise<{ result: EvaluationResult; text: string; svg: string }> {
-  const { detector, kind, scored } = await loadAndScore(req.bags, req, req);
-  const result = { ...evaluateScored(scored, req), kind };
+  const { detector, kind, scoreWindow, scored } = await loadAndScore(req.bags, req, req, req.scoreWindow);
+  const result = { ...evaluateScored(scored, req), kind, scoreWindow };
   const label = `${path.basename(detector.file)} (${detector.origin})`;
   return { result, text: formatEvaluation(result, label), svg: evaluationPlot(result, label) };
 }

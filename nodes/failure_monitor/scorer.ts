@@ -1,7 +1,12 @@
 // SAFE's two score functions on top of a detector (detector.ts):
 //   SAFE-MLP:  p_t = σ(MLP(e_t)), s_t = Σ_{τ≤t} p_τ      (cumulative: evidence adds up)
+//              or, with a score window W > 0, s_t = Σ_{t−W<τ≤t} p_τ (the last W steps only)
 //   SAFE-LSTM: s_t = σ(W·h_t), h_t the LSTM state after e_0..e_t (carried between steps)
 // Both restart from zero (score, state) when an episode starts: reset().
+// The window exists because the cumulative score grows with episode length while the band,
+// calibrated on successes that mostly end early, levels off: long successes would alarm. A
+// windowed score is bounded by W whatever the length. It is part of the score's definition, so
+// the calibration file stores it (score_window) and every scorer of that band uses it.
 
 import type { DetectorKind } from './calibration_file.js';
 import type { DetectorModel } from './detector.js';
@@ -28,13 +33,32 @@ export function sigmoid(x: number): number {
   return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
 }
 
+export interface ScorerOptions {
+  /** SAFE-MLP score window in steps; 0 (default) = the cumulative score. */
+  window?: number;
+}
+
+/** Checks a score window: an integer >= 0 (RangeError otherwise). */
+export function checkScoreWindow(window: number): number {
+  if (!Number.isInteger(window) || window < 0) throw new RangeError(`score window: expected an integer >= 0 (steps), got ${window}`);
+  return window;
+}
+
 export class MlpScorer implements SafeScorer {
   readonly kind = 'mlp' as const;
+  readonly window: number;
   private cumulative = 0;
   private count = 0;
+  /** The last `window` step scores (ring buffer), when windowed. */
+  private readonly recent: Float64Array;
 
-  constructor(private readonly detector: DetectorModel) {
+  constructor(
+    private readonly detector: DetectorModel,
+    options: ScorerOptions = {},
+  ) {
     if (detector.kind !== 'mlp') throw new Error(`MlpScorer needs a SAFE-MLP detector, got ${detector.kind}`);
+    this.window = checkScoreWindow(options.window ?? 0);
+    this.recent = new Float64Array(this.window);
   }
 
   get featureSize(): number {
@@ -48,14 +72,23 @@ export class MlpScorer implements SafeScorer {
   reset(): void {
     this.cumulative = 0;
     this.count = 0;
+    this.recent.fill(0);
   }
 
   async step(features: Float32Array): Promise<StepScore> {
     const { logit } = await this.detector.run(features);
     const stepScore = sigmoid(logit);
-    this.cumulative += stepScore;
-    this.count++;
-    return { stepScore, score: this.cumulative };
+    const index = this.count++;
+    if (this.window === 0) {
+      this.cumulative += stepScore;
+      return { stepScore, score: this.cumulative };
+    }
+    this.recent[index % this.window] = stepScore;
+    // Summed afresh (W additions, nothing next to the detector call): a running sum that adds and
+    // subtracts would drift over a long episode.
+    let score = 0;
+    for (const p of this.recent) score += p;
+    return { stepScore, score };
   }
 }
 
@@ -97,8 +130,19 @@ export class LstmScorer implements SafeScorer {
   }
 }
 
-export function createScorer(detector: DetectorModel): SafeScorer {
-  return detector.kind === 'mlp' ? new MlpScorer(detector) : new LstmScorer(detector);
+/**
+ * The scorer of a detector. A score window applies to SAFE-MLP only: SAFE-LSTM's score is a
+ * per-step probability, not a sum, so a window > 0 with an LSTM is refused (RangeError).
+ */
+export function createScorer(detector: DetectorModel, options: ScorerOptions = {}): SafeScorer {
+  const window = checkScoreWindow(options.window ?? 0);
+  if (detector.kind === 'mlp') return new MlpScorer(detector, { window });
+  if (window > 0) {
+    throw new RangeError(
+      `score window ${window}: a score window applies to SAFE-MLP detectors only (SAFE-LSTM's score σ(W·h_t) is not a sum of steps); use 0 with a SAFE-LSTM detector`,
+    );
+  }
+  return new LstmScorer(detector);
 }
 
 /** Scores one whole episode from a fresh state: s_0..s_{n-1}. */

@@ -14,6 +14,7 @@ import { ConformalBand } from '../../nodes/failure_monitor/conformal_band.js';
 function sample(h = 1.5): Calibration {
   return {
     detectorKind: 'lstm',
+    scoreWindow: 0,
     band: new ConformalBand({
       alpha: 0.2,
       horizon: 3,
@@ -59,6 +60,19 @@ describe('calibration file', () => {
     assert.equal(back.band.threshold(7), 0.3 + 1.5 * 0.07);
   });
 
+  it('stores the SAFE-MLP score window as score_window (absent = 0, the cumulative score)', () => {
+    const plain = formatCalibration(sample());
+    assert.doesNotMatch(plain, /score_window/, 'files of cumulative scores stay as they were');
+    assert.equal(parseCalibration(plain, 'cal.yaml').scoreWindow, 0);
+    const windowed: Calibration = { ...sample(), detectorKind: 'mlp', scoreWindow: 45 };
+    const text = formatCalibration(windowed);
+    assert.match(text, /^score_window: 45$/m);
+    const back = parseCalibration(text, 'cal.yaml');
+    assert.equal(back.scoreWindow, 45);
+    assert.equal(back.detectorKind, 'mlp');
+    assert.equal(parseCalibration(text.replace(/^score_window: 45$/m, 'score_window: 0'), 'cal.yaml').scoreWindow, 0);
+  });
+
   it('refuses to write an infinite h, saying how many rollouts are needed', () => {
     assert.throws(() => formatCalibration(sample(Infinity)), /h is infinite: 7 D2 rollouts are too few for alpha = 0.2 .*need n2 ≥ 4/);
   });
@@ -80,6 +94,30 @@ describe('calibration file', () => {
     ['another format', /^format: .*$/m, 'format: something@2', /field 'format': expected 'vla-ros\/safe-calibration@1'/],
     ['counts that do not add up', /^ {2}d2: 7$/m, '  d2: 8', /field 'counts': expected d1 \+ d2 = episodes/],
     ['a fractional horizon', /^horizon: .*$/m, 'horizon: 2.5', /field 'horizon': expected an integer >= 1, found 2.5/],
+    [
+      'a negative score window',
+      /^alpha: /m,
+      'score_window: -3\nalpha: ',
+      /field 'score_window': expected an integer >= 0 \(steps\), found -3/,
+    ],
+    [
+      'a fractional score window',
+      /^alpha: /m,
+      'score_window: 2.5\nalpha: ',
+      /field 'score_window': expected an integer >= 0 \(steps\), found 2.5/,
+    ],
+    [
+      'a text score window',
+      /^alpha: /m,
+      'score_window: ten\nalpha: ',
+      /field 'score_window': expected an integer >= 0 \(steps\), found "ten"/,
+    ],
+    [
+      'a score window for SAFE-LSTM',
+      /^alpha: /m,
+      'score_window: 4\nalpha: ',
+      /field 'score_window': expected 0 or nothing for a SAFE-LSTM detector .*, found 4/,
+    ],
   ];
   for (const [what, from, to, error] of cases) {
     it(`names the field for ${what}`, () => {

@@ -29,6 +29,7 @@ function writeCalibration(dir: string, detector: string, kind: 'mlp' | 'lstm', l
     file,
     formatCalibration({
       detectorKind: kind,
+      scoreWindow: 0,
       band: new ConformalBand({
         alpha: 0.2,
         horizon,
@@ -405,6 +406,7 @@ describe('failure_monitor node', () => {
       file,
       formatCalibration({
         detectorKind: 'lstm',
+        scoreWindow: 0,
         band,
         counts: { episodes: 30, d1: band.params.n1, d2: band.params.n2 },
         provenance: {

@@ -25,14 +25,18 @@ const sig = (x: number) => 1 / (1 + Math.exp(-x));
 const matVec = (w: number[][], x: readonly number[]) => w.map((row) => row.reduce((a, wij, j) => a + wij * x[j], 0));
 const norm = (f: ArrayLike<number>) => Array.from(f, (x, i) => (x - TINY.mean[i]) / TINY.std[i]);
 
-/** Reference SAFE-MLP: s_t = Σ σ(W2 relu(W1 x + b1) + b2). */
-export function referenceMlpScores(features: readonly ArrayLike<number>[]): number[] {
-  let s = 0;
+/** Reference SAFE-MLP step scores: p_t = σ(W2 relu(W1 x + b1) + b2). */
+export function referenceMlpStepScores(features: readonly ArrayLike<number>[]): number[] {
   return features.map((f) => {
     const h = matVec(TINY.mlp.w1, norm(f)).map((v, i) => Math.max(0, v + TINY.mlp.b1[i]));
-    const logit = matVec(TINY.mlp.w2, h)[0] + TINY.mlp.b2[0];
-    return (s += sig(logit));
+    return sig(matVec(TINY.mlp.w2, h)[0] + TINY.mlp.b2[0]);
   });
+}
+
+/** Reference SAFE-MLP: s_t = Σ_{τ≤t} p_τ, or with window W > 0 Σ_{t−W<τ≤t} p_τ. */
+export function referenceMlpScores(features: readonly ArrayLike<number>[], window = 0): number[] {
+  const p = referenceMlpStepScores(features);
+  return p.map((_, t) => p.slice(window > 0 ? Math.max(0, t - window + 1) : 0, t + 1).reduce((a, b) => a + b, 0));
 }
 
 /** Reference SAFE-LSTM (torch gate order i, f, g, o): s_t = σ(W h_t + b). */

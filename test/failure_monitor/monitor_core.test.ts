@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { vla_ros_msgs } from '../../nodes/msgs/generated/interfaces.js';
 import { NodeStatus } from '../../nodes/runtime/node_status.js';
-import { ConformalBand } from '../../nodes/failure_monitor/conformal_band.js';
+import { calibrateBand, ConformalBand } from '../../nodes/failure_monitor/conformal_band.js';
 import { OnnxDetector } from '../../nodes/failure_monitor/detector.js';
 import type { Response } from '../../nodes/failure_monitor/alarm_response.js';
 import { MonitorCore, type MonitorLog } from '../../nodes/failure_monitor/monitor_core.js';
@@ -35,11 +35,12 @@ describe('failure_monitor MonitorCore', () => {
     core = undefined;
   });
 
-  async function makeCore(level: number, response: Response = 'hold', featureTimeout = 0.5) {
+  async function makeCore(level: number | ConformalBand, response: Response = 'hold', featureTimeout = 0.5, scoreWindow = 0) {
     const detector = await OnnxDetector.load(TINY_MLP);
     const calibration = {
       detectorKind: 'mlp' as const,
-      band: band(level),
+      scoreWindow,
+      band: typeof level === 'number' ? band(level) : level,
       counts: { episodes: 10, d1: 3, d2: 7 },
       provenance: { created: 'now', tool: 'test', detector: 'tiny_mlp.onnx', detectorSha256: '', seed: 0, rollouts: [] },
     };
@@ -98,6 +99,36 @@ describe('failure_monitor MonitorCore', () => {
       [[true, 'failure_monitor', 'e1']],
     );
     assert.equal(status.state, 'holding');
+  });
+
+  it("scores with the calibration's window: a long nominal episode stays under its band, where the cumulative score alarms", async () => {
+    // Bands from 30 short "successes" (20–26 steps) of the same feature distribution, scored
+    // independently of the scorer; then one 90-step nominal episode, longer than every one of them.
+    const successes = Array.from({ length: 30 }, (_, i) => featureSequence(20 + (i % 7), 100 + i));
+    const bandFor = (window: number) =>
+      calibrateBand(
+        successes.map((f) => referenceMlpScores(f, window)),
+        { alpha: 0.2, seed: 1 },
+      );
+    const long = featureSequence(90, 500);
+    const run = async (window: number) => {
+      const made = await makeCore(bandFor(window), 'hold', 0.5, window);
+      made.core.startEpisode('long', 'test');
+      for (const [i, x] of long.entries()) await made.core.features(features('long', i, x), 10);
+      await made.core.dispose();
+      core = undefined;
+      return made.sent;
+    };
+    const cumulative = await run(0);
+    assert.equal(cumulative.alarm.length, 1, 'the cumulative score outgrows the band calibrated on shorter successes');
+    assert.ok(cumulative.alarm[0].step > 20, `alarm at step ${cumulative.alarm[0].step}`);
+    const windowed = await run(5);
+    assert.deepEqual(
+      windowed.score.map((s) => s.score.toFixed(5)),
+      referenceMlpScores(long, 5).map((s) => s.toFixed(5)),
+    );
+    assert.equal(windowed.alarm.length, 0, 'the windowed score stays comparable to the shorter successes');
+    assert.equal(windowed.hold.length, 0);
   });
 
   it('alarm_only raises the alarm without a hold request', async () => {

@@ -38,7 +38,10 @@ function writeCalibration(file: string, detector: string, kind: 'mlp' | 'lstm'):
     seed: 0,
     rollouts: [],
   };
-  fs.writeFileSync(file, formatCalibration({ detectorKind: kind, band, counts: { episodes: 10, d1: 3, d2: 7 }, provenance }));
+  fs.writeFileSync(
+    file,
+    formatCalibration({ detectorKind: kind, scoreWindow: 0, band, counts: { episodes: 10, d1: 3, d2: 7 }, provenance }),
+  );
 }
 
 describe('failure_monitor node lifecycle', () => {

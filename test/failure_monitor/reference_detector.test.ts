@@ -40,7 +40,7 @@ describe('reference bundle SAFE detectors', function () {
         assert.equal(meta.shape.at(-1), setup.detector.featureSize);
         // Scores are finite and, for nominal-size inputs, well-behaved.
         const scores = await scoreEpisode(
-          createScorer(setup.detector),
+          createScorer(setup.detector, { window: setup.calibration.scoreWindow }),
           Array.from({ length: 30 }, (_, t) => Float32Array.from({ length: setup.detector.featureSize }, (_, i) => 0.5 * Math.sin(t + i))),
         );
         assert.ok(scores.every(Number.isFinite));

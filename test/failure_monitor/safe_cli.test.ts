@@ -8,6 +8,7 @@ import { CliError } from '../../nodes/cli/cli_error.js';
 import { makeSafeCommand, parseAlphas } from '../../nodes/cli/safe_command.js';
 import { loadCalibration } from '../../nodes/failure_monitor/calibration_file.js';
 import { fileSha256, OnnxDetector } from '../../nodes/failure_monitor/detector.js';
+import { packagePath } from '../../nodes/package_paths.js';
 import { gaussian, seededRandom } from '../../nodes/random/seeded_random.js';
 import { QoSProfiles } from '../../nodes/ros/qos.js';
 import { TINY_LSTM, TINY_MLP } from './helpers.js';
@@ -131,12 +132,80 @@ describe('vla-ros safe calibrate | eval', () => {
     assert.equal(cal.provenance.seed, 3);
     assert.match(
       out.join(''),
-      /SAFE-MLP band from 20 successful episodes \(D1 6, D2 14; 4 failures ignored\), alpha 0\.2: horizon 29 steps/,
+      /SAFE-MLP band \(cumulative score\) from 20 successful episodes \(D1 6, D2 14; 4 failures ignored\), alpha 0\.2: horizon 29 steps/,
     );
     assert.match(err.join(''), /note: b\.mcap: episode 'cut' \(1 steps\) has no EVENT_END on \/episode_events, so no label: left out/);
     // The band is increasing (cumulative scores) and above μ.
     const d = cal.band.thresholds();
     assert.ok(d[28] > d[0]);
+  });
+
+  it('calibrate --score-window N scores the curves over the last N steps and records the window; eval can use it', async () => {
+    const a = path.join(dir, 'a.mcap');
+    await writeBag(a, [...episodes('s', 20, false, 1, proto), ...episodes('f', 6, true, 2, proto)]);
+    const windowed = path.join(dir, 'windowed.yaml');
+    const cumulative = path.join(dir, 'cumulative.yaml');
+    await run(['safe', 'calibrate', '--detector', TINY_MLP, '--score-window', '4', '-o', windowed, a]);
+    await run(['safe', 'calibrate', '--detector', TINY_MLP, '-o', cumulative, a]);
+    const w = loadCalibration(windowed);
+    const c = loadCalibration(cumulative);
+    assert.equal(w.scoreWindow, 4);
+    assert.equal(c.scoreWindow, 0);
+    assert.match(fs.readFileSync(windowed, 'utf8'), /^score_window: 4$/m);
+    assert.doesNotMatch(fs.readFileSync(cumulative, 'utf8'), /score_window/);
+    assert.match(out.join(''), /SAFE-MLP band \(score summed over the last 4 steps\) from 20 successful episodes/);
+    assert.match(out.join(''), /SAFE-MLP band \(cumulative score\) from 20 successful episodes/);
+    // Same split, same episodes: while every D1 curve is still running (the shortest has 20
+    // steps) the windowed mean is the cumulative mean minus its value 4 steps earlier.
+    const [mw, mc] = [w.band.params.mu, c.band.params.mu];
+    for (let t = 0; t < 20; t++) {
+      const expected = t < 4 ? mc[t] : mc[t] - mc[t - 4];
+      assert.ok(Math.abs(mw[t] - expected) < 1e-6 * Math.max(1, mc[t]), `mu[${t}]: ${mw[t]} vs ${expected}`);
+    }
+    assert.ok(mw[19] < mc[19] / 2);
+
+    out.length = 0;
+    await run(['safe', 'eval', '--detector', TINY_MLP, '--score-window', '4', '--repeats', '1', a]);
+    assert.match(out.join(''), /^score: score summed over the last 4 steps$/m);
+    out.length = 0;
+    await run(['safe', 'eval', '--detector', TINY_MLP, '--repeats', '1', a]);
+    assert.match(out.join(''), /^score: cumulative score$/m);
+
+    for (const bad of ['-1', '2.5', 'x']) {
+      await assert.rejects(
+        run(['safe', 'calibrate', '--detector', TINY_MLP, '--score-window', bad, a]),
+        (e: unknown) =>
+          e instanceof CliError &&
+          e.exitCode === 2 &&
+          /^--score-window: expected an integer >= 0 \(steps; 0 = cumulative score\), got/.test(e.message),
+      );
+    }
+    await assert.rejects(
+      run(['safe', 'eval', '--detector', TINY_MLP, '--score-window', '-2', a]),
+      (e: unknown) => e instanceof CliError && e.exitCode === 2 && /--score-window: expected an integer >= 0/.test(e.message),
+    );
+    await assert.rejects(
+      run(['safe', 'calibrate', '--detector', TINY_LSTM, '--score-window', '4', a]),
+      (e: unknown) => e instanceof CliError && e.exitCode === 2 && /a score window applies to SAFE-MLP detectors only/.test(e.message),
+    );
+  });
+
+  it("eval scores with the window of the bundle's calibration when the detector is the bundle's", async () => {
+    // A copy of the reference bundle whose SAFE-MLP detector is the tiny one, calibrated with a window.
+    const bundle = path.join(dir, 'bundle');
+    fs.cpSync(packagePath('config', 'policies', 'reference'), bundle, { recursive: true });
+    fs.copyFileSync(TINY_MLP, path.join(bundle, 'safe_mlp.onnx'));
+    const a = path.join(dir, 'a.mcap');
+    await writeBag(a, [...episodes('s', 12, false, 1, proto), ...episodes('f', 4, true, 2, proto)]);
+    const calibration = path.join(bundle, 'calibration_mlp.yaml');
+    await run(['safe', 'calibrate', '--bundle', bundle, '--score-window', '6', '-o', calibration, a]);
+    assert.equal(loadCalibration(calibration).scoreWindow, 6);
+    out.length = 0;
+    await run(['safe', 'eval', '--bundle', bundle, '--repeats', '1', a]);
+    assert.match(out.join(''), /^score: score summed over the last 6 steps$/m);
+    out.length = 0;
+    await run(['safe', 'eval', '--bundle', bundle, '--score-window', '0', '--repeats', '1', a]);
+    assert.match(out.join(''), /^score: cumulative score$/m, 'the option overrides the file');
   });
 
   it('eval prints ROC-AUC, TPR, TNR, balanced accuracy and T-det per alpha and writes the plot', async () => {

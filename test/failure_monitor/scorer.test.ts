@@ -1,7 +1,15 @@
 import { strict as assert } from 'node:assert';
 import { checkDetectorSignature, DetectorError, OnnxDetector, type ValueInfo } from '../../nodes/failure_monitor/detector.js';
-import { LstmScorer, MlpScorer, createScorer, scoreEpisode, sigmoid } from '../../nodes/failure_monitor/scorer.js';
-import { BAD_NAMES, TINY_LSTM, TINY_MLP, featureSequence, referenceLstmScores, referenceMlpScores } from './helpers.js';
+import { LstmScorer, MlpScorer, checkScoreWindow, createScorer, scoreEpisode, sigmoid } from '../../nodes/failure_monitor/scorer.js';
+import {
+  BAD_NAMES,
+  TINY_LSTM,
+  TINY_MLP,
+  featureSequence,
+  referenceLstmScores,
+  referenceMlpScores,
+  referenceMlpStepScores,
+} from './helpers.js';
 
 const closeAll = (a: readonly number[], b: readonly number[], tol = 1e-5) => {
   assert.equal(a.length, b.length);
@@ -46,6 +54,67 @@ describe('SAFE scorers on ONNX detectors', () => {
     assert.equal(scorer.steps, 0);
     const first = await scorer.step(episode[5]);
     assert.ok(Math.abs(first.score - first.stepScore) < 1e-12);
+  });
+
+  it('SAFE-MLP with a score window: s_t sums the step scores of the last W steps only, restarted by reset()', async () => {
+    const episode = featureSequence(12, 5);
+    const p = referenceMlpStepScores(episode);
+    const scorer = createScorer(mlp, { window: 3 });
+    assert.ok(scorer instanceof MlpScorer);
+    assert.equal(scorer.window, 3);
+    const expected = referenceMlpScores(episode, 3);
+    // Independent of the reference's slicing: the first W steps are cumulative, then p_{t-2} + p_{t-1} + p_t.
+    assert.ok(Math.abs(expected[1] - (p[0] + p[1])) < 1e-12);
+    assert.ok(Math.abs(expected[7] - (p[5] + p[6] + p[7])) < 1e-12);
+    const steps = [];
+    for (const f of episode) steps.push(await scorer.step(f));
+    closeAll(
+      steps.map((s) => s.score),
+      expected,
+    );
+    closeAll(
+      steps.map((s) => s.stepScore),
+      p,
+    );
+    const cumulative = referenceMlpScores(episode);
+    assert.ok(cumulative[11] - expected[11] > 1, 'the window drops the early steps');
+    // reset() empties the window: the next episode does not carry the last one's steps.
+    closeAll(await scoreEpisode(scorer, episode), expected);
+    closeAll(await scoreEpisode(scorer, episode.slice(6)), referenceMlpScores(episode.slice(6), 3));
+    scorer.reset();
+    const first = await scorer.step(episode[4]);
+    assert.ok(Math.abs(first.score - first.stepScore) < 1e-12);
+  });
+
+  it('SAFE-MLP windows: 1 is the step score, one longer than the episode is the cumulative score, 0 is cumulative', async () => {
+    const episode = featureSequence(9, 6);
+    const p = referenceMlpStepScores(episode);
+    closeAll(await scoreEpisode(createScorer(mlp, { window: 1 }), episode), p);
+    closeAll(await scoreEpisode(createScorer(mlp, { window: 10 }), episode), referenceMlpScores(episode));
+    closeAll(await scoreEpisode(createScorer(mlp, { window: 0 }), episode), referenceMlpScores(episode));
+    closeAll(await scoreEpisode(createScorer(mlp, {}), episode), referenceMlpScores(episode));
+    // A long episode's windowed score stays bounded by W while the cumulative one keeps growing.
+    const long = featureSequence(200, 7);
+    const windowed = await scoreEpisode(createScorer(mlp, { window: 4 }), long);
+    closeAll(windowed, referenceMlpScores(long, 4));
+    assert.ok(windowed.every((s) => s > 0 && s <= 4));
+  });
+
+  it('refuses a bad window, and any window > 0 for SAFE-LSTM', () => {
+    for (const bad of [-1, 1.5, NaN, Infinity]) {
+      assert.throws(
+        () => createScorer(mlp, { window: bad }),
+        (err: unknown) => err instanceof RangeError && /score window: expected an integer >= 0 \(steps\), got/.test(err.message),
+      );
+      assert.throws(() => new MlpScorer(mlp, { window: bad }), RangeError);
+    }
+    assert.equal(checkScoreWindow(0), 0);
+    assert.equal(checkScoreWindow(30), 30);
+    assert.throws(
+      () => createScorer(lstm, { window: 2 }),
+      (err: unknown) => err instanceof RangeError && /score window 2: a score window applies to SAFE-MLP detectors only/.test(err.message),
+    );
+    assert.ok(createScorer(lstm, { window: 0 }) instanceof LstmScorer);
   });
 
   it('SAFE-LSTM: the recurrent state is carried between steps and reset per episode', async () => {

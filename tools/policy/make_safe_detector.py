@@ -11,11 +11,13 @@ in), so the node feeds PolicyFeatures.features unchanged. Opset 13, float32, bat
 Two commands (Debian's /usr/bin/python3 with python3-torch 1.13 and python3-onnx 1.12; CPU):
 
   train     --data DIR --out DIR [--mlp-hidden 128] [--lstm-hidden 64] [--epochs 30] [--batch 16] [--seed 0]
-            [--kinds mlp,lstm] [--no-time-weighting] [--golden FILE]
+            [--kinds mlp,lstm] [--no-time-weighting] [--window N] [--golden FILE]
             DIR holds index.json + features.f32 as written by tools/policy/safe_rollouts.ts
             (`export` command): one entry per labelled episode. Writes safe_mlp.onnx and
             safe_lstm.onnx, prints training/validation ROC-AUC, and with --golden FILE the torch
             scores of one validation episode (safe_rollouts.ts verify checks the ONNX against them).
+            --window N trains SAFE-MLP on the windowed score (below) and reports its ROC-AUC;
+            calibrate the band with the same window (`vla-ros safe calibrate --score-window N`).
   fixtures  --out DIR
             Tiny detectors with fixed weights for the TypeScript tests (F=4, hidden 3), their
             weights as JSON (the tests recompute the scores independently), and a detector that
@@ -24,6 +26,9 @@ Two commands (Debian's /usr/bin/python3 with python3-torch 1.13 and python3-onnx
 Losses are SAFE's (github.com/vla-safe/SAFE, failure_prob/model/{indep,lstm}.py):
   SAFE-MLP:  s_t = cumsum(p_t); success episodes minimise mean_t s_t, failures maximise
              mean_t w_t * s_t (w: SAFE's time weights, 5*exp(-3 t/T) + 1, normalised);
+             with --window N > 0 the same losses on s_t = sum of p over the last N steps, the
+             score the node computes for a calibration with score_window N (its scale is then N,
+             not the episode length, so the loss is divided by min(N, mean length));
   SAFE-LSTM: per-step binary cross-entropy of sigmoid(W h_t) against the episode label
              (failure = 1), failures weighted by w_t;
   per-sequence means, summed per class with class-balancing weights, divided by the batch.
@@ -36,6 +41,7 @@ Only the episode label is used (not when a fault started), as SAFE only has succ
 
 import argparse
 import copy
+import functools
 import json
 import os
 
@@ -163,8 +169,16 @@ def aggregate(losses, M, y_fail, class_w):
     return (class_w[0] * fail + class_w[1] * succ) / len(seq)
 
 
-def mlp_scores(model, X):
-    return torch.cumsum(torch.sigmoid(model(X).squeeze(-1)), dim=1)
+def windowed_sum(P, window):
+    """s_t = sum of P over steps (t - window, t] per row of P [B, T]; window 0 = the cumulative sum."""
+    if window <= 0:
+        return torch.cumsum(P, dim=1)
+    # Summed window by window (not as a difference of cumsums, which loses float32 precision on long episodes).
+    return nn.functional.pad(P, (window - 1, 0)).unfold(1, window, 1).sum(-1)
+
+
+def mlp_scores(model, X, window=0):
+    return windowed_sum(torch.sigmoid(model(X).squeeze(-1)), window)
 
 
 def lstm_scores(model, X):
@@ -203,6 +217,8 @@ def train(args):
     class_w = (len(Ytr) / (2 * n_fail), len(Ytr) / (2 * n_succ))
     Wtr = time_weights(Mtr) if args.time_weighting else Mtr
     print(f"data: {len(episodes)} episodes ({len(tr)} train: {int(n_succ)} successes, {int(n_fail)} failures; {len(val)} validation), F={F}")
+    if "mlp" in args.kinds.split(","):
+        print("SAFE-MLP score: " + (f"sum over the last {args.window} steps" if args.window > 0 else "cumulative"))
 
     results = {}
     for kind in args.kinds.split(","):
@@ -212,7 +228,7 @@ def train(args):
         else:
             model = SafeLstm(F, args.lstm_hidden, mean, std)
         opt = torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-        f = mlp_scores if kind == "mlp" else lstm_scores
+        f = functools.partial(mlp_scores, window=args.window) if kind == "mlp" else lstm_scores
         best = (-1.0, None, 0, 0.0)  # validation AUC, state, epoch, train AUC
         gen = torch.Generator().manual_seed(args.seed)
         for epoch in range(args.epochs):
@@ -223,10 +239,13 @@ def train(args):
                 X, M, Y, W = Xtr[b], Mtr[b], Ytr[b], Wtr[b]
                 opt.zero_grad()
                 if kind == "mlp":
-                    S = mlp_scores(model, X)
+                    S = mlp_scores(model, X, args.window)
                     losses = (1 - Y)[:, None] * torch.relu(S) + Y[:, None] * W * (-S)
-                    # The cumulative score grows with T; divide by the mean length to keep the scale ~1.
-                    loss = aggregate(losses, M, Y, class_w) / M.sum(1).mean()
+                    # The cumulative score grows with T (a windowed one up to N); divide by that scale to keep it ~1.
+                    scale = M.sum(1).mean()
+                    if args.window > 0:
+                        scale = torch.clamp(scale, max=float(args.window))
+                    loss = aggregate(losses, M, Y, class_w) / scale
                 else:
                     P = lstm_scores(model, X).clamp(1e-6, 1 - 1e-6)
                     bce = -(Y[:, None] * torch.log(P) + (1 - Y[:, None]) * torch.log(1 - P))
@@ -254,19 +273,21 @@ def train(args):
     if "lstm" in results:
         export_lstm(results["lstm"][0], F, args.lstm_hidden, os.path.join(args.out, "safe_lstm.onnx"))
     if args.golden:
-        write_golden(results, Xva, Mva, args.golden)
+        write_golden(results, Xva, Mva, args.golden, args.window)
     summary = {k: {"train_auc": round(v[1], 4), "validation_auc": round(v[2], 4)} for k, v in results.items()}
+    if "mlp" in summary:
+        summary["mlp"]["score_window"] = args.window
     print(json.dumps(summary))
 
 
-def write_golden(results, X, M, path):
+def write_golden(results, X, M, path, window=0):
     """Torch's scores of one validation episode, for `safe_rollouts.ts verify` to compare the ONNX graphs with."""
     n = int(M[0].sum())
     x = X[:1, :n]
-    out = {"features": x[0].numpy().astype(np.float64).tolist()}
+    out = {"features": x[0].numpy().astype(np.float64).tolist(), "window": window}
     with torch.no_grad():
         if "mlp" in results:
-            out["mlp"] = mlp_scores(results["mlp"][0], x)[0].numpy().astype(np.float64).tolist()
+            out["mlp"] = mlp_scores(results["mlp"][0], x, window)[0].numpy().astype(np.float64).tolist()
         if "lstm" in results:
             out["lstm"] = lstm_scores(results["lstm"][0], x)[0].numpy().astype(np.float64).tolist()
     with open(path, "w") as f:
@@ -334,10 +355,14 @@ def main():
     t.add_argument("--kinds", default="mlp,lstm", help="detectors to train, comma-separated")
     t.add_argument("--no-time-weighting", dest="time_weighting", action="store_false",
                    help="weight every step of a failure equally (SAFE's use_time_weighting off)")
+    t.add_argument("--window", type=int, default=0,
+                   help="SAFE-MLP score: sum of p_t over the last N steps (0 = SAFE's cumulative sum); calibrate with --score-window N")
     t.add_argument("--golden", help="write torch scores of one validation episode here (JSON), for safe_rollouts.ts verify")
     fx = sub.add_parser("fixtures")
     fx.add_argument("--out", required=True)
     args = ap.parse_args()
+    if args.cmd == "train" and args.window < 0:
+        ap.error(f"--window: expected an integer >= 0 (steps), got {args.window}")
     torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
     if args.cmd == "train":
         train(args)

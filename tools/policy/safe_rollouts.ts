@@ -4,7 +4,7 @@
 //
 //   node dist/tools/policy/safe_rollouts.js generate --out DIR --episodes N --failure-fraction F --seed S [--prefix P] [--bundle reference]
 //   node dist/tools/policy/safe_rollouts.js export --out DIR <bags...>        features dataset for make_safe_detector.py train
-//   node dist/tools/policy/safe_rollouts.js verify --golden FILE --mlp X.onnx --lstm Y.onnx
+//   node dist/tools/policy/safe_rollouts.js verify --golden FILE --mlp X.onnx --lstm Y.onnx   (the golden file's MLP score window)
 //   node dist/tools/policy/safe_rollouts.js faults --detector X.onnx --calibration C.yaml <bags...>   flagged share per fault kind
 //
 // `generate` drives the reference bundle's real models — the VLM at 2 Hz on two synthetic camera
@@ -453,14 +453,20 @@ async function exportDataset(args: string[]): Promise<void> {
 
 /** Checks that the exported ONNX detectors reproduce torch's scores. */
 async function verify(args: string[]): Promise<void> {
-  const golden = JSON.parse(fs.readFileSync(option(args, 'golden'), 'utf8')) as { features: number[][]; mlp?: number[]; lstm?: number[] };
+  const golden = JSON.parse(fs.readFileSync(option(args, 'golden'), 'utf8')) as {
+    features: number[][];
+    mlp?: number[];
+    lstm?: number[];
+    /** The SAFE-MLP score window torch scored with (make_safe_detector.py train --window); absent = 0. */
+    window?: number;
+  };
   const features = golden.features.map((f) => Float32Array.from(f));
   let worst = 0;
   for (const kind of ['mlp', 'lstm'] as const) {
     const reference = golden[kind];
     if (reference === undefined || !args.includes(`--${kind}`)) continue;
     const detector = await OnnxDetector.load(option(args, kind), kind);
-    const scores = await scoreEpisode(createScorer(detector), features);
+    const scores = await scoreEpisode(createScorer(detector, { window: kind === 'mlp' ? (golden.window ?? 0) : 0 }), features);
     const err = Math.max(...scores.map((s, t) => Math.abs(s - reference[t]) / Math.max(1, Math.abs(reference[t]))));
     process.stdout.write(`${kind}: ${scores.length} steps, max relative difference to torch ${err.toExponential(2)}\n`);
     worst = Math.max(worst, err);
@@ -474,7 +480,7 @@ async function faults(args: string[]): Promise<void> {
   const calibration = loadCalibration(option(args, 'calibration'));
   const detector = await OnnxDetector.load(option(args, 'detector'), calibration.detectorKind);
   const episodes = await loadRollouts(positionals(args.slice(1)));
-  const scored = await scoreRollouts(episodes, detector);
+  const scored = await scoreRollouts(episodes, detector, calibration.scoreWindow);
   await detector.dispose();
   const band = calibration.band;
   const groups = new Map<string, Array<{ first: number; length: number }>>();

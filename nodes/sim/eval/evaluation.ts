@@ -231,7 +231,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
 export async function evaluateSafe(bundle: string, episodes: readonly ClosedLoopEpisode[]): Promise<SafeSummary> {
   const setup = await loadMonitorSetup({ policyBundle: bundle, detector: '', calibration: '', detectorKind: '' });
   try {
-    const scorer = createScorer(setup.detector);
+    const scorer = createScorer(setup.detector, { window: setup.calibration.scoreWindow });
     const scored = [];
     for (const ep of episodes) scored.push({ ep, scores: ep.features.length === 0 ? [] : await scoreEpisode(scorer, ep.features) });
     const usable = scored.filter((s) => s.scores.length > 0);
