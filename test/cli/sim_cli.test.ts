@@ -24,7 +24,7 @@ describe('vla-ros sim', function () {
     try {
       const bundle = path.join(dir, 'bundle');
       fs.cpSync(packagePath('config', 'policies', 'reference'), bundle, { recursive: true });
-      const detector = path.join(bundle, 'safe_mlp.onnx');
+      const detector = path.join(bundle, 'safe_lstm.onnx'); // the manifest's failure_monitor detector
       const bytes = fs.readFileSync(detector);
       fs.writeFileSync(detector, bytes.subarray(0, Math.floor(bytes.length / 2)));
 
@@ -34,7 +34,7 @@ describe('vla-ros sim', function () {
       assert.equal(cliLines.length, 1, held.err);
       assert.match(
         cliLines[0],
-        /^vla-ros: failure_monitor: cannot configure: .*safe_mlp\.onnx.*: the arm was held; .*--no-failure-monitor/,
+        /^vla-ros: failure_monitor: cannot configure: .*safe_lstm\.onnx.*: the arm was held; .*--no-failure-monitor/,
       );
       assert.match(held.err, /\[controller_bridge\]: HOLD: the failure monitor cannot run/);
       assert.doesNotMatch(held.err, /\n\s+at /, 'no stack trace');

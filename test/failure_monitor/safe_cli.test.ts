@@ -195,6 +195,15 @@ describe('vla-ros safe calibrate | eval', () => {
     const bundle = path.join(dir, 'bundle');
     fs.cpSync(packagePath('config', 'policies', 'reference'), bundle, { recursive: true });
     fs.copyFileSync(TINY_MLP, path.join(bundle, 'safe_mlp.onnx'));
+    const manifest = path.join(bundle, 'manifest.yaml');
+    fs.writeFileSync(
+      manifest,
+      fs
+        .readFileSync(manifest, 'utf8')
+        .replace('detector: safe_lstm.onnx', 'detector: safe_mlp.onnx')
+        .replace('detector_kind: lstm', 'detector_kind: mlp')
+        .replace('calibration: calibration.yaml', 'calibration: calibration_mlp.yaml'),
+    );
     const a = path.join(dir, 'a.mcap');
     await writeBag(a, [...episodes('s', 12, false, 1, proto), ...episodes('f', 4, true, 2, proto)]);
     const calibration = path.join(bundle, 'calibration_mlp.yaml');

@@ -65,13 +65,14 @@ describe('replay: the committed fixture against its golden', function () {
     const golden = await compareWithGolden(outputs[0], FIXTURE_GOLDEN, { tolerance: zero });
     assert.ok(golden.ok, golden.text);
     // What the golden holds: the 30 Hz fast pathway over 2.5 s of bag, its features and scores,
-    // target poses from the bridge, no failure alarm.
+    // target poses from the bridge, and one failure alarm: the reference detector flags the
+    // synthetic recording (flat-coloured frames, far from its training rollouts) at its first step.
     const counts = await countsOf(outputs[0]);
     assert.equal(counts.get('/action_chunk'), 77);
     assert.equal(counts.get('/policy_features'), 77);
     assert.equal(counts.get('/failure_score'), 77);
     assert.equal(counts.get('/target_pose'), 146);
-    assert.equal(counts.get('/failure_alarm'), 0);
+    assert.equal(counts.get('/failure_alarm'), 1);
     assert.equal(counts.get('/observation'), undefined); // bulky tensors are not recorded by default
   });
 

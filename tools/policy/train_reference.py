@@ -48,7 +48,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from vla_policy.contract import (ACTION_DIM, FEATURES, HORIZON, IMAGE, IMAGENET_MEAN, IMAGENET_STD, JOINTS, LATENT_TOKENS,
+from vla_policy.contract import (ACTION_DIM, ACTION_MAX, ACTION_MIN, FEATURES, HORIZON, IMAGE, IMAGENET_MEAN, IMAGENET_STD, JOINTS, LATENT_TOKENS,
                                  LATENT_WIDTH, MAX_TOKENS, POOLED)
 from vla_policy.layers import sinusoid
 from vla_policy.manifest import manifest_yaml
@@ -65,9 +65,19 @@ AUX = 6
 ACTION_DT = 1.0 / 30.0
 MAX_AGE = 0.6
 # The expert's gripper command is 0 or 1, exactly on the bounds; sampled chunks would cross them by
-# a hair and get refused. Targets are squeezed into [0.05, 0.95] (0.05: a closed gripper, ~4 mm).
+# a hair and get refused. Targets are squeezed into [0.05, 0.95] (0.05: a closed gripper, ~4 mm);
+# where the gripper opens and closes within a task (lift), flow samples overshoot a target by up to
+# ~0.06, so the recipe's second stage squeezes further (--gripper-margin). Where the sampled chunks
+# disagree on the instant the gripper closes, single values still overshoot the bounds by up to
+# ~0.2; the gripper is absolute_continuous, which the bridge clips to [0, 1] (crisp_gym's
+# semantics), so the manifest declares the gripper's bounds that much wider: a chunk is refused
+# only for values no sampling spread explains.
+GRIPPER_OVERSHOOT = 0.25
 GRIPPER_SQUEEZE = (0.05, 0.95)
 OBJECT_CENTRE = [0.5, 0.0, 0.03]
+TASK_TEXT = {"push_left": "push the <colour> <cube|block> to the left", "push_right": "push the <colour> <cube|block> to the right",
+             "push_forward": "move the <colour> <cube|block> forward", "touch": "touch the <colour> <cube|block>",
+             "lift": "lift the <colour> <cube|block>"}
 
 # --------------------------------------------------------------------------------------------
 # Data
@@ -116,7 +126,7 @@ def aggregate(folders):
 
 
 class Dataset:
-    def __init__(self, folders, max_turn=0.066):
+    def __init__(self, folders, max_turn=0.066, gripper_margin=GRIPPER_SQUEEZE[0]):
         self.index, arrays = aggregate(folders)
         ix = self.index
         self.exports = [{"dir": f, "seed": x["seed"], "episodes": len(x["episodes"]),
@@ -155,7 +165,7 @@ class Dataset:
         if unknown:
             raise SystemExit(f"instructions with unknown words: {sorted(unknown)}")
         # gripper targets squeezed (see GRIPPER_SQUEEZE)
-        lo, hi = GRIPPER_SQUEEZE
+        lo, hi = gripper_margin, 1.0 - gripper_margin
         self.action = self.action.copy()
         # On-policy labels: the expert turns from the policy's orientation to its own in one step
         # (its yaw is rate-limited only along its own plan), up to ~0.3 rad where the policy's
@@ -540,12 +550,11 @@ def train(data, opts, init=None):
 # --------------------------------------------------------------------------------------------
 
 
-README = """# reference — vla-ros's reference policy bundle (TRAINED in the simulator)
+README = """# {name} — vla-ros's reference policy bundle (TRAINED in the simulator)
 
-A small VLA trained by imitation in vla-ros's built-in simulator: FR3 arm, two cameras (`scene`,
-`wrist`), four language-conditioned tasks — "push the <colour> <cube|block> to the left / to the
-right", "move the <colour> <cube|block> forward", "touch the <colour> <cube|block>" — over four
-objects. **Simulation only; never run it on a real robot.** `lift` is not among its tasks.
+A small VLA trained by imitation in vla-ros's built-in simulator: {robot} arm, two cameras (`scene`,
+`wrist`), language-conditioned tasks over four objects: {task_text}.
+**Simulation only; never run it on a real robot.**
 Closed-loop success and the SAFE detector's numbers: [EVALUATION.md](EVALUATION.md). Pipeline and
 commands: [docs/training.md](../../../docs/training.md). Format: [docs/policy-bundles.md](../../../docs/policy-bundles.md).
 
@@ -560,6 +569,9 @@ commands: [docs/training.md](../../../docs/training.md). Format: [docs/policy-bu
 | training.json | the training run: options, data size, time, loss history |
 
 ## How it was made
+
+`bash tools/policy/make_reference.sh{robot_flag}` (docs/training.md) runs these, then trains and calibrates the
+SAFE detectors:
 
 ```bash
 {collect}
@@ -582,15 +594,19 @@ stretch), token_ids, attention_mask [1,16] int64 → latent_tokens [1,8,64], lat
 expert_flow.onnx: x_t [1,16,7], t [1] (pi0: 1 = noise … 0 = actions), state [1,7] (normalised
 fr3_joint1..7), latent_age [1] (s), prefix [1,8,64] ← latent_tokens, latent [1,128] ← latent_pooled
 → velocity [1,16,7], features [1,64]. Actions: ee_delta, Euler xyz increments, absolute gripper
-(0 closed … 1 open; trained on 0.05 / 0.95 so sampled values stay inside the bounds), H = 16 at 30 Hz;
+(0 closed … 1 open; trained on {grip_lo:g} / {grip_hi:g}; the manifest's gripper bounds are −0.25 … 1.25,
+which sampled values stay inside, and the bridge clips the target to 0 … 1), H = 16 at 30 Hz;
 row i of a chunk stamped τ_k is the motion that ends at τ_(k+i), as the controller bridge executes it.
 
 ## Architecture
 
 - VLM: both images average-pooled 4×4 (224 → 56); per camera conv 5×5/2 (3→16), conv 3×3/2 (16→32),
   FiLM by the instruction vector, conv 3×3 (32→32), 16 keypoint maps with a spatial soft-argmax
-  (x, y each) + the 32 channel means → 64 numbers; instruction: token embeddings (64), masked mean,
-  MLP; latent_pooled = [aux ‖ MLP(scene ‖ wrist ‖ instruction)] → 6 + 122, latent_tokens =
+  (x, y each) + the 32 channel means → 64 numbers; colour queries: chromaticity + rgb per pixel at
+  56×56, conv 3×3 (6→16), 1×1 (16→16), scored against 4 queries read from the instruction (×10),
+  spatial softmax → x, y, best score per query → 12 numbers, the first query of each camera trained
+  (cross-entropy) to peak where the simulator projects the task object; instruction: token
+  embeddings (64), masked mean, MLP; latent_pooled = [aux ‖ MLP(scene ‖ wrist ‖ instruction)] → 6 + 122, latent_tokens =
   Linear(same) → 8×64. aux is trained (auxiliary loss, simulator ground truth) to be the task object's
   position, absolute and relative to the end effector, in dm: a supervised perception bottleneck
   the expert reads.
@@ -620,6 +636,7 @@ def write_bundle(out, vlm, expert, stats, info, data_dirs, name="reference"):
     write(os.path.join(out, "tokenizer_config.json"), json.dumps(TOKENIZER_CONFIG, indent=2) + "\n")
     write(os.path.join(out, "manifest.yaml"), manifest_yaml(
         writer="tools/policy/train_reference.py", name=name, trained=True, joints=joints,
+        action_min=ACTION_MIN[:6] + [-GRIPPER_OVERSHOOT], action_max=ACTION_MAX[:6] + [1 + GRIPPER_OVERSHOOT],
         description=f"Reference policy, TRAINED in the built-in simulator ({robot}; {', '.join(tasks)}) on\n"
         f"{info['episodes']} episodes: a small two-camera CNN 'VLM' (instruction-conditioned keypoints and colour queries)\n"
         "and a pi0-style flow-matching action expert (10 Euler steps, latent-age aware); made by\n"
@@ -629,8 +646,9 @@ def write_bundle(out, vlm, expert, stats, info, data_dirs, name="reference"):
         expert_model="expert_flow.onnx", decoding={"mode": "flow", "steps": 10, "time_convention": "pi0"},
         expert_inputs={"actions": "x_t", "time": "t"}, expert_outputs={"actions": "velocity", "features": "features"},
         expert_measured="10 steps measured p50 0.64 ms / p95 1.6 ms", expert_latency=0.003,
-        failure_monitor={"features_from": "expert", "detector": "safe_mlp.onnx", "detector_kind": "mlp",
-                         "calibration": "calibration_mlp.yaml"}))
+        # SAFE-LSTM: its per-step score does not grow with episode length (docs/failure-monitor.md)
+        failure_monitor={"features_from": "expert", "detector": "safe_lstm.onnx", "detector_kind": "lstm",
+                         "calibration": "calibration.yaml"}))
     info = {**info, "vlm_params": params(vlm), "expert_params": params(expert), "data": [os.path.abspath(d) for d in data_dirs]}
     write(os.path.join(out, "training.json"), json.dumps(info, indent=1) + "\n")
     o = info["options"]
@@ -639,8 +657,13 @@ def write_bundle(out, vlm, expert, stats, info, data_dirs, name="reference"):
     base = f"/usr/bin/python3 tools/policy/train_reference.py --data {data_dir} --threads {o['threads']}"
     minutes = info["train_seconds"] / 60
     exports = info.get("exports", [])
-    collect = "\n".join(f"node tools/vla-ros.js sim collect --out {x['dir']} --episodes {x['episodes']} --seed {x['seed']}"
-                        + (f" --policy {x['policy']} --max-time {x['max_time']:g}" if x["policy"] else "") for x in exports)
+    robot_flag = "" if info.get("robot", "fr3") == "fr3" else f" --robot {info['robot']}"
+    collect = "\n".join(f"node tools/vla-ros.js sim collect{robot_flag} --tasks {','.join(tasks)} --out {x['dir']} --episodes {x['episodes']} "
+                        f"--seed {x['seed']}" + (f" --policy {x['policy']} --max-time {x['max_time']:g}" if x["policy"] else "")
+                        for x in exports)
+    extra = "".join(f" --{k.replace('_', '-')} {o[k]}" for k, default in (("gripper_margin", GRIPPER_SQUEEZE[0]), ("pixel_weight", 0.1))
+                    if o.get(k, default) != default)
+    extra += "" if name == "reference" else f" --name {name}"
     expert_eps = sum(x["episodes"] for x in exports if not x["policy"])
     policy_eps = sum(x["episodes"] for x in exports if x["policy"])
     data_text = f"{expert_eps} scripted-expert episodes (DART-perturbed execution, clean expert labels)"
@@ -651,7 +674,7 @@ def write_bundle(out, vlm, expert, stats, info, data_dirs, name="reference"):
         minutes += c["train_seconds"] / 60
         commands = (f"# continues from the bundle in {c['bundle']} (docs/training.md)\n"
                     f"{base} --steps {o['steps']} --init-bundle {c['bundle']} --early-fraction {o['early_fraction']} "
-                    f"--aux-weight {o['aux_weight']} --lr {o['lr']} --out config/policies/reference")
+                    f"--aux-weight {o['aux_weight']} --lr {o['lr']}{extra} --out {out}")
         stages = (f"the previous bundle's {c['steps']} steps, then {o['steps']} more from its weights on the aggregated data "
                   f"(lr {o['lr']}, aux weight {o['aux_weight']}, {o['early_fraction']:.0%} of the frames from the first second "
                   f"of episodes)")
@@ -660,14 +683,17 @@ def write_bundle(out, vlm, expert, stats, info, data_dirs, name="reference"):
         minutes += c["train_seconds"] / 60
         commands = (f"{base} --steps {c['steps']} --out /tmp/stage1 --checkpoint /tmp/stage1.pt\n"
                     f"{base} --steps {o['steps']} --init-checkpoint /tmp/stage1.pt --early-fraction {o['early_fraction']} "
-                    f"--aux-weight {o['aux_weight']} --lr {o['lr']} --out config/policies/reference")
+                    f"--aux-weight {o['aux_weight']} --lr {o['lr']}{extra} --out {out}")
         stages = (f"{c['steps']} AdamW steps (one-cycle lr 2e-3, aux weight 1), then {o['steps']} more from those weights "
                   f"(lr {o['lr']}, aux weight {o['aux_weight']}, {o['early_fraction']:.0%} of the frames from the first second "
                   f"of episodes, where the object must be found by its colour)")
     else:
-        commands = f"{base} --steps {o['steps']} --out config/policies/reference"
+        commands = f"{base} --steps {o['steps']}{extra} --out {out}"
         stages = f"{o['steps']} AdamW steps"
-    write(os.path.join(out, "README.md"), README.format(commands=commands, stages=stages,
+    margin = o.get("gripper_margin", GRIPPER_SQUEEZE[0])
+    task_text = ", ".join(f'"{TASK_TEXT[t]}"' for t in tasks)
+    write(os.path.join(out, "README.md"), README.format(commands=commands, stages=stages, name=name, robot=robot,
+        task_text=task_text, robot_flag=robot_flag, grip_lo=margin, grip_hi=1 - margin,
         vocab=len(SPECIAL) + len(WORDS), vlm_params=info["vlm_params"], expert_params=info["expert_params"],
         collect=collect, data_text=data_text, threads=o["threads"],
         train_episodes=info["train_episodes"], val_episodes=info["val_episodes"], ticks=info["ticks"], frames=info["frames"],
@@ -714,6 +740,8 @@ def main():
     ap.add_argument("--per-frame", type=int, default=16, help="ticks (latent ages) per frame")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--aux-weight", type=float, default=1.0)
+    ap.add_argument("--gripper-margin", type=float, default=GRIPPER_SQUEEZE[0],
+                    help="gripper targets are squeezed into [m, 1 - m] so that sampled chunks stay inside the bounds")
     ap.add_argument("--pixel-weight", type=float, default=0.1,
                     help="weight of the colour queries' object-pixel cross-entropy (exports with object_pixel.bin)")
     ap.add_argument("--val-fraction", type=float, default=0.05)
@@ -739,7 +767,7 @@ def main():
         expert.load_state_dict(saved["expert"])
         stats, info = saved["stats"], saved["info"]
     else:
-        data = Dataset(opts.data, opts.max_turn)
+        data = Dataset(opts.data, opts.max_turn, opts.gripper_margin)
         print(f"{len(data.episodes)} episodes, {len(data.state)} ticks, {len(data.frame_tick)} frames", flush=True)
         if opts.init_checkpoint and opts.init_bundle:
             raise SystemExit("--init-checkpoint and --init-bundle: give one")
@@ -753,7 +781,7 @@ def main():
         info["exports"] = data.exports
         info["robot"] = data.robot
         info["joints"] = data.joints
-        info["tasks"] = sorted({e["task"] for e in data.episodes})
+        info["tasks"] = list(dict.fromkeys(e["task"] for e in data.episodes))  # the order sim collect cycles them
         info["options"] = {k: v for k, v in vars(opts).items() if k not in ("data", "out", "fixture", "checkpoint", "from_checkpoint", "init_bundle")}
         if opts.checkpoint:
             torch.save({"vlm": vlm.state_dict(), "expert": expert.state_dict(), "stats": stats, "info": info}, opts.checkpoint)

@@ -14,11 +14,12 @@ def _entries(mapping, indent):
 
 def manifest_yaml(*, writer, name, description, trained, normalization, tokenizer, vlm_model, vlm_measured,
                   expert_model, decoding, expert_inputs, expert_outputs, expert_measured, expert_latency,
-                  vlm_latency=0.002, failure_monitor=None, joints=JOINTS):
+                  vlm_latency=0.002, failure_monitor=None, joints=JOINTS, action_min=ACTION_MIN, action_max=ACTION_MAX):
     """The manifest text. `description` may span lines; `decoding`, `expert_inputs` (beyond latent,
     state and latent age), `expert_outputs` and `failure_monitor` are ordered dicts of YAML
     scalars; `*_measured` say what the modelled latencies were rounded up from; `joints` the robot's
-    arm joints, the bundle's state."""
+    arm joints, the bundle's state; `action_min` / `action_max` the bounds its chunks are checked
+    against."""
     camera = f"""    width: {IMAGE}
     height: {IMAGE}
     resize: {{resize}}
@@ -75,8 +76,8 @@ action:
   names: [{", ".join(ACTION_NAMES)}]
   horizon: {HORIZON}
   dt: 0.0333333333
-  min: {fmt(ACTION_MIN)}
-  max: {fmt(ACTION_MAX)}
+  min: {fmt(action_min)}
+  max: {fmt(action_max)}
 """
     if failure_monitor:
         text += "\nfailure_monitor:\n" + _entries(failure_monitor, 2)
