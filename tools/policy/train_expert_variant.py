@@ -416,6 +416,9 @@ def main():
     ap.add_argument("--val-fraction", type=float, default=None, help="default: the VLM bundle's")
     ap.add_argument("--max-turn", type=float, default=None, help="default: the VLM bundle's (train_reference.py --max-turn)")
     ap.add_argument("--log-every", type=int, default=250)
+    ap.add_argument("--latent-cache", default="",
+                    help="file for the frozen VLM's frame latents (computed and saved if missing or made from another "
+                    "VLM / data): training both kinds computes them once")
     ap.add_argument("--fixture", default="auto",
                     help="golden I/O fixture of the TypeScript tests to update; 'auto': "
                     f"{FIXTURE} when --out is in this repository's config/policies, else none; '' for none")
@@ -448,7 +451,16 @@ def main():
     stats = w["stats"] if opts.kind == "regression" else dd_statistics(data, train_ticks, w["stats"])
 
     started = time.time()
-    latents = frame_latents(data, vlm)
+    vlm_sha = sha256(os.path.join(opts.vlm_bundle, "vlm.onnx"))
+    key = {"vlm_sha256": vlm_sha, "data": [os.path.abspath(d) for d in opts.data], "frames": int(len(data.frame_tick))}
+    cached = torch.load(opts.latent_cache) if opts.latent_cache and os.path.exists(opts.latent_cache) else None
+    if cached is not None and cached["key"] == key:
+        latents = cached["latents"]
+        print(f"latents from {opts.latent_cache}", flush=True)
+    else:
+        latents = frame_latents(data, vlm)
+        if opts.latent_cache:
+            torch.save({"key": key, "latents": latents}, opts.latent_cache)
     latent_seconds = time.time() - started
     print(f"latents of {len(data.frame_tick)} frames: {latent_seconds:.0f} s", flush=True)
     expert, history, seconds = train(data, opts, stats, latents, train_frames, train_ticks, val_frames)
@@ -457,8 +469,8 @@ def main():
         "ticks": int(len(data.state)), "frames": int(len(data.frame_tick)), "latent_seconds": latent_seconds,
         "train_seconds": seconds, "history": history, "exports": data.exports, "robot": data.robot, "joints": data.joints,
         "tasks": sorted({e["task"] for e in data.episodes}), "data": [os.path.abspath(d) for d in opts.data],
-        "vlm_bundle": os.path.abspath(opts.vlm_bundle), "vlm_sha256": sha256(os.path.join(opts.vlm_bundle, "vlm.onnx")),
-        "options": {k: v for k, v in vars(opts).items() if k not in ("data", "out", "fixture", "vlm_bundle")},
+        "vlm_bundle": os.path.abspath(opts.vlm_bundle), "vlm_sha256": vlm_sha,
+        "options": {k: v for k, v in vars(opts).items() if k not in ("data", "out", "fixture", "vlm_bundle", "latent_cache")},
         "example_latent": (latents[0][:1], latents[1][:1]),
     }
     write_bundle(opts.out, opts.kind, expert, stats, info, opts)
