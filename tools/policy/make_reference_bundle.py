@@ -24,7 +24,8 @@ How to run (Debian's python3 with python3-torch 1.13 and python3-onnx 1.12; CPU;
 NOTE: config/policies/reference is now the TRAINED bundle (tools/policy/train_reference.py,
 docs/training.md). Running this script over config/policies rewrites it with untrained weights; to
 get the trained one back, run train_reference.py (or its --from-checkpoint) afterwards. The
-regression and discrete-diffusion variants this script writes stay untrained.
+regression and discrete-diffusion variants this script writes stay untrained;
+tools/policy/train_expert_variant.py trains their experts over the trained reference VLM.
 
 The output is deterministic: same seeds, same weights, same bytes. The architectures are small
 but trainable (the simulator issue trains them with the same I/O); keep the I/O names and shapes
