@@ -24,7 +24,8 @@ How to run (Debian's python3 with python3-torch 1.13 and python3-onnx 1.12; CPU;
 NOTE: config/policies/reference is now the TRAINED bundle (tools/policy/train_reference.py,
 docs/training.md). Running this script over config/policies rewrites it with untrained weights; to
 get the trained one back, run train_reference.py (or its --from-checkpoint) afterwards. The
-regression and discrete-diffusion variants this script writes stay untrained.
+regression and discrete-diffusion variants this script writes stay untrained;
+tools/policy/train_expert_variant.py trains their experts over the trained reference VLM.
 
 The output is deterministic: same seeds, same weights, same bytes. The architectures are small
 but trainable (the simulator issue trains them with the same I/O); keep the I/O names and shapes
@@ -49,6 +50,10 @@ from vla_policy.tokenizer import TOKENIZER_CONFIG, tokenizer_json
 D_MODEL = LATENT_WIDTH  # the models work at the width of the latent tokens
 BINS = 256
 MASK_ID = BINS
+# The discrete-diffusion variant's decoding (manifest `expert.decoding`); train_expert_variant.py
+# trains with the same rounds and schedule.
+DD_DECODING = {"mode": "discrete_diffusion", "bins": BINS, "mask_id": MASK_ID, "rounds": 12, "schedule": "cosine",
+               "temperature": 1.0, "secondary_remask_factor": 1.0}
 
 # --------------------------------------------------------------------------------------------
 # Models
@@ -136,11 +141,11 @@ class ActionExpert(nn.Module):
     flow, time) is embedded into one vector added to every action token (as pi0 mixes time into
     its action tokens); tokens cross-attend to the VLM's latent tokens (the 'prefix')."""
 
-    def __init__(self, mode):
+    def __init__(self, mode, joints=ACTION_DIM):
         super().__init__()
         self.mode = mode
         self.register_buffer("age_freqs", torch.tensor([2 * math.pi / p for p in (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4)]))
-        cond_in = POOLED + ACTION_DIM + 16
+        cond_in = POOLED + joints + 16
         if mode == "flow":
             self.register_buffer("time_freqs", torch.exp(torch.linspace(0.0, math.log(1000.0), 16)))
             cond_in += 32
@@ -195,8 +200,8 @@ class FlowExpert(ActionExpert):
 
 
 class RegressionExpert(ActionExpert):
-    def __init__(self):
-        super().__init__("regression")
+    def __init__(self, joints=ACTION_DIM):
+        super().__init__("regression", joints)
 
     def forward(self, state, latent_age, prefix, latent):
         c = self.conditioning(state, latent_age, latent)
@@ -206,8 +211,8 @@ class RegressionExpert(ActionExpert):
 
 
 class DiscreteDiffusionExpert(ActionExpert):
-    def __init__(self):
-        super().__init__("discrete_diffusion")
+    def __init__(self, joints=ACTION_DIM):
+        super().__init__("discrete_diffusion", joints)
 
     def forward(self, tokens, state, latent_age, prefix, latent):
         c = self.conditioning(state, latent_age, latent)
@@ -324,8 +329,7 @@ def main():
         expert_outputs={"actions": "actions", **features_out},
         expert_latency=0.001, expert_measured="measured p50 0.10 ms / p95 0.14 ms", vlm_model="../reference/vlm.onnx",
         tokenizer="../reference/tokenizer.json", normalization="../reference/stats.json"))
-    dd_decoding = {"mode": "discrete_diffusion", "bins": BINS, "mask_id": MASK_ID, "rounds": 12, "schedule": "cosine",
-                   "temperature": 1.0, "secondary_remask_factor": 1.0}
+    dd_decoding = DD_DECODING
     write(os.path.join(dd, "manifest.yaml"), manifest_yaml(
         **untrained, name="reference_discrete_diffusion",
         description="Reference bundle variant, UNTRAINED (random-init weights): the reference VLM with a discrete-diffusion "

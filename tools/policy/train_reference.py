@@ -475,20 +475,26 @@ def load_bundle_weights(folder):
     }
 
 
+def split_episodes(data, rng, val_fraction):
+    """Held-out and training episodes (draws the permutation from rng). Expert demonstrations train
+    only where the expert succeeded; on-policy (DAgger) episodes are the expert's labels of the
+    states the policy reached, worth learning whether or not the policy then succeeded."""
+    n_ep = len(data.episodes)
+    order = rng.permutation(n_ep)
+    n_val = max(1, int(round(n_ep * val_fraction)))
+    val_eps = set(order[:n_val].tolist())
+    ok = np.array([e["success"] or e["driver"] == "policy" for e in data.episodes])
+    train_eps = [k for k in range(n_ep) if k not in val_eps and ok[k]]
+    val_list = [k for k in sorted(val_eps) if ok[k]]
+    return train_eps, val_list
+
+
 def train(data, opts, init=None):
     rng = np.random.default_rng(opts.seed)
     torch.manual_seed(opts.seed)
     gen = torch.Generator().manual_seed(opts.seed)
     n_ep = len(data.episodes)
-    order = rng.permutation(n_ep)
-    n_val = max(1, int(round(n_ep * opts.val_fraction)))
-    val_eps = set(order[:n_val].tolist())
-    # Expert demonstrations train only where the expert succeeded; on-policy (DAgger) episodes are
-    # the expert's labels of the states the policy reached, worth learning whether or not the
-    # policy then succeeded.
-    ok = np.array([e["success"] or e["driver"] == "policy" for e in data.episodes])
-    train_eps = [k for k in range(n_ep) if k not in val_eps and ok[k]]
-    val_list = [k for k in sorted(val_eps) if ok[k]]
+    train_eps, val_list = split_episodes(data, rng, opts.val_fraction)
     train_frames = np.nonzero(np.isin(data.frame_episode, train_eps))[0]
     val_frames = np.nonzero(np.isin(data.frame_episode, val_list))[0]
     train_ticks = np.nonzero(np.isin(data.tick_episode, train_eps))[0]
