@@ -16,11 +16,15 @@ work=''
 name=''
 while [ $# -gt 0 ]; do
   case "$1" in
+    --robot | --out | --work | --name)
+      if [ $# -lt 2 ]; then echo "make_reference.sh: $1 needs a value (see --help)" >&2; exit 2; fi ;;
+  esac
+  case "$1" in
     --robot) robot=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --name) name=$2; shift 2 ;;
-    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "make_reference.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
