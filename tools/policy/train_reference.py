@@ -67,13 +67,15 @@ MAX_AGE = 0.6
 # The expert's gripper command is 0 or 1, exactly on the bounds; sampled chunks would cross them by
 # a hair and get refused. Targets are squeezed into [0.05, 0.95] (0.05: a closed gripper, ~4 mm);
 # where the gripper opens and closes within a task (lift), flow samples overshoot a target by up to
-# ~0.06, so the recipe's second stage squeezes further (--gripper-margin). Where the sampled chunks
-# disagree on the instant the gripper closes, single values still overshoot the bounds by up to
-# ~0.2; the gripper is absolute_continuous, which the bridge clips to [0, 1] (crisp_gym's
-# semantics), so the manifest declares the gripper's bounds that much wider: a chunk is refused
-# only for values no sampling spread explains.
+# ~0.06, so the recipe's second stage squeezes further (--gripper-margin).
+GRIPPER_MARGIN = 0.05
+# Where the sampled chunks disagree on the instant the gripper closes, single values still overshoot
+# the bounds by up to ~0.2; the gripper is absolute_continuous, which the bridge clips to [0, 1]
+# (crisp_gym's semantics), so the manifest declares the gripper's bounds that much wider: a chunk is
+# refused only for values no sampling spread explains.
 GRIPPER_OVERSHOOT = 0.25
-GRIPPER_SQUEEZE = (0.05, 0.95)
+# Weight of the colour queries' object-pixel cross-entropy (ColourQuery).
+PIXEL_WEIGHT = 0.1
 OBJECT_CENTRE = [0.5, 0.0, 0.03]
 TASK_TEXT = {"push_left": "push the <colour> <cube|block> to the left", "push_right": "push the <colour> <cube|block> to the right",
              "push_forward": "move the <colour> <cube|block> forward", "touch": "touch the <colour> <cube|block>",
@@ -126,7 +128,7 @@ def aggregate(folders):
 
 
 class Dataset:
-    def __init__(self, folders, max_turn=0.066, gripper_margin=GRIPPER_SQUEEZE[0]):
+    def __init__(self, folders, max_turn=0.066, gripper_margin=GRIPPER_MARGIN):
         self.index, arrays = aggregate(folders)
         ix = self.index
         self.exports = [{"dir": f, "seed": x["seed"], "episodes": len(x["episodes"]),
@@ -164,7 +166,7 @@ class Dataset:
             self.tokens[k], self.masks[k] = ids, mask
         if unknown:
             raise SystemExit(f"instructions with unknown words: {sorted(unknown)}")
-        # gripper targets squeezed (see GRIPPER_SQUEEZE)
+        # gripper targets squeezed (see GRIPPER_MARGIN)
         lo, hi = gripper_margin, 1.0 - gripper_margin
         self.action = self.action.copy()
         # On-policy labels: the expert turns from the policy's orientation to its own in one step
@@ -209,6 +211,13 @@ class Dataset:
 # --------------------------------------------------------------------------------------------
 
 
+def pixel_grid(side):
+    """Pixel centres of a side x side map in [-1, 1], x and y, each [1, 1, side*side] (row-major)."""
+    g = (torch.arange(side, dtype=torch.float32) + 0.5) / side * 2 - 1
+    return (g.view(1, side).expand(side, side).reshape(1, 1, -1).clone(),
+            g.view(side, 1).expand(side, side).reshape(1, 1, -1).clone())
+
+
 class ColourQuery(nn.Module):
     """Where is the thing the instruction names? Per-pixel colour features at the full 56x56 — from
     the pixel's chromaticity (r, g, b over their sum: the object's colour whatever its shading) and
@@ -226,10 +235,9 @@ class ColourQuery(nn.Module):
         self.p1 = nn.Conv2d(6, QUERY_WIDTH, 3, padding=1)
         self.p2 = nn.Conv2d(QUERY_WIDTH, QUERY_WIDTH, 1)
         self.query = nn.Linear(text_dim, QUERIES * (QUERY_WIDTH + 1))
-        side = IMAGE // POOL
-        g = (torch.arange(side, dtype=torch.float32) + 0.5) / side * 2 - 1
-        self.register_buffer("px", g.view(1, side).expand(side, side).reshape(1, 1, -1).clone())
-        self.register_buffer("py", g.view(side, 1).expand(side, side).reshape(1, 1, -1).clone())
+        px, py = pixel_grid(IMAGE // POOL)
+        self.register_buffer("px", px)
+        self.register_buffer("py", py)
         self.register_buffer("mean", torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1))
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
 
@@ -260,10 +268,9 @@ class CameraEncoder(nn.Module):
         self.c3 = nn.Conv2d(32, 32, 3, padding=1)
         self.kp = nn.Conv2d(32, KEYPOINTS, 1)
         self.colour = ColourQuery(text_dim)
-        side = IMAGE // POOL // 4
-        g = (torch.arange(side, dtype=torch.float32) + 0.5) / side * 2 - 1
-        self.register_buffer("px", g.view(1, side).expand(side, side).reshape(1, 1, -1).clone())
-        self.register_buffer("py", g.view(side, 1).expand(side, side).reshape(1, 1, -1).clone())
+        px, py = pixel_grid(IMAGE // POOL // 4)
+        self.register_buffer("px", px)
+        self.register_buffer("py", py)
 
     def forward(self, image, text, maps=None):
         h = F.relu(self.c1(image))
@@ -667,7 +674,7 @@ def write_bundle(out, vlm, expert, stats, info, data_dirs, name="reference"):
     collect = "\n".join(f"node tools/vla-ros.js sim collect{robot_flag} --tasks {','.join(tasks)} --out {x['dir']} --episodes {x['episodes']} "
                         f"--seed {x['seed']}" + (f" --policy {x['policy']} --max-time {x['max_time']:g}" if x["policy"] else "")
                         for x in exports)
-    extra = "".join(f" --{k.replace('_', '-')} {o[k]}" for k, default in (("gripper_margin", GRIPPER_SQUEEZE[0]), ("pixel_weight", 0.1))
+    extra = "".join(f" --{k.replace('_', '-')} {o[k]}" for k, default in (("gripper_margin", GRIPPER_MARGIN), ("pixel_weight", PIXEL_WEIGHT))
                     if o.get(k, default) != default)
     extra += "" if name == "reference" else f" --name {name}"
     expert_eps = sum(x["episodes"] for x in exports if not x["policy"])
@@ -675,12 +682,13 @@ def write_bundle(out, vlm, expert, stats, info, data_dirs, name="reference"):
     data_text = f"{expert_eps} scripted-expert episodes (DART-perturbed execution, clean expert labels)"
     if policy_eps:
         data_text += f" and {policy_eps} on-policy (DAgger) episodes (the policy drives, the expert labels every state)"
+    # the options of a run that continues from earlier weights
+    continued = f"--early-fraction {o['early_fraction']} --aux-weight {o['aux_weight']} --lr {o['lr']}{extra} --out {out}"
     if "continued_from" in info and "bundle" in info["continued_from"]:
         c = info["continued_from"]
         minutes += c["train_seconds"] / 60
         commands = (f"# continues from the bundle in {c['bundle']} (docs/training.md)\n"
-                    f"{base} --steps {o['steps']} --init-bundle {c['bundle']} --early-fraction {o['early_fraction']} "
-                    f"--aux-weight {o['aux_weight']} --lr {o['lr']}{extra} --out {out}")
+                    f"{base} --steps {o['steps']} --init-bundle {c['bundle']} {continued}")
         stages = (f"the previous bundle's {c['steps']} steps, then {o['steps']} more from its weights on the aggregated data "
                   f"(lr {o['lr']}, aux weight {o['aux_weight']}, {o['early_fraction']:.0%} of the frames from the first second "
                   f"of episodes)")
@@ -688,15 +696,14 @@ def write_bundle(out, vlm, expert, stats, info, data_dirs, name="reference"):
         c = info["continued_from"]
         minutes += c["train_seconds"] / 60
         commands = (f"{base} --steps {c['steps']} --out /tmp/stage1 --checkpoint /tmp/stage1.pt\n"
-                    f"{base} --steps {o['steps']} --init-checkpoint /tmp/stage1.pt --early-fraction {o['early_fraction']} "
-                    f"--aux-weight {o['aux_weight']} --lr {o['lr']}{extra} --out {out}")
+                    f"{base} --steps {o['steps']} --init-checkpoint /tmp/stage1.pt {continued}")
         stages = (f"{c['steps']} AdamW steps (one-cycle lr 2e-3, aux weight 1), then {o['steps']} more from those weights "
                   f"(lr {o['lr']}, aux weight {o['aux_weight']}, {o['early_fraction']:.0%} of the frames from the first second "
                   f"of episodes, where the object must be found by its colour)")
     else:
         commands = f"{base} --steps {o['steps']}{extra} --out {out}"
         stages = f"{o['steps']} AdamW steps"
-    margin = o.get("gripper_margin", GRIPPER_SQUEEZE[0])
+    margin = o.get("gripper_margin", GRIPPER_MARGIN)
     task_text = ", ".join(f'"{TASK_TEXT[t]}"' for t in tasks)
     write(os.path.join(out, "README.md"), README.format(commands=commands, stages=stages, name=name, robot=robot,
         task_text=task_text, robot_flag=robot_flag, grip_lo=margin, grip_hi=1 - margin,
@@ -746,9 +753,9 @@ def main():
     ap.add_argument("--per-frame", type=int, default=16, help="ticks (latent ages) per frame")
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--aux-weight", type=float, default=1.0)
-    ap.add_argument("--gripper-margin", type=float, default=GRIPPER_SQUEEZE[0],
+    ap.add_argument("--gripper-margin", type=float, default=GRIPPER_MARGIN,
                     help="gripper targets are squeezed into [m, 1 - m] so that sampled chunks stay inside the bounds")
-    ap.add_argument("--pixel-weight", type=float, default=0.1,
+    ap.add_argument("--pixel-weight", type=float, default=PIXEL_WEIGHT,
                     help="weight of the colour queries' object-pixel cross-entropy (exports with object_pixel.bin)")
     ap.add_argument("--val-fraction", type=float, default=0.05)
     ap.add_argument("--threads", type=int, default=2)
