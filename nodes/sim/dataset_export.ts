@@ -166,16 +166,12 @@ export class FrameSource {
     this.rgb8 = found.layout;
   }
 
-  /** The bundle's float tensors of every camera, now (as the sim node's cameras deliver them). */
-  tensors(): Float32Array[] {
-    return this.capture().map((f) => f.tensor);
-  }
-
   /**
-   * Every camera's tensor now, and where `point` (world) lands in it (tensor_projection.ts): the
-   * privileged label of which pixels show the task object.
+   * Every camera's bundle tensor now (as the sim node's cameras deliver them), and where `point`
+   * (world) lands in it (tensor_projection.ts): the privileged label of which pixels show the task
+   * object.
    */
-  capture(point: Vec3 = [0, 0, 0]): Array<{ tensor: Float32Array; point: TensorPoint }> {
+  capture(point: Vec3): Array<{ tensor: Float32Array; point: TensorPoint }> {
     const frames = this.feed.capture(this.names);
     return this.cameras.map((c, i) => {
       const frame = frames.find((f) => f.camera === c.name);

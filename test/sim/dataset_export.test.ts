@@ -197,7 +197,7 @@ describe('sim collect: dataset export', function () {
     // The first stored frame is the bundle's preprocessing of the reset scene, pooled.
     sim.reset(0);
     const cams = storedCameras(loadPolicyBundle('reference').manifest.cameras, 4);
-    const tensors = new FrameSource(sim, new Renderer(), cams).tensors();
+    const tensors = new FrameSource(sim, new Renderer(), cams).capture([0.5, 0, 0]).map((c) => c.tensor);
     const images = fs.readFileSync(path.join(out, 'images_wrist.bin'));
     const expected = new Uint8Array(3 * 56 * 56);
     encodePooled(tensors[1], cams[1], 4, expected, 0);
