@@ -91,6 +91,15 @@ export function sourceCoordinate(map: AxisMap, o: number): number {
   return Math.min(map.srcSize - 1, Math.max(0, src));
 }
 
+/**
+ * The output coordinate (pixel-centre convention, index o at o) that samples source coordinate
+ * `src`: sourceCoordinate's map inverted, not clamped (outside [start, end − 1] it is not in the
+ * image content).
+ */
+export function outputCoordinate(map: AxisMap, src: number): number {
+  return (src + 0.5 - map.shift) / map.scale - 0.5 + map.start;
+}
+
 /** Bilinear taps of one output index: the two source indices and the weight of the second. */
 export interface Taps {
   i0: number;

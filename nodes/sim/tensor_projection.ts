@@ -4,7 +4,7 @@
 // object — so a perception layer can be taught to look there (docs/training.md).
 
 import type { ResizeMode } from '../policy/manifest.js';
-import { resizeGeometry, type AxisMap } from '../camera_ingestion/resize_geometry.js';
+import { outputCoordinate, resizeGeometry } from '../camera_ingestion/resize_geometry.js';
 import { projectPoint } from './render/camera.js';
 import type { CameraModel, Vec3 } from './render/scene.js';
 
@@ -14,11 +14,6 @@ export interface TensorPoint {
   y: number;
   /** In front of the camera and inside the tensor's image content. */
   inView: boolean;
-}
-
-/** The output coordinate (pixel-centre convention: index i at i) that samples source coordinate `src`. */
-function outputCoordinate(map: AxisMap, src: number): number {
-  return (src + 0.5 - map.shift) / map.scale - 0.5 + map.start;
 }
 
 /**

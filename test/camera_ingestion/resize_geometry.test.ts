@@ -1,9 +1,27 @@
 import { strict as assert } from 'node:assert';
-import { resizeGeometry, sourceCoordinate, taps } from '../../nodes/camera_ingestion/resize_geometry.js';
+import { outputCoordinate, resizeGeometry, sourceCoordinate, taps } from '../../nodes/camera_ingestion/resize_geometry.js';
 
 const coords = (map: Parameters<typeof sourceCoordinate>[0]) => Array.from({ length: map.dstSize }, (_, o) => sourceCoordinate(map, o));
 
 describe('camera_ingestion resize geometry', () => {
+  it('outputCoordinate inverts sourceCoordinate inside the content, for every mode, and goes on outside it', () => {
+    for (const mode of ['stretch', 'crop', 'pad'] as const) {
+      const g = resizeGeometry(640, 480, 224, 224, mode);
+      for (const map of [g.x, g.y]) {
+        for (const o of [map.start, map.start + 1, Math.floor((map.start + map.end) / 2), map.end - 1]) {
+          const back = outputCoordinate(map, sourceCoordinate(map, o));
+          assert.ok(Math.abs(back - o) < 1e-9, `${mode}: output ${o} → source → ${back}`);
+        }
+        // One source pixel further than the content's first sample lands 1/scale outputs away.
+        const first = sourceCoordinate(map, map.start);
+        assert.ok(Math.abs(outputCoordinate(map, first - 1) - (map.start - 1 / map.scale)) < 1e-9, mode);
+      }
+    }
+    // crop: the source columns cut away map outside [0, 223] (x offset 80 at scale 480/224).
+    const crop = resizeGeometry(640, 480, 224, 224, 'crop');
+    assert.ok(outputCoordinate(crop.x, 0) < -0.5 && outputCoordinate(crop.x, 639) > 223.5);
+  });
+
   it('stretch 640×480 → 224×224: independent scales, pixel centres aligned', () => {
     const g = resizeGeometry(640, 480, 224, 224, 'stretch');
     assert.deepEqual([g.x.start, g.x.end, g.x.shift, g.y.start, g.y.end], [0, 224, 0, 0, 224]);
