@@ -28,12 +28,21 @@ export class EpisodeTracker {
     return true;
   }
 
-  /** A running episode past `timeout` s (0: no timeout) that has not ended. */
-  timedOut(episodeTime: number, timeout: number): boolean {
-    return !this.ended && timeout > 0 && episodeTime >= timeout;
+  /** A running episode past `timeout` s (0: no timeout) that has not ended; `timestep`: see `reached`. */
+  timedOut(episodeTime: number, timeout: number, timestep: number): boolean {
+    return !this.ended && timeout > 0 && reached(episodeTime, timeout, timestep);
   }
 
-  resetDue(simTime: number): boolean {
-    return simTime >= this.resetAt;
+  resetDue(simTime: number, timestep: number): boolean {
+    return reached(simTime, this.resetAt, timestep);
   }
+}
+
+/**
+ * Simulated time is a running sum of physics steps (`timestep` [s]), off by a rounding error that
+ * grows with the run: a time within half a step of a deadline has reached it. A 5.5 s timeout
+ * thus ends an episode after exactly 5500 steps of 1 ms, however long the simulator has run.
+ */
+function reached(t: number, deadline: number, timestep: number): boolean {
+  return t >= deadline - timestep / 2;
 }

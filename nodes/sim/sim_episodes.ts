@@ -54,10 +54,10 @@ export class SimEpisodes {
   afterStep(simulator: Simulator, d: SimDynamicSettings, t: number): void {
     if (simulator.events.length > 0) this.drain(simulator);
     const timeout = this.settings.episodeTimeout;
-    if (simulator.episode !== undefined && this.tracker.timedOut(simulator.episodeTime, timeout)) {
+    if (simulator.episode !== undefined && this.tracker.timedOut(simulator.episodeTime, timeout, simulator.timestep)) {
       this.finish(simulator, false, `episode_timeout ${timeout} s`);
     }
-    if (this.tracker.resetDue(t)) this.reset(simulator, d);
+    if (this.tracker.resetDue(t, simulator.timestep)) this.reset(simulator, d);
   }
 
   private finish(simulator: Simulator, success: boolean, why: string): void {

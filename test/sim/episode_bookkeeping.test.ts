@@ -22,18 +22,44 @@ describe('sim episode tracker', () => {
   it('an episode ends once; its reset is due from the time given; a new episode clears both', () => {
     const t = new EpisodeTracker();
     t.started(1, 0);
-    assert.equal(t.timedOut(5, 5), true);
-    assert.equal(t.timedOut(4.9, 5), false);
-    assert.equal(t.timedOut(100, 0), false, 'timeout 0: none');
-    assert.equal(t.resetDue(1e9), false, 'no reset before the end');
+    assert.equal(t.timedOut(5, 5, 0.001), true);
+    assert.equal(t.timedOut(4.9, 5, 0.001), false);
+    assert.equal(t.timedOut(100, 0, 0.001), false, 'timeout 0: none');
+    assert.equal(t.resetDue(1e9, 0.001), false, 'no reset before the end');
     assert.equal(t.finish(3), true);
     assert.equal(t.finish(1), false, 'already ended');
-    assert.equal(t.timedOut(10, 5), false, 'an ended episode does not time out');
-    assert.equal(t.resetDue(2.9), false);
-    assert.equal(t.resetDue(3), true);
+    assert.equal(t.timedOut(10, 5, 0.001), false, 'an ended episode does not time out');
+    assert.equal(t.resetDue(2.9, 0.001), false);
+    assert.equal(t.resetDue(3, 0.001), true);
     t.started(1, 1);
-    assert.equal(t.resetDue(1e9), false);
-    assert.equal(t.timedOut(5, 5), true);
+    assert.equal(t.resetDue(1e9, 0.001), false);
+    assert.equal(t.timedOut(5, 5, 0.001), true);
+  });
+
+  it('deadlines are reached at the step nearest to them, whatever the rounding of the summed steps', () => {
+    const dt = 0.001;
+    // 1 ms steps summed from 6.5 s: the sum drifts off the exact multiples.
+    let time = 6.5;
+    let steps = 0;
+    const t = new EpisodeTracker();
+    t.started(1, 0);
+    while (!t.timedOut(time - 6.5, 5.5, dt)) {
+      time += dt;
+      steps++;
+    }
+    assert.equal(steps, 5500, 'a 5.5 s timeout after 5500 steps');
+    assert.notEqual(time - 6.5, 5.5, 'the summed time is off 5.5 (else this test shows nothing)');
+    t.finish(time + 1);
+    let more = 0;
+    while (!t.resetDue(time, dt)) {
+      time += dt;
+      more++;
+    }
+    assert.equal(more, 1000, 'the reset 1 s later, after 1000 steps');
+    assert.equal(t.timedOut(5.4994, 5.5, dt), false, 'an ended episode');
+    t.started(1, 1);
+    assert.equal(t.timedOut(5.4994, 5.5, dt), false, 'more than half a step before the deadline');
+    assert.equal(t.timedOut(5.4996, 5.5, dt), true, 'less than half a step before it');
   });
 });
 

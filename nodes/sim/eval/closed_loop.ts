@@ -42,6 +42,7 @@ import { LatentProducer, SLOW_PATHWAY_MAX_OBSERVATION_AGE, type ObservationRef, 
 import { ACTION_DT } from '../expert.js';
 import { CAMERA_NAMES, CameraFeed, type CameraFrame, type CameraName, type CameraRig, type FrameRenderer } from '../camera_rig.js';
 import { SIM_OUTPUT_RATES } from '../node_params.js';
+import { EpisodeTracker } from '../episode_tracker.js';
 import { RateSchedule } from '../pacing.js';
 import type { Simulator } from '../simulator.js';
 import type { TensorData } from '../../inference/tensor.js';
@@ -306,7 +307,9 @@ export async function runClosedLoopEpisodes(
     cameras: new RateSchedule(SIM_OUTPUT_RATES.cameras, dt, startStep),
   };
   const jointNames = [...robot.jointNames];
-  const maxSteps = Math.round(options.maxTime / dt);
+  // The sim node's own timeout and reset rule.
+  const tracker = new EpisodeTracker();
+  tracker.started(sim.seed, options.indices[0]);
 
   let instructionText = '';
   let instructionCount = 0;
@@ -324,7 +327,6 @@ export async function runClosedLoopEpisodes(
   let index = options.indices[0];
   let running = true;
   let episodeSteps = 0;
-  let resetAt = Infinity;
   let pendingStart: { id: string; joints: boolean; pose: boolean } | undefined;
   let vlmRuns = 0;
   let decoded = 0;
@@ -366,7 +368,7 @@ export async function runClosedLoopEpisodes(
   };
   const endEpisode = (): void => {
     running = false;
-    resetAt = sim.time + options.resetDelay;
+    tracker.finish(sim.time + options.resetDelay);
     const drops: Record<string, number> = {};
     for (const [reason, n] of loop.drops) if (n > (dropsBefore.get(reason) ?? 0)) drops[reason] = n - (dropsBefore.get(reason) ?? 0);
     episodes.push({
@@ -392,9 +394,9 @@ export async function runClosedLoopEpisodes(
   const startEpisode = (): void => {
     index = options.indices[position];
     setup = sim.reset(index);
+    tracker.started(sim.seed, index);
     running = true;
     episodeSteps = 0;
-    resetAt = Infinity;
     instructionCount = 0;
     vlmRuns = decoded = accepted = refused = targets = maxTargetStep = 0;
     ages = [];
@@ -437,7 +439,7 @@ export async function runClosedLoopEpisodes(
       pose = Float64Array.of(...p, ...q);
     }
     const frames = schedules.cameras.due(k1) ? feed.capture(cameraNames) : undefined;
-    const reset = !running && sim.time >= resetAt;
+    const reset = !running && tracker.resetDue(sim.time, dt);
     if (reset) {
       position++;
       startEpisode();
@@ -543,7 +545,7 @@ export async function runClosedLoopEpisodes(
       // (No fresh, unused observation: the next step tries again.)
       tryVlm(t);
     }
-    if (running && episodeSteps >= maxSteps) {
+    if (running && tracker.timedOut(sim.episodeTime, options.maxTime, dt)) {
       endEpisode();
       if (position === options.indices.length - 1) break;
     }
