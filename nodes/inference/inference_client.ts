@@ -26,6 +26,13 @@ export class InferenceClosedError extends Error {
   override name = 'InferenceClosedError';
 }
 
+/**
+ * V8's young generation of an inference thread [MB] (Worker resourceLimits). Its JavaScript is
+ * small (feeds, decoding steps; tensors live outside the heap), but V8's default lets the young
+ * generation grow to tens of MB per thread (docs/launch-files.md, memory of vla-ros launch).
+ */
+export const INFERENCE_YOUNG_GENERATION_MB = 4;
+
 export class InferenceClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
@@ -66,7 +73,10 @@ export class InferenceClient {
   }
 
   private static spawn(data: InferenceWorkerData): Promise<InferenceClient> {
-    const worker = new Worker(new URL('./inference_worker.js', import.meta.url), { workerData: data });
+    const worker = new Worker(new URL('./inference_worker.js', import.meta.url), {
+      workerData: data,
+      resourceLimits: { maxYoungGenerationSizeMb: INFERENCE_YOUNG_GENERATION_MB },
+    });
     return new Promise((resolve, reject) => {
       const onMessage = (m: WorkerReply) => {
         if (m.kind === 'ready') {
@@ -80,6 +90,11 @@ export class InferenceClient {
       worker.on('message', onMessage);
       worker.once('error', reject);
     });
+  }
+
+  /** The V8 limits the worker thread runs under, as Node reports them (empty once it stopped). */
+  get resourceLimits(): Worker['resourceLimits'] {
+    return this.worker.resourceLimits;
   }
 
   /** The worker thread runs: false once closed (or crashed). */

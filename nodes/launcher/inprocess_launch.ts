@@ -23,6 +23,8 @@ import type { RosNode } from '../ros/node.js';
 import { startNode, type RunningNode } from '../runtime/node_runner.js';
 import type { LaunchDescription } from './launch_description.js';
 import { planNodes } from './node_plan.js';
+import { loadNodeDefinition } from './node_registry.js';
+import type { NodeDefinition } from '../runtime/node_definition.js';
 import { toolNodeConfig } from '../ros/node_config.js';
 
 export interface InProcessLaunchOptions extends DomainOptions {
@@ -62,8 +64,11 @@ export class InProcessLaunch {
         managed,
         otherPackages: 'the in-process launcher runs vla_ros nodes only',
       });
-      for (const p of plan) {
-        const starting = startNode(p.definition, launch.backend, p.config);
+      // Every definition loads before the first node starts, as each node's check did before.
+      const definitions: NodeDefinition[] = [];
+      for (const p of plan) definitions.push(await loadNodeDefinition(p.action.exec));
+      for (const [i, p] of plan.entries()) {
+        const starting = startNode(definitions[i], launch.backend, p.config);
         launch.nodes.push({ running: await (managed ? starting : launch.whileTimePasses(starting)), activate: p.activate });
       }
     } catch (err) {

@@ -1,6 +1,8 @@
 // What every way of running a launch description does before a node runs: check that each
-// <node> is a vla_ros node, load its definition, resolve its name, parameters and log level, and
-// refuse two nodes with one name — so a launch fails before anything starts.
+// <node> is a vla_ros node, resolve its name, parameters and log level, and refuse two nodes
+// with one name — so a launch fails before anything starts. No node's implementation is loaded
+// here (the registry knows each default name): the embedded launcher plans on its main thread,
+// which runs no node and should not hold every node's modules.
 //
 // `managed`: the launcher activates the nodes itself, in launch order (replays and recordings
 // must join the graph before the nodes start publishing, and a node must not activate before
@@ -10,8 +12,7 @@
 import type { LogLevel } from '../ros/log_level.js';
 import { fqnOf, type NodeConfig } from '../ros/node_config.js';
 import { collectOverrides } from '../ros/params_file.js';
-import { loadNodeDefinition } from './node_registry.js';
-import type { NodeDefinition } from '../runtime/node_definition.js';
+import { nodeDefaultName } from './node_registry.js';
 import { errorText } from '../error_text.js';
 import { LaunchError } from './launch_errors.js';
 import type { LaunchDescription, NodeAction } from './launch_description.js';
@@ -20,7 +21,8 @@ import { CONTAINER_EXEC, CONTAINER_PACKAGE } from './load_node_request.js';
 
 export interface PlannedNode {
   action: NodeAction;
-  definition: NodeDefinition;
+  /** The node's name when the launch file gives none. */
+  defaultName: string;
   config: NodeConfig;
   /** Fully qualified name. */
   fqn: string;
@@ -73,12 +75,11 @@ export async function planNodes(description: LaunchDescription, options: NodePla
         `${action.origin}: package '${action.pkg}' is not part of vla-ros${options.otherPackages !== undefined ? `; ${options.otherPackages}` : ''}`,
       );
     }
-    const definition = await loadNodeDefinition(action.exec).catch((err: unknown) => {
-      throw new LaunchError(`${action.origin}: ${errorText(err)}`);
-    });
+    let defaultName: string;
     let config: NodeConfig;
     try {
-      config = nodeConfigFromAction(action, definition.defaultName, options.logLevel);
+      defaultName = nodeDefaultName(action.exec);
+      config = nodeConfigFromAction(action, defaultName, options.logLevel);
     } catch (err) {
       throw new LaunchError(`${action.origin}: ${errorText(err)}`);
     }
@@ -95,7 +96,7 @@ export async function planNodes(description: LaunchDescription, options: NodePla
         { nodePattern: fqn, params: [{ name: 'autostart', type: 'bool', value: false, source: 'vla-ros (activates the nodes itself)' }] },
       ];
     }
-    planned.push({ action, definition, config, fqn, activate, ...(container !== undefined ? { container } : {}) });
+    planned.push({ action, defaultName, config, fqn, activate, ...(container !== undefined ? { container } : {}) });
   }
   return planned;
 }

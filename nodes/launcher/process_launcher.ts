@@ -29,8 +29,8 @@ export class ProcessLaunch {
         `${contained.container.action.origin}: a <node_container> under ROS 2 runs with ros2 launch (which loads its nodes over LoadNode), or with vla-ros launch --backend embedded`,
       );
     }
-    for (const { action, definition } of plan) {
-      const argv = rosArgvFromAction(action, definition.defaultName, launch.paramsDir);
+    for (const { action, defaultName } of plan) {
+      const argv = rosArgvFromAction(action, defaultName, launch.paramsDir);
       const spawnOne = (): void => {
         const child = spawn(process.execPath, [cli, 'run', action.exec, '--backend', 'rclnodejs', ...argv], { stdio: 'inherit' });
         launch.children.push(child);

@@ -1,7 +1,7 @@
 // The inference worker client: closing it settles every request still in flight.
 
 import { strict as assert } from 'node:assert';
-import { InferenceClient, InferenceClosedError } from '../../nodes/inference/inference_client.js';
+import { INFERENCE_YOUNG_GENERATION_MB, InferenceClient, InferenceClosedError } from '../../nodes/inference/inference_client.js';
 import { float32Tensor } from '../../nodes/inference/decoders/tensor.js';
 import { packagePath } from '../../nodes/package_paths.js';
 import fs from 'node:fs';
@@ -57,6 +57,15 @@ describe('InferenceClient', function () {
       await assert.rejects(client.run('slow', {}), closed);
     } finally {
       fs.rmSync(path.dirname(model), { recursive: true, force: true });
+    }
+  });
+
+  it("runs its worker with a capped V8 young generation (V8's default grows it to tens of MB per thread)", async () => {
+    const client = await InferenceClient.start({ vlm: VLM });
+    try {
+      assert.equal(client.resourceLimits?.maxYoungGenerationSizeMb, INFERENCE_YOUNG_GENERATION_MB);
+    } finally {
+      await client.close();
     }
   });
 });
