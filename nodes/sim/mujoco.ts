@@ -4,6 +4,8 @@
 // `d.qpos` go stale when WASM memory grows (so they are re-read, never cached), and MJCF angles
 // default to degrees (every model sets `<compiler angle="radian"/>`).
 
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { MainModule, MjData, MjModel } from 'mujoco-js';
 import { errorText } from '../error_text.js';
 
@@ -15,11 +17,56 @@ let loading: Promise<Mujoco> | undefined;
 /** The WASM module of this thread (loaded on first use, once: loading is slow, docs/platform-notes.md). */
 export function loadMujoco(): Promise<Mujoco> {
   loading ??= import('mujoco-js').then(async (m) => {
-    const mj = await m.default();
+    const wasm = await compileMujocoWasm();
+    const mj = await (wasm === undefined ? m.default() : instantiateWith(m.default, wasm));
     mj.FS.mkdir('/vla_ros_sim');
     return mj;
   });
   return loading;
+}
+
+/**
+ * mujoco-js is a single-file build: its glue code carries the WebAssembly binary as a base64
+ * literal, and left to itself it decodes it into a module variable that lives as long as the
+ * thread, beside the literal (each about 10 MB of the sim thread's heap, docs/launch-files.md).
+ * Compiled here from the package file instead, the literal is never materialised and the bytes
+ * are garbage once compiled. undefined: the file does not look as expected (another build of
+ * the package), so the glue loads it itself as before.
+ */
+export async function compileMujocoWasm(): Promise<WasmModule | undefined> {
+  const glue = fs.readFileSync(fileURLToPath(import.meta.resolve('mujoco-js')), 'latin1');
+  const start = glue.indexOf(WASM_LITERAL_START);
+  if (start < 0) return undefined;
+  const from = start + WASM_LITERAL_START.length;
+  const end = glue.indexOf("'", from);
+  if (end < 0 || !glue.startsWith(WASM_BASE64_MAGIC, from)) return undefined;
+  return WebAssembly.compile(Buffer.from(glue.slice(from, end), 'base64'));
+}
+
+/** The WebAssembly JS API calls made here (tsconfig's ES2023 lib types none of WebAssembly). */
+interface WasmModule {
+  readonly compiledWasm: unique symbol;
+}
+declare const WebAssembly: {
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+  instantiate(module: WasmModule, imports: unknown): Promise<unknown>;
+};
+
+/** Where mujoco-js's glue returns its embedded binary (emscripten's findWasmBinary). */
+const WASM_LITERAL_START = "function findWasmBinary() {\n  return base64Decode('";
+/** `\0asm`, base64: the binary's first bytes. */
+const WASM_BASE64_MAGIC = 'AGFzbQ';
+
+/** Emscripten's `instantiateWasm` hook with an already compiled module; rejects when instantiation fails (the glue would wait forever). */
+function instantiateWith(factory: (options?: unknown) => Promise<Mujoco>, wasm: WasmModule): Promise<Mujoco> {
+  return new Promise<Mujoco>((resolve, reject) => {
+    factory({
+      instantiateWasm: (imports: unknown, receive: (instance: unknown, module: WasmModule) => void) => {
+        WebAssembly.instantiate(wasm, imports).then((instance) => receive(instance, wasm), reject);
+        return {};
+      },
+    }).then(resolve, reject);
+  });
 }
 
 let modelCounter = 0;
