@@ -46,7 +46,14 @@ export interface NodePlanOptions {
   otherPackages?: string;
 }
 
-export async function planNodes(description: LaunchDescription, options: NodePlanOptions): Promise<PlannedNode[]> {
+/** Plans every node of `description`; a launch that cannot run rejects with a LaunchError (nothing has started). */
+export function planNodes(description: LaunchDescription, options: NodePlanOptions): Promise<PlannedNode[]> {
+  // Planning loads nothing (it once loaded each node's definition): a promise still, so that
+  // every refusal reaches the launchers as a rejection.
+  return new Promise((resolve) => resolve(plan(description, options)));
+}
+
+function plan(description: LaunchDescription, options: NodePlanOptions): PlannedNode[] {
   const planned: PlannedNode[] = [];
   const containers = new Map<NodeAction, PlannedContainer>();
   const containerOf = (action: NodeAction): PlannedContainer => {

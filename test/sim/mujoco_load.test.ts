@@ -20,7 +20,8 @@ describe('MuJoCo loading', function () {
     const model = mj.MjModel.loadFromXML('/vla_ros_sim/probe.xml');
     const data = new mj.MjData(model);
     for (let i = 0; i < 10; i++) mj.mj_step(model, data);
-    assert.ok(data.qpos[2] < 0, `the free body falls under gravity (z ${data.qpos[2]})`);
+    const z = (data.qpos as ArrayLike<number>)[2];
+    assert.ok(z < 0, `the free body falls under gravity (z ${z})`);
     data.delete();
     model.delete();
   });
