@@ -172,4 +172,15 @@ describe('vla-ros CLI', function () {
     assert.match(r.out, /✓ policy bundles\s+reference, reference_discrete_diffusion, reference_regression valid/);
     assert.match(r.out, /All required checks passed/);
   });
+
+  it("the vla-ros command (package.json's bin) limits glibc's malloc arenas unless the user set it", () => {
+    const command = packagePath('tools', 'vla-ros');
+    const doctor = (env: NodeJS.ProcessEnv) => spawnSync(command, ['doctor'], { encoding: 'utf8', env, timeout: 30_000 }).stdout;
+    const { MALLOC_ARENA_MAX: _, ...unset } = plainEnv();
+    assert.match(doctor(unset), /✓ malloc arenas\s+MALLOC_ARENA_MAX=2\n/);
+    assert.match(doctor({ ...unset, MALLOC_ARENA_MAX: '4' }), /✓ malloc arenas\s+MALLOC_ARENA_MAX=4\n/);
+    // Node.js on the program itself: glibc's default, and doctor says how to get the limit.
+    const plain = spawnSync(process.execPath, [CLI, 'doctor'], { encoding: 'utf8', env: unset, timeout: 30_000 }).stdout;
+    assert.match(plain, /· malloc arenas\s+MALLOC_ARENA_MAX unset.*\n\s+fix: run vla-ros through its command/);
+  });
 });

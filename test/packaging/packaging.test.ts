@@ -125,11 +125,11 @@ describe('ROS packaging', function () {
       assert.equal(container.status, 0, container.stderr);
       assert.match(container.stdout, /A component container/);
       // The installed copy finds its data next to itself (share/vla_ros), not in the checkout.
-      const doctor = spawnSync(process.execPath, [path.join(share, 'tools', 'vla-ros.js'), 'doctor'], {
-        encoding: 'utf8',
-        env: debianEnv(),
-      });
+      // The installed command (tools/vla-ros, malloc arenas limited) runs the installed program.
+      const { MALLOC_ARENA_MAX: _, ...env } = debianEnv();
+      const doctor = spawnSync(path.join(share, 'tools', 'vla-ros'), ['doctor'], { encoding: 'utf8', env });
       assert.match(doctor.stdout, new RegExp(`package at ${share.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      assert.match(doctor.stdout, /✓ malloc arenas\s+MALLOC_ARENA_MAX=2\n/);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
