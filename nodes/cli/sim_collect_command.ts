@@ -5,26 +5,26 @@
 //                       [--policy BUNDLE]   (DAgger: the policy drives, the expert labels; dagger_recording.ts)
 
 import type { CommandModule } from 'yargs';
-import { loadPolicyBundle } from '../policy/policy_bundle.js';
-import { mixSeed } from '../random/seeded_random.js';
-import { simCameraRig } from '../sim/camera_rig.js';
-import { DAGGER_MAX_LATENT_AGE, DAGGER_SETTING, recordPolicyEpisode } from '../sim/dagger_recording.js';
-import {
-  DEFAULT_PERTURBATION,
-  DatasetWriter,
-  FrameSource,
-  recordEpisode,
-  storedCameras,
-  type EpisodeRecording,
-  type RecordOptions,
-} from '../sim/dataset_export.js';
-import { BundlePolicy } from '../sim/eval/bundle_policy.js';
-import { createDefaultSimulator } from '../sim/default_simulator.js';
-import { Renderer } from '../sim/render/renderer.js';
 import { SIM_ROBOTS, type SimRobot } from '../sim/robot_facts.js';
 import { DEFAULT_RANDOM_TASKS, TASK_KINDS, isTaskKind, type TaskKind } from '../sim/tasks.js';
+import type { EpisodeRecording, RecordOptions } from '../sim/dataset_export.js';
 import { CliError } from './cli_error.js';
 import type { TextIo } from './command_io.js';
+
+/** What collecting runs (MuJoCo, onnxruntime, the renderer), loaded only when it runs: every `vla-ros` start builds this command. */
+async function collectModules() {
+  const [bundles, random, rig, dagger, dataset, policy, simulator, render] = await Promise.all([
+    import('../policy/policy_bundle.js'),
+    import('../random/seeded_random.js'),
+    import('../sim/camera_rig.js'),
+    import('../sim/dagger_recording.js'),
+    import('../sim/dataset_export.js'),
+    import('../sim/eval/bundle_policy.js'),
+    import('../sim/default_simulator.js'),
+    import('../sim/render/renderer.js'),
+  ]);
+  return { ...bundles, ...random, ...rig, ...dagger, ...dataset, ...policy, ...simulator, ...render };
+}
 
 export interface CollectArgs {
   out: string;
@@ -63,6 +63,22 @@ export async function collectDataset(
     throw new CliError(`--image-every: expected an integer >= 1, got ${a.imageEvery}`, 2);
   if (!Number.isInteger(a.pool) || a.pool < 1) throw new CliError(`--pool: expected an integer >= 1, got ${a.pool}`, 2);
   if (!(a.noise >= 0)) throw new CliError(`--noise: expected a number >= 0, got ${a.noise}`, 2);
+  const {
+    loadPolicyBundle,
+    mixSeed,
+    simCameraRig,
+    DAGGER_MAX_LATENT_AGE,
+    DAGGER_SETTING,
+    recordPolicyEpisode,
+    DEFAULT_PERTURBATION,
+    DatasetWriter,
+    FrameSource,
+    recordEpisode,
+    storedCameras,
+    BundlePolicy,
+    createDefaultSimulator,
+    Renderer,
+  } = await collectModules();
   const bundle = loadPolicyBundle(a.bundle);
   const cameras = storedCameras(bundle.manifest.cameras, a.pool);
   const policy = a.policy === undefined ? undefined : await BundlePolicy.load(a.policy);
