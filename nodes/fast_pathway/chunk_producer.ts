@@ -62,8 +62,14 @@ export type NoRequest =
   | { reason: 'latent'; latent: 'empty' | 'too_old' | 'no_instruction'; detail: string; latentAge?: number }
   | { reason: 'state' | 'images' | 'error'; detail: string };
 
+/**
+ * `refused`: the chunk breaks the bundle's action bounds (or is not finite). `superseded`: a new
+ * instruction arrived while the expert ran, so the chunk answers the old one — not a fault, but it
+ * must not reach the bridge, nor its features the failure monitor as the new episode's first step.
+ */
 export type ChunkResult =
-  { ok: true; chunk: vla_ros_msgs.msg.ActionChunk; features: Float32Array | undefined } | { ok: false; reason: string };
+  | { ok: true; chunk: vla_ros_msgs.msg.ActionChunk; features: Float32Array | undefined }
+  | { ok: false; kind: 'refused' | 'superseded'; reason: string };
 
 export class ChunkProducer {
   readonly latents: LatentBuffer;
@@ -181,9 +187,18 @@ export class ChunkProducer {
   /** The decoded (normalised) chunk of `request` → the ActionChunk to publish, or why it is refused. */
   finish(request: ChunkRequest, normalised: Float32Array, features: Float32Array | undefined, computeSec: number): ChunkResult {
     const m = this.manifest;
+    // (A request needs an instruction: the latent buffer answers none without one.)
+    const current = this.latents.instructionId;
+    if (request.latent.instructionId !== current) {
+      return {
+        ok: false,
+        kind: 'superseded',
+        reason: `instruction '${request.latent.instructionId}' was replaced by '${current}' while the expert ran`,
+      };
+    }
     const actions = denormalizeChunk(normalised, m.action.mean, m.action.std);
     const check = checkChunk(actions, m.action, m.action.horizon);
-    if (!check.ok) return { ok: false, reason: check.message };
+    if (!check.ok) return { ok: false, kind: 'refused', reason: check.message };
     const stamp = toRosTime(request.sampledAt);
     this.published++;
     return {

@@ -148,6 +148,10 @@ export class FastPathwayNode implements NodeInstance, LifecycleCallbacks {
   private publish(request: ChunkRequest, normalised: Float32Array, features: Float32Array | undefined, computeSec: number): void {
     const { node, status } = this;
     const result = this.producer.finish(request, normalised, features, computeSec);
+    if (!result.ok && result.kind === 'superseded') {
+      node.logger.debug(`chunk dropped (nothing published): ${result.reason}`);
+      return;
+    }
     if (!result.ok) {
       status.drop();
       status.set('degraded', `chunk refused: ${result.reason}`);

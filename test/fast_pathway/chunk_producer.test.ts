@@ -103,9 +103,34 @@ describe('fast pathway core: ChunkProducer', () => {
     const next = p.request(1.0666) as ChunkRequest;
     assert.equal(next.job.seed, 41, 'chunk n uses seed + n');
     const refused = p.finish(next, new Float32Array(horizon * dims).fill(1e6), undefined, 0.001);
-    assert.ok(!refused.ok && /bound|range|max/i.test(refused.reason), refused.ok ? '' : refused.reason);
+    assert.ok(!refused.ok && refused.kind === 'refused' && /bound|range|max/i.test(refused.reason), refused.ok ? '' : refused.reason);
     assert.equal(p.sequence, 1, 'a refused chunk publishes nothing');
     assert.equal((p.request(1.08) as ChunkRequest).job.seed, 41);
+  });
+
+  it('drops a chunk whose instruction was replaced while the expert ran (an episode boundary): it answers the old one', () => {
+    const p = producer();
+    p.setInstruction('episode-1');
+    p.writeLatent(latent(5, 0.8, 'episode-1'));
+    p.updateJoints(
+      joints,
+      joints.map(() => 0),
+      0.99,
+    );
+    const before = p.request(1) as ChunkRequest;
+    p.setInstruction('episode-1'); // the same instruction again: nothing replaced
+    assert.ok(p.finish(before, new Float32Array(horizon * dims), undefined, 0.001).ok);
+    const inFlight = p.request(1.0333) as ChunkRequest;
+    p.setInstruction('episode-2');
+    const r = p.finish(inFlight, new Float32Array(horizon * dims), undefined, 0.001);
+    assert.ok(!r.ok && r.kind === 'superseded', r.ok ? 'published' : r.reason);
+    assert.equal(r.reason, "instruction 'episode-1' was replaced by 'episode-2' while the expert ran");
+    assert.equal(p.sequence, 1, 'nothing published, no sequence number used');
+    // The new instruction's latent decodes and publishes again.
+    p.writeLatent(latent(6, 1.02, 'episode-2'));
+    const next = p.request(1.0666) as ChunkRequest;
+    const ok = p.finish(next, new Float32Array(horizon * dims), undefined, 0.001);
+    assert.ok(ok.ok && ok.chunk.sequence === 2 && ok.chunk.latent_version === 6);
   });
 
   it('reads a LatentEntry message as the buffer holds it', () => {

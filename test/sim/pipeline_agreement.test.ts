@@ -203,17 +203,28 @@ describe("one pipeline: npm start's episodes 0, 1, 2 agree with eval's back-to-b
     const suite = await InProcessLaunch.start(description, { time, managed: true, logSink: () => {}, logLevel: 'warn' });
     try {
       const probe = await suite.probe('agreement_probe');
-      const episodes: (EpisodeOutcome & { start: number; ended: boolean })[] = [];
+      const episodes: (EpisodeOutcome & { id: string; start: number; ended: boolean })[] = [];
       const current = () => episodes[episodes.length - 1];
+      // The instruction each latent answers: a chunk must come from its own episode's instruction.
+      const latentInstruction = new Map<number, string>();
+      const foreign: string[] = [];
+      probe.createSubscription('vla_ros_msgs/msg/LatentEntry', 'latent', QoSProfiles.transientLocal, (m) => {
+        latentInstruction.set(m.version, m.instruction_id);
+      });
       probe.createSubscription('std_msgs/msg/String', 'sim/episode', QoSProfiles.transientLocal, (m) => {
-        const e = JSON.parse(m.data) as { index: number; start_time: number };
-        episodes.push({ index: e.index, start: e.start_time, chunks: [], success: undefined, ended: false });
+        const e = JSON.parse(m.data) as { id: string; index: number; start_time: number };
+        episodes.push({ id: e.id, index: e.index, start: e.start_time, chunks: [], success: undefined, ended: false });
       });
       probe.createSubscription('vla_ros_msgs/msg/ActionChunk', 'action_chunk', 10, (m) => {
         const e = current();
         if (e === undefined || e.ended) return;
         if (time.now() - e.start > limit + 1e-6) e.ended = true;
-        else e.chunks.push(chunkOf(m, time.now()));
+        else {
+          // A decode started before the episode's instruction arrived is dropped, not published into it.
+          const answers = latentInstruction.get(m.latent_version);
+          if (answers !== e.id) foreign.push(`episode ${e.id}: chunk #${m.sequence} from latent ${m.latent_version} of '${answers}'`);
+          e.chunks.push(chunkOf(m, time.now()));
+        }
       });
       probe.createSubscription('std_msgs/msg/Bool', 'sim/task_success', QoSProfiles.transientLocal, (m) => {
         const e = current();
@@ -226,6 +237,7 @@ describe("one pipeline: npm start's episodes 0, 1, 2 agree with eval's back-to-b
       // Each episode starts at most limit + reset_delay after the one before.
       await time.advanceBy((INDICES.length - 1) * (limit + RESET_DELAY) + limit + 0.1);
       assert.deepEqual(suite.activationProblems, []);
+      assert.deepEqual(foreign, [], "chunks answering another episode's instruction");
       return episodes.slice(0, INDICES.length).map(({ index, chunks, success }) => ({ index, chunks, success }));
     } finally {
       await suite.stop();

@@ -470,7 +470,7 @@ export async function runClosedLoopEpisodes(
         decoded++;
         ages.push(request.latentAge);
         if (f.features !== undefined) features.push(f.features);
-      } else {
+      } else if (f.kind === 'refused') {
         refused++;
       }
     }
