@@ -1,8 +1,8 @@
 // How `vla-ros sim run` / `npm start` stop, in real child processes: the --duration timer does not
 // keep the process alive once the work is done; SIGTERM stops it like Ctrl-C; a Ctrl-C delivered
 // twice at once (the terminal reaches npm and its child, and npm forwards it again) is one
-// interrupt; and npm's start script execs node, so a signal npm forwards reaches the node itself
-// instead of killing the shell and orphaning it.
+// interrupt; and npm's start script execs the vla-ros command, which execs node, so a signal npm
+// forwards reaches the node itself instead of killing a shell and orphaning it.
 
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -112,13 +112,17 @@ describe('cli: stopping sim run (signals, --duration)', function () {
     assert.doesNotMatch(r.output(), /second interrupt/);
   });
 
-  it("npm start's script, run by sh as npm runs it: SIGTERM to the shell reaches node (no orphan left running)", async () => {
+  it("npm start's script, run by sh as npm runs it, through the vla-ros command: SIGTERM to the shell reaches node (no orphan left running)", async () => {
     const pkg = JSON.parse(fs.readFileSync(packagePath('package.json'), 'utf8')) as { scripts: { start: string } };
     const start = pkg.scripts.start;
-    assert.match(start, /node tools\/vla-ros\.js sim run/);
-    // The same script with the child above in place of the suite.
-    const command = start.replace(/node tools\/vla-ros\.js .*$/, `node ${JSON.stringify(script)} 60000`);
-    const r = run('/bin/sh', ['-c', command]);
+    assert.match(start, /^exec tools\/vla-ros sim run /);
+    // The same script and the real command (tools/vla-ros, a shell script that execs node), with
+    // the child above in place of the program it runs.
+    const command = path.join(tmp.dir, 'vla-ros');
+    fs.copyFileSync(packagePath('tools', 'vla-ros'), command);
+    fs.writeFileSync(path.join(tmp.dir, 'vla-ros.js'), "process.argv.splice(2, Infinity, '60000');\nimport('./child.mjs');\n");
+    const script = start.replace(/^exec tools\/vla-ros /, `exec ${JSON.stringify(command)} `);
+    const r = run('/bin/sh', ['-c', script]);
     const nodePid = await r.ready;
     started.push(nodePid);
     // npm forwards SIGTERM to its child, the shell.

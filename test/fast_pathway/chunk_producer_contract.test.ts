@@ -150,7 +150,11 @@ describe('fast pathway core: ChunkProducer contract', () => {
     assert.match(refused.reason, new RegExp(`^step 5, dimension 'gripper' \\(6\\) = -?[\\d.e-]+ is below its min ${min[6]}$`));
     const nan = zeros();
     nan[0] = Number.NaN;
-    assert.deepEqual(p.finish(r, nan, undefined, 0), { ok: false, kind: 'refused', reason: "step 0, dimension 'x' (0) is NaN (not finite)" });
+    assert.deepEqual(p.finish(r, nan, undefined, 0), {
+      ok: false,
+      kind: 'refused',
+      reason: "step 0, dimension 'x' (0) is NaN (not finite)",
+    });
     assert.equal(p.sequence, 1, 'only the chunk inside the bounds was published');
     assert.throws(() => p.finish(r, new Float32Array(D), undefined, 0), /expected 16×7/);
   });
