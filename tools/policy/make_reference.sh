@@ -37,6 +37,9 @@ out=${out:-config/policies/$name}
 work=${work:-/tmp/vla_reference_$robot}
 python=/usr/bin/python3
 tasks=push_left,push_right,push_forward,touch,lift
+# the TypeScript tests' golden I/O fixture holds the FR3 bundle's models
+fixture=()
+[ "$robot" = fr3 ] || fixture=(--fixture '')
 cd "$(dirname "$0")/../.."
 mkdir -p "$work"
 
@@ -65,8 +68,6 @@ train() {
   local data=("$work/expert_1000" "$work/expert_1001")
   "$python" tools/policy/train_reference.py --data "${data[@]}" --out "$work/stage1" --steps 3500 --threads 1 \
     --checkpoint "$work/stage1.pt" --fixture '' --name "$name"
-  local fixture=()
-  [ "$robot" = fr3 ] || fixture=(--fixture '')
   "$python" tools/policy/train_reference.py --data "${data[@]}" --out "$out" --steps 2000 --threads 1 \
     --init-checkpoint "$work/stage1.pt" --early-fraction 0.5 --aux-weight 2 --lr 1e-3 --gripper-margin 0.12 \
     --checkpoint "$work/$name.pt" --name "$name" "${fixture[@]}"
@@ -91,6 +92,9 @@ safe() {
   npx vla-ros safe calibrate --alpha 0.1 --detector "$out/safe_lstm.onnx" -o "$out/calibration.yaml" "$work"/safe_calib/*.mcap
   npx vla-ros safe calibrate --alpha 0.2 --score-window 45 --detector "$out/safe_mlp.onnx" -o "$out/calibration_mlp.yaml" \
     "$work"/safe_calib/*.mcap
+  # the same weights exported again: the manifest now names the detector and its band
+  "$python" tools/policy/train_reference.py --data "$work/expert_1000" "$work/expert_1001" --from-checkpoint "$work/$name.pt" \
+    --out "$out" --name "$name" "${fixture[@]}"
 }
 
 t0=$SECONDS

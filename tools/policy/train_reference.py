@@ -647,6 +647,13 @@ def write_bundle(out, vlm, expert, stats, info, data_dirs, name="reference"):
     write(os.path.join(out, "stats.json"), json.dumps(stats, indent=1) + "\n")
     write(os.path.join(out, "tokenizer.json"), json.dumps(tokenizer_json(), indent=1, ensure_ascii=False) + "\n")
     write(os.path.join(out, "tokenizer_config.json"), json.dumps(TOKENIZER_CONFIG, indent=2) + "\n")
+    # SAFE-LSTM: its per-step score does not grow with episode length (docs/failure-monitor.md). Named
+    # only once its detector and band are in `out` (trained on this policy's rollouts: make_reference.sh
+    # exports the bundle again after that step); a bundle must not name files it lacks.
+    safe = {"features_from": "expert", "detector": "safe_lstm.onnx", "detector_kind": "lstm", "calibration": "calibration.yaml"}
+    if not all(os.path.exists(os.path.join(out, safe[k])) for k in ("detector", "calibration")):
+        print(f"{out}: no {safe['detector']} / {safe['calibration']} yet: the manifest names no failure monitor", flush=True)
+        safe = None
     write(os.path.join(out, "manifest.yaml"), manifest_yaml(
         writer="tools/policy/train_reference.py", name=name, trained=True, joints=joints,
         action_min=ACTION_MIN[:6] + [-GRIPPER_OVERSHOOT], action_max=ACTION_MAX[:6] + [1 + GRIPPER_OVERSHOOT],
@@ -659,9 +666,7 @@ def write_bundle(out, vlm, expert, stats, info, data_dirs, name="reference"):
         expert_model="expert_flow.onnx", decoding={"mode": "flow", "steps": 10, "time_convention": "pi0"},
         expert_inputs={"actions": "x_t", "time": "t"}, expert_outputs={"actions": "velocity", "features": "features"},
         expert_measured="10 steps measured p50 0.64 ms / p95 1.6 ms", expert_latency=0.003,
-        # SAFE-LSTM: its per-step score does not grow with episode length (docs/failure-monitor.md)
-        failure_monitor={"features_from": "expert", "detector": "safe_lstm.onnx", "detector_kind": "lstm",
-                         "calibration": "calibration.yaml"}))
+        failure_monitor=safe))
     info = {**info, "vlm_params": params(vlm), "expert_params": params(expert), "data": [os.path.abspath(d) for d in data_dirs]}
     write(os.path.join(out, "training.json"), json.dumps(info, indent=1) + "\n")
     o = info["options"]
