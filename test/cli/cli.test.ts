@@ -156,7 +156,7 @@ describe('vla-ros CLI', function () {
     const ok = vlaRos('bundle', 'check');
     assert.equal(ok.code, 0, ok.out);
     assert.match(ok.out, /✓ reference: 2 camera\(s\), flow expert, ee_delta H=16 D=7 {2}\[/);
-    assert.match(ok.out, /✓ reference_regression: 2 camera\(s\), regression expert, ee_delta H=16 D=7 \(untrained\)/);
+    assert.match(ok.out, /✓ reference_regression: 2 camera\(s\), regression expert, ee_delta H=16 D=7 {2}\[/);
     assert.match(ok.out, /✓ reference_discrete_diffusion: .*discrete_diffusion expert/);
     const bad = vlaRos('bundle', 'check', '/nonexistent/bundle');
     assert.equal(bad.code, 1);
