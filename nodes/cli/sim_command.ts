@@ -9,7 +9,7 @@ import type { CommandModule } from 'yargs';
 import { MERGE_RULES, type MergeRuleName } from '../controller_bridge/merge_rule.js';
 import { ManifestError } from '../policy/manifest.js';
 import { EVAL_LATENCIES, EVAL_PARTS, EVAL_RULES, type EvalPart } from '../sim/eval/eval_settings.js';
-import { SIM_ROBOTS, type SimRobot } from '../sim/robot_facts.js';
+import { REFERENCE_BUNDLES, SIM_ROBOTS, type SimRobot } from '../sim/robot_facts.js';
 import { CliError } from './cli_error.js';
 import { processIo, type TextIo } from './command_io.js';
 import { makeCollectCommand, parseTasks } from './sim_collect_command.js';
@@ -33,6 +33,13 @@ export function parseList<T>(option: string, text: string, parse: (item: string)
   return out;
 }
 
+/** "fr3: reference, ur5e: reference_ur5e" */
+function referenceBundleList(): string {
+  return Object.entries(REFERENCE_BUNDLES)
+    .map(([robot, bundle]) => `${robot}: ${bundle}`)
+    .join(', ');
+}
+
 export function makeSimCommand(io: TextIo = processIo): CommandModule {
   const run: CommandModule = {
     command: 'run',
@@ -42,8 +49,7 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
         .option('robot', { choices: SIM_ROBOTS, default: 'fr3', describe: 'simulated robot' })
         .option('policy', {
           type: 'string',
-          default: 'reference',
-          describe: 'policy bundle: a folder with manifest.yaml, or a name in config/policies/',
+          describe: `policy bundle: a folder with manifest.yaml, or a name in config/policies/ (default: the robot's reference bundle, ${referenceBundleList()})`,
         })
         .option('task', { choices: [...TASK_KINDS, 'random'], default: 'random', describe: 'task of the episodes' })
         .option('seed', { type: 'number', default: 0, describe: 'seed of the episode sequence' })
@@ -72,7 +78,7 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
         Object.entries(argv).map(([k, v]) => [k, Array.isArray(v) && k !== '_' ? v[v.length - 1] : v]),
       ) as unknown as {
         robot: SimRobot;
-        policy: string;
+        policy?: string;
         task: string;
         seed: number;
         episodes: number;
@@ -90,7 +96,7 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
       const recording = bag === undefined ? undefined : simRecording(bag, io.out);
       process.exitCode = await simRun({
         robot: a.robot,
-        policy: a.policy,
+        policy: a.policy ?? REFERENCE_BUNDLES[a.robot],
         task: a.task,
         seed: a.seed,
         episodes: a.episodes,
@@ -113,8 +119,7 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
       y
         .option('bundle', {
           type: 'string',
-          default: 'reference',
-          describe: 'policy bundle: a folder with manifest.yaml, or a name in config/policies/',
+          describe: `policy bundle: a folder with manifest.yaml, or a name in config/policies/ (default: the robot's reference bundle, ${referenceBundleList()})`,
         })
         .option('robot', { choices: SIM_ROBOTS, default: 'fr3', describe: 'simulated robot (the bundle must know its joints)' })
         .option('episodes', { type: 'number', default: 50, describe: 'seeded episodes per setting' })
@@ -149,7 +154,7 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
         .example('$0 sim eval --parts rules --rules rtc,latest_only --latencies 0,300', ''),
     handler: async (argv) => {
       const a = argv as unknown as {
-        bundle: string;
+        bundle?: string;
         robot: SimRobot;
         episodes: number;
         seed: number;
@@ -189,7 +194,7 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
       let report;
       try {
         report = await runEvaluation({
-          bundle: a.bundle,
+          bundle: a.bundle ?? REFERENCE_BUNDLES[a.robot],
           robot: a.robot,
           episodes: a.episodes,
           seed: a.seed,

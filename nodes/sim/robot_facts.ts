@@ -23,6 +23,13 @@ export interface SimRobotFacts extends RobotFacts {
   gripperMaxWidth: number;
 }
 
+/**
+ * The shipped reference bundle of each simulated robot (config/policies/, trained in this
+ * simulator: docs/training.md): `sim run` and `sim eval` use it unless told otherwise, as does
+ * sim.launch.xml's `policy` argument.
+ */
+export const REFERENCE_BUNDLES: Readonly<Record<SimRobot, string>> = { fr3: 'reference', ur5e: 'reference_ur5e' };
+
 export function isSimRobot(name: string): name is SimRobot {
   return (SIM_ROBOTS as readonly string[]).includes(name);
 }

@@ -169,7 +169,7 @@ describe('vla-ros CLI', function () {
     assert.match(r.out, /✓ backend\s+auto → embedded/);
     assert.match(r.out, /✓ robot configs\s+fr3, panda, ur10e, ur5e/);
     assert.match(r.out, /✓ onnxruntime-node/);
-    assert.match(r.out, /✓ policy bundles\s+reference, reference_discrete_diffusion, reference_regression valid/);
+    assert.match(r.out, /✓ policy bundles\s+reference, reference_discrete_diffusion, reference_regression, reference_ur5e valid/);
     assert.match(r.out, /All required checks passed/);
   });
 

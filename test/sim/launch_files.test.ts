@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import { defaultLaunchContext } from '../../nodes/launcher/launch_context.js';
 import { loadLaunchFile } from '../../nodes/launcher/launch_file.js';
 import type { NodeAction } from '../../nodes/launcher/launch_description.js';
+import { REFERENCE_BUNDLES } from '../../nodes/sim/robot_facts.js';
 import { packagePath } from '../../nodes/package_paths.js';
 
 /** The use_sim_time a node ends up with: its last inline setting (global ones come first). */
@@ -33,6 +34,21 @@ describe('simulator launch files', () => {
     assert.equal(simParams.get('seed'), 7);
     assert.equal(simParams.get('real_time_factor'), 2);
     assert.ok(sim.parameters.some((p) => p.kind === 'file' && p.path.endsWith('config/sim/ur5e.yaml')));
+  });
+
+  it("sim.launch.xml's policy is the robot's reference bundle unless given", () => {
+    const bundles = (args: Record<string, string>) => {
+      const d = loadLaunchFile(packagePath('launch', 'sim.launch.xml'), args, defaultLaunchContext({}));
+      return ['slow_pathway', 'fast_pathway', 'failure_monitor'].map((exec) => {
+        const node = d.nodes.find((n) => n.exec === exec)!;
+        let value: unknown;
+        for (const p of node.parameters) if (p.kind !== 'file') for (const v of p.params) if (v.name === 'policy_bundle') value = v.value;
+        return value;
+      });
+    };
+    for (const [robot, bundle] of Object.entries(REFERENCE_BUNDLES)) assert.deepEqual(bundles({ robot }), [bundle, bundle, bundle], robot);
+    assert.deepEqual(bundles({}), ['reference', 'reference', 'reference'], 'fr3 by default');
+    assert.deepEqual(bundles({ robot: 'ur5e', policy: '/tmp/mine' }), ['/tmp/mine', '/tmp/mine', '/tmp/mine']);
   });
 
   it("external_sim.launch.xml: the suite on the simulator's /clock, its camera and joint-state topics remapped", () => {

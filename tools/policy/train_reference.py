@@ -604,8 +604,8 @@ SAFE detectors:
 As the untrained reference bundle had them (docs/policy-bundles.md, "The reference bundles"):
 vlm.onnx: image_scene, image_wrist [1,3,224,224] f32 (RGB, ImageNet-normalised; scene crop, wrist
 stretch), token_ids, attention_mask [1,16] int64 → latent_tokens [1,8,64], latent_pooled [1,128].
-expert_flow.onnx: x_t [1,16,7], t [1] (pi0: 1 = noise … 0 = actions), state [1,7] (normalised
-fr3_joint1..7), latent_age [1] (s), prefix [1,8,64] ← latent_tokens, latent [1,128] ← latent_pooled
+expert_flow.onnx: x_t [1,16,7], t [1] (pi0: 1 = noise … 0 = actions), state [1,{n_joints}] (normalised
+{joint_range}), latent_age [1] (s), prefix [1,8,64] ← latent_tokens, latent [1,128] ← latent_pooled
 → velocity [1,16,7], features [1,64]. Actions: ee_delta, Euler xyz increments, absolute gripper
 (0 closed … 1 open; trained on {grip_lo:g} / {grip_hi:g}; the manifest's gripper bounds are −0.25 … 1.25,
 which sampled values stay inside, and the bridge clips the target to 0 … 1), H = 16 at 30 Hz;
@@ -716,7 +716,8 @@ def write_bundle(out, vlm, expert, stats, info, data_dirs, name="reference"):
         collect=collect, data_text=data_text, threads=o["threads"],
         train_episodes=info["train_episodes"], val_episodes=info["val_episodes"], ticks=info["ticks"], frames=info["frames"],
         frames_per_batch=o["frames"], per_frame=o["per_frame"], train_minutes=minutes,
-        val_flow=last["val_flow"], obj_cm=math.sqrt(last["val_aux"]) * 10))
+        val_flow=last["val_flow"], obj_cm=math.sqrt(last["val_aux"]) * 10, n_joints=len(joints),
+        joint_range=f"{joints[0]} … {joints[-1]}"))
     print(f"vlm {info['vlm_params']} params, expert {info['expert_params']} params -> {out}")
 
 
