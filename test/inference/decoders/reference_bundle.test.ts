@@ -133,7 +133,8 @@ describe('reference policy bundles', function () {
         assert.equal(m.name, name);
         assert.equal(m.trained, true);
         assert.match(m.description, /TRAINED in the built-in simulator/);
-        if (name !== 'reference') assert.equal(path.relative(bundle.dir, bundle.file(m.vlm.model)), path.join('..', 'reference', 'vlm.onnx'));
+        if (name !== 'reference')
+          assert.equal(path.relative(bundle.dir, bundle.file(m.vlm.model)), path.join('..', 'reference', 'vlm.onnx'));
         assert.deepEqual(
           m.cameras.map((c) => [c.name, c.width, c.height, c.resize, c.channelOrder]),
           [
