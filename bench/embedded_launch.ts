@@ -4,8 +4,8 @@
 // thread, docs/launch-files.md). Sampled after the launch has run for a while (the sim drives
 // the suite). Floor, same run: a bare Node.js process running as many empty worker threads as the
 // launch has node threads — what that many V8 isolates cost before any of our code loads.
-// Launched as a user does, with the `vla-ros` command (tools/vla-ros: glibc's malloc limited to 2
-// arenas); a third row runs the default again as `node tools/vla-ros.js` (glibc's default arenas,
+// Launched as a user does, with the `vla-ros` command (tools/vla-ros: glibc's malloc limited to one
+// arena); a third row runs the default again as `node tools/vla-ros.js` (glibc's default arenas,
 // which keep freed image and message buffers per thread; docs/launch-files.md).
 
 import { spawn } from 'node:child_process';
@@ -100,7 +100,7 @@ export async function bench(): Promise<BenchSection[]> {
       unit: 'MB',
       ...(plainNode ? {} : { target: '<= 500 MB', pass: s.rssMb <= 500 }),
       floor,
-      note: plainNode ? `${measured}; for comparison: the vla-ros command sets MALLOC_ARENA_MAX=2` : measured,
+      note: plainNode ? `${measured}; for comparison: the vla-ros command sets MALLOC_ARENA_MAX=1` : measured,
     });
   }
   return [

@@ -205,7 +205,7 @@ function launchFilesCheck(): CheckResult {
     : { name: 'launch files', status: 'fail', detail: 'none found', fix: 'git checkout launch/' };
 }
 
-/** glibc's malloc arenas: the `vla-ros` command (tools/vla-ros) limits them to 2 unless set. */
+/** glibc's malloc arenas: the `vla-ros` command (tools/vla-ros) limits them to 1 unless set. */
 export function mallocArenasCheck(env: NodeJS.ProcessEnv = process.env): CheckResult {
   const value = env.MALLOC_ARENA_MAX;
   if (value !== undefined && value !== '') return { name: 'malloc arenas', status: 'ok', detail: `MALLOC_ARENA_MAX=${value}` };
@@ -213,7 +213,7 @@ export function mallocArenasCheck(env: NodeJS.ProcessEnv = process.env): CheckRe
     name: 'malloc arenas',
     status: 'info',
     detail: "MALLOC_ARENA_MAX unset: glibc's default of one arena per thread, up to 8 per core (an embedded launch keeps ~60 MB more)",
-    fix: 'run vla-ros through its command (npx vla-ros, tools/vla-ros), which sets MALLOC_ARENA_MAX=2',
+    fix: 'run vla-ros through its command (npx vla-ros, tools/vla-ros), which sets MALLOC_ARENA_MAX=1',
   };
 }
 

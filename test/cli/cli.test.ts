@@ -177,7 +177,7 @@ describe('vla-ros CLI', function () {
     const command = packagePath('tools', 'vla-ros');
     const doctor = (env: NodeJS.ProcessEnv) => spawnSync(command, ['doctor'], { encoding: 'utf8', env, timeout: 30_000 }).stdout;
     const { MALLOC_ARENA_MAX: _, ...unset } = plainEnv();
-    assert.match(doctor(unset), /✓ malloc arenas\s+MALLOC_ARENA_MAX=2\n/);
+    assert.match(doctor(unset), /✓ malloc arenas\s+MALLOC_ARENA_MAX=1\n/);
     assert.match(doctor({ ...unset, MALLOC_ARENA_MAX: '4' }), /✓ malloc arenas\s+MALLOC_ARENA_MAX=4\n/);
     // Node.js on the program itself: glibc's default, and doctor says how to get the limit.
     const plain = spawnSync(process.execPath, [CLI, 'doctor'], { encoding: 'utf8', env: unset, timeout: 30_000 }).stdout;

@@ -129,7 +129,7 @@ describe('ROS packaging', function () {
       const { MALLOC_ARENA_MAX: _, ...env } = debianEnv();
       const doctor = spawnSync(path.join(share, 'tools', 'vla-ros'), ['doctor'], { encoding: 'utf8', env });
       assert.match(doctor.stdout, new RegExp(`package at ${share.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
-      assert.match(doctor.stdout, /✓ malloc arenas\s+MALLOC_ARENA_MAX=2\n/);
+      assert.match(doctor.stdout, /✓ malloc arenas\s+MALLOC_ARENA_MAX=1\n/);
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
