@@ -58,7 +58,8 @@ export class LatentProducer {
   /** Takes the latest observation; true when the VLM should run at once (the first one for an unanswered instruction). */
   observe(observation: ObservationRef): boolean {
     this.latestObservation = observation;
-    return this.instruction !== undefined && this.answered !== this.instruction.id && this.lastUsed === undefined;
+    const i = this.instruction;
+    return i !== undefined && this.answered !== i.id && this.lastUsed === undefined && seenAfter(observation, i, Infinity);
   }
 
   /** Takes an instruction; true when it is a new one (the VLM should run at once). */
@@ -95,6 +96,7 @@ export class LatentProducer {
     }
     const used = this.lastUsed;
     if (used !== undefined && used.sequence === obs.sequence && used.instructionId === instruction.id) return { reason: 'idle' };
+    if (!seenAfter(obs, instruction, now)) return { reason: 'idle' };
     return { observation: obs, instruction, requestedAt: now };
   }
 
@@ -129,4 +131,16 @@ export class LatentProducer {
       },
     };
   }
+}
+
+/**
+ * An instruction is answered from what the cameras saw after it was given (its header stamp; 0:
+ * unknown, any frame will do): the last frame before it can show another scene — the one a
+ * simulator reset or an operator has just changed — and the next frame is at most a camera period
+ * away. A stamp later than `now` (another machine's clock) is not trusted either: a skewed clock
+ * must not keep the VLM from running.
+ */
+function seenAfter(observation: ObservationRef, instruction: vla_ros_msgs.msg.Instruction, now: number): boolean {
+  const given = fromRosTime(instruction.header.stamp);
+  return given <= 0 || given > now || fromRosTime(observation.stamp) > given;
 }

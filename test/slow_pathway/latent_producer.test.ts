@@ -13,8 +13,8 @@ describe('slow pathway core: LatentProducer', () => {
   const bundle = loadPolicyBundle('reference');
   const m = bundle.manifest;
   const encoder = new InstructionEncoder(m.instruction, bundle.file(m.instruction.tokenizer));
-  const instruction = (id: string, text = 'touch the red block'): vla_ros_msgs.msg.Instruction => ({
-    header: { stamp: { sec: 0, nanosec: 0 }, frame_id: '' },
+  const instruction = (id: string, text = 'touch the red block', given = 0): vla_ros_msgs.msg.Instruction => ({
+    header: { stamp: toRosTime(given), frame_id: '' },
     id,
     text,
   });
@@ -62,6 +62,28 @@ describe('slow pathway core: LatentProducer', () => {
     assert.equal(reasonOf(p.pick(1.01)), 'idle', 'the same observation is not used twice for an instruction');
     assert.equal(p.observe(observation(2, 1.03)), false, 'already running for this instruction: wait for the period');
     assert.equal((p.pick(1.05) as VlmJob).observation.sequence, 2);
+  });
+
+  it('answers an instruction from a frame seen after it was given: the frame before a reset shows the old scene', () => {
+    const p = new LatentProducer(m, encoder, 0.25);
+    p.setInstruction(instruction('episode-1', 'touch the red block', 1));
+    p.observe(observation(1, 1.2));
+    p.start(p.pick(1.2) as VlmJob);
+    // Episode 2 starts at 2.002 s; the latest frame (2.0 s) was taken before.
+    assert.equal(p.observe(observation(2, 2.0)), false);
+    assert.equal(p.setInstruction(instruction('episode-2', 'lift the blue block', 2.002)), true);
+    assert.equal(reasonOf(p.pick(2.002)), 'idle', 'no frame of the new scene yet: nothing to run');
+    assert.equal(p.observe(observation(3, 2.002)), false, 'a frame stamped at the instant the instruction was given: not after it');
+    assert.equal(p.observe(observation(4, 2.033)), true, 'the next frame: run at once');
+    const job = p.pick(2.033) as VlmJob;
+    assert.equal(job.observation.sequence, 4);
+    assert.equal(job.instruction.id, 'episode-2');
+    // Unknown (0) stamps: any frame will do; so does a stamp from a clock ahead of ours.
+    const q = new LatentProducer(m, encoder, 0.25);
+    q.setInstruction(instruction('a', 'touch the red block', 0));
+    assert.equal(q.observe(observation(1, 0.5)), true);
+    q.setInstruction(instruction('b', 'touch the red block', 9));
+    assert.equal(reasonOf(q.pick(0.6)), 'job', 'instruction stamped 9 s at 0.6 s: not trusted, the frame of 0.5 s is used');
   });
 
   it('a result becomes the latent stamped with its observation; a result for a replaced instruction is dropped', () => {
