@@ -212,7 +212,7 @@ export function mallocArenasCheck(env: NodeJS.ProcessEnv = process.env): CheckRe
   return {
     name: 'malloc arenas',
     status: 'info',
-    detail: "MALLOC_ARENA_MAX unset: glibc's default of one arena per thread, up to 8 per core (an embedded launch keeps ~60 MB more)",
+    detail: "MALLOC_ARENA_MAX unset: glibc's default of one arena per thread, up to 8 per core (an embedded launch keeps ~70 MB more)",
     fix: 'run vla-ros through its command (npx vla-ros, tools/vla-ros), which sets MALLOC_ARENA_MAX=1',
   };
 }

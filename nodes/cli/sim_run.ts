@@ -147,7 +147,7 @@ export async function simRun(o: SimRunOptions): Promise<number> {
   out(`summary: ${progress.summary()}\n`);
   if (monitorError !== undefined) {
     throw new CliError(
-      `failure_monitor: ${monitorError}: the arm was held; fix the bundle's detector, or run without a monitor (--no-failure-monitor)`,
+      `failure_monitor: ${monitorError}: the arm was held; fix the bundle's failure_monitor section or its detector, or run without a monitor (--no-failure-monitor)`,
       1,
     );
   }

@@ -44,6 +44,15 @@ describe('episode progress (sim run console)', () => {
       '2 episode(s), 1 success(es) (50%), mean time to success 2.00 s, chunk rate 0.6/s, latent age 0.300 s, SAFE alarms 0',
     );
     assert.match(formatEpisodeLine(p.finished[0]), /failed after 4\.0 s · 0\.3 chunks\/s · latent age 0\.200 s · SAFE max n\/a$/);
+    // Nothing measured: n/a without a unit.
+    const none = new EpisodeProgress();
+    none.start('c', 'touch the blue block', 0);
+    none.end('c', false, 4);
+    assert.equal(
+      none.summary(),
+      '1 episode(s), 0 success(es) (0%), mean time to success n/a, chunk rate 0.0/s, latent age n/a, SAFE alarms 0',
+    );
+    assert.match(formatEpisodeLine(none.finished[0]), /latent age n\/a · SAFE max n\/a$/);
   });
 
   it('Ctrl-C: the episode in progress gets its line (INTERRUPTED, with its alarm) and counts in the summary, not in the success rate', () => {

@@ -113,23 +113,27 @@ export class EpisodeProgress {
     const ok = this.finished.filter((l) => l.success);
     const alarms = this.finished.filter((l) => l.alarm);
     const mean = (xs: number[]) => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length);
-    const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
     return (
       `${this.finished.length} episode(s)${interrupted > 0 ? ` (${complete} complete, ${interrupted} interrupted)` : ''}, ` +
       `${ok.length} success(es) (${complete > 0 ? ((100 * ok.length) / complete).toFixed(0) : 0}%${interrupted > 0 ? ' of the complete ones' : ''}), ` +
-      `mean time to success ${f(mean(ok.map((l) => l.duration)))} s, chunk rate ${f(mean(this.finished.map((l) => l.chunkRate)), 1)}/s, ` +
-      `latent age ${f(mean(this.finished.map((l) => l.latentAgeMean).filter(Number.isFinite)), 3)} s, SAFE alarms ${alarms.length}` +
+      `mean time to success ${measure(mean(ok.map((l) => l.duration)), 2, ' s')}, ` +
+      `chunk rate ${measure(mean(this.finished.map((l) => l.chunkRate)), 1, '/s')}, ` +
+      `latent age ${measure(mean(this.finished.map((l) => l.latentAgeMean).filter(Number.isFinite)), 3, ' s')}, SAFE alarms ${alarms.length}` +
       `${alarms.length > 0 ? ` (${alarms.filter((l) => l.held).length} held the arm)` : ''}`
     );
   }
 }
 
+/** `x` with `digits` decimals and its unit, or n/a (nothing measured). */
+function measure(x: number, digits: number, unit: string): string {
+  return Number.isFinite(x) ? `${x.toFixed(digits)}${unit}` : 'n/a';
+}
+
 export function formatEpisodeLine(l: EpisodeLine): string {
-  const f = (x: number, d: number) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
   const outcome = l.interrupted ? 'INTERRUPTED' : l.success ? 'SUCCESS' : 'failed';
   const alarm = l.alarm ? ` (alarm at ${l.alarmAt.toFixed(1)} s${l.held ? ', arm held for the rest of the episode' : ''})` : '';
   return (
     `episode ${l.index} "${l.instruction}": ${outcome} after ${l.duration.toFixed(1)} s · ` +
-    `${f(l.chunkRate, 1)} chunks/s · latent age ${f(l.latentAgeMean, 3)} s · SAFE max ${f(l.maxScore, 3)}${alarm}`
+    `${measure(l.chunkRate, 1, ' chunks/s')} · latent age ${measure(l.latentAgeMean, 3, ' s')} · SAFE max ${measure(l.maxScore, 3, '')}${alarm}`
   );
 }
