@@ -80,7 +80,7 @@ export async function simRun(o: SimRunOptions): Promise<number> {
   });
   const backend = new EmbeddedBackend(launch.hub);
   const probe = await backend.createNode(toolNodeConfig('sim_run_progress'));
-  const progress = new EpisodeProgress();
+  const progress = new EpisodeProgress(o.failureMonitor ?? true);
   let simTime = 0;
   let resolveDone!: (why: string) => void;
   const done = new Promise<string>((resolve) => (resolveDone = resolve));

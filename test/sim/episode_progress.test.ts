@@ -53,6 +53,10 @@ describe('episode progress (sim run console)', () => {
       '1 episode(s), 0 success(es) (0%), mean time to success n/a, chunk rate 0.0/s, latent age n/a, SAFE alarms 0',
     );
     assert.match(formatEpisodeLine(none.finished[0]), /latent age n\/a · SAFE max n\/a$/);
+    const unmonitored = new EpisodeProgress(false);
+    unmonitored.start('d', 'touch the blue block', 0);
+    unmonitored.end('d', true, 3);
+    assert.match(unmonitored.summary(), /, SAFE alarms n\/a \(no failure monitor\)$/);
   });
 
   it('Ctrl-C: the episode in progress gets its line (INTERRUPTED, with its alarm) and counts in the summary, not in the success rate', () => {

@@ -38,6 +38,9 @@ export class EpisodeProgress {
   private current: Open | undefined;
   readonly finished: EpisodeLine[] = [];
 
+  /** `monitored`: a failure monitor runs (else the summary says there was none to raise alarms). */
+  constructor(private readonly monitored = true) {}
+
   /** An episode started (EpisodeEvent START). */
   start(id: string, instruction: string, time: number): void {
     this.current = { id, instruction, start: time, chunks: 0, ageSum: 0, maxScore: -Infinity, alarmAt: NaN, held: false };
@@ -118,7 +121,8 @@ export class EpisodeProgress {
       `${ok.length} success(es) (${complete > 0 ? ((100 * ok.length) / complete).toFixed(0) : 0}%${interrupted > 0 ? ' of the complete ones' : ''}), ` +
       `mean time to success ${measure(mean(ok.map((l) => l.duration)), 2, ' s')}, ` +
       `chunk rate ${measure(mean(this.finished.map((l) => l.chunkRate)), 1, '/s')}, ` +
-      `latent age ${measure(mean(this.finished.map((l) => l.latentAgeMean).filter(Number.isFinite)), 3, ' s')}, SAFE alarms ${alarms.length}` +
+      `latent age ${measure(mean(this.finished.map((l) => l.latentAgeMean).filter(Number.isFinite)), 3, ' s')}, ` +
+      `SAFE alarms ${this.monitored ? alarms.length : 'n/a (no failure monitor)'}` +
       `${alarms.length > 0 ? ` (${alarms.filter((l) => l.held).length} held the arm)` : ''}`
     );
   }
