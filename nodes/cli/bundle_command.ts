@@ -1,19 +1,7 @@
 // `vla-ros bundle check [bundle...]`: validates policy bundles against their ONNX files.
 
-import fs from 'node:fs';
-import path from 'node:path';
-import { packagePath } from '../package_paths.js';
+import { shippedBundles } from '../policy/shipped_bundles.js';
 import { checkBundle } from './bundle_check.js';
-
-export function shippedBundles(): string[] {
-  const root = packagePath('config', 'policies');
-  return fs.existsSync(root)
-    ? fs
-        .readdirSync(root)
-        .filter((n) => fs.existsSync(path.join(root, n, 'manifest.yaml')))
-        .sort()
-    : [];
-}
 
 export async function bundleCheckCommand(specs: string[]): Promise<number> {
   const names = specs.length > 0 ? specs : shippedBundles();

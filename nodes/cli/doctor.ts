@@ -8,7 +8,7 @@ import { parse as parseYaml } from 'yaml';
 import { PACKAGE_ROOT, packagePath } from '../package_paths.js';
 import { rosEnvironment } from '../ros/backend.js';
 import { checkBundle } from './bundle_check.js';
-import { shippedBundles } from './bundle_command.js';
+import { shippedBundles } from '../policy/shipped_bundles.js';
 import { errorText } from '../error_text.js';
 
 export type CheckStatus = 'ok' | 'info' | 'warn' | 'fail';

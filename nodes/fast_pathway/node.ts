@@ -4,6 +4,7 @@
 // tick rules: docs/fast-slow-runtime.md; parameters: `vla-ros run fast_pathway --help-params`.
 
 import { validateExpert, robotFitProblem } from '../policy/bundle_validation.js';
+import { robotMisfitText } from '../policy/shipped_bundles.js';
 import type { PolicyManifest } from '../policy/manifest.js';
 import { loadPolicyBundle, type PolicyBundle } from '../policy/policy_bundle.js';
 import { limitsByName } from '../robots/joint_state_mapper.js';
@@ -42,8 +43,9 @@ export class FastPathwayNode implements NodeInstance, LifecycleCallbacks {
     const bundle = (this.bundle = loadPolicyBundle(params.policy_bundle));
     const manifest = (this.manifest = bundle.manifest);
     // A bundle trained for another arm would wait forever for joints that never come.
-    const misfit = robotFitProblem(manifest, robotOf(params));
-    if (misfit !== undefined) throw new Error(`policy bundle '${bundle.dir}' does not fit the robot: ${misfit}`);
+    const robot = robotOf(params);
+    const misfit = robotFitProblem(manifest, robot);
+    if (misfit !== undefined) throw new Error(`policy bundle '${bundle.dir}' does not fit the robot: ${robotMisfitText(misfit, robot)}`);
     const p = node.parameters;
     this.producer = new ChunkProducer(manifest, {
       maxLatentAge: params.max_latent_age,

@@ -388,7 +388,7 @@ describe('slow + fast pathways (reference bundle, virtual time)', function () {
           { name: 'robot.joint_names', type: 'string_array', value: ur5e, source: 'test' },
         ],
       ),
-      /does not fit the robot: the policy's state needs joints the robot 'ur5e' does not have: fr3_joint1, fr3_joint2, fr3_joint3, … \(7\)/,
+      /does not fit the robot: the policy's state needs joints the robot 'ur5e' does not have: fr3_joint1, fr3_joint2, fr3_joint3, … \(7\).*; choose a bundle trained for this robot \(shipped for it: reference_ur5e\)$/,
     );
   });
 

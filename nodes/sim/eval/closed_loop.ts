@@ -35,6 +35,7 @@ import { ControlLoop } from '../../controller_bridge/control_loop.js';
 import type { MergeRuleName } from '../../controller_bridge/merge_rule.js';
 import { ChunkProducer, FAST_PATHWAY_DEFAULTS, latentEntryFromMessage, type ChunkRequest } from '../../fast_pathway/chunk_producer.js';
 import { robotFitProblem } from '../../policy/bundle_validation.js';
+import { robotMisfitText } from '../../policy/shipped_bundles.js';
 import { JOINT_STATE_LIMIT_TOLERANCE, limitsByName } from '../../robots/joint_state_mapper.js';
 import { kinematicsFor } from '../../robots/robot_models.js';
 import { fromRosTime, toRosTime, type RosTime } from '../../ros/time.js';
@@ -275,7 +276,7 @@ export async function runClosedLoopEpisodes(
   }
   const robot = sim.facts;
   const misfit = robotFitProblem(m, robot);
-  if (misfit !== undefined) throw new Error(`policy bundle does not fit the simulated robot: ${misfit}`);
+  if (misfit !== undefined) throw new Error(`policy bundle does not fit the simulated robot: ${robotMisfitText(misfit, robot)}`);
   if (options.indices.length === 0) return [];
   let setup = sim.reset(options.indices[0]);
   const dt = sim.timestep;
