@@ -5,8 +5,13 @@ export class EpisodeTracker {
   /** `sim-<seed>-<index>`, '' before the first episode. */
   id = '';
   private nextIndex = 0;
-  private ended = false;
+  private done = false;
   private resetAt = Infinity;
+
+  /** The episode has ended (success or timeout); false again once the next one starts. */
+  get ended(): boolean {
+    return this.done;
+  }
 
   /** Index of the episode to start next; a new seed starts its sequence from 0. */
   takeIndex(seedChanged: boolean): number {
@@ -16,21 +21,21 @@ export class EpisodeTracker {
 
   started(seed: number, index: number): void {
     this.id = `sim-${seed}-${String(index).padStart(4, '0')}`;
-    this.ended = false;
+    this.done = false;
     this.resetAt = Infinity;
   }
 
   /** Ends the episode once (false if it had already ended); `resetAt`: when to start the next one. */
   finish(resetAt = Infinity): boolean {
-    if (this.ended) return false;
-    this.ended = true;
+    if (this.done) return false;
+    this.done = true;
     this.resetAt = resetAt;
     return true;
   }
 
   /** A running episode past `timeout` s (0: no timeout) that has not ended; `timestep`: see `reached`. */
   timedOut(episodeTime: number, timeout: number, timestep: number): boolean {
-    return !this.ended && timeout > 0 && reached(episodeTime, timeout, timestep);
+    return !this.done && timeout > 0 && reached(episodeTime, timeout, timestep);
   }
 
   resetDue(simTime: number, timestep: number): boolean {

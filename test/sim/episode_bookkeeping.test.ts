@@ -26,12 +26,15 @@ describe('sim episode tracker', () => {
     assert.equal(t.timedOut(4.9, 5, 0.001), false);
     assert.equal(t.timedOut(100, 0, 0.001), false, 'timeout 0: none');
     assert.equal(t.resetDue(1e9, 0.001), false, 'no reset before the end');
+    assert.equal(t.ended, false);
     assert.equal(t.finish(3), true);
+    assert.equal(t.ended, true);
     assert.equal(t.finish(1), false, 'already ended');
     assert.equal(t.timedOut(10, 5, 0.001), false, 'an ended episode does not time out');
     assert.equal(t.resetDue(2.9, 0.001), false);
     assert.equal(t.resetDue(3, 0.001), true);
     t.started(1, 1);
+    assert.equal(t.ended, false, 'a new episode runs');
     assert.equal(t.resetDue(1e9, 0.001), false);
     assert.equal(t.timedOut(5, 5, 0.001), true);
   });

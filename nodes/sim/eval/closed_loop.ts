@@ -326,7 +326,6 @@ export async function runClosedLoopEpisodes(
   // Per episode.
   let position = 0;
   let index = options.indices[0];
-  let running = true;
   let episodeSteps = 0;
   let pendingStart: { id: string; joints: boolean; pose: boolean } | undefined;
   let vlmRuns = 0;
@@ -346,7 +345,7 @@ export async function runClosedLoopEpisodes(
 
   const startVlm = (job: VlmJob): void => {
     const { feeds } = slow.start(job);
-    if (running) vlmRuns++;
+    if (!tracker.ended) vlmRuns++;
     vlmInFlight = { at: job.requestedAt + vlmLatency, value: { job, outputs: policy.runVlm(feeds) } };
   };
   const tryVlm = (t: number): void => {
@@ -368,7 +367,6 @@ export async function runClosedLoopEpisodes(
       tryVlm(t);
   };
   const endEpisode = (): void => {
-    running = false;
     tracker.finish(sim.time + options.resetDelay);
     const drops: Record<string, number> = {};
     for (const [reason, n] of loop.drops) if (n > (dropsBefore.get(reason) ?? 0)) drops[reason] = n - (dropsBefore.get(reason) ?? 0);
@@ -396,7 +394,6 @@ export async function runClosedLoopEpisodes(
     index = options.indices[position];
     setup = sim.reset(index);
     tracker.started(sim.seed, index);
-    running = true;
     episodeSteps = 0;
     instructionCount = 0;
     vlmRuns = decoded = accepted = refused = targets = maxTargetStep = 0;
@@ -413,12 +410,12 @@ export async function runClosedLoopEpisodes(
   const stepsPerAction = ACTION_DT / dt;
   newInstruction(0);
   for (;;) {
-    if (running && options.onActionInstant !== undefined && episodeSteps === Math.round(actionTick * stepsPerAction)) {
+    if (!tracker.ended && options.onActionInstant !== undefined && episodeSteps === Math.round(actionTick * stepsPerAction)) {
       options.onActionInstant({ index, tick: actionTick, time: sim.episodeTime, bridgeTarget: publishedTarget });
       actionTick++;
     }
     sim.step();
-    if (running) {
+    if (!tracker.ended) {
       episodeSteps++;
       if (sim.taskStatus?.success === true) {
         successTime = sim.episodeTime;
@@ -440,7 +437,7 @@ export async function runClosedLoopEpisodes(
       pose = Float64Array.of(...p, ...q);
     }
     const frames = schedules.cameras.due(k1) ? feed.capture(cameraNames) : undefined;
-    const reset = !running && tracker.resetDue(sim.time, dt);
+    const reset = tracker.resetDue(sim.time, dt);
     if (reset) {
       position++;
       startEpisode();
@@ -511,8 +508,8 @@ export async function runClosedLoopEpisodes(
       }
     }
     if (chunk !== undefined) {
-      if (running) options.onChunk?.(chunk, t, index);
-      if (loop.offerChunk(chunkInputFromMessage(chunk), t).accepted && running) accepted++;
+      if (!tracker.ended) options.onChunk?.(chunk, t, index);
+      if (loop.offerChunk(chunkInputFromMessage(chunk), t).accepted && !tracker.ended) accepted++;
     }
     if (target !== undefined) {
       const p = target.pose;
@@ -521,7 +518,7 @@ export async function runClosedLoopEpisodes(
         throw new Error(`the simulator refused the bridge's target at ${t.toFixed(3)} s`);
       if (target.gripper !== undefined) sim.setGripperCommand(target.gripper);
       publishedTarget = p;
-      if (running) {
+      if (!tracker.ended) {
         if (previousTarget !== undefined)
           maxTargetStep = Math.max(maxTargetStep, Math.hypot(p[0] - previousTarget[0], p[1] - previousTarget[1], p[2] - previousTarget[2]));
         previousTarget = p;
@@ -535,7 +532,7 @@ export async function runClosedLoopEpisodes(
       // for both pathways; the bridge waits for robot state published from here on.
       newInstruction(t);
       pendingStart = { id: `${index}`, joints: false, pose: false };
-    } else if (running && sim.instruction !== instructionText) newInstruction(t);
+    } else if (!tracker.ended && sim.instruction !== instructionText) newInstruction(t);
     if (
       options.mode === 'sync' &&
       vlmInFlight === undefined &&
@@ -546,7 +543,7 @@ export async function runClosedLoopEpisodes(
       // (No fresh, unused observation: the next step tries again.)
       tryVlm(t);
     }
-    if (running && tracker.timedOut(sim.episodeTime, options.maxTime, dt)) {
+    if (tracker.timedOut(sim.episodeTime, options.maxTime, dt)) {
       endEpisode();
       if (position === options.indices.length - 1) break;
     }
