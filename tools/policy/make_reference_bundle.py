@@ -44,7 +44,7 @@ import torch.nn.functional as F
 from vla_policy.contract import ACTION_DIM, ACTION_MAX, ACTION_MIN, HORIZON, LATENT_WIDTH, MAX_TOKENS, POOLED
 from vla_policy.layers import Attention, Mlp, sinusoid
 from vla_policy.manifest import manifest_yaml
-from vla_policy.onnx_io import export, flat, params, pattern_image, sha256, write
+from vla_policy.onnx_io import FIXTURE_ABOUT, export, flat, params, pattern_image, sha256, write
 from vla_policy.tokenizer import TOKENIZER_CONFIG, tokenizer_json
 
 D_MODEL = LATENT_WIDTH  # the models work at the width of the latent tokens
@@ -347,8 +347,7 @@ def main():
     if opts.fixture:
         os.makedirs(os.path.dirname(opts.fixture), exist_ok=True)
         fixture = {
-            "about": "Golden I/O of the reference models, written by tools/policy/make_reference_bundle.py "
-                     "(torch outputs). Tests compare onnxruntime-node against it while the sha256 matches.",
+            "about": FIXTURE_ABOUT,
             "inputs": {
                 "images": "value at flat index i: scene ((7 i) mod 251) / 125 - 1, wrist ((13 i) mod 241) / 120 - 1",
                 "token_ids": token_ids.reshape(-1).tolist(),

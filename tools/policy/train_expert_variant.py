@@ -57,7 +57,7 @@ from make_reference_bundle import DD_DECODING, DiscreteDiffusionExpert, Regressi
 from train_reference import MAX_AGE, Dataset, ReferenceVlm, load_bundle_weights, sample_batch_from, split_episodes
 from vla_policy.contract import ACTION_DIM, ACTION_MAX, ACTION_MIN, HORIZON, LATENT_TOKENS, LATENT_WIDTH
 from vla_policy.manifest import manifest_yaml
-from vla_policy.onnx_io import export, flat, params, sha256, write
+from vla_policy.onnx_io import export, flat, params, sha256, update_fixture_models, write
 from vla_policy.tokenizer import SPECIAL, WORDS
 
 KINDS = {
@@ -371,31 +371,28 @@ def write_bundle(out, kind, expert, stats, info, opts):
 
 
 def update_fixture(path, out, kind, expert):
-    """Rewrites this variant's entry of the TypeScript tests' golden I/O fixture
-    (make_reference_bundle.py's format): torch's outputs on the fixture's inputs, tagged with the
-    new file's sha256, so the tests compare onnxruntime-node with torch on the committed model."""
-    with open(path) as f:
-        fixture = json.load(f)
-    g = fixture["inputs"]
+    """Rewrites this variant's entry of the TypeScript tests' golden I/O fixture: torch's outputs on
+    the fixture's inputs, tagged with the new file's sha256, so the tests compare onnxruntime-node
+    with torch on the committed model."""
     model = KINDS[kind]["model"]
-    cond = (torch.tensor([g["state"]]), torch.tensor(g["latent_age"]), torch.tensor(g["prefix"]).view(1, LATENT_TOKENS, LATENT_WIDTH),
-            torch.tensor([g["latent"]]))
-    entry = {"sha256": sha256(os.path.join(out, model))}
-    expert.eval()
-    with torch.no_grad():
-        if kind == "regression":
-            actions, features = expert(*cond)
-            entry.update({"actions": flat(actions), "features": flat(features)})
-        else:
-            logits, features = expert(torch.tensor([g["tokens"]]), *cond)
-            entry.update({"logits_every_97": flat(logits)[::97], "logits_sum": float(logits.sum()), "features": flat(features)})
-    fixture["models"][f"{os.path.basename(os.path.abspath(out))}/{model}"] = entry
-    fixture["about"] = ("Golden I/O of the reference models (torch outputs), written by tools/policy/make_reference_bundle.py; "
-                        "the reference VLM and flow expert entries by tools/policy/train_reference.py, trained variants' "
-                        "experts by tools/policy/train_expert_variant.py. Tests compare onnxruntime-node against it while the "
-                        "sha256 matches.")
-    write(path, json.dumps(fixture) + "\n")
-    print(f"fixture {path}: {os.path.basename(os.path.abspath(out))}/{model}")
+    key = f"{os.path.basename(os.path.abspath(out))}/{model}"
+
+    def entries(g):
+        cond = (torch.tensor([g["state"]]), torch.tensor(g["latent_age"]), torch.tensor(g["prefix"]).view(1, LATENT_TOKENS, LATENT_WIDTH),
+                torch.tensor([g["latent"]]))
+        entry = {"sha256": sha256(os.path.join(out, model))}
+        expert.eval()
+        with torch.no_grad():
+            if kind == "regression":
+                actions, features = expert(*cond)
+                entry.update({"actions": flat(actions), "features": flat(features)})
+            else:
+                logits, features = expert(torch.tensor([g["tokens"]]), *cond)
+                entry.update({"logits_every_97": flat(logits)[::97], "logits_sum": float(logits.sum()), "features": flat(features)})
+        return {key: entry}
+
+    update_fixture_models(path, entries)
+    print(f"fixture {path}: {key}")
 
 
 def main():

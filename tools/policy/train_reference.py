@@ -52,7 +52,7 @@ from vla_policy.contract import (ACTION_DIM, ACTION_MAX, ACTION_MIN, FEATURES, H
                                  LATENT_WIDTH, MAX_TOKENS, POOLED)
 from vla_policy.layers import sinusoid
 from vla_policy.manifest import manifest_yaml
-from vla_policy.onnx_io import export, flat, params, pattern_image, sha256, write
+from vla_policy.onnx_io import export, flat, params, pattern_image, sha256, update_fixture_models, write
 from vla_policy.tokenizer import SPECIAL, TOKENIZER_CONFIG, WORDS, tokenize, tokenizer_json
 
 POOL = 4
@@ -723,12 +723,9 @@ def write_bundle(out, vlm, expert, stats, info, data_dirs, name="reference"):
 
 def update_fixture(path, out, vlm, expert):
     """Rewrites the golden I/O entries of reference/vlm.onnx and reference/expert_flow.onnx in the
-    TypeScript tests' fixture (make_reference_bundle.py's format): torch's outputs of the trained
-    models on the fixture's inputs, tagged with the new files' sha256, so the tests compare
-    onnxruntime-node with torch on the committed models."""
-    with open(path) as f:
-        fixture = json.load(f)
-    g = fixture["inputs"]
+    TypeScript tests' fixture: torch's outputs of the trained models on the fixture's inputs, tagged
+    with the new files' sha256, so the tests compare onnxruntime-node with torch on the committed
+    models."""
 
     def pattern(a, m):
         return torch.from_numpy(pattern_image(a, m))
@@ -736,16 +733,15 @@ def update_fixture(path, out, vlm, expert):
     def sha(name):
         return sha256(os.path.join(out, name))
 
-    with torch.no_grad():
-        tokens, pooled = VlmExport(vlm).eval()(pattern(7, 251), pattern(13, 241), torch.tensor([g["token_ids"]]), torch.tensor([g["attention_mask"]]))
-        velocity, features = expert.eval()(torch.tensor(g["x_t"]).view(1, HORIZON, ACTION_DIM), torch.tensor(g["t"]), torch.tensor([g["state"]]),
-                                           torch.tensor(g["latent_age"]), torch.tensor(g["prefix"]).view(1, LATENT_TOKENS, LATENT_WIDTH), torch.tensor([g["latent"]]))
-    fixture["models"]["reference/vlm.onnx"] = {"sha256": sha("vlm.onnx"), "latent_tokens": flat(tokens), "latent_pooled": flat(pooled)}
-    fixture["models"]["reference/expert_flow.onnx"] = {"sha256": sha("expert_flow.onnx"), "velocity": flat(velocity), "features": flat(features)}
-    fixture["about"] = ("Golden I/O of the reference models (torch outputs), written by tools/policy/make_reference_bundle.py; "
-                        "the reference VLM and flow expert entries by tools/policy/train_reference.py. Tests compare "
-                        "onnxruntime-node against it while the sha256 matches.")
-    write(path, json.dumps(fixture) + "\n")
+    def entries(g):
+        with torch.no_grad():
+            tokens, pooled = VlmExport(vlm).eval()(pattern(7, 251), pattern(13, 241), torch.tensor([g["token_ids"]]), torch.tensor([g["attention_mask"]]))
+            velocity, features = expert.eval()(torch.tensor(g["x_t"]).view(1, HORIZON, ACTION_DIM), torch.tensor(g["t"]), torch.tensor([g["state"]]),
+                                               torch.tensor(g["latent_age"]), torch.tensor(g["prefix"]).view(1, LATENT_TOKENS, LATENT_WIDTH), torch.tensor([g["latent"]]))
+        return {"reference/vlm.onnx": {"sha256": sha("vlm.onnx"), "latent_tokens": flat(tokens), "latent_pooled": flat(pooled)},
+                "reference/expert_flow.onnx": {"sha256": sha("expert_flow.onnx"), "velocity": flat(velocity), "features": flat(features)}}
+
+    update_fixture_models(path, entries)
 
 
 def main():

@@ -2,6 +2,7 @@
 and test fixtures."""
 
 import hashlib
+import json
 
 import numpy as np
 import onnx
@@ -52,3 +53,20 @@ def write(path, text):
 
 def fmt(values):
     return "[" + ", ".join(repr(round(v, 10)) for v in values) + "]"
+
+
+# The TypeScript tests' golden I/O fixture (test/inference/decoders/fixtures/reference_bundle_io.json).
+FIXTURE_ABOUT = ("Golden I/O of the reference models (torch outputs), written by tools/policy/make_reference_bundle.py; "
+                 "the reference VLM and flow expert entries by tools/policy/train_reference.py, trained variants' "
+                 "experts by tools/policy/train_expert_variant.py. Tests compare onnxruntime-node against it while the "
+                 "sha256 matches.")
+
+
+def update_fixture_models(path, entries):
+    """Replaces some models' entries of the golden I/O fixture, keeping its inputs and the other
+    entries: `entries(inputs)` gives them, keyed "<bundle>/<model.onnx>"."""
+    with open(path) as f:
+        fixture = json.load(f)
+    fixture["models"].update(entries(fixture["inputs"]))
+    fixture["about"] = FIXTURE_ABOUT
+    write(path, json.dumps(fixture) + "\n")
