@@ -31,12 +31,10 @@ interface LaunchSample {
 async function measureLaunch(args: string[], plainNode: boolean, settleSec: number, windowSec: number): Promise<LaunchSample> {
   const launch = ['launch', 'sim.launch.xml', '--backend', 'embedded', ...args];
   const { MALLOC_ARENA_MAX: _, ...env } = process.env;
-  const child = plainNode
-    ? spawn(process.execPath, [packagePath('tools', 'vla-ros.js'), ...launch], {
-        stdio: ['ignore', 'pipe', 'ignore'],
-        env: { ...env, VLA_ROS_NO_REBUILD: '1' },
-      })
-    : spawn(packagePath('tools', 'vla-ros'), launch, { stdio: ['ignore', 'pipe', 'ignore'], env: { ...env, VLA_ROS_NO_REBUILD: '1' } });
+  const [command, argv] = plainNode
+    ? [process.execPath, [packagePath('tools', 'vla-ros.js'), ...launch]]
+    : [packagePath('tools', 'vla-ros'), launch];
+  const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'ignore'], env: { ...env, VLA_ROS_NO_REBUILD: '1' } });
   const threads = new Set<string>();
   let nodes = 0;
   let pending = '';
