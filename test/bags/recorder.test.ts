@@ -160,6 +160,8 @@ describe('bags: recording', () => {
         '--launch',
         'bringup.launch.xml',
         'instruction:=wave',
+        // no robot here: the bridge refuses activation after 0.3 s instead of 5 s
+        `params_file:=${packagePath('test', 'launcher', 'fixtures', 'no_robot.params.yaml')}`,
         '--log-level',
         'error',
       ],

@@ -25,8 +25,10 @@ async function until(cond: () => boolean, timeoutSec = 5): Promise<boolean> {
   return true;
 }
 
+/** bringup.launch.xml without a robot: the bridge's activation refusal comes after 0.3 s, not 5 s. */
 function bringup(args: Record<string, string>): LaunchDescription {
-  return loadLaunchFile(packagePath('launch', 'bringup.launch.xml'), args, defaultLaunchContext({}));
+  const params_file = packagePath('test', 'launcher', 'fixtures', 'no_robot.params.yaml');
+  return loadLaunchFile(packagePath('launch', 'bringup.launch.xml'), { params_file, ...args }, defaultLaunchContext({}));
 }
 
 describe('EmbeddedLaunch', function () {
