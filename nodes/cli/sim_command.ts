@@ -13,8 +13,6 @@ import { REFERENCE_BUNDLES, SIM_ROBOTS, type SimRobot } from '../sim/robot_facts
 import { CliError } from './cli_error.js';
 import { processIo, type TextIo } from './command_io.js';
 import { makeCollectCommand, parseTasks } from './sim_collect_command.js';
-import { simRun } from './sim_run.js';
-import { defaultRecordingPath, simRecording } from './sim_recording.js';
 import { DEFAULT_RANDOM_TASKS, TASK_KINDS } from '../sim/tasks.js';
 
 /** Parses a comma-separated list, each item checked by `parse` (a usage error names the bad one). */
@@ -92,6 +90,9 @@ export function makeSimCommand(io: TextIo = processIo): CommandModule {
       if (!Number.isInteger(a.episodes) || a.episodes < 1) throw new CliError(`--episodes: expected an integer >= 1, got ${a.episodes}`, 2);
       if (a.duration !== undefined && !(a.duration > 0)) throw new CliError(`--duration: expected seconds > 0, got ${a.duration}`, 2);
       if (!(a['episode-timeout'] > 0)) throw new CliError(`--episode-timeout: expected seconds > 0, got ${a['episode-timeout']}`, 2);
+      // Loaded here, after the command line passed its checks: a usage error or --help stays quick.
+      const { simRun } = await import('./sim_run.js');
+      const { defaultRecordingPath, simRecording } = await import('./sim_recording.js');
       const bag = a.record === undefined ? undefined : a.record === '' ? defaultRecordingPath() : a.record;
       const recording = bag === undefined ? undefined : simRecording(bag, io.out);
       process.exitCode = await simRun({
