@@ -168,8 +168,8 @@ export function makeCollectCommand(io: TextIo): CommandModule {
           describe:
             "DAgger: this policy bundle drives the episodes through the pipeline's cores (as sim eval's async base setting) and the expert labels every visited state (--noise does not apply)",
         })
-        .example('$0 sim collect --out /tmp/vla_data --episodes 200', '')
-        .example('$0 sim collect --out /tmp/dagger_1 --episodes 100 --seed 2000 --policy reference', 'on-policy states, expert labels'),
+        .example('$0 sim collect -o /tmp/demos -n 200', '')
+        .example('$0 sim collect -o /tmp/dagger --policy reference', ''),
     handler: async (argv) => {
       const a = argv as unknown as {
         out: string;
