@@ -56,7 +56,7 @@ export async function recordPolicyEpisode(
   const label = (instant: ActionInstant): void => {
     if (recorder === undefined || expert === undefined) {
       recorder = new EpisodeRecorder(sim, frames, o);
-      expert = expertPolicy(sim, sim.episode!);
+      expert = expertPolicy(sim, sim.episode!, true);
     }
     const ee = sim.eePose();
     const b = instant.bridgeTarget;
@@ -67,6 +67,7 @@ export async function recordPolicyEpisode(
       target,
       ee,
       objectPose: (colour) => sim.physics.objectPose(colour),
+      gripperWidth: sim.gripperState().width,
     });
     recorder.record(instant.time, action);
   };

@@ -177,7 +177,7 @@ class ActionLoop {
 }
 
 /** The scripted expert as a policy for `setup`, with the simulator's gripper geometry. */
-export function expertPolicy(sim: Simulator, setup: EpisodeSetup): ScriptedExpert {
+export function expertPolicy(sim: Simulator, setup: EpisodeSetup, onPolicy = false): ScriptedExpert {
   const arm = sim.physics.scene.arm;
-  return new ScriptedExpert(setup, { gripOffset: arm.gripOffset, tipOffset: arm.tipOffset });
+  return new ScriptedExpert(setup, { gripOffset: arm.gripOffset, tipOffset: arm.tipOffset }, onPolicy);
 }

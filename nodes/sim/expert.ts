@@ -12,6 +12,14 @@
 //   touch    close the fingers, go above the object, lower until the fingertips press its top
 //   lift     open, turn the fingers across the object's narrow side, lower around it, close,
 //            wait for the grasp, lift 12 cm
+//
+// On-policy labelling (DAgger, `onPolicy`): the policy, not the expert, moves the arm, so the
+// expert's own progress through its phases says little about where the arm is. For lift it then
+// takes the phase from the measured state each tick (holding the object → lift, at the grasp
+// point → close, above it → lower, else approach) and turns from the policy's target yaw, not
+// its own: a phase kept from its own plan labelled "open, go to the hover point" through whole
+// lifts the policy was already doing, and a round trained on that never closed the gripper.
+// The other tasks' on-policy labels follow the expert's own phases, as before.
 
 import {
   quatFromEulerXyz,
@@ -38,6 +46,8 @@ export interface ExpertObservation {
   /** Measured end-effector pose. */
   ee: { p: Vec3; q: Quat };
   objectPose(colour: ObjectColour): BodyPose;
+  /** Measured opening between the fingers [m]; on-policy labelling of lift needs it. */
+  gripperWidth?: number;
 }
 
 export interface ExpertGeometry {
@@ -76,6 +86,10 @@ const PUSH_TRAVEL = 0.125;
 const PUSH_TIP_HEIGHT = 0.012;
 /** Half thickness of the closed-finger paddle along the push direction [m]. */
 const PADDLE_HALF = 0.01;
+/** On-policy lift: fingers at most this much wider than the object's narrow side are on it [m]. */
+const HOLD_WIDTH_MARGIN = 0.006;
+/** On-policy lift: the object's centre within this of the grip point is between the fingers [m]. */
+const HOLD_DISTANCE = 0.03;
 
 function wrapHalfTurn(a: number): number {
   // The finger axis is symmetric under a half turn: fold into (−π/2, π/2].
@@ -97,9 +111,14 @@ export class ScriptedExpert {
   /** The expert's own target grip point (what its actions add up to). */
   private grip: Vec3 = [0, 0, 0];
 
+  /**
+   * @param onPolicy label states another policy reached (DAgger): for lift, the phase from the
+   *   measured state (needs `gripperWidth`) and turns from the observed target's yaw.
+   */
   constructor(
     readonly setup: EpisodeSetup,
     private readonly geometry: ExpertGeometry,
+    private readonly onPolicy = false,
   ) {}
 
   get done(): boolean {
@@ -121,6 +140,7 @@ export class ScriptedExpert {
     }
     const prev = obs.target;
     this.grip = this.gripOf(prev);
+    if (this.onPolicy) this.followState(obs);
     const action = new Float64Array(7);
     if (this.phase < this.plan.length) {
       const w = this.plan[this.phase];
@@ -153,6 +173,38 @@ export class ScriptedExpert {
     }
     action[6] = this.gripperCmd;
     return action;
+  }
+
+  /** On-policy lift: the phase the measured state is in, turning from the policy's target yaw. */
+  private followState(obs: ExpertObservation): void {
+    if (this.setup.kind !== 'lift') return;
+    this.yaw = quatToEulerXyz(quatMultiply(obs.target.q, quatConjugate(this.base!.q)))[2];
+    if (obs.gripperWidth === undefined) throw new Error('on-policy lift labels need the measured gripper width');
+    this.plan = this.planFrom(obs);
+    const phase = this.liftPhaseOf(obs, obs.gripperWidth);
+    if (phase !== this.phase) {
+      this.phase = phase;
+      this.phaseStart = obs.time;
+      this.arrivedAt = NaN;
+    }
+  }
+
+  /** Lift's phase from the measured state: 3 holding the object, 2 at the grasp point, 1 above it, 0 elsewhere. */
+  private liftPhaseOf(obs: ExpertObservation, width: number): number {
+    const [approach, , grasp] = this.plan;
+    const grip = this.gripOf(obs.ee);
+    const o = obs.objectPose(this.setup.colour).p;
+    const half = objectSpec(this.setup.colour).halfSize;
+    const narrow = 2 * Math.min(half[0], half[1]);
+    const holding =
+      width > narrow / 2 &&
+      width < narrow + HOLD_WIDTH_MARGIN &&
+      Math.hypot(o[0] - grip[0], o[1] - grip[1], o[2] - grip[2]) < HOLD_DISTANCE;
+    if (holding) return 3;
+    const offAxis = Math.hypot(grip[0] - grasp.p[0], grip[1] - grasp.p[1]);
+    if (offAxis < grasp.tolerance && Math.abs(grip[2] - grasp.p[2]) < grasp.tolerance) return 2;
+    if (offAxis < approach.tolerance && grip[2] < approach.p[2] + approach.tolerance) return 1;
+    return 0;
   }
 
   private advancePhase(obs: ExpertObservation, goal: Vec3, remaining: number): void {

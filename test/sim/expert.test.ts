@@ -3,8 +3,8 @@
 // in this thread and without ROS.
 
 import { strict as assert } from 'node:assert';
-import { ACTION_DT } from '../../nodes/sim/expert.js';
-import { runEpisode } from '../../nodes/sim/episode_runner.js';
+import { ACTION_DT, type ScriptedExpert } from '../../nodes/sim/expert.js';
+import { expertPolicy, runEpisode } from '../../nodes/sim/episode_runner.js';
 import { SIM_ROBOTS } from '../../nodes/sim/robot_facts.js';
 import { TASK_KINDS, instructionFor } from '../../nodes/sim/tasks.js';
 import { makeSimulator } from './sim_helpers.js';
@@ -43,4 +43,54 @@ describe('scripted expert', function () {
       });
     }
   }
+});
+
+// On-policy labelling (DAgger) of lift takes the phase from the measured state each tick. Driving
+// the arm with those labels must still lift the object: were a phase ever wrong (open while
+// holding, lower while above nothing), the object would not come up.
+describe('scripted expert, on-policy lift labels', function () {
+  this.timeout(60_000);
+
+  for (const robot of SIM_ROBOTS) {
+    it(`${robot}: labels that follow the measured state lift the object on every test episode`, async () => {
+      const sim = await makeSimulator(robot, { seed: TEST_SEED, episode: { task: 'lift', object: 'random' } });
+      try {
+        for (const index of TEST_EPISODES) {
+          let expert: ScriptedExpert | undefined;
+          let closedWhileHolding = 0;
+          const r = runEpisode(
+            sim,
+            {
+              act: (obs) => {
+                expert ??= expertPolicy(sim, sim.episode!, true);
+                const a = expert.act({ ...obs, gripperWidth: sim.gripperState().width });
+                if (expert.phaseLabel === 'lift' && a[6] === 0) closedWhileHolding++;
+                return a;
+              },
+            },
+            { index, maxTime: 15 },
+          );
+          assert.ok(r.success, `${robot} lift episode ${index} ("${r.setup.instruction}") failed: ${r.detail}`);
+          assert.ok(closedWhileHolding > 0, 'the labels reached the lift phase with the gripper closed');
+        }
+      } finally {
+        sim.dispose();
+      }
+    });
+  }
+
+  it('refuses to label lift on-policy without the measured gripper width', async () => {
+    const sim = await makeSimulator('fr3', { seed: TEST_SEED, episode: { task: 'lift', object: 'random' } });
+    try {
+      sim.reset(0);
+      const expert = expertPolicy(sim, sim.episode!, true);
+      const ee = sim.eePose();
+      assert.throws(
+        () => expert.act({ time: 0, target: ee, ee, objectPose: (c) => sim.physics.objectPose(c) }),
+        /on-policy lift labels need the measured gripper width/,
+      );
+    } finally {
+      sim.dispose();
+    }
+  });
 });
