@@ -181,12 +181,29 @@ export class ScriptedExpert {
     this.yaw = quatToEulerXyz(quatMultiply(obs.target.q, quatConjugate(this.base!.q)))[2];
     if (obs.gripperWidth === undefined) throw new Error('on-policy lift labels need the measured gripper width');
     this.plan = this.planFrom(obs);
-    const phase = this.liftPhaseOf(obs, obs.gripperWidth);
+    const phase = this.keptLiftPhase(obs, obs.gripperWidth);
     if (phase !== this.phase) {
       this.phase = phase;
       this.phaseStart = obs.time;
       this.arrivedAt = NaN;
     }
+  }
+
+  /**
+   * The state's phase, but never back to an earlier one while the grip point stays at the object:
+   * the measured state crosses the phases' borders back and forth (closing fingers pass the
+   * holding width, the grip wobbles around the grasp point), and labels that flip between open
+   * and closed from one tick to the next teach nothing. Fingers closed on nothing re-open (lower).
+   */
+  private keptLiftPhase(obs: ExpertObservation, width: number): number {
+    const state = this.liftPhaseOf(obs, width);
+    const grip = this.gripOf(obs.ee);
+    const o = obs.objectPose(this.setup.colour).p;
+    const half = objectSpec(this.setup.colour).halfSize;
+    const closedOnNothing = width < Math.min(half[0], half[1]);
+    if (this.phase >= 2 && state < 3 && closedOnNothing) return 1;
+    const atObject = Math.hypot(o[0] - grip[0], o[1] - grip[1], o[2] - grip[2]) < HOLD_DISTANCE;
+    return atObject ? Math.max(this.phase, state) : state;
   }
 
   /** Lift's phase from the measured state: 3 holding the object, 2 at the grasp point, 1 above it, 0 elsewhere. */
