@@ -39,7 +39,7 @@ describe('vla-ros sim', function () {
       assert.match(held.err, /\[controller_bridge\]: HOLD: the failure monitor cannot run/);
       assert.doesNotMatch(held.err, /\n\s+at /, 'no stack trace');
 
-      const unmonitored = vlaRos('sim', 'run', '--policy', bundle, '--no-failure-monitor', '--episodes', '1', '--duration', '3');
+      const unmonitored = vlaRos('sim', 'run', '--policy', bundle, '--no-failure-monitor', '--episodes', '1', '--duration', '1');
       assert.equal(unmonitored.code, 0, unmonitored.err);
       assert.match(unmonitored.out.split('\n')[0], /--no-failure-monitor: NO FAILURE MONITOR/);
       assert.match(unmonitored.err + unmonitored.out, /require_failure_monitor is false: the arm moves without a failure monitor/);
