@@ -16,8 +16,8 @@
 // On-policy labelling (DAgger, `onPolicy`): the policy, not the expert, moves the arm, so the
 // expert's own progress through its phases says little about where the arm is. For lift it then
 // takes the phase from the measured state each tick (holding the object → lift, at the grasp
-// point → close, above it → lower, else approach) and turns from the policy's target yaw, not
-// its own: a phase kept from its own plan labelled "open, go to the hover point" through whole
+// point → close, above it → lower, else approach; not back to an earlier one while the grip
+// stays at the object) and turns from the policy's target yaw, not its own: a phase kept from its own plan labelled "open, go to the hover point" through whole
 // lifts the policy was already doing, and a round trained on that never closed the gripper.
 // The other tasks' on-policy labels follow the expert's own phases, as before.
 
