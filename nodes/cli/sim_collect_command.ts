@@ -146,7 +146,8 @@ export async function collectDataset(
 export function makeCollectCommand(io: TextIo): CommandModule {
   return {
     command: 'collect',
-    describe: 'Record scripted-expert episodes (DART-perturbed) as a training export: binary arrays + index.json',
+    describe:
+      'Record training episodes as binary arrays + index.json: the scripted expert (DART-perturbed), or a policy labelled by the expert (DAgger, --policy)',
     builder: (y) =>
       y
         .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder' })
