@@ -82,13 +82,15 @@ export async function collectDataset(
   const bundle = loadPolicyBundle(a.bundle);
   const cameras = storedCameras(bundle.manifest.cameras, a.pool);
   const policy = a.policy === undefined ? undefined : await BundlePolicy.load(a.policy);
+  // index.json records these options: a DAgger run executes the policy's actions, unperturbed.
+  const noise = policy === undefined ? a.noise : 0;
   const options: RecordOptions = {
     imageEvery: a.imageEvery,
     pool: a.pool,
     maxTime: a.maxTime,
     afterSuccess: 0.3,
-    perturbation: { ...DEFAULT_PERTURBATION, position: DEFAULT_PERTURBATION.position * a.noise, yaw: DEFAULT_PERTURBATION.yaw * a.noise },
-    randomScale: true,
+    perturbation: { ...DEFAULT_PERTURBATION, position: DEFAULT_PERTURBATION.position * noise, yaw: DEFAULT_PERTURBATION.yaw * noise },
+    randomScale: policy === undefined,
   };
   // Tasks cycle over the episodes (episode i does tasks[i mod n]); layouts and objects come from the seed.
   const sims = await Promise.all(a.tasks.map((task) => createDefaultSimulator(a.robot, a.seed, { task, object: 'random' })));

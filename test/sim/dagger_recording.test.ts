@@ -21,6 +21,7 @@ interface Index {
   format: string;
   ticks: number;
   policy?: { bundle: string; setting: unknown; maxLatentAge: number };
+  options: { perturbation: { position: number; yaw: number }; randomScale: boolean };
   episodes: Array<{ task: string; driver: string; success: boolean; ticks: number; frames: number; instruction: string }>;
 }
 
@@ -61,6 +62,8 @@ describe('sim collect --policy: on-policy states labelled by the expert (DAgger)
     const index = JSON.parse(fs.readFileSync(path.join(out, 'index.json'), 'utf8')) as Index;
     assert.equal(index.format, DATASET_FORMAT);
     assert.deepEqual(index.policy?.setting, DAGGER_SETTING);
+    // --noise 1 was given, but the policy's actions run unperturbed, and the index says so.
+    assert.deepEqual([index.options.perturbation.position, index.options.perturbation.yaw, index.options.randomScale], [0, 0, false]);
     const [e] = index.episodes;
     assert.equal(e.driver, 'policy');
     assert.equal(e.task, 'push_left');
