@@ -95,6 +95,9 @@ describe('closed-loop evaluation episodes (reference bundle)', function () {
     });
     assert.match(text, /reference \(UNTRAINED\)/);
     assert.match(text, /\| async rtc \+0ms \| 2 \|/);
+    // The success cell gives the count beside the rate.
+    const n = ep.success ? 2 : 0;
+    assert.ok(text.includes(`| async rtc +0ms | 2 | ${n * 50}% (${n}/2) |`), text);
   });
 
   it('counts successes per task and reports them in a table once episodes span several tasks', () => {

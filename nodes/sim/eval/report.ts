@@ -11,7 +11,7 @@ const sec = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 
 function row(s: SettingSummary): string {
-  return `| ${s.name} | ${s.episodes} | ${pct(s.successRate)} | ${sec(s.meanTimeToSuccess)} | ${s.chunkRate.toFixed(1)} | ${f3(s.latentAgeMean)} | ${s.chunksRefused} |`;
+  return `| ${s.name} | ${s.episodes} | ${pct(s.successRate)} (${s.successes}/${s.episodes}) | ${sec(s.meanTimeToSuccess)} | ${s.chunkRate.toFixed(1)} | ${f3(s.latentAgeMean)} | ${s.chunksRefused} |`;
 }
 
 function taskCell(t: TaskSuccess | undefined): string {
