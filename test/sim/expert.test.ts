@@ -79,6 +79,38 @@ describe('scripted expert, on-policy lift labels', function () {
     });
   }
 
+  it('a labeller that first sees the arm already holding the object labels "closed, lift" (its own plan would say open, approach)', async () => {
+    const sim = await makeSimulator('fr3', { seed: TEST_SEED, episode: { task: 'lift', object: 'random' } });
+    try {
+      let driver: ScriptedExpert | undefined;
+      let liftTicks = 0;
+      const firstLabels: { onPolicy: string; own: string } = { onPolicy: '', own: '' };
+      const r = runEpisode(
+        sim,
+        {
+          act: (obs) => {
+            driver ??= expertPolicy(sim, sim.episode!);
+            const a = driver.act(obs);
+            // A few ticks into the driver's lift the object is between the fingers and coming up.
+            if (driver.phaseLabel === 'lift' && ++liftTicks === 10) {
+              const seen = { ...obs, gripperWidth: sim.gripperState().width };
+              const onPolicy = expertPolicy(sim, sim.episode!, true);
+              const own = expertPolicy(sim, sim.episode!);
+              firstLabels.onPolicy = `${onPolicy.act(seen)[6]} ${onPolicy.phaseLabel}`;
+              firstLabels.own = `${own.act(seen)[6]} ${own.phaseLabel}`;
+            }
+            return a;
+          },
+        },
+        { index: 0, maxTime: 15 },
+      );
+      assert.ok(r.success, r.detail);
+      assert.deepEqual(firstLabels, { onPolicy: '0 lift', own: '1 approach' });
+    } finally {
+      sim.dispose();
+    }
+  });
+
   it('refuses to label lift on-policy without the measured gripper width', async () => {
     const sim = await makeSimulator('fr3', { seed: TEST_SEED, episode: { task: 'lift', object: 'random' } });
     try {
