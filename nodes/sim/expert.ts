@@ -17,8 +17,9 @@
 // expert's own progress through its phases says little about where the arm is. For lift it then
 // takes the phase from the measured state each tick (holding the object → lift, at the grasp
 // point → close, above it → lower, else approach; not back to an earlier one while the grip
-// stays at the object) and turns from the policy's target yaw, not its own: a phase kept from its own plan labelled "open, go to the hover point" through whole
-// lifts the policy was already doing, and a round trained on that never closed the gripper.
+// stays at the object) and turns from the policy's target yaw, not its own: a phase kept from
+// its own plan labelled "open, go to the hover point" through whole lifts the policy was already
+// doing, and a round trained on that never closed the gripper.
 // The other tasks' on-policy labels follow the expert's own phases, as before.
 
 import {
@@ -190,38 +191,27 @@ export class ScriptedExpert {
   }
 
   /**
-   * The state's phase, but never back to an earlier one while the grip point stays at the object:
-   * the measured state crosses the phases' borders back and forth (closing fingers pass the
-   * holding width, the grip wobbles around the grasp point), and labels that flip between open
-   * and closed from one tick to the next teach nothing. Fingers closed on nothing re-open (lower).
+   * Lift's phase from the measured state: 3 holding the object, 2 at the grasp point, 1 above it,
+   * 0 elsewhere — but never back to an earlier one while the grip point stays at the object: the
+   * state crosses the phases' borders back and forth (closing fingers pass the holding width, the
+   * grip wobbles around the grasp point), and labels that flip between open and closed from one
+   * tick to the next teach nothing. Fingers closed on nothing re-open (lower).
    */
   private keptLiftPhase(obs: ExpertObservation, width: number): number {
-    const state = this.liftPhaseOf(obs, width);
-    const grip = this.gripOf(obs.ee);
-    const o = obs.objectPose(this.setup.colour).p;
-    const half = objectSpec(this.setup.colour).halfSize;
-    const closedOnNothing = width < Math.min(half[0], half[1]);
-    if (this.phase >= 2 && state < 3 && closedOnNothing) return 1;
-    const atObject = Math.hypot(o[0] - grip[0], o[1] - grip[1], o[2] - grip[2]) < HOLD_DISTANCE;
-    return atObject ? Math.max(this.phase, state) : state;
-  }
-
-  /** Lift's phase from the measured state: 3 holding the object, 2 at the grasp point, 1 above it, 0 elsewhere. */
-  private liftPhaseOf(obs: ExpertObservation, width: number): number {
     const [approach, , grasp] = this.plan;
     const grip = this.gripOf(obs.ee);
     const o = obs.objectPose(this.setup.colour).p;
     const half = objectSpec(this.setup.colour).halfSize;
     const narrow = 2 * Math.min(half[0], half[1]);
-    const holding =
-      width > narrow / 2 &&
-      width < narrow + HOLD_WIDTH_MARGIN &&
-      Math.hypot(o[0] - grip[0], o[1] - grip[1], o[2] - grip[2]) < HOLD_DISTANCE;
-    if (holding) return 3;
+    const atObject = Math.hypot(o[0] - grip[0], o[1] - grip[1], o[2] - grip[2]) < HOLD_DISTANCE;
+    const closedOnNothing = width < narrow / 2;
     const offAxis = Math.hypot(grip[0] - grasp.p[0], grip[1] - grasp.p[1]);
-    if (offAxis < grasp.tolerance && Math.abs(grip[2] - grasp.p[2]) < grasp.tolerance) return 2;
-    if (offAxis < approach.tolerance && grip[2] < approach.p[2] + approach.tolerance) return 1;
-    return 0;
+    let state = 0;
+    if (atObject && width > narrow / 2 && width < narrow + HOLD_WIDTH_MARGIN) state = 3;
+    else if (offAxis < grasp.tolerance && Math.abs(grip[2] - grasp.p[2]) < grasp.tolerance) state = 2;
+    else if (offAxis < approach.tolerance && grip[2] < approach.p[2] + approach.tolerance) state = 1;
+    if (this.phase >= 2 && state < 3 && closedOnNothing) return 1;
+    return atObject ? Math.max(this.phase, state) : state;
   }
 
   private advancePhase(obs: ExpertObservation, goal: Vec3, remaining: number): void {
