@@ -16,6 +16,7 @@ import { QoSProfiles } from '../../nodes/ros/qos.js';
 import { toRosTime } from '../../nodes/ros/time.js';
 import { VirtualTimeBase } from '../../nodes/ros/time_base.js';
 import { collect, tempDir } from './helpers.js';
+import { NO_ROBOT_ARG } from '../launcher/no_robot.js';
 
 const config = (name: string) => ({ name, namespace: '/', remaps: [], parameterSections: [], logLevel: 'warn' as const, rosArgv: [] });
 
@@ -161,7 +162,7 @@ describe('bags: recording', () => {
         'bringup.launch.xml',
         'instruction:=wave',
         // no robot here: the bridge refuses activation after 0.3 s instead of 5 s
-        `params_file:=${packagePath('test', 'launcher', 'fixtures', 'no_robot.params.yaml')}`,
+        NO_ROBOT_ARG,
         '--log-level',
         'error',
       ],

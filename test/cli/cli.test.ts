@@ -3,10 +3,9 @@
 import { strict as assert } from 'node:assert';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { packagePath } from '../../nodes/package_paths.js';
+import { NO_ROBOT_ARG } from '../launcher/no_robot.js';
 
 const CLI = packagePath('tools', 'vla-ros.js');
-/** No robot publishes current_pose here: the bridge refuses activation after 0.3 s instead of 5 s. */
-const NO_ROBOT = `params_file:=${packagePath('test', 'launcher', 'fixtures', 'no_robot.params.yaml')}`;
 
 /** The environment without ROS 2, so results do not depend on the developer's shell. */
 function plainEnv(): NodeJS.ProcessEnv {
@@ -83,7 +82,7 @@ describe('vla-ros CLI', function () {
   });
 
   it('launches the suite on the embedded backend and stops cleanly after --duration', () => {
-    const r = vlaRos('launch', 'bringup.launch.xml', NO_ROBOT, 'instruction:=touch the blue block', '--duration', '1');
+    const r = vlaRos('launch', 'bringup.launch.xml', NO_ROBOT_ARG, 'instruction:=touch the blue block', '--duration', '1');
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, /\[episode_manager\]: episode ep1-\d+: "touch the blue block"/);
     assert.match(r.out, /node\(s\) running on the embedded backend/);
@@ -96,7 +95,7 @@ describe('vla-ros CLI', function () {
    * that fails before sending it must not leave the process running (it is killed afterwards).
    */
   async function withLaunchedSuite(body: (child: ChildProcess, out: () => string, exited: Promise<number | null>) => Promise<void>) {
-    const child = spawn(process.execPath, [CLI, 'launch', 'bringup.launch.xml', NO_ROBOT], { env: plainEnv() });
+    const child = spawn(process.execPath, [CLI, 'launch', 'bringup.launch.xml', NO_ROBOT_ARG], { env: plainEnv() });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

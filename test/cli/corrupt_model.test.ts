@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { packagePath } from '../../nodes/package_paths.js';
+import { NO_ROBOT_ARG } from '../launcher/no_robot.js';
 
 const CLI = packagePath('tools', 'vla-ros.js');
 /** A race seen in ~1/3 of starts: 5 runs miss it with probability (2/3)^5 ≈ 13 %. */
@@ -21,8 +22,7 @@ const RUNS = 5;
 function launch(policy: string): Promise<{ code: number | null; signal: string | null; err: string }> {
   const env = { ...process.env };
   for (const key of ['AMENT_PREFIX_PATH', 'ROS_DISTRO', 'ROS_VERSION', 'COLCON_PREFIX_PATH']) delete env[key];
-  const noRobot = packagePath('test', 'launcher', 'fixtures', 'no_robot.params.yaml');
-  const args = ['launch', 'bringup.launch.xml', `policy:=${policy}`, `params_file:=${noRobot}`, 'instruction:=touch the blue block'];
+  const args = ['launch', 'bringup.launch.xml', `policy:=${policy}`, NO_ROBOT_ARG, 'instruction:=touch the blue block'];
   const child = spawn(process.execPath, [CLI, ...args, '--duration', '30'], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -15,6 +15,7 @@ import { EmbeddedBackend } from '../../nodes/ros/backend.js';
 import type { LogRecord } from '../../nodes/ros/logger.js';
 import { QoSProfiles } from '../../nodes/ros/qos.js';
 import { toolNodeConfig } from '../../nodes/ros/node_config.js';
+import { NO_ROBOT_PARAMS } from './no_robot.js';
 
 async function until(cond: () => boolean, timeoutSec = 5): Promise<boolean> {
   const deadline = Date.now() + timeoutSec * 1000;
@@ -27,8 +28,7 @@ async function until(cond: () => boolean, timeoutSec = 5): Promise<boolean> {
 
 /** bringup.launch.xml without a robot: the bridge's activation refusal comes after 0.3 s, not 5 s. */
 function bringup(args: Record<string, string>): LaunchDescription {
-  const params_file = packagePath('test', 'launcher', 'fixtures', 'no_robot.params.yaml');
-  return loadLaunchFile(packagePath('launch', 'bringup.launch.xml'), { params_file, ...args }, defaultLaunchContext({}));
+  return loadLaunchFile(packagePath('launch', 'bringup.launch.xml'), { params_file: NO_ROBOT_PARAMS, ...args }, defaultLaunchContext({}));
 }
 
 describe('EmbeddedLaunch', function () {
