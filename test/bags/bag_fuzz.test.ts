@@ -35,7 +35,7 @@ describe('bags: byte-mutation fuzz of the readers', function () {
     }
   });
 
-  it('counts a child that aborts, hangs or throws a foreign error as a finding, and goes on with the next case', async () => {
+  it('counts a child that aborts, hangs (twice) or throws a foreign error as a finding, and goes on with the next case; a case that hangs once is a stall', async () => {
     const summary = await runFuzz({
       cases: 10,
       seed: 1,
@@ -54,13 +54,22 @@ describe('bags: byte-mutation fuzz of the readers', function () {
       ],
     );
     assert.match(summary.findings[0].detail!, /killed by SIGABRT/);
+    assert.match(
+      summary.findings[1].detail!,
+      /^no result after 1500 ms \(the child had used 0\.\d\d s of CPU\); again in a fresh child: no result after 1500 ms/,
+    );
     assert.deepEqual([summary.read, summary.aborts, summary.hangs, summary.foreignErrors], [7, 1, 1, 1]);
+    assert.deepEqual(
+      summary.stalls.map((s) => [s.index, s.outcome, s.stalled?.replace(/[\d.]+ s of CPU/, 'x s of CPU')]),
+      [[8, 'read', 'no result after 1500 ms (the child had used x s of CPU)']],
+    );
   });
 
   it('1000 mutated bags (MCAP ×4 layouts, .db3 ×2 schemas, metadata.yaml ×2): no abort, no hang, no foreign error', async () => {
     const summary = await runFuzz({ cases: 1000, seed: 20261207, jobs: 2, workDir: tmp.dir });
     assert.equal(summary.cases, 1000);
     assert.deepEqual(summary.findings, []);
+    assert.deepEqual(summary.stalls, []);
     // Every seed bag is both read after some mutations and refused after others: the mutations reach the readers.
     for (const [name, s] of Object.entries(summary.perSeed))
       assert.ok(s.read > 0 && s.read < s.cases, `${name}: ${s.read} of ${s.cases} read`);

@@ -6,7 +6,11 @@
 // them. Case i of seed s is the same mutation on every machine (seededRandom(mixSeed(s, i))).
 //
 // The reads run in child processes (fuzz_worker.ts): a native abort or a hang ends the child, not
-// the run, and is reported as a finding. Each case ends one of three ways:
+// the run, and is reported as a finding. A case that hangs is run once more in a fresh child: a
+// hang that repeats is a finding; one that then finishes is a *stall*, printed with both runs
+// (how much CPU the stuck child had used says whether it was computing or waiting) but not a
+// finding, since a case's bytes are the same in both runs and a loaded machine can stop a process
+// for seconds. Each case ends one of three ways:
 //   - read: the bag was read (notes, truncation, undecodable messages are fine);
 //   - project error: the one line the CLI prints with exit 1 (a BagReadError/BagWriteError, see
 //     isProjectError);
@@ -42,6 +46,8 @@ export interface CaseResult {
   /** The error's first line (and its origin for foreign errors), or how the child ended. */
   detail?: string;
   messages?: number;
+  /** A case that hung once and finished when run again: how the first run ended. */
+  stalled?: string;
 }
 
 export interface FuzzSummary {
@@ -52,6 +58,8 @@ export interface FuzzSummary {
   foreignErrors: number;
   aborts: number;
   hangs: number;
+  /** Cases that hung once and finished in a fresh child (counted under their second outcome). */
+  stalls: CaseResult[];
   seconds: number;
   /** Cases per seed bag, and how many of them were read. */
   perSeed: Record<string, { cases: number; read: number }>;
@@ -291,12 +299,27 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
   const ranges = Array.from({ length: jobs }, (_, j) => [j * per, Math.min(o.cases, (j + 1) * per)] as const).filter(([a, b]) => a < b);
   await Promise.all(
     ranges.map(async ([from, to], j) => {
+      const record = (r: CaseResult) => {
+        results.push(r);
+        o.onProgress?.(results.length, o.cases);
+      };
+      const run = (first: number, end: number, onResult: (r: CaseResult) => void) =>
+        runChild(o.worker ?? WORKER, path.join(o.workDir, `job${j}`), corpus, o.seed, first, end, timeout, seeds, onResult);
       let next = from;
       while (next < to) {
-        next = await runChild(o.worker ?? WORKER, path.join(o.workDir, `job${j}`), corpus, o.seed, next, to, timeout, seeds, (r) => {
-          results.push(r);
-          o.onProgress?.(results.length, o.cases);
-        });
+        const ended = await run(next, to, record);
+        next = ended.next;
+        if (ended.result === undefined) continue;
+        if (ended.result.outcome !== 'hang') {
+          record(ended.result);
+          continue;
+        }
+        let again: CaseResult | undefined;
+        const rerun = await run(ended.result.index, ended.result.index + 1, (r) => (again = r));
+        again ??= rerun.result!;
+        if (again.outcome === 'hang')
+          record({ ...ended.result, detail: `${ended.result.detail}; again in a fresh child: ${again.detail}` });
+        else record({ ...again, stalled: ended.result.detail });
       }
     }),
   );
@@ -316,13 +339,27 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzSummary> {
     foreignErrors: count('foreign-error'),
     aborts: count('abort'),
     hangs: count('hang'),
+    stalls: results.filter((r) => r.stalled !== undefined),
     seconds: (Date.now() - started) / 1000,
     perSeed,
     findings: results.filter((r) => r.outcome === 'foreign-error' || r.outcome === 'abort' || r.outcome === 'hang'),
   };
 }
 
-/** One child reading cases [from, to); resolves with the next case to run (to, or the one after a case that killed it). */
+/** CPU seconds (user + system) a live process has used, from /proc (undefined where there is none). */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100 on Linux)
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One child reading cases [from, to); resolves with the next case to run (to, or the one after a
+ * case that killed it) and, when a case killed it, that case's result (not passed to onResult).
+ */
 function runChild(
   worker: string,
   workDir: string,
@@ -333,7 +370,7 @@ function runChild(
   timeout: number,
   seeds: SeedBag[],
   onResult: (r: CaseResult) => void,
-): Promise<number> {
+): Promise<{ next: number; result?: CaseResult }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [worker, corpus, workDir, String(seed), String(from), String(to)], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -342,11 +379,12 @@ function runChild(
     let buffered = '';
     let stderr = '';
     let timer: NodeJS.Timeout | undefined;
-    let hung = false;
+    let hung: string | undefined;
     const arm = () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        hung = true;
+        const cpu = cpuSeconds(child.pid);
+        hung = `no result after ${timeout} ms${cpu === undefined ? '' : ` (the child had used ${cpu.toFixed(2)} s of CPU)`}`;
         child.kill('SIGKILL');
       }, timeout);
     };
@@ -374,20 +412,22 @@ function runChild(
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (current === undefined) {
-        if (code === 0) return resolve(to);
+        if (code === 0) return resolve({ next: to });
         // Died between cases (start-up): nothing to attribute; report it on the first case not run.
         current = from;
       }
       const { seedBag, description } = fuzzCase(seeds, corpus, seed, current);
       const why = stderr.split('\n').find((l) => /Assertion failed|FATAL|terminate|Error/.test(l)) ?? stderr.trim().split('\n')[0] ?? '';
-      onResult({
-        index: current,
-        seed: seedBag.name,
-        mutation: description,
-        outcome: hung ? 'hang' : 'abort',
-        detail: hung ? `no result after ${timeout} ms` : `${signal !== null ? `killed by ${signal}` : `exit ${code}`}: ${why.trim()}`,
+      resolve({
+        next: current + 1,
+        result: {
+          index: current,
+          seed: seedBag.name,
+          mutation: description,
+          outcome: hung !== undefined ? 'hang' : 'abort',
+          detail: hung ?? `${signal !== null ? `killed by ${signal}` : `exit ${code}`}: ${why.trim()}`,
+        },
       });
-      resolve(current + 1);
     });
   });
 }

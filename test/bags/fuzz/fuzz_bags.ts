@@ -1,6 +1,6 @@
 // `npm run fuzz:bags -- --cases 20000 [--seed 1] [--jobs 2]`: the bag-reader fuzzer (bag_fuzz.ts)
 // at any size. Prints the counts (cases, read, project errors, foreign errors, aborts, hangs,
-// time) and every finding with its case number, seed bag and mutation; exits 1 when there is a
+// stalls, time), every stall and every finding with its case number, seed bag and mutation; exits 1 when there is a
 // finding. The same seed and case number reproduce a case on any machine.
 
 import fs from 'node:fs';
@@ -45,10 +45,14 @@ try {
   });
   process.stdout.write(
     `bag fuzz: ${summary.cases} cases (seed ${summary.seed}, ${jobs} jobs) in ${summary.seconds.toFixed(1)} s: ` +
-      `${summary.read} read, ${summary.projectErrors} project errors, ${summary.foreignErrors} foreign errors, ${summary.aborts} aborts, ${summary.hangs} hangs\n`,
+      `${summary.read} read, ${summary.projectErrors} project errors, ${summary.foreignErrors} foreign errors, ${summary.aborts} aborts, ${summary.hangs} hangs, ${summary.stalls.length} stalls\n`,
   );
   for (const [name, s] of Object.entries(summary.perSeed))
     process.stdout.write(`  ${name.padEnd(22)} ${String(s.cases).padStart(6)} cases, ${String(s.read).padStart(6)} read\n`);
+  for (const s of summary.stalls)
+    process.stdout.write(
+      `  STALL case ${s.index} (${s.seed}; ${s.mutation}): ${s.stalled ?? ''}; in a fresh child: ${s.outcome}${s.detail !== undefined ? `: ${s.detail}` : ''} (not a finding)\n`,
+    );
   for (const f of summary.findings)
     process.stdout.write(`  FINDING case ${f.index} (${f.seed}; ${f.mutation}): ${f.outcome}: ${f.detail ?? ''}\n`);
   process.exitCode = summary.findings.length > 0 ? 1 : 0;
