@@ -36,7 +36,10 @@ Adam on minibatches of 16 episodes (lr 1e-3, weight decay 1e-3, gradient norm cl
 of the episodes are held out and the epoch with the best validation ROC-AUC (of max_t s_t) is kept.
 SAFE's time weighting (which stresses early steps) can be turned off with --no-time-weighting:
 with faults injected 20-60 % into an episode, the early steps of a failure look nominal.
-Only the episode label is used (not when a fault started), as SAFE only has success/failure.
+SAFE only has the episode label; with --onset-labels (SAFE-LSTM) a failed episode's steps before its
+injected fault's onset (the rollout id's `-t<step>-`, exported as `onset`) are targets 0, not 1:
+those steps cannot show the failure, and fitting them teaches the detector which layouts and tasks
+tend to fail instead of what a failure looks like.
 """
 
 import argparse
@@ -136,11 +139,11 @@ def load_dataset(data_dir):
     episodes = []
     for ep in index["episodes"]:
         x = flat[ep["offset"] * F:(ep["offset"] + ep["length"]) * F].reshape(ep["length"], F)
-        episodes.append((x, bool(ep["success"]), ep.get("fault", "")))
+        episodes.append((x, bool(ep["success"]), ep.get("onset", -1)))
     return F, episodes
 
 
-def batch(episodes):
+def batch(episodes, onset_labels=False):
     T = max(len(x) for x, _, _ in episodes)
     F = episodes[0][0].shape[1]
     X = np.zeros((len(episodes), T, F), dtype=np.float32)
@@ -150,7 +153,14 @@ def batch(episodes):
         X[i, len(x):] = x[-1]
         M[i, :len(x)] = 1
     y_fail = np.array([0.0 if s else 1.0 for _, s, _ in episodes], dtype=np.float32)
-    return torch.from_numpy(X), torch.from_numpy(M), torch.from_numpy(y_fail)
+    # Per-step targets: the episode's label, or with onset_labels 0 before an injected fault's onset
+    # (a failure whose fault has not happened yet looks nominal; a failure without a known onset keeps 1).
+    Y = np.repeat(y_fail[:, None], T, axis=1)
+    if onset_labels:
+        for i, (_, _, onset) in enumerate(episodes):
+            if onset >= 0:
+                Y[i, :onset] = 0.0
+    return torch.from_numpy(X), torch.from_numpy(M), torch.from_numpy(y_fail), torch.from_numpy(Y)
 
 
 def time_weights(M):
@@ -210,8 +220,8 @@ def train(args):
     allx = np.concatenate([x for x, _, _ in tr], 0)
     mean = allx.mean(0)
     std = allx.std(0) + 1e-6
-    Xtr, Mtr, Ytr = batch(tr)
-    Xva, Mva, Yva = batch(val)
+    Xtr, Mtr, Ytr, Str = batch(tr, args.onset_labels)
+    Xva, Mva, Yva, _ = batch(val)
     n_fail = float(Ytr.sum())
     n_succ = float(len(Ytr) - n_fail)
     class_w = (len(Ytr) / (2 * n_fail), len(Ytr) / (2 * n_succ))
@@ -236,7 +246,7 @@ def train(args):
             order = torch.randperm(len(Ytr), generator=gen)
             for first in range(0, len(order), args.batch):
                 b = order[first:first + args.batch]
-                X, M, Y, W = Xtr[b], Mtr[b], Ytr[b], Wtr[b]
+                X, M, Y, W, Ys = Xtr[b], Mtr[b], Ytr[b], Wtr[b], Str[b]
                 opt.zero_grad()
                 if kind == "mlp":
                     S = mlp_scores(model, X, args.window)
@@ -248,7 +258,7 @@ def train(args):
                     loss = aggregate(losses, M, Y, class_w) / scale
                 else:
                     P = lstm_scores(model, X).clamp(1e-6, 1 - 1e-6)
-                    bce = -(Y[:, None] * torch.log(P) + (1 - Y[:, None]) * torch.log(1 - P))
+                    bce = -(Ys * torch.log(P) + (1 - Ys) * torch.log(1 - P))
                     losses = torch.where(Y[:, None] > 0.5, bce * W, bce)
                     loss = aggregate(losses, M, Y, class_w)
                 loss.backward()
@@ -357,6 +367,8 @@ def main():
                    help="weight every step of a failure equally (SAFE's use_time_weighting off)")
     t.add_argument("--window", type=int, default=0,
                    help="SAFE-MLP score: sum of p_t over the last N steps (0 = SAFE's cumulative sum); calibrate with --score-window N")
+    t.add_argument("--onset-labels", action="store_true",
+                   help="SAFE-LSTM: a failed episode's steps before its injected fault's onset (export's 'onset') are nominal")
     t.add_argument("--golden", help="write torch scores of one validation episode here (JSON), for safe_rollouts.ts verify")
     fx = sub.add_parser("fixtures")
     fx.add_argument("--out", required=True)

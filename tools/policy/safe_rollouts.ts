@@ -41,6 +41,7 @@ import { OnnxDetector } from '../../nodes/failure_monitor/detector.js';
 import { loadCalibration } from '../../nodes/failure_monitor/calibration_file.js';
 import { scoreRollouts } from '../../nodes/failure_monitor/safe_tools.js';
 import { createScorer, scoreEpisode } from '../../nodes/failure_monitor/scorer.js';
+import { rolloutFault } from './rollout_id.js';
 import { toRosTime } from '../../nodes/ros/time.js';
 
 const { EVENT_START, EVENT_END } = vla_ros_msgs.msg.EpisodeEvent;
@@ -430,7 +431,7 @@ async function exportDataset(args: string[]): Promise<void> {
   const featureSize = episodes[0].features[0].length;
   const index = {
     featureSize,
-    episodes: [] as Array<{ id: string; bag: string; success: boolean; fault: string; offset: number; length: number }>,
+    episodes: [] as Array<{ id: string; bag: string; success: boolean; kind: string; onset: number; offset: number; length: number }>,
   };
   const chunks: Buffer[] = [];
   let offset = 0;
@@ -439,7 +440,7 @@ async function exportDataset(args: string[]): Promise<void> {
       id: ep.id,
       bag: path.basename(ep.bag),
       success: ep.success === true,
-      fault: /-([a-z_]+)$/.exec(ep.id)?.[1] ?? '',
+      ...rolloutFault(ep.id),
       offset,
       length: ep.features.length,
     });
@@ -485,7 +486,7 @@ async function faults(args: string[]): Promise<void> {
   const band = calibration.band;
   const groups = new Map<string, Array<{ first: number; length: number }>>();
   for (const e of scored) {
-    const fault = /-([a-z_]+)$/.exec(e.id)?.[1] ?? (e.success ? 'nominal' : 'failure');
+    const fault = rolloutFault(e.id).kind || (e.success ? 'nominal' : 'failure');
     const list = groups.get(fault) ?? [];
     list.push({ first: band.firstCrossing(e.scores), length: e.scores.length });
     groups.set(fault, list);

@@ -15,11 +15,12 @@
 // in [0.5, 3] s to the end. With --bags, each episode's expert features are written as SAFE
 // rollouts (rosbag2 MCAP: /instruction, /episode_events START/END with the simulator's success
 // label, /policy_features), the input of `vla-ros safe calibrate|eval` and safe_rollouts.ts export;
-// episode ids end in the injected failure kind (or 'nominal').
+// episode ids end in the injected failure kind (or 'nominal'), preceded by its onset step: `-t52-arm_blocked`.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { McapBagWriter } from '../../nodes/bags/mcap_writer.js';
+import { onsetStep, rolloutId } from './rollout_id.js';
 import { QoSProfiles } from '../../nodes/ros/qos.js';
 import { toRosTime } from '../../nodes/ros/time.js';
 import { vla_ros_msgs } from '../../nodes/msgs/generated/interfaces.js';
@@ -111,7 +112,13 @@ async function main(): Promise<void> {
     stat.n++;
     if (r.success) stat.ok++;
     perTask.set(task, stat);
-    const id = `${prefix}-${String(i).padStart(4, '0')}-${inject ? kind : 'nominal'}`;
+    // The onset lets training count a failure's steps before its fault as nominal (make_safe_detector.py --onset-labels).
+    const injected = inject ? sim.failure : undefined;
+    const id = rolloutId(
+      prefix,
+      i,
+      injected === undefined ? undefined : { kind, onset: onsetStep(injected.start, r.duration, features.length) },
+    );
     const s = ((Date.now() - started) / 1000).toFixed(0);
     process.stdout.write(
       `${id} ${r.success ? 'success' : 'FAILED '} ${r.duration.toFixed(1)} s "${r.instruction}"` +
