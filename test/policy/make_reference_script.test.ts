@@ -14,7 +14,11 @@ describe('tools/policy/make_reference.sh', () => {
   it('--help prints the usage and the defaults, and nothing runs', () => {
     const r = makeReference('--help');
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, /bash tools\/policy\/make_reference\.sh \[--robot fr3\|ur5e\] \[--out DIR\] \[--work DIR\] \[--name NAME\]/);
+    assert.match(
+      r.out,
+      /bash tools\/policy\/make_reference\.sh \[--robot fr3\|ur5e\] \[--out DIR\] \[--work DIR\] \[--name NAME\] \[--only STEP\]/,
+    );
+    assert.match(r.out, /--only demonstrations\|training\|safe runs that step alone/);
     assert.match(r.out, /ur5e → config\/policies\/reference_ur5e/);
     assert.doesNotMatch(r.out, /set -euo|^== /m);
   });
@@ -24,6 +28,8 @@ describe('tools/policy/make_reference.sh', () => {
       [['--robot', 'ur3'], "make_reference.sh: --robot: expected fr3 or ur5e, got 'ur3'"],
       [['--robt', 'fr3'], "make_reference.sh: unknown argument '--robt' (see --help)"],
       [['--out'], 'make_reference.sh: --out needs a value (see --help)'],
+      [['--only', 'sfae'], "make_reference.sh: --only: expected demonstrations, training or safe, got 'sfae'"],
+      [['--only'], 'make_reference.sh: --only needs a value (see --help)'],
     ] as const) {
       const r = makeReference(...args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);

@@ -4,19 +4,21 @@
 # train_reference.py, then SAFE: closed-loop rollouts of the new policy, detector training and the
 # conformal calibration. Prints the wall time of every step.
 #
-#   bash tools/policy/make_reference.sh [--robot fr3|ur5e] [--out DIR] [--work DIR] [--name NAME]
+#   bash tools/policy/make_reference.sh [--robot fr3|ur5e] [--out DIR] [--work DIR] [--name NAME] [--only STEP]
 #
 # Defaults: fr3 → config/policies/reference, ur5e → config/policies/reference_ur5e; work files in
-# /tmp/vla_reference_<robot>. Needs Debian's python3-torch and python3-onnx (docs/training.md).
+# /tmp/vla_reference_<robot>. --only demonstrations|training|safe runs that step alone (safe: new
+# SAFE detectors for the trained bundle in --out). Needs Debian's python3-torch and python3-onnx.
 set -euo pipefail
 
 robot=fr3
 out=''
 work=''
 name=''
+only=''
 while [ $# -gt 0 ]; do
   case "$1" in
-    --robot | --out | --work | --name)
+    --robot | --out | --work | --name | --only)
       if [ $# -lt 2 ]; then echo "make_reference.sh: $1 needs a value (see --help)" >&2; exit 2; fi ;;
   esac
   case "$1" in
@@ -24,10 +26,15 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --work) work=$2; shift 2 ;;
     --name) name=$2; shift 2 ;;
-    -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --only) only=$2; shift 2 ;;
+    -h | --help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "make_reference.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
+case "$only" in
+  '' | demonstrations | training | safe) ;;
+  *) echo "make_reference.sh: --only: expected demonstrations, training or safe, got '$only'" >&2; exit 2 ;;
+esac
 case "$robot" in
   fr3) name=${name:-reference} ;;
   ur5e) name=${name:-reference_ur5e} ;;
@@ -75,8 +82,10 @@ train() {
 
 safe() {
   npx tsc -p tsconfig.json
-  # rollouts of the new policy: training (half with an injected failure) and nominal calibration
-  node dist/tools/policy/sim_policy_rollouts.js --bundle "$out" --robot "$robot" --tasks "$tasks" --episodes 200 --seed 101 \
+  # rollouts of the new policy: training (half with an injected failure, its onset in the episode id)
+  # and nominal calibration
+  rm -rf "$work/safe_train" "$work/safe_calib"
+  node dist/tools/policy/sim_policy_rollouts.js --bundle "$out" --robot "$robot" --tasks "$tasks" --episodes 600 --seed 201 \
     --failure-fraction 0.5 --bags "$work/safe_train" --prefix train --max-time 15 > "$work/safe_train.log" &
   local a=$!
   node dist/tools/policy/sim_policy_rollouts.js --bundle "$out" --robot "$robot" --tasks "$tasks" --episodes 160 --seed 102 \
@@ -86,20 +95,25 @@ safe() {
   wait $b
   tail -n 8 "$work/safe_calib.log"
   node dist/tools/policy/safe_rollouts.js export --out "$work/safe_data" "$work"/safe_train/*.mcap
-  # SAFE-MLP on a windowed score (the last 1.5 s): comparable across episode lengths
-  "$python" tools/policy/make_safe_detector.py train --data "$work/safe_data" --out "$out" --no-time-weighting --window 45
+  # SAFE-MLP on a windowed score (the last 1.5 s): comparable across episode lengths; SAFE-LSTM with
+  # a failure's steps before its injected fault counted as nominal
+  "$python" tools/policy/make_safe_detector.py train --data "$work/safe_data" --out "$out" --no-time-weighting --window 45 \
+    --onset-labels
   # the manifest names SAFE-LSTM (a per-step score, whatever the episode length), band at alpha 0.1
   npx vla-ros safe calibrate --alpha 0.1 --detector "$out/safe_lstm.onnx" -o "$out/calibration.yaml" "$work"/safe_calib/*.mcap
   npx vla-ros safe calibrate --alpha 0.2 --score-window 45 --detector "$out/safe_mlp.onnx" -o "$out/calibration_mlp.yaml" \
     "$work"/safe_calib/*.mcap
-  # the same weights exported again: the manifest now names the detector and its band
-  "$python" tools/policy/train_reference.py --data "$work/expert_1000" "$work/expert_1001" --from-checkpoint "$work/$name.pt" \
-    --out "$out" --name "$name" "${fixture[@]}"
+  # the same weights exported again: the manifest now names the detector and its band (with --only
+  # safe and no checkpoint here, the bundle's manifest already names them: bundle check says so)
+  if [ -f "$work/$name.pt" ]; then
+    "$python" tools/policy/train_reference.py --data "$work/expert_1000" "$work/expert_1001" --from-checkpoint "$work/$name.pt" \
+      --out "$out" --name "$name" "${fixture[@]}"
+  fi
 }
 
 t0=$SECONDS
-step "demonstrations ($robot, $tasks)" collect
-step "training → $out" train
-step "SAFE detectors" safe
+[ -n "$only" ] && [ "$only" != demonstrations ] || step "demonstrations ($robot, $tasks)" collect
+[ -n "$only" ] && [ "$only" != training ] || step "training → $out" train
+[ -n "$only" ] && [ "$only" != safe ] || step "SAFE detectors" safe
 npx vla-ros bundle check "$out"
 echo "== all: $((SECONDS - t0)) s"
