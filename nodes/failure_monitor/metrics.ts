@@ -6,7 +6,9 @@
 //   balanced accuracy = (TPR + TNR) / 2;
 //   T-det = mean over the true failures of (k / T_i), k the 1-based step of the first alarm and
 //   T_i the rollout's length — the fraction of the episode elapsed when it fired — and 1 for a
-//   failure never flagged.
+//   failure never flagged;
+//   lead = mean over the flagged failures of T_i − k, the steps from the first alarm to the
+//   rollout's end, where its failure is declared (times a step's duration: how early it warns).
 
 export interface LabelledCurve {
   scores: readonly number[];
@@ -50,6 +52,8 @@ export interface DetectionMetrics {
   tnr: number;
   balancedAccuracy: number;
   tDet: number;
+  /** Mean steps from the first alarm to the end over the flagged failures (NaN when none was flagged). */
+  leadSteps: number;
   failures: number;
   successes: number;
 }
@@ -65,11 +69,15 @@ export function detectionMetrics(firstAlarm: readonly number[], lengths: readonl
   let tn = 0;
   let failures = 0;
   let tDetSum = 0;
+  let leadSum = 0;
   failure.forEach((f, i) => {
     const flagged = firstAlarm[i] >= 0;
     if (f) {
       failures++;
-      if (flagged) tp++;
+      if (flagged) {
+        tp++;
+        leadSum += Math.max(0, lengths[i] - (firstAlarm[i] + 1));
+      }
       tDetSum += flagged ? Math.min(1, (firstAlarm[i] + 1) / lengths[i]) : 1;
     } else if (!flagged) {
       tn++;
@@ -78,5 +86,13 @@ export function detectionMetrics(firstAlarm: readonly number[], lengths: readonl
   const successes = failure.length - failures;
   const tpr = failures > 0 ? tp / failures : NaN;
   const tnr = successes > 0 ? tn / successes : NaN;
-  return { tpr, tnr, balancedAccuracy: (tpr + tnr) / 2, tDet: failures > 0 ? tDetSum / failures : NaN, failures, successes };
+  return {
+    tpr,
+    tnr,
+    balancedAccuracy: (tpr + tnr) / 2,
+    tDet: failures > 0 ? tDetSum / failures : NaN,
+    leadSteps: tp > 0 ? leadSum / tp : NaN,
+    failures,
+    successes,
+  };
 }

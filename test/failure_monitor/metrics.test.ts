@@ -30,9 +30,12 @@ describe('failure detection metrics', () => {
     assert.equal(m.tnr, 2 / 3);
     assert.equal(m.balancedAccuracy, 2 / 3);
     assert.equal(m.tDet, (0.5 + 0.25 + 1) / 3);
+    // lead: 10 − 5 = 5 and 4 − 1 = 3 steps from the alarm to the end; the unflagged failure and the false alarm do not count
+    assert.equal(m.leadSteps, 4);
     assert.deepEqual([m.failures, m.successes], [3, 3]);
     const none = detectionMetrics([-1], [5], [false]);
-    assert.ok(Number.isNaN(none.tpr) && Number.isNaN(none.tDet));
+    assert.ok(Number.isNaN(none.tpr) && Number.isNaN(none.tDet) && Number.isNaN(none.leadSteps));
+    assert.ok(Number.isNaN(detectionMetrics([-1], [5], [true]).leadSteps), 'no flagged failure: no lead');
     assert.equal(none.tnr, 1);
   });
 

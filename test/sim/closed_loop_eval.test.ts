@@ -100,6 +100,45 @@ describe('closed-loop evaluation episodes (reference bundle)', function () {
     assert.ok(text.includes(`| async rtc +0ms | 2 | ${n * 50}% (${n}/2) |`), text);
   });
 
+  it("the report's SAFE table: counts, rates, T-det and the alarm lead in seconds", () => {
+    const safe = {
+      detector: '/x/reference/safe_lstm.onnx',
+      alpha: 0.1,
+      episodes: 100,
+      successes: 56,
+      failures: 44,
+      injected: 50,
+      injectedFailed: 40,
+      rocAuc: 0.7722,
+      tpr: 0.4773,
+      tnr: 0.9107,
+      balancedAccuracy: 0.694,
+      tDet: 0.6661,
+      leadTime: 5.126,
+      falseAlarmRate: 0.0893,
+      note: '',
+    };
+    const report = (s: typeof safe) =>
+      formatReport({
+        bundle: '/x/reference',
+        trained: true,
+        robot: 'fr3',
+        seed: 0,
+        episodesPerSetting: 50,
+        maxTime: 15,
+        maxLatentAge: 1,
+        wallSeconds: 1,
+        settings: [],
+        safe: s,
+      });
+    const text = report(safe);
+    assert.match(text, /## SAFE \(safe_lstm\.onnx, band calibrated at α = 0\.1\)/);
+    assert.match(text, /100 episodes \(56 successes, 44 failures; 50 with an injected failure, 40 of them failed\)/);
+    assert.match(text, /\| T-det \| alarm lead \[s\] \| false alarms on successes \| α \|/);
+    assert.match(text, /\| 0\.772 \| 0\.477 \| 0\.911 \| 0\.694 \| 0\.666 \| 5\.13 \| 0\.089 \| 0\.1 \|/);
+    assert.match(report({ ...safe, tpr: 0, leadTime: NaN }), /\| 0\.666 \| n\/a \| 0\.089 \|/);
+  });
+
   it('counts successes per task and reports them in a table once episodes span several tasks', () => {
     const eps = [
       { task: 'push_left', success: true },

@@ -48,9 +48,9 @@ export function formatReport(r: EvaluationReport): string {
       '',
       `${s.episodes} episodes (${s.successes} successes, ${s.failures} failures; ${s.injected} with an injected failure, ${s.injectedFailed} of them failed).`,
       '',
-      '| ROC-AUC | TPR | TNR | balanced accuracy | T-det | false alarms on successes | α |',
-      '|---|---|---|---|---|---|---|',
-      `| ${f3(s.rocAuc)} | ${f3(s.tpr)} | ${f3(s.tnr)} | ${f3(s.balancedAccuracy)} | ${f3(s.tDet)} | ${f3(s.falseAlarmRate)} | ${s.alpha} |`,
+      '| ROC-AUC | TPR | TNR | balanced accuracy | T-det | alarm lead [s] | false alarms on successes | α |',
+      '|---|---|---|---|---|---|---|---|',
+      `| ${f3(s.rocAuc)} | ${f3(s.tpr)} | ${f3(s.tnr)} | ${f3(s.balancedAccuracy)} | ${f3(s.tDet)} | ${Number.isFinite(s.leadTime) ? s.leadTime.toFixed(2) : 'n/a'} | ${f3(s.falseAlarmRate)} | ${s.alpha} |`,
     );
     if (s.note !== '') lines.push('', `Note: ${s.note}.`);
   }
