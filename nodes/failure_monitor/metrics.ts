@@ -7,8 +7,8 @@
 //   T-det = mean over the true failures of (k / T_i), k the 1-based step of the first alarm and
 //   T_i the rollout's length — the fraction of the episode elapsed when it fired — and 1 for a
 //   failure never flagged;
-//   lead = mean over the flagged failures of T_i − k, the steps from the first alarm to the
-//   rollout's end, where its failure is declared (times a step's duration: how early it warns).
+//   lead = mean over the flagged failures of (T_i − k)·dt_i, the time from the first alarm to the
+//   rollout's end, where its failure is declared (dt_i a step's duration; 1: lead in steps).
 
 export interface LabelledCurve {
   scores: readonly number[];
@@ -52,19 +52,26 @@ export interface DetectionMetrics {
   tnr: number;
   balancedAccuracy: number;
   tDet: number;
-  /** Mean steps from the first alarm to the end over the flagged failures (NaN when none was flagged). */
-  leadSteps: number;
+  /** Mean time from the first alarm to the end over the flagged failures, in stepSeconds' unit (NaN when none was flagged). */
+  lead: number;
   failures: number;
   successes: number;
 }
 
 /**
  * Metrics of flagging decisions. `firstAlarm[i]` is the 0-based step of rollout i's first alarm,
- * or -1; `lengths[i]` its number of steps. Rates of a missing class are NaN.
+ * or -1; `lengths[i]` its number of steps; `stepSeconds[i]` the duration of one of its steps
+ * (default 1: the lead in steps). Rates of a missing class are NaN.
  */
-export function detectionMetrics(firstAlarm: readonly number[], lengths: readonly number[], failure: readonly boolean[]): DetectionMetrics {
+export function detectionMetrics(
+  firstAlarm: readonly number[],
+  lengths: readonly number[],
+  failure: readonly boolean[],
+  stepSeconds?: readonly number[],
+): DetectionMetrics {
   if (firstAlarm.length !== failure.length || lengths.length !== failure.length)
     throw new RangeError('firstAlarm, lengths and labels differ in length');
+  if (stepSeconds !== undefined && stepSeconds.length !== failure.length) throw new RangeError('stepSeconds and labels differ in length');
   let tp = 0;
   let tn = 0;
   let failures = 0;
@@ -76,7 +83,7 @@ export function detectionMetrics(firstAlarm: readonly number[], lengths: readonl
       failures++;
       if (flagged) {
         tp++;
-        leadSum += Math.max(0, lengths[i] - (firstAlarm[i] + 1));
+        leadSum += Math.max(0, lengths[i] - (firstAlarm[i] + 1)) * (stepSeconds?.[i] ?? 1);
       }
       tDetSum += flagged ? Math.min(1, (firstAlarm[i] + 1) / lengths[i]) : 1;
     } else if (!flagged) {
@@ -91,7 +98,7 @@ export function detectionMetrics(firstAlarm: readonly number[], lengths: readonl
     tnr,
     balancedAccuracy: (tpr + tnr) / 2,
     tDet: failures > 0 ? tDetSum / failures : NaN,
-    leadSteps: tp > 0 ? leadSum / tp : NaN,
+    lead: tp > 0 ? leadSum / tp : NaN,
     failures,
     successes,
   };

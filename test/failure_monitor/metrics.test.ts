@@ -31,11 +31,20 @@ describe('failure detection metrics', () => {
     assert.equal(m.balancedAccuracy, 2 / 3);
     assert.equal(m.tDet, (0.5 + 0.25 + 1) / 3);
     // lead: 10 − 5 = 5 and 4 − 1 = 3 steps from the alarm to the end; the unflagged failure and the false alarm do not count
-    assert.equal(m.leadSteps, 4);
+    assert.equal(m.lead, 4);
+    // with step durations: 5 steps of 0.1 s and 3 of 0.5 s → (0.5 + 1.5) / 2 s
+    const timed = detectionMetrics(
+      [4, 0, -1, -1, 7, -1],
+      [10, 4, 8, 5, 9, 12],
+      [true, true, true, false, false, false],
+      [0.1, 0.5, 1, 1, 1, 1],
+    );
+    assert.ok(Math.abs(timed.lead - 1) < 1e-12, String(timed.lead));
+    assert.throws(() => detectionMetrics([-1], [5], [true], []), /stepSeconds and labels differ in length/);
     assert.deepEqual([m.failures, m.successes], [3, 3]);
     const none = detectionMetrics([-1], [5], [false]);
-    assert.ok(Number.isNaN(none.tpr) && Number.isNaN(none.tDet) && Number.isNaN(none.leadSteps));
-    assert.ok(Number.isNaN(detectionMetrics([-1], [5], [true]).leadSteps), 'no flagged failure: no lead');
+    assert.ok(Number.isNaN(none.tpr) && Number.isNaN(none.tDet) && Number.isNaN(none.lead));
+    assert.ok(Number.isNaN(detectionMetrics([-1], [5], [true]).lead), 'no flagged failure: no lead');
     assert.equal(none.tnr, 1);
   });
 

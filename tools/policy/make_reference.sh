@@ -111,9 +111,12 @@ safe() {
   fi
 }
 
+# whether step $1 runs: every step, or the one --only names
+wanted() { [ -z "$only" ] || [ "$only" = "$1" ]; }
+
 t0=$SECONDS
-[ -n "$only" ] && [ "$only" != demonstrations ] || step "demonstrations ($robot, $tasks)" collect
-[ -n "$only" ] && [ "$only" != training ] || step "training → $out" train
-[ -n "$only" ] && [ "$only" != safe ] || step "SAFE detectors" safe
+if wanted demonstrations; then step "demonstrations ($robot, $tasks)" collect; fi
+if wanted training; then step "training → $out" train; fi
+if wanted safe; then step "SAFE detectors" safe; fi
 npx vla-ros bundle check "$out"
 echo "== all: $((SECONDS - t0)) s"

@@ -239,15 +239,12 @@ export async function evaluateSafe(bundle: string, episodes: readonly ClosedLoop
     const usable = scored.filter((s) => s.scores.length > 0);
     const labels = usable.map((s) => !s.ep.success);
     const band = setup.calibration.band;
-    const firstAlarms = usable.map((s) => band.firstCrossing(s.scores));
     const m = detectionMetrics(
-      firstAlarms,
+      usable.map((s) => band.firstCrossing(s.scores)),
       usable.map((s) => s.scores.length),
       labels,
-    );
-    // The lead in seconds, each episode's steps at its own rate (features arrive per decoded chunk).
-    const leads = usable.flatMap((s, i) =>
-      labels[i] && firstAlarms[i] >= 0 ? [((s.scores.length - (firstAlarms[i] + 1)) * s.ep.duration) / s.scores.length] : [],
+      // The lead in seconds, each episode's steps at its own rate (features arrive per decoded chunk).
+      usable.map((s) => s.ep.duration / s.scores.length),
     );
     const auc = rocAuc(
       usable.map((s) => rolloutScore(s.scores)),
@@ -271,7 +268,7 @@ export async function evaluateSafe(bundle: string, episodes: readonly ClosedLoop
       tnr: m.tnr,
       balancedAccuracy: m.balancedAccuracy,
       tDet: m.tDet,
-      leadTime: leads.length > 0 ? leads.reduce((a, b) => a + b, 0) / leads.length : NaN,
+      leadTime: m.lead,
       falseAlarmRate: 1 - m.tnr,
       note: notes.join('; '),
     };

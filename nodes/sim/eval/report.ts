@@ -50,7 +50,7 @@ export function formatReport(r: EvaluationReport): string {
       '',
       '| ROC-AUC | TPR | TNR | balanced accuracy | T-det | alarm lead [s] | false alarms on successes | α |',
       '|---|---|---|---|---|---|---|---|',
-      `| ${f3(s.rocAuc)} | ${f3(s.tpr)} | ${f3(s.tnr)} | ${f3(s.balancedAccuracy)} | ${f3(s.tDet)} | ${Number.isFinite(s.leadTime) ? s.leadTime.toFixed(2) : 'n/a'} | ${f3(s.falseAlarmRate)} | ${s.alpha} |`,
+      `| ${f3(s.rocAuc)} | ${f3(s.tpr)} | ${f3(s.tnr)} | ${f3(s.balancedAccuracy)} | ${f3(s.tDet)} | ${sec(s.leadTime)} | ${f3(s.falseAlarmRate)} | ${s.alpha} |`,
     );
     if (s.note !== '') lines.push('', `Note: ${s.note}.`);
   }
