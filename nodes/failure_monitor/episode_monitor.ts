@@ -61,6 +61,14 @@ export interface EpisodeState {
   lastStep: number;
 }
 
+/** The node's default time-outs (its feature_timeout and startup_timeout parameters). */
+export const MONITOR_TIMEOUT_DEFAULTS: Readonly<MonitorConfig> = Object.freeze({ featureTimeout: 0.5, startupTimeout: 5.0 });
+
+/** How often the node checks the feature timeout [s]: a fifth of it, within [5 ms, 100 ms]. */
+export function timeoutCheckPeriod(featureTimeout: number): number {
+  return Math.min(0.1, Math.max(0.005, featureTimeout / 5));
+}
+
 /** Where a feature message goes, from its episode id. */
 export type Route = 'current' | 'new_episode' | 'stale';
 

@@ -15,6 +15,7 @@ import { reportStatus, type StatusReport } from '../runtime/status_reporter.js';
 import type { vla_ros_msgs } from '../msgs/generated/interfaces.js';
 import { describeMonitorSetup, loadMonitorSetup } from './monitor_setup.js';
 import { MonitorCore, type MonitorOutputs } from './monitor_core.js';
+import { MONITOR_TIMEOUT_DEFAULTS, timeoutCheckPeriod } from './episode_monitor.js';
 import { RESPONSES } from './alarm_response.js';
 import { instructionEpisodeId } from './instruction_episode.js';
 import { errorText } from '../error_text.js';
@@ -33,14 +34,22 @@ export const MONITOR_PARAMETERS = {
     'On alarm: alarm_only (alarm + warning), hold (+ HoldRequest), hold_and_notify (+ ERROR log).',
     { dynamic: true },
   ),
-  feature_timeout: param.double(0.5, 'Longest gap between policy features of a running episode before it counts as a failure [s].', {
-    range: [0.01, 60],
-    dynamic: true,
-  }),
-  startup_timeout: param.double(5.0, "Longest wait for an episode's first features [s]; 0 = wait indefinitely (slow first latent).", {
-    range: [0, 600],
-    dynamic: true,
-  }),
+  feature_timeout: param.double(
+    MONITOR_TIMEOUT_DEFAULTS.featureTimeout,
+    'Longest gap between policy features of a running episode before it counts as a failure [s].',
+    {
+      range: [0.01, 60],
+      dynamic: true,
+    },
+  ),
+  startup_timeout: param.double(
+    MONITOR_TIMEOUT_DEFAULTS.startupTimeout,
+    "Longest wait for an episode's first features [s]; 0 = wait indefinitely (slow first latent).",
+    {
+      range: [0, 600],
+      dynamic: true,
+    },
+  ),
 };
 /** Features: best effort matches a publisher of either reliability; deep enough for bursts. */
 const FEATURES_QOS: QoSProfile = Object.freeze({ history: 'keep_last', depth: 100, reliability: 'best_effort', durability: 'volatile' });
@@ -129,7 +138,7 @@ export class FailureMonitorNode implements NodeInstance, LifecycleCallbacks {
     this.pendingInstruction = undefined;
     // Directly: lifecycle.isActive turns true only after this callback returns.
     if (latched !== undefined) core.startEpisode(instructionEpisodeId(latched), 'new instruction');
-    const period = Math.min(0.1, Math.max(0.005, this.current.feature_timeout / 5));
+    const period = timeoutCheckPeriod(this.current.feature_timeout);
     this.timer = this.node.createTimer(period, () => this.enqueue('feature timeout check', () => this.core?.checkTimeout()));
     this.statusReport.publishNow();
   }

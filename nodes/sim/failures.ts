@@ -19,6 +19,10 @@ import { mixSeed, mulberry32, pick, uniform } from '../random/seeded_random.js';
 
 export const FAILURE_KINDS = ['none', 'object_moved', 'arm_blocked', 'camera_frozen', 'camera_dropped', 'instruction_switched'] as const;
 export type FailureKind = (typeof FAILURE_KINDS)[number];
+/** Every kind that injects something: what `sim eval` cycles through and SAFE's training rollouts draw from. */
+export const INJECTED_FAILURE_KINDS: readonly Exclude<FailureKind, 'none'>[] = FAILURE_KINDS.filter(
+  (k): k is Exclude<FailureKind, 'none'> => k !== 'none',
+);
 export const BLOCK_MODES = ['brake', 'wall'] as const;
 export type BlockMode = (typeof BLOCK_MODES)[number];
 export type CameraSelector = 'scene' | 'wrist' | 'all';

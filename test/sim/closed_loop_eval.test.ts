@@ -7,7 +7,7 @@ import { BundlePolicy } from '../../nodes/sim/eval/bundle_policy.js';
 import { SIM_CAMERA_SIZE } from '../../nodes/sim/camera_rig.js';
 import { runClosedLoopEpisode, type ClosedLoopOptions } from '../../nodes/sim/eval/closed_loop.js';
 import { formatReport } from '../../nodes/sim/eval/report.js';
-import { successByTask, summarise } from '../../nodes/sim/eval/evaluation.js';
+import { safeByFailure, successByTask, summarise } from '../../nodes/sim/eval/evaluation.js';
 import { Renderer } from '../../nodes/sim/render/renderer.js';
 import type { Simulator } from '../../nodes/sim/simulator.js';
 import { makeSimulator } from './sim_helpers.js';
@@ -54,6 +54,12 @@ describe('closed-loop evaluation episodes (reference bundle)', function () {
     assert.equal(ep.targets, 97);
     assert.ok(ep.maxTargetStep <= 0.5 / 50 + 1e-9, `step ${ep.maxTargetStep}`);
     assert.equal(ep.features.length, ep.chunksDecoded);
+    // Each feature at the episode time its chunk arrived: after the first latent, in order, within the episode.
+    assert.equal(ep.featureTimes.length, ep.features.length);
+    assert.ok(ep.featureTimes[0] > 0.3 && ep.featureTimes.at(-1)! <= ep.duration, `${ep.featureTimes[0]} … ${ep.featureTimes.at(-1)}`);
+    assert.ok(ep.featureTimes.every((t, i) => i === 0 || t > ep.featureTimes[i - 1]));
+    // One chunk per 30 Hz tick: consecutive features 1/30 s apart (the 1 ms clock's rounding aside).
+    assert.ok(ep.featureTimes.slice(1).every((t, i) => Math.abs(t - ep.featureTimes[i] - 1 / 30) < 0.0025));
     assert.ok(ep.features.every((f) => f.every(Number.isFinite)));
   });
 
@@ -72,7 +78,10 @@ describe('closed-loop evaluation episodes (reference bundle)', function () {
     assert.deepEqual(b.features, a.features);
     // Episode time is the physics clock minus the episode's start: equal up to float rounding.
     assert.ok(Math.abs(a.duration - b.duration) < 1e-9);
-    assert.deepEqual({ ...b, features: [], duration: 0 }, { ...a, features: [], duration: 0 });
+    assert.equal(b.featureTimes.length, a.featureTimes.length);
+    assert.ok(a.featureTimes.every((t, i) => Math.abs(t - b.featureTimes[i]) < 1e-9));
+    const rest = (e: typeof a) => ({ ...e, features: [], featureTimes: [], duration: 0 });
+    assert.deepEqual(rest(b), rest(a));
   });
 
   it('summaries and the report table count what the episodes did', async () => {
@@ -116,6 +125,19 @@ describe('closed-loop evaluation episodes (reference bundle)', function () {
       tDet: 0.6661,
       leadTime: 5.126,
       falseAlarmRate: 0.0893,
+      monitor: {
+        featureTimeout: 0.5,
+        startupTimeout: 5,
+        rocAuc: 0.8911,
+        tpr: 0.7045,
+        tnr: 0.9107,
+        balancedAccuracy: 0.8076,
+        tDet: 0.4123,
+        leadTime: 9.876,
+        falseAlarmRate: 0.0893,
+        timeouts: 10,
+      },
+      perFailure: [] as ReturnType<typeof safeByFailure>,
       note: '',
     };
     const report = (s: typeof safe) =>
@@ -134,9 +156,56 @@ describe('closed-loop evaluation episodes (reference bundle)', function () {
     const text = report(safe);
     assert.match(text, /## SAFE \(safe_lstm\.onnx, band calibrated at α = 0\.1\)/);
     assert.match(text, /100 episodes \(56 successes, 44 failures; 50 with an injected failure, 40 of them failed\)/);
-    assert.match(text, /\| T-det \| alarm lead \[s\] \| false alarms on successes \| α \|/);
-    assert.match(text, /\| 0\.772 \| 0\.477 \| 0\.911 \| 0\.694 \| 0\.666 \| 5\.13 \| 0\.089 \| 0\.1 \|/);
+    assert.match(
+      text,
+      /\| alarms \| ROC-AUC \| TPR \| TNR \| balanced accuracy \| T-det \| alarm lead \[s\] \| false alarms on successes \| α \|/,
+    );
+    assert.match(text, /\| SAFE score \(band crossing\) \| 0\.772 \| 0\.477 \| 0\.911 \| 0\.694 \| 0\.666 \| 5\.13 \| 0\.089 \| 0\.1 \|/);
+    assert.match(
+      text,
+      /\| failure monitor \(score or 0\.5 s feature timeout\) \| 0\.891 \| 0\.705 \| 0\.911 \| 0\.808 \| 0\.412 \| 9\.88 \| 0\.089 \| 0\.1 \|/,
+    );
+    assert.match(text, /10 came from a feature timeout/);
     assert.match(report({ ...safe, tpr: 0, leadTime: NaN }), /\| 0\.666 \| n\/a \| 0\.089 \|/);
+    assert.doesNotMatch(text, /Per injected failure/);
+    const perFailure = [
+      { failure: 'none', episodes: 50, failed: 4, flagged: 5, alarmed: 6, rocAuc: 0.96 },
+      { failure: 'camera_dropped', episodes: 10, failed: 10, flagged: 0, alarmed: 10, rocAuc: NaN },
+    ];
+    const split = report({ ...safe, perFailure });
+    assert.match(
+      split,
+      /\| failure \| episodes \| failed \| flagged \| alarmed \| ROC-AUC \|\n\|---\|---\|---\|---\|---\|---\|\n\| none \| 50 \| 4 \| 5 \| 6 \| 0\.960 \|\n\| camera_dropped \| 10 \| 10 \| 0 \| 10 \| n\/a \|/,
+    );
+  });
+
+  it("splits SAFE by injected failure: nominal first, flagged counts every outcome, ROC-AUC of the kind's failures against all successes", () => {
+    const ep = (failure: string, success: boolean, flagged: boolean, score: number, alarmed = flagged) => ({
+      failure,
+      success,
+      flagged,
+      alarmed,
+      score,
+    });
+    const rows = safeByFailure([
+      ep('arm_blocked', false, true, 0.9),
+      ep('none', true, false, 0.2),
+      ep('camera_dropped', false, false, 0.1, true),
+      ep('none', true, true, 0.5),
+      ep('arm_blocked', true, true, 0.95),
+      ep('camera_dropped', false, false, 0.3),
+      ep('none', false, true, 0.6),
+    ]);
+    assert.deepEqual(
+      rows.map((r) => r.failure),
+      ['none', 'arm_blocked', 'camera_dropped'],
+    );
+    // successes score 0.2, 0.5, 0.95
+    assert.deepEqual(rows[0], { failure: 'none', episodes: 3, failed: 1, flagged: 2, alarmed: 2, rocAuc: 2 / 3 });
+    assert.deepEqual(rows[1], { failure: 'arm_blocked', episodes: 2, failed: 1, flagged: 2, alarmed: 2, rocAuc: 2 / 3 });
+    assert.deepEqual(rows[2], { failure: 'camera_dropped', episodes: 2, failed: 2, flagged: 0, alarmed: 1, rocAuc: 1 / 6 });
+    assert.ok(Number.isNaN(safeByFailure([ep('object_moved', true, false, 0.4)])[0].rocAuc), 'no failures of the kind');
+    assert.deepEqual(safeByFailure([]), []);
   });
 
   it('counts successes per task and reports them in a table once episodes span several tasks', () => {

@@ -120,8 +120,9 @@ export interface ClosedLoopEpisode {
   targets: number;
   /** Largest target translation between consecutive bridge ticks [m]. */
   maxTargetStep: number;
-  /** The expert's failure-monitor features, one per decoded chunk. */
+  /** The expert's failure-monitor features, one per decoded chunk, and the episode time of each [s]. */
   features: Float32Array[];
+  featureTimes: number[];
 }
 
 /** The controller bridge's state-check period on activation [s]. */
@@ -336,6 +337,7 @@ export async function runClosedLoopEpisodes(
   let maxTargetStep = 0;
   let ages: number[] = [];
   let features: Float32Array[] = [];
+  let featureTimes: number[] = [];
   let previousTarget: Float64Array | undefined;
   let publishedTarget: Float64Array | undefined;
   let actionTick = 0;
@@ -388,6 +390,7 @@ export async function runClosedLoopEpisodes(
       targets,
       maxTargetStep,
       features,
+      featureTimes,
     });
   };
   const startEpisode = (): void => {
@@ -399,6 +402,7 @@ export async function runClosedLoopEpisodes(
     vlmRuns = decoded = accepted = refused = targets = maxTargetStep = 0;
     ages = [];
     features = [];
+    featureTimes = [];
     previousTarget = undefined;
     publishedTarget = undefined;
     actionTick = 0;
@@ -467,7 +471,10 @@ export async function runClosedLoopEpisodes(
         chunk = f.chunk;
         decoded++;
         ages.push(request.latentAge);
-        if (f.features !== undefined) features.push(f.features);
+        if (f.features !== undefined) {
+          features.push(f.features);
+          featureTimes.push(sim.episodeTime);
+        }
       } else if (f.kind === 'refused') {
         refused++;
       }

@@ -7,11 +7,14 @@
 // are compared on identical layouts, tasks and decoder noise.
 
 import type { MergeRuleName } from '../../controller_bridge/merge_rule.js';
+import type { ConformalBand } from '../../failure_monitor/conformal_band.js';
+import { MONITOR_TIMEOUT_DEFAULTS } from '../../failure_monitor/episode_monitor.js';
+import { episodeVerdict, type EpisodeVerdict } from '../../failure_monitor/episode_verdict.js';
 import { loadMonitorSetup } from '../../failure_monitor/monitor_setup.js';
 import { detectionMetrics, rocAuc, rolloutScore } from '../../failure_monitor/metrics.js';
 import { createScorer, scoreEpisode } from '../../failure_monitor/scorer.js';
 import { createDefaultSimulator } from '../default_simulator.js';
-import { NO_FAILURE, type FailureKind } from '../failures.js';
+import { INJECTED_FAILURE_KINDS, NO_FAILURE } from '../failures.js';
 import { Renderer } from '../render/renderer.js';
 import type { SimRobot } from '../robot_facts.js';
 import type { EpisodeChoice } from '../tasks.js';
@@ -19,14 +22,6 @@ import { BundlePolicy } from './bundle_policy.js';
 import type { EvalPart } from './eval_settings.js';
 import { simCameraRig } from '../camera_rig.js';
 import { runClosedLoopEpisode, type ClosedLoopEpisode, type LoopSetting } from './closed_loop.js';
-
-export const EVAL_FAILURES: readonly FailureKind[] = [
-  'object_moved',
-  'arm_blocked',
-  'camera_frozen',
-  'camera_dropped',
-  'instruction_switched',
-];
 
 export interface EvaluationOptions {
   bundle: string;
@@ -68,7 +63,7 @@ export interface SettingSummary {
   maxTargetStep: number;
   /** Episodes and successes per task, in the order the tasks first appear. */
   perTask: TaskSuccess[];
-  perEpisode: Array<Omit<ClosedLoopEpisode, 'features'>>;
+  perEpisode: Array<Omit<ClosedLoopEpisode, 'features' | 'featureTimes'>>;
 }
 
 export interface TaskSuccess {
@@ -109,7 +104,62 @@ export interface SafeSummary {
   leadTime: number;
   /** Successful episodes the band flagged (1 − TNR), to compare with α. */
   falseAlarmRate: number;
+  /** The failure monitor node's alarms: a score crossing or a feature timeout (episode_verdict.ts). */
+  monitor: MonitorSummary;
+  /** Per injected failure kind ('none' first), in the order the kinds first appear. */
+  perFailure: SafeByFailure[];
   note: string;
+}
+
+export interface MonitorSummary {
+  /** The node's feature_timeout and startup_timeout (its defaults) [s]. */
+  featureTimeout: number;
+  startupTimeout: number;
+  /**
+   * ROC-AUC of the statistic the monitor thresholds, max_t (s_t − μ_t)/σ_t (an alarm ⇔ ≥ h), taken
+   * as +∞ for an episode whose features stop for longer than the timeout (an alarm whatever h).
+   */
+  rocAuc: number;
+  tpr: number;
+  tnr: number;
+  balancedAccuracy: number;
+  /** Mean share of a failed episode's time elapsed at its alarm (1 when none came). */
+  tDet: number;
+  leadTime: number;
+  falseAlarmRate: number;
+  /** Episodes whose alarm was a feature timeout. */
+  timeouts: number;
+}
+
+export interface SafeByFailure {
+  failure: string;
+  episodes: number;
+  /** Episodes of this kind that failed; how many (failed or not) the band flagged; how many the monitor alarmed on. */
+  failed: number;
+  flagged: number;
+  alarmed: number;
+  /** ROC-AUC of the score max_t s_t of this kind's failed episodes against every successful episode (NaN: none failed). */
+  rocAuc: number;
+}
+
+/** SAFE's verdicts split by the failure each episode had injected: which kinds the detector sees. */
+export function safeByFailure(
+  episodes: readonly { failure: string; success: boolean; flagged: boolean; alarmed: boolean; score: number }[],
+): SafeByFailure[] {
+  const successScores = episodes.filter((e) => e.success).map((e) => e.score);
+  const kinds = [...new Set(['none', ...episodes.map((e) => e.failure)])].filter((k) => episodes.some((e) => e.failure === k));
+  return kinds.map((failure) => {
+    const eps = episodes.filter((e) => e.failure === failure);
+    const failedScores = eps.filter((e) => !e.success).map((e) => e.score);
+    return {
+      failure,
+      episodes: eps.length,
+      failed: failedScores.length,
+      flagged: eps.filter((e) => e.flagged).length,
+      alarmed: eps.filter((e) => e.alarmed).length,
+      rocAuc: rocAuc([...failedScores, ...successScores], [...failedScores.map(() => true), ...successScores.map(() => false)]),
+    };
+  });
 }
 
 export interface EvaluationReport {
@@ -147,7 +197,7 @@ export function summarise(name: string, setting: LoopSetting, failureInjected: b
     chunksRefused: eps.reduce((a, e) => a + e.chunksRefused, 0),
     maxTargetStep: Math.max(0, ...eps.map((e) => e.maxTargetStep)),
     perTask: successByTask(eps),
-    perEpisode: eps.map(({ features: _features, ...rest }) => rest),
+    perEpisode: eps.map(({ features: _features, featureTimes: _times, ...rest }) => rest),
   };
 }
 
@@ -188,7 +238,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       const eps: ClosedLoopEpisode[] = [];
       for (let i = 0; i < options.episodes; i++) {
         // Failure episodes cycle through the kinds; each starts 1–3 s in and lasts to the end.
-        sim.failureSpec = job.failure ? { ...NO_FAILURE, kind: EVAL_FAILURES[i % EVAL_FAILURES.length] } : NO_FAILURE;
+        sim.failureSpec = job.failure ? { ...NO_FAILURE, kind: INJECTED_FAILURE_KINDS[i % INJECTED_FAILURE_KINDS.length] } : NO_FAILURE;
         const ep = await runClosedLoopEpisode(sim, rig, renderer, policy, {
           ...job.setting,
           index: i,
@@ -239,17 +289,17 @@ export async function evaluateSafe(bundle: string, episodes: readonly ClosedLoop
     const usable = scored.filter((s) => s.scores.length > 0);
     const labels = usable.map((s) => !s.ep.success);
     const band = setup.calibration.band;
+    const firstAlarm = usable.map((s) => band.firstCrossing(s.scores));
     const m = detectionMetrics(
-      usable.map((s) => band.firstCrossing(s.scores)),
+      firstAlarm,
       usable.map((s) => s.scores.length),
       labels,
       // The lead in seconds, each episode's steps at its own rate (features arrive per decoded chunk).
       usable.map((s) => s.ep.duration / s.scores.length),
     );
-    const auc = rocAuc(
-      usable.map((s) => rolloutScore(s.scores)),
-      labels,
-    );
+    const maxScore = usable.map((s) => rolloutScore(s.scores));
+    const auc = rocAuc(maxScore, labels);
+    const monitor = monitorSummary(band, usable, labels);
     const notes: string[] = [];
     if (m.successes === 0) notes.push('no successful episodes: ROC-AUC, TNR and the false-alarm rate are undefined');
     if (m.failures === 0) notes.push('no failed episodes: ROC-AUC, TPR and T-det are undefined');
@@ -270,9 +320,66 @@ export async function evaluateSafe(bundle: string, episodes: readonly ClosedLoop
       tDet: m.tDet,
       leadTime: m.lead,
       falseAlarmRate: 1 - m.tnr,
+      monitor: monitor.summary,
+      perFailure: safeByFailure(
+        usable.map((s, i) => ({
+          failure: s.ep.failure,
+          success: s.ep.success,
+          flagged: firstAlarm[i] >= 0,
+          alarmed: monitor.verdicts[i] !== undefined,
+          score: maxScore[i],
+        })),
+      ),
       note: notes.join('; '),
     };
   } finally {
     await setup.detector.dispose();
   }
+}
+
+/** The monitor node's alarms over the episodes (its default time-outs) and their metrics. */
+function monitorSummary(
+  band: ConformalBand,
+  episodes: readonly { ep: ClosedLoopEpisode; scores: number[] }[],
+  labels: readonly boolean[],
+): { summary: MonitorSummary; verdicts: (EpisodeVerdict | undefined)[] } {
+  const config = MONITOR_TIMEOUT_DEFAULTS;
+  const verdicts = episodes.map((e) => episodeVerdict(band, config, e.scores, e.ep.featureTimes, e.ep.duration));
+  // Whether the features stopped for longer than the timeout, whatever the scores (the same
+  // verdict with scores that never cross): such an episode alarms at any h.
+  const stopped = episodes.map(
+    (e) =>
+      episodeVerdict(
+        band,
+        config,
+        e.scores.map(() => -Infinity),
+        e.ep.featureTimes,
+        e.ep.duration,
+      ) !== undefined,
+  );
+  // Alarm instants on a 1 ms grid, so that detectionMetrics' lead and T-det come out in time:
+  // an alarm at time a of an episode of duration d is step round(a/ms) − 1 of round(d/ms).
+  const ms = (t: number) => Math.round(t * 1000);
+  const m = detectionMetrics(
+    verdicts.map((v) => (v === undefined ? -1 : Math.max(0, ms(v.time) - 1))),
+    episodes.map((e) => Math.max(1, ms(e.ep.duration))),
+    labels,
+    episodes.map(() => 0.001),
+  );
+  const statistic = episodes.map((e, i) => (stopped[i] ? Infinity : band.normalisedScore(e.scores)));
+  return {
+    verdicts,
+    summary: {
+      featureTimeout: config.featureTimeout,
+      startupTimeout: config.startupTimeout,
+      rocAuc: rocAuc(statistic, labels),
+      tpr: m.tpr,
+      tnr: m.tnr,
+      balancedAccuracy: m.balancedAccuracy,
+      tDet: m.tDet,
+      leadTime: m.lead,
+      falseAlarmRate: 1 - m.tnr,
+      timeouts: verdicts.filter((v) => v?.reason === 'feature_timeout').length,
+    },
+  };
 }

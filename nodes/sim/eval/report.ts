@@ -42,16 +42,31 @@ export function formatReport(r: EvaluationReport): string {
   }
   if (r.safe !== undefined) {
     const s = r.safe;
+    const m = s.monitor;
     lines.push(
       '',
       `## SAFE (${path.basename(s.detector)}, band calibrated at α = ${s.alpha})`,
       '',
       `${s.episodes} episodes (${s.successes} successes, ${s.failures} failures; ${s.injected} with an injected failure, ${s.injectedFailed} of them failed).`,
       '',
-      '| ROC-AUC | TPR | TNR | balanced accuracy | T-det | alarm lead [s] | false alarms on successes | α |',
-      '|---|---|---|---|---|---|---|---|',
-      `| ${f3(s.rocAuc)} | ${f3(s.tpr)} | ${f3(s.tnr)} | ${f3(s.balancedAccuracy)} | ${f3(s.tDet)} | ${sec(s.leadTime)} | ${f3(s.falseAlarmRate)} | ${s.alpha} |`,
+      '| alarms | ROC-AUC | TPR | TNR | balanced accuracy | T-det | alarm lead [s] | false alarms on successes | α |',
+      '|---|---|---|---|---|---|---|---|---|',
+      `| SAFE score (band crossing) | ${f3(s.rocAuc)} | ${f3(s.tpr)} | ${f3(s.tnr)} | ${f3(s.balancedAccuracy)} | ${f3(s.tDet)} | ${sec(s.leadTime)} | ${f3(s.falseAlarmRate)} | ${s.alpha} |`,
+      `| failure monitor (score or ${m.featureTimeout} s feature timeout) | ${f3(m.rocAuc)} | ${f3(m.tpr)} | ${f3(m.tnr)} | ${f3(m.balancedAccuracy)} | ${f3(m.tDet)} | ${sec(m.leadTime)} | ${f3(m.falseAlarmRate)} | ${s.alpha} |`,
+      '',
+      `The monitor's alarms are the node's (EpisodeMonitor, its default time-outs): ${m.timeouts} came from a feature timeout. ` +
+        "SAFE ROC-AUC ranks max_t s_t; the monitor's ranks max_t (s_t − μ_t)/σ_t, +∞ where the features stopped.",
     );
+    if (s.perFailure.length > 1) {
+      lines.push(
+        '',
+        'Per injected failure (flagged: by the score; alarmed: by the monitor; ROC-AUC of the score, its failed episodes against every successful one):',
+        '',
+        '| failure | episodes | failed | flagged | alarmed | ROC-AUC |',
+        '|---|---|---|---|---|---|',
+        ...s.perFailure.map((k) => `| ${k.failure} | ${k.episodes} | ${k.failed} | ${k.flagged} | ${k.alarmed} | ${f3(k.rocAuc)} |`),
+      );
+    }
     if (s.note !== '') lines.push('', `Note: ${s.note}.`);
   }
   return lines.join('\n') + '\n';
