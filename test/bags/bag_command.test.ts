@@ -13,12 +13,12 @@ describe('bags: vla-ros bag info', function () {
     const r = vlaRos('bag', 'info', 'test/replay/fixtures/input');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Storage id: +mcap \(metadata\.yaml version 5\)/);
-    assert.match(r.stdout, /Duration: +2\.480s/);
-    assert.match(r.stdout, /Messages: +403\n/);
+    assert.match(r.stdout, /Duration: +3\.480s/);
+    assert.match(r.stdout, /Messages: +444\n/);
     assert.match(r.stdout, /Compression: +zstd/);
-    assert.match(r.stdout, /\/joint_states +sensor_msgs\/msg\/JointState +125 msgs +50\.4 Hz +cdr/);
+    assert.match(r.stdout, /\/joint_states +sensor_msgs\/msg\/JointState +175 msgs +50\.3 Hz +cdr/);
     const json = JSON.parse(vlaRos('bag', 'info', '--json', 'test/replay/fixtures/input').stdout) as { messageCount: number };
-    assert.equal(json.messageCount, 403);
+    assert.equal(json.messageCount, 444);
   });
 
   it('a file that is not a bag: one line naming it and the problem, exit 1', () => {

@@ -39,6 +39,8 @@ export interface SyntheticBagOptions extends RosbagWriterOptions {
    * image_transport's compressed plugin publishes), quality 90, instead of raw rgb8 images.
    */
   jpeg?: boolean;
+  /** Seconds after the start from which the cameras send nothing (a dropped camera; default never). */
+  camerasStopAt?: number;
   onProgress?: (bytes: number, seconds: number) => void;
   signal?: AbortSignal;
 }
@@ -133,7 +135,8 @@ export async function writeSyntheticRobotBag(output: string, o: SyntheticBagOpti
   // Events in time order: cameras, joint states, poses, notes.
   const events: { t: number; kind: 'camera' | 'joints' | 'pose' | 'notes'; k: number }[] = [];
   const add = (hz: number, kind: (typeof events)[number]['kind']) => {
-    for (let k = 0; k / hz < duration; k++) events.push({ t: start + k / hz + (kind === 'camera' ? 0.001 : 0), kind, k });
+    const end = kind === 'camera' ? Math.min(duration, o.camerasStopAt ?? Infinity) : duration;
+    for (let k = 0; k / hz < end; k++) events.push({ t: start + k / hz + (kind === 'camera' ? 0.001 : 0), kind, k });
   };
   add(cameraHz, 'camera');
   add(jointHz, 'joints');

@@ -6,7 +6,7 @@
 //
 //   node dist/tools/policy/sim_policy_rollouts.js [--bundle reference] [--episodes 60] [--seed 7]
 //        [--tasks push_left,push_right,push_forward,touch] [--robot fr3] [--max-time 15]
-//        [--failure-fraction 0] [--failures object_moved,arm_blocked,camera_frozen,instruction_switched]
+//        [--failure-fraction 0] [--failures object_moved,arm_blocked,camera_frozen,camera_dropped,instruction_switched]
 //        [--added-latency 100] [--bags DIR --prefix P]
 //
 // Prints one line per episode and the success rate per task. Episode i does task i mod n on
@@ -28,7 +28,7 @@ import { createDefaultSimulator } from '../../nodes/sim/default_simulator.js';
 import { BundlePolicy } from '../../nodes/sim/eval/bundle_policy.js';
 import { simCameraRig } from '../../nodes/sim/camera_rig.js';
 import { runClosedLoopEpisode } from '../../nodes/sim/eval/closed_loop.js';
-import { FAILURE_KINDS, NO_FAILURE, type FailureKind } from '../../nodes/sim/failures.js';
+import { FAILURE_KINDS, INJECTED_FAILURE_KINDS, NO_FAILURE, type FailureKind } from '../../nodes/sim/failures.js';
 import { Renderer } from '../../nodes/sim/render/renderer.js';
 import { mixSeed, mulberry32, pick } from '../../nodes/random/seeded_random.js';
 import type { SimRobot } from '../../nodes/sim/robot_facts.js';
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const tasks = option(args, 'tasks', DEFAULT_RANDOM_TASKS.join(',')).split(',');
   if (!tasks.every(isTaskKind)) throw new Error(`--tasks: unknown task in ${tasks.join(',')}`);
   const failureFraction = Number(option(args, 'failure-fraction', '0'));
-  const failures = option(args, 'failures', 'object_moved,arm_blocked,camera_frozen,instruction_switched').split(',') as FailureKind[];
+  const failures = option(args, 'failures', INJECTED_FAILURE_KINDS.join(',')).split(',') as FailureKind[];
   if (!failures.every((f) => f !== 'none' && (FAILURE_KINDS as readonly string[]).includes(f)))
     throw new Error(`--failures: unknown kind in ${failures.join(',')}`);
   const bagDir = args.includes('--bags') ? option(args, 'bags') : undefined;
