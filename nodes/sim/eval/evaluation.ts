@@ -11,7 +11,7 @@ import type { ConformalBand } from '../../failure_monitor/conformal_band.js';
 import { MONITOR_TIMEOUT_DEFAULTS } from '../../failure_monitor/episode_monitor.js';
 import { episodeVerdict, type EpisodeVerdict } from '../../failure_monitor/episode_verdict.js';
 import { loadMonitorSetup } from '../../failure_monitor/monitor_setup.js';
-import { detectionMetrics, rocAuc, rolloutScore } from '../../failure_monitor/metrics.js';
+import { detectionMetrics, rocAuc, rolloutScore, type DetectionMetrics } from '../../failure_monitor/metrics.js';
 import { createScorer, scoreEpisode } from '../../failure_monitor/scorer.js';
 import { createDefaultSimulator } from '../default_simulator.js';
 import { INJECTED_FAILURE_KINDS, NO_FAILURE } from '../failures.js';
@@ -84,7 +84,8 @@ export function successByTask(eps: readonly Pick<ClosedLoopEpisode, 'task' | 'su
   return [...byTask.values()];
 }
 
-export interface SafeSummary {
+/** SAFE's score against the bundle's band (AlarmMetrics: ROC-AUC of max_t s_t, alarms at band crossings), and the monitor's alarms. */
+export interface SafeSummary extends AlarmMetrics {
   detector: string;
   /** α the bundle's band was calibrated at. */
   alpha: number;
@@ -94,16 +95,6 @@ export interface SafeSummary {
   /** Episodes with an injected failure, and how many of them failed. */
   injected: number;
   injectedFailed: number;
-  /** ROC-AUC of the rollout score max_t s_t, failure vs success (NaN when a class is missing). */
-  rocAuc: number;
-  tpr: number;
-  tnr: number;
-  balancedAccuracy: number;
-  tDet: number;
-  /** Mean time from the first alarm to the end of a flagged failed episode, where its failure is declared [s] (NaN: none flagged). */
-  leadTime: number;
-  /** Successful episodes the band flagged (1 − TNR), to compare with α. */
-  falseAlarmRate: number;
   /** The failure monitor node's alarms: a score crossing or a feature timeout (episode_verdict.ts). */
   monitor: MonitorSummary;
   /** Per injected failure kind ('none' first), in the order the kinds first appear. */
@@ -111,22 +102,30 @@ export interface SafeSummary {
   note: string;
 }
 
-export interface MonitorSummary {
-  /** The node's feature_timeout and startup_timeout (its defaults) [s]. */
-  featureTimeout: number;
-  startupTimeout: number;
-  /**
-   * ROC-AUC of the statistic the monitor thresholds, max_t (s_t − μ_t)/σ_t (an alarm ⇔ ≥ h), taken
-   * as +∞ for an episode whose features stop for longer than the timeout (an alarm whatever h).
-   */
+/** How well a set of alarms separates failed from successful episodes. */
+export interface AlarmMetrics {
+  /** ROC-AUC of the ranking statistic, failure vs success (NaN when a class is missing). */
   rocAuc: number;
   tpr: number;
   tnr: number;
   balancedAccuracy: number;
-  /** Mean share of a failed episode's time elapsed at its alarm (1 when none came). */
+  /** Mean share of a failed episode elapsed at its first alarm (1 when none came). */
   tDet: number;
+  /** Mean time from the first alarm to the end of a flagged failed episode, where its failure is declared [s] (NaN: none flagged). */
   leadTime: number;
+  /** Successful episodes with an alarm (1 − TNR), to compare with α. */
   falseAlarmRate: number;
+}
+
+/**
+ * The monitor's alarms. Its ROC-AUC ranks the statistic the monitor thresholds, max_t (s_t − μ_t)/σ_t
+ * (an alarm ⇔ ≥ h), taken as +∞ for an episode whose features stop for longer than the timeout (an
+ * alarm whatever h).
+ */
+export interface MonitorSummary extends AlarmMetrics {
+  /** The node's feature_timeout and startup_timeout (its defaults) [s]. */
+  featureTimeout: number;
+  startupTimeout: number;
   /** Episodes whose alarm was a feature timeout. */
   timeouts: number;
 }
@@ -313,13 +312,7 @@ export async function evaluateSafe(bundle: string, episodes: readonly ClosedLoop
       failures: m.failures,
       injected: injected.length,
       injectedFailed: injected.filter((e) => !e.success).length,
-      rocAuc: auc,
-      tpr: m.tpr,
-      tnr: m.tnr,
-      balancedAccuracy: m.balancedAccuracy,
-      tDet: m.tDet,
-      leadTime: m.lead,
-      falseAlarmRate: 1 - m.tnr,
+      ...alarmMetrics(auc, m),
       monitor: monitor.summary,
       perFailure: safeByFailure(
         usable.map((s, i) => ({
@@ -335,6 +328,11 @@ export async function evaluateSafe(bundle: string, episodes: readonly ClosedLoop
   } finally {
     await setup.detector.dispose();
   }
+}
+
+function alarmMetrics(auc: number, m: DetectionMetrics): AlarmMetrics {
+  const { tpr, tnr, balancedAccuracy, tDet } = m;
+  return { rocAuc: auc, tpr, tnr, balancedAccuracy, tDet, leadTime: m.lead, falseAlarmRate: 1 - tnr };
 }
 
 /** The monitor node's alarms over the episodes (its default time-outs) and their metrics. */
@@ -372,13 +370,7 @@ function monitorSummary(
     summary: {
       featureTimeout: config.featureTimeout,
       startupTimeout: config.startupTimeout,
-      rocAuc: rocAuc(statistic, labels),
-      tpr: m.tpr,
-      tnr: m.tnr,
-      balancedAccuracy: m.balancedAccuracy,
-      tDet: m.tDet,
-      leadTime: m.lead,
-      falseAlarmRate: 1 - m.tnr,
+      ...alarmMetrics(rocAuc(statistic, labels), m),
       timeouts: verdicts.filter((v) => v?.reason === 'feature_timeout').length,
     },
   };
