@@ -7,7 +7,8 @@ import { BundlePolicy } from '../../nodes/sim/eval/bundle_policy.js';
 import { SIM_CAMERA_SIZE } from '../../nodes/sim/camera_rig.js';
 import { runClosedLoopEpisode, type ClosedLoopOptions } from '../../nodes/sim/eval/closed_loop.js';
 import { formatReport } from '../../nodes/sim/eval/report.js';
-import { safeByFailure, successByTask, summarise } from '../../nodes/sim/eval/evaluation.js';
+import { evaluateSafe, safeByFailure, successByTask, summarise } from '../../nodes/sim/eval/evaluation.js';
+import type { ClosedLoopEpisode } from '../../nodes/sim/eval/closed_loop.js';
 import { Renderer } from '../../nodes/sim/render/renderer.js';
 import type { Simulator } from '../../nodes/sim/simulator.js';
 import { makeSimulator } from './sim_helpers.js';
@@ -206,6 +207,42 @@ describe('closed-loop evaluation episodes (reference bundle)', function () {
     assert.deepEqual(rows[2], { failure: 'camera_dropped', episodes: 2, failed: 2, flagged: 0, alarmed: 1, rocAuc: 1 / 6 });
     assert.ok(Number.isNaN(safeByFailure([ep('object_moved', true, false, 0.4)])[0].rocAuc), 'no failures of the kind');
     assert.deepEqual(safeByFailure([]), []);
+  });
+
+  it("evaluateSafe counts the monitor's feature timeout: an episode whose features stop alarms, ranks first, and its lead is in time", async () => {
+    // Features every 1/30 s from 0.4 s: a success to its end at 6 s, a failure whose features stop at 1 s (its camera
+    // dropped) and that runs to the 15 s limit. The reference detector scores the same (zero) features the same.
+    const episode = (failure: string, success: boolean, until: number, duration: number): ClosedLoopEpisode => {
+      const featureTimes = Array.from({ length: Math.floor((until - 0.4) * 30) + 1 }, (_, i) => 0.4 + i / 30);
+      return {
+        ...({} as ClosedLoopEpisode),
+        index: 0,
+        task: 'touch',
+        failure,
+        success,
+        duration,
+        features: featureTimes.map(() => new Float32Array(64)),
+        featureTimes,
+      };
+    };
+    const s = await evaluateSafe('reference', [episode('none', true, 6, 6), episode('camera_dropped', false, 1, 15)]);
+    assert.equal(s.monitor.featureTimeout, 0.5);
+    assert.equal(s.monitor.tpr, 1);
+    assert.equal(s.monitor.rocAuc, 1, 'the stopped episode ranks above the success whatever its scores');
+    // The failure's alarm is the timeout (its zero features up to 1 s stay below the shipped band;
+    // the success's, over 6 s, cross it): checked every 0.1 s, the last features at 1.0 s, the gap
+    // > 0.5 s first at 1.6 s; the failure is declared at the 15 s limit.
+    assert.deepEqual([s.tpr, s.monitor.timeouts], [0, 1], 'the failure is caught by the timeout, not the score');
+    assert.ok(Math.abs(s.monitor.leadTime - (15 - 1.6)) < 0.002, `lead ${s.monitor.leadTime}`);
+    assert.ok(Math.abs(s.monitor.tDet - 1.6 / 15) < 1e-3, `T-det ${s.monitor.tDet}`);
+    assert.deepEqual(
+      s.perFailure.map((k) => [k.failure, k.episodes, k.failed, k.flagged, k.alarmed]),
+      [
+        ['none', 1, 0, 1, 1],
+        ['camera_dropped', 1, 1, 0, 1],
+      ],
+    );
+    assert.equal(s.monitor.falseAlarmRate, s.falseAlarmRate);
   });
 
   it('counts successes per task and reports them in a table once episodes span several tasks', () => {
