@@ -28,7 +28,7 @@ import { createDefaultSimulator } from '../../nodes/sim/default_simulator.js';
 import { BundlePolicy } from '../../nodes/sim/eval/bundle_policy.js';
 import { simCameraRig } from '../../nodes/sim/camera_rig.js';
 import { runClosedLoopEpisode } from '../../nodes/sim/eval/closed_loop.js';
-import { FAILURE_KINDS, INJECTED_FAILURE_KINDS, NO_FAILURE, type FailureKind } from '../../nodes/sim/failures.js';
+import { INJECTED_FAILURE_KINDS, NO_FAILURE, type FailureKind } from '../../nodes/sim/failures.js';
 import { Renderer } from '../../nodes/sim/render/renderer.js';
 import { mixSeed, mulberry32, pick } from '../../nodes/random/seeded_random.js';
 import type { SimRobot } from '../../nodes/sim/robot_facts.js';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   if (!tasks.every(isTaskKind)) throw new Error(`--tasks: unknown task in ${tasks.join(',')}`);
   const failureFraction = Number(option(args, 'failure-fraction', '0'));
   const failures = option(args, 'failures', INJECTED_FAILURE_KINDS.join(',')).split(',') as FailureKind[];
-  if (!failures.every((f) => f !== 'none' && (FAILURE_KINDS as readonly string[]).includes(f)))
+  if (!failures.every((f) => (INJECTED_FAILURE_KINDS as readonly string[]).includes(f)))
     throw new Error(`--failures: unknown kind in ${failures.join(',')}`);
   const bagDir = args.includes('--bags') ? option(args, 'bags') : undefined;
   const prefix = option(args, 'prefix', `s${seed}`);
